@@ -1,0 +1,62 @@
+package dev.tenpak.artifact;
+
+import dev.tenpak.codec.Codec;
+import dev.tenpak.codec.ErrorMetrics;
+import dev.tenpak.tensor.DType;
+import dev.tenpak.tensor.FloatConversions;
+import dev.tenpak.tensor.Shape;
+import dev.tenpak.tensor.Tensor;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A tensor after encoding and before it is written: the payload lives in the caller's arena. Kept
+ * separate from writing so that encoding (and measuring) can run on several threads while the
+ * writer appends payloads in order.
+ */
+public record EncodedTensor(String name, DType dtype, Shape shape, Codec codec, byte[] params, MemorySegment payload) {
+
+    /** Encodes {@code t} with {@code codec} into memory from {@code arena}. */
+    public static EncodedTensor encode(Tensor t, Codec codec, Arena arena) {
+        if (!codec.accepts(t.dtype())) {
+            throw new dev.tenpak.InvalidInputException("tensor '" + t.name() + "': codec " + codec.name()
+                    + " cannot encode " + t.dtype() + " tensors (use raw_v1)");
+        }
+        long size = codec.encodedSize(t.dtype(), t.shape());
+        MemorySegment buf = arena.allocate(Math.max(size, 1), ArtifactFormat.ALIGNMENT).asSlice(0, size);
+        byte[] params = codec.encode(t, buf);
+        return new EncodedTensor(t.name(), t.dtype(), t.shape(), codec, params, buf);
+    }
+
+    /**
+     * Decodes the payload and compares it with {@code original}, as the user will see it: values are
+     * rounded back to the original dtype (BF16, F16) before the comparison.
+     */
+    public ErrorMetrics measure(Tensor original) {
+        long n = shape.elementCount();
+        if (codec.lossless() || !dtype.isCompressible()) {
+            return new ErrorMetrics(n, 0, 0, 0);
+        }
+        int chunk = (int) Math.min(n, 16L * Codec.RANGE_ALIGN);
+        float[] want = new float[chunk];
+        float[] got = new float[chunk];
+        MemorySegment narrow = dtype == DType.F32 ? null : MemorySegment.ofArray(new short[chunk]);
+        ErrorMetrics.Accumulator acc = new ErrorMetrics.Accumulator();
+        for (long from = 0; from < n; from += chunk) {
+            int len = (int) Math.min(chunk, n - from);
+            FloatConversions.toFloats(original.data(), dtype, from, want, 0, len);
+            codec.decodeFloats(dtype, shape, params, payload, from, got, 0, len);
+            if (narrow != null) {
+                FloatConversions.fromFloats(got, 0, len, narrow, dtype, 0);
+                FloatConversions.toFloats(narrow, dtype, 0, got, 0, len);
+            }
+            acc.add(want, got, len);
+        }
+        return acc.result();
+    }
+
+    /** Appends this tensor to {@code writer}. */
+    public TensorEntry writeTo(ArtifactWriter writer) {
+        return writer.writeEncoded(name, dtype, shape, codec.name(), params, payload);
+    }
+}

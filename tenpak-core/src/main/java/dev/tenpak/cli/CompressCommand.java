@@ -1,0 +1,83 @@
+package dev.tenpak.cli;
+
+import dev.tenpak.CompressOptions;
+import dev.tenpak.Tenpak;
+import dev.tenpak.artifact.CompressReport;
+import dev.tenpak.artifact.TensorReport;
+import dev.tenpak.codec.Codecs;
+import dev.tenpak.io.Inputs;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code tenpak compress}: input -> artifact, with a size and error report. */
+@Command(name = "compress", mixinStandardHelpOptions = true,
+        description = "Compress a JSON bundle into a tenpak artifact and report sizes and reconstruction error.")
+final class CompressCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-i", "--input"}, required = true, paramLabel = "PATH", description = "Input: a JSON bundle.")
+    Path input;
+
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE", description = "Artifact to write (replaced atomically).")
+    Path output;
+
+    @Option(names = {"-c", "--codec"}, paramLabel = "NAME", defaultValue = Codecs.DEFAULT,
+            description = "Codec for float tensors: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.",
+            completionCandidates = CodecNames.class)
+    String codec;
+
+    @Option(names = "--format", paramLabel = "FMT", defaultValue = "auto",
+            description = "Input format: auto (from the file name), json. Default: ${DEFAULT-VALUE}.")
+    String format;
+
+    @Option(names = "--json", description = "Print the report as JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        CompressOptions options = CompressOptions.defaults().withCodec(codec).withInputFormat(Inputs.Format.parse(format));
+        CompressReport r = Tenpak.compress(input, output, options);
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.println(Format.json(r));
+        } else {
+            print(r, out);
+        }
+        return 0;
+    }
+
+    static void print(CompressReport r, PrintWriter out) {
+        out.printf(Locale.ROOT, "input:     %s (%s on disk, %s of tensor data)%n", r.input(), Format.bytes(r.inputBytes()),
+                Format.bytes(r.tensorBytes()));
+        out.printf(Locale.ROOT, "artifact:  %s (%s, codec %s)%n", r.output(), Format.bytes(r.artifactBytes()), r.codec());
+        out.printf(Locale.ROOT, "ratio:     %.2fx against tensor data, %.2fx against the input file%n", r.ratio(),
+                r.artifactBytes() == 0 ? 0 : (double) r.inputBytes() / r.artifactBytes());
+        out.printf(Locale.ROOT, "error:     MSE %s  MAE %s  max abs %s  over %d values%n", Format.sci(r.error().mse()),
+                Format.sci(r.error().mae()), Format.sci(r.error().maxAbsError()), r.error().count());
+        out.printf(Locale.ROOT, "time:      %.3f s%n%n", r.seconds());
+        Format.Table t = new Format.Table("tensor", "shape", "dtype", "codec", "original", "stored", "MSE", "MAE", "max abs")
+                .rightAlign(4, 5, 6, 7, 8);
+        for (TensorReport tr : r.tensors()) {
+            t.row(tr.name(), Arrays.toString(tr.shape()), tr.dtype(), tr.codec(), Format.bytes(tr.originalBytes()),
+                    Format.bytes(tr.storedBytes()), Format.sci(tr.error().mse()), Format.sci(tr.error().mae()),
+                    Format.sci(tr.error().maxAbsError()));
+        }
+        out.print(t.render());
+    }
+
+    /** Codec names for help text and completion. */
+    static final class CodecNames implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return Codecs.names().iterator();
+        }
+    }
+}

@@ -1,0 +1,53 @@
+package dev.tenpak.codec;
+
+/**
+ * Reconstruction error of decoded values against the originals: mean squared error, mean absolute
+ * error and the largest absolute error, over {@code count} elements. Combine per-tensor figures with
+ * {@link Accumulator}; means are weighted by element count.
+ */
+public record ErrorMetrics(long count, double mse, double mae, double maxAbsError) {
+    public static final ErrorMetrics EXACT_EMPTY = new ErrorMetrics(0, 0, 0, 0);
+
+    /** Sums in double precision; not thread-safe. */
+    public static final class Accumulator {
+        private long count;
+        private double sumSq;
+        private double sumAbs;
+        private double max;
+
+        public void add(float[] original, float[] decoded, int len) {
+            double sq = 0;
+            double abs = 0;
+            double m = max;
+            for (int i = 0; i < len; i++) {
+                double d = (double) decoded[i] - original[i];
+                double a = Math.abs(d);
+                sq += d * d;
+                abs += a;
+                if (a > m) {
+                    m = a;
+                }
+            }
+            sumSq += sq;
+            sumAbs += abs;
+            max = m;
+            count += len;
+        }
+
+        /** Counts {@code n} elements reproduced exactly. */
+        public void addExact(long n) {
+            count += n;
+        }
+
+        public void add(ErrorMetrics m) {
+            count += m.count;
+            sumSq += m.mse * m.count;
+            sumAbs += m.mae * m.count;
+            max = Math.max(max, m.maxAbsError);
+        }
+
+        public ErrorMetrics result() {
+            return count == 0 ? EXACT_EMPTY : new ErrorMetrics(count, sumSq / count, sumAbs / count, max);
+        }
+    }
+}

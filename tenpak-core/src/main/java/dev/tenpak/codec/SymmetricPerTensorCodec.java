@@ -1,0 +1,159 @@
+package dev.tenpak.codec;
+
+import dev.tenpak.NonFiniteValueException;
+import dev.tenpak.codec.kernel.QuantKernels;
+import dev.tenpak.tensor.DType;
+import dev.tenpak.tensor.FloatConversions;
+import dev.tenpak.tensor.Shape;
+import dev.tenpak.tensor.Tensor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * Symmetric quantization with one scale for the whole tensor: {@code int8_sym_v1} and
+ * {@code int4_sym_v1}, the seed's two codecs.
+ *
+ * <p>With {@code Q = 127} (int8) or {@code Q = 7} (int4) and {@code m = max|x|} over the tensor:
+ * {@code scale = m / Q} as a float, or {@code 1.0} when {@code m == 0}; each value becomes
+ * {@code q = clamp(rint(x / scale), -Q, Q)} where {@code rint} rounds half to even, and decodes to
+ * {@code q * scale}. Because {@code |x / scale| <= Q} before rounding, the clamp only absorbs float
+ * rounding and every element's error is at most {@code scale / 2} (plus one float ulp).
+ *
+ * <p>Parameters: the scale as a little-endian f32 (4 bytes). Payload: int8 stores one signed byte
+ * per element; int4 packs two elements per byte, element {@code 2i} in the low nibble and
+ * {@code 2i+1} in the high nibble, each as a 4-bit two's complement value; an odd count leaves the
+ * last high nibble zero.
+ */
+public final class SymmetricPerTensorCodec implements Codec {
+    public static final SymmetricPerTensorCodec INT8 = new SymmetricPerTensorCodec("int8_sym_v1", 8);
+    public static final SymmetricPerTensorCodec INT4 = new SymmetricPerTensorCodec("int4_sym_v1", 4);
+
+    private static final int CHUNK = 16 * RANGE_ALIGN;
+
+    private final String name;
+    private final int bits;
+    private final int qmax;
+
+    private SymmetricPerTensorCodec(String name, int bits) {
+        this.name = name;
+        this.bits = bits;
+        this.qmax = bits == 8 ? 127 : 7;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public boolean lossless() {
+        return false;
+    }
+
+    @Override
+    public boolean accepts(DType dtype) {
+        return dtype.isCompressible();
+    }
+
+    /** The largest quantized magnitude: 127 or 7. */
+    public int qmax() {
+        return qmax;
+    }
+
+    @Override
+    public long encodedSize(DType dtype, Shape shape) {
+        long n = shape.elementCount();
+        return bits == 8 ? n : (n + 1) / 2;
+    }
+
+    /** The scale this codec uses for a tensor whose largest magnitude is {@code maxAbs}. */
+    public float scaleFor(float maxAbs) {
+        return maxAbs == 0f ? 1f : maxAbs / qmax;
+    }
+
+    @Override
+    public byte[] encode(Tensor tensor, MemorySegment dst) {
+        QuantKernels k = QuantKernels.get();
+        long n = tensor.elementCount();
+        float[] buf = new float[(int) Math.min(n, CHUNK)];
+        byte[] out = new byte[bits == 8 ? buf.length : (buf.length + 1) / 2];
+
+        float maxAbs = 0f;
+        for (long from = 0; from < n; from += CHUNK) {
+            int len = (int) Math.min(CHUNK, n - from);
+            FloatConversions.toFloats(tensor.data(), tensor.dtype(), from, buf, 0, len);
+            float m = k.maxAbs(buf, 0, len);
+            if (!(m <= Float.MAX_VALUE)) {
+                throw nonFinite(tensor.name(), buf, len, from);
+            }
+            maxAbs = Math.max(maxAbs, m);
+        }
+        float scale = scaleFor(maxAbs);
+
+        for (long from = 0; from < n; from += CHUNK) {
+            int len = (int) Math.min(CHUNK, n - from);
+            FloatConversions.toFloats(tensor.data(), tensor.dtype(), from, buf, 0, len);
+            if (bits == 8) {
+                k.quantizeInt8(buf, 0, len, scale, out, 0);
+                MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, from, len);
+            } else {
+                k.quantizeInt4(buf, 0, len, scale, out, 0);
+                MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, from / 2, (len + 1) / 2);
+            }
+        }
+        return ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat(scale).array();
+    }
+
+    private static NonFiniteValueException nonFinite(String tensor, float[] buf, int len, long from) {
+        for (int i = 0; i < len; i++) {
+            if (!Float.isFinite(buf[i])) {
+                return new NonFiniteValueException(tensor, from + i, buf[i]);
+            }
+        }
+        throw new IllegalStateException("maxAbs reported a non-finite value but none was found");
+    }
+
+    /** Reads the scale from the parameters stored in the index. */
+    public static float scaleOf(byte[] params) {
+        return ByteBuffer.wrap(params).order(ByteOrder.LITTLE_ENDIAN).getFloat(0);
+    }
+
+    @Override
+    public String validate(DType dtype, Shape shape, byte[] params, long payloadLength) {
+        if (!accepts(dtype)) {
+            return name + " cannot hold " + dtype + " tensors";
+        }
+        if (params.length != 4) {
+            return name + " parameters must be 4 bytes (f32 scale), index has " + params.length;
+        }
+        float scale = scaleOf(params);
+        if (!(scale > 0f && scale <= Float.MAX_VALUE)) {
+            return name + " scale must be positive and finite, index has " + scale;
+        }
+        long expected = encodedSize(dtype, shape);
+        return payloadLength == expected ? null
+                : name + " payload of " + shape + " must be " + expected + " bytes, index says " + payloadLength;
+    }
+
+    @Override
+    public void decodeFloats(DType dtype, Shape shape, byte[] params, MemorySegment payload,
+                             long from, float[] dst, int off, int len) {
+        QuantKernels k = QuantKernels.get();
+        float scale = scaleOf(params);
+        byte[] in = new byte[bits == 8 ? Math.min(len, CHUNK) : (Math.min(len, CHUNK) + 1) / 2];
+        for (int done = 0; done < len; ) {
+            int step = Math.min(CHUNK, len - done);
+            long at = from + done;
+            if (bits == 8) {
+                MemorySegment.copy(payload, ValueLayout.JAVA_BYTE, at, in, 0, step);
+                k.dequantizeInt8(in, 0, step, scale, dst, off + done);
+            } else {
+                MemorySegment.copy(payload, ValueLayout.JAVA_BYTE, at / 2, in, 0, (step + 1) / 2);
+                k.dequantizeInt4(in, 0, step, scale, dst, off + done);
+            }
+            done += step;
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package dev.tenpak.codec.kernel;
+
+/** Plain-Java kernels: the specification the vector kernels are tested against. */
+public final class ScalarQuantKernels implements QuantKernels {
+    public static final ScalarQuantKernels INSTANCE = new ScalarQuantKernels();
+
+    /** Adding and subtracting 1.5 * 2^23 rounds a float with |y| <= 2^22 to an integer, ties to even. */
+    static final float ROUNDING_MAGIC = 12582912f;
+
+    private ScalarQuantKernels() {}
+
+    @Override
+    public float maxAbs(float[] x, int off, int len) {
+        float m = 0f;
+        for (int i = off, end = off + len; i < end; i++) {
+            m = Math.max(m, Math.abs(x[i]));
+        }
+        return m;
+    }
+
+    /** Quantizes one value: clamp to [-q, q] then round half to even. */
+    static int quantize(float x, float scale, float q) {
+        float y = Math.min(q, Math.max(-q, x / scale));
+        return (int) ((y + ROUNDING_MAGIC) - ROUNDING_MAGIC);
+    }
+
+    @Override
+    public void quantizeInt8(float[] x, int off, int len, float scale, byte[] q, int qoff) {
+        for (int i = 0; i < len; i++) {
+            q[qoff + i] = (byte) quantize(x[off + i], scale, 127f);
+        }
+    }
+
+    @Override
+    public void dequantizeInt8(byte[] q, int qoff, int len, float scale, float[] x, int off) {
+        for (int i = 0; i < len; i++) {
+            x[off + i] = q[qoff + i] * scale;
+        }
+    }
+
+    @Override
+    public void quantizeInt4(float[] x, int off, int len, float scale, byte[] packed, int poff) {
+        int pairs = len >>> 1;
+        for (int i = 0; i < pairs; i++) {
+            int lo = quantize(x[off + 2 * i], scale, 7f);
+            int hi = quantize(x[off + 2 * i + 1], scale, 7f);
+            packed[poff + i] = (byte) ((lo & 0x0F) | (hi << 4));
+        }
+        if ((len & 1) != 0) {
+            packed[poff + pairs] = (byte) (quantize(x[off + len - 1], scale, 7f) & 0x0F);
+        }
+    }
+
+    @Override
+    public void dequantizeInt4(byte[] packed, int poff, int len, float scale, float[] x, int off) {
+        int pairs = len >>> 1;
+        for (int i = 0; i < pairs; i++) {
+            int b = packed[poff + i];
+            x[off + 2 * i] = ((b << 28) >> 28) * scale;
+            x[off + 2 * i + 1] = (b >> 4) * scale;
+        }
+        if ((len & 1) != 0) {
+            int b = packed[poff + pairs];
+            x[off + len - 1] = ((b << 28) >> 28) * scale;
+        }
+    }
+
+    @Override
+    public String description() {
+        return "scalar";
+    }
+}

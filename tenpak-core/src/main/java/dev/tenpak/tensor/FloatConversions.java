@@ -1,0 +1,87 @@
+package dev.tenpak.tensor;
+
+import dev.tenpak.InvalidInputException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * Conversions between the compressible dtypes (F32, F16, BF16, little-endian in memory) and float.
+ * Codecs work on float chunks; these move a chunk in or out of a tensor's own representation.
+ *
+ * <p>BF16 is the top half of an IEEE float: widening is exact; narrowing rounds to nearest, ties to
+ * even, and keeps NaN a NaN. F16 uses {@link Float#float16ToFloat} / {@link Float#floatToFloat16}.
+ */
+public final class FloatConversions {
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private FloatConversions() {}
+
+    public static float bf16ToFloat(short bits) {
+        return Float.intBitsToFloat((bits & 0xFFFF) << 16);
+    }
+
+    public static short floatToBf16(float f) {
+        int bits = Float.floatToRawIntBits(f);
+        if (Float.isNaN(f)) {
+            return (short) ((bits >>> 16) | 0x0040);
+        }
+        int rounded = bits + 0x7FFF + ((bits >>> 16) & 1);
+        return (short) (rounded >>> 16);
+    }
+
+    /** Element {@code i} of {@code src} (of type {@code dtype}) as a float. */
+    public static float read(MemorySegment src, DType dtype, long i) {
+        return switch (dtype) {
+            case F32 -> src.getAtIndex(F32, i);
+            case F16 -> Float.float16ToFloat(src.getAtIndex(I16, i));
+            case BF16 -> bf16ToFloat(src.getAtIndex(I16, i));
+            default -> throw notFloat(dtype);
+        };
+    }
+
+    /** Copies {@code len} elements starting at element {@code from} of {@code src} into {@code dst}. */
+    public static void toFloats(MemorySegment src, DType dtype, long from, float[] dst, int off, int len) {
+        switch (dtype) {
+            case F32 -> MemorySegment.copy(src, F32, from * 4, dst, off, len);
+            case F16 -> {
+                long base = from * 2;
+                for (int i = 0; i < len; i++) {
+                    dst[off + i] = Float.float16ToFloat(src.get(I16, base + 2L * i));
+                }
+            }
+            case BF16 -> {
+                long base = from * 2;
+                for (int i = 0; i < len; i++) {
+                    dst[off + i] = Float.intBitsToFloat((src.get(I16, base + 2L * i) & 0xFFFF) << 16);
+                }
+            }
+            default -> throw notFloat(dtype);
+        }
+    }
+
+    /** Writes {@code len} floats into {@code dst} (of type {@code dtype}) starting at element {@code at}. */
+    public static void fromFloats(float[] src, int off, int len, MemorySegment dst, DType dtype, long at) {
+        switch (dtype) {
+            case F32 -> MemorySegment.copy(src, off, dst, F32, at * 4, len);
+            case F16 -> {
+                long base = at * 2;
+                for (int i = 0; i < len; i++) {
+                    dst.set(I16, base + 2L * i, Float.floatToFloat16(src[off + i]));
+                }
+            }
+            case BF16 -> {
+                long base = at * 2;
+                for (int i = 0; i < len; i++) {
+                    dst.set(I16, base + 2L * i, floatToBf16(src[off + i]));
+                }
+            }
+            default -> throw notFloat(dtype);
+        }
+    }
+
+    private static InvalidInputException notFloat(DType dtype) {
+        return new InvalidInputException(dtype + " is not a float type (F32, F16, BF16)");
+    }
+}

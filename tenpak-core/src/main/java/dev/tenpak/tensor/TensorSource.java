@@ -1,0 +1,22 @@
+package dev.tenpak.tensor;
+
+import java.util.Map;
+
+/**
+ * Tensors read one at a time from a file or a stream, so that memory stays bounded by the largest
+ * tensor rather than the whole model. A tensor returned by {@link #next()} stays valid until the
+ * source is closed. Names are unique; a source that finds a duplicate throws.
+ */
+public interface TensorSource extends AutoCloseable {
+    /** The next tensor, or null when there are no more. */
+    Tensor next();
+
+    /** Free-form string metadata carried with the tensors (safetensors' {@code __metadata__}). */
+    Map<String, String> metadata();
+
+    /** What this source reads, for messages (usually a path). */
+    String description();
+
+    @Override
+    void close();
+}
