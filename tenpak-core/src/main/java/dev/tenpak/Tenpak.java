@@ -82,7 +82,8 @@ public final class Tenpak {
         InputIdentity id = InputIdentity.of(input);
         plan.requireInput(planFile, id);
         try (TensorSource source = Inputs.open(input, options.inputFormat())) {
-            return compress(source, id.bytes(), output, plan.selector(planFile), plan.artifactCodec(), plan.choice());
+            return compress(source, id.bytes(), output, plan.selector(planFile), plan.artifactCodec(),
+                    plan.artifactCodec() != null ? plan.artifactCodec() : "mixed (per-tensor plan)");
         }
     }
 

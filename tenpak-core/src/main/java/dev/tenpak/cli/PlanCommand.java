@@ -45,6 +45,18 @@ final class PlanCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the plan as JSON instead of tables.")
     boolean json;
 
+    private static long elements(Plan p) {
+        long n = 0;
+        for (Plan.TensorPlan t : p.tensors()) {
+            long c = 1;
+            for (long d : t.shape()) {
+                c *= d;
+            }
+            n += c;
+        }
+        return Math.max(1, n);
+    }
+
     @Override
     public Integer call() {
         PlanOptions options = new PlanOptions(maxMae, perTensor, codecs, Inputs.Format.parse(format));
@@ -62,6 +74,13 @@ final class PlanCommand implements Callable<Integer> {
             t.row(c.codec().equals(p.choice()) ? "*" : "", c.codec(), Format.bytes(c.artifactBytes()), c.artifactBytes(),
                     String.format(Locale.ROOT, "%.2fx", c.ratio()), String.format(Locale.ROOT, "%.2f", c.bitsPerWeight()),
                     Format.sci(c.mse()), Format.sci(c.mae()), Format.sci(c.maxAbsError()), c.withinBudget() ? "yes" : "no");
+        }
+        if (p.mode().equals(Plan.MODE_PER_TENSOR)) {
+            Plan.Outcome e = p.expected();
+            t.row("*", "per-tensor", Format.bytes(e.artifactBytes()), e.artifactBytes(),
+                    String.format(Locale.ROOT, "%.2fx", e.ratio()),
+                    String.format(Locale.ROOT, "%.2f", e.tensorBytes() == 0 ? 0 : 8.0 * e.artifactBytes() / elements(p)),
+                    Format.sci(e.mse()), Format.sci(e.mae()), Format.sci(e.maxAbsError()), e.mae() <= p.maxMae() ? "yes" : "no");
         }
         out.print(t.render());
         if (p.mode().equals(Plan.MODE_PER_TENSOR)) {

@@ -67,7 +67,7 @@ public final class Planner {
             ErrorMetrics e = mixedError.result();
             long distinct = tensors.stream().map(Plan.TensorPlan::codec).distinct().count();
             long over = tensors.stream().filter(t -> t.mae() > budget).count();
-            String reason = String.format(Locale.ROOT, "per tensor: smallest payload with MAE <= %s; %d codec(s) used%s",
+            String reason = String.format(Locale.ROOT, "each tensor gets its smallest payload with MAE <= %s; %d codec(s) used%s",
                     fmt(budget), distinct, over == 0 ? "" : "; " + over + " tensor(s) meet no candidate's budget and use their lowest-MAE codec");
             return new Plan(Plan.FORMAT, id, budget, Plan.MODE_PER_TENSOR, candidates, Plan.MODE_PER_TENSOR, reason, null,
                     new Plan.Outcome(size, tensorBytes, ratio(tensorBytes, size), e.mse(), e.mae(), e.maxAbsError()),
