@@ -115,10 +115,13 @@ public final class Tenpak {
         return plan;
     }
 
-    /** Size, error and throughput of each codec (all registered ones when {@code codecs} is empty). */
-    public static BenchReport bench(Path input, Inputs.Format format, List<String> codecs) {
+    /**
+     * Size, error and throughput of each codec (all registered ones when {@code codecs} is empty);
+     * throughput is the best of {@code repeats} encodes/decodes per tensor.
+     */
+    public static BenchReport bench(Path input, Inputs.Format format, List<String> codecs, int repeats) {
         List<Codec> list = codecs.isEmpty() ? Codecs.all() : codecs.stream().map(Codecs::byName).distinct().toList();
-        return Bench.run(input, format, list);
+        return Bench.run(input, format, list, repeats);
     }
 
     /** Writes a delta of the {@code variant} input against the full artifact {@code base} (see {@link DeltaBuilder}). */

@@ -1,5 +1,6 @@
 package dev.tenpak.plan;
 
+import dev.tenpak.InvalidInputException;
 import dev.tenpak.codec.Codec;
 import dev.tenpak.io.Inputs;
 import dev.tenpak.tensor.TensorSource;
@@ -9,22 +10,26 @@ import java.util.List;
 /**
  * Measures every codec on one input: exact artifact size, error, and encode/decode throughput.
  * Throughput is the tensors' original bytes divided by the time spent inside the codec's
- * {@code encode} and {@code decode} (parsing the input and writing are not timed). It is one run on
- * whatever JIT state the JVM is in, so small inputs understate steady-state speed; treat the
- * numbers as ratios between codecs measured in the same run.
+ * {@code encode} and {@code decode} (parsing the input and writing are not timed), taking for each
+ * tensor the fastest of {@code repeats} runs so the first, cold run does not dominate. It is still
+ * one process on whatever JIT state it reaches; treat the numbers as ratios between codecs measured
+ * in the same run, not as a steady-state benchmark.
  */
 public final class Bench {
     private Bench() {}
 
-    /** Benchmarks {@code codecs} (empty: every registered codec) on the input at {@code input}. */
-    public static BenchReport run(Path input, Inputs.Format format, List<Codec> codecs) {
+    /** Benchmarks {@code codecs} on the input at {@code input}, best of {@code repeats} per tensor. */
+    public static BenchReport run(Path input, Inputs.Format format, List<Codec> codecs, int repeats) {
         try (TensorSource source = Inputs.open(input, format)) {
-            return run(source, codecs);
+            return run(source, codecs, repeats);
         }
     }
 
-    public static BenchReport run(TensorSource source, List<Codec> codecs) {
-        List<CodecSurvey.Totals> totals = CodecSurvey.run(source, codecs, (t, trials) -> {});
+    public static BenchReport run(TensorSource source, List<Codec> codecs, int repeats) {
+        if (repeats < 1 || repeats > 1000) {
+            throw new InvalidInputException("--repeat must be 1 to 1000, got " + repeats);
+        }
+        List<CodecSurvey.Totals> totals = CodecSurvey.run(source, codecs, repeats, (t, trials) -> {});
         long tensorBytes = totals.isEmpty() ? 0 : totals.get(0).tensorBytes();
         long elements = totals.isEmpty() ? 0 : totals.get(0).elements();
         List<BenchReport.Row> rows = totals.stream().map(c -> new BenchReport.Row(c.codec(), c.artifactBytes(), c.ratio(),

@@ -50,6 +50,11 @@ public final class CodecSurvey {
 
     /** Surveys {@code codecs} over every tensor of {@code source}; returns one {@link Totals} per codec, in order. */
     public static List<Totals> run(TensorSource source, List<Codec> codecs, Listener listener) {
+        return run(source, codecs, 1, listener);
+    }
+
+    /** As above, timing the fastest of {@code repeats} encodes and decodes per tensor and codec. */
+    public static List<Totals> run(TensorSource source, List<Codec> codecs, int repeats, Listener listener) {
         int k = codecs.size();
         CountingChannel[] channels = new CountingChannel[k];
         ArtifactWriter[] writers = new ArtifactWriter[k];
@@ -71,7 +76,7 @@ public final class CodecSurvey {
             try (Arena arena = Arena.ofConfined()) {
                 List<TensorTrial> trials = new ArrayList<>(k);
                 for (int i = 0; i < k; i++) {
-                    TensorTrial trial = TensorTrial.run(t, codecs.get(i), arena);
+                    TensorTrial trial = TensorTrial.run(t, codecs.get(i), arena, repeats);
                     trial.encoded().writeTo(writers[i]);
                     errors[i].add(trial.error());
                     enc[i] += trial.encodeNanos();

@@ -210,7 +210,7 @@ class PlannerTest {
 
     @Test
     void benchHasOneRowPerCodecWithTheSameFiguresAsThePlan() {
-        BenchReport b = Tenpak.bench(bundle, Inputs.Format.AUTO, List.of());
+        BenchReport b = Tenpak.bench(bundle, Inputs.Format.AUTO, List.of(), 2);
         Plan p = Tenpak.plan(bundle, null, PlanOptions.of(1));
         assertThat(b.rows()).extracting(BenchReport.Row::codec).containsExactlyElementsOf(Codecs.names());
         for (int i = 0; i < b.rows().size(); i++) {
