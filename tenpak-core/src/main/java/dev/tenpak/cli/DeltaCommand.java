@@ -75,7 +75,7 @@ final class DeltaCommand implements Callable<Integer> {
             }
             rows++;
             t.row(e.name(), e.status(), Arrays.toString(e.shape()), dash(e.mode()), dash(e.codec()),
-                    Double.isNaN(e.meanAbsDiff()) ? "-" : Format.sci(e.meanAbsDiff()),
+                    e.meanAbsDiff() == null ? "-" : Format.sci(e.meanAbsDiff()),
                     e.mode() == null ? "-" : Format.sci(e.mae()), e.mode() == null ? "-" : Format.sci(e.fullMae()),
                     e.mode() == null ? "-" : Format.bytes(e.storedBytes()));
         }

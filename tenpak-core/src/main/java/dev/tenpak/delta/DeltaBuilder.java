@@ -103,13 +103,13 @@ public final class DeltaBuilder {
                             modes.put(v.name(), s.mode());
                             changed++;
                             entries.add(new DeltaReport.Entry(v.name(), status, v.dtype().name(), v.shape().dims(),
-                                    s.mode(), s.enc().codec().name(), diff, s.mae(), whole.error().mae(),
+                                    s.mode(), s.enc().codec().name(), finite(diff), s.mae(), whole.error().mae(),
                                     s.enc().payload().byteSize()));
                             continue;
                         }
                         unchanged++;
                         entries.add(new DeltaReport.Entry(v.name(), status, v.dtype().name(), v.shape().dims(), null,
-                                null, diff, v.dtype().isCompressible() ? diff : 0, whole.error().mae(), 0));
+                                null, finite(diff), v.dtype().isCompressible() ? diff : 0, whole.error().mae(), 0));
                         continue;
                     }
                     // new, or its dtype/shape changed: only the full variant makes sense
@@ -121,7 +121,7 @@ public final class DeltaBuilder {
                         changed++;
                     }
                     entries.add(new DeltaReport.Entry(v.name(), status, v.dtype().name(), v.shape().dims(),
-                            DeltaFormat.MODE_FULL, whole.storedCodec(), diff, whole.error().mae(), whole.error().mae(),
+                            DeltaFormat.MODE_FULL, whole.storedCodec(), null, whole.error().mae(), whole.error().mae(),
                             whole.storedBytes()));
                 }
             }
@@ -130,7 +130,7 @@ public final class DeltaBuilder {
                 if (!seen.contains(e.name())) {
                     removed.add(e.name());
                     entries.add(new DeltaReport.Entry(e.name(), "removed", e.dtype().name(), e.shape().dims(), null,
-                            null, Double.NaN, 0, 0, 0));
+                            null, null, null, null, 0));
                 }
             }
             Map<String, String> meta = new LinkedHashMap<>(vs.metadata());
@@ -149,6 +149,10 @@ public final class DeltaBuilder {
                     options.epsilon(), deltaBytes, fullSize, fullError.result().mae(), changed, added, removed.size(),
                     unchanged, List.copyOf(entries));
         }
+    }
+
+    private static Double finite(double d) {
+        return Double.isFinite(d) ? d : null;
     }
 
     private record Stored(EncodedTensor enc, String mode, double mae) {}

@@ -26,12 +26,13 @@ public record DeltaReport(String base, String baseHash, String variant, String o
      * @param status      {@code changed}, {@code new}, {@code shape changed}, {@code dtype changed},
      *                    {@code unchanged} or {@code removed}
      * @param mode        {@code full}, {@code residual}, or null when nothing is stored
-     * @param meanAbsDiff mean absolute difference from the decoded base; NaN when not comparable
+     * @param meanAbsDiff mean absolute difference from the decoded base; null when not comparable
+     *                    (new, reshaped, removed, non-float or non-finite)
      * @param mae         MAE against the variant of what materialize will give back for this tensor
-     *                    (for unchanged tensors: the decoded base, i.e. {@code meanAbsDiff})
-     * @param fullMae     MAE of storing the variant tensor itself (to compare with residual mode)
+     *                    (for unchanged tensors: the decoded base, i.e. {@code meanAbsDiff}); null when removed
+     * @param fullMae     MAE of storing the variant tensor itself (to compare with residual mode); null when removed
      * @param storedBytes payload bytes in the delta
      */
     public record Entry(String name, String status, String dtype, long[] shape, String mode, String codec,
-                        double meanAbsDiff, double mae, double fullMae, long storedBytes) {}
+                        Double meanAbsDiff, Double mae, Double fullMae, long storedBytes) {}
 }

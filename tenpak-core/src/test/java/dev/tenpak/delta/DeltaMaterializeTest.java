@@ -240,6 +240,48 @@ class DeltaMaterializeTest {
         }
     }
 
+    @Test
+    void aCraftedDeltaWithMismatchedShapesOrBadMetadataIsRefused() {
+        String hash;
+        try (ArtifactReader b = ArtifactReader.open(baseArtifact)) {
+            hash = DeltaFormat.baseHash(b);
+        }
+        Path out = dir.resolve("out.tenpak");
+        // residual for fc1 ([32, 32] in the base) with shape [16, 64]
+        Path shapes = crafted("shapes.delta.tenpak", hash, "[\"fc1\"]", Map.of(DeltaFormat.KEY_MODE_PREFIX + "fc1", "residual"),
+                Tensor.ofFloats("fc1", new float[32 * 32], 16, 64));
+        assertThatThrownBy(() -> Tenpak.materialize(baseArtifact, shapes, out, null))
+                .isInstanceOf(dev.tenpak.ShapeMismatchException.class)
+                .hasMessageContaining("residual tensor 'fc1' is [16, 64] but the base's is [32, 32]");
+        Path order = crafted("order.delta.tenpak", hash, "not json", Map.of());
+        assertThatThrownBy(() -> Tenpak.materialize(baseArtifact, order, out, null))
+                .isInstanceOf(dev.tenpak.CorruptArtifactException.class)
+                .hasMessageContaining("tenpak.delta.order is not a JSON list of names");
+        Path ghost = crafted("ghost.delta.tenpak", hash, "[\"nowhere\"]", Map.of());
+        assertThatThrownBy(() -> Tenpak.materialize(baseArtifact, ghost, out, null))
+                .isInstanceOf(dev.tenpak.CorruptArtifactException.class)
+                .hasMessageContaining("neither in the delta nor in the base");
+        assertThat(out).doesNotExist();
+    }
+
+    private Path crafted(String name, String hash, String order, Map<String, String> extra, Tensor... tensors) {
+        Path p = dir.resolve(name);
+        try (dev.tenpak.artifact.ArtifactWriter w = dev.tenpak.artifact.ArtifactWriter.create(p)) {
+            Map<String, String> meta = new LinkedHashMap<>();
+            meta.put(DeltaFormat.KEY_VERSION, "1");
+            meta.put(DeltaFormat.KEY_BASE, hash);
+            meta.put(DeltaFormat.KEY_ORDER, order);
+            meta.put(DeltaFormat.KEY_REMOVED, "[]");
+            meta.putAll(extra);
+            w.metadata(meta);
+            for (Tensor t : tensors) {
+                w.write(t, SymmetricPerTensorCodec.INT8);
+            }
+            w.finish();
+        }
+        return p;
+    }
+
     private static float[] diff(float[] a, float[] b) {
         float[] d = new float[a.length];
         for (int i = 0; i < a.length; i++) {
