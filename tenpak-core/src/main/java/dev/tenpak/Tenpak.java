@@ -4,15 +4,19 @@ import dev.tenpak.artifact.ArtifactReader;
 import dev.tenpak.artifact.ArtifactWriter;
 import dev.tenpak.artifact.CompressReport;
 import dev.tenpak.artifact.Compressor;
+import dev.tenpak.artifact.ParallelDecoder;
 import dev.tenpak.artifact.TensorEntry;
 import dev.tenpak.artifact.TensorReport;
 import dev.tenpak.codec.CodecSelector;
 import dev.tenpak.codec.Codecs;
 import dev.tenpak.codec.ErrorMetrics;
 import dev.tenpak.io.AtomicFiles;
+import dev.tenpak.io.HfFolder;
 import dev.tenpak.io.Inputs;
 import dev.tenpak.io.JsonBundleReader;
 import dev.tenpak.io.JsonBundleWriter;
+import dev.tenpak.io.Outputs;
+import dev.tenpak.io.SafetensorsWriter;
 import dev.tenpak.tensor.Tensor;
 import dev.tenpak.tensor.TensorSource;
 import java.io.ByteArrayOutputStream;
@@ -21,8 +25,11 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Properties;
 
 /**
@@ -48,14 +55,28 @@ public final class Tenpak {
 
     /** Compresses the bundle or checkpoint at {@code input} into an artifact at {@code output}. */
     public static CompressReport compress(Path input, Path output, CompressOptions options) {
+        return compress(input, output, options, ProgressListener.NONE);
+    }
+
+    /**
+     * Compresses a JSON bundle, a safetensors file or a Hugging Face checkpoint folder at
+     * {@code input} into an artifact at {@code output}, reporting progress to {@code progress}.
+     */
+    public static CompressReport compress(Path input, Path output, CompressOptions options, ProgressListener progress) {
         long inputBytes = sizeOf(input);
         try (TensorSource source = Inputs.open(input, options.inputFormat())) {
-            return compress(source, inputBytes, output, options);
+            return compress(source, inputBytes, output, options, progress);
         }
     }
 
     /** Compresses tensors from any source (the Python bridge feeds its own) into {@code output}. */
     public static CompressReport compress(TensorSource source, long inputBytes, Path output, CompressOptions options) {
+        return compress(source, inputBytes, output, options, ProgressListener.NONE);
+    }
+
+    /** Compresses tensors from any source into {@code output} on {@code options.threads()} threads. */
+    public static CompressReport compress(TensorSource source, long inputBytes, Path output, CompressOptions options,
+                                          ProgressListener progress) {
         long start = System.nanoTime();
         CodecSelector selector = CodecSelector.uniform(Codecs.byName(options.codec()));
         ErrorMetrics.Accumulator total = new ErrorMetrics.Accumulator();
@@ -63,7 +84,12 @@ public final class Tenpak {
         long size;
         try (ArtifactWriter w = ArtifactWriter.create(output)) {
             w.artifactCodec(options.codec());
-            reports = Compressor.compress(source, w, selector, total);
+            progress.start("compress", source.dataBytes());
+            try {
+                reports = Compressor.compress(source, w, selector, total, options.threads(), progress);
+            } finally {
+                progress.finish();
+            }
             size = w.finish();
         }
         return report(source.description(), output.toString(), options.codec(), inputBytes, size, reports, total, start);
@@ -103,6 +129,41 @@ public final class Tenpak {
         }
     }
 
+    /**
+     * Decodes the artifact at {@code artifact} into {@code output} as a JSON bundle, a safetensors
+     * file or a Hugging Face folder ({@link Outputs.Format#AUTO} picks from the output path).
+     */
+    public static void decompress(Path artifact, Path output, Outputs.Format format) {
+        decompress(artifact, output, format, CompressOptions.defaultThreads(), ProgressListener.NONE);
+    }
+
+    /** As {@link #decompress(Path, Path, Outputs.Format)}, decoding on {@code threads} threads with progress. */
+    public static void decompress(Path artifact, Path output, Outputs.Format format, int threads,
+                                  ProgressListener progress) {
+        Outputs.Format f = format == Outputs.Format.AUTO ? Outputs.detect(output) : format;
+        if (f == Outputs.Format.JSON) {
+            decompress(artifact, output);
+            return;
+        }
+        if (threads < 1) {
+            throw new InvalidInputException("threads must be at least 1, got " + threads);
+        }
+        try (ArtifactReader r = ArtifactReader.open(artifact);
+             ParallelDecoder decoder = new ParallelDecoder(threads)) {
+            long total = r.entries().stream().mapToLong(TensorEntry::originalBytes).sum();
+            progress.start("decompress", total);
+            try {
+                if (f == Outputs.Format.HF) {
+                    HfFolder.write(r, output, decoder, progress);
+                } else {
+                    SafetensorsWriter.write(r, output, decoder, progress);
+                }
+            } finally {
+                progress.finish();
+            }
+        }
+    }
+
     private static void writeJson(ArtifactReader r, java.io.OutputStream out, String target) {
         JsonBundleWriter w = new JsonBundleWriter(out, target);
         try (TensorSource tensors = r.tensors()) {
@@ -124,8 +185,17 @@ public final class Tenpak {
                 list.add(new ArtifactSummary.Entry(e.name(), e.shape().dims(), e.dtype().name(), e.codec(), e.length(),
                         e.originalBytes(), String.format(Locale.ROOT, "%08x", e.crc32c()), ok));
             }
-            return new ArtifactSummary(artifact.toString(), r.byteSize(), r.version(), r.codec(), r.metadata(), list, allOk);
+            return new ArtifactSummary(artifact.toString(), r.byteSize(), r.version(), r.codec(), shownMetadata(r.metadata()),
+                    list, allOk);
         }
+    }
+
+    /** Metadata as inspect shows it: embedded Hugging Face files as their size, not their base64 bytes. */
+    private static Map<String, String> shownMetadata(Map<String, String> meta) {
+        Map<String, String> shown = new LinkedHashMap<>();
+        meta.forEach((k, v) -> shown.put(k, k.startsWith(HfFolder.FILE_PREFIX)
+                ? "<embedded file, " + Base64.getDecoder().decode(v).length + " bytes>" : v));
+        return shown;
     }
 
     static CompressReport report(String input, String output, String codec, long inputBytes, long artifactBytes,
