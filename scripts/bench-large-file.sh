@@ -11,7 +11,8 @@
 #
 # Usage: scripts/bench-large-file.sh [codec ...]   (default: int8_sym_v1 int4_sym_v1, plus the
 #        group-wise int8_sym_g32_v1 / int4_sym_g32_v1 when this build has them)
-# Env:   TENPAK_BENCH_DIR (where to put the files, default /tmp), PYTHON (default .venv/bin/python)
+# Env:   TENPAK_BENCH_DIR (where to put the files, default /tmp), PYTHON (default .venv/bin/python),
+#        TENPAK_BENCH_LAYERS (decoder layers, default 22 = 2.05 GiB; fewer for a quick run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$(pwd)"
@@ -32,11 +33,11 @@ trap 'rm -rf "$work"' EXIT
 src="$work/model.safetensors"
 
 echo "generating $src ..." >&2
-"$python" - "$src" <<'EOF'
+"$python" - "$src" "${TENPAK_BENCH_LAYERS:-22}" <<'EOF'
 import json, struct, sys
 import numpy as np
 
-hidden, inter, vocab, layers, kv = 2048, 5632, 32000, 22, 256
+hidden, inter, vocab, layers, kv = 2048, 5632, 32000, int(sys.argv[2]), 256
 shapes = [("model.embed_tokens.weight", (vocab, hidden))]
 for i in range(layers):
     p = f"model.layers.{i}."
