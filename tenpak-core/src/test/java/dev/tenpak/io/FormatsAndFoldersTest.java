@@ -79,6 +79,23 @@ class FormatsAndFoldersTest {
         }
     }
 
+    @Test
+    void scalarsAndEmptyTensorsSurviveParallelCompressAndDecompress() throws Exception {
+        String h = "{" + t("e", "BF16", "[0,7]", 0, 0) + "," + t("s", "F32", "[]", 0, 4) + "," + t("z", "I64", "[0]", 4, 4) + "}";
+        byte[] json = h.getBytes(StandardCharsets.UTF_8);
+        byte[] header = java.util.Arrays.copyOf(json, (json.length + 7) & -8);
+        java.util.Arrays.fill(header, json.length, header.length, (byte) ' ');
+        Path src = SafetensorsFixture.write(dir, "edge.safetensors",
+                file(header, java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN).putFloat(-3.5f).array()));
+        for (String codec : new String[] {"raw_v1", "int8_sym_v1", "int4_sym_v1"}) {
+            Path art = dir.resolve(codec + ".tenpak");
+            Tenpak.compress(src, art, CompressOptions.defaults().withCodec(codec).withThreads(3));
+            Path out = dir.resolve(codec + ".safetensors");
+            Tenpak.decompress(art, out, Outputs.Format.SAFETENSORS, 3, dev.tenpak.ProgressListener.NONE);
+            assertThat(Files.mismatch(src, out)).as(codec).isEqualTo(-1L);   // -3.5 is exact in int8/int4 with scale 3.5/Q
+        }
+    }
+
     /** Canonical file (reference header layout): float dtypes with real values, the rest counting bytes. */
     static byte[] floatsAndOthers() {
         StringBuilder h = new StringBuilder("{\"__metadata__\":{\"format\":\"pt\"}");
