@@ -60,6 +60,7 @@ public final class ArtifactWriter implements AutoCloseable {
         pre.putShort((short) ArtifactFormat.VERSION);        // version: u16
         pre.putShort((short) ArtifactFormat.PREAMBLE_SIZE);  // preamble_size: u16
         pre.putInt(0);                                       // flags: u32, zero in v1
+        pre.position(ArtifactFormat.PREAMBLE_SIZE);          // reserved: 48 zero bytes
         writeFully(pre.flip());
     }
 
