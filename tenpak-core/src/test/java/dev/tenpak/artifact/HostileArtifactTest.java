@@ -191,6 +191,15 @@ class HostileArtifactTest {
                     b.artifactCodec = "x".repeat(40);   // room enough that only the name is short
                     b.indexSuffix = new byte[] {(byte) 0xFF, (byte) 0xFF, 'a'};
                 }), "index ends inside tensor name"),
+                Arguments.of("duplicate metadata key", valid(b -> {
+                    b.entries.clear();
+                    b.metadata.put("key", "one");
+                    b.metadataCountOverride = 2L;
+                    FormatV1.Out again = new FormatV1.Out();
+                    again.str32("key");
+                    again.str32("two");
+                    b.indexSuffix = again.bytes();
+                }), "duplicate metadata key 'key'"),
                 Arguments.of("empty name", valid(b -> replace(b, 0, e -> e.name(""))), "empty name"),
                 Arguments.of("name not UTF-8", valid(b -> {
                     b.entries.clear();
