@@ -64,7 +64,7 @@ class GoldenArtifactTest {
             assertThat(r.codec()).isEqualTo("mixed");
             assertThat(r.metadata()).isEqualTo(Map.of("producer", "tenpak golden v1"));
             assertThat(r.entries()).extracting(TensorEntry::codec).containsExactly("int8_sym_v1", "int4_sym_v1", "raw_v1",
-                    "int8_sym_v1", "int4_sym_v1", "raw_v1", "raw_v1");
+                    "int8_sym_v1", "int4_sym_v1", "raw_v1", "raw_v1", "int4_sym_v1");
             for (TensorEntry e : r.entries()) {
                 assertThat(e.offset() % 64).as(e.name()).isZero();
             }
@@ -85,6 +85,7 @@ class GoldenArtifactTest {
             assertThat(r.read("half").toFloatArray()).containsExactly(
                     GoldenArtifacts.narrow("h", DType.F16, Shape.of(5), sh, -3 * sh, 4 * sh, -6 * sh, 7 * sh).toFloatArray());
             assertThat(r.read("empty").elementCount()).isZero();
+            assertThat(r.read("ties").toFloatArray()).containsExactly(0f, 2f, 2f, -2f, 0f, 7f);   // half to even
             assertThat(r.read("token_ids").data().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE))
                     .containsExactly(1, 0, 0, 0, -1, -1, -1, 127);
         }

@@ -33,7 +33,7 @@ final class GoldenArtifacts {
 
     /**
      * {@code golden/v1/mixed.tenpak}: every v1 codec, several dtypes, a scalar, an empty tensor, an
-     * odd-length int4 tensor, a NaN carried by raw_v1, and metadata.
+     * odd-length int4 tensor, a NaN carried by raw_v1, exact rounding ties, and metadata.
      */
     static byte[] mixed() {
         try (ArtifactWriter w = ArtifactWriter.toMemory()) {
@@ -50,6 +50,8 @@ final class GoldenArtifacts {
             w.write(new Tensor("token_ids", DType.I32, Shape.of(2),
                     MemorySegment.ofArray(new byte[] {1, 0, 0, 0, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0x7F})),
                     Codecs.byName("raw_v1"));
+            // max 7 gives scale 1.0, so these are exact ties: they pin round-half-to-even
+            w.write(Tensor.ofFloats("ties", new float[] {0.5f, 1.5f, 2.5f, -2.5f, -0.5f, 7f}, 6), Codecs.byName("int4_sym_v1"));
             w.finish();
             return w.bytes();
         }
