@@ -6,7 +6,8 @@
 #   scripts/bench-kernels.sh                 # both runs, ~5 minutes on 2 cores
 #   BENCH_SCALAR=0 scripts/bench-kernels.sh  # vector run only
 #   BENCH_FILTER='QuantBench\.(arraycopy|kernelInt4.*)' scripts/bench-kernels.sh
-#   BENCH_JMH_ARGS='-wi 5 -i 10' scripts/bench-kernels.sh   # longer, steadier runs
+#   BENCH_ITERATIONS=10 BENCH_WARMUP=5 scripts/bench-kernels.sh   # longer, steadier runs
+#   BENCH_JMH_ARGS='-prof gc' scripts/bench-kernels.sh         # any other JMH options
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,7 +23,7 @@ mkdir -p "$out"
 
 filter="${BENCH_FILTER:-QuantBench}"
 # Short on purpose: each op moves 256 MiB, so 1 s iterations hold several ops.
-jmh_args=(-wi 3 -w 1s -i 5 -r 1s -f 1 ${BENCH_JMH_ARGS:-})
+jmh_args=(-wi "${BENCH_WARMUP:-3}" -w 1s -i "${BENCH_ITERATIONS:-5}" -r 1s -f 1 ${BENCH_JMH_ARGS:-})
 
 echo "== machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs; $(java -version 2>&1 | head -n1)"
 java -jar "$jar" "$filter" "${jmh_args[@]}" -rf json -rff "$out/vector.json"
