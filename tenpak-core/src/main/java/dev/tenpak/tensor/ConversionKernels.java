@@ -10,10 +10,15 @@ import java.util.logging.Logger;
  * arrays: the inner loops of {@link FloatConversions}. {@link ScalarConversionKernels} is the
  * specification (element by element, exactly {@link FloatConversions#bf16ToFloat},
  * {@link FloatConversions#floatToBf16}, {@link Float#float16ToFloat} and
- * {@link Float#floatToFloat16}); a Vector API implementation is loaded by class name when the
- * {@code jdk.incubator.vector} module is present and must give identical floats and bits, NaN
- * payloads included. {@code -Dtenpak.vector=false} forces the scalar kernels, as for the
- * quantization kernels.
+ * {@link Float#floatToFloat16}); a Vector API implementation, loaded by class name, gives identical
+ * floats and bits, NaN payloads included.
+ *
+ * <p>The vector implementation is opt-in ({@code -Dtenpak.vector.conversions=true}, which also
+ * needs the {@code jdk.incubator.vector} module and {@code tenpak.vector} not false). Once compiled
+ * it converts 5 to 13 GB/s a core against 1 to 5 GB/s for the scalar loops (which C2 partly
+ * auto-vectorizes), but until C2 has compiled it every vector operation runs as interpreted Java
+ * about a hundred times slower, and on a two-core machine that warm-up cost more than a whole
+ * command-line compress or decompress of a 2 GiB checkpoint saved (docs/PERFORMANCE.md).
  *
  * <p>Offsets into segments are in bytes; {@code len} counts elements. Segments may be unaligned.
  */
@@ -57,6 +62,9 @@ public interface ConversionKernels {
         private static ConversionKernels choose() {
             if (!Boolean.parseBoolean(System.getProperty("tenpak.vector", "true"))) {
                 return ScalarConversionKernels.INSTANCE;
+            }
+            if (!Boolean.parseBoolean(System.getProperty("tenpak.vector.conversions", "false"))) {
+                return ScalarConversionKernels.INSTANCE;   // see the class comment: opt-in
             }
             if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
                 LOG.fine("jdk.incubator.vector is not available; using scalar conversions "
