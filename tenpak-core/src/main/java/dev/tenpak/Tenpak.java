@@ -57,7 +57,7 @@ public final class Tenpak {
     /** Compresses tensors from any source (the Python bridge feeds its own) into {@code output}. */
     public static CompressReport compress(TensorSource source, long inputBytes, Path output, CompressOptions options) {
         long start = System.nanoTime();
-        CodecSelector selector = CodecSelector.uniform(Codecs.byName(options.codec()));
+        CodecSelector selector = options.selector();
         ErrorMetrics.Accumulator total = new ErrorMetrics.Accumulator();
         List<TensorReport> reports;
         long size;
@@ -72,7 +72,7 @@ public final class Tenpak {
     /** Compresses a JSON bundle held in memory; returns the artifact bytes (the seed's C entry point). */
     public static byte[] compressJsonBundle(byte[] json, String codec) {
         String c = codec == null || codec.isEmpty() ? Codecs.DEFAULT : codec;
-        CodecSelector selector = CodecSelector.uniform(Codecs.byName(c));
+        CodecSelector selector = CompressOptions.defaults().withCodec(c).selector();
         try (TensorSource source = JsonBundleReader.open(json, "<json bundle>");
              ArtifactWriter w = ArtifactWriter.toMemory()) {
             w.artifactCodec(c);
