@@ -308,9 +308,10 @@ public final class GroupwiseCodec implements Codec {
                 }
                 tried = sb;
                 float s = Float.float16ToFloat(sb);
+                float inv = GroupScales.inverse(s);
                 double err = 0;
                 for (int i = base; i < base + g; i++) {
-                    double d = x[i] - GroupScales.quantize(x[i], s, 7f) * s;
+                    double d = x[i] - GroupScales.quantize(x[i], inv, 7f) * s;
                     err += d * d;
                 }
                 if (err < bestErr) {
@@ -319,9 +320,9 @@ public final class GroupwiseCodec implements Codec {
                 }
             }
             scales[k + j] = best;
-            float s = Float.float16ToFloat(best);
+            float inv = GroupScales.inverse(Float.float16ToFloat(best));
             for (int i = base; i < base + g; i++) {
-                codes[i] = (byte) GroupScales.quantize(x[i], s, 7f);
+                codes[i] = (byte) GroupScales.quantize(x[i], inv, 7f);
             }
         }
         return -1;

@@ -16,10 +16,10 @@ public final class ScalarGroupQuantKernels implements GroupQuantKernels {
                 return k;
             }
             scales[soff + k] = sb;
-            float s = Float.float16ToFloat(sb);
+            float inv = GroupScales.inverse(Float.float16ToFloat(sb));
             int qb = qoff + k * g;
             for (int i = 0; i < g; i++) {
-                q[qb + i] = (byte) GroupScales.quantize(x[base + i], s, fq);
+                q[qb + i] = (byte) GroupScales.quantize(x[base + i], inv, fq);
             }
         }
         return -1;
@@ -45,13 +45,13 @@ public final class ScalarGroupQuantKernels implements GroupQuantKernels {
                 return k;
             }
             scales[soff + k] = sb;
-            float s = Float.float16ToFloat(sb);
+            float inv = GroupScales.inverse(Float.float16ToFloat(sb));
             for (int b = 0; b < g; b += 32) {
                 int xb = base + b;
                 int pb = poff + (k * g + b) / 2;
                 for (int j = 0; j < 16; j++) {
-                    int lo = GroupScales.quantize(x[xb + j], s, 7f);
-                    int hi = GroupScales.quantize(x[xb + 16 + j], s, 7f);
+                    int lo = GroupScales.quantize(x[xb + j], inv, 7f);
+                    int hi = GroupScales.quantize(x[xb + 16 + j], inv, 7f);
                     packed[pb + j] = (byte) ((lo & 0x0F) | (hi << 4));
                 }
             }
