@@ -74,7 +74,9 @@ class GroupwiseCodecTest {
                 new Data("rowLongerThanChunk", new long[] {2, 70001}, (n, r) -> gaussian(n, r, 0.02)),
                 new Data("uniformLongRow", new long[] {1, 131200}, (n, r) -> gaussian(n, r, 0.02)),
                 new Data("overOneMillion", new long[] {1024, 1100}, (n, r) -> gaussian(n, r, 0.02)),
+                new Data("overOneMillionUniform", new long[] {1030, 1024}, (n, r) -> gaussian(n, r, 0.02)),
                 new Data("tinyValues", new long[] {16, 64}, (n, r) -> gaussian(n, r, 1e-7)),
+                new Data("belowZeroScaleThreshold", new long[] {4, 96}, (n, r) -> gaussian(n, r, 3e-9)),
                 new Data("mixedMagnitudes", new long[] {12, 96}, (n, r) -> {
                     float[] x = gaussian(n, r, 1);
                     for (int i = 0; i < n; i++) {
