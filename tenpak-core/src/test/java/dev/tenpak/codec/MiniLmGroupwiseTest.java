@@ -3,6 +3,7 @@ package dev.tenpak.codec;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tenpak.artifact.EncodedTensor;
+import dev.tenpak.io.SafetensorsReader;
 import dev.tenpak.tensor.Tensor;
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
@@ -21,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * {@link #wholeModelTable} prints.
  */
 class MiniLmGroupwiseTest {
-    static Arena arena;
+    static SafetensorsReader reader;
     static List<Tensor> tensors;
     static final Map<String, Result> RESULTS = new LinkedHashMap<>();
 
@@ -29,14 +30,14 @@ class MiniLmGroupwiseTest {
 
     @BeforeAll
     static void load() throws Exception {
-        arena = Arena.ofShared();
-        tensors = MiniLmWeights.load(arena);
+        reader = MiniLmWeights.open();
+        tensors = MiniLmWeights.tensors(reader);
         assertThat(tensors).hasSizeGreaterThan(90);
     }
 
     @AfterAll
     static void close() {
-        arena.close();
+        reader.close();
     }
 
     /** Applies {@code selector} to every tensor; errors are measured against the fp32 originals. */
