@@ -18,6 +18,7 @@ import dev.tenpak.tensor.TensorSource;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -67,6 +68,25 @@ public final class Tenpak {
             size = w.finish();
         }
         return report(source.description(), output.toString(), options.codec(), inputBytes, size, reports, total, start);
+    }
+
+    /**
+     * Compresses tensors from any source onto a channel the caller owns and does not want closed
+     * (the Python bridge writes {@code save()} results into memory this way).
+     */
+    public static CompressReport compress(TensorSource source, long inputBytes, WritableByteChannel out,
+                                          String description, CompressOptions options) {
+        long start = System.nanoTime();
+        CodecSelector selector = CodecSelector.uniform(Codecs.byName(options.codec()));
+        ErrorMetrics.Accumulator total = new ErrorMetrics.Accumulator();
+        List<TensorReport> reports;
+        long size;
+        try (ArtifactWriter w = ArtifactWriter.to(out, description)) {
+            w.artifactCodec(options.codec());
+            reports = Compressor.compress(source, w, selector, total);
+            size = w.finish();
+        }
+        return report(source.description(), description, options.codec(), inputBytes, size, reports, total, start);
     }
 
     /** Compresses a JSON bundle held in memory; returns the artifact bytes (the seed's C entry point). */
