@@ -7,17 +7,24 @@ from pathlib import Path
 
 import pytest
 
-import tenpak
+# the real-model tests read a local folder; never reach for the Hugging Face Hub
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+import tenpak  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 CLI = REPO / "bin" / "tenpak"
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    # Every test that takes a `codec` runs once per registered codec; asking the registry starts
+    # Every test that takes a `codec` runs once per registered codec (`lossy_codec`: the lossy ones); asking the registry starts
     # the session's JVM (the same one the `jvm` fixture returns).
     if "codec" in metafunc.fixturenames:
         metafunc.parametrize("codec", tenpak.codecs())
+    if "lossy_codec" in metafunc.fixturenames:
+        lossless = set(tenpak._engine.lossless_codecs())
+        metafunc.parametrize("lossy_codec", [c for c in tenpak.codecs() if c not in lossless])
 
 
 @pytest.fixture(scope="session", autouse=True)
