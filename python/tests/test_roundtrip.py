@@ -144,3 +144,37 @@ def test_load_to_device_keeps_values() -> None:
     sd = {"w": torch.randn(3, 3)}
     back = tt.load(tt.save(sd, codec="raw_v1"), device="cpu")
     assert back["w"].device.type == "cpu" and torch.equal(back["w"], sd["w"])
+
+
+def test_raw_tensors_load_as_private_file_mappings(tmp_path: Path) -> None:
+    path = tmp_path / "m.tenpak"
+    sd = {"w": torch.randn(64, 32), "b": torch.randn(8).to(torch.bfloat16), "q": torch.randn(4, 4)}
+    tt.save_file(sd, path, codec="raw_v1")
+    before = path.read_bytes()
+    mapped = tt.load_file(path)
+    copied = tt.load_file(path, mmap=False)
+    for k in sd:
+        assert torch.equal(mapped[k], sd[k]) and torch.equal(copied[k], sd[k])
+    assert mapped["w"].untyped_storage().nbytes() == len(before)  # a view of the whole file
+    assert copied["w"].untyped_storage().nbytes() == sd["w"].numel() * 4
+    mapped["w"] += 1  # copy-on-write: the file does not change
+    assert path.read_bytes() == before
+    arrays = tnp.load_file(path)
+    assert isinstance(arrays["w"].base, np.memmap) or isinstance(arrays["w"].base, np.ndarray)
+    np.testing.assert_array_equal(arrays["w"], sd["w"].numpy())
+    arrays["w"][0, 0] = 99.0
+    assert path.read_bytes() == before
+    # lossy tensors are decoded into new memory either way
+    tt.save_file(sd, path, codec="int8_sym_v1")
+    assert tt.load_file(path)["w"].untyped_storage().nbytes() == 64 * 32 * 4
+
+
+def test_mapped_raw_tensor_with_a_bad_checksum_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "m.tenpak"
+    tt.save_file({"w": torch.zeros(1000), "v": torch.ones(10)}, path, codec="raw_v1")
+    data = bytearray(path.read_bytes())
+    data[64 + 123] = 1
+    path.write_bytes(bytes(data))
+    for load in (lambda: tt.load_file(path), lambda: tnp.load_file(path), lambda: tt.load_file(path, mmap=False)):
+        with pytest.raises(tenpak.ChecksumMismatchError, match="tensor 'w'"):
+            load()

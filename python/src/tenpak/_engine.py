@@ -28,6 +28,8 @@ ALIASES_KEY = "tenpak.aliases"
 storage when saved: each is stored once and restored under every name."""
 
 DEFAULT_CODEC = "int8_sym_v1"
+RAW_CODEC = "raw_v1"
+"""Payloads of this codec are the tensor's own bytes, so they can be mapped instead of decoded."""
 
 T = TypeVar("T")
 
@@ -284,13 +286,16 @@ class StoredTensor:
     dtype: str
     shape: tuple[int, ...]
     codec: str
+    offset: int
 
 
 class Artifact:
     """An open artifact (a mapped file or bytes the caller holds): its tensors, its aliases, and
     decoding straight into memory the caller allocated. Use as a context manager."""
 
-    def __init__(self, reader: Any, keepalive: Any = None) -> None:
+    def __init__(self, reader: Any, keepalive: Any = None, path: str | None = None) -> None:
+        self.path = path
+        """The file this artifact was opened from; None for bytes."""
         self._reader = reader
         self._keepalive = keepalive
         j = java()
@@ -300,10 +305,11 @@ class Artifact:
         codecs = [str(s) for s in listing.codecs()]
         ranks = [int(r) for r in listing.ranks()]
         dims = [int(d) for d in listing.dims()]
+        offsets = [int(o) for o in listing.offsets()]
         tensors: list[StoredTensor] = []
         at = 0
-        for name, dtype, codec, rank in zip(names, dtypes, codecs, ranks):
-            tensors.append(StoredTensor(name, dtype, tuple(dims[at:at + rank]), codec))
+        for name, dtype, codec, rank, offset in zip(names, dtypes, codecs, ranks, offsets):
+            tensors.append(StoredTensor(name, dtype, tuple(dims[at:at + rank]), codec, offset))
             at += rank
         self.tensors: tuple[StoredTensor, ...] = tuple(tensors)
         self.metadata: dict[str, str] = {str(k): str(v) for k, v in dict(reader.metadata()).items()}
@@ -318,6 +324,14 @@ class Artifact:
              j.string_array([t[0] for t in targets]),
              j.long_array([t[1] for t in targets]),
              j.long_array([t[2] for t in targets]))
+
+    def verify_at(self, targets: Sequence[tuple[str, int]]) -> None:
+        """Checks that the bytes at each ``(name, address)`` (a ``raw_v1`` payload mapped from the
+        file rather than decoded) match the tensor's recorded checksum."""
+        if targets:
+            j = java()
+            call(j.bridge.verifyAt, self._reader, j.string_array([t[0] for t in targets]),
+                 j.long_array([t[1] for t in targets]))
 
     def close(self) -> None:
         if self._reader is not None:
@@ -353,7 +367,7 @@ def open_file(path: str | os.PathLike[str]) -> Artifact:
     j = java()
     reader = call(j.tenpak.open, j.path.of(os.fspath(path)))
     try:
-        return Artifact(reader)
+        return Artifact(reader, path=os.fspath(path))
     except BaseException:
         reader.close()
         raise

@@ -17,6 +17,7 @@ FP8 (``F8_E4M3``, ``F8_E5M2``) works the same way with ``uint8`` words and the `
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from typing import Literal, Mapping, Union
@@ -126,15 +127,26 @@ def save(tensors: Mapping[str, ArrayLike], codec: str = DEFAULT_CODEC,
     return data
 
 
-def _load(artifact: _engine.Artifact, bf16: Literal["bits", "float32"]) -> dict[str, np.ndarray]:
+def _load(artifact: _engine.Artifact, bf16: Literal["bits", "float32"], mmap: bool) -> dict[str, np.ndarray]:
     if bf16 not in ("bits", "float32"):
         raise InvalidInputError(f"bf16 must be 'bits' or 'float32', got {bf16!r}")
     out: dict[str, np.ndarray] = {}
     targets: list[tuple[str, int, int]] = []
+    mapped: list[tuple[str, int]] = []
+    file_map: np.memmap | None = None
     for t in artifact.tensors:
-        arr = np.empty(t.shape, dtype=_FROM_TENPAK[t.dtype])
+        dtype = _FROM_TENPAK[t.dtype]
+        if mmap and artifact.path is not None and t.codec == _engine.RAW_CODEC and math.prod(t.shape) > 0:
+            # stored as is: a view of a copy-on-write mapping of the file
+            if file_map is None:
+                file_map = np.memmap(artifact.path, dtype=np.uint8, mode="c")
+            arr = np.ndarray(t.shape, dtype=dtype, buffer=file_map, offset=t.offset)
+            mapped.append((t.name, int(arr.ctypes.data)))
+        else:
+            arr = np.empty(t.shape, dtype=dtype)
+            targets.append((t.name, int(arr.ctypes.data), int(arr.nbytes)))
         out[t.name] = arr
-        targets.append((t.name, int(arr.ctypes.data), int(arr.nbytes)))
+    artifact.verify_at(mapped)
     artifact.decode_into(targets)
     if bf16 == "float32":
         for t in artifact.tensors:
@@ -145,22 +157,25 @@ def _load(artifact: _engine.Artifact, bf16: Literal["bits", "float32"]) -> dict[
     return out
 
 
-def load_file(path: str | os.PathLike[str], bf16: Literal["bits", "float32"] = "bits") -> dict[str, np.ndarray]:
-    """Reads every tensor of the artifact at ``path`` into new numpy arrays.
+def load_file(path: str | os.PathLike[str], bf16: Literal["bits", "float32"] = "bits",
+              mmap: bool = True) -> dict[str, np.ndarray]:
+    """Reads every tensor of the artifact at ``path``.
 
     Args:
         bf16: ``"bits"`` returns BF16 tensors as ``uint16`` bit patterns; ``"float32"`` widens them
             (exactly) to ``float32``.
+        mmap: ``raw_v1`` tensors become views of a copy-on-write mapping of the file instead of
+            copies (their checksums are verified either way); ``False`` copies them into memory.
 
     Returns:
         name -> array, in the artifact's order; tensors that shared storage when saved are the same
         array object under each name.
     """
     with _engine.open_file(path) as artifact:
-        return _load(artifact, bf16)
+        return _load(artifact, bf16, mmap)
 
 
 def load(data: bytes | bytearray | memoryview, bf16: Literal["bits", "float32"] = "bits") -> dict[str, np.ndarray]:
-    """Like :func:`load_file`, for an artifact held in memory."""
+    """Like :func:`load_file`, for an artifact held in memory (always decoded into new arrays)."""
     with _engine.open_bytes(data) as artifact:
-        return _load(artifact, bf16)
+        return _load(artifact, bf16, mmap=False)

@@ -13,6 +13,7 @@ Tensors that share storage (tied weights such as GPT-2's ``lm_head.weight`` and
 
 from __future__ import annotations
 
+import math
 import os
 from typing import Mapping, NamedTuple
 
@@ -108,13 +109,25 @@ def save(tensors: Mapping[str, torch.Tensor], codec: str = DEFAULT_CODEC,
     return data
 
 
-def _load(artifact: _engine.Artifact, device: str | torch.device) -> dict[str, torch.Tensor]:
+def _load(artifact: _engine.Artifact, device: str | torch.device, mmap: bool) -> dict[str, torch.Tensor]:
     out: dict[str, torch.Tensor] = {}
     targets: list[tuple[str, int, int]] = []
+    mapped: list[tuple[str, int]] = []
+    storage: torch.UntypedStorage | None = None
     for st in artifact.tensors:
-        t = torch.empty(st.shape, dtype=_FROM_TENPAK[st.dtype])
+        dtype = _FROM_TENPAK[st.dtype]
+        if mmap and artifact.path is not None and st.codec == _engine.RAW_CODEC and math.prod(st.shape) > 0:
+            # stored as is: a view of a private (copy-on-write) mapping of the file, like safetensors
+            if storage is None:
+                storage = torch.UntypedStorage.from_file(artifact.path, shared=False,
+                                                         nbytes=os.path.getsize(artifact.path))
+            t = torch.empty(0, dtype=dtype).set_(storage, st.offset // dtype.itemsize, st.shape)
+            mapped.append((st.name, t.data_ptr()))
+        else:
+            t = torch.empty(st.shape, dtype=dtype)
+            targets.append((st.name, t.data_ptr(), t.numel() * t.element_size()))
         out[st.name] = t
-        targets.append((st.name, t.data_ptr(), t.numel() * t.element_size()))
+    artifact.verify_at(mapped)
     artifact.decode_into(targets)
     if torch.device(device).type != "cpu":
         out = {k: v.to(device) for k, v in out.items()}
@@ -123,21 +136,29 @@ def _load(artifact: _engine.Artifact, device: str | torch.device) -> dict[str, t
     return out
 
 
-def load_file(path: str | os.PathLike[str], device: str | torch.device = "cpu") -> dict[str, torch.Tensor]:
+def load_file(path: str | os.PathLike[str], device: str | torch.device = "cpu",
+              mmap: bool = True) -> dict[str, torch.Tensor]:
     """Reads every tensor of the artifact at ``path``.
+
+    Args:
+        device: where the tensors go (decoded on the CPU, then moved).
+        mmap: ``raw_v1`` tensors become views of a private, copy-on-write mapping of the file (as
+            ``safetensors`` does) instead of copies: writing to them never changes the file, but
+            the file must not be truncated while they live. Their checksums are verified over the
+            mapping either way. ``False`` copies them into memory.
 
     Returns:
         name -> tensor on ``device``, in the artifact's order (aliases last); tensors that shared
         storage when saved are one tensor under each name.
     """
     with _engine.open_file(path) as artifact:
-        return _load(artifact, device)
+        return _load(artifact, device, mmap)
 
 
 def load(data: bytes | bytearray | memoryview, device: str | torch.device = "cpu") -> dict[str, torch.Tensor]:
-    """Like :func:`load_file`, for an artifact held in memory."""
+    """Like :func:`load_file`, for an artifact held in memory (always decoded into new tensors)."""
     with _engine.open_bytes(data) as artifact:
-        return _load(artifact, device)
+        return _load(artifact, device, mmap=False)
 
 
 class LoadResult(NamedTuple):

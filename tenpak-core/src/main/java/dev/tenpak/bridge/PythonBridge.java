@@ -1,9 +1,11 @@
 package dev.tenpak.bridge;
 
+import dev.tenpak.ChecksumMismatchException;
 import dev.tenpak.CompressOptions;
 import dev.tenpak.InvalidInputException;
 import dev.tenpak.Tenpak;
 import dev.tenpak.artifact.ArtifactReader;
+import dev.tenpak.artifact.Checksums;
 import dev.tenpak.artifact.CompressReport;
 import dev.tenpak.artifact.TensorEntry;
 import dev.tenpak.codec.Codecs;
@@ -152,6 +154,7 @@ public final class PythonBridge {
             total += e.shape().rank();
         }
         long[] dims = new long[total];
+        long[] offsets = new long[n];
         int at = 0;
         for (int i = 0; i < n; i++) {
             TensorEntry e = entries.get(i);
@@ -159,11 +162,12 @@ public final class PythonBridge {
             dtypes[i] = e.dtype().name();
             codecs[i] = e.codec();
             ranks[i] = e.shape().rank();
+            offsets[i] = e.offset();
             for (long d : e.shape().dims()) {
                 dims[at++] = d;
             }
         }
-        return new Listing(names, dtypes, codecs, ranks, dims);
+        return new Listing(names, dtypes, codecs, ranks, dims, offsets);
     }
 
     /**
@@ -185,9 +189,34 @@ public final class PythonBridge {
     }
 
     /**
-     * An artifact's index as parallel arrays (see the class comment for the shape encoding).
+     * Checks that the bytes at {@code addresses[i]} match the recorded checksum of tensor
+     * {@code names[i]}, in parallel; throws {@link ChecksumMismatchException} for the first that does
+     * not. Python maps {@code raw_v1} payloads straight from the file instead of decoding them, and
+     * checks what it maps (not this reader's own mapping, which could be another file by then).
      */
-    public record Listing(String[] names, String[] dtypes, String[] codecs, int[] ranks, long[] dims) {}
+    public static void verifyAt(ArtifactReader reader, String[] names, long[] addresses) {
+        if (addresses.length != names.length) {
+            throw new IllegalArgumentException("bridge arrays disagree in length");
+        }
+        TensorEntry[] entries = new TensorEntry[names.length];
+        for (int i = 0; i < names.length; i++) {
+            entries[i] = reader.entry(names[i]);
+        }
+        IntStream.range(0, names.length).parallel().forEach(i -> {
+            TensorEntry e = entries[i];
+            int actual = Checksums.crc32c(MemorySegment.ofAddress(addresses[i]).reinterpret(e.length()));
+            if (actual != e.crc32c()) {
+                throw new ChecksumMismatchException(reader.source(), e.name(), e.offset(), e.crc32c(), actual);
+            }
+        });
+    }
+
+    /**
+     * An artifact's index as parallel arrays (see the class comment for the shape encoding);
+     * {@code offsets} are the absolute payload offsets, multiples of 64.
+     */
+    public record Listing(String[] names, String[] dtypes, String[] codecs, int[] ranks, long[] dims,
+                          long[] offsets) {}
 
     private static DType dtype(String tensor, String name) {
         try {
