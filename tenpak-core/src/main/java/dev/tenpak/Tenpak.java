@@ -185,7 +185,7 @@ public final class Tenpak {
         long size;
         try (ArtifactWriter w = ArtifactWriter.to(out, description)) {
             w.artifactCodec(options.codec());
-            reports = Compressor.compress(source, w, selector, total);
+            reports = Compressor.compress(source, w, selector, total, options.threads(), ProgressListener.NONE);
             size = w.finish();
         }
         return report(source.description(), description, options.codec(), inputBytes, size, reports, total, start);

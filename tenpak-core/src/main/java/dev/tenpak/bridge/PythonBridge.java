@@ -1,5 +1,7 @@
 package dev.tenpak.bridge;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tenpak.ChecksumMismatchException;
 import dev.tenpak.CompressOptions;
 import dev.tenpak.InvalidInputException;
@@ -10,6 +12,9 @@ import dev.tenpak.artifact.CompressReport;
 import dev.tenpak.artifact.TensorEntry;
 import dev.tenpak.codec.Codecs;
 import dev.tenpak.codec.kernel.QuantKernels;
+import dev.tenpak.delta.DeltaOptions;
+import dev.tenpak.io.Inputs;
+import dev.tenpak.plan.PlanOptions;
 import dev.tenpak.tensor.DType;
 import dev.tenpak.tensor.Shape;
 import dev.tenpak.tensor.Tensor;
@@ -38,6 +43,8 @@ import java.util.stream.IntStream;
  * {@code dims}, so a call costs a handful of JNI conversions however many tensors there are.
  */
 public final class PythonBridge {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private PythonBridge() {}
 
     /** Names of the registered codecs, in registration order. */
@@ -133,6 +140,37 @@ public final class PythonBridge {
         } catch (RuntimeException e) {
             out.close();
             throw e;
+        }
+    }
+
+    /** {@link Tenpak#plan}; returns the plan as JSON (the format it is written in). */
+    public static String plan(String input, String planOutput, double maxMae, boolean perTensor, String[] codecs,
+                              String inputFormat) {
+        PlanOptions o = PlanOptions.of(maxMae).withPerTensor(perTensor).withCodecs(List.of(codecs))
+                .withInputFormat(Inputs.Format.parse(inputFormat));
+        return Tenpak.plan(Path.of(input), planOutput == null ? null : Path.of(planOutput), o).toJson();
+    }
+
+    /** {@link Tenpak#delta}; returns the report as JSON. {@code codec} null keeps the default. */
+    public static String delta(String base, String variant, String output, double epsilon, String codec,
+                               String inputFormat) {
+        DeltaOptions o = DeltaOptions.of(epsilon).withInputFormat(Inputs.Format.parse(inputFormat));
+        if (codec != null) {
+            o = o.withCodec(codec);
+        }
+        return json(Tenpak.delta(Path.of(base), Path.of(variant), Path.of(output), o));
+    }
+
+    /** {@link Tenpak#materialize}; returns the report as JSON. */
+    public static String materialize(String base, String delta, String output, String residualCodec) {
+        return json(Tenpak.materialize(Path.of(base), Path.of(delta), Path.of(output), residualCodec));
+    }
+
+    private static String json(Object report) {
+        try {
+            return JSON.writeValueAsString(report);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write report as JSON", e);
         }
     }
 
