@@ -29,7 +29,8 @@ class PythonBridgeTest {
     @TempDir
     Path dir;
 
-    /** Two tensors in native memory: a 3x5 F32 and a 2 MiB+ BF16 (so the memory sink grows). */
+    /** Two tensors in native memory: a 3x5 F32 and a 2 MiB+ BF16 (so the memory sink grows). Shared
+     *  arenas: the facade encodes on worker threads. */
     private static MemorySegment[] tensors(Arena arena) {
         SplittableRandom rnd = new SplittableRandom(SEED);
         MemorySegment a = arena.allocate(15 * 4);
@@ -53,7 +54,7 @@ class PythonBridgeTest {
     @ValueSource(strings = {"raw_v1", "int8_sym_v1", "int4_sym_v1"})
     void memoryAndFileArtifactsEqualTheFacadesOverTheSameTensors(String codec) throws Exception {
         System.out.println("seed " + SEED);
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofShared()) {
             MemorySegment[] t = tensors(arena);
             Path viaFacade = dir.resolve("facade.tenpak");
             Bundle bundle = Bundle.of(java.util.List.of(
@@ -79,7 +80,7 @@ class PythonBridgeTest {
 
     @Test
     void decodeIntoCallerMemoryAndListTheIndex() {
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofShared()) {
             MemorySegment[] t = tensors(arena);
             MemoryArtifact mem = PythonBridge.compressToMemory(source(t, new String[0], new String[0]), 0, "raw_v1");
             MemorySegment bytes = arena.allocate(mem.size());
@@ -105,7 +106,7 @@ class PythonBridgeTest {
     void anArtifactWithNoTensorsIsReadable() {
         MemoryArtifact mem = PythonBridge.compressToMemory(PythonBridge.source(new String[0], new String[0], new int[0],
                 new long[0], new long[0], new long[0], new String[0], new String[0], "<empty>"), 0, null);
-        try (Arena arena = Arena.ofConfined(); mem) {
+        try (Arena arena = Arena.ofShared(); mem) {
             MemorySegment bytes = arena.allocate(mem.size());
             mem.copyTo(bytes.address());
             try (ArtifactReader r = ArtifactReader.of(bytes, "<empty>")) {
@@ -117,7 +118,7 @@ class PythonBridgeTest {
 
     @Test
     void aByteSizeThatDisagreesWithTheShapeIsAShapeMismatch() {
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofShared()) {
             MemorySegment m = arena.allocate(40);
             assertThatThrownBy(() -> PythonBridge.source(new String[] {"w"}, new String[] {"F32"}, new int[] {2},
                     new long[] {3, 4}, new long[] {m.address()}, new long[] {40}, new String[0], new String[0], "<t>"))
