@@ -34,6 +34,7 @@ import dev.tenpak.tensor.TensorSource;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -117,23 +118,29 @@ public final class Tenpak {
 
     private static CompressReport compress(TensorSource source, long inputBytes, Path output, CodecSelector selector,
                                            String artifactCodec, String label, int threads, ProgressListener progress) {
+        try (ArtifactWriter w = ArtifactWriter.create(output)) {
+            return compress(source, inputBytes, w, output.toString(), selector, artifactCodec, label, threads, progress);
+        }
+    }
+
+    /** The one compress loop behind every public overload: selector, writer, progress, report. */
+    private static CompressReport compress(TensorSource source, long inputBytes, ArtifactWriter w, String outputName,
+                                           CodecSelector selector, String artifactCodec, String label, int threads,
+                                           ProgressListener progress) {
         long start = System.nanoTime();
         ErrorMetrics.Accumulator total = new ErrorMetrics.Accumulator();
-        List<TensorReport> reports;
-        long size;
-        try (ArtifactWriter w = ArtifactWriter.create(output)) {
-            if (artifactCodec != null) {
-                w.artifactCodec(artifactCodec);
-            }
-            progress.start("compress", source.dataBytes());
-            try {
-                reports = Compressor.compress(source, w, selector, total, threads, progress);
-            } finally {
-                progress.finish();
-            }
-            size = w.finish();
+        if (artifactCodec != null) {
+            w.artifactCodec(artifactCodec);
         }
-        return report(source.description(), output.toString(), label, inputBytes, size, reports, total, start);
+        List<TensorReport> reports;
+        progress.start("compress", source.dataBytes());
+        try {
+            reports = Compressor.compress(source, w, selector, total, threads, progress);
+        } finally {
+            progress.finish();
+        }
+        long size = w.finish();
+        return report(source.description(), outputName, label, inputBytes, size, reports, total, start);
     }
 
     /**
@@ -171,15 +178,25 @@ public final class Tenpak {
         return Materializer.materialize(base, delta, output, residualCodec);
     }
 
+    /**
+     * Compresses tensors from any source onto a channel the caller owns and does not want closed
+     * (the Python bridge writes {@code save()} results into memory this way).
+     */
+    public static CompressReport compress(TensorSource source, long inputBytes, WritableByteChannel out,
+                                          String description, CompressOptions options) {
+        try (ArtifactWriter w = ArtifactWriter.to(out, description)) {
+            return compress(source, inputBytes, w, description, options.selector(), options.codec(), options.codec(),
+                    options.threads(), ProgressListener.NONE);
+        }
+    }
+
     /** Compresses a JSON bundle held in memory; returns the artifact bytes (the seed's C entry point). */
     public static byte[] compressJsonBundle(byte[] json, String codec) {
         String c = codec == null || codec.isEmpty() ? Codecs.DEFAULT : codec;
-        CodecSelector selector = CompressOptions.defaults().withCodec(c).selector();
+        CompressOptions options = CompressOptions.defaults().withCodec(c);
         try (TensorSource source = JsonBundleReader.open(json, "<json bundle>");
              ArtifactWriter w = ArtifactWriter.toMemory()) {
-            w.artifactCodec(c);
-            Compressor.compress(source, w, selector, new ErrorMetrics.Accumulator());
-            w.finish();
+            compress(source, json.length, w, "<memory>", options.selector(), c, c, 1, ProgressListener.NONE);
             return w.bytes();
         }
     }
