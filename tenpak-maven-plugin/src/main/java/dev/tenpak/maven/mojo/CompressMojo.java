@@ -1,0 +1,144 @@
+package dev.tenpak.maven.mojo;
+
+import dev.tenpak.maven.build.CompressRequest;
+import dev.tenpak.maven.build.ModelBuildException;
+import dev.tenpak.maven.build.ModelCompressor;
+import java.io.File;
+import java.util.List;
+import org.apache.maven.plugin.AbstractMojo;
+import org.apache.maven.plugin.MojoExecutionException;
+import org.apache.maven.plugin.MojoFailureException;
+import org.apache.maven.plugins.annotations.LifecyclePhase;
+import org.apache.maven.plugins.annotations.Mojo;
+import org.apache.maven.plugins.annotations.Parameter;
+import org.apache.maven.project.MavenProject;
+
+/**
+ * Compresses the project's model files (JSON bundles, safetensors files) into tenpak artifacts under
+ * {@code target/classes/models}, so they ship inside the jar, and writes {@code tenpak-manifest.json}
+ * beside them. Logs one line per model file (sizes, ratio, MAE) and a total. A model file whose content
+ * and settings are unchanged since the last build is not recompressed.
+ *
+ * <p>The goal only collects its parameters into a {@link CompressRequest}; the work is done by
+ * {@link ModelCompressor} over the tenpak core.
+ */
+@Mojo(name = "compress", defaultPhase = LifecyclePhase.PROCESS_RESOURCES, threadSafe = true)
+public final class CompressMojo extends AbstractMojo {
+    /** The project being built; its folder anchors relative paths. */
+    @Parameter(defaultValue = "${project}", readonly = true, required = true)
+    private MavenProject project;
+
+    /**
+     * The folder searched for model files.
+     *
+     * <pre>&lt;sourceDirectory&gt;${project.basedir}/models&lt;/sourceDirectory&gt;</pre>
+     */
+    @Parameter(property = "tenpak.sourceDirectory", defaultValue = "${project.basedir}/src/main/models")
+    private File sourceDirectory;
+
+    /**
+     * Ant-style patterns, relative to {@code sourceDirectory}, of the model files to compress. Defaults to
+     * every JSON bundle and safetensors file: {@code **}{@code /*.json} and {@code **}{@code /*.safetensors}.
+     *
+     * <pre>{@code
+     * <includes>
+     *   <include>encoders/*.safetensors</include>
+     * </includes>
+     * }</pre>
+     */
+    @Parameter(property = "tenpak.includes")
+    private List<String> includes;
+
+    /**
+     * Ant-style patterns, relative to {@code sourceDirectory}, of files not to compress even though an
+     * include matches them.
+     *
+     * <pre>{@code
+     * <excludes>
+     *   <exclude>**}{@code /config.json</exclude>
+     * </excludes>
+     * }</pre>
+     */
+    @Parameter(property = "tenpak.excludes")
+    private List<String> excludes;
+
+    /**
+     * Where the artifacts and {@code tenpak-manifest.json} are written. A model file
+     * {@code sub/encoder.json} becomes {@code sub/encoder.tenpak} here. The default puts them in the jar
+     * under {@code models/}.
+     *
+     * <pre>&lt;outputDirectory&gt;${project.build.outputDirectory}/weights&lt;/outputDirectory&gt;</pre>
+     */
+    @Parameter(property = "tenpak.outputDirectory", defaultValue = "${project.build.outputDirectory}/models")
+    private File outputDirectory;
+
+    /**
+     * The codec for float tensors: {@code int8_sym_v1} (default), {@code int4_sym_v1} or {@code raw_v1}
+     * (lossless), or any other codec the tenpak core registers. Changing it recompresses every model file.
+     *
+     * <pre>{@code <codec>int4_sym_v1</codec>}</pre>
+     */
+    @Parameter(property = "tenpak.codec", defaultValue = "int8_sym_v1")
+    private String codec;
+
+    /**
+     * An error budget: the build fails when a model file's mean absolute error (MAE) after compression is
+     * larger than this. The failure names each file with its MAE and the budget. Unset: no budget.
+     *
+     * <pre>{@code <failOnErrorAbove>0.0005</failOnErrorAbove>}</pre>
+     */
+    @Parameter(property = "tenpak.failOnErrorAbove")
+    private Double failOnErrorAbove;
+
+    /**
+     * Fail the build when no model file matches, instead of logging a warning.
+     *
+     * <pre>{@code <failIfNoModels>true</failIfNoModels>}</pre>
+     */
+    @Parameter(property = "tenpak.failIfNoModels", defaultValue = "false")
+    private boolean failIfNoModels;
+
+    /**
+     * Recompress every model file, even those that are up to date.
+     *
+     * <pre>{@code <force>true</force>}</pre>
+     */
+    @Parameter(property = "tenpak.force", defaultValue = "false")
+    private boolean force;
+
+    /**
+     * Skip tenpak: compress nothing (the {@code verify} goal honours the same switch).
+     *
+     * <pre>{@code <skip>true</skip>}</pre>
+     */
+    @Parameter(property = "tenpak.skip", defaultValue = "false")
+    private boolean skip;
+
+    @Override
+    public void execute() throws MojoExecutionException, MojoFailureException {
+        if (skip) {
+            getLog().info("tenpak: skipped (tenpak.skip)");
+            return;
+        }
+        try {
+            new ModelCompressor(request(), new MavenBuildLog(getLog())).run();
+        } catch (ModelBuildException e) {
+            MavenBuildLog.rethrow(e);
+        }
+    }
+
+    /** The parameters as a checked request; package-private for the mapping tests. */
+    CompressRequest request() throws ModelBuildException {
+        return new CompressRequest.Builder()
+                .baseDirectory(project.getBasedir())
+                .sourceDirectory(sourceDirectory)
+                .includes(includes)
+                .excludes(excludes)
+                .outputDirectory(outputDirectory)
+                .codec(codec)
+                .failOnErrorAbove(failOnErrorAbove)
+                .failIfNoModels(failIfNoModels)
+                .force(force)
+                .build();
+    }
+}
