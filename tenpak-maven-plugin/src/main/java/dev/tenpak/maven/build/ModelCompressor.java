@@ -81,7 +81,7 @@ public final class ModelCompressor {
                 throw ModelBuildException.environment("tenpak: I/O error compressing " + input + ": " + e.getMessage(), e);
             } catch (TenpakException e) {
                 keepProgress(manifestFile, entries);
-                throw ModelBuildException.user("tenpak: cannot compress model file " + input + ": " + e.getMessage(), e);
+                throw ModelBuildException.user("tenpak: cannot compress model file " + input + ": " + withoutPath(e, file), e);
             } catch (RuntimeException e) {
                 keepProgress(manifestFile, entries);
                 throw ModelBuildException.environment("tenpak: unexpected failure compressing " + input + ": " + e, e);
@@ -99,6 +99,13 @@ public final class ModelCompressor {
         logTotal(entries, compressed, output);
         checkBudget(entries);
         return new Result(List.copyOf(entries), compressed, entries.size() - compressed);
+    }
+
+    /** The core's message names the file by its absolute path; the line above already names it. */
+    private static String withoutPath(TenpakException e, Path file) {
+        String msg = String.valueOf(e.getMessage());
+        String prefix = file + ": ";
+        return msg.startsWith(prefix) ? msg.substring(prefix.length()) : msg;
     }
 
     private List<Path> findModels(Path source) throws ModelBuildException {
