@@ -42,7 +42,7 @@ new ZipFile(jar).withCloseable { zip ->
 }
 
 String log = new File(basedir, 'build.log').text
-assert log =~ /\[INFO\] src\/main\/models\/encoder\.json: [0-9.]+ KiB -> [0-9.]+ KiB, ratio [0-9.]+x, MAE [0-9.e-]+ \[int8_sym_v1\]/
+assert log =~ /\[INFO\] src\/main\/models\/encoder\.json: 31\.74 KiB -> [0-9.]+ KiB, ratio [0-9.]+x of 12\.19 KiB raw tensor data, MAE [0-9.e-]+ \[int8_sym_v1\]/
 assert log.contains('[INFO] tenpak: 1 model file(s), 1 compressed, 0 up to date; total ')
 assert log.contains('[INFO] tenpak: verified 1 artifact(s) in ')
 assert log =~ /Tests run: 2, Failures: 0, Errors: 0, Skipped: 0, Time elapsed: [0-9.]+ s -- in demo.ModelFromJarIT/

@@ -221,10 +221,15 @@ public final class ModelCompressor {
         }
     }
 
-    /** {@code src/main/models/encoder.json: 24.61 KiB -> 2.31 KiB, ratio 3.85x, MAE 1.234e-04 [int8_sym_v1]}. */
+    /**
+     * {@code src/main/models/encoder.json: 31.74 KiB -> 3.29 KiB, ratio 3.70x of 12.19 KiB raw tensor data, MAE
+     * 1.482e-04 [int8_sym_v1]}: the ratio is against the tensors' own bytes, as the CLI reports it, because
+     * a JSON file's size says more about number formatting than about the model.
+     */
     static String line(Manifest.Entry e) {
         return e.input() + ": " + Sizes.bytes(e.inputBytes()) + " -> " + Sizes.bytes(e.artifactBytes()) + ", ratio "
-                + Sizes.ratio(e.ratio()) + ", MAE " + Sizes.sci(e.mae()) + " [" + e.codec() + "]";
+                + Sizes.ratio(e.ratio()) + " of " + Sizes.bytes(e.tensorBytes()) + " raw tensor data, MAE "
+                + Sizes.sci(e.mae()) + " [" + e.codec() + "]";
     }
 
     private void logTotal(List<Manifest.Entry> entries, int compressed, Path output) {
@@ -243,7 +248,7 @@ public final class ModelCompressor {
         double ratio = out == 0 ? 0 : (double) tensorBytes / out;
         log.info("tenpak: " + entries.size() + " model file(s), " + compressed + " compressed, "
                 + (entries.size() - compressed) + " up to date; total " + Sizes.bytes(in) + " -> " + Sizes.bytes(out)
-                + ", ratio " + Sizes.ratio(ratio) + ", MAE " + Sizes.sci(elements == 0 ? 0 : absSum / elements)
+                + ", ratio " + Sizes.ratio(ratio) + " of " + Sizes.bytes(tensorBytes) + " raw tensor data, MAE " + Sizes.sci(elements == 0 ? 0 : absSum / elements)
                 + " -> " + output);
     }
 

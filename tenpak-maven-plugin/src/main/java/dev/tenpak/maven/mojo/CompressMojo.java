@@ -65,7 +65,8 @@ public final class CompressMojo extends AbstractMojo {
     /**
      * Where the artifacts and {@code tenpak-manifest.json} are written. A model file
      * {@code sub/encoder.json} becomes {@code sub/encoder.tenpak} here. The default puts them in the jar
-     * under {@code models/}.
+     * under {@code models/}. Give each execution of the goal its own folder: the manifest there lists
+     * exactly that execution's artifacts, and artifacts it does not list are removed as stale.
      *
      * <pre>&lt;outputDirectory&gt;${project.build.outputDirectory}/weights&lt;/outputDirectory&gt;</pre>
      */
