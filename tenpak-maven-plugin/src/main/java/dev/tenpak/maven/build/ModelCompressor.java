@@ -46,6 +46,7 @@ public final class ModelCompressor {
         Path source = request.sourceDirectory();
         Path output = request.outputDirectory();
         List<Path> files = findModels(source);
+        Path manifestFile = output.resolve(Manifest.FILE_NAME);
         if (files.isEmpty()) {
             String msg = "tenpak: no model files under " + source + " match includes " + request.includes()
                     + (request.excludes().isEmpty() ? "" : " minus excludes " + request.excludes());
@@ -53,10 +54,16 @@ public final class ModelCompressor {
                 throw ModelBuildException.user(msg + " (failIfNoModels is set)");
             }
             log.warn(msg + "; nothing to compress");
+            // the models are gone: so must be what an earlier build made of them
+            removeStale(output, previousEntries(manifestFile).values(), List.of());
+            try {
+                Files.deleteIfExists(manifestFile);
+            } catch (IOException e) {
+                throw ModelBuildException.environment("tenpak: cannot delete stale " + manifestFile + ": " + e, e);
+            }
             return new Result(List.of(), 0, 0);
         }
         Map<Path, String> artifactNames = artifactNames(source, files);
-        Path manifestFile = output.resolve(Manifest.FILE_NAME);
         Map<String, Manifest.Entry> previous = previousEntries(manifestFile);
         Map<String, String> settings = request.settings();
 

@@ -187,6 +187,19 @@ class ModelCompressorTest {
     }
 
     @Test
+    void whenEveryModelIsGoneTheArtifactsAndTheManifestGoToo() throws Exception {
+        run(request());
+        Files.delete(models.resolve("encoder.json"));
+        Files.delete(models.resolve("heads/classifier.json"));
+        ModelCompressor.Result r = run(request());
+        assertThat(r.entries()).isEmpty();
+        assertThat(out.resolve("encoder.tenpak")).doesNotExist();
+        assertThat(out.resolve("heads/classifier.tenpak")).doesNotExist();
+        assertThat(out.resolve(Manifest.FILE_NAME)).doesNotExist();
+        assertThat(log.warn).singleElement().asString().contains("nothing to compress");
+    }
+
+    @Test
     void twoModelsWithOneArtifactNameAreRefused() throws Exception {
         Files.copy(models.resolve("encoder.json"), models.resolve("encoder.safetensors"));
         assertThatThrownBy(() -> run(request()))
