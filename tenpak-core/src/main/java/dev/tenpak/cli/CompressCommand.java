@@ -41,10 +41,15 @@ final class CompressCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the report as JSON.")
     boolean json;
 
+    @Option(names = "--plan", paramLabel = "FILE",
+            description = "Apply a plan from 'tenpak plan' (its codecs override --codec); refused unless it was made for this input.")
+    Path plan;
+
     @Override
     public Integer call() {
         CompressOptions options = CompressOptions.defaults().withCodec(codec).withInputFormat(Inputs.Format.parse(format));
-        CompressReport r = Tenpak.compress(input, output, options);
+        CompressReport r = plan != null ? Tenpak.compressWithPlan(input, output, plan, options)
+                : Tenpak.compress(input, output, options);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             out.println(Format.json(r));
