@@ -4,6 +4,7 @@ import dev.tenpak.CompressOptions;
 import dev.tenpak.Tenpak;
 import dev.tenpak.TenpakException;
 import dev.tenpak.codec.Codecs;
+import dev.tenpak.plan.PlanOptions;
 import java.io.File;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,6 +12,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.TreeMap;
 
@@ -25,21 +27,26 @@ import java.util.TreeMap;
  * @param includes         Ant patterns of model files, relative to {@code sourceDirectory}
  * @param excludes         Ant patterns taken out of {@code includes}
  * @param outputDirectory  where artifacts and the manifest are written
- * @param options          how the core compresses each file
+ * @param options          how the core compresses each file (its codec is unused when {@code plan} is set)
+ * @param plan             when set, each file's codecs are chosen by {@link Tenpak#plan} under an MAE budget
+ * @param planDirectory    where the plans are written ({@code <artifact name>.plan.json}), for inspection
  * @param failOnErrorAbove the largest MAE a model file may have, or empty for no budget
  * @param failIfNoModels   whether finding no model file fails the build (otherwise a warning)
  * @param force            whether to recompress files that are up to date
  * @param tenpakVersion    the engine's version; part of the settings, so a new engine recompresses
  */
 public record CompressRequest(Path baseDirectory, Path sourceDirectory, List<String> includes, List<String> excludes,
-                              Path outputDirectory, CompressOptions options, OptionalDouble failOnErrorAbove,
-                              boolean failIfNoModels, boolean force, String tenpakVersion) {
+                              Path outputDirectory, CompressOptions options, Optional<PlanOptions> plan,
+                              Path planDirectory, OptionalDouble failOnErrorAbove, boolean failIfNoModels, boolean force,
+                              String tenpakVersion) {
     /** Model files compressed when no includes are given: JSON bundles and safetensors files. */
     public static final List<String> DEFAULT_INCLUDES = List.of("**/*.json", "**/*.safetensors");
     /** Where model files live unless {@code sourceDirectory} says otherwise, relative to the project. */
     public static final String DEFAULT_SOURCE_DIRECTORY = "src/main/models";
     /** Where artifacts go unless {@code outputDirectory} says otherwise, relative to the project. */
     public static final String DEFAULT_OUTPUT_DIRECTORY = "target/classes/models";
+    /** Where plans go unless {@code planDirectory} says otherwise, relative to the project. */
+    public static final String DEFAULT_PLAN_DIRECTORY = "target/tenpak/plans";
 
     public CompressRequest {
         includes = List.copyOf(includes);
@@ -52,7 +59,14 @@ public record CompressRequest(Path baseDirectory, Path sourceDirectory, List<Str
      */
     public Map<String, String> settings() {
         Map<String, String> s = new TreeMap<>();
-        s.put("codec", options.codec());
+        if (plan.isPresent()) {
+            PlanOptions p = plan.get();
+            s.put("plan.maxMae", Double.toString(p.maxMae()));
+            s.put("plan.perTensor", Boolean.toString(p.perTensor()));
+            s.put("plan.candidates", p.codecs().isEmpty() ? "all" : String.join(",", p.codecs()));
+        } else {
+            s.put("codec", options.codec());
+        }
         s.put("inputFormat", options.inputFormat().name().toLowerCase(Locale.ROOT));
         s.put("tenpakVersion", tenpakVersion);
         return Collections.unmodifiableMap(s);
@@ -67,6 +81,10 @@ public record CompressRequest(Path baseDirectory, Path sourceDirectory, List<Str
         private File outputDirectory;
         private String codec;
         private Double failOnErrorAbove;
+        private Double maxMae;
+        private boolean perTensor;
+        private List<String> candidates;
+        private File planDirectory;
         private boolean failIfNoModels;
         private boolean force;
         private String tenpakVersion;
@@ -103,6 +121,26 @@ public record CompressRequest(Path baseDirectory, Path sourceDirectory, List<Str
 
         public Builder failOnErrorAbove(Double v) {
             failOnErrorAbove = v;
+            return this;
+        }
+
+        public Builder maxMae(Double v) {
+            maxMae = v;
+            return this;
+        }
+
+        public Builder perTensor(boolean v) {
+            perTensor = v;
+            return this;
+        }
+
+        public Builder candidates(List<String> v) {
+            candidates = v;
+            return this;
+        }
+
+        public Builder planDirectory(File v) {
+            planDirectory = v;
             return this;
         }
 
@@ -147,16 +185,29 @@ public record CompressRequest(Path baseDirectory, Path sourceDirectory, List<Str
             }
             OptionalDouble budget = OptionalDouble.empty();
             if (failOnErrorAbove != null) {
-                double b = failOnErrorAbove;
-                if (!(b >= 0) || Double.isInfinite(b)) {
-                    throw ModelBuildException.user("tenpak: bad <failOnErrorAbove> (tenpak.failOnErrorAbove): " + b
-                            + "; it is the largest mean absolute error allowed, a finite number >= 0");
-                }
-                budget = OptionalDouble.of(b);
+                budget = OptionalDouble.of(requireBudget("failOnErrorAbove", failOnErrorAbove));
             }
+            Optional<PlanOptions> plan = Optional.empty();
+            if (maxMae != null) {
+                try {
+                    plan = Optional.of(PlanOptions.of(requireBudget("maxMae", maxMae)).withPerTensor(perTensor)
+                            .withCodecs(patterns(candidates)).withInputFormat(options.inputFormat()));
+                } catch (TenpakException e) {
+                    throw ModelBuildException.user("tenpak: bad <candidates> (tenpak.candidates): " + e.getMessage(), e);
+                }
+            }
+            Path plans = resolve(base, planDirectory, DEFAULT_PLAN_DIRECTORY);
             String version = tenpakVersion == null ? Tenpak.version() : tenpakVersion;
-            return new CompressRequest(base, source, inc, patterns(excludes), output, options, budget, failIfNoModels,
-                    force, version);
+            return new CompressRequest(base, source, inc, patterns(excludes), output, options, plan, plans, budget,
+                    failIfNoModels, force, version);
+        }
+
+        private static double requireBudget(String parameter, double b) throws ModelBuildException {
+            if (!(b >= 0) || Double.isInfinite(b)) {
+                throw ModelBuildException.user("tenpak: bad <" + parameter + "> (tenpak." + parameter + "): " + b
+                        + "; it is a mean absolute error, a finite number >= 0");
+            }
+            return b;
         }
 
         private static Path resolve(Path base, File dir, String fallback) {

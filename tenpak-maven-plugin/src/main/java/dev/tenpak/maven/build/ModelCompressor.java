@@ -82,7 +82,7 @@ public final class ModelCompressor {
             }
             CompressReport report;
             try {
-                report = Tenpak.compress(file, artifact, request.options());
+                report = compress(file, artifact, artifactName);
             } catch (TenpakIOException e) {
                 keepProgress(manifestFile, entries);
                 throw ModelBuildException.environment("tenpak: I/O error compressing " + input + ": " + e.getMessage(), e);
@@ -106,6 +106,20 @@ public final class ModelCompressor {
         logTotal(entries, compressed, output);
         checkBudget(entries);
         return new Result(List.copyOf(entries), compressed, entries.size() - compressed);
+    }
+
+    /**
+     * One file through the core: with a fixed codec, or (with {@code maxMae}) planned first and then
+     * compressed as the plan says. The plan is kept in the plan folder for inspection.
+     */
+    private CompressReport compress(Path file, Path artifact, String artifactName) {
+        if (request.plan().isEmpty()) {
+            return Tenpak.compress(file, artifact, request.options());
+        }
+        String stem = artifactName.substring(0, artifactName.length() - ARTIFACT_EXTENSION.length());
+        Path planFile = request.planDirectory().resolve(stem + ".plan.json");
+        Tenpak.plan(file, planFile, request.plan().get());
+        return Tenpak.compressWithPlan(file, artifact, planFile, request.options());
     }
 
     /** The core's message names the file by its absolute path; the line above already names it. */

@@ -76,11 +76,54 @@ public final class CompressMojo extends AbstractMojo {
     /**
      * The codec for float tensors: {@code int8_sym_v1} (default), {@code int4_sym_v1} or {@code raw_v1}
      * (lossless), or any other codec the tenpak core registers. Changing it recompresses every model file.
+     * Unused when {@code maxMae} is set.
      *
      * <pre>{@code <codec>int4_sym_v1</codec>}</pre>
      */
     @Parameter(property = "tenpak.codec", defaultValue = "int8_sym_v1")
     private String codec;
+
+    /**
+     * Let the planner choose the codecs: the smallest artifact whose mean absolute error (MAE) is at most
+     * this, among the {@code candidates} (every registered codec by default); when none meets it, the most
+     * precise one. Replaces {@code codec}. Each file's plan is kept in {@code planDirectory}. Changing it
+     * recompresses every model file.
+     *
+     * <pre>{@code <maxMae>0.0005</maxMae>}</pre>
+     */
+    @Parameter(property = "tenpak.maxMae")
+    private Double maxMae;
+
+    /**
+     * With {@code maxMae}: apply the budget to each tensor and choose a codec per tensor, so the artifact
+     * may mix codecs.
+     *
+     * <pre>{@code <perTensor>true</perTensor>}</pre>
+     */
+    @Parameter(property = "tenpak.perTensor", defaultValue = "false")
+    private boolean perTensor;
+
+    /**
+     * With {@code maxMae}: the codecs the planner may choose from. Default: every registered codec.
+     *
+     * <pre>{@code
+     * <candidates>
+     *   <candidate>int8_sym_v1</candidate>
+     *   <candidate>int4_sym_v1</candidate>
+     * </candidates>
+     * }</pre>
+     */
+    @Parameter(property = "tenpak.candidates")
+    private List<String> candidates;
+
+    /**
+     * With {@code maxMae}: where each model file's plan ({@code <name>.plan.json}: every candidate's size
+     * and error, the choice and why) is written. Not packaged.
+     *
+     * <pre>&lt;planDirectory&gt;${project.build.directory}/tenpak-plans&lt;/planDirectory&gt;</pre>
+     */
+    @Parameter(property = "tenpak.planDirectory", defaultValue = "${project.build.directory}/tenpak/plans")
+    private File planDirectory;
 
     /**
      * An error budget: the build fails when a model file's mean absolute error (MAE) after compression is
@@ -137,6 +180,10 @@ public final class CompressMojo extends AbstractMojo {
                 .excludes(excludes)
                 .outputDirectory(outputDirectory)
                 .codec(codec)
+                .maxMae(maxMae)
+                .perTensor(perTensor)
+                .candidates(candidates)
+                .planDirectory(planDirectory)
                 .failOnErrorAbove(failOnErrorAbove)
                 .failIfNoModels(failIfNoModels)
                 .force(force)

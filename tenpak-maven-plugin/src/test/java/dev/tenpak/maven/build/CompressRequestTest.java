@@ -35,6 +35,33 @@ class CompressRequestTest {
         assertThat(r.failIfNoModels()).isFalse();
         assertThat(r.force()).isFalse();
         assertThat(r.tenpakVersion()).isEqualTo(Tenpak.version());
+        assertThat(r.plan()).isEmpty();
+        assertThat(r.planDirectory()).isEqualTo(r.baseDirectory().resolve("target/tenpak/plans"));
+    }
+
+    @Test
+    void maxMaeMakesAPlanRequestWhoseSettingsReplaceTheCodec() throws Exception {
+        CompressRequest r = builder().codec("int4_sym_v1").maxMae(1e-3).candidates(List.of(" int8_sym_v1 ", "raw_v1"))
+                .build();
+        assertThat(r.plan()).hasValueSatisfying(p -> {
+            assertThat(p.maxMae()).isEqualTo(1e-3);
+            assertThat(p.perTensor()).isFalse();
+            assertThat(p.codecs()).containsExactly("int8_sym_v1", "raw_v1");
+            assertThat(p.inputFormat()).isEqualTo(Inputs.Format.AUTO);
+        });
+        assertThat(r.settings()).doesNotContainKey("codec").containsEntry("plan.maxMae", "0.001")
+                .containsEntry("plan.perTensor", "false").containsEntry("plan.candidates", "int8_sym_v1,raw_v1");
+        assertThat(builder().maxMae(1e-3).perTensor(true).build().settings())
+                .containsEntry("plan.perTensor", "true").containsEntry("plan.candidates", "all");
+        assertThat(builder().maxMae(1e-3).build().settings()).isNotEqualTo(builder().maxMae(2e-3).build().settings());
+    }
+
+    @Test
+    void aBadPlanBudgetOrCandidateIsAUserErrorNamingTheParameter() {
+        assertThatThrownBy(() -> builder().maxMae(-1.0).build())
+                .isInstanceOf(ModelBuildException.class).hasMessageContaining("<maxMae>").hasMessageContaining("tenpak.maxMae");
+        assertThatThrownBy(() -> builder().maxMae(1e-3).candidates(List.of("int9_v1")).build())
+                .isInstanceOf(ModelBuildException.class).hasMessageContaining("<candidates>").hasMessageContaining("int9_v1");
     }
 
     @Test

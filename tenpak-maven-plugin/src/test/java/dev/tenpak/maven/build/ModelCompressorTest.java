@@ -140,6 +140,37 @@ class ModelCompressorTest {
     }
 
     @Test
+    void maxMaeLetsThePlannerChooseAndKeepsThePlan() throws Exception {
+        // a generous budget: the smaller of the two candidates; no candidate within 0: the most precise
+        run(request().maxMae(1.0).candidates(List.of("int8_sym_v1", "int4_sym_v1")));
+        Manifest.Entry loose = manifest().models().get(0);
+        assertThat(loose.codec()).isEqualTo("int4_sym_v1");
+        assertThat(loose.settings()).containsEntry("plan.maxMae", "1.0").doesNotContainKey("codec");
+        Path plan = base.resolve("target/tenpak/plans/encoder.plan.json");
+        assertThat(plan).isRegularFile();
+        assertThat(Files.readString(plan)).contains("\"choice\"").contains("int4_sym_v1");
+        assertThat(base.resolve("target/tenpak/plans/heads/classifier.plan.json")).isRegularFile();
+
+        ModelCompressor.Result r = run(request().maxMae(1.0).candidates(List.of("int8_sym_v1", "int4_sym_v1")));
+        assertThat(r.upToDate()).isEqualTo(2);
+
+        r = run(request().maxMae(0.0).candidates(List.of("int8_sym_v1", "int4_sym_v1")));
+        assertThat(r.compressed()).isEqualTo(2);
+        assertThat(manifest().models()).allSatisfy(e -> assertThat(e.codec()).isEqualTo("int8_sym_v1"));
+
+        // every registered codec competing, budget 0: only a lossless one meets it
+        run(request().maxMae(0.0));
+        assertThat(manifest().models()).allSatisfy(e -> {
+            assertThat(e.mae()).isZero();
+            assertThat(e.maxAbsError()).isZero();
+        });
+        // a budget between int8's and int4's error: whatever codec the planner picks meets it
+        double budget = (loose.mae() + r.entries().get(0).mae()) / 2;
+        run(request().maxMae(budget).failOnErrorAbove(budget));
+        assertThat(manifest().models().get(0).mae()).isLessThanOrEqualTo(budget);
+    }
+
+    @Test
     void anEditedOrMissingArtifactIsRebuilt() throws Exception {
         run(request());
         byte[] bytes = Files.readAllBytes(out.resolve("encoder.tenpak"));

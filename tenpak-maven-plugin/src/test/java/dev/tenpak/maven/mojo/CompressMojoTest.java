@@ -52,7 +52,17 @@ class CompressMojoTest {
         set(m, "failOnErrorAbove", 0.25);
         set(m, "failIfNoModels", true);
         set(m, "force", true);
+        set(m, "maxMae", 0.002);
+        set(m, "perTensor", true);
+        set(m, "candidates", List.of("int8_sym_v1", "int4_sym_v1"));
+        set(m, "planDirectory", base.resolve("target/plans").toFile());
         CompressRequest r = m.request();
+        assertThat(r.plan()).hasValueSatisfying(p -> {
+            assertThat(p.maxMae()).isEqualTo(0.002);
+            assertThat(p.perTensor()).isTrue();
+            assertThat(p.codecs()).containsExactly("int8_sym_v1", "int4_sym_v1");
+        });
+        assertThat(r.planDirectory()).isEqualTo(base.resolve("target/plans"));
         assertThat(r.baseDirectory()).isEqualTo(base.toAbsolutePath().normalize());
         assertThat(r.sourceDirectory()).isEqualTo(base.resolve("weights"));
         assertThat(r.outputDirectory()).isEqualTo(base.resolve("target/classes/w"));
@@ -134,7 +144,7 @@ class CompressMojoTest {
             }
         }
         assertThat(goals).containsExactlyInAnyOrder("compress", "verify", "help");
-        assertThat(checked).isEqualTo(12);
+        assertThat(checked).isEqualTo(16);
     }
 
     private static String text(Element e, String child) {
