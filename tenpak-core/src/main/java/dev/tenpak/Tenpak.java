@@ -4,6 +4,7 @@ import dev.tenpak.artifact.ArtifactReader;
 import dev.tenpak.artifact.ArtifactWriter;
 import dev.tenpak.artifact.CompressReport;
 import dev.tenpak.artifact.Compressor;
+import dev.tenpak.artifact.ParallelDecoder;
 import dev.tenpak.artifact.TensorEntry;
 import dev.tenpak.artifact.TensorReport;
 import dev.tenpak.codec.Codec;
@@ -16,6 +17,7 @@ import dev.tenpak.delta.DeltaReport;
 import dev.tenpak.delta.MaterializeReport;
 import dev.tenpak.delta.Materializer;
 import dev.tenpak.io.AtomicFiles;
+import dev.tenpak.io.HfFolder;
 import dev.tenpak.io.Inputs;
 import dev.tenpak.io.JsonBundleReader;
 import dev.tenpak.io.JsonBundleWriter;
@@ -25,6 +27,8 @@ import dev.tenpak.plan.InputIdentity;
 import dev.tenpak.plan.Plan;
 import dev.tenpak.plan.PlanOptions;
 import dev.tenpak.plan.Planner;
+import dev.tenpak.io.Outputs;
+import dev.tenpak.io.SafetensorsWriter;
 import dev.tenpak.tensor.Tensor;
 import dev.tenpak.tensor.TensorSource;
 import java.io.ByteArrayOutputStream;
@@ -33,8 +37,11 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Properties;
 
 /**
@@ -60,35 +67,56 @@ public final class Tenpak {
 
     /** Compresses the bundle or checkpoint at {@code input} into an artifact at {@code output}. */
     public static CompressReport compress(Path input, Path output, CompressOptions options) {
+        return compress(input, output, options, ProgressListener.NONE);
+    }
+
+    /**
+     * Compresses a JSON bundle, a safetensors file or a Hugging Face checkpoint folder at
+     * {@code input} into an artifact at {@code output}, reporting progress to {@code progress}.
+     */
+    public static CompressReport compress(Path input, Path output, CompressOptions options, ProgressListener progress) {
         long inputBytes = sizeOf(input);
         try (TensorSource source = Inputs.open(input, options.inputFormat())) {
-            return compress(source, inputBytes, output, options);
+            return compress(source, inputBytes, output, options, progress);
         }
     }
 
     /** Compresses tensors from any source (the Python bridge feeds its own) into {@code output}. */
     public static CompressReport compress(TensorSource source, long inputBytes, Path output, CompressOptions options) {
+        return compress(source, inputBytes, output, options, ProgressListener.NONE);
+    }
+
+    /** Compresses tensors from any source into {@code output} on {@code options.threads()} threads. */
+    public static CompressReport compress(TensorSource source, long inputBytes, Path output, CompressOptions options,
+                                          ProgressListener progress) {
         return compress(source, inputBytes, output, CodecSelector.uniform(Codecs.byName(options.codec())),
-                options.codec(), options.codec());
+                options.codec(), options.codec(), options.threads(), progress);
     }
 
     /**
      * Compresses the input as a plan made by {@link #plan} says. Refuses ({@link PlanMismatchException})
-     * a plan whose recorded input SHA-256 differs from {@code input}'s. Only the input format of
-     * {@code options} applies; the plan supplies the codecs.
+     * a plan whose recorded input SHA-256 differs from {@code input}'s. Only the input format and
+     * thread count of {@code options} apply; the plan supplies the codecs.
      */
     public static CompressReport compressWithPlan(Path input, Path output, Path planFile, CompressOptions options) {
+        return compressWithPlan(input, output, planFile, options, ProgressListener.NONE);
+    }
+
+    /** {@link #compressWithPlan(Path, Path, Path, CompressOptions)} with a progress listener. */
+    public static CompressReport compressWithPlan(Path input, Path output, Path planFile, CompressOptions options,
+                                                  ProgressListener progress) {
         Plan plan = Plan.read(planFile);
         InputIdentity id = InputIdentity.of(input);
         plan.requireInput(planFile, id);
         try (TensorSource source = Inputs.open(input, options.inputFormat())) {
             return compress(source, id.bytes(), output, plan.selector(planFile), plan.artifactCodec(),
-                    plan.artifactCodec() != null ? plan.artifactCodec() : "mixed (per-tensor plan)");
+                    plan.artifactCodec() != null ? plan.artifactCodec() : "mixed (per-tensor plan)", options.threads(),
+                    progress);
         }
     }
 
     private static CompressReport compress(TensorSource source, long inputBytes, Path output, CodecSelector selector,
-                                           String artifactCodec, String label) {
+                                           String artifactCodec, String label, int threads, ProgressListener progress) {
         long start = System.nanoTime();
         ErrorMetrics.Accumulator total = new ErrorMetrics.Accumulator();
         List<TensorReport> reports;
@@ -97,7 +125,12 @@ public final class Tenpak {
             if (artifactCodec != null) {
                 w.artifactCodec(artifactCodec);
             }
-            reports = Compressor.compress(source, w, selector, total);
+            progress.start("compress", source.dataBytes());
+            try {
+                reports = Compressor.compress(source, w, selector, total, threads, progress);
+            } finally {
+                progress.finish();
+            }
             size = w.finish();
         }
         return report(source.description(), output.toString(), label, inputBytes, size, reports, total, start);
@@ -203,6 +236,41 @@ public final class Tenpak {
         }
     }
 
+    /**
+     * Decodes the artifact at {@code artifact} into {@code output} as a JSON bundle, a safetensors
+     * file or a Hugging Face folder ({@link Outputs.Format#AUTO} picks from the output path).
+     */
+    public static void decompress(Path artifact, Path output, Outputs.Format format) {
+        decompress(artifact, output, format, CompressOptions.defaultThreads(), ProgressListener.NONE);
+    }
+
+    /** As {@link #decompress(Path, Path, Outputs.Format)}, decoding on {@code threads} threads with progress. */
+    public static void decompress(Path artifact, Path output, Outputs.Format format, int threads,
+                                  ProgressListener progress) {
+        Outputs.Format f = format == Outputs.Format.AUTO ? Outputs.detect(output) : format;
+        if (f == Outputs.Format.JSON) {
+            decompress(artifact, output);
+            return;
+        }
+        if (threads < 1) {
+            throw new InvalidInputException("threads must be at least 1, got " + threads);
+        }
+        try (ArtifactReader r = ArtifactReader.open(artifact);
+             ParallelDecoder decoder = new ParallelDecoder(threads)) {
+            long total = r.entries().stream().mapToLong(TensorEntry::originalBytes).sum();
+            progress.start("decompress", total);
+            try {
+                if (f == Outputs.Format.HF) {
+                    HfFolder.write(r, output, decoder, progress);
+                } else {
+                    SafetensorsWriter.write(r, output, decoder, progress);
+                }
+            } finally {
+                progress.finish();
+            }
+        }
+    }
+
     private static void writeJson(ArtifactReader r, java.io.OutputStream out, String target) {
         JsonBundleWriter w = new JsonBundleWriter(out, target);
         try (TensorSource tensors = r.tensors()) {
@@ -224,8 +292,17 @@ public final class Tenpak {
                 list.add(new ArtifactSummary.Entry(e.name(), e.shape().dims(), e.dtype().name(), e.codec(), e.length(),
                         e.originalBytes(), String.format(Locale.ROOT, "%08x", e.crc32c()), ok));
             }
-            return new ArtifactSummary(artifact.toString(), r.byteSize(), r.version(), r.codec(), r.metadata(), list, allOk);
+            return new ArtifactSummary(artifact.toString(), r.byteSize(), r.version(), r.codec(), shownMetadata(r.metadata()),
+                    list, allOk);
         }
+    }
+
+    /** Metadata as inspect shows it: embedded Hugging Face files as their size, not their base64 bytes. */
+    private static Map<String, String> shownMetadata(Map<String, String> meta) {
+        Map<String, String> shown = new LinkedHashMap<>();
+        meta.forEach((k, v) -> shown.put(k, k.startsWith(HfFolder.FILE_PREFIX)
+                ? "<embedded file, " + Base64.getDecoder().decode(v).length + " bytes>" : v));
+        return shown;
     }
 
     static CompressReport report(String input, String output, String codec, long inputBytes, long artifactBytes,

@@ -1,37 +1,171 @@
 package dev.tenpak.artifact;
 
+import dev.tenpak.ProgressListener;
 import dev.tenpak.codec.CodecSelector;
 import dev.tenpak.codec.ErrorMetrics;
 import dev.tenpak.tensor.Tensor;
 import dev.tenpak.tensor.TensorSource;
 import java.lang.foreign.Arena;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * The compress loop: for each tensor of a source, choose a codec, encode, measure the error against
- * the original, and append the payload to the writer. One tensor is in flight at a time, so memory
- * is bounded by the largest tensor plus its encoding.
+ * the original, and append the payload to the writer.
+ *
+ * <p>With more than one thread, up to {@code threads} tensors are encoded and measured at once
+ * while the calling thread reads the source and appends finished payloads strictly in source
+ * order, so the artifact's bytes are identical whatever the thread count (each tensor's encoding
+ * depends only on that tensor, and error sums are combined in order). Memory stays bounded: a new
+ * tensor is queued only while the encoded bytes in flight stay under a window
+ * ({@link #windowBytes()}); a tensor larger than the window runs alone. Pages of a memory-mapped
+ * input are released once its tensor is written, so resident memory does not grow with the file.
  */
 public final class Compressor {
     private Compressor() {}
 
-    /** Streams {@code source} into {@code writer} (which the caller finishes). */
+    /** Streams {@code source} into {@code writer} (which the caller finishes) on the calling thread. */
     public static List<TensorReport> compress(TensorSource source, ArtifactWriter writer, CodecSelector selector,
                                               ErrorMetrics.Accumulator total) {
+        return compress(source, writer, selector, total, 1, ProgressListener.NONE);
+    }
+
+    /** Streams {@code source} into {@code writer} using {@code threads} encoding threads. */
+    public static List<TensorReport> compress(TensorSource source, ArtifactWriter writer, CodecSelector selector,
+                                              ErrorMetrics.Accumulator total, int threads, ProgressListener progress) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        }
         List<TensorReport> reports = new ArrayList<>();
         writer.metadata(source.metadata());
-        for (Tensor t = source.next(); t != null; t = source.next()) {
-            CodecSelector.Choice choice = selector.choose(t.name(), t.dtype(), t.shape());
-            try (Arena arena = Arena.ofConfined()) {
-                EncodedTensor enc = EncodedTensor.encode(t, choice.codec(), arena);
-                ErrorMetrics err = enc.measure(t);
-                TensorEntry e = enc.writeTo(writer);
-                total.add(err);
-                reports.add(new TensorReport(t.name(), t.dtype().name(), t.shape().dims(), e.codec(), choice.reason(),
-                        t.byteSize(), e.length(), err));
+        if (threads == 1) {
+            for (Tensor t = source.next(); t != null; t = source.next()) {
+                try (Job job = new Job(t, selector)) {
+                    job.run();
+                    job.finish(writer, reports, total, progress);
+                }
             }
+            return reports;
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread th = new Thread(r, "tenpak-encode");
+            th.setDaemon(true);
+            return th;
+        });
+        ArrayDeque<Job> inFlight = new ArrayDeque<>();
+        long window = windowBytes();
+        long inFlightBytes = 0;
+        try {
+            for (Tensor t = source.next(); t != null; t = source.next()) {
+                Job job = new Job(t, selector);
+                while (!inFlight.isEmpty() && (inFlight.size() >= 2 * threads || inFlightBytes + job.encodedSize > window)) {
+                    Job done = inFlight.removeFirst();
+                    inFlightBytes -= done.encodedSize;
+                    try (done) {
+                        done.await();
+                        done.finish(writer, reports, total, progress);
+                    }
+                }
+                job.future = pool.submit(job::run);
+                inFlight.addLast(job);
+                inFlightBytes += job.encodedSize;
+            }
+            while (!inFlight.isEmpty()) {
+                Job done = inFlight.removeFirst();
+                try (done) {
+                    done.await();
+                    done.finish(writer, reports, total, progress);
+                }
+            }
+        } finally {
+            for (Job j : inFlight) {
+                j.future.cancel(false);
+            }
+            for (Job j : inFlight) {
+                j.quietWait();
+                j.close();
+            }
+            pool.shutdownNow();
         }
         return reports;
+    }
+
+    /**
+     * Encoded bytes allowed in flight: a quarter of the heap limit (which also bounds direct
+     * memory by default), between 64 MiB and 1 GiB.
+     */
+    public static long windowBytes() {
+        long quarter = Runtime.getRuntime().maxMemory() / 4;
+        return Math.clamp(quarter, 64L << 20, 1L << 30);
+    }
+
+    /** One tensor's encode and measure, owning the memory of its payload until written. */
+    private static final class Job implements AutoCloseable {
+        final Tensor tensor;
+        final CodecSelector.Choice choice;
+        final long encodedSize;
+        final Arena arena;
+        Future<?> future;
+        EncodedTensor encoded;
+        ErrorMetrics error;
+
+        Job(Tensor tensor, CodecSelector selector) {
+            this.tensor = tensor;
+            this.choice = selector.choose(tensor.name(), tensor.dtype(), tensor.shape());
+            long size;
+            try {
+                size = choice.codec().encodedSize(tensor.dtype(), tensor.shape());
+            } catch (RuntimeException e) {
+                size = tensor.byteSize();   // encode will report the real problem
+            }
+            this.encodedSize = size;
+            this.arena = Arena.ofShared();
+        }
+
+        void run() {
+            encoded = EncodedTensor.encode(tensor, choice.codec(), arena);
+            error = encoded.measure(tensor);
+        }
+
+        void await() {
+            try {
+                future.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while encoding", e);
+            } catch (ExecutionException e) {
+                throw ParallelDecoder.rethrow(e.getCause());
+            }
+        }
+
+        void quietWait() {
+            try {
+                future.get();
+            } catch (Exception ignored) {
+                // already failing; the first error is the one reported
+            }
+        }
+
+        void finish(ArtifactWriter writer, List<TensorReport> reports, ErrorMetrics.Accumulator total,
+                    ProgressListener progress) {
+            TensorEntry e = encoded.writeTo(writer);
+            total.add(error);
+            reports.add(new TensorReport(tensor.name(), tensor.dtype().name(), tensor.shape().dims(), e.codec(),
+                    choice.reason(), tensor.byteSize(), e.length(), error));
+            if (tensor.data().isMapped()) {
+                tensor.data().unload();   // release the input's pages: resident memory stays flat
+            }
+            progress.advance(tensor.byteSize());
+        }
+
+        @Override
+        public void close() {
+            arena.close();
+        }
     }
 }

@@ -18,12 +18,17 @@ import picocli.CommandLine.Spec;
 
 /** {@code tenpak compress}: input -> artifact, with a size and error report. */
 @Command(name = "compress", mixinStandardHelpOptions = true,
-        description = "Compress a JSON bundle into a tenpak artifact and report sizes and reconstruction error.")
+        description = {"Compress a JSON bundle, a safetensors file or a Hugging Face checkpoint folder into a tenpak "
+                + "artifact and report sizes and reconstruction error.",
+            "Float tensors (F32, F16, BF16) get the codec; other dtypes are stored exactly (raw_v1). A folder's "
+                + "config and tokenizer files are stored in the artifact so that 'decompress --format hf' restores "
+                + "a loadable folder."})
 final class CompressCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-i", "--input"}, required = true, paramLabel = "PATH", description = "Input: a JSON bundle.")
+    @Option(names = {"-i", "--input"}, required = true, paramLabel = "PATH", description = "Input: a JSON bundle, a .safetensors file, or a Hugging Face folder "
+                    + "(model.safetensors or shards with model.safetensors.index.json).")
     Path input;
 
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE", description = "Artifact to write (replaced atomically).")
@@ -35,8 +40,16 @@ final class CompressCommand implements Callable<Integer> {
     String codec;
 
     @Option(names = "--format", paramLabel = "FMT", defaultValue = "auto",
-            description = "Input format: auto (from the file name), json. Default: ${DEFAULT-VALUE}.")
+            description = "Input format: auto (folder layout, extension, then magic bytes), json, safetensors, hf. "
+                    + "Default: ${DEFAULT-VALUE}.")
     String format;
+
+    @Option(names = {"-t", "--threads"}, paramLabel = "N",
+            description = "Tensors encoded at once (default: all processors). The artifact is identical for any N.")
+    Integer threads;
+
+    @Option(names = {"-q", "--quiet"}, description = "No progress bar (it is only drawn on a terminal anyway).")
+    boolean quiet;
 
     @Option(names = "--json", description = "Print the report as JSON.")
     boolean json;
@@ -48,8 +61,12 @@ final class CompressCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         CompressOptions options = CompressOptions.defaults().withCodec(codec).withInputFormat(Inputs.Format.parse(format));
-        CompressReport r = plan != null ? Tenpak.compressWithPlan(input, output, plan, options)
-                : Tenpak.compress(input, output, options);
+        if (threads != null) {
+            options = options.withThreads(threads);
+        }
+        var progress = ConsoleProgress.create(quiet || json);
+        CompressReport r = plan != null ? Tenpak.compressWithPlan(input, output, plan, options, progress)
+                : Tenpak.compress(input, output, options, progress);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             out.println(Format.json(r));

@@ -1,6 +1,9 @@
 package dev.tenpak.cli;
 
+import dev.tenpak.CompressOptions;
+import dev.tenpak.InvalidInputException;
 import dev.tenpak.Tenpak;
+import dev.tenpak.io.Outputs;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -8,9 +11,11 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code tenpak decompress}: artifact -> JSON bundle. */
+/** {@code tenpak decompress}: artifact -> JSON bundle, safetensors file or Hugging Face folder. */
 @Command(name = "decompress", mixinStandardHelpOptions = true,
-        description = "Decode a tenpak artifact back into a JSON bundle.")
+        description = {"Decode a tenpak artifact into a JSON bundle, a safetensors file or a Hugging Face folder.",
+            "safetensors and hf keep every tensor's original dtype (bf16 stays bf16) and the __metadata__; hf also "
+                + "writes the config and tokenizer files stored at compress time and the original sharding."})
 final class DecompressCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -18,12 +23,28 @@ final class DecompressCommand implements Callable<Integer> {
     @Option(names = {"-i", "--input"}, required = true, paramLabel = "FILE", description = "Artifact to read.")
     Path input;
 
-    @Option(names = {"-o", "--output"}, required = true, paramLabel = "PATH", description = "JSON bundle to write (replaced atomically).")
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "PATH",
+            description = "File or folder to write (files are replaced atomically).")
     Path output;
+
+    @Option(names = "--format", paramLabel = "FMT", defaultValue = "auto",
+            description = "Output format: auto (.safetensors -> safetensors; a folder or a name without extension -> hf; "
+                    + "otherwise json), json, safetensors, hf. Default: ${DEFAULT-VALUE}.")
+    String format;
+
+    @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "Decoding threads (default: all processors).")
+    Integer threads;
+
+    @Option(names = {"-q", "--quiet"}, description = "No progress bar (it is only drawn on a terminal anyway).")
+    boolean quiet;
 
     @Override
     public Integer call() {
-        Tenpak.decompress(input, output);
+        int n = threads == null ? CompressOptions.defaultThreads() : threads;
+        if (n < 1) {
+            throw new InvalidInputException("--threads must be at least 1, got " + n);
+        }
+        Tenpak.decompress(input, output, Outputs.Format.parse(format), n, ConsoleProgress.create(quiet));
         spec.commandLine().getOut().println("wrote " + output);
         return 0;
     }

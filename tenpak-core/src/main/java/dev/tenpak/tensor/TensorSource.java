@@ -14,6 +14,14 @@ public interface TensorSource extends AutoCloseable {
     /** Free-form string metadata carried with the tensors (safetensors' {@code __metadata__}). */
     Map<String, String> metadata();
 
+    /**
+     * Bytes of tensor data this source will hand out in total, for progress reporting; -1 when
+     * unknown until the end (a JSON stream).
+     */
+    default long dataBytes() {
+        return -1;
+    }
+
     /** What this source reads, for messages (usually a path). */
     String description();
 

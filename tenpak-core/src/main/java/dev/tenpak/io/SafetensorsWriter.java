@@ -1,0 +1,147 @@
+package dev.tenpak.io;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.tenpak.ProgressListener;
+import dev.tenpak.TenpakIOException;
+import dev.tenpak.artifact.ArtifactReader;
+import dev.tenpak.artifact.ParallelDecoder;
+import dev.tenpak.artifact.TensorEntry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes tensors of an artifact as a safetensors file that the Python {@code safetensors} package
+ * and {@code transformers} load unchanged: every tensor in its original dtype (a BF16 tensor stays
+ * BF16), {@code __metadata__} carried over from the artifact, and the header laid out like the
+ * reference serializer's: compact JSON with {@code __metadata__} first, tensors in artifact order
+ * with contiguous {@code data_offsets} from 0, padded with spaces to a multiple of 8 bytes so that
+ * the data buffer starts 8-byte aligned.
+ *
+ * <p>Streaming: the output is created as a temporary file beside the target, sized up front and
+ * memory-mapped; tensors are decoded straight into their slice of the mapping (in parallel, by a
+ * {@link ParallelDecoder}), and the temporary file is renamed over the target only when every
+ * tensor decoded. Pages already written are released from the process as it goes, so resident
+ * memory stays bounded whatever the file size. Metadata keys starting with {@code tenpak.} are
+ * tenpak's own bookkeeping and are not written.
+ */
+public final class SafetensorsWriter {
+    /** Metadata keys with this prefix belong to tenpak and stay out of {@code __metadata__}. */
+    public static final String TENPAK_PREFIX = "tenpak.";
+
+    private static final JsonFactory JSON = new JsonFactory();
+
+    private SafetensorsWriter() {}
+
+    /** Writes every tensor of {@code reader} to {@code target}; returns the file size. */
+    public static long write(ArtifactReader reader, Path target, ParallelDecoder decoder, ProgressListener progress) {
+        return write(reader, reader.entries(), reader.metadata(), target, decoder, progress);
+    }
+
+    /** Writes {@code entries} (in this order) with {@code metadata} to {@code target}; returns the file size. */
+    public static long write(ArtifactReader reader, List<TensorEntry> entries, Map<String, String> metadata, Path target,
+                             ParallelDecoder decoder, ProgressListener progress) {
+        byte[] header = header(entries, metadata);
+        long dataStart = 8L + header.length;
+        long total = dataStart;
+        for (TensorEntry e : entries) {
+            total = Math.addExact(total, e.originalBytes());
+        }
+        Path dir = target.toAbsolutePath().getParent();
+        Path temp = null;
+        try {
+            Files.createDirectories(dir);
+            temp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                 Arena arena = Arena.ofShared()) {
+                MemorySegment out = ch.map(FileChannel.MapMode.READ_WRITE, 0, total, arena);
+                out.set(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, header.length); // u64 N
+                MemorySegment.copy(MemorySegment.ofArray(header), 0, out, 8, header.length);                 // JSON header
+                long[] offsets = new long[entries.size()];
+                long at = dataStart;
+                for (int i = 0; i < offsets.length; i++) {
+                    offsets[i] = at;
+                    at += entries.get(i).originalBytes();
+                }
+                decoder.decodeAll(reader, entries, i -> out.asSlice(offsets[i], entries.get(i).originalBytes()), progress);
+            }
+            try {
+                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+            temp = null;
+            return total;
+        } catch (IOException e) {
+            throw TenpakIOException.of(target, e);
+        } finally {
+            if (temp != null) {
+                try {
+                    Files.deleteIfExists(temp);
+                } catch (IOException ignored) {
+                    // best effort: the failure that got us here is what matters
+                }
+            }
+        }
+    }
+
+    /** The header JSON for {@code entries}, padded with spaces to a multiple of 8 bytes. */
+    public static byte[] header(List<TensorEntry> entries, Map<String, String> metadata) {
+        Map<String, String> meta = new LinkedHashMap<>();
+        metadata.forEach((k, v) -> {
+            if (!k.startsWith(TENPAK_PREFIX)) {
+                meta.put(k, v);
+            }
+        });
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        try (JsonGenerator g = JSON.createGenerator(buf)) {
+            g.writeStartObject();
+            if (!meta.isEmpty()) {
+                g.writeObjectFieldStart(SafetensorsReader.METADATA_KEY);
+                for (var m : meta.entrySet()) {
+                    g.writeStringField(m.getKey(), m.getValue());
+                }
+                g.writeEndObject();
+            }
+            long begin = 0;
+            for (TensorEntry e : entries) {
+                long end = begin + e.originalBytes();
+                g.writeObjectFieldStart(e.name());
+                g.writeStringField("dtype", e.dtype().safetensorsName());
+                g.writeArrayFieldStart("shape");
+                for (long d : e.shape().dims()) {
+                    g.writeNumber(d);
+                }
+                g.writeEndArray();
+                g.writeArrayFieldStart("data_offsets");
+                g.writeNumber(begin);
+                g.writeNumber(end);
+                g.writeEndArray();
+                g.writeEndObject();
+                begin = end;
+            }
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new IllegalStateException("writing JSON to memory cannot fail", e);
+        }
+        byte[] json = buf.toByteArray();
+        int padded = (json.length + 7) & -8;   // the reference pads with spaces to 8-byte alignment
+        byte[] out = Arrays.copyOf(json, padded);
+        Arrays.fill(out, json.length, padded, (byte) ' ');
+        return out;
+    }
+}
