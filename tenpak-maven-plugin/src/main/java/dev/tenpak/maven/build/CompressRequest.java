@@ -87,6 +87,7 @@ public record CompressRequest(Path baseDirectory, Path sourceDirectory, List<Str
         private File planDirectory;
         private boolean failIfNoModels;
         private boolean force;
+        private Integer threads;
         private String tenpakVersion;
 
         public Builder baseDirectory(File v) {
@@ -154,6 +155,12 @@ public record CompressRequest(Path baseDirectory, Path sourceDirectory, List<Str
             return this;
         }
 
+        /** Tensors encoded at once per model file; null for the core's default (the available processors). */
+        public Builder threads(Integer v) {
+            threads = v;
+            return this;
+        }
+
         /** Overrides {@link Tenpak#version()} (tests simulate an engine upgrade with it). */
         public Builder tenpakVersion(String v) {
             tenpakVersion = v;
@@ -182,6 +189,13 @@ public record CompressRequest(Path baseDirectory, Path sourceDirectory, List<Str
                 options = CompressOptions.defaults().withCodec(codecName);
             } catch (TenpakException e) {
                 throw ModelBuildException.user("tenpak: bad <codec> (tenpak.codec): " + e.getMessage(), e);
+            }
+            if (threads != null) {
+                if (threads < 1) {
+                    throw ModelBuildException.user("tenpak: bad <threads> (tenpak.threads): " + threads
+                            + "; it is the number of tensors encoded at once, at least 1");
+                }
+                options = options.withThreads(threads);
             }
             OptionalDouble budget = OptionalDouble.empty();
             if (failOnErrorAbove != null) {

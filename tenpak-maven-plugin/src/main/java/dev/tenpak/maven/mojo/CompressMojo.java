@@ -151,6 +151,15 @@ public final class CompressMojo extends AbstractMojo {
     private boolean force;
 
     /**
+     * How many tensors of a model file are encoded at once. Default: the available processors. The
+     * artifact's bytes do not depend on it; in a {@code -T} build each module compresses with its own.
+     *
+     * <pre>{@code <threads>2</threads>}</pre>
+     */
+    @Parameter(property = "tenpak.threads")
+    private Integer threads;
+
+    /**
      * Skip tenpak: compress nothing (the {@code verify} goal honours the same switch).
      *
      * <pre>{@code <skip>true</skip>}</pre>
@@ -187,6 +196,7 @@ public final class CompressMojo extends AbstractMojo {
                 .failOnErrorAbove(failOnErrorAbove)
                 .failIfNoModels(failIfNoModels)
                 .force(force)
+                .threads(threads)
                 .build();
     }
 }

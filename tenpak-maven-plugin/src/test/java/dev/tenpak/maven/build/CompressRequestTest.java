@@ -117,6 +117,15 @@ class CompressRequestTest {
     }
 
     @Test
+    void threadsMustBePositiveAndDoNotChangeTheSettings() throws Exception {
+        assertThat(builder().threads(2).build().options().threads()).isEqualTo(2);
+        assertThat(builder().build().options().threads()).isEqualTo(dev.tenpak.CompressOptions.defaults().threads());
+        assertThat(builder().threads(1).build().settings()).isEqualTo(builder().threads(4).build().settings());
+        assertThatThrownBy(() -> builder().threads(0).build())
+                .isInstanceOf(ModelBuildException.class).hasMessageContaining("<threads>");
+    }
+
+    @Test
     void anOutputFolderInsideTheSourceFolderIsRefused() {
         assertThatThrownBy(() -> builder().sourceDirectory(new File("models"))
                 .outputDirectory(base.resolve("models/out").toFile()).build())

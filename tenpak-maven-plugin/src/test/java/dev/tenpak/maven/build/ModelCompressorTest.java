@@ -104,6 +104,38 @@ class ModelCompressorTest {
     }
 
     @Test
+    void compressesSafetensorsFilesToo() throws Exception {
+        // a safetensors file holding exactly the tensors of a JSON bundle, written by the core itself
+        Path json = Bundles.write(base.resolve("tmp/decoder.json"), SEED + 2, 24, 16);
+        Path raw = base.resolve("tmp/decoder.tenpak");
+        Tenpak.compress(json, raw, dev.tenpak.CompressOptions.defaults().withCodec("raw_v1"));
+        Tenpak.decompress(raw, models.resolve("decoder.safetensors"), dev.tenpak.io.Outputs.Format.SAFETENSORS);
+
+        run(request());
+        Manifest.Entry e = manifest().models().stream().filter(m -> m.input().endsWith(".safetensors")).findFirst()
+                .orElseThrow();
+        assertThat(e.input()).isEqualTo("src/main/models/decoder.safetensors");
+        assertThat(e.artifact()).isEqualTo("decoder.tenpak");
+        assertThat(e.tensors()).isEqualTo(2);
+        assertThat(e.tensorBytes()).isEqualTo((24 * 16 + 16) * 4L);
+        assertThat(e.artifactBytes()).isLessThan(e.inputBytes());
+        try (ArtifactReader a = Tenpak.open(out.resolve("decoder.tenpak"));
+             TensorSource original = JsonBundleReader.open(json)) {
+            for (Tensor t = original.next(); t != null; t = original.next()) {
+                float[] want = t.toFloatArray();
+                float[] got = a.read(t.name()).toFloatArray();
+                float max = 0;
+                for (float v : want) {
+                    max = Math.max(max, Math.abs(v));
+                }
+                for (int i = 0; i < want.length; i++) {
+                    assertThat(Math.abs(got[i] - want[i])).isLessThanOrEqualTo(max / 127f / 2 + 1e-7f);
+                }
+            }
+        }
+    }
+
+    @Test
     void aSecondBuildWithNoChangesRecompressesNothing() throws Exception {
         run(request());
         Path artifact = out.resolve("encoder.tenpak");

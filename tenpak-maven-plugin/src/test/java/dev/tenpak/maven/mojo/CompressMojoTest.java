@@ -52,6 +52,7 @@ class CompressMojoTest {
         set(m, "failOnErrorAbove", 0.25);
         set(m, "failIfNoModels", true);
         set(m, "force", true);
+        set(m, "threads", 3);
         set(m, "maxMae", 0.002);
         set(m, "perTensor", true);
         set(m, "candidates", List.of("int8_sym_v1", "int4_sym_v1"));
@@ -72,6 +73,7 @@ class CompressMojoTest {
         assertThat(r.failOnErrorAbove()).hasValue(0.25);
         assertThat(r.failIfNoModels()).isTrue();
         assertThat(r.force()).isTrue();
+        assertThat(r.options().threads()).isEqualTo(3);
     }
 
     @Test
@@ -144,7 +146,7 @@ class CompressMojoTest {
             }
         }
         assertThat(goals).containsExactlyInAnyOrder("compress", "verify", "help");
-        assertThat(checked).isEqualTo(16);
+        assertThat(checked).isEqualTo(17);
     }
 
     private static String text(Element e, String child) {
