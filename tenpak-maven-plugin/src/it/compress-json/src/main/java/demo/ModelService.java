@@ -6,7 +6,11 @@ import dev.tenpak.tensor.Tensor;
 
 /** What a service does at run time: open the model its build packed into the jar and use its tensors. */
 public final class ModelService implements AutoCloseable {
-    private final ArtifactReader model = Tenpak.openResource("models/encoder.tenpak");
+    private final ArtifactReader model;
+
+    public ModelService(String resource) {
+        model = Tenpak.openResource(resource);
+    }
 
     public float[] weights(String tensor) {
         return model.read(tensor).toFloatArray();
@@ -22,7 +26,7 @@ public final class ModelService implements AutoCloseable {
     }
 
     public static void main(String[] args) {
-        try (ModelService s = new ModelService()) {
+        try (ModelService s = new ModelService("models/encoder.tenpak")) {
             Tensor w = s.model.read("encoder.weight");
             System.out.println(w.name() + " " + w.shape() + " first value " + w.getFloat(0));
         }

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tenpak.artifact.TensorEntry;
-import dev.tenpak.io.JsonBundleReader;
+import dev.tenpak.io.Inputs;
 import dev.tenpak.tensor.Tensor;
 import dev.tenpak.tensor.TensorSource;
 import java.net.URL;
@@ -18,13 +18,27 @@ class ModelFromJarIT {
         URL url = ModelService.class.getClassLoader().getResource("models/encoder.tenpak");
         assertTrue(url != null && url.getProtocol().equals("jar"), "models/encoder.tenpak should be inside a jar: " + url);
         assertTrue(url.toString().contains("compress-json-1.0.jar!"), url.toString());
+        assertTrue(ModelService.class.getClassLoader().getResource("models/decoder.tenpak") != null);
         assertTrue(ModelService.class.getClassLoader().getResource("models/tenpak-manifest.json") != null);
     }
 
     @Test
-    void everyTensorDecodesToTheSourceWithinHalfAQuantizationStep() {
-        try (ModelService service = new ModelService();
-             TensorSource source = JsonBundleReader.open(Path.of("src/main/models/encoder.json"))) {
+    void theJsonBundleDecodesToTheSourceWithinHalfAQuantizationStep() {
+        try (ModelService service = new ModelService("models/encoder.tenpak")) {
+            assertEquals(2, compare(service, "src/main/models/encoder.json"));
+        }
+    }
+
+    @Test
+    void theSafetensorsFileDecodesToTheSourceWithinHalfAQuantizationStep() {
+        try (ModelService service = new ModelService("models/decoder.tenpak")) {
+            assertEquals(2, compare(service, "src/main/models/decoder.safetensors"));
+        }
+    }
+
+    /** Compares every tensor of the model file with its decoded copy from the jar; returns the count. */
+    private static int compare(ModelService service, String modelFile) {
+        try (TensorSource source = Inputs.open(Path.of(modelFile), Inputs.Format.AUTO)) {
             int tensors = 0;
             for (Tensor t = source.next(); t != null; t = source.next()) {
                 float[] want = t.toFloatArray();
@@ -43,7 +57,7 @@ class ModelFromJarIT {
                 }
                 tensors++;
             }
-            assertEquals(2, tensors);
+            return tensors;
         }
     }
 }
