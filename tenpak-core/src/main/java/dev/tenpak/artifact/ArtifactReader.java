@@ -122,9 +122,12 @@ public final class ArtifactReader implements AutoCloseable {
         }
         Map<String, String> meta = new LinkedHashMap<>();
         for (long i = 0; i < metaCount; i++) {
-            String k = p.str(p.u32len("metadata key length"), "metadata key");
-            String v = p.str(p.u32len("metadata value length"), "metadata value");
-            meta.put(k, v);
+            long at = p.absolute();
+            String k = p.str(p.u32len("metadata key length"), "metadata key");   // key: u32 length + UTF-8
+            String v = p.str(p.u32len("metadata value length"), "metadata value");   // value: u32 length + UTF-8
+            if (meta.putIfAbsent(k, v) != null) {
+                throw corrupt(null, at, "duplicate metadata key '" + k + "'");
+            }
         }
         this.metadata = Collections.unmodifiableMap(meta);
         List<TensorEntry> list = new ArrayList<>((int) count);

@@ -60,7 +60,8 @@ public final class ArtifactWriter implements AutoCloseable {
         pre.putShort((short) ArtifactFormat.VERSION);        // version: u16
         pre.putShort((short) ArtifactFormat.PREAMBLE_SIZE);  // preamble_size: u16
         pre.putInt(0);                                       // flags: u32, zero in v1
-        writeFully(pre.clear());                             // all 64 bytes: an artifact with no tensors has its index at 64
+        pre.position(ArtifactFormat.PREAMBLE_SIZE);          // reserved: 48 zero bytes
+        writeFully(pre.flip());
     }
 
     /** A writer that creates {@code target} atomically when {@link #finish()} succeeds. */

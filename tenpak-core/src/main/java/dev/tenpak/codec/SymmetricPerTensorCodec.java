@@ -16,7 +16,8 @@ import java.nio.ByteOrder;
  * {@code int4_sym_v1}, the seed's two codecs.
  *
  * <p>With {@code Q = 127} (int8) or {@code Q = 7} (int4) and {@code m = max|x|} over the tensor:
- * {@code scale = m / Q} as a float, or {@code 1.0} when {@code m == 0}; each value becomes
+ * {@code scale = m / Q} as a float, or {@code 1.0} when {@code m == 0} (see {@link #scaleFor} for
+ * the underflow and overflow edge cases); each value becomes
  * {@code q = clamp(rint(x / scale), -Q, Q)} where {@code rint} rounds half to even, and decodes to
  * {@code q * scale}. Because {@code |x / scale| <= Q} before rounding, the clamp only absorbs float
  * rounding and every element's error is at most {@code scale / 2} (plus one float ulp).
@@ -68,9 +69,24 @@ public final class SymmetricPerTensorCodec implements Codec {
         return bits == 8 ? n : (n + 1) / 2;
     }
 
-    /** The scale this codec uses for a tensor whose largest magnitude is {@code maxAbs}. */
+    /**
+     * The scale this codec uses for a tensor whose largest magnitude is {@code maxAbs}:
+     * {@code maxAbs / Q} rounded to float, or 1.0 when {@code maxAbs == 0}. Two edge cases keep the
+     * error bound, decoded values finite and artifacts readable (docs/FORMAT.md). A subnormal
+     * quotient has few significant bits, so when it rounded down ({@code Q * scale < maxAbs}) it is
+     * raised to the next float, which also turns an underflow to zero into {@link Float#MIN_VALUE}.
+     * When {@code Q * scale} would round to infinity (values near {@link Float#MAX_VALUE}) the scale
+     * is one ulp smaller. Neither case can occur for a scale of 2^-126 to 2^127 / Q.
+     */
     public float scaleFor(float maxAbs) {
-        return maxAbs == 0f ? 1f : maxAbs / qmax;
+        if (maxAbs == 0f) {
+            return 1f;
+        }
+        float scale = maxAbs / qmax;
+        if (scale < Float.MIN_NORMAL && scale * qmax < maxAbs) {
+            return Math.nextUp(scale);
+        }
+        return Float.isInfinite(scale * qmax) ? Math.nextDown(scale) : scale;
     }
 
     @Override

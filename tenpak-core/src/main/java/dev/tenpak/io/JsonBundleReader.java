@@ -46,14 +46,24 @@ public final class JsonBundleReader implements TensorSource {
     private boolean done;
     private int index;
 
-    private JsonBundleReader(JsonParser parser, String source) {
+    /**
+     * Most values a tensor's data array can hold: every value takes at least two bytes of JSON
+     * ("0,"), so the input's size bounds it. A shape may claim more, but the reader allocates for
+     * at most this many before it has seen the values (a hostile shape cannot cause a huge
+     * allocation). For a stream of unknown size, a modest start that grows as values arrive.
+     */
+    private final long maxPreallocated;
+
+    private JsonBundleReader(JsonParser parser, String source, long inputBytes) {
         this.parser = parser;
         this.source = source;
+        this.maxPreallocated = inputBytes < 0 ? 1 << 20 : inputBytes / 2 + 1;
     }
 
     public static JsonBundleReader open(Path path) {
         try {
-            return open(Files.newInputStream(path), path.toString());
+            long size = Files.size(path);
+            return open(Files.newInputStream(path), path.toString(), size);
         } catch (IOException e) {
             throw TenpakIOException.of(path, e);
         }
@@ -61,8 +71,12 @@ public final class JsonBundleReader implements TensorSource {
 
     /** Reads from {@code in}, which this reader closes. */
     public static JsonBundleReader open(InputStream in, String source) {
+        return open(in, source, -1);
+    }
+
+    private static JsonBundleReader open(InputStream in, String source, long size) {
         try {
-            return new JsonBundleReader(FACTORY.createParser(in), source);
+            return new JsonBundleReader(FACTORY.createParser(in), source, size);
         } catch (IOException e) {
             throw new TenpakIOException(source + ": " + e.getMessage(), e);
         }
@@ -70,7 +84,7 @@ public final class JsonBundleReader implements TensorSource {
 
     public static JsonBundleReader open(byte[] json, String source) {
         try {
-            return new JsonBundleReader(FACTORY.createParser(json), source);
+            return new JsonBundleReader(FACTORY.createParser(json), source, json.length);
         } catch (IOException e) {
             throw new TenpakIOException(source + ": " + e.getMessage(), e);
         }
@@ -160,15 +174,20 @@ public final class JsonBundleReader implements TensorSource {
                     if (v != JsonToken.START_ARRAY) {
                         throw bad(what(name) + ": \"data\" must be an array of numbers");
                     }
+                    long limit = Integer.MAX_VALUE - 8L;
                     long expected = shape == null ? -1 : Shape.of(shape).elementCount();
-                    data = new float[expected >= 0 && expected < Integer.MAX_VALUE - 8 ? (int) expected : 1024];
+                    data = new float[(int) (expected >= 0 ? Math.min(Math.min(expected, limit), maxPreallocated) : 1024)];
                     JsonToken e;
                     while ((e = parser.nextToken()) != JsonToken.END_ARRAY) {
                         if (count == data.length) {
-                            if (count >= Integer.MAX_VALUE - 8) {
+                            if (count >= limit) {
                                 throw bad(what(name) + ": more than " + count + " values, too many for one JSON tensor");
                             }
-                            data = Arrays.copyOf(data, (int) Math.min(Integer.MAX_VALUE - 8L, Math.max(16, 2L * count)));
+                            long grown = Math.min(limit, Math.max(16, 2L * count));
+                            if (expected > count && expected < grown) {
+                                grown = expected;   // land exactly on the declared size: no final trim copy
+                            }
+                            data = Arrays.copyOf(data, (int) grown);
                         }
                         data[count++] = number(e, name, count - 1);
                     }
