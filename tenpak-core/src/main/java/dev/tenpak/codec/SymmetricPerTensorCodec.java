@@ -32,6 +32,8 @@ public final class SymmetricPerTensorCodec implements Codec {
     public static final SymmetricPerTensorCodec INT4 = new SymmetricPerTensorCodec("int4_sym_v1", 4);
 
     private static final int CHUNK = 16 * RANGE_ALIGN;
+    /** Payload bytes of one chunk, for decoding from off-heap or mapped payloads. */
+    private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[CHUNK]);
 
     private final String name;
     private final int bits;
@@ -93,39 +95,72 @@ public final class SymmetricPerTensorCodec implements Codec {
     public byte[] encode(Tensor tensor, MemorySegment dst) {
         QuantKernels k = QuantKernels.get();
         long n = tensor.elementCount();
-        float[] buf = new float[(int) Math.min(n, CHUNK)];
-        byte[] out = new byte[bits == 8 ? buf.length : (buf.length + 1) / 2];
+        // An F32 tensor over a float[] (JSON bundles, the Python bridge) is read in place; anything
+        // else (F16/BF16, mapped files) is converted chunk by chunk into a small buffer.
+        float[] direct = tensor.dtype() == DType.F32 ? heapArray(tensor.data(), float[].class, 4) : null;
+        int base = direct == null ? 0 : (int) (tensor.data().address() / 4);
+        float[] buf = direct == null ? new float[(int) Math.min(n, CHUNK)] : null;
 
         float maxAbs = 0f;
         for (long from = 0; from < n; from += CHUNK) {
             int len = (int) Math.min(CHUNK, n - from);
-            FloatConversions.toFloats(tensor.data(), tensor.dtype(), from, buf, 0, len);
-            float m = k.maxAbs(buf, 0, len);
+            float[] src = direct != null ? direct : buf;
+            int at = direct != null ? base + (int) from : 0;
+            if (direct == null) {
+                FloatConversions.toFloats(tensor.data(), tensor.dtype(), from, buf, 0, len);
+            }
+            float m = k.maxAbs(src, at, len);
             if (!(m <= Float.MAX_VALUE)) {
-                throw nonFinite(tensor.name(), buf, len, from);
+                throw nonFinite(tensor.name(), src, at, len, from);
             }
             maxAbs = Math.max(maxAbs, m);
         }
         float scale = scaleFor(maxAbs);
 
+        byte[] directOut = dst.byteSize() >= encodedSize(tensor.dtype(), tensor.shape())
+                ? heapArray(dst, byte[].class, 1) : null;
+        int outBase = directOut == null ? 0 : (int) dst.address();
+        byte[] out = directOut != null ? null : new byte[(int) (bits == 8 ? Math.min(n, CHUNK) : (Math.min(n, CHUNK) + 1) / 2)];
         for (long from = 0; from < n; from += CHUNK) {
             int len = (int) Math.min(CHUNK, n - from);
-            FloatConversions.toFloats(tensor.data(), tensor.dtype(), from, buf, 0, len);
+            float[] src = direct != null ? direct : buf;
+            int at = direct != null ? base + (int) from : 0;
+            if (direct == null) {
+                FloatConversions.toFloats(tensor.data(), tensor.dtype(), from, buf, 0, len);
+            }
+            long outAt = bits == 8 ? from : from / 2;
+            int outLen = bits == 8 ? len : (len + 1) / 2;
+            byte[] q = directOut != null ? directOut : out;
+            int qoff = directOut != null ? outBase + (int) outAt : 0;
             if (bits == 8) {
-                k.quantizeInt8(buf, 0, len, scale, out, 0);
-                MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, from, len);
+                k.quantizeInt8(src, at, len, scale, q, qoff);
             } else {
-                k.quantizeInt4(buf, 0, len, scale, out, 0);
-                MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, from / 2, (len + 1) / 2);
+                k.quantizeInt4(src, at, len, scale, q, qoff);
+            }
+            if (directOut == null) {
+                MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, outAt, outLen);
             }
         }
         return ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat(scale).array();
     }
 
-    private static NonFiniteValueException nonFinite(String tensor, float[] buf, int len, long from) {
+    /**
+     * The array behind a writable heap segment when the kernels can use it in place: of the given
+     * type, little-endian like the tensor layout (the platform order), and element-aligned.
+     * Otherwise null, and the caller copies through a buffer.
+     */
+    private static <A> A heapArray(MemorySegment seg, Class<A> type, int elementSize) {
+        if (seg.isReadOnly() || ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
+            return null;
+        }
+        Object base = seg.heapBase().orElse(null);
+        return type.isInstance(base) && seg.address() % elementSize == 0 ? type.cast(base) : null;
+    }
+
+    private static NonFiniteValueException nonFinite(String tensor, float[] buf, int at, int len, long from) {
         for (int i = 0; i < len; i++) {
-            if (!Float.isFinite(buf[i])) {
-                return new NonFiniteValueException(tensor, from + i, buf[i]);
+            if (!Float.isFinite(buf[at + i])) {
+                return new NonFiniteValueException(tensor, from + i, buf[at + i]);
             }
         }
         throw new IllegalStateException("maxAbs reported a non-finite value but none was found");
@@ -158,18 +193,49 @@ public final class SymmetricPerTensorCodec implements Codec {
                              long from, float[] dst, int off, int len) {
         QuantKernels k = QuantKernels.get();
         float scale = scaleOf(params);
-        byte[] in = new byte[bits == 8 ? Math.min(len, CHUNK) : (Math.min(len, CHUNK) + 1) / 2];
+        // A payload over a writable byte[] is decoded in place; a mapped, off-heap or read-only one
+        // is copied chunk by chunk into this thread's scratch buffer (no allocation per call).
+        long end = from + len;
+        // Only in bounds: a short payload keeps failing in MemorySegment.copy as before.
+        byte[] direct = payload.byteSize() >= (bits == 8 ? end : (end + 1) / 2)
+                ? heapArray(payload, byte[].class, 1) : null;
+        int base = direct == null ? 0 : (int) payload.address();
+        byte[] in = direct != null ? null : SCRATCH.get();
         for (int done = 0; done < len; ) {
             int step = Math.min(CHUNK, len - done);
             long at = from + done;
             if (bits == 8) {
-                MemorySegment.copy(payload, ValueLayout.JAVA_BYTE, at, in, 0, step);
-                k.dequantizeInt8(in, 0, step, scale, dst, off + done);
+                if (direct != null) {
+                    k.dequantizeInt8(direct, base + (int) at, step, scale, dst, off + done);
+                } else {
+                    MemorySegment.copy(payload, ValueLayout.JAVA_BYTE, at, in, 0, step);
+                    k.dequantizeInt8(in, 0, step, scale, dst, off + done);
+                }
             } else {
-                MemorySegment.copy(payload, ValueLayout.JAVA_BYTE, at / 2, in, 0, (step + 1) / 2);
-                k.dequantizeInt4(in, 0, step, scale, dst, off + done);
+                if (direct != null) {
+                    k.dequantizeInt4(direct, base + (int) (at / 2), step, scale, dst, off + done);
+                } else {
+                    MemorySegment.copy(payload, ValueLayout.JAVA_BYTE, at / 2, in, 0, (step + 1) / 2);
+                    k.dequantizeInt4(in, 0, step, scale, dst, off + done);
+                }
             }
             done += step;
+        }
+    }
+
+    /** Decodes straight into the array of a heap F32 destination; otherwise as {@link Codec#decode}. */
+    @Override
+    public void decode(DType dtype, Shape shape, byte[] params, MemorySegment payload, MemorySegment dst) {
+        float[] direct = dtype == DType.F32 ? heapArray(dst, float[].class, 4) : null;
+        if (direct == null) {
+            Codec.super.decode(dtype, shape, params, payload, dst);
+            return;
+        }
+        long n = shape.elementCount();
+        int base = (int) (dst.address() / 4);
+        for (long from = 0; from < n; from += CHUNK) {
+            int len = (int) Math.min(CHUNK, n - from);
+            decodeFloats(dtype, shape, params, payload, from, direct, base + (int) from, len);
         }
     }
 }

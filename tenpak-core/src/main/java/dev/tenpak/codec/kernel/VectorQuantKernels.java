@@ -1,0 +1,200 @@
+package dev.tenpak.codec.kernel;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector API ({@code jdk.incubator.vector}) kernels, bit-identical to {@link ScalarQuantKernels}:
+ * a vector body up to {@code SPECIES.loopBound(len)} and the scalar specification for the tail.
+ * Loaded by class name from {@link QuantKernels.Holder}, so that nothing links against the
+ * incubator module unless it is present.
+ *
+ * <p>Why each step matches the scalar code exactly:
+ * <ul>
+ *   <li><b>maxAbs</b> works on the raw bits: {@code bits & 0x7FFFFFFF} orders like {@code |x|} for
+ *       non-negative floats, and every NaN sorts above +Infinity, so an integer max (one
+ *       instruction, unlike the NaN-aware float max) returns NaN exactly when the range holds one.
+ *       Only the NaN's payload may differ from the scalar result.</li>
+ *   <li><b>quantize</b> divides (not multiplies by a reciprocal), clamps with compare-and-blend
+ *       (which, like {@code Math.min/max}, keeps a NaN a NaN and {@code -0.0} as is), rounds with
+ *       the same {@code 1.5 * 2^23} add-subtract and converts with Java's cast semantics
+ *       (NaN becomes 0), all lane-wise in IEEE single precision like the scalar code.</li>
+ *   <li><b>int4 packing</b>: the quantized ints of a float vector are viewed as longs, each holding
+ *       the pair {@code (2i, 2i+1)} little-endian, so {@code (l & 0xF) | ((l >>> 28) & 0xF0)} is
+ *       the packed byte; two such vectors are narrowed into the low and high halves of one byte
+ *       vector. Unpacking reverses it: a sign-extended byte shifted left by 28 as a long holds the
+ *       low nibble in the top of its low int and the high nibble, already sign-extended, in its high
+ *       int; a per-lane arithmetic shift of {@code [28, 0, 28, 0, ...]} finishes both.</li>
+ * </ul>
+ *
+ * <p>Needs at least 256-bit vectors (a byte vector with one lane per float lane must exist); on
+ * narrower hardware {@link #create()} fails and the holder keeps the scalar kernels.
+ */
+public final class VectorQuantKernels implements QuantKernels {
+    private static final float MAGIC = ScalarQuantKernels.ROUNDING_MAGIC;
+
+    /**
+     * The float species: the platform's preferred one, or {@code -Dtenpak.vector.bits=256} (tests
+     * use it to run the 256-bit path on 512-bit hardware). Static finals, because C2 only turns
+     * Vector API calls into instructions when the species is a constant.
+     */
+    private static final VectorSpecies<Float> FS = floatSpecies();
+    private static final VectorSpecies<Integer> IS = VectorSpecies.of(int.class, FS.vectorShape());
+    private static final VectorSpecies<Long> LS = VectorSpecies.of(long.class, FS.vectorShape());
+    /** Bytes, one per float lane: the int8 payload of one float vector, the int4 payload of two. */
+    private static final VectorSpecies<Byte> BS =
+            VectorSpecies.of(byte.class, VectorShape.forBitSize(FS.length() * Byte.SIZE));
+    private static final int LANES = FS.length();
+    /** Arithmetic right shifts that finish unpacking int4: 28 for low nibbles, 0 for high ones. */
+    private static final IntVector INT4_SHIFTS = IntVector.fromArray(IS, int4Shifts(), 0);
+
+    private static final VectorQuantKernels INSTANCE = new VectorQuantKernels();
+
+    private VectorQuantKernels() {}
+
+    private static VectorSpecies<Float> floatSpecies() {
+        VectorSpecies<Float> s = FloatVector.SPECIES_PREFERRED;
+        String bits = System.getProperty("tenpak.vector.bits");
+        if (bits != null) {
+            s = VectorSpecies.of(float.class, VectorShape.forBitSize(Integer.parseInt(bits)));
+        }
+        if (s.length() < 8) {
+            throw new UnsupportedOperationException("vector kernels need 256-bit vectors or wider, this JVM offers "
+                    + s.vectorBitSize() + "-bit");
+        }
+        return s;
+    }
+
+    private static int[] int4Shifts() {
+        int[] shifts = new int[LANES];
+        for (int i = 0; i < LANES; i += 2) {
+            shifts[i] = 28;
+        }
+        return shifts;
+    }
+
+    /**
+     * The kernels for this platform's vectors; called by name from the holder. Fails (with
+     * {@link ExceptionInInitializerError}) on hardware narrower than 256 bits.
+     */
+    public static QuantKernels create() {
+        return INSTANCE;
+    }
+
+    @Override
+    public float maxAbs(float[] x, int off, int len) {
+        int i = 0;
+        int bound = FS.loopBound(len);
+        int m = 0;
+        if (bound > 0) {
+            IntVector acc = IntVector.zero(IS);
+            for (; i < bound; i += LANES) {
+                IntVector bits = FloatVector.fromArray(FS, x, off + i).reinterpretAsInts();
+                acc = acc.max(bits.and(0x7FFF_FFFF));
+            }
+            m = acc.reduceLanes(VectorOperators.MAX);
+        }
+        for (; i < len; i++) {
+            m = Math.max(m, Float.floatToRawIntBits(x[off + i]) & 0x7FFF_FFFF);
+        }
+        return Float.intBitsToFloat(m);
+    }
+
+    /** Quantized ints of one float vector; see the class comment for why this equals the scalar quantize. */
+    private static IntVector quantize(FloatVector x, float scale, float q) {
+        FloatVector y = x.div(scale);
+        y = y.blend(-q, y.compare(VectorOperators.LT, -q));
+        y = y.blend(q, y.compare(VectorOperators.GT, q));
+        return (IntVector) y.add(MAGIC).sub(MAGIC).convert(VectorOperators.F2I, 0);
+    }
+
+    @Override
+    public void quantizeInt8(float[] x, int off, int len, float scale, byte[] q, int qoff) {
+        int i = 0;
+        for (int bound = FS.loopBound(len); i < bound; i += LANES) {
+            IntVector v = quantize(FloatVector.fromArray(FS, x, off + i), scale, 127f);
+            ((ByteVector) v.convertShape(VectorOperators.I2B, BS, 0)).intoArray(q, qoff + i);
+        }
+        for (; i < len; i++) {
+            q[qoff + i] = (byte) ScalarQuantKernels.quantize(x[off + i], scale, 127f);
+        }
+    }
+
+    @Override
+    public void dequantizeInt8(byte[] q, int qoff, int len, float scale, float[] x, int off) {
+        int i = 0;
+        for (int bound = FS.loopBound(len); i < bound; i += LANES) {
+            FloatVector v = (FloatVector) ByteVector.fromArray(BS, q, qoff + i).convertShape(VectorOperators.B2F, FS, 0);
+            v.mul(scale).intoArray(x, off + i);
+        }
+        for (; i < len; i++) {
+            x[off + i] = q[qoff + i] * scale;
+        }
+    }
+
+    /** Packs the quantized pairs of one vector into the low byte of each long lane. */
+    private static LongVector packPairs(IntVector q) {
+        LongVector l = q.reinterpretAsLongs();
+        return l.and(0xFL).or(l.lanewise(VectorOperators.LSHR, 28).and(0xF0L));
+    }
+
+    @Override
+    public void quantizeInt4(float[] x, int off, int len, float scale, byte[] packed, int poff) {
+        int step = 2 * LANES;
+        int i = 0;
+        for (int bound = len - len % step; i < bound; i += step) {
+            LongVector lo = packPairs(quantize(FloatVector.fromArray(FS, x, off + i), scale, 7f));
+            LongVector hi = packPairs(quantize(FloatVector.fromArray(FS, x, off + i + LANES), scale, 7f));
+            ByteVector b = (ByteVector) lo.convertShape(VectorOperators.L2B, BS, 0);
+            b = b.or((ByteVector) hi.convertShape(VectorOperators.L2B, BS, -1));
+            b.intoArray(packed, poff + (i >>> 1));
+        }
+        int pairs = len >>> 1;
+        for (int p = i >>> 1; p < pairs; p++) {
+            int lo = ScalarQuantKernels.quantize(x[off + 2 * p], scale, 7f);
+            int hi = ScalarQuantKernels.quantize(x[off + 2 * p + 1], scale, 7f);
+            packed[poff + p] = (byte) ((lo & 0x0F) | (hi << 4));
+        }
+        if ((len & 1) != 0) {
+            packed[poff + pairs] = (byte) (ScalarQuantKernels.quantize(x[off + len - 1], scale, 7f) & 0x0F);
+        }
+    }
+
+    /** The floats of the packed pairs held one a long lane (sign-extended bytes). */
+    private static FloatVector unpackPairs(LongVector b, float scale) {
+        IntVector v = b.lanewise(VectorOperators.LSHL, 28).reinterpretAsInts();
+        v = v.lanewise(VectorOperators.ASHR, INT4_SHIFTS);
+        return ((FloatVector) v.convert(VectorOperators.I2F, 0)).mul(scale);
+    }
+
+    @Override
+    public void dequantizeInt4(byte[] packed, int poff, int len, float scale, float[] x, int off) {
+        int step = 2 * LANES;
+        int i = 0;
+        for (int bound = len - len % step; i < bound; i += step) {
+            ByteVector b = ByteVector.fromArray(BS, packed, poff + (i >>> 1));
+            unpackPairs((LongVector) b.convertShape(VectorOperators.B2L, LS, 0), scale).intoArray(x, off + i);
+            unpackPairs((LongVector) b.convertShape(VectorOperators.B2L, LS, 1), scale).intoArray(x, off + i + LANES);
+        }
+        int pairs = len >>> 1;
+        for (int p = i >>> 1; p < pairs; p++) {
+            int b = packed[poff + p];
+            x[off + 2 * p] = ((b << 28) >> 28) * scale;
+            x[off + 2 * p + 1] = (b >> 4) * scale;
+        }
+        if ((len & 1) != 0) {
+            int b = packed[poff + pairs];
+            x[off + len - 1] = ((b << 28) >> 28) * scale;
+        }
+    }
+
+    @Override
+    public String description() {
+        return "vector(" + FS.vectorBitSize() + "-bit)";
+    }
+}
