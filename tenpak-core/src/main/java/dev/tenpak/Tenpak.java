@@ -89,8 +89,8 @@ public final class Tenpak {
     /** Compresses tensors from any source into {@code output} on {@code options.threads()} threads. */
     public static CompressReport compress(TensorSource source, long inputBytes, Path output, CompressOptions options,
                                           ProgressListener progress) {
-        return compress(source, inputBytes, output, CodecSelector.uniform(Codecs.byName(options.codec())),
-                options.codec(), options.codec(), options.threads(), progress);
+        return compress(source, inputBytes, output, options.selector(), options.codec(), options.codec(),
+                options.threads(), progress);
     }
 
     /**
@@ -174,7 +174,7 @@ public final class Tenpak {
     /** Compresses a JSON bundle held in memory; returns the artifact bytes (the seed's C entry point). */
     public static byte[] compressJsonBundle(byte[] json, String codec) {
         String c = codec == null || codec.isEmpty() ? Codecs.DEFAULT : codec;
-        CodecSelector selector = CodecSelector.uniform(Codecs.byName(c));
+        CodecSelector selector = CompressOptions.defaults().withCodec(c).selector();
         try (TensorSource source = JsonBundleReader.open(json, "<json bundle>");
              ArtifactWriter w = ArtifactWriter.toMemory()) {
             w.artifactCodec(c);
