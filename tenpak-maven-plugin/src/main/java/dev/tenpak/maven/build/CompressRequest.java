@@ -68,6 +68,8 @@ public record CompressRequest(Path baseDirectory, Path sourceDirectory, List<Str
             s.put("codec", options.codec());
         }
         s.put("inputFormat", options.inputFormat().name().toLowerCase(Locale.ROOT));
+        s.put("keepRaw", options.keepRaw().toString());
+        s.put("minElements", Long.toString(options.minElements()));
         s.put("tenpakVersion", tenpakVersion);
         return Collections.unmodifiableMap(s);
     }
@@ -88,6 +90,8 @@ public record CompressRequest(Path baseDirectory, Path sourceDirectory, List<Str
         private boolean failIfNoModels;
         private boolean force;
         private Integer threads;
+        private List<String> keepRaw;
+        private Long minElements;
         private String tenpakVersion;
 
         public Builder baseDirectory(File v) {
@@ -161,6 +165,18 @@ public record CompressRequest(Path baseDirectory, Path sourceDirectory, List<Str
             return this;
         }
 
+        /** Regexes of tensor names kept {@code raw_v1}; null or empty for none. */
+        public Builder keepRaw(List<String> v) {
+            keepRaw = v;
+            return this;
+        }
+
+        /** The small-tensor threshold; null for the codec's default ({@code KeepRawSelector.AUTO}). */
+        public Builder minElements(Long v) {
+            minElements = v;
+            return this;
+        }
+
         /** Overrides {@link Tenpak#version()} (tests simulate an engine upgrade with it). */
         public Builder tenpakVersion(String v) {
             tenpakVersion = v;
@@ -190,6 +206,18 @@ public record CompressRequest(Path baseDirectory, Path sourceDirectory, List<Str
             } catch (TenpakException e) {
                 throw ModelBuildException.user("tenpak: bad <codec> (tenpak.codec): " + e.getMessage(), e);
             }
+            try {
+                options = options.withKeepRaw(trimmed(keepRaw));
+            } catch (TenpakException e) {
+                throw ModelBuildException.user("tenpak: bad <keepRaw> (tenpak.keepRaw): " + e.getMessage(), e);
+            }
+            if (minElements != null) {
+                if (minElements < 0) {
+                    throw ModelBuildException.user("tenpak: bad <minElements> (tenpak.minElements): " + minElements
+                            + "; 0 turns the small-tensor rule off, N > 0 keeps tensors under N elements raw");
+                }
+                options = options.withMinElements(minElements);
+            }
             if (threads != null) {
                 if (threads < 1) {
                     throw ModelBuildException.user("tenpak: bad <threads> (tenpak.threads): " + threads
@@ -205,7 +233,7 @@ public record CompressRequest(Path baseDirectory, Path sourceDirectory, List<Str
             if (maxMae != null) {
                 try {
                     plan = Optional.of(PlanOptions.of(requireBudget("maxMae", maxMae)).withPerTensor(perTensor)
-                            .withCodecs(patterns(candidates)).withInputFormat(options.inputFormat()));
+                            .withCodecs(trimmed(candidates)).withInputFormat(options.inputFormat()));
                 } catch (TenpakException e) {
                     throw ModelBuildException.user("tenpak: bad <candidates> (tenpak.candidates): " + e.getMessage(), e);
                 }
@@ -229,13 +257,18 @@ public record CompressRequest(Path baseDirectory, Path sourceDirectory, List<Str
             return p.toAbsolutePath().normalize();
         }
 
-        /** Trims patterns, drops blank ones (an empty XML element), and uses {@code '/'} separators. */
+        /** Path patterns: {@link #trimmed} with {@code '/'} separators. */
         private static List<String> patterns(List<String> raw) {
+            return trimmed(raw).stream().map(s -> s.replace('\\', '/')).toList();
+        }
+
+        /** Trims values and drops blank ones (an empty XML element); regexes and names stay as written. */
+        private static List<String> trimmed(List<String> raw) {
             List<String> out = new ArrayList<>();
             if (raw != null) {
                 for (String s : raw) {
                     if (s != null && !s.isBlank()) {
-                        out.add(s.strip().replace('\\', '/'));
+                        out.add(s.strip());
                     }
                 }
             }

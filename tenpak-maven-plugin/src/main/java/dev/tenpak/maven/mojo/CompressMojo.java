@@ -74,8 +74,9 @@ public final class CompressMojo extends AbstractMojo {
     private File outputDirectory;
 
     /**
-     * The codec for float tensors: {@code int8_sym_v1} (default), {@code int4_sym_v1} or {@code raw_v1}
-     * (lossless), or any other codec the tenpak core registers. Changing it recompresses every model file.
+     * The codec for float tensors: {@code int8_sym_v1} (default), {@code int4_sym_v1}, a group-wise codec
+     * such as {@code int4_sym_g32_v1} (one scale per 32 values), {@code raw_v1} (lossless), or any other
+     * codec the tenpak core registers. Changing it recompresses every model file.
      * Unused when {@code maxMae} is set.
      *
      * <pre>{@code <codec>int4_sym_v1</codec>}</pre>
@@ -151,6 +152,32 @@ public final class CompressMojo extends AbstractMojo {
     private boolean force;
 
     /**
+     * Regular expressions of tensor names to keep exact ({@code raw_v1}) whatever the codec; a name
+     * matches when the expression is found anywhere in it (anchor with {@code ^} and {@code $}).
+     * Changing them recompresses every model file. Unused with {@code maxMae}: the plan decides every tensor.
+     *
+     * <pre>{@code
+     * <keepRaw>
+     *   <regex>embeddings</regex>
+     *   <regex>^lm_head\.weight$</regex>
+     * </keepRaw>
+     * }</pre>
+     */
+    @Parameter(property = "tenpak.keepRaw")
+    private List<String> keepRaw;
+
+    /**
+     * The small-tensor rule: 1-D tensors and tensors with fewer than this many elements stay exact
+     * ({@code raw_v1}); 0 quantizes them too. Default: 4096 for the group-wise codecs ({@code int*_g*}),
+     * 0 for {@code int8_sym_v1} and {@code int4_sym_v1}. The group size itself is part of the codec's
+     * name ({@code int4_sym_g32_v1}). Unused with {@code maxMae}.
+     *
+     * <pre>{@code <minElements>1024</minElements>}</pre>
+     */
+    @Parameter(property = "tenpak.minElements")
+    private Long minElements;
+
+    /**
      * How many tensors of a model file are encoded at once. Default: the available processors. The
      * artifact's bytes do not depend on it; in a {@code -T} build each module compresses with its own.
      *
@@ -197,6 +224,8 @@ public final class CompressMojo extends AbstractMojo {
                 .failIfNoModels(failIfNoModels)
                 .force(force)
                 .threads(threads)
+                .keepRaw(keepRaw)
+                .minElements(minElements)
                 .build();
     }
 }

@@ -126,6 +126,22 @@ class CompressRequestTest {
     }
 
     @Test
+    void keepRawAndMinElementsReachTheOptionsAndTheSettings() throws Exception {
+        CompressRequest r = builder().codec("int4_sym_g32_v1").keepRaw(List.of(" ^lm_head ", "")).minElements(0L).build();
+        assertThat(r.options().keepRaw()).containsExactly("^lm_head");
+        assertThat(r.options().minElements()).isZero();
+        assertThat(r.settings()).containsEntry("keepRaw", "[^lm_head]").containsEntry("minElements", "0");
+        CompressRequest d = builder().build();
+        assertThat(d.options().keepRaw()).isEmpty();
+        assertThat(d.options().minElements()).isEqualTo(dev.tenpak.codec.KeepRawSelector.AUTO);
+        assertThat(d.settings()).isNotEqualTo(builder().keepRaw(List.of("bias")).build().settings());
+        assertThatThrownBy(() -> builder().keepRaw(List.of("([unclosed")).build())
+                .isInstanceOf(ModelBuildException.class).hasMessageContaining("<keepRaw>").hasMessageContaining("([unclosed");
+        assertThatThrownBy(() -> builder().minElements(-5L).build())
+                .isInstanceOf(ModelBuildException.class).hasMessageContaining("<minElements>");
+    }
+
+    @Test
     void anOutputFolderInsideTheSourceFolderIsRefused() {
         assertThatThrownBy(() -> builder().sourceDirectory(new File("models"))
                 .outputDirectory(base.resolve("models/out").toFile()).build())

@@ -203,6 +203,22 @@ class ModelCompressorTest {
     }
 
     @Test
+    void keepRawAndGroupWiseCodecsReachTheArtifact() throws Exception {
+        run(request().codec("int4_sym_g32_v1").keepRaw(List.of("bias$")).minElements(0L));
+        try (ArtifactReader a = Tenpak.open(out.resolve("encoder.tenpak"))) {
+            assertThat(a.entry("layer.weight").codec()).isEqualTo("int4_sym_g32_v1");
+            assertThat(a.entry("layer.bias").codec()).isEqualTo("raw_v1");
+        }
+        assertThat(manifest().models().get(0).settings()).containsEntry("keepRaw", "[bias$]");
+        // a new keep-raw list recompresses; the bias is then quantized too
+        ModelCompressor.Result r = run(request().codec("int4_sym_g32_v1").minElements(0L));
+        assertThat(r.compressed()).isEqualTo(2);
+        try (ArtifactReader a = Tenpak.open(out.resolve("encoder.tenpak"))) {
+            assertThat(a.entry("layer.bias").codec()).isEqualTo("int4_sym_g32_v1");
+        }
+    }
+
+    @Test
     void anEditedOrMissingArtifactIsRebuilt() throws Exception {
         run(request());
         byte[] bytes = Files.readAllBytes(out.resolve("encoder.tenpak"));

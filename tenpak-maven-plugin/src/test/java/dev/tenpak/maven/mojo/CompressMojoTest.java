@@ -53,6 +53,8 @@ class CompressMojoTest {
         set(m, "failIfNoModels", true);
         set(m, "force", true);
         set(m, "threads", 3);
+        set(m, "keepRaw", List.of("^head\\.", "bias$"));
+        set(m, "minElements", 128L);
         set(m, "maxMae", 0.002);
         set(m, "perTensor", true);
         set(m, "candidates", List.of("int8_sym_v1", "int4_sym_v1"));
@@ -74,6 +76,8 @@ class CompressMojoTest {
         assertThat(r.failIfNoModels()).isTrue();
         assertThat(r.force()).isTrue();
         assertThat(r.options().threads()).isEqualTo(3);
+        assertThat(r.options().keepRaw()).containsExactly("^head\\.", "bias$");
+        assertThat(r.options().minElements()).isEqualTo(128);
     }
 
     @Test
@@ -146,7 +150,7 @@ class CompressMojoTest {
             }
         }
         assertThat(goals).containsExactlyInAnyOrder("compress", "verify", "help");
-        assertThat(checked).isEqualTo(17);
+        assertThat(checked).isEqualTo(19);
     }
 
     private static String text(Element e, String child) {
