@@ -215,6 +215,37 @@ public final class Tenpak {
         return ArtifactReader.open(artifact);
     }
 
+    /**
+     * Opens an artifact shipped on the classpath, for example {@code "models/encoder.tenpak"} packed into
+     * a jar by the Maven plugin. The resource is read into memory, so it works from inside a jar; a
+     * leading {@code '/'} is ignored. Looks in the thread's context class loader first, then in the one
+     * that loaded tenpak.
+     */
+    public static ArtifactReader openResource(String name) {
+        ClassLoader context = Thread.currentThread().getContextClassLoader();
+        if (context != null && context.getResource(resourcePath(name)) != null) {
+            return openResource(name, context);
+        }
+        return openResource(name, Tenpak.class.getClassLoader());
+    }
+
+    /** Opens the artifact {@code name} from {@code loader}'s classpath; see {@link #openResource(String)}. */
+    public static ArtifactReader openResource(String name, ClassLoader loader) {
+        String path = resourcePath(name);
+        InputStream in = loader == null ? ClassLoader.getSystemResourceAsStream(path) : loader.getResourceAsStream(path);
+        if (in == null) {
+            throw new InvalidInputException("classpath resource '" + path + "' not found");
+        }
+        return ArtifactReader.of(in, "classpath:" + path);
+    }
+
+    private static String resourcePath(String name) {
+        if (name == null || name.isBlank()) {
+            throw new InvalidInputException("a classpath resource name is needed, e.g. models/encoder.tenpak");
+        }
+        return name.startsWith("/") ? name.substring(1) : name;
+    }
+
     /** Decodes the artifact at {@code artifact} into a JSON bundle at {@code output}. */
     public static void decompress(Path artifact, Path output) {
         try (ArtifactReader r = ArtifactReader.open(artifact)) {
