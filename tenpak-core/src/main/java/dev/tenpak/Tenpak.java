@@ -6,13 +6,25 @@ import dev.tenpak.artifact.CompressReport;
 import dev.tenpak.artifact.Compressor;
 import dev.tenpak.artifact.TensorEntry;
 import dev.tenpak.artifact.TensorReport;
+import dev.tenpak.codec.Codec;
 import dev.tenpak.codec.CodecSelector;
 import dev.tenpak.codec.Codecs;
 import dev.tenpak.codec.ErrorMetrics;
+import dev.tenpak.delta.DeltaBuilder;
+import dev.tenpak.delta.DeltaOptions;
+import dev.tenpak.delta.DeltaReport;
+import dev.tenpak.delta.MaterializeReport;
+import dev.tenpak.delta.Materializer;
 import dev.tenpak.io.AtomicFiles;
 import dev.tenpak.io.Inputs;
 import dev.tenpak.io.JsonBundleReader;
 import dev.tenpak.io.JsonBundleWriter;
+import dev.tenpak.plan.Bench;
+import dev.tenpak.plan.BenchReport;
+import dev.tenpak.plan.InputIdentity;
+import dev.tenpak.plan.Plan;
+import dev.tenpak.plan.PlanOptions;
+import dev.tenpak.plan.Planner;
 import dev.tenpak.tensor.Tensor;
 import dev.tenpak.tensor.TensorSource;
 import java.io.ByteArrayOutputStream;
@@ -57,17 +69,69 @@ public final class Tenpak {
 
     /** Compresses tensors from any source (the Python bridge feeds its own) into {@code output}. */
     public static CompressReport compress(TensorSource source, long inputBytes, Path output, CompressOptions options) {
+        return compress(source, inputBytes, output, options.selector(), options.codec(), options.codec());
+    }
+
+    /**
+     * Compresses the input as a plan made by {@link #plan} says. Refuses ({@link PlanMismatchException})
+     * a plan whose recorded input SHA-256 differs from {@code input}'s. Only the input format of
+     * {@code options} applies; the plan supplies the codecs.
+     */
+    public static CompressReport compressWithPlan(Path input, Path output, Path planFile, CompressOptions options) {
+        Plan plan = Plan.read(planFile);
+        InputIdentity id = InputIdentity.of(input);
+        plan.requireInput(planFile, id);
+        try (TensorSource source = Inputs.open(input, options.inputFormat())) {
+            return compress(source, id.bytes(), output, plan.selector(planFile), plan.artifactCodec(), plan.choice());
+        }
+    }
+
+    private static CompressReport compress(TensorSource source, long inputBytes, Path output, CodecSelector selector,
+                                           String artifactCodec, String label) {
         long start = System.nanoTime();
-        CodecSelector selector = CodecSelector.uniform(Codecs.byName(options.codec()));
         ErrorMetrics.Accumulator total = new ErrorMetrics.Accumulator();
         List<TensorReport> reports;
         long size;
         try (ArtifactWriter w = ArtifactWriter.create(output)) {
-            w.artifactCodec(options.codec());
+            if (artifactCodec != null) {
+                w.artifactCodec(artifactCodec);
+            }
             reports = Compressor.compress(source, w, selector, total);
             size = w.finish();
         }
-        return report(source.description(), output.toString(), options.codec(), inputBytes, size, reports, total, start);
+        return report(source.description(), output.toString(), label, inputBytes, size, reports, total, start);
+    }
+
+    /**
+     * Measures every candidate codec on the input in one pass and chooses under the MAE budget
+     * (see {@link Planner}); writes the plan as JSON to {@code planOutput} when it is not null.
+     */
+    public static Plan plan(Path input, Path planOutput, PlanOptions options) {
+        Plan plan = Planner.plan(input, options);
+        if (planOutput != null) {
+            plan.write(planOutput);
+        }
+        return plan;
+    }
+
+    /** Size, error and throughput of each codec (all registered ones when {@code codecs} is empty). */
+    public static BenchReport bench(Path input, Inputs.Format format, List<String> codecs) {
+        List<Codec> list = codecs.isEmpty() ? Codecs.all() : codecs.stream().map(Codecs::byName).distinct().toList();
+        return Bench.run(input, format, list);
+    }
+
+    /** Writes a delta of the {@code variant} input against the full artifact {@code base} (see {@link DeltaBuilder}). */
+    public static DeltaReport delta(Path base, Path variant, Path output, DeltaOptions options) {
+        return DeltaBuilder.build(base, variant, output, options);
+    }
+
+    /**
+     * Rebuilds the variant's full artifact from {@code base} and {@code delta} (see {@link Materializer}).
+     *
+     * @param residualCodec codec for residual-mode tensors; null means raw_v1 (exact, no added error)
+     */
+    public static MaterializeReport materialize(Path base, Path delta, Path output, String residualCodec) {
+        return Materializer.materialize(base, delta, output, residualCodec);
     }
 
     /**
@@ -77,7 +141,7 @@ public final class Tenpak {
     public static CompressReport compress(TensorSource source, long inputBytes, WritableByteChannel out,
                                           String description, CompressOptions options) {
         long start = System.nanoTime();
-        CodecSelector selector = CodecSelector.uniform(Codecs.byName(options.codec()));
+        CodecSelector selector = options.selector();
         ErrorMetrics.Accumulator total = new ErrorMetrics.Accumulator();
         List<TensorReport> reports;
         long size;
@@ -92,7 +156,7 @@ public final class Tenpak {
     /** Compresses a JSON bundle held in memory; returns the artifact bytes (the seed's C entry point). */
     public static byte[] compressJsonBundle(byte[] json, String codec) {
         String c = codec == null || codec.isEmpty() ? Codecs.DEFAULT : codec;
-        CodecSelector selector = CodecSelector.uniform(Codecs.byName(c));
+        CodecSelector selector = CompressOptions.defaults().withCodec(c).selector();
         try (TensorSource source = JsonBundleReader.open(json, "<json bundle>");
              ArtifactWriter w = ArtifactWriter.toMemory()) {
             w.artifactCodec(c);

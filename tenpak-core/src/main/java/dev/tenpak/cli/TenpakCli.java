@@ -18,6 +18,7 @@ import picocli.CommandLine.Option;
 @Command(name = "tenpak", mixinStandardHelpOptions = true, versionProvider = TenpakCli.Version.class,
         description = "Compress model tensors into versioned, tensor-aware artifacts.",
         subcommands = {CompressCommand.class, DecompressCommand.class, InspectCommand.class,
+                PlanCommand.class, BenchCommand.class, DeltaCommand.class, MaterializeCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {

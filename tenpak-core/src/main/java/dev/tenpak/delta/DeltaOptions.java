@@ -1,0 +1,32 @@
+package dev.tenpak.delta;
+
+import dev.tenpak.codec.Codecs;
+import dev.tenpak.io.Inputs;
+import dev.tenpak.plan.PlanOptions;
+
+/**
+ * How to build a delta.
+ *
+ * @param epsilon     a tensor whose mean absolute difference from the decoded base exceeds this is
+ *                    stored; finite and >= 0
+ * @param codec       codec for stored float tensors (full or residual); raw_v1 for the rest
+ * @param inputFormat how to read the variant
+ */
+public record DeltaOptions(double epsilon, String codec, Inputs.Format inputFormat) {
+    public DeltaOptions {
+        PlanOptions.requireBudget("--epsilon", epsilon);
+        Codecs.byName(codec);
+    }
+
+    public static DeltaOptions of(double epsilon) {
+        return new DeltaOptions(epsilon, Codecs.DEFAULT, Inputs.Format.AUTO);
+    }
+
+    public DeltaOptions withCodec(String c) {
+        return new DeltaOptions(epsilon, c, inputFormat);
+    }
+
+    public DeltaOptions withInputFormat(Inputs.Format f) {
+        return new DeltaOptions(epsilon, codec, f);
+    }
+}
