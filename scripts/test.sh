@@ -11,3 +11,7 @@ export PATH="$JAVA_HOME/bin:$PATH"
 scripts/setup-python.sh
 
 ./mvnw -B -ntp verify
+
+# Python package (python/): the tests load the engine jar that verify just built in tenpak-core/target
+ls tenpak-core/target/tenpak-core-*-all.jar >/dev/null 2>&1 || ./mvnw -B -ntp -pl tenpak-core -am package -DskipTests
+.venv/bin/python -m pytest -p no:faulthandler python/tests

@@ -376,6 +376,10 @@ def codecs() -> list[str]:
     return [str(s) for s in call(java().bridge.codecNames)]
 
 
+def lossless_codecs() -> list[str]:
+    return [str(s) for s in call(java().bridge.losslessCodecNames)]
+
+
 def kernels() -> str:
     return str(call(java().bridge.kernels))
 

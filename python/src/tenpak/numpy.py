@@ -90,7 +90,8 @@ def _refs(tensors: Mapping[str, ArrayLike]) -> tuple[list[TensorRef], dict[str, 
                 continue
         if arr.dtype.byteorder == ">":
             arr = arr.astype(arr.dtype.newbyteorder("<"))
-        arr = np.ascontiguousarray(arr)
+        if not arr.flags.c_contiguous:
+            arr = arr.copy(order="C")  # not np.ascontiguousarray: it turns a scalar () into (1,)
         keep.append(arr)
         refs.append(TensorRef(name, dtype, tuple(int(d) for d in arr.shape), int(arr.ctypes.data), int(arr.nbytes)))
     return refs, aliases, keep

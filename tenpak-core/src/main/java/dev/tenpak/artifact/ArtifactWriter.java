@@ -60,7 +60,7 @@ public final class ArtifactWriter implements AutoCloseable {
         pre.putShort((short) ArtifactFormat.VERSION);        // version: u16
         pre.putShort((short) ArtifactFormat.PREAMBLE_SIZE);  // preamble_size: u16
         pre.putInt(0);                                       // flags: u32, zero in v1
-        writeFully(pre.flip());
+        writeFully(pre.position(ArtifactFormat.PREAMBLE_SIZE).flip());  // zero(48) up to 64, even with no tensors
     }
 
     /** A writer that creates {@code target} atomically when {@link #finish()} succeeds. */

@@ -18,6 +18,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 
 /**
  * The glue the Python package ({@code python/src/tenpak}) calls through JPype. It holds no engine
@@ -40,6 +41,11 @@ public final class PythonBridge {
     /** Names of the registered codecs, in registration order. */
     public static String[] codecNames() {
         return Codecs.names().toArray(String[]::new);
+    }
+
+    /** Names of the registered codecs that give back their input bit for bit. */
+    public static String[] losslessCodecNames() {
+        return Codecs.all().stream().filter(c -> c.lossless()).map(c -> c.name()).toArray(String[]::new);
     }
 
     /** The quantization kernels this JVM uses ("scalar" or a vector description). */
@@ -163,15 +169,19 @@ public final class PythonBridge {
     /**
      * Decodes the named tensors into caller-owned memory: tensor {@code names[i]} into
      * {@code byteSizes[i]} bytes at {@code addresses[i]}, which must be its original byte size.
+     * Tensors are independent and the reader is thread-safe, so they are decoded in parallel, on
+     * the common fork-join pool; the first failure is rethrown.
      */
     public static void decodeInto(ArtifactReader reader, String[] names, long[] addresses, long[] byteSizes) {
         if (addresses.length != names.length || byteSizes.length != names.length) {
             throw new IllegalArgumentException("bridge arrays disagree in length");
         }
+        TensorEntry[] entries = new TensorEntry[names.length];
         for (int i = 0; i < names.length; i++) {
-            TensorEntry e = reader.entry(names[i]);
-            reader.decodeInto(e, MemorySegment.ofAddress(addresses[i]).reinterpret(byteSizes[i]));
+            entries[i] = reader.entry(names[i]);
         }
+        IntStream.range(0, names.length).parallel().forEach(i ->
+                reader.decodeInto(entries[i], MemorySegment.ofAddress(addresses[i]).reinterpret(byteSizes[i])));
     }
 
     /**
