@@ -24,8 +24,8 @@ CONTEXT = 128
 LAYERS = 4
 WIDTH = 128
 HEADS = 4
-STEPS = 500
-BATCH = 16
+STEPS = 300
+BATCH = 8
 LR = 3e-3
 SEED = 1234
 
@@ -66,6 +66,8 @@ def build(out: Path, steps: int = STEPS, log=print) -> Path:
     hf_tok.save_pretrained(model_dir)
 
     torch.manual_seed(SEED)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # one thread: on a shared 2-core machine more threads only spin
     config = GPT2Config(vocab_size=tok.get_vocab_size(), n_positions=CONTEXT, n_embd=WIDTH, n_layer=LAYERS,
                         n_head=HEADS, resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0,
                         bos_token_id=0, eos_token_id=0)
@@ -86,9 +88,10 @@ def build(out: Path, steps: int = STEPS, log=print) -> Path:
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
-        if step % 100 == 0 or step == steps - 1:
-            log(f"tinymodel: step {step + 1}/{steps} loss {float(loss):.3f} ({time.monotonic() - start:.0f} s)")
+        if step % 50 == 0 or step == steps - 1:
+            log(f"tinymodel: step {step + 1}/{steps} loss {loss.item():.3f} ({time.monotonic() - start:.0f} s)")
     model.eval()
+    torch.set_num_threads(threads)
     model.save_pretrained(model_dir)
     log(f"tinymodel: {sum(p.numel() for p in model.parameters()):,} parameters, vocabulary "
         f"{tok.get_vocab_size()}, {ids.numel():,} training tokens, written to {model_dir} "
