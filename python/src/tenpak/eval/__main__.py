@@ -49,6 +49,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--workdir", metavar="DIR", help="where to write the artifacts (default: a temporary folder)")
     p.add_argument("--keep", action="store_true", help="keep the artifacts (their folder is printed)")
     p.add_argument("--json", action="store_true", help="print the measurements as JSON instead of the tables")
+    p.add_argument("--json-out", metavar="FILE", help="also write the measurements as JSON to FILE")
     p.add_argument("--write-readme", action="store_true", help="replace the README's results section (between "
                    "<!-- runeval:begin --> and <!-- runeval:end -->)")
     p.add_argument("--readme", default="README.md", help="README for --write-readme (default: ./README.md)")
@@ -70,10 +71,10 @@ def _reproduce(argv: Sequence[str]) -> str:
             continue
         if a in ("--write-readme", "--json", "--quiet", "--keep"):
             continue
-        if a in ("--readme", "--reproduce", "--workdir"):
+        if a in ("--readme", "--reproduce", "--workdir", "--json-out"):
             skip_next = True
             continue
-        if a.startswith(("--readme=", "--reproduce=", "--workdir=")):
+        if a.startswith(("--readme=", "--reproduce=", "--workdir=", "--json-out=")):
             continue
         keep.append(a)
     return "bin/tenpak runeval " + " ".join(shlex.quote(a) for a in keep)
@@ -104,6 +105,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result = run(opts, Progress(enabled=not args.quiet))
         section = markdown(result, args.reproduce or _reproduce(argv))
+        if args.json_out:
+            with open(args.json_out, "w", encoding="utf-8") as f:
+                json.dump(result.to_json(), f, indent=2)
         if args.write_readme:
             write_readme(args.readme, section)
             print(f"tenpak runeval: wrote the results into {args.readme}", file=sys.stderr)
