@@ -65,11 +65,14 @@ def test_delta_is_smaller_than_the_fine_tunes_full_artifact(run: tuple[dict, str
           f"loss {f['first_loss']:.3f} -> {f['last_loss']:.3f}; perplexity FP fine-tune {f['perplexity_fp']:.3f}, "
           f"materialized {f['perplexity_materialized']:.3f}")
     assert 0 < s["delta_bytes"] < s["ft_codec_bytes"]
-    assert f["last_loss"] < f["first_loss"], "the fine-tune learned something"
+    print(f"fine-tune's held-out text: base {f['domain_perplexity_base']:.3f}, fine-tune "
+          f"{f['domain_perplexity_fp']:.3f}, materialized {f['domain_perplexity_materialized']:.3f}")
+    assert f["domain_perplexity_fp"] < f["domain_perplexity_base"], "the fine-tune learned its text"
     assert f["delta_changed"] > 0 and f["delta_unchanged"] > 0
     assert math.isfinite(f["perplexity_materialized"])
     # base + delta rebuilds the fine-tune up to the codec's error on what changed
     assert abs(f["perplexity_materialized"] - f["perplexity_fp"]) <= 0.05 * f["perplexity_fp"]
+    assert f["domain_perplexity_materialized"] < f["domain_perplexity_base"]
 
 
 def test_progress_on_stderr_and_readme_section_replaced(run: tuple[dict, str, str]) -> None:

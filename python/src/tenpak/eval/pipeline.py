@@ -175,10 +175,11 @@ def run(opts: Options, progress: Progress | None = None) -> Result:
                     tenpak_version=tenpak.engine_version(),
                     date=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
 
-    def measure(label: str) -> float:
-        r = perplexity(model, ids, window, stride, opts.samples, device, opts.batch_size,
-                       on_window=lambda d, t: progress.count(f"{label}: window", d, t))
-        result.windows = r.windows
+    def measure(label: str, tokens: torch.Tensor | None = None) -> float:
+        r = perplexity(model, ids if tokens is None else tokens, window, stride, opts.samples, device,
+                       opts.batch_size, on_window=lambda d, t: progress.count(f"{label}: window", d, t))
+        if tokens is None:
+            result.windows = r.windows
         return r.perplexity
 
     tmp = tempfile.TemporaryDirectory(prefix="tenpak-runeval-", dir=opts.workdir)
@@ -228,18 +229,23 @@ def _finetune_and_delta(opts: Options, result: Result, model: Any, ids: torch.Te
     tt.save_file(model.state_dict(), base_path, codec=base_codec)
     base_bytes = base_path.stat().st_size
     tt.load_into(model, base_path)            # fine-tune on top of the decoded base
+    # the last tenth of the fine-tuning text is held out to measure what the fine-tune learned
+    cut = int(ft_ids.numel() * 0.9)
+    ft_train, ft_held = ft_ids[:cut], ft_ids[cut:]
+    base_ft_ppl = measure("base on the fine-tune's held-out text", ft_held)
     n_blocks = len(set(_block_names(model)))
     blocks = opts.finetune_blocks or max(1, n_blocks // 4)
     seq_len = min(opts.finetune_seq_len, window)
     progress.stage(f"fine-tune: {opts.finetune_steps} AdamW steps (lr {opts.finetune_lr:g}, batch "
-                   f"{opts.finetune_batch} x {seq_len} tokens) on {ft_text.name} ({ft_ids.numel():,} tokens), "
+                   f"{opts.finetune_batch} x {seq_len} tokens) on {ft_text.name} ({ft_train.numel():,} tokens), "
                    f"last {blocks} of {n_blocks} blocks, starting from the {base_codec} base")
-    ft = finetune(model, ft_ids, steps=opts.finetune_steps, blocks=blocks, lr=opts.finetune_lr, seq_len=seq_len,
+    ft = finetune(model, ft_train, steps=opts.finetune_steps, blocks=blocks, lr=opts.finetune_lr, seq_len=seq_len,
                   batch_size=opts.finetune_batch, device=device, seed=opts.seed,
                   on_step=lambda s, t, loss: progress.count("fine-tune: step", s, t, f"loss {loss:.3f}"))
     progress.stage(f"fine-tune: loss {ft.first_loss:.3f} -> {ft.last_loss:.3f} in {ft.seconds:.0f} s, "
                    f"{ft.trained_parameters:,} of {ft.total_parameters:,} parameters trained")
     ft_ppl = measure("fine-tune (FP)")
+    ft_ppl_domain = measure("fine-tune (FP) on its held-out text", ft_held)
 
     state = model.state_dict()
     ft_fp_path = work / "ft_fp.tenpak"
@@ -254,16 +260,20 @@ def _finetune_and_delta(opts: Options, result: Result, model: Any, ids: torch.Te
     progress.stage(f"delta: {d.delta_bytes:,} bytes ({d.changed} tensors stored, {d.unchanged} unchanged); "
                    "materialized, measuring perplexity")
     mat_ppl = measure("fine-tune (materialized)")
-    progress.stage(f"fine-tune perplexity: FP {ft_ppl:.3f}, materialized from base + delta {mat_ppl:.3f}")
+    mat_ppl_domain = measure("fine-tune (materialized) on its held-out text", ft_held)
+    progress.stage(f"fine-tune perplexity: FP {ft_ppl:.3f}, materialized from base + delta {mat_ppl:.3f}; on its "
+                   f"held-out text: base {base_ft_ppl:.3f}, FP {ft_ppl_domain:.3f}, materialized {mat_ppl_domain:.3f}")
 
     ft_fp_bytes = ft_fp_path.stat().st_size
     ft_full_bytes = ft_full_path.stat().st_size
     result.finetune = {
-        "text": ft_text.name, "tokens": int(ft_ids.numel()), "steps": ft.steps, "lr": opts.finetune_lr,
+        "text": ft_text.name, "tokens": int(ft_train.numel()), "held_out_tokens": int(ft_held.numel()), "steps": ft.steps, "lr": opts.finetune_lr,
         "batch": opts.finetune_batch, "seq_len": seq_len, "blocks": ft.blocks, "blocks_total": n_blocks,
         "trained_tensors": len(ft.trained_tensors), "trained_parameters": ft.trained_parameters,
         "first_loss": ft.first_loss, "last_loss": ft.last_loss, "seconds": ft.seconds,
         "perplexity_fp": ft_ppl, "perplexity_materialized": mat_ppl, "base_perplexity": fp_ppl,
+        "domain_perplexity_base": base_ft_ppl, "domain_perplexity_fp": ft_ppl_domain,
+        "domain_perplexity_materialized": mat_ppl_domain,
         "delta_changed": d.changed, "delta_unchanged": d.unchanged, "delta_modes": d.modes,
     }
     result.storage = {

@@ -25,6 +25,10 @@ def _pct(new: float, old: float) -> str:
     return f"{100 * (new - old) / old:+.2f}%"
 
 
+def _codec_ppl(r: Result, codec: str) -> str:
+    return next((f"{c.perplexity:.3f}" for c in r.codecs if c.codec == codec), "—")
+
+
 def markdown(r: Result, command: str | None = None) -> str:
     """The results section: a header naming model, data and machine, then the tables."""
     out: list[str] = []
@@ -52,9 +56,14 @@ def markdown(r: Result, command: str | None = None) -> str:
                 f"Fine-tune: {f['steps']} AdamW steps (lr {f['lr']:g}, batch {f['batch']} × {f['seq_len']} tokens) "
                 f"on {f['text']}, training the last {len(f['blocks'])} of {f['blocks_total']} blocks "
                 f"({f['trained_parameters']:,} parameters) on top of the `{codec}` base; training loss "
-                f"{f['first_loss']:.3f} → {f['last_loss']:.3f}. Perplexity on the evaluation text: fine-tune "
-                f"{f['perplexity_fp']:.3f}, materialized from base + delta {f['perplexity_materialized']:.3f} "
-                f"(FP base {f['base_perplexity']:.3f}).",
+                f"{f['first_loss']:.3f} → {f['last_loss']:.3f}.",
+                "",
+                "| Perplexity (↓) | `" + codec + "` base | Fine-tune (FP) | Fine-tune from base + delta |",
+                "|---|---:|---:|---:|",
+                f"| held-out tenth of the fine-tuning text | {f['domain_perplexity_base']:.3f} | "
+                f"{f['domain_perplexity_fp']:.3f} | {f['domain_perplexity_materialized']:.3f} |",
+                f"| evaluation text (FP base: {f['base_perplexity']:.3f}) | {_codec_ppl(r, codec)} | "
+                f"{f['perplexity_fp']:.3f} | {f['perplexity_materialized']:.3f} |",
                 "",
                 "| Variant | Files stored | Total on-disk size | Notes |",
                 "|---|---|---:|---|",
