@@ -54,6 +54,8 @@ def parser() -> argparse.ArgumentParser:
                    "<!-- runeval:begin --> and <!-- runeval:end -->)")
     p.add_argument("--readme", default="README.md", help="README for --write-readme (default: ./README.md)")
     p.add_argument("--reproduce", metavar="CMD", help="command shown under 'Reproduce with' (default: this one)")
+    p.add_argument("--model-name", metavar="NAME", help="the model's name in the tables (default: the id or folder name)")
+    p.add_argument("--text-name", metavar="NAME", help="the evaluation text's name in the tables")
     p.add_argument("--quiet", action="store_true", help="no progress display")
     return p
 
@@ -71,7 +73,7 @@ def _reproduce(argv: Sequence[str]) -> str:
             continue
         if a in ("--write-readme", "--json", "--quiet", "--keep"):
             continue
-        if a in ("--readme", "--reproduce", "--workdir", "--json-out"):
+        if a in ("--readme", "--reproduce", "--workdir", "--json-out", "--model-name", "--text-name"):
             skip_next = True
             continue
         if a.startswith(("--readme=", "--reproduce=", "--workdir=", "--json-out=")):
@@ -101,7 +103,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                    base_codec=args.base_codec, finetune_steps=args.finetune_steps,
                    finetune_blocks=args.finetune_blocks, finetune_lr=args.finetune_lr,
                    finetune_seq_len=args.finetune_seq_len, finetune_batch=args.finetune_batch, fleet=args.fleet,
-                   batch_size=args.batch_size, seed=args.seed, workdir=args.workdir, keep=args.keep)
+                   batch_size=args.batch_size, seed=args.seed, workdir=args.workdir, keep=args.keep,
+                   model_name=args.model_name, text_name=args.text_name)
     try:
         result = run(opts, Progress(enabled=not args.quiet))
         section = markdown(result, args.reproduce or _reproduce(argv))

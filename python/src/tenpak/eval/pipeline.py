@@ -48,6 +48,8 @@ class Options:
     seed: int = 0
     workdir: str | None = None
     keep: bool = False
+    model_name: str | None = None
+    text_name: str | None = None
 
 
 @dataclass
@@ -169,6 +171,10 @@ def run(opts: Options, progress: Progress | None = None) -> Result:
     progress.stage(f"{params:,} parameters on {device}; eval text {eval_text.name}: {ids.numel():,} tokens; "
                    f"window {window}, stride {stride}, up to {opts.samples} windows")
 
+    if opts.model_name:
+        model_name = opts.model_name
+    if opts.text_name:
+        eval_text = Text(eval_text.text, opts.text_name)
     result = Result(model=model_name, parameters=params, dataset=eval_text.name, eval_tokens=int(ids.numel()),
                     windows=0, window=window, stride=stride, samples=opts.samples, device=str(device),
                     machine=machine(device), torch_version=torch.__version__,
