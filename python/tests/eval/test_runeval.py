@@ -28,7 +28,7 @@ def run(tiny: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str
     cmd = [str(REPO / "bin" / "tenpak"), "runeval", "--model", str(tiny / "model"), "--text", str(tiny / "eval.txt"),
            "--samples", "48", "--codecs", ",".join(CODECS), "--device", "cpu", "--json",
            "--write-readme", "--readme", str(readme),
-           "--finetune-text", str(tiny / "finetune.txt"), "--finetune-steps", "60", "--finetune-lr", "2e-3",
+           "--finetune-text", str(tiny / "finetune.txt"), "--finetune-steps", "60", "--finetune-lr", "5e-4",
            "--finetune-seq-len", "128", "--threads", "1", "--fleet", "10"]
     p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900)
     assert p.returncode == 0, f"runeval failed ({p.returncode}):\n{p.stderr[-4000:]}"

@@ -235,9 +235,8 @@ def _finetune_and_delta(opts: Options, result: Result, model: Any, ids: torch.Te
     tt.save_file(model.state_dict(), base_path, codec=base_codec)
     base_bytes = base_path.stat().st_size
     tt.load_into(model, base_path)            # fine-tune on top of the decoded base
-    # the last tenth of the fine-tuning text is held out to measure what the fine-tune learned
-    cut = int(ft_ids.numel() * 0.9)
-    ft_train, ft_held = ft_ids[:cut], ft_ids[cut:]
+    # every tenth block of `window` tokens of the fine-tuning text is held out, to measure what it learned
+    ft_train, ft_held = holdout(ft_ids, window)
     base_ft_ppl = measure("base on the fine-tune's held-out text", ft_held)
     n_blocks = len(set(_block_names(model)))
     blocks = opts.finetune_blocks or max(1, n_blocks // 4)
@@ -287,6 +286,18 @@ def _finetune_and_delta(opts: Options, result: Result, model: Any, ids: torch.Te
         "ft_fp_bytes": ft_fp_bytes, "ft_codec_bytes": ft_full_bytes, "delta_bytes": d.delta_bytes,
         "delta_full_variant_bytes": d.full_variant_bytes, "materialized_bytes": mat_bytes, "fleet": opts.fleet,
     }
+
+
+def holdout(ids: torch.Tensor, block: int, every: int = 10) -> tuple[torch.Tensor, torch.Tensor]:
+    """Splits ``ids`` into blocks of ``block`` tokens; every ``every``-th block (the last of each run of
+    ``every``) is held out. Returns (the rest, the held-out blocks), each concatenated in order."""
+    chunks = list(torch.split(ids, block))
+    held = [c for i, c in enumerate(chunks) if i % every == every - 1]
+    if not held:
+        raise EvalError(f"the fine-tuning text has {ids.numel()} tokens; need at least {every * block} to hold "
+                        "out a tenth for evaluation")
+    rest = [c for i, c in enumerate(chunks) if i % every != every - 1]
+    return torch.cat(rest), torch.cat(held)
 
 
 def _block_names(model: Any) -> list[int]:

@@ -60,7 +60,7 @@ def markdown(r: Result, command: str | None = None) -> str:
                 "",
                 "| Perplexity (↓) | `" + codec + "` base | Fine-tune (FP) | Fine-tune from base + delta |",
                 "|---|---:|---:|---:|",
-                f"| held-out tenth of the fine-tuning text | {f['domain_perplexity_base']:.3f} | "
+                f"| held-out tenth of the fine-tuning text (every tenth window) | {f['domain_perplexity_base']:.3f} | "
                 f"{f['domain_perplexity_fp']:.3f} | {f['domain_perplexity_materialized']:.3f} |",
                 f"| evaluation text (FP base: {f['base_perplexity']:.3f}) | {_codec_ppl(r, codec)} | "
                 f"{f['perplexity_fp']:.3f} | {f['perplexity_materialized']:.3f} |",
