@@ -124,7 +124,7 @@ def machine(device: torch.device) -> str:
     except OSError:
         pass
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    text = f"{cpu}, {cores} cores ({torch.get_num_threads()} torch threads)"
+    text = f"{cpu}, {cores} cores, torch threads: {torch.get_num_threads()}"
     if device.type == "cuda":
         text = f"{torch.cuda.get_device_name(device)}; host {text}"
     return text
