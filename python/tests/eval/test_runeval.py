@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
 from tenpak.eval.report import BEGIN, END
 
+REPO = Path(__file__).resolve().parents[3]
 CODECS = ["int8_sym_v1", "int4_sym_v1", "int4_sym_g32_v1"]
 
 

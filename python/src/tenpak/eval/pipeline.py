@@ -188,8 +188,8 @@ def run(opts: Options, progress: Progress | None = None) -> Result:
             result.windows = r.windows
         return r.perplexity
 
-    tmp = tempfile.TemporaryDirectory(prefix="tenpak-runeval-", dir=opts.workdir)
-    work = Path(tmp.name)
+    tmp = None if opts.keep else tempfile.TemporaryDirectory(prefix="tenpak-runeval-", dir=opts.workdir)
+    work = Path(tmp.name if tmp is not None else tempfile.mkdtemp(prefix="tenpak-runeval-", dir=opts.workdir))
     try:
         fp_path = work / "base_fp.tenpak"
         fp_report = tt.save_file(model.state_dict(), fp_path, codec=FP_CODEC)
@@ -217,11 +217,10 @@ def run(opts: Options, progress: Progress | None = None) -> Result:
         _finetune_and_delta(opts, result, model, ids, ft_ids, ft_text, fp_path, fp_bytes, fp_ppl, base_codec,
                             work, device, progress, measure, window)
     finally:
-        if opts.keep:
-            progress.stage(f"artifacts kept in {work}")
-            tmp._finalizer.detach()  # type: ignore[attr-defined]
-        else:
+        if tmp is not None:
             tmp.cleanup()
+        else:
+            progress.stage(f"artifacts kept in {work}")
     result.seconds = time.monotonic() - started
     return result
 
