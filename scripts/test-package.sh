@@ -14,14 +14,16 @@ fail() { echo "package test: FAILED: $*" >&2; exit 1; }
 for f in bin/tenpak INSTALL.md README.md scripts/run_full_eval.sh; do [ -f "$f" ] || fail "$f is missing"; done
 ls lib/tenpak-core-*-all.jar >/dev/null || fail "no jar in lib/"
 wheel="$(ls python/tenpak-*.whl)" || fail "no wheel in python/"
-unzip -l "$wheel" | grep -q 'tenpak/lib/tenpak-core-.*-all\.jar' || fail "the wheel lacks the engine jar"
-unzip -l "$wheel" | grep -q 'tenpak/eval/__main__\.py' || fail "the wheel lacks the runeval harness"
+python3 -m zipfile -l "$wheel" > "$tmp/wheel.txt"   # a file, not a pipe into grep -q (pipefail + SIGPIPE)
+grep -q 'tenpak/lib/tenpak-core-.*-all\.jar' "$tmp/wheel.txt" || fail "the wheel lacks the engine jar"
+grep -q 'tenpak/eval/__main__\.py' "$tmp/wheel.txt" || fail "the wheel lacks the runeval harness"
 
 # the launcher must use the jar in lib/, even with a source tree's jar elsewhere
 bin/tenpak compress --input examples/simple_bundle.json --output "$tmp/simple.tenpak" >/dev/null
 bin/tenpak inspect --input "$tmp/simple.tenpak" > "$tmp/inspect.txt" || fail "inspect failed"
 grep -q '^codec: *int8_sym_v1' "$tmp/inspect.txt" || fail "inspect printed: $(cat "$tmp/inspect.txt")"
-bin/tenpak runeval --help | grep -q -- '--write-readme' || fail "runeval --help"
+bin/tenpak runeval --help > "$tmp/help.txt" || fail "runeval --help failed"
+grep -q -- '--write-readme' "$tmp/help.txt" || fail "runeval --help lacks --write-readme"
 
 # no suitable Python: one line and exit code 8
 status=0
