@@ -131,7 +131,7 @@ def machine(device: torch.device) -> str:
 
 
 def _tokens(tokenizer: Any, text: Text) -> torch.Tensor:
-    ids = tokenizer(text.text, return_tensors="pt").input_ids[0]
+    ids = tokenizer(text.text, return_tensors="pt", verbose=False).input_ids[0]  # long texts are windowed, not truncated
     return ids.to(torch.long)
 
 
