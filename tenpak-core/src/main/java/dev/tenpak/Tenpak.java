@@ -169,6 +169,11 @@ public final class Tenpak {
         return DeltaBuilder.build(base, variant, output, options);
     }
 
+    /** Writes a delta of tensors from any source (the Python bridge feeds a state_dict) against {@code base}. */
+    public static DeltaReport delta(Path base, TensorSource variant, Path output, DeltaOptions options) {
+        return DeltaBuilder.build(base, variant, output, options);
+    }
+
     /**
      * Rebuilds the variant's full artifact from {@code base} and {@code delta} (see {@link Materializer}).
      *
