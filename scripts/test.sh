@@ -3,11 +3,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ -z "${JAVA_HOME:-}" ] || ! "$JAVA_HOME/bin/java" -version 2>&1 | grep -q 'version "2[5-9]'; then
-  export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
-fi
-export PATH="$JAVA_HOME/bin:$PATH"
+. scripts/lib/jdk.sh
 
 scripts/setup-python.sh
 
 ./mvnw -B -ntp verify
+
+# Python package (python/): the tests load the engine jar that verify just built in tenpak-core/target
+ls tenpak-core/target/tenpak-core-*-all.jar >/dev/null 2>&1 || ./mvnw -B -ntp -pl tenpak-core -am package -DskipTests
+.venv/bin/python -m pytest -p no:faulthandler python/tests
+
+# release tarball: build it, unpack it in a temporary folder, run it from there
+scripts/test-package.sh

@@ -34,6 +34,7 @@ import dev.tenpak.tensor.TensorSource;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -89,8 +90,8 @@ public final class Tenpak {
     /** Compresses tensors from any source into {@code output} on {@code options.threads()} threads. */
     public static CompressReport compress(TensorSource source, long inputBytes, Path output, CompressOptions options,
                                           ProgressListener progress) {
-        return compress(source, inputBytes, output, CodecSelector.uniform(Codecs.byName(options.codec())),
-                options.codec(), options.codec(), options.threads(), progress);
+        return compress(source, inputBytes, output, options.selector(), options.codec(), options.codec(),
+                options.threads(), progress);
     }
 
     /**
@@ -117,23 +118,29 @@ public final class Tenpak {
 
     private static CompressReport compress(TensorSource source, long inputBytes, Path output, CodecSelector selector,
                                            String artifactCodec, String label, int threads, ProgressListener progress) {
+        try (ArtifactWriter w = ArtifactWriter.create(output)) {
+            return compress(source, inputBytes, w, output.toString(), selector, artifactCodec, label, threads, progress);
+        }
+    }
+
+    /** The one compress loop behind every public overload: selector, writer, progress, report. */
+    private static CompressReport compress(TensorSource source, long inputBytes, ArtifactWriter w, String outputName,
+                                           CodecSelector selector, String artifactCodec, String label, int threads,
+                                           ProgressListener progress) {
         long start = System.nanoTime();
         ErrorMetrics.Accumulator total = new ErrorMetrics.Accumulator();
-        List<TensorReport> reports;
-        long size;
-        try (ArtifactWriter w = ArtifactWriter.create(output)) {
-            if (artifactCodec != null) {
-                w.artifactCodec(artifactCodec);
-            }
-            progress.start("compress", source.dataBytes());
-            try {
-                reports = Compressor.compress(source, w, selector, total, threads, progress);
-            } finally {
-                progress.finish();
-            }
-            size = w.finish();
+        if (artifactCodec != null) {
+            w.artifactCodec(artifactCodec);
         }
-        return report(source.description(), output.toString(), label, inputBytes, size, reports, total, start);
+        List<TensorReport> reports;
+        progress.start("compress", source.dataBytes());
+        try {
+            reports = Compressor.compress(source, w, selector, total, threads, progress);
+        } finally {
+            progress.finish();
+        }
+        long size = w.finish();
+        return report(source.description(), outputName, label, inputBytes, size, reports, total, start);
     }
 
     /**
@@ -162,6 +169,11 @@ public final class Tenpak {
         return DeltaBuilder.build(base, variant, output, options);
     }
 
+    /** Writes a delta of tensors from any source (the Python bridge feeds a state_dict) against {@code base}. */
+    public static DeltaReport delta(Path base, TensorSource variant, Path output, DeltaOptions options) {
+        return DeltaBuilder.build(base, variant, output, options);
+    }
+
     /**
      * Rebuilds the variant's full artifact from {@code base} and {@code delta} (see {@link Materializer}).
      *
@@ -171,15 +183,25 @@ public final class Tenpak {
         return Materializer.materialize(base, delta, output, residualCodec);
     }
 
+    /**
+     * Compresses tensors from any source onto a channel the caller owns and does not want closed
+     * (the Python bridge writes {@code save()} results into memory this way).
+     */
+    public static CompressReport compress(TensorSource source, long inputBytes, WritableByteChannel out,
+                                          String description, CompressOptions options) {
+        try (ArtifactWriter w = ArtifactWriter.to(out, description)) {
+            return compress(source, inputBytes, w, description, options.selector(), options.codec(), options.codec(),
+                    options.threads(), ProgressListener.NONE);
+        }
+    }
+
     /** Compresses a JSON bundle held in memory; returns the artifact bytes (the seed's C entry point). */
     public static byte[] compressJsonBundle(byte[] json, String codec) {
         String c = codec == null || codec.isEmpty() ? Codecs.DEFAULT : codec;
-        CodecSelector selector = CodecSelector.uniform(Codecs.byName(c));
+        CompressOptions options = CompressOptions.defaults().withCodec(c);
         try (TensorSource source = JsonBundleReader.open(json, "<json bundle>");
              ArtifactWriter w = ArtifactWriter.toMemory()) {
-            w.artifactCodec(c);
-            Compressor.compress(source, w, selector, new ErrorMetrics.Accumulator());
-            w.finish();
+            compress(source, json.length, w, "<memory>", options.selector(), c, c, 1, ProgressListener.NONE);
             return w.bytes();
         }
     }
@@ -196,6 +218,37 @@ public final class Tenpak {
     /** Opens an artifact for reading tensor by tensor. */
     public static ArtifactReader open(Path artifact) {
         return ArtifactReader.open(artifact);
+    }
+
+    /**
+     * Opens an artifact shipped on the classpath, for example {@code "models/encoder.tenpak"} packed into
+     * a jar by the Maven plugin. The resource is read into memory, so it works from inside a jar; a
+     * leading {@code '/'} is ignored. Looks in the thread's context class loader first, then in the one
+     * that loaded tenpak.
+     */
+    public static ArtifactReader openResource(String name) {
+        ClassLoader context = Thread.currentThread().getContextClassLoader();
+        if (context != null && context.getResource(resourcePath(name)) != null) {
+            return openResource(name, context);
+        }
+        return openResource(name, Tenpak.class.getClassLoader());
+    }
+
+    /** Opens the artifact {@code name} from {@code loader}'s classpath; see {@link #openResource(String)}. */
+    public static ArtifactReader openResource(String name, ClassLoader loader) {
+        String path = resourcePath(name);
+        InputStream in = loader == null ? ClassLoader.getSystemResourceAsStream(path) : loader.getResourceAsStream(path);
+        if (in == null) {
+            throw new InvalidInputException("classpath resource '" + path + "' not found");
+        }
+        return ArtifactReader.of(in, "classpath:" + path);
+    }
+
+    private static String resourcePath(String name) {
+        if (name == null || name.isBlank()) {
+            throw new InvalidInputException("a classpath resource name is needed, e.g. models/encoder.tenpak");
+        }
+        return name.startsWith("/") ? name.substring(1) : name;
     }
 
     /** Decodes the artifact at {@code artifact} into a JSON bundle at {@code output}. */

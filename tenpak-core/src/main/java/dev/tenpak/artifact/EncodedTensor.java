@@ -1,7 +1,9 @@
 package dev.tenpak.artifact;
 
+import dev.tenpak.InvalidInputException;
 import dev.tenpak.codec.Codec;
 import dev.tenpak.codec.ErrorMetrics;
+import dev.tenpak.codec.RawCodec;
 import dev.tenpak.tensor.DType;
 import dev.tenpak.tensor.FloatConversions;
 import dev.tenpak.tensor.Shape;
@@ -16,11 +18,18 @@ import java.lang.foreign.MemorySegment;
  */
 public record EncodedTensor(String name, DType dtype, Shape shape, Codec codec, byte[] params, MemorySegment payload) {
 
-    /** Encodes {@code t} with {@code codec} into memory from {@code arena}. */
+    /**
+     * Encodes {@code t} with {@code codec} into memory from {@code arena}. For {@code raw_v1} the
+     * payload is a view of the tensor's own memory, which must stay valid until it is written.
+     */
     public static EncodedTensor encode(Tensor t, Codec codec, Arena arena) {
         if (!codec.accepts(t.dtype())) {
-            throw new dev.tenpak.InvalidInputException("tensor '" + t.name() + "': codec " + codec.name()
+            throw new InvalidInputException("tensor '" + t.name() + "': codec " + codec.name()
                     + " cannot encode " + t.dtype() + " tensors (use raw_v1)");
+        }
+        if (codec instanceof RawCodec) {
+            // raw_v1's payload is the tensor's own bytes: write them from where they are, no copy
+            return new EncodedTensor(t.name(), t.dtype(), t.shape(), codec, new byte[0], t.data());
         }
         long size = codec.encodedSize(t.dtype(), t.shape());
         MemorySegment buf = arena.allocate(Math.max(size, 1), ArtifactFormat.ALIGNMENT).asSlice(0, size);

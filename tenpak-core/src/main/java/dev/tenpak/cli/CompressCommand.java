@@ -5,10 +5,13 @@ import dev.tenpak.Tenpak;
 import dev.tenpak.artifact.CompressReport;
 import dev.tenpak.artifact.TensorReport;
 import dev.tenpak.codec.Codecs;
+import dev.tenpak.codec.KeepRawSelector;
 import dev.tenpak.io.Inputs;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -58,9 +61,19 @@ final class CompressCommand implements Callable<Integer> {
             description = "Apply a plan from 'tenpak plan' (its codecs override --codec); refused unless it was made for this input.")
     Path plan;
 
+    @Option(names = "--keep-raw", paramLabel = "REGEX",
+            description = "Keep tensors whose name matches REGEX (anywhere; anchor with ^$) as raw_v1. Repeatable.")
+    List<String> keepRaw = new ArrayList<>();
+
+    @Option(names = "--min-elements", paramLabel = "N",
+            description = "Keep 1-D tensors and tensors with fewer than N elements as raw_v1; 0 quantizes them too. "
+                    + "Default: 4096 for group-wise codecs (int*_g*), 0 for int8_sym_v1/int4_sym_v1.")
+    Long minElements;
+
     @Override
     public Integer call() {
-        CompressOptions options = CompressOptions.defaults().withCodec(codec).withInputFormat(Inputs.Format.parse(format));
+        CompressOptions options = CompressOptions.defaults().withCodec(codec).withInputFormat(Inputs.Format.parse(format))
+                .withKeepRaw(keepRaw).withMinElements(minElements == null ? KeepRawSelector.AUTO : minElements);
         if (threads != null) {
             options = options.withThreads(threads);
         }
@@ -93,6 +106,11 @@ final class CompressCommand implements Callable<Integer> {
                     Format.sci(tr.error().maxAbsError()));
         }
         out.print(t.render());
+        for (TensorReport tr : r.tensors()) {
+            if (!tr.codec().equals(r.codec()) && !"requested".equals(tr.reason())) {
+                out.printf(Locale.ROOT, "kept %s as %s: %s%n", tr.name(), tr.codec(), tr.reason());
+            }
+        }
     }
 
     /** Codec names for help text and completion. */

@@ -13,12 +13,14 @@ import picocli.CommandLine.Option;
  *
  * <p>Exit codes: 0 success; 1 an unexpected internal error (a bug: please report it with
  * {@code --verbose}); 2 bad usage (unknown flag, missing argument); 3 invalid input; 4 corrupt
- * artifact; 5 unsupported version or codec; 6 operating-system I/O error; 7 quality budget not met.
+ * artifact; 5 unsupported version or codec; 6 operating-system I/O error; 7 quality budget not met; 8 a
+ * required program or package is missing.
  */
 @Command(name = "tenpak", mixinStandardHelpOptions = true, versionProvider = TenpakCli.Version.class,
         description = "Compress model tensors into versioned, tensor-aware artifacts.",
         subcommands = {CompressCommand.class, DecompressCommand.class, InspectCommand.class,
                 PlanCommand.class, BenchCommand.class, DeltaCommand.class, MaterializeCommand.class,
+                RunevalCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
@@ -29,7 +31,8 @@ import picocli.CommandLine.Option;
             "4:corrupt artifact (bad magic, truncated, checksum mismatch)",
             "5:unsupported artifact version or unknown codec",
             "6:I/O error from the operating system",
-            "7:quality budget not met"})
+            "7:quality budget not met",
+            "8:a required program or package is missing (runeval: Python with torch, transformers, tenpak)"})
 public final class TenpakCli implements Runnable {
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
             description = "Print stack traces for errors.")

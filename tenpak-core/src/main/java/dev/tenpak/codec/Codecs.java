@@ -18,6 +18,7 @@ public final class Codecs {
         register(RawCodec.INSTANCE);
         register(SymmetricPerTensorCodec.INT8);
         register(SymmetricPerTensorCodec.INT4);
+        GroupwiseCodec.ALL.forEach(Codecs::register);
     }
 
     private Codecs() {}

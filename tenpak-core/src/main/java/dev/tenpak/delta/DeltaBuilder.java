@@ -57,6 +57,18 @@ public final class DeltaBuilder {
         }
     }
 
+    /**
+     * Like {@link #build(Path, Path, Path, DeltaOptions)} for a variant that is already a source (the
+     * Python bridge hands a fine-tune's state_dict over by address, with no file in between); the
+     * caller keeps ownership of {@code variant} and closes it.
+     */
+    public static DeltaReport build(Path base, TensorSource variant, Path output, DeltaOptions options) {
+        try (ArtifactReader br = ArtifactReader.open(base)) {
+            DeltaFormat.requireFull(br, "--base");
+            return build(br, variant, output, options);
+        }
+    }
+
     static DeltaReport build(ArtifactReader br, TensorSource vs, Path output, DeltaOptions options) {
         Codec codec = Codecs.byName(options.codec());
         String baseHash = DeltaFormat.baseHash(br);

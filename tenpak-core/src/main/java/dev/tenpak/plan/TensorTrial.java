@@ -1,15 +1,19 @@
 package dev.tenpak.plan;
 
 import dev.tenpak.NonFiniteValueException;
+import dev.tenpak.ValueOutOfRangeException;
 import dev.tenpak.artifact.ArtifactFormat;
 import dev.tenpak.artifact.EncodedTensor;
 import dev.tenpak.codec.Codec;
+import dev.tenpak.codec.CodecSelector;
 import dev.tenpak.codec.ErrorMetrics;
+import dev.tenpak.codec.KeepRawSelector;
 import dev.tenpak.codec.RawCodec;
 import dev.tenpak.tensor.FloatConversions;
 import dev.tenpak.tensor.Tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 
 /**
  * One encode and one decode of one tensor with one codec, timed, and the reconstruction error of
@@ -40,12 +44,12 @@ public record TensorTrial(Codec requested, EncodedTensor encoded, ErrorMetrics e
      * same buffers) and keeps the fastest of each, for benchmarks.
      */
     public static TensorTrial run(Tensor t, Codec codec, Arena arena, int repeats) {
-        Codec used = codec;
-        String fallback = null;
-        if (!codec.accepts(t.dtype())) {
-            used = RawCodec.INSTANCE;
-            fallback = t.dtype() + " is not a float type; kept exact";
-        }
+        // The same choice compress makes with this codec and default options (non-float tensors, and
+        // for group-wise codecs 1-D and small tensors, stay raw), so a plan's sizes are compress's sizes.
+        CodecSelector.Choice choice = KeepRawSelector.of(codec, List.of(), KeepRawSelector.AUTO)
+                .choose(t.name(), t.dtype(), t.shape());
+        Codec used = choice.codec();
+        String fallback = used == codec ? null : choice.reason();
         long t0 = System.nanoTime();
         EncodedTensor enc;
         try {
@@ -53,6 +57,11 @@ public record TensorTrial(Codec requested, EncodedTensor encoded, ErrorMetrics e
         } catch (NonFiniteValueException e) {
             used = RawCodec.INSTANCE;
             fallback = "non-finite values (element " + e.index() + "); kept exact";
+            t0 = System.nanoTime();
+            enc = EncodedTensor.encode(t, used, arena);
+        } catch (ValueOutOfRangeException e) {
+            used = RawCodec.INSTANCE;
+            fallback = "values beyond the codec's f16 scale range (element " + e.index() + "); kept exact";
             t0 = System.nanoTime();
             enc = EncodedTensor.encode(t, used, arena);
         }

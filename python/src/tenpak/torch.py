@@ -1,0 +1,218 @@
+"""Save and load PyTorch state_dicts, shaped like ``safetensors.torch``.
+
+Tensors are handed to the engine by address (``data_ptr()``): a contiguous CPU tensor is read where
+it lies; a non-contiguous one is made contiguous first, and a GPU tensor is copied to the CPU.
+Loading allocates each tensor with ``torch.empty`` (or decodes straight into the parameters of a
+module, :func:`load_into`) and the engine decodes into that memory. Every dtype keeps its type:
+float32, float16 and bfloat16 come back as themselves.
+
+Tensors that share storage (tied weights such as GPT-2's ``lm_head.weight`` and
+``transformer.wte.weight``) are stored once and come back as one tensor under both names. Unlike
+``safetensors.torch.save_file``, which refuses such dicts, this needs no ``save_model``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import Mapping, NamedTuple
+
+import torch
+
+from . import _engine
+from ._engine import DEFAULT_CODEC, SaveReport, TensorRef
+from .errors import InvalidInputError, ShapeMismatchError
+
+__all__ = ["save_file", "save", "load_file", "load", "load_into", "LoadResult"]
+
+
+def _dtype_table() -> dict[torch.dtype, str]:
+    table = {
+        torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16", torch.float64: "F64",
+        torch.int8: "I8", torch.uint8: "U8", torch.int16: "I16", torch.int32: "I32", torch.int64: "I64",
+        torch.bool: "BOOL",
+    }
+    for attr, name in (("uint16", "U16"), ("uint32", "U32"), ("uint64", "U64"),
+                       ("float8_e4m3fn", "F8_E4M3"), ("float8_e5m2", "F8_E5M2")):
+        dt = getattr(torch, attr, None)
+        if dt is not None:
+            table[dt] = name
+    return table
+
+
+_TO_TENPAK = _dtype_table()
+_FROM_TENPAK = {v: k for k, v in _TO_TENPAK.items()}
+
+
+def _refs(tensors: Mapping[str, torch.Tensor]) -> tuple[list[TensorRef], dict[str, str], list[torch.Tensor]]:
+    refs: list[TensorRef] = []
+    keep: list[torch.Tensor] = []
+    aliases: dict[str, str] = {}
+    seen: dict[tuple[object, ...], str] = {}
+    for name, value in tensors.items():
+        if not isinstance(name, str):
+            raise InvalidInputError(f"tensor names must be str, got {type(name).__name__}: {name!r}")
+        if not isinstance(value, torch.Tensor):
+            raise InvalidInputError(f"tensor '{name}': expected a torch.Tensor, got {type(value).__name__}")
+        if value.layout != torch.strided:
+            raise InvalidInputError(f"tensor '{name}': {value.layout} tensors are not supported; call .to_dense()")
+        dtype = _TO_TENPAK.get(value.dtype)
+        if dtype is None:
+            raise InvalidInputError(f"tensor '{name}': dtype {value.dtype} is not supported; supported: "
+                                    + ", ".join(sorted(str(d).removeprefix("torch.") for d in _TO_TENPAK)))
+        t = value.detach()
+        if t.device.type == "meta":
+            raise InvalidInputError(f"tensor '{name}' is on the meta device and has no data")
+        if t.numel():
+            key = (t.device, t.untyped_storage().data_ptr(), t.storage_offset(), tuple(t.shape), t.stride(), t.dtype)
+            first = seen.setdefault(key, name)
+            if first != name:
+                aliases[name] = first
+                continue
+        if t.device.type != "cpu":
+            t = t.cpu()
+        if t.is_conj():
+            t = t.resolve_conj()
+        if t.is_neg():
+            t = t.resolve_neg()
+        t = t.contiguous()
+        keep.append(t)
+        refs.append(TensorRef(name, dtype, tuple(t.shape), t.data_ptr(), t.numel() * t.element_size()))
+    return refs, aliases, keep
+
+
+def save_file(tensors: Mapping[str, torch.Tensor], path: str | os.PathLike[str], codec: str = DEFAULT_CODEC,
+              metadata: Mapping[str, str] | None = None) -> SaveReport:
+    """Writes ``tensors`` (a state_dict) to an artifact at ``path``, atomically.
+
+    Args:
+        tensors: name -> tensor, on any device, contiguous or not.
+        codec: the codec for float tensors (``tenpak.codecs()`` lists them; ``raw_v1`` is
+            lossless); integer and bool tensors are always stored exactly.
+        metadata: free-form string metadata kept in the artifact.
+
+    Returns:
+        Sizes and the reconstruction error of every tensor, measured in its own dtype.
+    """
+    refs, aliases, keep = _refs(tensors)
+    report = _engine.save_to_file(refs, aliases, path, codec, metadata)
+    del keep
+    return report
+
+
+def save(tensors: Mapping[str, torch.Tensor], codec: str = DEFAULT_CODEC,
+         metadata: Mapping[str, str] | None = None) -> bytes:
+    """Like :func:`save_file`, but returns the artifact's bytes."""
+    refs, aliases, keep = _refs(tensors)
+    data, _ = _engine.save_to_bytes(refs, aliases, codec, metadata)
+    del keep
+    return data
+
+
+def _load(artifact: _engine.Artifact, device: str | torch.device, mmap: bool) -> dict[str, torch.Tensor]:
+    out: dict[str, torch.Tensor] = {}
+    targets: list[tuple[str, int, int]] = []
+    mapped: list[tuple[str, int]] = []
+    storage: torch.UntypedStorage | None = None
+    for st in artifact.tensors:
+        dtype = _FROM_TENPAK[st.dtype]
+        if mmap and artifact.path is not None and st.codec == _engine.RAW_CODEC and math.prod(st.shape) > 0:
+            # stored as is: a view of a private (copy-on-write) mapping of the file, like safetensors
+            if storage is None:
+                storage = torch.UntypedStorage.from_file(artifact.path, shared=False,
+                                                         nbytes=os.path.getsize(artifact.path))
+            t = torch.empty(0, dtype=dtype).set_(storage, st.offset // dtype.itemsize, st.shape)
+            mapped.append((st.name, t.data_ptr()))
+        else:
+            t = torch.empty(st.shape, dtype=dtype)
+            targets.append((st.name, t.data_ptr(), t.numel() * t.element_size()))
+        out[st.name] = t
+    artifact.verify_at(mapped)
+    artifact.decode_into(targets)
+    if torch.device(device).type != "cpu":
+        out = {k: v.to(device) for k, v in out.items()}
+    for alias, target in artifact.aliases.items():
+        out[alias] = out[target]
+    return out
+
+
+def load_file(path: str | os.PathLike[str], device: str | torch.device = "cpu",
+              mmap: bool = True) -> dict[str, torch.Tensor]:
+    """Reads every tensor of the artifact at ``path``.
+
+    Args:
+        device: where the tensors go (decoded on the CPU, then moved).
+        mmap: ``raw_v1`` tensors become views of a private, copy-on-write mapping of the file (as
+            ``safetensors`` does) instead of copies: writing to them never changes the file, but
+            the file must not be truncated while they live. Their checksums are verified over the
+            mapping either way. ``False`` copies them into memory.
+
+    Returns:
+        name -> tensor on ``device``, in the artifact's order (aliases last); tensors that shared
+        storage when saved are one tensor under each name.
+    """
+    with _engine.open_file(path) as artifact:
+        return _load(artifact, device, mmap)
+
+
+def load(data: bytes | bytearray | memoryview, device: str | torch.device = "cpu") -> dict[str, torch.Tensor]:
+    """Like :func:`load_file`, for an artifact held in memory (always decoded into new tensors)."""
+    with _engine.open_bytes(data) as artifact:
+        return _load(artifact, device, mmap=False)
+
+
+class LoadResult(NamedTuple):
+    """Keys of the module the artifact did not hold, and keys of the artifact the module lacks."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+
+
+def load_into(module: torch.nn.Module, path: str | os.PathLike[str], strict: bool = True) -> LoadResult:
+    """Loads an artifact into an existing module's parameters and buffers, in place.
+
+    A contiguous CPU parameter of the stored dtype is decoded into directly, with no intermediate
+    tensor; others (GPU, another dtype) are decoded into a CPU tensor and copied over.
+
+    Args:
+        strict: like ``Module.load_state_dict``: raise when keys are missing or unexpected.
+
+    Raises:
+        InvalidInputError: with ``strict``, when the artifact's names and the module's differ.
+        ShapeMismatchError: when a tensor's shape differs from the module's, strict or not.
+    """
+    targets = module.state_dict()
+    with _engine.open_file(path) as artifact:
+        stored = {t.name: t for t in artifact.tensors}
+        names_of: dict[str, list[str]] = {name: [name] for name in stored}
+        for alias, target in artifact.aliases.items():
+            names_of[target].append(alias)
+        all_names = [n for names in names_of.values() for n in names]
+        missing = [k for k in targets if k not in stored and k not in artifact.aliases]
+        unexpected = [k for k in all_names if k not in targets]
+        if strict and (missing or unexpected):
+            raise InvalidInputError(f"{os.fspath(path)}: artifact and module {type(module).__name__} disagree; "
+                                    f"missing keys: {missing}; unexpected keys: {unexpected}")
+        decode: list[tuple[str, int, int]] = []
+        copies: list[tuple[torch.Tensor, list[torch.Tensor]]] = []
+        for name, st in stored.items():
+            dests = [targets[n] for n in names_of[name] if n in targets]
+            for n in names_of[name]:
+                if n in targets and tuple(targets[n].shape) != st.shape:
+                    raise ShapeMismatchError(f"tensor '{n}': artifact has shape {list(st.shape)}, module "
+                                             f"{type(module).__name__} has {list(targets[n].shape)}")
+            if not dests:
+                continue
+            dtype = _FROM_TENPAK[st.dtype]
+            direct = next((d for d in dests if d.device.type == "cpu" and d.dtype == dtype and d.is_contiguous()),
+                          None)
+            buf = direct if direct is not None else torch.empty(st.shape, dtype=dtype)
+            decode.append((name, buf.data_ptr(), buf.numel() * buf.element_size()))
+            copies.append((buf, [d for d in dests if d is not buf]))
+        artifact.decode_into(decode)
+        with torch.no_grad():
+            for buf, dests in copies:
+                for d in dests:
+                    if d.data_ptr() != buf.data_ptr() or d.device != buf.device:
+                        d.copy_(buf)
+    return LoadResult(missing, unexpected)

@@ -1,0 +1,29 @@
+"""Fixtures of the runeval tests: the small GPT-2-style model, trained once per test session."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import tinymodel  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture(scope="session")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder with ``model/`` (tokenizer + GPT-2, see tinymodel.py), ``eval.txt`` and ``finetune.txt``.
+
+    ``TENPAK_EVAL_FIXTURE`` names a folder to build it in once and reuse (handy while developing);
+    otherwise it is built in the session's temporary folder.
+    """
+    env = os.environ.get("TENPAK_EVAL_FIXTURE")
+    folder = Path(env) if env else tmp_path_factory.mktemp("tinymodel")
+    if not (folder / "model" / "model.safetensors").is_file():
+        tinymodel.build(folder)
+    return folder

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Builds the engine jar and the Python wheel (and sdist) with the jar inside: python/dist/tenpak-*.whl.
+# The jar is copied into python/src/tenpak/lib only for the build and removed afterwards, so the
+# source tree keeps finding the fresh jar in tenpak-core/target during development.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ -z "${JAVA_HOME:-}" ] || ! "$JAVA_HOME/bin/java" -version 2>&1 | grep -q 'version "2[5-9]'; then
+  export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
+fi
+export PATH="$JAVA_HOME/bin:$PATH"
+python="${PYTHON:-.venv/bin/python}"
+[ -x "$python" ] || { scripts/setup-python.sh; python=.venv/bin/python; }
+
+./mvnw -B -ntp -pl tenpak-core -am package -DskipTests
+jar="$(ls -t tenpak-core/target/tenpak-core-*-all.jar | head -n1)"
+
+lib=python/src/tenpak/lib
+mkdir -p "$lib"
+rm -f "$lib"/*.jar
+cp "$jar" "$lib/"
+trap 'rm -f "$lib"/*.jar; rm -rf python/build python/src/*.egg-info' EXIT
+
+# --no-isolation: build with the setuptools already in the venv (no download needed)
+"$python" -m build --no-isolation --outdir python/dist python
+ls -l python/dist

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Builds the release tarball dist/tenpak-<version>.tar.gz (top folder tenpak-<version>/):
+#   bin/tenpak                 launcher (finds a JDK 25+; uses the jar in lib/)
+#   lib/tenpak-core-*-all.jar  the engine + CLI in one jar
+#   python/tenpak-*.whl        the Python package, the same jar inside
+#   scripts/                   run_full_eval.sh and the other scripts
+#   docs/, examples/, README.md, INSTALL.md
+# Builds the jar and the wheel first when they are missing or older than the sources
+# (scripts/build-python.sh); SKIP_BUILD=1 packages what is there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ -z "${JAVA_HOME:-}" ] || ! "$JAVA_HOME/bin/java" -version 2>&1 | grep -q 'version "2[5-9]'; then
+  export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
+fi
+export PATH="$JAVA_HOME/bin:$PATH"
+
+newest() { ls -t $1 2>/dev/null | head -n1 || true; }
+
+jar="$(newest 'tenpak-core/target/tenpak-core-*-all.jar')"
+wheel="$(newest 'python/dist/tenpak-*.whl')"
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+  stale=0
+  [ -z "$jar" ] || [ -z "$wheel" ] && stale=1
+  if [ "$stale" = 0 ] && [ -n "$(find tenpak-core/src python/src -newer "$wheel" -type f -not -name '*.pyc' | head -n1)" ]; then
+    stale=1
+  fi
+  if [ "$stale" = 1 ]; then
+    scripts/build-python.sh >&2
+    jar="$(newest 'tenpak-core/target/tenpak-core-*-all.jar')"
+    wheel="$(newest 'python/dist/tenpak-*.whl')"
+  fi
+fi
+[ -n "$jar" ] || { echo "package: no engine jar; run scripts/build-python.sh" >&2; exit 1; }
+[ -n "$wheel" ] || { echo "package: no wheel in python/dist; run scripts/build-python.sh" >&2; exit 1; }
+
+version="$(basename "$jar" | sed 's/^tenpak-core-\(.*\)-all\.jar$/\1/')"
+name="tenpak-$version"
+stage="$(mktemp -d)"
+trap 'rm -rf "$stage"' EXIT
+root="$stage/$name"
+mkdir -p "$root/bin" "$root/lib" "$root/python" "$root/scripts" "$root/docs" "$root/examples"
+cp bin/tenpak "$root/bin/"
+cp "$jar" "$root/lib/"
+cp "$wheel" "$root/python/"
+cp scripts/*.sh "$root/scripts/"
+cp README.md "$root/"
+cp docs/*.md "$root/docs/" 2>/dev/null || true
+cp examples/*.json "$root/examples/"
+cat > "$root/INSTALL.md" <<INSTALL
+# tenpak $version
+
+Needs a JDK 25+ (bin/tenpak looks at TENPAK_JAVA_HOME, JAVA_HOME, /usr/lib/jvm/*, then java on PATH).
+
+    bin/tenpak --help
+    bin/tenpak compress --input examples/simple_bundle.json --output /tmp/simple.tenpak
+    bin/tenpak inspect --input /tmp/simple.tenpak
+
+Python package (PyTorch/numpy API; the engine jar is inside the wheel):
+
+    python3 -m venv .venv && .venv/bin/pip install 'python/$(basename "$wheel")[torch]'
+
+Evaluation (perplexity per codec, fine-tune + delta; see docs/PACKAGING.md):
+
+    .venv/bin/pip install transformers datasets    # datasets: WikiText-2, needs network
+    bin/tenpak runeval --model gpt2 --samples 128  # or: scripts/run_full_eval.sh
+INSTALL
+mkdir -p dist
+tar -C "$stage" -czf "dist/$name.tar.gz" "$name"
+echo "dist/$name.tar.gz"
