@@ -5,6 +5,7 @@ import dev.tenpak.NonFiniteValueException;
 import dev.tenpak.codec.ChunkEncoder;
 import dev.tenpak.codec.Codec;
 import dev.tenpak.codec.ErrorMetrics;
+import dev.tenpak.codec.RawCodec;
 import dev.tenpak.codec.kernel.QuantKernels;
 import dev.tenpak.tensor.DType;
 import dev.tenpak.tensor.FloatConversions;
@@ -73,6 +74,11 @@ final class TensorPipeline {
         if (!codec.accepts(t.dtype())) {
             throw new InvalidInputException("tensor '" + t.name() + "': codec " + codec.name()
                     + " cannot encode " + t.dtype() + " tensors (use raw_v1)");
+        }
+        if (codec instanceof RawCodec && EncodedTensor.byteViewable(t.data())) {
+            // as EncodedTensor.encode: raw_v1's payload is the tensor's own bytes, written from where they are
+            return CompletableFuture.completedFuture(new Result(new EncodedTensor(t.name(), t.dtype(), t.shape(), codec,
+                    new byte[0], t.data()), new ErrorMetrics(t.elementCount(), 0, 0, 0)));
         }
         long size = codec.encodedSize(t.dtype(), t.shape());
         MemorySegment payload = arena.allocate(Math.max(size, 1), ArtifactFormat.ALIGNMENT).asSlice(0, size);
@@ -190,7 +196,7 @@ final class TensorPipeline {
             long from = (long) c * CHUNK;
             int len = chunkLength(n, c);
             FloatConversions.toFloats(t.data(), t.dtype(), from, b.x, 0, len);
-            ce.encodeChunk(t.name(), t.dtype(), t.shape(), params, b.x, 0, len, from, payload);
+            ce.encodeChunk(t.name(), t.dtype(), t.shape(), params, b.x, len, from, payload);
             if (sums != null) {
                 measureChunk(t, ce, params, payload, b, c, from, len, sums);
             }

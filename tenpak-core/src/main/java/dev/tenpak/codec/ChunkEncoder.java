@@ -31,11 +31,11 @@ public interface ChunkEncoder extends Codec {
 
     /**
      * Encodes elements {@code [from, from + len)} of tensor {@code tensor}, given as
-     * {@code x[off .. off + len)}, into their bytes of {@code payload} (the whole payload).
+     * {@code x[0 .. len)}, into their bytes of {@code payload} (the whole payload).
      * {@code from} is a multiple of {@link #CHUNK}; {@code len} is {@link #CHUNK} except for the
      * last chunk. Throws the same typed errors as {@link Codec#encode} for the first element of the
      * chunk it cannot encode.
      */
-    void encodeChunk(String tensor, DType dtype, Shape shape, byte[] params, float[] x, int off, int len, long from,
+    void encodeChunk(String tensor, DType dtype, Shape shape, byte[] params, float[] x, int len, long from,
                      MemorySegment payload);
 }

@@ -161,16 +161,16 @@ public final class SymmetricPerTensorCodec implements ChunkEncoder {
 
     /** Quantizes the chunk with the scale in {@code params}; int4 chunks start at an even element, so bytes never overlap. */
     @Override
-    public void encodeChunk(String tensor, DType dtype, Shape shape, byte[] params, float[] x, int off, int len,
-                            long from, MemorySegment payload) {
+    public void encodeChunk(String tensor, DType dtype, Shape shape, byte[] params, float[] x, int len, long from,
+                            MemorySegment payload) {
         float scale = scaleOf(params);
         byte[] q = SCRATCH.get();
         QuantKernels k = QuantKernels.get();
         if (bits == 8) {
-            k.quantizeInt8(x, off, len, scale, q, 0);
+            k.quantizeInt8(x, 0, len, scale, q, 0);
             MemorySegment.copy(q, 0, payload, ValueLayout.JAVA_BYTE, from, len);
         } else {
-            k.quantizeInt4(x, off, len, scale, q, 0);
+            k.quantizeInt4(x, 0, len, scale, q, 0);
             MemorySegment.copy(q, 0, payload, ValueLayout.JAVA_BYTE, from / 2, (len + 1) / 2);
         }
     }
