@@ -13,12 +13,11 @@ import java.util.logging.Logger;
  * {@link Float#floatToFloat16}); a Vector API implementation, loaded by class name, gives identical
  * floats and bits, NaN payloads included.
  *
- * <p>The vector implementation is opt-in ({@code -Dtenpak.vector.conversions=true}, which also
- * needs the {@code jdk.incubator.vector} module and {@code tenpak.vector} not false). Once compiled
- * it converts 5 to 13 GB/s a core against 1 to 5 GB/s for the scalar loops (which C2 partly
- * auto-vectorizes), but until C2 has compiled it every vector operation runs as interpreted Java
- * about a hundred times slower, and on a two-core machine that warm-up cost more than a whole
- * command-line compress or decompress of a 2 GiB checkpoint saved (docs/PERFORMANCE.md).
+ * <p>{@code -Dtenpak.vector=false} (all kernels) or {@code -Dtenpak.vector.conversions=false} (these
+ * only) forces the scalar loops. Once compiled, the vector conversions run at 5 to 13 GB/s a core
+ * against 1 to 5 GB/s for the scalar loops (which C2 partly auto-vectorizes); before C2 has
+ * compiled them every vector operation runs as interpreted Java, about a hundred times slower,
+ * which a short command-line run pays at its start (docs/PERFORMANCE.md).
  *
  * <p>Offsets into segments are in bytes; {@code len} counts elements. Segments may be unaligned.
  */
@@ -63,8 +62,8 @@ public interface ConversionKernels {
             if (!Boolean.parseBoolean(System.getProperty("tenpak.vector", "true"))) {
                 return ScalarConversionKernels.INSTANCE;
             }
-            if (!Boolean.parseBoolean(System.getProperty("tenpak.vector.conversions", "false"))) {
-                return ScalarConversionKernels.INSTANCE;   // see the class comment: opt-in
+            if (!Boolean.parseBoolean(System.getProperty("tenpak.vector.conversions", "true"))) {
+                return ScalarConversionKernels.INSTANCE;
             }
             if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
                 LOG.fine("jdk.incubator.vector is not available; using scalar conversions "

@@ -16,7 +16,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * The vector conversions against the scalar specification: every one of the 65536 16-bit patterns
  * widened (BF16 and F16), floats narrowed (all 2^16 BF16-boundary neighbourhoods, ties, NaNs with
  * payloads, infinities, subnormals, random bits), at awkward lengths and unaligned offsets, with
- * exact bit equality. Also checks that FloatConversions uses the scalar kernels by default.
+ * exact bit equality. Also checks that FloatConversions uses the vector kernels in this JVM.
  */
 class ConversionKernelsTest {
     private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -29,9 +29,9 @@ class ConversionKernelsTest {
     }
 
     @Test
-    void theEngineUsesTheScalarKernelsUnlessVectorConversionsAreRequested() {
-        assertThat(ConversionKernels.get()).isInstanceOf(ScalarConversionKernels.class);
-        assertThat(ConversionKernels.get().description()).isEqualTo("scalar");
+    void theEngineUsesTheVectorKernelsWhenTheModuleIsPresent() {
+        assertThat(ConversionKernels.get()).isInstanceOf(VectorConversionKernels.class);
+        assertThat(ConversionKernels.get().description()).startsWith("vector(");
     }
 
     /** All 65536 patterns, shifted by {@code shift} bytes inside the segment. */
