@@ -11,6 +11,7 @@ import dev.tenpak.codec.Codec;
 import dev.tenpak.codec.CodecSelector;
 import dev.tenpak.codec.Codecs;
 import dev.tenpak.codec.ErrorMetrics;
+import dev.tenpak.codec.GroupwiseCodec;
 import dev.tenpak.tensor.Bundle;
 import dev.tenpak.tensor.DType;
 import dev.tenpak.tensor.FloatConversions;
@@ -24,6 +25,7 @@ import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -172,5 +174,22 @@ class ParallelCompressDeterminismTest {
                         .hasMessage(expected);
             }
         }
+    }
+
+    @Test
+    void theLargeWeightsTakeTheChunkedPathAndTheIrregularShapeTheWholeTensorOne() {
+        // so the test above really compares the chunked encoder with the codec's own encode
+        for (Codec c : Codecs.all()) {
+            if (c instanceof GroupwiseCodec g) {
+                assertThat(g.chunkable(DType.BF16, Shape.of(600, 512))).as(c.name()).isTrue();
+                assertThat(g.chunkable(DType.F32, Shape.of(97, 3000))).as(c.name()).isFalse();
+                assertThat(g.chunkable(DType.I32, Shape.of(600, 512))).as(c.name()).isFalse();
+                assertThat(g.needsMaxAbs()).isFalse();
+            } else if (c instanceof ChunkEncoder ce) {
+                assertThat(ce.chunkable(DType.BF16, Shape.of(3, 99_999))).as(c.name()).isTrue();
+                assertThat(ce.needsMaxAbs()).as(c.name()).isTrue();
+            }
+        }
+        assertThat(Codecs.all().stream().filter(c -> c instanceof ChunkEncoder).count()).isGreaterThanOrEqualTo(8);
     }
 }
