@@ -27,7 +27,7 @@ public record EncodedTensor(String name, DType dtype, Shape shape, Codec codec, 
             throw new InvalidInputException("tensor '" + t.name() + "': codec " + codec.name()
                     + " cannot encode " + t.dtype() + " tensors (use raw_v1)");
         }
-        if (codec instanceof RawCodec) {
+        if (codec instanceof RawCodec && byteViewable(t.data())) {
             // raw_v1's payload is the tensor's own bytes: write them from where they are, no copy
             return new EncodedTensor(t.name(), t.dtype(), t.shape(), codec, new byte[0], t.data());
         }
@@ -35,6 +35,15 @@ public record EncodedTensor(String name, DType dtype, Shape shape, Codec codec, 
         MemorySegment buf = arena.allocate(Math.max(size, 1), ArtifactFormat.ALIGNMENT).asSlice(0, size);
         byte[] params = codec.encode(t, buf);
         return new EncodedTensor(t.name(), t.dtype(), t.shape(), codec, params, buf);
+    }
+
+    /**
+     * Whether the writer (and the checksum) can read {@code data} as bytes in place: native and
+     * mapped memory, or a {@code byte[]}. A tensor over a {@code float[]} (JSON bundles, the Python
+     * bridge) has no byte-buffer view, so raw_v1 copies it into the arena instead.
+     */
+    static boolean byteViewable(MemorySegment data) {
+        return data.isNative() || data.heapBase().orElse(null) instanceof byte[];
     }
 
     /**
