@@ -9,19 +9,23 @@ import java.lang.foreign.Arena;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The compress loop: for each tensor of a source, choose a codec, encode, measure the error against
  * the original, and append the payload to the writer.
  *
- * <p>With more than one thread, up to {@code threads} tensors are encoded and measured at once
- * while the calling thread reads the source and appends finished payloads strictly in source
- * order, so the artifact's bytes are identical whatever the thread count (each tensor's encoding
- * depends only on that tensor, and error sums are combined in order). Memory stays bounded: a new
+ * <p>With more than one thread, several tensors are encoded and measured at once, and each large
+ * tensor is itself cut into ranges encoded on all threads ({@link TensorPipeline}), while the
+ * calling thread reads the source and appends finished payloads strictly in source order, so the
+ * artifact's bytes are identical whatever the thread count (each tensor's encoding depends only on
+ * that tensor, and error sums are combined in chunk order). Memory stays bounded: a new
  * tensor is queued only while the encoded bytes in flight stay under a window
  * ({@link #windowBytes()}); a tensor larger than the window runs alone. Pages of a memory-mapped
  * input are released once its tensor is written, so resident memory does not grow with the file.
@@ -38,32 +42,43 @@ public final class Compressor {
     /** Streams {@code source} into {@code writer} using {@code threads} encoding threads. */
     public static List<TensorReport> compress(TensorSource source, ArtifactWriter writer, CodecSelector selector,
                                               ErrorMetrics.Accumulator total, int threads, ProgressListener progress) {
+        return compress(source, writer, selector, total, threads, TensorPipeline.DEFAULT_SPLIT, progress);
+    }
+
+    /**
+     * Streams {@code source} into {@code writer} using {@code threads} encoding threads, cutting
+     * tensors into ranges of {@code splitElements} elements (rounded down to whole 64 Ki-element
+     * chunks, at least one) that encode in parallel. The artifact and the error figures do not
+     * depend on {@code threads} or {@code splitElements}; tests use a small split to exercise
+     * many ranges on small tensors.
+     */
+    public static List<TensorReport> compress(TensorSource source, ArtifactWriter writer, CodecSelector selector,
+                                              ErrorMetrics.Accumulator total, int threads, long splitElements,
+                                              ProgressListener progress) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
+        if (splitElements < 1) {
+            throw new IllegalArgumentException("splitElements must be >= 1, got " + splitElements);
+        }
         List<TensorReport> reports = new ArrayList<>();
         writer.metadata(source.metadata());
-        if (threads == 1) {
-            for (Tensor t = source.next(); t != null; t = source.next()) {
-                try (Job job = new Job(t, selector)) {
-                    job.run();
-                    job.finish(writer, reports, total, progress);
-                }
-            }
-            return reports;
-        }
-        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+        ExecutorService pool = threads == 1 ? null : Executors.newFixedThreadPool(threads, r -> {
             Thread th = new Thread(r, "tenpak-encode");
             th.setDaemon(true);
             return th;
         });
+        Executor executor = pool == null ? Runnable::run : pool;
+        AtomicBoolean aborted = new AtomicBoolean();
         ArrayDeque<Job> inFlight = new ArrayDeque<>();
+        int maxJobs = threads == 1 ? 1 : 2 * threads;
         long window = windowBytes();
         long inFlightBytes = 0;
+        boolean ok = false;
         try {
             for (Tensor t = source.next(); t != null; t = source.next()) {
                 Job job = new Job(t, selector);
-                while (!inFlight.isEmpty() && (inFlight.size() >= 2 * threads || inFlightBytes + job.encodedSize > window)) {
+                while (!inFlight.isEmpty() && (inFlight.size() >= maxJobs || inFlightBytes + job.encodedSize > window)) {
                     Job done = inFlight.removeFirst();
                     inFlightBytes -= done.encodedSize;
                     try (done) {
@@ -71,9 +86,9 @@ public final class Compressor {
                         done.finish(writer, reports, total, progress);
                     }
                 }
-                job.future = pool.submit(job::run);
                 inFlight.addLast(job);
                 inFlightBytes += job.encodedSize;
+                job.future = TensorPipeline.start(t, job.choice.codec(), job.arena, executor, splitElements, aborted::get);
             }
             while (!inFlight.isEmpty()) {
                 Job done = inFlight.removeFirst();
@@ -82,15 +97,18 @@ public final class Compressor {
                     done.finish(writer, reports, total, progress);
                 }
             }
+            ok = true;
         } finally {
-            for (Job j : inFlight) {
-                j.future.cancel(false);
+            if (!ok) {
+                aborted.set(true);
             }
             for (Job j : inFlight) {
                 j.quietWait();
                 j.close();
             }
-            pool.shutdownNow();
+            if (pool != null) {
+                pool.shutdownNow();
+            }
         }
         return reports;
     }
@@ -110,7 +128,7 @@ public final class Compressor {
         final CodecSelector.Choice choice;
         final long encodedSize;
         final Arena arena;
-        Future<?> future;
+        CompletableFuture<TensorPipeline.Result> future;
         EncodedTensor encoded;
         ErrorMetrics error;
 
@@ -127,26 +145,23 @@ public final class Compressor {
             this.arena = Arena.ofShared();
         }
 
-        void run() {
-            encoded = EncodedTensor.encode(tensor, choice.codec(), arena);
-            error = encoded.measure(tensor);
-        }
-
         void await() {
             try {
-                future.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while encoding", e);
-            } catch (ExecutionException e) {
-                throw ParallelDecoder.rethrow(e.getCause());
+                TensorPipeline.Result r = future.join();
+                encoded = r.encoded();
+                error = r.error();
+            } catch (CompletionException | CancellationException e) {
+                throw ParallelDecoder.rethrow(e.getCause() != null ? e.getCause() : e);
             }
         }
 
         void quietWait() {
+            if (future == null) {
+                return;
+            }
             try {
-                future.get();
-            } catch (Exception ignored) {
+                future.join();
+            } catch (RuntimeException ignored) {
                 // already failing; the first error is the one reported
             }
         }

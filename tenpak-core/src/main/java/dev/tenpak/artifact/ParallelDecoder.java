@@ -28,11 +28,13 @@ import java.util.function.IntFunction;
 public final class ParallelDecoder implements AutoCloseable {
     /** Elements per range: 1 Mi, a multiple of {@link Codec#RANGE_ALIGN}. */
     public static final int CHUNK_ELEMENTS = 1 << 20;
+    /** Elements decoded and narrowed at a time inside a range (a multiple of {@link Codec#RANGE_ALIGN}). */
+    private static final int SUB_CHUNK = 16 * Codec.RANGE_ALIGN;
     private static final long RAW_CHUNK_BYTES = 16L << 20;
 
     private final int threads;
     private final ExecutorService pool;
-    private final ThreadLocal<float[]> buffers = ThreadLocal.withInitial(() -> new float[CHUNK_ELEMENTS]);
+    private final ThreadLocal<float[]> buffers = ThreadLocal.withInitial(() -> new float[SUB_CHUNK]);
 
     /** A decoder using {@code threads} threads (1 decodes on the calling thread). */
     public ParallelDecoder(int threads) {
@@ -72,9 +74,13 @@ public final class ParallelDecoder implements AutoCloseable {
                         bytes = e.dtype().byteSizeFor(len);
                         byte[] params = e.params();
                         task = () -> {
+                            // 64 Ki elements at a time: the floats stay in cache between decode and narrowing
                             float[] buf = buffers.get();
-                            codec.decodeFloats(e.dtype(), e.shape(), params, payload, from, buf, 0, len);
-                            FloatConversions.fromFloats(buf, 0, len, dst, e.dtype(), from);
+                            for (int done = 0; done < len; done += SUB_CHUNK) {
+                                int step = Math.min(SUB_CHUNK, len - done);
+                                codec.decodeFloats(e.dtype(), e.shape(), params, payload, from + done, buf, 0, step);
+                                FloatConversions.fromFloats(buf, 0, step, dst, e.dtype(), from + done);
+                            }
                         };
                     } else if (codec == RawCodec.INSTANCE) {
                         long from = p * RAW_CHUNK_BYTES;

@@ -34,6 +34,21 @@ public record ErrorMetrics(long count, double mse, double mae, double maxAbsErro
             count += len;
         }
 
+        /**
+         * Adds the sums of one chunk computed elsewhere (a chunk's squared and absolute errors
+         * summed from zero in element order, and its largest absolute error): the same arithmetic
+         * as {@link #add(float[], float[], int)} on that chunk, so adding chunks in order gives
+         * bit-identical results whichever thread computed them.
+         */
+        public void addChunk(int len, double chunkSumSq, double chunkSumAbs, double chunkMax) {
+            sumSq += chunkSumSq;
+            sumAbs += chunkSumAbs;
+            if (chunkMax > max) {
+                max = chunkMax;
+            }
+            count += len;
+        }
+
         /** Counts {@code n} elements reproduced exactly. */
         public void addExact(long n) {
             count += n;

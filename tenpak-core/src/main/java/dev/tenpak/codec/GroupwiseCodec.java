@@ -46,7 +46,7 @@ import java.util.List;
  * {@code 4 + 32 / G} (asymmetric): 8.5, 8.25, 8.125 for int8 and 4.5, 4.25, 4.125 for int4 with
  * {@code G} = 32, 64, 128; 5.0 for {@code int4_asym_g32_v1}.
  */
-public final class GroupwiseCodec implements Codec {
+public final class GroupwiseCodec implements ChunkEncoder {
     /** How codes and scales are chosen. */
     public enum Variant { SYMMETRIC, SEARCH, ASYMMETRIC }
 
@@ -178,45 +178,91 @@ public final class GroupwiseCodec implements Codec {
         if (n == 0) {
             return NO_PARAMS;
         }
-        boolean fastInt4 = bits == 4 && variant == Variant.SYMMETRIC && geo.uniform();
-        long offsetsAt = geo.groups() * 2;
-        long valuesAt = geo.groups() * 2L * planes;
         int cap = (int) Math.min(n, CHUNK);
         float[] x = new float[cap];
-        short[] scales = new short[cap];
-        short[] offsets = variant == Variant.ASYMMETRIC ? new short[cap] : null;
-        byte[] codes = fastInt4 ? new byte[cap / 2] : new byte[cap];
-
+        Scratch scratch = new Scratch(cap, variant == Variant.ASYMMETRIC);
         long e0 = 0;
         long g0 = 0;
         while (e0 < n) {
             int len = chunkLength(geo, e0);
             FloatConversions.toFloats(tensor.data(), tensor.dtype(), e0, x, 0, len);
-            int ng;
-            if (fastInt4) {
-                ng = len / group;
-                int bad = GroupQuantKernels.get().quantizeGroupsInt4(x, 0, ng, group, scales, 0, codes, 0);
-                if (bad >= 0) {
-                    throw unencodable(tensor.name(), x, bad * group, group, e0);
-                }
-            } else {
-                ng = quantizeChunk(tensor.name(), geo, e0, x, len, scales, offsets, codes);
-            }
-            MemorySegment.copy(scales, 0, dst, F16, g0 * 2, ng);
-            if (offsets != null) {
-                MemorySegment.copy(offsets, 0, dst, F16, offsetsAt + g0 * 2, ng);
-            }
-            if (bits == 8) {
-                MemorySegment.copy(codes, 0, dst, ValueLayout.JAVA_BYTE, valuesAt + e0, len);
-            } else if (fastInt4) {
-                MemorySegment.copy(codes, 0, dst, ValueLayout.JAVA_BYTE, valuesAt + e0 / 2, len / 2);
-            } else {
-                writeNibbles(dst, valuesAt, n, e0, codes, len);
-            }
+            g0 += encodeChunkAt(tensor.name(), geo, x, len, e0, g0, scratch, dst);
             e0 += len;
-            g0 += ng;
         }
         return NO_PARAMS;
+    }
+
+    /** Per-chunk work arrays: f16 scales (and offsets) and codes of up to {@link #CHUNK} elements. */
+    private record Scratch(short[] scales, short[] offsets, byte[] codes) {
+        Scratch(int cap, boolean withOffsets) {
+            this(new short[cap], withOffsets ? new short[cap] : null, new byte[cap]);
+        }
+    }
+
+    /** Chunk scratch of the threads that call {@link #encodeChunk}, sized for a full chunk and every variant. */
+    private static final ThreadLocal<Scratch> CHUNK_SCRATCH = ThreadLocal.withInitial(() -> new Scratch(CHUNK, true));
+
+    /**
+     * Encodes the chunk {@code x[0 .. len)} holding elements {@code e0 ..} (a chunk of
+     * {@link #chunkLength}) whose first group is {@code g0} into {@code dst}; returns its group count.
+     */
+    private int encodeChunkAt(String tensor, Geometry geo, float[] x, int len, long e0, long g0, Scratch scratch,
+                              MemorySegment dst) {
+        boolean fastInt4 = bits == 4 && variant == Variant.SYMMETRIC && geo.uniform();
+        long offsetsAt = geo.groups() * 2;
+        long valuesAt = geo.groups() * 2L * planes;
+        short[] scales = scratch.scales();
+        short[] offsets = variant == Variant.ASYMMETRIC ? scratch.offsets() : null;
+        byte[] codes = scratch.codes();
+        int ng;
+        if (fastInt4) {
+            ng = len / group;
+            int bad = GroupQuantKernels.get().quantizeGroupsInt4(x, 0, ng, group, scales, 0, codes, 0);
+            if (bad >= 0) {
+                throw unencodable(tensor, x, bad * group, group, e0);
+            }
+        } else {
+            ng = quantizeChunk(tensor, geo, e0, x, len, scales, offsets, codes);
+        }
+        MemorySegment.copy(scales, 0, dst, F16, g0 * 2, ng);
+        if (offsets != null) {
+            MemorySegment.copy(offsets, 0, dst, F16, offsetsAt + g0 * 2, ng);
+        }
+        if (bits == 8) {
+            MemorySegment.copy(codes, 0, dst, ValueLayout.JAVA_BYTE, valuesAt + e0, len);
+        } else if (fastInt4) {
+            MemorySegment.copy(codes, 0, dst, ValueLayout.JAVA_BYTE, valuesAt + e0 / 2, len / 2);
+        } else {
+            writeNibbles(dst, valuesAt, geo.n(), e0, codes, len);
+        }
+        return ng;
+    }
+
+    /**
+     * Chunkable when the last dimension is a multiple of the group size: groups then never straddle
+     * a 64 Ki-element chunk, each chunk's first group is {@code from / G}, and int4 blocks of 32
+     * elements never straddle one either, so chunks write disjoint bytes.
+     */
+    @Override
+    public boolean chunkable(DType dtype, Shape shape) {
+        return accepts(dtype) && Geometry.of(shape, group).uniform();
+    }
+
+    @Override
+    public boolean needsMaxAbs() {
+        return false;
+    }
+
+    @Override
+    public byte[] params(float maxAbs) {
+        return NO_PARAMS;
+    }
+
+    @Override
+    public void encodeChunk(String tensor, DType dtype, Shape shape, byte[] params, float[] x, int len, long from,
+                            MemorySegment payload) {
+        Geometry geo = Geometry.of(shape, group);
+        encodeChunkAt(tensor, geo, x, len, from, from / group, CHUNK_SCRATCH.get(), payload);
     }
 
     /** Elements of the chunk starting at {@code e0} (a group boundary); it ends at a group boundary. */

@@ -27,11 +27,10 @@ import java.nio.ByteOrder;
  * {@code 2i+1} in the high nibble, each as a 4-bit two's complement value; an odd count leaves the
  * last high nibble zero.
  */
-public final class SymmetricPerTensorCodec implements Codec {
+public final class SymmetricPerTensorCodec implements ChunkEncoder {
     public static final SymmetricPerTensorCodec INT8 = new SymmetricPerTensorCodec("int8_sym_v1", 8);
     public static final SymmetricPerTensorCodec INT4 = new SymmetricPerTensorCodec("int4_sym_v1", 4);
 
-    private static final int CHUNK = 16 * RANGE_ALIGN;
     /** Payload bytes of one chunk, for decoding from off-heap or mapped payloads. */
     private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[CHUNK]);
 
@@ -144,6 +143,38 @@ public final class SymmetricPerTensorCodec implements Codec {
         return ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat(scale).array();
     }
 
+    @Override
+    public boolean chunkable(DType dtype, Shape shape) {
+        return accepts(dtype);
+    }
+
+    @Override
+    public boolean needsMaxAbs() {
+        return true;
+    }
+
+    /** The scale for {@code maxAbs} ({@link #scaleFor}) as the 4-byte little-endian parameter. */
+    @Override
+    public byte[] params(float maxAbs) {
+        return ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat(scaleFor(maxAbs)).array();
+    }
+
+    /** Quantizes the chunk with the scale in {@code params}; int4 chunks start at an even element, so bytes never overlap. */
+    @Override
+    public void encodeChunk(String tensor, DType dtype, Shape shape, byte[] params, float[] x, int len, long from,
+                            MemorySegment payload) {
+        float scale = scaleOf(params);
+        byte[] q = SCRATCH.get();
+        QuantKernels k = QuantKernels.get();
+        if (bits == 8) {
+            k.quantizeInt8(x, 0, len, scale, q, 0);
+            MemorySegment.copy(q, 0, payload, ValueLayout.JAVA_BYTE, from, len);
+        } else {
+            k.quantizeInt4(x, 0, len, scale, q, 0);
+            MemorySegment.copy(q, 0, payload, ValueLayout.JAVA_BYTE, from / 2, (len + 1) / 2);
+        }
+    }
+
     /**
      * The array behind a writable heap segment when the kernels can use it in place: of the given
      * type, little-endian like the tensor layout (the platform order), and element-aligned.
@@ -228,7 +259,7 @@ public final class SymmetricPerTensorCodec implements Codec {
     public void decode(DType dtype, Shape shape, byte[] params, MemorySegment payload, MemorySegment dst) {
         float[] direct = dtype == DType.F32 ? heapArray(dst, float[].class, 4) : null;
         if (direct == null) {
-            Codec.super.decode(dtype, shape, params, payload, dst);
+            ChunkEncoder.super.decode(dtype, shape, params, payload, dst);
             return;
         }
         long n = shape.elementCount();

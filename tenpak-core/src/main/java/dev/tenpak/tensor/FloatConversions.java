@@ -41,22 +41,15 @@ public final class FloatConversions {
         };
     }
 
-    /** Copies {@code len} elements starting at element {@code from} of {@code src} into {@code dst}. */
+    /**
+     * Copies {@code len} elements starting at element {@code from} of {@code src} into {@code dst}.
+     * BF16 and F16 go through {@link ConversionKernels} (vectorized where the JVM allows).
+     */
     public static void toFloats(MemorySegment src, DType dtype, long from, float[] dst, int off, int len) {
         switch (dtype) {
             case F32 -> MemorySegment.copy(src, F32, from * 4, dst, off, len);
-            case F16 -> {
-                long base = from * 2;
-                for (int i = 0; i < len; i++) {
-                    dst[off + i] = Float.float16ToFloat(src.get(I16, base + 2L * i));
-                }
-            }
-            case BF16 -> {
-                long base = from * 2;
-                for (int i = 0; i < len; i++) {
-                    dst[off + i] = Float.intBitsToFloat((src.get(I16, base + 2L * i) & 0xFFFF) << 16);
-                }
-            }
+            case F16 -> ConversionKernels.get().f16ToFloats(src, from * 2, dst, off, len);
+            case BF16 -> ConversionKernels.get().bf16ToFloats(src, from * 2, dst, off, len);
             default -> throw notFloat(dtype);
         }
     }
@@ -65,18 +58,22 @@ public final class FloatConversions {
     public static void fromFloats(float[] src, int off, int len, MemorySegment dst, DType dtype, long at) {
         switch (dtype) {
             case F32 -> MemorySegment.copy(src, off, dst, F32, at * 4, len);
-            case F16 -> {
-                long base = at * 2;
-                for (int i = 0; i < len; i++) {
-                    dst.set(I16, base + 2L * i, Float.floatToFloat16(src[off + i]));
-                }
-            }
-            case BF16 -> {
-                long base = at * 2;
-                for (int i = 0; i < len; i++) {
-                    dst.set(I16, base + 2L * i, floatToBf16(src[off + i]));
-                }
-            }
+            case F16 -> ConversionKernels.get().floatsToF16(src, off, len, dst, at * 2);
+            case BF16 -> ConversionKernels.get().floatsToBf16(src, off, len, dst, at * 2);
+            default -> throw notFloat(dtype);
+        }
+    }
+
+    /**
+     * Rounds {@code x[off .. off + len)} in place to what {@code dtype} can hold and back to float:
+     * the same floats as {@link #fromFloats} into a {@code dtype} buffer then {@link #toFloats},
+     * without the buffer. F32 leaves the values as they are.
+     */
+    public static void roundTo(DType dtype, float[] x, int off, int len) {
+        switch (dtype) {
+            case F32 -> { }
+            case F16 -> ConversionKernels.get().roundToF16(x, off, len);
+            case BF16 -> ConversionKernels.get().roundToBf16(x, off, len);
             default -> throw notFloat(dtype);
         }
     }
