@@ -4,10 +4,7 @@
 # JVM flags (e.g. -Dtenpak.vector=false to time the scalar fallback through the holder).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ -z "${JAVA_HOME:-}" ] || ! "$JAVA_HOME/bin/java" -version 2>&1 | grep -q 'version "2[5-9]'; then
-  export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
-fi
-export PATH="$JAVA_HOME/bin:$PATH"
+. scripts/lib/jdk.sh   # JAVA_HOME: a JDK >= 25
 ./mvnw -B -ntp -q -pl tenpak-core test-compile
 exec java --add-modules jdk.incubator.vector ${TENPAK_BENCH_JAVA_OPTS:-} \
   -cp tenpak-core/target/classes:tenpak-core/target/test-classes dev.tenpak.bench.GroupKernelBench "$@"

@@ -9,10 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ -z "${JAVA_HOME:-}" ] || ! "$JAVA_HOME/bin/java" -version 2>&1 | grep -q 'version "2[5-9]'; then
-  export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
-fi
-export PATH="$JAVA_HOME/bin:$PATH"
+. scripts/lib/jdk.sh   # JAVA_HOME: a JDK >= 25
 
 if [ ! -x /usr/bin/time ]; then
   echo "installing GNU time for /usr/bin/time -v"

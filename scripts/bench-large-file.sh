@@ -17,10 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$(pwd)"
 
-if [ -z "${JAVA_HOME:-}" ] || ! "$JAVA_HOME/bin/java" -version 2>&1 | grep -q 'version "2[5-9]'; then
-  export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
-fi
-export PATH="$JAVA_HOME/bin:$PATH"
+. scripts/lib/jdk.sh   # JAVA_HOME: a JDK >= 25
 python="${PYTHON:-$root/.venv/bin/python}"
 [ -x "$python" ] || python=python3
 

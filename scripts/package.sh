@@ -10,10 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ -z "${JAVA_HOME:-}" ] || ! "$JAVA_HOME/bin/java" -version 2>&1 | grep -q 'version "2[5-9]'; then
-  export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
-fi
-export PATH="$JAVA_HOME/bin:$PATH"
+. scripts/lib/jdk.sh   # JAVA_HOME: a JDK >= 25
 
 newest() { ls -t $1 2>/dev/null | head -n1 || true; }
 
@@ -44,6 +41,7 @@ cp bin/tenpak "$root/bin/"
 cp "$jar" "$root/lib/"
 cp "$wheel" "$root/python/"
 cp scripts/*.sh "$root/scripts/"
+mkdir -p "$root/scripts/lib" && cp scripts/lib/*.sh "$root/scripts/lib/"
 cp README.md "$root/"
 cp docs/*.md "$root/docs/" 2>/dev/null || true
 cp examples/*.json "$root/examples/"
