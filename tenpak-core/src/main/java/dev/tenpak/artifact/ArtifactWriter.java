@@ -3,6 +3,7 @@ package dev.tenpak.artifact;
 import dev.tenpak.InvalidInputException;
 import dev.tenpak.TenpakIOException;
 import dev.tenpak.codec.Codec;
+import dev.tenpak.io.AtomicFiles;
 import dev.tenpak.tensor.DType;
 import dev.tenpak.tensor.Shape;
 import dev.tenpak.tensor.Tensor;
@@ -16,10 +17,8 @@ import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -169,11 +168,7 @@ public final class ArtifactWriter implements AutoCloseable {
             try {
                 ((FileChannel) out).force(false);
                 out.close();
-                try {
-                    Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-                } catch (AtomicMoveNotSupportedException e) {
-                    Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-                }
+                AtomicFiles.moveIntoPlace(temp, target);
             } catch (IOException e) {
                 deleteQuietly(temp);
                 throw TenpakIOException.of(target, e);

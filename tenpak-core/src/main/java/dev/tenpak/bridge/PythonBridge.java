@@ -99,28 +99,7 @@ public final class PythonBridge {
         for (int i = 0; i < metaKeys.length; i++) {
             meta.put(metaKeys[i], metaValues[i]);
         }
-        Map<String, String> metadata = Map.copyOf(meta);
-        return new TensorSource() {
-            private int next;
-
-            @Override
-            public Tensor next() {
-                return next < tensors.length ? tensors[next++] : null;
-            }
-
-            @Override
-            public Map<String, String> metadata() {
-                return metadata;
-            }
-
-            @Override
-            public String description() {
-                return description;
-            }
-
-            @Override
-            public void close() {}
-        };
+        return TensorSource.of(java.util.Arrays.asList(tensors), meta, description);
     }
 
     /** Compresses {@code source} into an artifact file at {@code path}, written atomically. */

@@ -32,7 +32,7 @@ public final class Bundle implements Iterable<Tensor> {
                 throw new InvalidInputException("duplicate tensor name '" + t.name() + "'");
             }
         }
-        return new Bundle(Collections.unmodifiableMap(map), Map.copyOf(metadata));
+        return new Bundle(Collections.unmodifiableMap(map), Collections.unmodifiableMap(new LinkedHashMap<>(metadata)));
     }
 
     public static Bundle of(Tensor... tensors) {
@@ -80,26 +80,7 @@ public final class Bundle implements Iterable<Tensor> {
 
     /** This bundle as a source, for APIs that stream. */
     public TensorSource asSource(String description) {
-        var it = byName.values().iterator();
-        return new TensorSource() {
-            @Override
-            public Tensor next() {
-                return it.hasNext() ? it.next() : null;
-            }
-
-            @Override
-            public Map<String, String> metadata() {
-                return metadata;
-            }
-
-            @Override
-            public String description() {
-                return description;
-            }
-
-            @Override
-            public void close() {}
-        };
+        return TensorSource.of(List.copyOf(byName.values()), metadata, description);
     }
 
     @Override

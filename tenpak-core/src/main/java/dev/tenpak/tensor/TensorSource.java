@@ -1,5 +1,7 @@
 package dev.tenpak.tensor;
 
+import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -27,4 +29,30 @@ public interface TensorSource extends AutoCloseable {
 
     @Override
     void close();
+
+    /** A source over tensors already in memory, in list order (names must be unique). */
+    static TensorSource of(List<Tensor> tensors, Map<String, String> metadata, String description) {
+        Iterator<Tensor> it = List.copyOf(tensors).iterator();
+        // ordered: metadata is written to the index in this order, and artifact bytes must be reproducible
+        Map<String, String> meta = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(metadata));
+        return new TensorSource() {
+            @Override
+            public Tensor next() {
+                return it.hasNext() ? it.next() : null;
+            }
+
+            @Override
+            public Map<String, String> metadata() {
+                return meta;
+            }
+
+            @Override
+            public String description() {
+                return description;
+            }
+
+            @Override
+            public void close() {}
+        };
+    }
 }
