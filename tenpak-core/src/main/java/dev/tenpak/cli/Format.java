@@ -2,9 +2,9 @@ package dev.tenpak.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.tenpak.Units;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /** Printing helpers shared by the commands: sizes, aligned tables, JSON. */
 final class Format {
@@ -21,21 +21,11 @@ final class Format {
     }
 
     static String bytes(long n) {
-        if (n < 1024) {
-            return n + " B";
-        }
-        String[] units = {"KiB", "MiB", "GiB", "TiB"};
-        double v = n;
-        int u = -1;
-        while (v >= 1024 && u < units.length - 1) {
-            v /= 1024;
-            u++;
-        }
-        return String.format(Locale.ROOT, "%.2f %s", v, units[u]);
+        return Units.bytes(n);
     }
 
     static String sci(double v) {
-        return v == 0 ? "0" : String.format(Locale.ROOT, "%.3e", v);
+        return Units.sci(v);
     }
 
     /** Columns padded to their widest cell; numeric-looking columns right-aligned. */
