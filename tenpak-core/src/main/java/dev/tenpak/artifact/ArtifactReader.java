@@ -8,6 +8,7 @@ import dev.tenpak.UnknownCodecException;
 import dev.tenpak.UnsupportedVersionException;
 import dev.tenpak.codec.Codec;
 import dev.tenpak.codec.Codecs;
+import dev.tenpak.io.MappedFiles;
 import dev.tenpak.tensor.DType;
 import dev.tenpak.tensor.Shape;
 import dev.tenpak.tensor.Tensor;
@@ -18,12 +19,10 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -200,17 +199,7 @@ public final class ArtifactReader implements AutoCloseable {
 
     /** Opens and validates the artifact at {@code path}, mapping it into memory. */
     public static ArtifactReader open(Path path) {
-        Arena arena = Arena.ofShared();
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            MemorySegment seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
-            return new ArtifactReader(seg, path.toString(), arena);
-        } catch (IOException e) {
-            arena.close();
-            throw TenpakIOException.of(path, e);
-        } catch (RuntimeException e) {
-            arena.close();
-            throw e;
-        }
+        return MappedFiles.open(path, (seg, arena) -> new ArtifactReader(seg, path.toString(), arena));
     }
 
     /** Reads an artifact held in memory that the caller keeps alive. */

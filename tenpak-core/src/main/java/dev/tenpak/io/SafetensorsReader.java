@@ -8,7 +8,6 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import dev.tenpak.InvalidInputException;
 import dev.tenpak.MalformedInputException;
-import dev.tenpak.TenpakIOException;
 import dev.tenpak.tensor.DType;
 import dev.tenpak.tensor.Shape;
 import dev.tenpak.tensor.Tensor;
@@ -19,12 +18,10 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.CharBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -137,18 +134,7 @@ public final class SafetensorsReader implements TensorSource {
 
     /** Opens and validates {@code path}, mapping it read-only. */
     public static SafetensorsReader open(Path path) {
-        Arena arena = Arena.ofShared();
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            MemorySegment seg = ch.size() == 0 ? MemorySegment.ofArray(new byte[0])
-                    : ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
-            return new SafetensorsReader(path.toString(), arena, seg);
-        } catch (IOException e) {
-            arena.close();
-            throw TenpakIOException.of(path, e);
-        } catch (RuntimeException e) {
-            arena.close();
-            throw e;
-        }
+        return MappedFiles.open(path, (seg, arena) -> new SafetensorsReader(path.toString(), arena, seg));
     }
 
     /** Reads safetensors bytes held in memory that the caller keeps alive (tests, the Python bridge). */

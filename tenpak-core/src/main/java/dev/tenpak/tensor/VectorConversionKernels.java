@@ -1,5 +1,6 @@
 package dev.tenpak.tensor;
 
+import dev.tenpak.codec.kernel.VectorShapes;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -36,7 +37,7 @@ public final class VectorConversionKernels implements ConversionKernels {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     /** Float and int lanes of the preferred (or {@code -Dtenpak.vector.bits}) shape; shorts of half that. */
-    private static final VectorSpecies<Float> FS = floatSpecies();
+    private static final VectorSpecies<Float> FS = VectorShapes.floatSpecies("vector conversions");
     private static final VectorSpecies<Integer> IS = VectorSpecies.of(int.class, FS.vectorShape());
     private static final VectorSpecies<Short> SS =
             VectorSpecies.of(short.class, VectorShape.forBitSize(FS.length() * Short.SIZE));
@@ -49,18 +50,6 @@ public final class VectorConversionKernels implements ConversionKernels {
 
     private VectorConversionKernels() {}
 
-    private static VectorSpecies<Float> floatSpecies() {
-        VectorSpecies<Float> s = FloatVector.SPECIES_PREFERRED;
-        String bits = System.getProperty("tenpak.vector.bits");
-        if (bits != null) {
-            s = VectorSpecies.of(float.class, VectorShape.forBitSize(Integer.parseInt(bits)));
-        }
-        if (s.length() < 8) {
-            throw new UnsupportedOperationException("vector conversions need 256-bit vectors or wider, this JVM offers "
-                    + s.vectorBitSize() + "-bit");
-        }
-        return s;
-    }
 
     /** The conversions for this platform's vectors; called by name from the holder. */
     public static ConversionKernels create() {

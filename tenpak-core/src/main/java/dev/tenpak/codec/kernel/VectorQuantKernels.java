@@ -43,7 +43,7 @@ public final class VectorQuantKernels implements QuantKernels {
      * use it to run the 256-bit path on 512-bit hardware). Static finals, because C2 only turns
      * Vector API calls into instructions when the species is a constant.
      */
-    private static final VectorSpecies<Float> FS = floatSpecies();
+    private static final VectorSpecies<Float> FS = VectorShapes.floatSpecies("vector kernels");
     private static final VectorSpecies<Integer> IS = VectorSpecies.of(int.class, FS.vectorShape());
     private static final VectorSpecies<Long> LS = VectorSpecies.of(long.class, FS.vectorShape());
     /** Bytes, one per float lane: the int8 payload of one float vector, the int4 payload of two. */
@@ -57,18 +57,6 @@ public final class VectorQuantKernels implements QuantKernels {
 
     private VectorQuantKernels() {}
 
-    private static VectorSpecies<Float> floatSpecies() {
-        VectorSpecies<Float> s = FloatVector.SPECIES_PREFERRED;
-        String bits = System.getProperty("tenpak.vector.bits");
-        if (bits != null) {
-            s = VectorSpecies.of(float.class, VectorShape.forBitSize(Integer.parseInt(bits)));
-        }
-        if (s.length() < 8) {
-            throw new UnsupportedOperationException("vector kernels need 256-bit vectors or wider, this JVM offers "
-                    + s.vectorBitSize() + "-bit");
-        }
-        return s;
-    }
 
     private static int[] int4Shifts() {
         int[] shifts = new int[LANES];
