@@ -51,6 +51,7 @@ final class TensorPipeline {
     private static final class Buffers {
         final float[] x = new float[CHUNK];
         final float[] got = new float[CHUNK];
+        final double[] sums = new double[3];
     }
 
     private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
@@ -215,7 +216,7 @@ final class TensorPipeline {
         }
     }
 
-    /** The chunk's error sums, with the arithmetic of {@link ErrorMetrics.Accumulator#add} (see {@link EncodedTensor#measure}). */
+    /** The chunk's error sums, with {@link QuantKernels#errorSums}, as {@link ErrorMetrics.Accumulator#add} (see {@link EncodedTensor#measure}). */
     private static void measureChunk(Tensor t, Codec codec, byte[] params, MemorySegment payload, Buffers b, int c,
                                      long from, int len, double[] sums) {
         DType dtype = t.dtype();
@@ -223,20 +224,9 @@ final class TensorPipeline {
         float[] got = b.got;
         codec.decodeFloats(dtype, t.shape(), params, payload, from, got, 0, len);
         FloatConversions.roundTo(dtype, got, 0, len);   // as the user will see it once stored in its dtype
-        double sq = 0;
-        double abs = 0;
-        double m = 0;
-        for (int i = 0; i < len; i++) {
-            double d = (double) got[i] - want[i];
-            double a = Math.abs(d);
-            sq += d * d;
-            abs += a;
-            if (a > m) {
-                m = a;
-            }
-        }
-        sums[3 * c] = sq;
-        sums[3 * c + 1] = abs;
-        sums[3 * c + 2] = m;
+        QuantKernels.get().errorSums(want, got, 0, len, b.sums);
+        sums[3 * c] = b.sums[0];
+        sums[3 * c + 1] = b.sums[1];
+        sums[3 * c + 2] = b.sums[2];
     }
 }

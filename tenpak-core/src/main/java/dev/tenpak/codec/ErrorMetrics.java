@@ -1,5 +1,7 @@
 package dev.tenpak.codec;
 
+import dev.tenpak.codec.kernel.QuantKernels;
+
 /**
  * Reconstruction error of decoded values against the originals: mean squared error, mean absolute
  * error and the largest absolute error, over {@code count} elements. Combine per-tensor figures with
@@ -15,30 +17,17 @@ public record ErrorMetrics(long count, double mse, double mae, double maxAbsErro
         private double sumAbs;
         private double max;
 
+        /** Adds the errors of {@code decoded} against {@code original} over their first {@code len} elements. */
         public void add(float[] original, float[] decoded, int len) {
-            double sq = 0;
-            double abs = 0;
-            double m = max;
-            for (int i = 0; i < len; i++) {
-                double d = (double) decoded[i] - original[i];
-                double a = Math.abs(d);
-                sq += d * d;
-                abs += a;
-                if (a > m) {
-                    m = a;
-                }
-            }
-            sumSq += sq;
-            sumAbs += abs;
-            max = m;
-            count += len;
+            double[] sums = new double[3];
+            QuantKernels.get().errorSums(original, decoded, 0, len, sums);
+            addChunk(len, sums[0], sums[1], sums[2]);
         }
 
         /**
-         * Adds the sums of one chunk computed elsewhere (a chunk's squared and absolute errors
-         * summed from zero in element order, and its largest absolute error): the same arithmetic
-         * as {@link #add(float[], float[], int)} on that chunk, so adding chunks in order gives
-         * bit-identical results whichever thread computed them.
+         * Adds the sums of one chunk computed elsewhere with {@link QuantKernels#errorSums}: the same
+         * arithmetic as {@link #add(float[], float[], int)} on that chunk, so adding chunks in order
+         * gives bit-identical results whichever thread computed them.
          */
         public void addChunk(int len, double chunkSumSq, double chunkSumAbs, double chunkMax) {
             sumSq += chunkSumSq;

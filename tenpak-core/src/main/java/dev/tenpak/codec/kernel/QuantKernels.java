@@ -35,6 +35,21 @@ public interface QuantKernels {
     /** Unpacks {@code len} nibbles (sign-extended) and multiplies by {@code scale}. */
     void dequantizeInt4(byte[] packed, int poff, int len, float scale, float[] x, int off);
 
+    /** Lanes of the error sums: element {@code i} of a range adds into lane {@code i % 8}. */
+    int ERROR_LANES = 8;
+
+    /**
+     * Reconstruction error of {@code got} against {@code want} over {@code [off, off + len)}, in
+     * double precision: {@code sums[0] = }&Sigma;{@code d}&sup2;, {@code sums[1] = }&Sigma;{@code |d|},
+     * {@code sums[2] = max |d|} with {@code d = (double) got[i] - want[i]}. The order of the
+     * additions is part of the contract, so that every implementation (and every thread count)
+     * reports the same bits: element {@code off + i} is added into lane {@code i % 8} (each lane a
+     * running sum from 0 in element order, {@code d * d} rounded before the add, no fused
+     * multiply-add), and the lanes are combined as
+     * {@code ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7))}. Both arrays hold finite values.
+     */
+    void errorSums(float[] want, float[] got, int off, int len, double[] sums);
+
     /** Short name for reports: "scalar" or "vector(256-bit)". */
     String description();
 

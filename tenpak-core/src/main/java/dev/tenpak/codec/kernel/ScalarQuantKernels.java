@@ -66,6 +66,31 @@ public final class ScalarQuantKernels implements QuantKernels {
     }
 
     @Override
+    public void errorSums(float[] want, float[] got, int off, int len, double[] sums) {
+        double[] sq = new double[ERROR_LANES];
+        double[] abs = new double[ERROR_LANES];
+        double max = 0;
+        for (int i = 0; i < len; i++) {
+            double d = (double) got[off + i] - want[off + i];
+            double a = Math.abs(d);
+            int lane = i & (ERROR_LANES - 1);
+            sq[lane] += d * d;
+            abs[lane] += a;
+            if (a > max) {
+                max = a;
+            }
+        }
+        sums[0] = combineLanes(sq);
+        sums[1] = combineLanes(abs);
+        sums[2] = max;
+    }
+
+    /** The fixed pairwise order of {@link QuantKernels#errorSums}. */
+    static double combineLanes(double[] l) {
+        return ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
+    }
+
+    @Override
     public String description() {
         return "scalar";
     }

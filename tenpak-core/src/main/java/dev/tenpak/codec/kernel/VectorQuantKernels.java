@@ -1,6 +1,7 @@
 package dev.tenpak.codec.kernel;
 
 import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
@@ -52,6 +53,15 @@ public final class VectorQuantKernels implements QuantKernels {
     private static final int LANES = FS.length();
     /** Arithmetic right shifts that finish unpacking int4: 28 for low nibbles, 0 for high ones. */
     private static final IntVector INT4_SHIFTS = IntVector.fromArray(IS, int4Shifts(), 0);
+
+    /** Error sums: one 8-lane double vector on 512-bit hardware, two 4-lane ones otherwise. */
+    private static final boolean WIDE_ERRORS = FS.vectorBitSize() >= 512;
+    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Float> F4 = FloatVector.SPECIES_128;
+    private static final VectorSpecies<Double> D8 = DoubleVector.SPECIES_512;
+    private static final VectorSpecies<Double> D4 = DoubleVector.SPECIES_256;
+    private static final VectorSpecies<Long> L8 = LongVector.SPECIES_512;
+    private static final VectorSpecies<Long> L4 = LongVector.SPECIES_256;
 
     private static final VectorQuantKernels INSTANCE = new VectorQuantKernels();
 
@@ -179,6 +189,83 @@ public final class VectorQuantKernels implements QuantKernels {
             int b = packed[poff + pairs];
             x[off + len - 1] = ((b << 28) >> 28) * scale;
         }
+    }
+
+    /**
+     * Lane {@code j} of the accumulators sums exactly the elements the scalar code adds into lane
+     * {@code j}, in the same order, with a separate multiply and add (the Vector API never fuses
+     * them). The maximum is an integer max of the bits of {@code |d|} (non-negative doubles order
+     * like their bits): a double-vector max is several times slower, since it must order NaN and
+     * -0.0. On 512-bit hardware one 8-lane double vector holds all lanes; on 256-bit hardware two
+     * 4-lane vectors hold lanes 0-3 and 4-7. The tail continues the scalar lanes from lane 0,
+     * because the vector body covers a multiple of 8 elements.
+     */
+    @Override
+    public void errorSums(float[] want, float[] got, int off, int len, double[] sums) {
+        double[] sq = new double[ERROR_LANES];
+        double[] abs = new double[ERROR_LANES];
+        int bound = len & -ERROR_LANES;
+        long maxBits = WIDE_ERRORS ? errorBody8(want, got, off, bound, sq, abs) : errorBody4x2(want, got, off, bound, sq, abs);
+        double max = Double.longBitsToDouble(maxBits);
+        for (int i = bound; i < len; i++) {
+            double d = (double) got[off + i] - want[off + i];
+            double a = Math.abs(d);
+            int lane = i & (ERROR_LANES - 1);
+            sq[lane] += d * d;
+            abs[lane] += a;
+            if (a > max) {
+                max = a;
+            }
+        }
+        sums[0] = ScalarQuantKernels.combineLanes(sq);
+        sums[1] = ScalarQuantKernels.combineLanes(abs);
+        sums[2] = max;
+    }
+
+    private static long errorBody8(float[] want, float[] got, int off, int bound, double[] sq, double[] abs) {
+        DoubleVector s = DoubleVector.zero(D8);
+        DoubleVector a = DoubleVector.zero(D8);
+        LongVector m = LongVector.zero(L8);
+        for (int i = 0; i < bound; i += ERROR_LANES) {
+            DoubleVector d = ((DoubleVector) FloatVector.fromArray(F8, got, off + i).castShape(D8, 0))
+                    .sub((DoubleVector) FloatVector.fromArray(F8, want, off + i).castShape(D8, 0));
+            DoubleVector ad = d.abs();
+            s = s.add(d.mul(d));
+            a = a.add(ad);
+            m = m.max(ad.reinterpretAsLongs());
+        }
+        s.intoArray(sq, 0);
+        a.intoArray(abs, 0);
+        return m.reduceLanes(VectorOperators.MAX);
+    }
+
+    private static long errorBody4x2(float[] want, float[] got, int off, int bound, double[] sq, double[] abs) {
+        DoubleVector sLo = DoubleVector.zero(D4);
+        DoubleVector sHi = DoubleVector.zero(D4);
+        DoubleVector aLo = DoubleVector.zero(D4);
+        DoubleVector aHi = DoubleVector.zero(D4);
+        LongVector mLo = LongVector.zero(L4);
+        LongVector mHi = LongVector.zero(L4);
+        for (int i = 0; i < bound; i += ERROR_LANES) {
+            int at = off + i;
+            DoubleVector dLo = ((DoubleVector) FloatVector.fromArray(F4, got, at).castShape(D4, 0))
+                    .sub((DoubleVector) FloatVector.fromArray(F4, want, at).castShape(D4, 0));
+            DoubleVector dHi = ((DoubleVector) FloatVector.fromArray(F4, got, at + 4).castShape(D4, 0))
+                    .sub((DoubleVector) FloatVector.fromArray(F4, want, at + 4).castShape(D4, 0));
+            DoubleVector adLo = dLo.abs();
+            DoubleVector adHi = dHi.abs();
+            sLo = sLo.add(dLo.mul(dLo));
+            sHi = sHi.add(dHi.mul(dHi));
+            aLo = aLo.add(adLo);
+            aHi = aHi.add(adHi);
+            mLo = mLo.max(adLo.reinterpretAsLongs());
+            mHi = mHi.max(adHi.reinterpretAsLongs());
+        }
+        sLo.intoArray(sq, 0);
+        sHi.intoArray(sq, 4);
+        aLo.intoArray(abs, 0);
+        aHi.intoArray(abs, 4);
+        return mLo.max(mHi).reduceLanes(VectorOperators.MAX);
     }
 
     @Override

@@ -56,6 +56,19 @@ public final class KernelFingerprint {
             crc.update(q);
             updateFloats(crc, back);
         }
+        // Error sums of the finite prefix against a perturbed copy, at an odd offset (a scalar tail).
+        int finite = 50_001;
+        float[] want = java.util.Arrays.copyOf(x, finite);
+        float[] got = new float[finite];
+        for (int i = 0; i < finite; i++) {
+            want[i] = Float.isFinite(want[i]) ? want[i] : 0.25f;
+            got[i] = want[i] + (float) Math.scalb((i % 13) - 6, -12);
+        }
+        double[] sums = new double[3];
+        k.errorSums(want, got, 3, finite - 3, sums);
+        for (double v : sums) {
+            crc.update(java.nio.ByteBuffer.allocate(8).putDouble(v).array());
+        }
         // Codec level on finite data (the codecs reject NaN/Inf before any kernel runs).
         for (int i = 0; i < n; i++) {
             if (!Float.isFinite(x[i])) {

@@ -224,6 +224,61 @@ class VectorKernelsTest {
         assertThat(vector.maxAbs(z, 0, 100)).isEqualTo(Float.MAX_VALUE);
     }
 
+    @ParameterizedTest(name = "n={0} off={1}")
+    @MethodSource("sizesAndOffsets")
+    void errorSumsMatchScalarBitForBit(int n, int off) {
+        float[] want = input(n, off, SEED ^ n, false);
+        float[] got = new float[want.length];
+        SplittableRandom r = new SplittableRandom(SEED + off);
+        for (int i = 0; i < got.length; i++) {
+            // a decoded value: near the original, sometimes exact, sometimes far (a clipped outlier)
+            int kind = r.nextInt(10);
+            got[i] = kind == 0 ? want[i] : kind == 1 ? 0f : want[i] + (float) (r.nextGaussian() * 1e-4);
+        }
+        double[] s = new double[3];
+        double[] v = new double[3];
+        scalar.errorSums(want, got, off, n, s);
+        vector.errorSums(want, got, off, n, v);
+        for (int j = 0; j < 3; j++) {
+            assertThat(Double.doubleToRawLongBits(v[j])).as("sum %d, n=%d off=%d: vector %s scalar %s", j, n, off, v[j], s[j])
+                    .isEqualTo(Double.doubleToRawLongBits(s[j]));
+        }
+        // and both are the sums: within rounding of a plain sequential sum
+        double sq = 0;
+        double abs = 0;
+        double max = 0;
+        for (int i = off; i < off + n; i++) {
+            double d = (double) got[i] - want[i];
+            sq += d * d;
+            abs += Math.abs(d);
+            max = Math.max(max, Math.abs(d));
+        }
+        assertThat(s[0]).isCloseTo(sq, org.assertj.core.data.Offset.offset(1e-12 * Math.max(1, sq)));
+        assertThat(s[1]).isCloseTo(abs, org.assertj.core.data.Offset.offset(1e-12 * Math.max(1, abs)));
+        assertThat(s[2]).isEqualTo(max);
+    }
+
+    @Test
+    void errorSumsAddInEightLanesCombinedPairwise() {
+        // 1 + 2^-53 + ... is order-sensitive: lane 0 gets 1.0, lanes 1..7 and the second round get
+        // 2^-53 each. Lane sums: l0 = 1 + 2^-53 (rounds to 1), l1..l7 = 2^-52 exactly; pairwise:
+        // (1 + 2^-52) + 2 * 2^-52 + 4 * 2^-52 = 1 + 7 * 2^-52, where a sequential sum stays 1.
+        float[] want = new float[16];
+        double[] d = new double[16];
+        Arrays.fill(d, 0x1p-53);
+        d[0] = 1.0;
+        // |d| enters as got - want: want = 0, got = d exactly representable as floats
+        float[] got = new float[16];
+        for (int i = 0; i < 16; i++) {
+            got[i] = (float) d[i];
+        }
+        double[] s = new double[3];
+        for (QuantKernels k : List.of(scalar, vector)) {
+            k.errorSums(want, got, 0, 16, s);
+            assertThat(s[1]).as(k.description()).isEqualTo(1.0 + 7 * 0x1p-52);
+        }
+    }
+
     @Test
     void largeGaussianTensorsMatch() {
         int n = 1 << 19;
