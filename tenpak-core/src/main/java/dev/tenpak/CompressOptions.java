@@ -19,9 +19,11 @@ import java.util.List;
  * @param minElements small-tensor rule: 0 off, N keeps 1-D tensors and tensors under N elements raw,
  *                    {@link KeepRawSelector#AUTO} (default) is 4096 for group-wise codecs and off
  *                    for the per-tensor ones
+ * @param sync        force the artifact to disk before it is renamed into place (default off, like
+ *                    {@code cp}; see {@link dev.tenpak.io.AtomicFiles})
  */
 public record CompressOptions(String codec, Inputs.Format inputFormat, int threads, List<String> keepRaw,
-                              long minElements) {
+                              long minElements, boolean sync) {
     public CompressOptions {
         Codecs.byName(codec);
         if (threads < 1) {
@@ -29,6 +31,11 @@ public record CompressOptions(String codec, Inputs.Format inputFormat, int threa
         }
         keepRaw = List.copyOf(keepRaw);
         KeepRawSelector.of(Codecs.byName(codec), keepRaw, minElements);
+    }
+
+    public CompressOptions(String codec, Inputs.Format inputFormat, int threads, List<String> keepRaw,
+                           long minElements) {
+        this(codec, inputFormat, threads, keepRaw, minElements, false);
     }
 
     public CompressOptions(String codec, Inputs.Format inputFormat, int threads) {
@@ -44,27 +51,32 @@ public record CompressOptions(String codec, Inputs.Format inputFormat, int threa
     }
 
     public CompressOptions withCodec(String c) {
-        return new CompressOptions(c, inputFormat, threads, keepRaw, minElements);
+        return new CompressOptions(c, inputFormat, threads, keepRaw, minElements, sync);
     }
 
     public CompressOptions withInputFormat(Inputs.Format f) {
-        return new CompressOptions(codec, f, threads, keepRaw, minElements);
+        return new CompressOptions(codec, f, threads, keepRaw, minElements, sync);
     }
 
     public CompressOptions withThreads(int n) {
-        return new CompressOptions(codec, inputFormat, n, keepRaw, minElements);
+        return new CompressOptions(codec, inputFormat, n, keepRaw, minElements, sync);
     }
 
     /** Adds {@code --keep-raw} regexes to those already set. */
     public CompressOptions withKeepRaw(List<String> regexes) {
         List<String> all = new ArrayList<>(keepRaw);
         all.addAll(regexes);
-        return new CompressOptions(codec, inputFormat, threads, all, minElements);
+        return new CompressOptions(codec, inputFormat, threads, all, minElements, sync);
     }
 
     /** Sets the small-tensor threshold (0 off, {@link KeepRawSelector#AUTO} for the codec's default). */
     public CompressOptions withMinElements(long n) {
-        return new CompressOptions(codec, inputFormat, threads, keepRaw, n);
+        return new CompressOptions(codec, inputFormat, threads, keepRaw, n, sync);
+    }
+
+    /** Sets whether the artifact is forced to disk before it is renamed into place. */
+    public CompressOptions withSync(boolean s) {
+        return new CompressOptions(codec, inputFormat, threads, keepRaw, minElements, s);
     }
 
     /** The per-tensor codec choice these options describe. */

@@ -91,7 +91,7 @@ public final class Tenpak {
     public static CompressReport compress(TensorSource source, long inputBytes, Path output, CompressOptions options,
                                           ProgressListener progress) {
         return compress(source, inputBytes, output, options.selector(), options.codec(), options.codec(),
-                options.threads(), progress);
+                options.threads(), options.sync(), progress);
     }
 
     /**
@@ -112,13 +112,14 @@ public final class Tenpak {
         try (TensorSource source = Inputs.open(input, options.inputFormat())) {
             return compress(source, id.bytes(), output, plan.selector(planFile), plan.artifactCodec(),
                     plan.artifactCodec() != null ? plan.artifactCodec() : "mixed (per-tensor plan)", options.threads(),
-                    progress);
+                    options.sync(), progress);
         }
     }
 
     private static CompressReport compress(TensorSource source, long inputBytes, Path output, CodecSelector selector,
-                                           String artifactCodec, String label, int threads, ProgressListener progress) {
-        try (ArtifactWriter w = ArtifactWriter.create(output)) {
+                                           String artifactCodec, String label, int threads, boolean sync,
+                                           ProgressListener progress) {
+        try (ArtifactWriter w = ArtifactWriter.create(output, sync)) {
             return compress(source, inputBytes, w, output.toString(), selector, artifactCodec, label, threads, progress);
         }
     }
@@ -269,9 +270,20 @@ public final class Tenpak {
     /** As {@link #decompress(Path, Path, Outputs.Format)}, decoding on {@code threads} threads with progress. */
     public static void decompress(Path artifact, Path output, Outputs.Format format, int threads,
                                   ProgressListener progress) {
+        decompress(artifact, output, format, threads, false, progress);
+    }
+
+    /**
+     * As {@link #decompress(Path, Path, Outputs.Format, int, ProgressListener)}; with {@code sync}
+     * every file written is forced to disk before it is renamed into place (see {@link AtomicFiles}).
+     */
+    public static void decompress(Path artifact, Path output, Outputs.Format format, int threads, boolean sync,
+                                  ProgressListener progress) {
         Outputs.Format f = format == Outputs.Format.AUTO ? Outputs.detect(output) : format;
         if (f == Outputs.Format.JSON) {
-            decompress(artifact, output);
+            try (ArtifactReader r = ArtifactReader.open(artifact)) {
+                AtomicFiles.write(output, sync, out -> writeJson(r, out, output.toString()));
+            }
             return;
         }
         if (threads < 1) {
@@ -283,9 +295,9 @@ public final class Tenpak {
             progress.start("decompress", total);
             try {
                 if (f == Outputs.Format.HF) {
-                    HfFolder.write(r, output, decoder, progress);
+                    HfFolder.write(r, output, decoder, sync, progress);
                 } else {
-                    SafetensorsWriter.write(r, output, decoder, progress);
+                    SafetensorsWriter.write(r, r.entries(), r.metadata(), output, decoder, sync, progress);
                 }
             } finally {
                 progress.finish();

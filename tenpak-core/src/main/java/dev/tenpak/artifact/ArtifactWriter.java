@@ -41,6 +41,7 @@ public final class ArtifactWriter implements AutoCloseable {
     private final String description;
     private final Path target;
     private final Path temp;
+    private final boolean sync;
     private final List<TensorEntry> entries = new ArrayList<>();
     private final Set<String> names = new HashSet<>();
     private final Map<String, String> metadata = new LinkedHashMap<>();
@@ -49,8 +50,9 @@ public final class ArtifactWriter implements AutoCloseable {
     private boolean finished;
     private boolean closed;
 
-    private ArtifactWriter(WritableByteChannel out, String description, Path target, Path temp) {
+    private ArtifactWriter(WritableByteChannel out, String description, Path target, Path temp, boolean sync) {
         this.out = out;
+        this.sync = sync;
         this.description = description;
         this.target = target;
         this.temp = temp;
@@ -65,13 +67,22 @@ public final class ArtifactWriter implements AutoCloseable {
 
     /** A writer that creates {@code target} atomically when {@link #finish()} succeeds. */
     public static ArtifactWriter create(Path target) {
+        return create(target, false);
+    }
+
+    /**
+     * As {@link #create(Path)}; with {@code sync}, {@link #finish()} forces the file to disk before
+     * the rename and the folder after it, so a finished artifact survives a crash (see
+     * {@link AtomicFiles}).
+     */
+    public static ArtifactWriter create(Path target, boolean sync) {
         Path dir = target.toAbsolutePath().getParent();
         Path temp = null;
         try {
             Files.createDirectories(dir);
             temp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
             FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
-            return new ArtifactWriter(ch, target.toString(), target, temp);
+            return new ArtifactWriter(ch, target.toString(), target, temp, sync);
         } catch (IOException e) {
             deleteQuietly(temp);
             throw TenpakIOException.of(target, e);
@@ -80,12 +91,12 @@ public final class ArtifactWriter implements AutoCloseable {
 
     /** A writer onto a channel the caller owns (it is not closed). */
     public static ArtifactWriter to(WritableByteChannel channel, String description) {
-        return new ArtifactWriter(channel, description, null, null);
+        return new ArtifactWriter(channel, description, null, null, false);
     }
 
     /** A writer into memory; {@link #finish()} then {@link #bytes()}. */
     public static ArtifactWriter toMemory() {
-        return new ArtifactWriter(new MemoryChannel(), "<memory>", null, null);
+        return new ArtifactWriter(new MemoryChannel(), "<memory>", null, null, false);
     }
 
     /** The artifact bytes of a finished in-memory writer. */
@@ -166,9 +177,11 @@ public final class ArtifactWriter implements AutoCloseable {
         finished = true;
         if (target != null) {
             try {
-                ((FileChannel) out).force(false);
+                if (sync) {
+                    ((FileChannel) out).force(false);
+                }
                 out.close();
-                AtomicFiles.moveIntoPlace(temp, target);
+                AtomicFiles.moveIntoPlace(temp, target, sync);
             } catch (IOException e) {
                 deleteQuietly(temp);
                 throw TenpakIOException.of(target, e);

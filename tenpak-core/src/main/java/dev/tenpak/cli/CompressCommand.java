@@ -54,6 +54,10 @@ final class CompressCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "No progress bar (it is only drawn on a terminal anyway).")
     boolean quiet;
 
+    @Option(names = "--sync", description = "Force the output to disk before renaming it into place, so it survives "
+            + "a crash once the command returns (slower: waits for the disk). Default: written like cp, left to the kernel.")
+    boolean sync;
+
     @Option(names = "--json", description = "Print the report as JSON.")
     boolean json;
 
@@ -73,7 +77,8 @@ final class CompressCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         CompressOptions options = CompressOptions.defaults().withCodec(codec).withInputFormat(Inputs.Format.parse(format))
-                .withKeepRaw(keepRaw).withMinElements(minElements == null ? KeepRawSelector.AUTO : minElements);
+                .withKeepRaw(keepRaw).withMinElements(minElements == null ? KeepRawSelector.AUTO : minElements)
+                .withSync(sync);
         if (threads != null) {
             options = options.withThreads(threads);
         }

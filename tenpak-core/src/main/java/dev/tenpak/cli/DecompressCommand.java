@@ -35,6 +35,10 @@ final class DecompressCommand implements Callable<Integer> {
     @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "Decoding threads (default: all processors).")
     Integer threads;
 
+    @Option(names = "--sync", description = "Force the output to disk before renaming it into place, so it survives "
+            + "a crash once the command returns (slower: waits for the disk). Default: written like cp, left to the kernel.")
+    boolean sync;
+
     @Option(names = {"-q", "--quiet"}, description = "No progress bar (it is only drawn on a terminal anyway).")
     boolean quiet;
 
@@ -44,7 +48,7 @@ final class DecompressCommand implements Callable<Integer> {
         if (n < 1) {
             throw new InvalidInputException("--threads must be at least 1, got " + n);
         }
-        Tenpak.decompress(input, output, Outputs.Format.parse(format), n, ConsoleProgress.create(quiet));
+        Tenpak.decompress(input, output, Outputs.Format.parse(format), n, sync, ConsoleProgress.create(quiet));
         spec.commandLine().getOut().println("wrote " + output);
         return 0;
     }

@@ -211,6 +211,12 @@ public final class HfFolder {
      * (shards following the embedded index, or {@code model.safetensors}). Returns bytes of weights.
      */
     public static long write(ArtifactReader reader, Path dir, ParallelDecoder decoder, ProgressListener progress) {
+        return write(reader, dir, decoder, false, progress);
+    }
+
+    /** As {@link #write(ArtifactReader, Path, ParallelDecoder, ProgressListener)}; {@code sync} forces every file to disk. */
+    public static long write(ArtifactReader reader, Path dir, ParallelDecoder decoder, boolean sync,
+                             ProgressListener progress) {
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
@@ -233,7 +239,7 @@ public final class HfFolder {
             if (rel.equals(INDEX)) {
                 indexText = new String(bytes, StandardCharsets.UTF_8);
             }
-            AtomicFiles.write(target, out -> {
+            AtomicFiles.write(target, sync, out -> {
                 try {
                     out.write(bytes);
                 } catch (IOException e) {
@@ -242,7 +248,7 @@ public final class HfFolder {
             });
         }
         if (indexText == null) {
-            return SafetensorsWriter.write(reader, reader.entries(), meta, dir.resolve(SINGLE), decoder, progress);
+            return SafetensorsWriter.write(reader, reader.entries(), meta, dir.resolve(SINGLE), decoder, sync, progress);
         }
         Map<String, String> weightMap;
         try {
@@ -262,7 +268,7 @@ public final class HfFolder {
         long total = 0;
         for (var shard : byShard.entrySet()) {
             total += SafetensorsWriter.write(reader, shard.getValue(), meta, inside(dir, shard.getKey(), reader.source()),
-                    decoder, progress);
+                    decoder, sync, progress);
         }
         return total;
     }

@@ -9,9 +9,8 @@ import dev.tenpak.artifact.ParallelDecoder;
 import dev.tenpak.artifact.TensorEntry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -30,11 +29,11 @@ import java.util.Map;
  * with contiguous {@code data_offsets} from 0, padded with spaces to a multiple of 8 bytes so that
  * the data buffer starts 8-byte aligned.
  *
- * <p>Streaming: the output is created as a temporary file beside the target, sized up front and
- * memory-mapped; tensors are decoded straight into their slice of the mapping (in parallel, by a
- * {@link ParallelDecoder}), and the temporary file is renamed over the target only when every
- * tensor decoded. Pages already written are released from the process as it goes, so resident
- * memory stays bounded whatever the file size. Metadata keys starting with {@code tenpak.} are
+ * <p>Streaming: the output is created as a temporary file beside the target; the header is
+ * written first and tensors are decoded range by range into their place in the file (in parallel,
+ * with positional writes, by a {@link ParallelDecoder}); the temporary file is renamed over the
+ * target only when every tensor decoded. Memory is bounded by the decoder's per-thread buffers
+ * whatever the file size. Metadata keys starting with {@code tenpak.} are
  * tenpak's own bookkeeping and are not written.
  */
 public final class SafetensorsWriter {
@@ -47,12 +46,16 @@ public final class SafetensorsWriter {
 
     /** Writes every tensor of {@code reader} to {@code target}; returns the file size. */
     public static long write(ArtifactReader reader, Path target, ParallelDecoder decoder, ProgressListener progress) {
-        return write(reader, reader.entries(), reader.metadata(), target, decoder, progress);
+        return write(reader, reader.entries(), reader.metadata(), target, decoder, false, progress);
     }
 
-    /** Writes {@code entries} (in this order) with {@code metadata} to {@code target}; returns the file size. */
+    /**
+     * Writes {@code entries} (in this order) with {@code metadata} to {@code target}; returns the file
+     * size. With {@code sync} the file is forced to disk before it is renamed into place, and the
+     * folder after ({@link AtomicFiles#moveIntoPlace(Path, Path, boolean)}).
+     */
     public static long write(ArtifactReader reader, List<TensorEntry> entries, Map<String, String> metadata, Path target,
-                             ParallelDecoder decoder, ProgressListener progress) {
+                             ParallelDecoder decoder, boolean sync, ProgressListener progress) {
         byte[] header = header(entries, metadata);
         long dataStart = 8L + header.length;
         long total = dataStart;
@@ -64,20 +67,25 @@ public final class SafetensorsWriter {
         try {
             Files.createDirectories(dir);
             temp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
-            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.READ, StandardOpenOption.WRITE);
-                 Arena arena = Arena.ofShared()) {
-                MemorySegment out = ch.map(FileChannel.MapMode.READ_WRITE, 0, total, arena);
-                out.set(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, header.length); // u64 N
-                MemorySegment.copy(MemorySegment.ofArray(header), 0, out, 8, header.length);                 // JSON header
+            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+                ByteBuffer head = ByteBuffer.allocate(8 + header.length).order(ByteOrder.LITTLE_ENDIAN);
+                head.putLong(header.length).put(header).flip();          // u64 N, then the JSON header
+                PositionalWrites.write(ch, MemorySegment.ofBuffer(head), 0, target);
                 long[] offsets = new long[entries.size()];
                 long at = dataStart;
                 for (int i = 0; i < offsets.length; i++) {
                     offsets[i] = at;
                     at += entries.get(i).originalBytes();
                 }
-                decoder.decodeAll(reader, entries, i -> out.asSlice(offsets[i], entries.get(i).originalBytes()), progress);
+                decoder.decodeAll(reader, entries, ch, offsets, target, progress);
+                if (ch.size() != total) {
+                    throw new TenpakIOException(target + ": wrote " + ch.size() + " bytes, expected " + total, null);
+                }
+                if (sync) {
+                    ch.force(false);
+                }
             }
-            AtomicFiles.moveIntoPlace(temp, target);
+            AtomicFiles.moveIntoPlace(temp, target, sync);
             temp = null;
             return total;
         } catch (IOException e) {

@@ -141,6 +141,27 @@ class TenpakCliTest {
     }
 
     @Test
+    void syncWritesTheSameBytesAndLeavesNoTemporaryFiles() throws Exception {
+        Path plain = dir.resolve("plain.tenpak");
+        Path synced = dir.resolve("synced.tenpak");
+        assertThat(run("compress", "-q", "-i", example(), "-o", plain).code()).isZero();
+        Run c = run("compress", "-q", "--sync", "-i", example(), "-o", synced);
+        assertThat(c.code()).as(c.err()).isZero();
+        assertThat(Files.readAllBytes(synced)).isEqualTo(Files.readAllBytes(plain));
+        for (String ext : new String[] {".safetensors", ".json"}) {
+            Path a = dir.resolve("plain" + ext);
+            Path b = dir.resolve("synced" + ext);
+            assertThat(run("decompress", "-q", "-i", plain, "-o", a).code()).isZero();
+            Run d = run("decompress", "-q", "--sync", "-i", plain, "-o", b);
+            assertThat(d.code()).as(d.err()).isZero();
+            assertThat(Files.readAllBytes(b)).as(ext).isEqualTo(Files.readAllBytes(a));
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".tmp"));
+        }
+    }
+
+    @Test
     void inspectShowsVersionCodecAndVerifiedTensors() throws Exception {
         Path a = dir.resolve("a.tenpak");
         assertThat(run("compress", "-i", example(), "-o", a).code()).isZero();
