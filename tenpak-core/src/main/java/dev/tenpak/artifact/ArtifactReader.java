@@ -273,6 +273,15 @@ public final class ArtifactReader implements AutoCloseable {
         return p;
     }
 
+    /**
+     * The payload bytes of {@code e} before its checksum is checked: for the parallel decoder, which
+     * checks it with {@link #payload} on a worker while other workers decode, and fails the whole
+     * output (never renamed into place) on a mismatch.
+     */
+    MemorySegment unverifiedPayload(TensorEntry e) {
+        return data.asSlice(e.offset(), e.length());
+    }
+
     /** Checks the payload checksum of {@code e}; true when it matches. */
     public boolean verify(TensorEntry e) {
         try {

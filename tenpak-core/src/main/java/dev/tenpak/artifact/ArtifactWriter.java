@@ -132,6 +132,15 @@ public final class ArtifactWriter implements AutoCloseable {
      */
     public TensorEntry writeEncoded(String name, DType dtype, Shape shape, String codec, byte[] params,
                                     MemorySegment payload) {
+        return writeEncoded(name, dtype, shape, codec, params, payload, Checksums.crc32c(payload));
+    }
+
+    /**
+     * As {@link #writeEncoded(String, DType, Shape, String, byte[], MemorySegment)} with the payload's
+     * CRC32C already computed (the compressor computes it on a worker thread, off the writing one).
+     */
+    TensorEntry writeEncoded(String name, DType dtype, Shape shape, String codec, byte[] params,
+                             MemorySegment payload, int crc32c) {
         ensureOpen();
         if (!names.add(name)) {
             throw new InvalidInputException(description + ": duplicate tensor name '" + name + "'");
@@ -148,8 +157,7 @@ public final class ArtifactWriter implements AutoCloseable {
         pad();
         long offset = position;
         writeSegment(payload);
-        TensorEntry e = new TensorEntry(name, dtype, shape, codec, params, offset, payload.byteSize(),
-                Checksums.crc32c(payload));
+        TensorEntry e = new TensorEntry(name, dtype, shape, codec, params, offset, payload.byteSize(), crc32c);
         entries.add(e);
         return e;
     }

@@ -5,7 +5,7 @@ import dev.tenpak.codec.CodecSelector;
 import dev.tenpak.codec.ErrorMetrics;
 import dev.tenpak.tensor.Tensor;
 import dev.tenpak.tensor.TensorSource;
-import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -75,9 +75,10 @@ public final class Compressor {
         long window = windowBytes();
         long inFlightBytes = 0;
         boolean ok = false;
+        PayloadBuffers buffers = new PayloadBuffers(window);
         try {
             for (Tensor t = source.next(); t != null; t = source.next()) {
-                Job job = new Job(t, selector);
+                Job job = new Job(t, selector, buffers);
                 while (!inFlight.isEmpty() && (inFlight.size() >= maxJobs || inFlightBytes + job.encodedSize > window)) {
                     Job done = inFlight.removeFirst();
                     inFlightBytes -= done.encodedSize;
@@ -88,7 +89,8 @@ public final class Compressor {
                 }
                 inFlight.addLast(job);
                 inFlightBytes += job.encodedSize;
-                job.future = TensorPipeline.start(t, job.choice.codec(), job.arena, executor, splitElements, aborted::get);
+                job.future = TensorPipeline.start(t, job.choice.codec(), job::payload, executor, splitElements,
+                        aborted::get);
             }
             while (!inFlight.isEmpty()) {
                 Job done = inFlight.removeFirst();
@@ -109,6 +111,7 @@ public final class Compressor {
             if (pool != null) {
                 pool.shutdownNow();
             }
+            buffers.close();
         }
         return reports;
     }
@@ -127,12 +130,14 @@ public final class Compressor {
         final Tensor tensor;
         final CodecSelector.Choice choice;
         final long encodedSize;
-        final Arena arena;
+        final PayloadBuffers buffers;
+        PayloadBuffers.Buffer buffer;
         CompletableFuture<TensorPipeline.Result> future;
         EncodedTensor encoded;
         ErrorMetrics error;
+        int crc32c;
 
-        Job(Tensor tensor, CodecSelector selector) {
+        Job(Tensor tensor, CodecSelector selector, PayloadBuffers buffers) {
             this.tensor = tensor;
             this.choice = selector.choose(tensor.name(), tensor.dtype(), tensor.shape());
             long size;
@@ -142,7 +147,13 @@ public final class Compressor {
                 size = tensor.byteSize();   // encode will report the real problem
             }
             this.encodedSize = size;
-            this.arena = Arena.ofShared();
+            this.buffers = buffers;
+        }
+
+        /** The payload memory of this tensor: {@code size} bytes of a pooled buffer, held until {@link #close}. */
+        MemorySegment payload(long size) {
+            buffer = buffers.take(size);
+            return buffer.memory().asSlice(0, size);
         }
 
         void await() {
@@ -150,6 +161,7 @@ public final class Compressor {
                 TensorPipeline.Result r = future.join();
                 encoded = r.encoded();
                 error = r.error();
+                crc32c = r.crc32c();
             } catch (CompletionException | CancellationException e) {
                 throw ParallelDecoder.rethrow(e.getCause() != null ? e.getCause() : e);
             }
@@ -168,7 +180,8 @@ public final class Compressor {
 
         void finish(ArtifactWriter writer, List<TensorReport> reports, ErrorMetrics.Accumulator total,
                     ProgressListener progress) {
-            TensorEntry e = encoded.writeTo(writer);
+            TensorEntry e = writer.writeEncoded(encoded.name(), encoded.dtype(), encoded.shape(), encoded.codec().name(),
+                    encoded.params(), encoded.payload(), crc32c);
             total.add(error);
             reports.add(new TensorReport(tensor.name(), tensor.dtype().name(), tensor.shape().dims(), e.codec(),
                     choice.reason(), tensor.byteSize(), e.length(), error));
@@ -180,7 +193,10 @@ public final class Compressor {
 
         @Override
         public void close() {
-            arena.close();
+            if (buffer != null) {
+                buffers.give(buffer);
+                buffer = null;
+            }
         }
     }
 }

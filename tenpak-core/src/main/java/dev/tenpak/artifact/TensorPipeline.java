@@ -10,13 +10,13 @@ import dev.tenpak.codec.kernel.QuantKernels;
 import dev.tenpak.tensor.DType;
 import dev.tenpak.tensor.FloatConversions;
 import dev.tenpak.tensor.Tensor;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntConsumer;
+import java.util.function.LongFunction;
 
 /**
  * Encodes and measures one tensor as a set of range tasks, so that a large tensor uses every core
@@ -44,8 +44,8 @@ final class TensorPipeline {
 
     private TensorPipeline() {}
 
-    /** A tensor encoded and measured. */
-    record Result(EncodedTensor encoded, ErrorMetrics error) {}
+    /** A tensor encoded and measured, with the CRC32C of its payload. */
+    record Result(EncodedTensor encoded, ErrorMetrics error, int crc32c) {}
 
     /** Per-thread chunk buffers. */
     private static final class Buffers {
@@ -57,32 +57,35 @@ final class TensorPipeline {
     private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
 
     /**
-     * Starts encoding {@code t} with {@code codec} into memory from {@code arena}; tasks run on
+     * Starts encoding {@code t} with {@code codec} into memory from {@code payloads} (given a size,
+     * it returns that many bytes, not necessarily zeroed; a non-chunked encode gets them zeroed);
+     * the payload's checksum is computed on a worker too. Tasks run on
      * {@code executor} (a direct executor runs everything before this returns). {@code aborted}
      * lets a failing caller skip the remaining work; the result is then meaningless.
      */
-    static CompletableFuture<Result> start(Tensor t, Codec codec, Arena arena, Executor executor, long splitElements,
-                                           BooleanSupplier aborted) {
+    static CompletableFuture<Result> start(Tensor t, Codec codec, LongFunction<MemorySegment> payloads, Executor executor,
+                                           long splitElements, BooleanSupplier aborted) {
         try {
-            return begin(t, codec, arena, executor, splitElements, aborted);
+            return begin(t, codec, payloads, executor, splitElements, aborted);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
     }
 
-    private static CompletableFuture<Result> begin(Tensor t, Codec codec, Arena arena, Executor executor,
-                                                   long splitElements, BooleanSupplier aborted) {
+    private static CompletableFuture<Result> begin(Tensor t, Codec codec, LongFunction<MemorySegment> payloads,
+                                                   Executor executor, long splitElements, BooleanSupplier aborted) {
         if (!codec.accepts(t.dtype())) {
             throw new InvalidInputException("tensor '" + t.name() + "': codec " + codec.name()
                     + " cannot encode " + t.dtype() + " tensors (use raw_v1)");
         }
         if (codec instanceof RawCodec && EncodedTensor.byteViewable(t.data())) {
             // as EncodedTensor.encode: raw_v1's payload is the tensor's own bytes, written from where they are
-            return CompletableFuture.completedFuture(new Result(new EncodedTensor(t.name(), t.dtype(), t.shape(), codec,
-                    new byte[0], t.data()), new ErrorMetrics(t.elementCount(), 0, 0, 0)));
+            return CompletableFuture.supplyAsync(() -> new Result(new EncodedTensor(t.name(), t.dtype(), t.shape(), codec,
+                    new byte[0], t.data()), new ErrorMetrics(t.elementCount(), 0, 0, 0), Checksums.crc32c(t.data())),
+                    executor);
         }
         long size = codec.encodedSize(t.dtype(), t.shape());
-        MemorySegment payload = arena.allocate(Math.max(size, 1), ArtifactFormat.ALIGNMENT).asSlice(0, size);
+        MemorySegment payload = payloads.apply(size);
         long n = t.elementCount();
         boolean measured = !codec.lossless() && t.dtype().isCompressible();
         int chunks = Math.toIntExact((n + CHUNK - 1) / CHUNK);
@@ -109,7 +112,10 @@ final class TensorPipeline {
                             r -> encodeRange(t, ce, p, payload, r, perRange, chunks, sums, aborted))
                     .thenApply(v -> result(t, codec, p, payload, sums, n)));
         }
-        CompletableFuture<byte[]> params = CompletableFuture.supplyAsync(() -> codec.encode(t, payload), executor);
+        CompletableFuture<byte[]> params = CompletableFuture.supplyAsync(() -> {
+            payload.fill((byte) 0);   // Codec.encode may merge into bytes it expects zeroed
+            return codec.encode(t, payload);
+        }, executor);
         if (!measured) {
             return params.thenApply(p -> result(t, codec, p, payload, null, n));
         }
@@ -120,14 +126,15 @@ final class TensorPipeline {
 
     private static Result result(Tensor t, Codec codec, byte[] params, MemorySegment payload, double[] sums, long n) {
         EncodedTensor e = new EncodedTensor(t.name(), t.dtype(), t.shape(), codec, params, payload);
+        int crc = Checksums.crc32c(payload);
         if (sums == null) {
-            return new Result(e, new ErrorMetrics(n, 0, 0, 0));
+            return new Result(e, new ErrorMetrics(n, 0, 0, 0), crc);
         }
         ErrorMetrics.Accumulator acc = new ErrorMetrics.Accumulator();
         for (int c = 0; 3 * c < sums.length; c++) {
             acc.addChunk(chunkLength(n, c), sums[3 * c], sums[3 * c + 1], sums[3 * c + 2]);
         }
-        return new Result(e, acc.result());
+        return new Result(e, acc.result(), crc);
     }
 
     private static int chunkLength(long n, int c) {

@@ -10,9 +10,11 @@ import java.lang.foreign.MemorySegment;
  * cores and to measure each chunk's error while the chunk is still in cache.
  *
  * <p>Contract: for a tensor where {@link #chunkable} is true, encoding every chunk
- * {@code [c * CHUNK, min(n, (c + 1) * CHUNK))} with {@link #encodeChunk} into a zeroed payload of
- * {@link Codec#encodedSize} bytes, with the parameters {@link #params} returns, gives exactly the
- * bytes and parameters of {@link Codec#encode}. Chunks write disjoint bytes of the payload. When
+ * {@code [c * CHUNK, min(n, (c + 1) * CHUNK))} with {@link #encodeChunk} into a payload of
+ * {@link Codec#encodedSize} bytes, whatever it held before (the compressor reuses buffers without
+ * clearing them), with the parameters {@link #params} returns, gives exactly the bytes and
+ * parameters of {@link Codec#encode} into a zeroed one. Chunks write disjoint bytes of the payload
+ * and together every byte of it. When
  * {@link #needsMaxAbs} is true, the parameters depend on the largest magnitude of the whole tensor
  * (a per-tensor scale), which the caller computes first (and checks finite) in its own pass.
  */

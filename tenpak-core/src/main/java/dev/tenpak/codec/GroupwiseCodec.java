@@ -486,9 +486,10 @@ public final class GroupwiseCodec implements ChunkEncoder {
         GroupQuantKernels k = GroupQuantKernels.get();
         long valuesAt = geo.groups() * 2;
         int fullLen = len - len % group;
-        int cap = Math.min(fullLen, CHUNK);
-        short[] scales = new short[cap / group];
-        byte[] in = new byte[bits == 8 ? cap : cap / 2];
+        // per-thread scratch: decoding runs once per 64 Ki elements, and fresh arrays would be most of its cost
+        Scratch scratch = CHUNK_SCRATCH.get();
+        short[] scales = scratch.scales();
+        byte[] in = scratch.codes();
         for (int done = 0; done < fullLen; ) {
             int step = Math.min(CHUNK, fullLen - done);
             long at = from + done;

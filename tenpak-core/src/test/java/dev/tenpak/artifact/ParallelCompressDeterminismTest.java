@@ -176,6 +176,50 @@ class ParallelCompressDeterminismTest {
         }
     }
 
+    /** The compressor reuses payload buffers without clearing them: chunks must write every byte. */
+    @ParameterizedTest
+    @MethodSource("codecs")
+    void chunkEncodersWriteEveryByteOfAPayloadFullOfGarbage(String name) {
+        if (!(Codecs.byName(name) instanceof ChunkEncoder ce)) {
+            return;
+        }
+        int checked = 0;
+        for (Tensor t : tensors) {
+            if (!ce.chunkable(t.dtype(), t.shape()) || t.elementCount() == 0) {
+                continue;
+            }
+            int size = (int) ce.encodedSize(t.dtype(), t.shape());
+            MemorySegment zeroed = MemorySegment.ofArray(new byte[size]);
+            byte[] params = ce.encode(t, zeroed);
+            for (byte garbage : new byte[] {(byte) 0xFF, (byte) 0xA5, 0x5A}) {
+                byte[] dirty = new byte[size];
+                java.util.Arrays.fill(dirty, garbage);
+                MemorySegment payload = MemorySegment.ofArray(dirty);
+                float[] x = new float[CHUNK];
+                long n = t.elementCount();
+                float maxAbs = 0f;
+                for (long from = 0; from < n; from += CHUNK) {
+                    int len = (int) Math.min(CHUNK, n - from);
+                    FloatConversions.toFloats(t.data(), t.dtype(), from, x, 0, len);
+                    for (int i = 0; i < len; i++) {
+                        maxAbs = Math.max(maxAbs, Math.abs(x[i]));
+                    }
+                }
+                byte[] p = ce.params(ce.needsMaxAbs() ? maxAbs : 0f);
+                assertThat(p).as(name).isEqualTo(params);
+                for (long from = 0; from < n; from += CHUNK) {
+                    int len = (int) Math.min(CHUNK, n - from);
+                    FloatConversions.toFloats(t.data(), t.dtype(), from, x, 0, len);
+                    ce.encodeChunk(t.name(), t.dtype(), t.shape(), p, x, len, from, payload);
+                }
+                assertThat(dirty).as("%s on %s over bytes 0x%02X", name, t.name(), garbage & 0xFF)
+                        .isEqualTo(zeroed.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+            }
+            checked++;
+        }
+        assertThat(checked).as(name + ": chunkable tensors checked").isGreaterThanOrEqualTo(3);
+    }
+
     @Test
     void theLargeWeightsTakeTheChunkedPathAndTheIrregularShapeTheWholeTensorOne() {
         // so the test above really compares the chunked encoder with the codec's own encode
