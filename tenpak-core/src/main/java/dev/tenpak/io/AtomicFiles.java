@@ -36,7 +36,8 @@ public final class AtomicFiles {
         try {
             Files.createDirectories(dir);
             temp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
-            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(temp), 1 << 16)) {
+            // WRITE only: the file is new, and ext4 flushes a truncated-then-written file on close
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(temp, StandardOpenOption.WRITE), 1 << 16)) {
                 body.accept(out);   // may close the stream itself (JSON generators do)
             }
             if (sync) {
