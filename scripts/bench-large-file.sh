@@ -3,16 +3,19 @@
 #
 # 1. Generates a ~2 GiB bf16 safetensors file with TinyLlama-1.1B shapes (22 layers, hidden 2048,
 #    intermediate 5632, vocab 32000; N(0, 0.02) values), streamed to disk by numpy.
-# 2. Compresses it with TENPAK_JAVA_OPTS=-Xmx512m under /usr/bin/time -v: peak RSS.
-# 3. Times file-to-file compress and decompress (CLI, JVM start included) per codec next to a plain
-#    `cp` of the same file in the same run, and prints the ratios (throughput = input bytes / s
-#    for compress and copy, output bytes / s for decompress).
+# 2. Peak RSS of compress and decompress with TENPAK_JAVA_OPTS=-Xmx512m (/usr/bin/time -v).
+# 3. The CLI, cold (JVM start and JIT warm-up included): compress and decompress per codec next to
+#    a plain `cp` of the same file, each run from the same state (see settle below).
+# 4. The engine in one warm JVM: dev.tenpak.bench.FileThroughput, compress / decompress next to
+#    Files.copy, median of 3 rounds after a warm-up round (issue 4's benchmark and targets).
+# Throughput = input bytes / s for compress and copy, output bytes / s for decompress.
 # Everything lives in a temporary folder that is deleted at the end, also on failure.
 #
-# Usage: scripts/bench-large-file.sh [codec ...]   (default: int8_sym_v1 int4_sym_v1, plus the
-#        group-wise int8_sym_g32_v1 / int4_sym_g32_v1 when this build has them)
+# Usage: scripts/bench-large-file.sh [codec ...]   (default: int8_sym_g32_v1 int4_sym_g32_v1)
 # Env:   TENPAK_BENCH_DIR (where to put the files, default /tmp), PYTHON (default .venv/bin/python),
-#        TENPAK_BENCH_LAYERS (decoder layers, default 22 = 2.05 GiB; fewer for a quick run)
+#        TENPAK_BENCH_LAYERS (decoder layers, default 22 = 2.05 GiB; fewer for a quick run),
+#        TENPAK_BENCH_ROUNDS (rounds of the in-JVM benchmark, default 3),
+#        TENPAK_BENCH_SYNC=1 (also run the in-JVM benchmark with outputs forced to disk)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$(pwd)"
@@ -21,8 +24,8 @@ root="$(pwd)"
 python="${PYTHON:-$root/.venv/bin/python}"
 [ -x "$python" ] || python=python3
 
-if ! ls tenpak-core/target/tenpak-core-*-all.jar >/dev/null 2>&1; then
-  ./mvnw -B -ntp -pl tenpak-core package -DskipTests >/dev/null
+if ! ls tenpak-core/target/tenpak-core-*-all.jar >/dev/null 2>&1 || [ ! -f tenpak-bench/target/benchmarks.jar ]; then
+  ./mvnw -B -ntp -pl tenpak-core,tenpak-bench -am package -DskipTests >/dev/null
 fi
 
 work="$(mktemp -d "${TENPAK_BENCH_DIR:-/tmp}/tenpak-bench.XXXXXX")"
@@ -79,9 +82,18 @@ EOF
 bytes=$(stat -c %s "$src")
 echo "file: $bytes bytes ($(awk "BEGIN{printf \"%.2f\", $bytes/2^30}") GiB), $(nproc) cores" >&2
 
-now() { date +%s.%N; }
-secs() { awk "BEGIN{printf \"%.3f\", $2 - $1}"; }
 mbps() { awk "BEGIN{printf \"%.0f\", $1 / 1048576 / $2}"; }
+
+# Every timed run starts from the same state: dirty pages written back and, where allowed (root on
+# Linux), the page cache emptied and refilled with the run's input alone. Otherwise whichever run
+# follows a large write pays for the kernel reclaiming page cache (up to 2x on a 2-core VM).
+settle() {
+  sync
+  if [ -w /proc/sys/vm/drop_caches ]; then
+    echo 1 > /proc/sys/vm/drop_caches
+    cat "$1" > /dev/null
+  fi
+}
 
 # timed CMD...: prints "wall cpu" (cpu = user + sys seconds of the process tree)
 timed() {
@@ -89,35 +101,40 @@ timed() {
   awk '{printf "%.3f %.3f", $1, $2 + $3}' "$work/t.txt"
 }
 
+codecs=("$@")
+[ ${#codecs[@]} -eq 0 ] && codecs=(int8_sym_g32_v1 int4_sym_g32_v1)
+
+# peak RSS with a 512 MiB heap (the file is 4x the heap)
+rss() {
+  TENPAK_JAVA_OPTS=-Xmx512m /usr/bin/time -v bin/tenpak "$@" >/dev/null 2>"$work/time.txt"
+  echo $(( $(sed -n 's/.*Maximum resident set size (kbytes): //p' "$work/time.txt") / 1024 ))
+}
+rss_c=$(rss compress -q -i "$src" -o "$work/rss.tenpak" -c "${codecs[0]}")
+rss_d=$(rss decompress -q -i "$work/rss.tenpak" -o "$work/rss.safetensors")
+rm -f "$work/rss.tenpak" "$work/rss.safetensors"
+echo "peak RSS with -Xmx512m, ${codecs[0]}: compress $rss_c MiB, decompress $rss_d MiB, for a $((bytes / 1048576)) MiB input"
+if [ -w /proc/sys/vm/drop_caches ]; then
+  echo "state before each timed run: sync, page cache dropped, input re-read"
+else
+  echo "state before each timed run: sync only (no access to /proc/sys/vm/drop_caches)"
+fi
+echo "load average before the timed runs: $(cut -d' ' -f1-3 /proc/loadavg)"
+
 copy_run() {
   local r
+  settle "$src"
   r=$(timed cp "$src" "$work/copy.safetensors")
   rm -f "$work/copy.safetensors"
   echo "$r"
 }
 
-codecs=("$@")
-if [ ${#codecs[@]} -eq 0 ]; then
-  codecs=(int8_sym_v1 int4_sym_v1)
-  names="$(bin/tenpak compress --help | tr -d '\n' || true)"
-  for g in int8_sym_g32_v1 int4_sym_g32_v1; do
-    case "$names" in *"$g"*) codecs+=("$g") ;; esac
-  done
-fi
-
-# peak RSS of a compress with a 512 MiB heap (the file is 4x the heap)
-TENPAK_JAVA_OPTS=-Xmx512m /usr/bin/time -v bin/tenpak compress -q -i "$src" -o "$work/rss.tenpak" -c int8_sym_v1 \
-  >/dev/null 2>"$work/time.txt"
-rss_kb=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$work/time.txt")
-rm -f "$work/rss.tenpak"
-echo "peak RSS, compress int8_sym_v1 with -Xmx512m: $((rss_kb / 1024)) MiB for a $((bytes / 1048576)) MiB input"
-echo "load average before the timed runs: $(cut -d' ' -f1-3 /proc/loadavg)"
-
 read -r copy1 copycpu1 <<<"$(copy_run)"
 rows=()
 for c in "${codecs[@]}"; do
+  settle "$src"
   read -r cs ccpu <<<"$(timed bin/tenpak compress -q -i "$src" -o "$work/a.tenpak" -c "$c")"
   asize=$(stat -c %s "$work/a.tenpak")
+  settle "$work/a.tenpak"
   read -r ds dcpu <<<"$(timed bin/tenpak decompress -q -i "$work/a.tenpak" -o "$work/out.safetensors")"
   rm -f "$work/a.tenpak" "$work/out.safetensors"
   rows+=("$c $cs $ccpu $asize $ds $dcpu")
@@ -126,11 +143,24 @@ read -r copy2 copycpu2 <<<"$(copy_run)"
 copy=$(awk "BEGIN{printf \"%.3f\", ($copy1 + $copy2) / 2}")
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "| codec | artifact | compress s (CPU s) | compress MiB/s | vs copy | decompress s (CPU s) | decompress MiB/s | vs copy |"
+echo "CLI, cold JVM each run:"
+echo
+echo "| codec | artifact | compress s (CPU s) | compress MiB/s | vs cp | decompress s (CPU s) | decompress MiB/s | vs cp |"
 echo "|---|---|---|---|---|---|---|---|"
 for r in "${rows[@]}"; do
   set -- $r
   echo "| $1 | $(awk "BEGIN{printf \"%.0f MiB\", $4/1048576}") | $2 ($3) | $(mbps "$bytes" "$2") | $(awk "BEGIN{printf \"%.2fx\", $copy / $2}") | $5 ($6) | $(mbps "$bytes" "$5") | $(awk "BEGIN{printf \"%.2fx\", $copy / $5}") |"
 done
 echo
-echo "copy (cp, mean of one run before and one after the codecs): ${copy} s = $(mbps "$bytes" "$copy") MiB/s (runs: $copy1 s, $copy2 s; CPU $copycpu1 s, $copycpu2 s)"
+echo "cp (mean of one run before and one after the codecs): ${copy} s = $(mbps "$bytes" "$copy") MiB/s (runs: $copy1 s, $copy2 s; CPU $copycpu1 s, $copycpu2 s)"
+echo
+echo "Engine in one warm JVM (dev.tenpak.bench.FileThroughput):"
+echo
+bench=("$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED
+       -cp tenpak-bench/target/benchmarks.jar dev.tenpak.bench.FileThroughput "$src"
+       --rounds "${TENPAK_BENCH_ROUNDS:-3}")
+"${bench[@]}" "${codecs[@]}" 2>&1 | grep -v "^WARNING: Using incubator modules"
+if [ "${TENPAK_BENCH_SYNC:-0}" = 1 ]; then
+  echo
+  "${bench[@]}" --sync "${codecs[@]}" 2>&1 | grep -v "^WARNING: Using incubator modules"
+fi

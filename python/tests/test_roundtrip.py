@@ -180,3 +180,15 @@ def test_mapped_raw_tensor_with_a_bad_checksum_is_refused(tmp_path: Path) -> Non
     for load in (lambda: tt.load_file(path), lambda: tnp.load_file(path), lambda: tt.load_file(path, mmap=False)):
         with pytest.raises(tenpak.ChecksumMismatchError, match="tensor 'w'"):
             load()
+
+
+def test_sync_writes_the_same_bytes(tmp_path: Path) -> None:
+    g = torch.Generator().manual_seed(3)
+    sd = {"w": torch.randn(64, 96, generator=g).to(torch.bfloat16), "ids": torch.arange(5)}
+    tt.save_file(sd, tmp_path / "plain.tenpak", codec="int8_sym_g32_v1")
+    tt.save_file(sd, tmp_path / "synced.tenpak", codec="int8_sym_g32_v1", sync=True)
+    assert (tmp_path / "synced.tenpak").read_bytes() == (tmp_path / "plain.tenpak").read_bytes()
+    arrays = {"a": np.linspace(-1, 1, 4096, dtype=np.float32).reshape(64, 64)}
+    tnp.save_file(arrays, tmp_path / "np.tenpak", sync=True)
+    assert tnp.load_file(tmp_path / "np.tenpak")["a"].shape == (64, 64)
+    assert not list(tmp_path.glob("*.tmp")) and not list(tmp_path.glob(".*.tmp"))

@@ -227,13 +227,13 @@ def _report(r: Any) -> SaveReport:
 
 
 def save_to_file(refs: Sequence[TensorRef], aliases: Mapping[str, str], path: str | os.PathLike[str],
-                 codec: str, metadata: Mapping[str, str] | None) -> SaveReport:
+                 codec: str, metadata: Mapping[str, str] | None, sync: bool = False) -> SaveReport:
     meta = _with_aliases(check_metadata(metadata), aliases)
     j = java()
     target = os.fspath(path)
     src = _source(refs, meta, "<python tensors>")
     total = sum(r.nbytes for r in refs)
-    return _report(call(j.bridge.compressToFile, src, total, target, codec))
+    return _report(call(j.bridge.compressToFile, src, total, target, codec, bool(sync)))
 
 
 def _new_bytes(n: int) -> tuple[bytes, int]:

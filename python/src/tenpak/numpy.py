@@ -99,7 +99,7 @@ def _refs(tensors: Mapping[str, ArrayLike]) -> tuple[list[TensorRef], dict[str, 
 
 
 def save_file(tensors: Mapping[str, ArrayLike], path: str | os.PathLike[str], codec: str = DEFAULT_CODEC,
-              metadata: Mapping[str, str] | None = None) -> SaveReport:
+              metadata: Mapping[str, str] | None = None, sync: bool = False) -> SaveReport:
     """Writes ``tensors`` to an artifact at ``path`` (atomically: a failed save leaves no file).
 
     Args:
@@ -108,12 +108,14 @@ def save_file(tensors: Mapping[str, ArrayLike], path: str | os.PathLike[str], co
         codec: the codec for float tensors (``tenpak.codecs()`` lists them); other dtypes are
             stored exactly with ``raw_v1``.
         metadata: free-form string metadata kept in the artifact.
+        sync: force the file (and its folder) to disk before returning, so it survives a crash;
+            by default it is left to the kernel to write back, as ``safetensors`` does.
 
     Returns:
         Sizes and the reconstruction error of every tensor.
     """
     refs, aliases, keep = _refs(tensors)
-    report = _engine.save_to_file(refs, aliases, path, codec, metadata)
+    report = _engine.save_to_file(refs, aliases, path, codec, metadata, sync)
     del keep
     return report
 

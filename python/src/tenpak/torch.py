@@ -82,7 +82,7 @@ def _refs(tensors: Mapping[str, torch.Tensor]) -> tuple[list[TensorRef], dict[st
 
 
 def save_file(tensors: Mapping[str, torch.Tensor], path: str | os.PathLike[str], codec: str = DEFAULT_CODEC,
-              metadata: Mapping[str, str] | None = None) -> SaveReport:
+              metadata: Mapping[str, str] | None = None, sync: bool = False) -> SaveReport:
     """Writes ``tensors`` (a state_dict) to an artifact at ``path``, atomically.
 
     Args:
@@ -90,12 +90,14 @@ def save_file(tensors: Mapping[str, torch.Tensor], path: str | os.PathLike[str],
         codec: the codec for float tensors (``tenpak.codecs()`` lists them; ``raw_v1`` is
             lossless); integer and bool tensors are always stored exactly.
         metadata: free-form string metadata kept in the artifact.
+        sync: force the file (and its folder) to disk before returning, so it survives a crash;
+            by default it is left to the kernel to write back, as ``safetensors`` does.
 
     Returns:
         Sizes and the reconstruction error of every tensor, measured in its own dtype.
     """
     refs, aliases, keep = _refs(tensors)
-    report = _engine.save_to_file(refs, aliases, path, codec, metadata)
+    report = _engine.save_to_file(refs, aliases, path, codec, metadata, sync)
     del keep
     return report
 

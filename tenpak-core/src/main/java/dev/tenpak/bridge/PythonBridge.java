@@ -104,7 +104,13 @@ public final class PythonBridge {
 
     /** Compresses {@code source} into an artifact file at {@code path}, written atomically. */
     public static CompressReport compressToFile(TensorSource source, long inputBytes, String path, String codec) {
-        return Tenpak.compress(source, inputBytes, Path.of(path), options(codec));
+        return compressToFile(source, inputBytes, path, codec, false);
+    }
+
+    /** As {@link #compressToFile(TensorSource, long, String, String)}; {@code sync} forces the file to disk. */
+    public static CompressReport compressToFile(TensorSource source, long inputBytes, String path, String codec,
+                                                boolean sync) {
+        return Tenpak.compress(source, inputBytes, Path.of(path), options(codec).withSync(sync));
     }
 
     /**
