@@ -69,8 +69,17 @@ public final class ScalarQuantKernels implements QuantKernels {
     public void errorSums(float[] want, float[] got, int off, int len, double[] sums) {
         double[] sq = new double[ERROR_LANES];
         double[] abs = new double[ERROR_LANES];
-        double max = 0;
-        for (int i = 0; i < len; i++) {
+        finishErrorSums(want, got, off, 0, len, sq, abs, 0, sums);
+    }
+
+    /**
+     * Adds elements {@code [from, len)} of the range at {@code off} into the lanes (element
+     * {@code i} into lane {@code i % 8}), then combines the lanes into {@code sums}: the
+     * specification of {@link QuantKernels#errorSums}, and the tail of the vector version.
+     */
+    static void finishErrorSums(float[] want, float[] got, int off, int from, int len, double[] sq, double[] abs,
+                                double max, double[] sums) {
+        for (int i = from; i < len; i++) {
             double d = (double) got[off + i] - want[off + i];
             double a = Math.abs(d);
             int lane = i & (ERROR_LANES - 1);

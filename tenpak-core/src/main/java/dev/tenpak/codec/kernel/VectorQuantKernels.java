@@ -206,20 +206,7 @@ public final class VectorQuantKernels implements QuantKernels {
         double[] abs = new double[ERROR_LANES];
         int bound = len & -ERROR_LANES;
         long maxBits = WIDE_ERRORS ? errorBody8(want, got, off, bound, sq, abs) : errorBody4x2(want, got, off, bound, sq, abs);
-        double max = Double.longBitsToDouble(maxBits);
-        for (int i = bound; i < len; i++) {
-            double d = (double) got[off + i] - want[off + i];
-            double a = Math.abs(d);
-            int lane = i & (ERROR_LANES - 1);
-            sq[lane] += d * d;
-            abs[lane] += a;
-            if (a > max) {
-                max = a;
-            }
-        }
-        sums[0] = ScalarQuantKernels.combineLanes(sq);
-        sums[1] = ScalarQuantKernels.combineLanes(abs);
-        sums[2] = max;
+        ScalarQuantKernels.finishErrorSums(want, got, off, bound, len, sq, abs, Double.longBitsToDouble(maxBits), sums);
     }
 
     private static long errorBody8(float[] want, float[] got, int off, int bound, double[] sq, double[] abs) {
