@@ -27,8 +27,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * artifact's bytes are identical whatever the thread count (each tensor's encoding depends only on
  * that tensor, and error sums are combined in chunk order). Memory stays bounded: a new
  * tensor is queued only while the encoded bytes in flight stay under a window
- * ({@link #windowBytes()}); a tensor larger than the window runs alone. Pages of a memory-mapped
- * input are released once its tensor is written, so resident memory does not grow with the file.
+ * ({@link #windowBytes()}); a tensor larger than the window runs alone. Payload memory comes from a
+ * pool ({@link PayloadBuffers}) that keeps at most one more window of free buffers for the next
+ * tensors, and each payload's checksum is computed on a worker, so the calling thread only reads
+ * and writes. Pages of a memory-mapped input are released once its tensor is written, so resident
+ * memory does not grow with the file.
  */
 public final class Compressor {
     private Compressor() {}
