@@ -31,8 +31,9 @@ import java.util.concurrent.Future;
  * it; a write of whole pages skips both, and measured twice as fast on a 2 GiB output. At most
  * {@code 4 x threads} ranges are in flight, each holding one buffer ({@link #CHUNK_ELEMENTS}
  * elements, 4 MiB for F32) until it is written, so memory is bounded. A payload's checksum is
- * checked on a worker while its ranges decode, and before the first of them is written. Pages of the mapped artifact
- * are released once a tensor is done, so resident memory stays flat when files are larger than RAM.
+ * checked on a worker while its ranges decode, and before the first of them is written. Pages of
+ * the mapped artifact are released once a tensor is done, so resident memory stays flat when files
+ * are larger than RAM.
  */
 public final class ParallelDecoder implements AutoCloseable {
     /** Elements per range: 1 Mi, a multiple of {@link Codec#RANGE_ALIGN}. */
@@ -47,6 +48,8 @@ public final class ParallelDecoder implements AutoCloseable {
     private final ExecutorService pool;
     private final Arena arena = Arena.ofShared();
     private final ThreadLocal<float[]> floats = ThreadLocal.withInitial(() -> new float[SUB_CHUNK]);
+    /** Range buffers not in use, kept across calls (one per shard of a folder); calling thread only. */
+    private final ArrayDeque<MemorySegment> free = new ArrayDeque<>();
 
     /** A decoder using {@code threads} threads (1 decodes on the calling thread). */
     public ParallelDecoder(int threads) {
@@ -69,7 +72,6 @@ public final class ParallelDecoder implements AutoCloseable {
     public void decodeAll(ArtifactReader reader, List<TensorEntry> entries, FileChannel out, long[] offsets, Path target,
                           ProgressListener progress) {
         ArrayDeque<Pending> inFlight = new ArrayDeque<>();
-        ArrayDeque<MemorySegment> free = new ArrayDeque<>();   // range buffers not in use; calling thread only
         int limit = 4 * threads;
         try {
             for (int i = 0; i < entries.size(); i++) {
