@@ -179,16 +179,8 @@ public final class VectorQuantKernels implements QuantKernels {
             unpackPairs((LongVector) b.convertShape(VectorOperators.B2L, LS, 0), scale).intoArray(x, off + i);
             unpackPairs((LongVector) b.convertShape(VectorOperators.B2L, LS, 1), scale).intoArray(x, off + i + LANES);
         }
-        int pairs = len >>> 1;
-        for (int p = i >>> 1; p < pairs; p++) {
-            int b = packed[poff + p];
-            x[off + 2 * p] = ((b << 28) >> 28) * scale;
-            x[off + 2 * p + 1] = (b >> 4) * scale;
-        }
-        if ((len & 1) != 0) {
-            int b = packed[poff + pairs];
-            x[off + len - 1] = ((b << 28) >> 28) * scale;
-        }
+        // i is a multiple of the vector length, so even: the tail starts on a whole byte
+        ScalarQuantKernels.INSTANCE.dequantizeInt4(packed, poff + (i >>> 1), len - i, scale, x, off + i);
     }
 
     /**
