@@ -181,7 +181,13 @@ public final class Tenpak {
      * @param residualCodec codec for residual-mode tensors; null means raw_v1 (exact, no added error)
      */
     public static MaterializeReport materialize(Path base, Path delta, Path output, String residualCodec) {
-        return Materializer.materialize(base, delta, output, residualCodec);
+        return Materializer.materialize(base, delta, output, residualCodec, false);
+    }
+
+    /** As {@link #materialize(Path, Path, Path, String)}; {@code sync} forces the artifact to disk. */
+    public static MaterializeReport materialize(Path base, Path delta, Path output, String residualCodec,
+                                                boolean sync) {
+        return Materializer.materialize(base, delta, output, residualCodec, sync);
     }
 
     /**

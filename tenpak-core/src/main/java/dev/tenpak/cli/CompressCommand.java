@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -54,9 +55,8 @@ final class CompressCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "No progress bar (it is only drawn on a terminal anyway).")
     boolean quiet;
 
-    @Option(names = "--sync", description = "Force the output to disk before renaming it into place, so it survives "
-            + "a crash once the command returns (slower: waits for the disk). Default: written like cp, left to the kernel.")
-    boolean sync;
+    @Mixin
+    SyncOption sync = new SyncOption();
 
     @Option(names = "--json", description = "Print the report as JSON.")
     boolean json;
@@ -78,7 +78,7 @@ final class CompressCommand implements Callable<Integer> {
     public Integer call() {
         CompressOptions options = CompressOptions.defaults().withCodec(codec).withInputFormat(Inputs.Format.parse(format))
                 .withKeepRaw(keepRaw).withMinElements(minElements == null ? KeepRawSelector.AUTO : minElements)
-                .withSync(sync);
+                .withSync(sync.sync);
         if (threads != null) {
             options = options.withThreads(threads);
         }

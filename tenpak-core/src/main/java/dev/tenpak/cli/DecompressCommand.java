@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -35,9 +36,8 @@ final class DecompressCommand implements Callable<Integer> {
     @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "Decoding threads (default: all processors).")
     Integer threads;
 
-    @Option(names = "--sync", description = "Force the output to disk before renaming it into place, so it survives "
-            + "a crash once the command returns (slower: waits for the disk). Default: written like cp, left to the kernel.")
-    boolean sync;
+    @Mixin
+    SyncOption sync = new SyncOption();
 
     @Option(names = {"-q", "--quiet"}, description = "No progress bar (it is only drawn on a terminal anyway).")
     boolean quiet;
@@ -48,7 +48,7 @@ final class DecompressCommand implements Callable<Integer> {
         if (n < 1) {
             throw new InvalidInputException("--threads must be at least 1, got " + n);
         }
-        Tenpak.decompress(input, output, Outputs.Format.parse(format), n, sync, ConsoleProgress.create(quiet));
+        Tenpak.decompress(input, output, Outputs.Format.parse(format), n, sync.sync, ConsoleProgress.create(quiet));
         spec.commandLine().getOut().println("wrote " + output);
         return 0;
     }

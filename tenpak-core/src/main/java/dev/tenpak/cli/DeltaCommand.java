@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -49,9 +50,12 @@ final class DeltaCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the report as JSON.")
     boolean json;
 
+    @Mixin
+    SyncOption sync = new SyncOption();
+
     @Override
     public Integer call() {
-        DeltaOptions options = new DeltaOptions(epsilon, codec, Inputs.Format.parse(format));
+        DeltaOptions options = new DeltaOptions(epsilon, codec, Inputs.Format.parse(format), sync.sync);
         DeltaReport r = Tenpak.delta(base, variant, output, options);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {

@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -35,12 +36,15 @@ final class MaterializeCommand implements Callable<Integer> {
             completionCandidates = CompressCommand.CodecNames.class)
     String residualCodec;
 
+    @Mixin
+    SyncOption sync = new SyncOption();
+
     @Option(names = "--json", description = "Print the report as JSON.")
     boolean json;
 
     @Override
     public Integer call() {
-        MaterializeReport r = Tenpak.materialize(base, delta, output, residualCodec);
+        MaterializeReport r = Tenpak.materialize(base, delta, output, residualCodec, sync.sync);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             out.println(Format.json(r));

@@ -85,7 +85,7 @@ public final class DeltaBuilder {
         int added = 0;
         int unchanged = 0;
         long deltaBytes;
-        try (ArtifactWriter w = ArtifactWriter.create(output)) {
+        try (ArtifactWriter w = ArtifactWriter.create(output, options.sync())) {
             w.artifactCodec(codec.name());
             for (Tensor v = vs.next(); v != null; v = vs.next()) {
                 order.add(v.name());

@@ -12,10 +12,14 @@ import dev.tenpak.plan.PlanOptions;
  * @param codec       codec for stored float tensors (full or residual); raw_v1 for the rest
  * @param inputFormat how to read the variant
  */
-public record DeltaOptions(double epsilon, String codec, Inputs.Format inputFormat) {
+public record DeltaOptions(double epsilon, String codec, Inputs.Format inputFormat, boolean sync) {
     public DeltaOptions {
         PlanOptions.requireBudget("--epsilon", epsilon);
         Codecs.byName(codec);
+    }
+
+    public DeltaOptions(double epsilon, String codec, Inputs.Format inputFormat) {
+        this(epsilon, codec, inputFormat, false);
     }
 
     public static DeltaOptions of(double epsilon) {
@@ -23,10 +27,15 @@ public record DeltaOptions(double epsilon, String codec, Inputs.Format inputForm
     }
 
     public DeltaOptions withCodec(String c) {
-        return new DeltaOptions(epsilon, c, inputFormat);
+        return new DeltaOptions(epsilon, c, inputFormat, sync);
     }
 
     public DeltaOptions withInputFormat(Inputs.Format f) {
-        return new DeltaOptions(epsilon, codec, f);
+        return new DeltaOptions(epsilon, codec, f, sync);
+    }
+
+    /** Sets whether the delta is forced to disk before it is renamed into place (default off). */
+    public DeltaOptions withSync(boolean s) {
+        return new DeltaOptions(epsilon, codec, inputFormat, s);
     }
 }

@@ -37,6 +37,15 @@ public final class Materializer {
      * @param residualCodec codec for rebuilt residual tensors; null or empty means raw_v1
      */
     public static MaterializeReport materialize(Path base, Path delta, Path output, String residualCodec) {
+        return materialize(base, delta, output, residualCodec, false);
+    }
+
+    /**
+     * As {@link #materialize(Path, Path, Path, String)}; with {@code sync} the artifact is forced to
+     * disk before it is renamed into place.
+     */
+    public static MaterializeReport materialize(Path base, Path delta, Path output, String residualCodec,
+                                                boolean sync) {
         Codec rc = residualCodec == null || residualCodec.isEmpty() ? RawCodec.INSTANCE : Codecs.byName(residualCodec);
         try (ArtifactReader br = ArtifactReader.open(base);
              ArtifactReader dr = ArtifactReader.open(delta)) {
@@ -60,7 +69,7 @@ public final class Materializer {
             int fromDelta = 0;
             int rebuilt = 0;
             long size;
-            try (ArtifactWriter w = ArtifactWriter.create(output)) {
+            try (ArtifactWriter w = ArtifactWriter.create(output, sync)) {
                 w.metadata(DeltaFormat.passThrough(dr.metadata()));
                 for (String name : order) {
                     TensorEntry de = dr.find(name);

@@ -132,6 +132,25 @@ class PlanDeltaCliTest {
     }
 
     @Test
+    void deltaAndMaterializeWithSyncWriteTheSameBytes() throws Exception {
+        Path baseArtifact = dir.resolve("base.tenpak");
+        assertThat(run("compress", "--input", base, "--output", baseArtifact).code()).isZero();
+        Path plain = dir.resolve("plain.delta.tenpak");
+        Path synced = dir.resolve("synced.delta.tenpak");
+        assertThat(run("delta", "--base", baseArtifact, "--variant", variant, "--output", plain, "--epsilon", "0.1").code())
+                .isZero();
+        Run d = run("delta", "--sync", "--base", baseArtifact, "--variant", variant, "--output", synced, "--epsilon", "0.1");
+        assertThat(d.code()).as(d.err()).isZero();
+        assertThat(Files.readAllBytes(synced)).isEqualTo(Files.readAllBytes(plain));
+        Path a = dir.resolve("a.tenpak");
+        Path b = dir.resolve("b.tenpak");
+        assertThat(run("materialize", "--base", baseArtifact, "--delta", plain, "--output", a).code()).isZero();
+        Run m = run("materialize", "--sync", "--base", baseArtifact, "--delta", plain, "--output", b);
+        assertThat(m.code()).as(m.err()).isZero();
+        assertThat(Files.readAllBytes(b)).isEqualTo(Files.readAllBytes(a));
+    }
+
+    @Test
     void deltaErrorsAreOneLineWithAnExitCodeAndNoFile() throws Exception {
         Path baseArtifact = dir.resolve("base.tenpak");
         Path otherBase = dir.resolve("other.tenpak");
