@@ -260,8 +260,12 @@ public final class Tenpak {
 
     /** Decodes the artifact at {@code artifact} into a JSON bundle at {@code output}. */
     public static void decompress(Path artifact, Path output) {
+        decompressToJson(artifact, output, false);
+    }
+
+    private static void decompressToJson(Path artifact, Path output, boolean sync) {
         try (ArtifactReader r = ArtifactReader.open(artifact)) {
-            AtomicFiles.write(output, out -> writeJson(r, out, output.toString()));
+            AtomicFiles.write(output, sync, out -> writeJson(r, out, output.toString()));
         }
     }
 
@@ -287,9 +291,7 @@ public final class Tenpak {
                                   ProgressListener progress) {
         Outputs.Format f = format == Outputs.Format.AUTO ? Outputs.detect(output) : format;
         if (f == Outputs.Format.JSON) {
-            try (ArtifactReader r = ArtifactReader.open(artifact)) {
-                AtomicFiles.write(output, sync, out -> writeJson(r, out, output.toString()));
-            }
+            decompressToJson(artifact, output, sync);
             return;
         }
         if (threads < 1) {

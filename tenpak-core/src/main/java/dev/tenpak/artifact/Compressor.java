@@ -183,8 +183,7 @@ public final class Compressor {
 
         void finish(ArtifactWriter writer, List<TensorReport> reports, ErrorMetrics.Accumulator total,
                     ProgressListener progress) {
-            TensorEntry e = writer.writeEncoded(encoded.name(), encoded.dtype(), encoded.shape(), encoded.codec().name(),
-                    encoded.params(), encoded.payload(), crc32c);
+            TensorEntry e = encoded.writeTo(writer, crc32c);
             total.add(error);
             reports.add(new TensorReport(tensor.name(), tensor.dtype().name(), tensor.shape().dims(), e.codec(),
                     choice.reason(), tensor.byteSize(), e.length(), error));

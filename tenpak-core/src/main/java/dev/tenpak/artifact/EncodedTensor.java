@@ -77,4 +77,9 @@ public record EncodedTensor(String name, DType dtype, Shape shape, Codec codec, 
     public TensorEntry writeTo(ArtifactWriter writer) {
         return writer.writeEncoded(name, dtype, shape, codec.name(), params, payload);
     }
+
+    /** Appends this tensor to {@code writer} with its payload's CRC32C already computed. */
+    TensorEntry writeTo(ArtifactWriter writer, int crc32c) {
+        return writer.writeEncoded(name, dtype, shape, codec.name(), params, payload, crc32c);
+    }
 }

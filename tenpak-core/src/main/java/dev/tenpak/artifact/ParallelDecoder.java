@@ -82,7 +82,7 @@ public final class ParallelDecoder implements AutoCloseable {
                 }
                 // the checksum is checked on a worker, before any of this tensor's bytes are written
                 Runnable verify = () -> reader.payload(e);
-                inFlight.addLast(new Pending(pool == null ? null : pool.submit(verify), verify, null, null, 0));
+                inFlight.addLast(new Pending(submit(verify), verify, null, null, 0));
                 MemorySegment payload = reader.unverifiedPayload(e);
                 Codec codec = Codecs.byName(e.codec());
                 long n = e.shape().elementCount();
@@ -113,7 +113,7 @@ public final class ParallelDecoder implements AutoCloseable {
                                 FloatConversions.fromFloats(buf, 0, step, range, e.dtype(), done);
                             }
                         };
-                        job = new Pending(pool == null ? null : pool.submit(decode), decode,
+                        job = new Pending(submit(decode), decode,
                                 () -> PositionalWrites.write(out, range.asSlice(0, bytes), at, target), range, bytes);
                     } else if (codec == RawCodec.INSTANCE) {
                         long from = p * RAW_CHUNK_BYTES;
@@ -149,6 +149,11 @@ public final class ParallelDecoder implements AutoCloseable {
                 p.quietWait();
             }
         }
+    }
+
+    /** Queues {@code task} on the pool; null without one (the task then runs when its result is needed). */
+    private Future<?> submit(Runnable task) {
+        return pool == null ? null : pool.submit(task);
     }
 
     private static void release(MemorySegment payload) {

@@ -210,11 +210,6 @@ public final class HfFolder {
      * Writes the artifact as a checkpoint folder at {@code dir}: the embedded files, then the weights
      * (shards following the embedded index, or {@code model.safetensors}). Returns bytes of weights.
      */
-    public static long write(ArtifactReader reader, Path dir, ParallelDecoder decoder, ProgressListener progress) {
-        return write(reader, dir, decoder, false, progress);
-    }
-
-    /** As {@link #write(ArtifactReader, Path, ParallelDecoder, ProgressListener)}; {@code sync} forces every file to disk. */
     public static long write(ArtifactReader reader, Path dir, ParallelDecoder decoder, boolean sync,
                              ProgressListener progress) {
         try {

@@ -44,11 +44,6 @@ public final class SafetensorsWriter {
 
     private SafetensorsWriter() {}
 
-    /** Writes every tensor of {@code reader} to {@code target}; returns the file size. */
-    public static long write(ArtifactReader reader, Path target, ParallelDecoder decoder, ProgressListener progress) {
-        return write(reader, reader.entries(), reader.metadata(), target, decoder, false, progress);
-    }
-
     /**
      * Writes {@code entries} (in this order) with {@code metadata} to {@code target}; returns the file
      * size. With {@code sync} the file is forced to disk before it is renamed into place, and the
@@ -62,11 +57,9 @@ public final class SafetensorsWriter {
         for (TensorEntry e : entries) {
             total = Math.addExact(total, e.originalBytes());
         }
-        Path dir = target.toAbsolutePath().getParent();
         Path temp = null;
         try {
-            Files.createDirectories(dir);
-            temp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+            temp = AtomicFiles.createTemp(target);
             try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
                 ByteBuffer head = ByteBuffer.allocate(8 + header.length).order(ByteOrder.LITTLE_ENDIAN);
                 head.putLong(header.length).put(header).flip();          // u64 N, then the JSON header
