@@ -17,7 +17,7 @@ if [ ! -x /usr/bin/time ]; then
     || { echo "bench-json-memory: /usr/bin/time is missing; install the 'time' package" >&2; exit 1; }
 fi
 
-./mvnw -B -ntp -pl tenpak-core -am package -DskipTests
+./mvnw -B -ntp -pl tenpak-cli -am package -DskipTests
 
 dir="${BENCH_DIR:-/tmp/tenpak-json-bench}"
 codec="${CODEC:-int8_sym_v1}"

@@ -24,8 +24,8 @@ root="$(pwd)"
 python="${PYTHON:-$root/.venv/bin/python}"
 [ -x "$python" ] || python=python3
 
-if ! ls tenpak-core/target/tenpak-core-*-all.jar >/dev/null 2>&1 || [ ! -f tenpak-bench/target/benchmarks.jar ]; then
-  ./mvnw -B -ntp -pl tenpak-core,tenpak-bench -am package -DskipTests >/dev/null
+if ! ls tenpak-cli/target/tenpak-cli-*-all.jar >/dev/null 2>&1 || [ ! -f tenpak-bench/target/benchmarks.jar ]; then
+  ./mvnw -B -ntp -pl tenpak-cli,tenpak-bench -am package -DskipTests >/dev/null
 fi
 
 work="$(mktemp -d "${TENPAK_BENCH_DIR:-/tmp}/tenpak-bench.XXXXXX")"

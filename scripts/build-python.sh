@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the engine jar and the Python wheel (and sdist) with the jar inside: python/dist/tenpak-*.whl.
 # The jar is copied into python/src/tenpak/lib only for the build and removed afterwards, so the
-# source tree keeps finding the fresh jar in tenpak-core/target during development.
+# source tree keeps finding the fresh jar in tenpak-cli/target during development.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,8 +9,8 @@ cd "$(dirname "$0")/.."
 python="${PYTHON:-.venv/bin/python}"
 [ -x "$python" ] || { scripts/setup-python.sh; python=.venv/bin/python; }
 
-./mvnw -B -ntp -pl tenpak-core -am package -DskipTests
-jar="$(ls -t tenpak-core/target/tenpak-core-*-all.jar | head -n1)"
+./mvnw -B -ntp -pl tenpak-cli -am package -DskipTests
+jar="$(ls -t tenpak-cli/target/tenpak-cli-*-all.jar | head -n1)"
 
 lib=python/src/tenpak/lib
 mkdir -p "$lib"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the release tarball dist/tenpak-<version>.tar.gz (top folder tenpak-<version>/):
 #   bin/tenpak                 launcher (finds a JDK 25+; uses the jar in lib/)
-#   lib/tenpak-core-*-all.jar  the engine + CLI in one jar
+#   lib/tenpak-cli-*-all.jar  the engine + CLI in one jar
 #   python/tenpak-*.whl        the Python package, the same jar inside
 #   scripts/                   run_full_eval.sh and the other scripts
 #   docs/, examples/, README.md, INSTALL.md
@@ -14,24 +14,24 @@ cd "$(dirname "$0")/.."
 
 newest() { ls -t $1 2>/dev/null | head -n1 || true; }
 
-jar="$(newest 'tenpak-core/target/tenpak-core-*-all.jar')"
+jar="$(newest 'tenpak-cli/target/tenpak-cli-*-all.jar')"
 wheel="$(newest 'python/dist/tenpak-*.whl')"
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
   stale=0
   [ -z "$jar" ] || [ -z "$wheel" ] && stale=1
-  if [ "$stale" = 0 ] && [ -n "$(find tenpak-core/src python/src -newer "$wheel" -type f -not -name '*.pyc' | head -n1)" ]; then
+  if [ "$stale" = 0 ] && [ -n "$(find tenpak-core/src tenpak-cli/src python/src -newer "$wheel" -type f -not -name '*.pyc' | head -n1)" ]; then
     stale=1
   fi
   if [ "$stale" = 1 ]; then
     scripts/build-python.sh >&2
-    jar="$(newest 'tenpak-core/target/tenpak-core-*-all.jar')"
+    jar="$(newest 'tenpak-cli/target/tenpak-cli-*-all.jar')"
     wheel="$(newest 'python/dist/tenpak-*.whl')"
   fi
 fi
 [ -n "$jar" ] || { echo "package: no engine jar; run scripts/build-python.sh" >&2; exit 1; }
 [ -n "$wheel" ] || { echo "package: no wheel in python/dist; run scripts/build-python.sh" >&2; exit 1; }
 
-version="$(basename "$jar" | sed 's/^tenpak-core-\(.*\)-all\.jar$/\1/')"
+version="$(basename "$jar" | sed 's/^tenpak-cli-\(.*\)-all\.jar$/\1/')"
 name="tenpak-$version"
 stage="$(mktemp -d)"
 trap 'rm -rf "$stage"' EXIT

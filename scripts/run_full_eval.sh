@@ -19,14 +19,14 @@ model="${TENPAK_EVAL_MODEL:-gpt2}"
 samples="${TENPAK_EVAL_SAMPLES:-128}"
 
 # 1. the engine: a release tarball ships lib/*.jar; a source checkout builds it
-if ! ls lib/tenpak-core-*-all.jar tenpak-core/target/tenpak-core-*-all.jar >/dev/null 2>&1; then
+if ! ls lib/tenpak-cli-*-all.jar tenpak-cli/target/tenpak-cli-*-all.jar >/dev/null 2>&1; then
   if [ -x ./mvnw ]; then
     if [ -z "${JAVA_HOME:-}" ] || ! "$JAVA_HOME/bin/java" -version 2>&1 | grep -q 'version "2[5-9]'; then
       for j in /usr/lib/jvm/*25*/; do [ -x "$j/bin/java" ] && export JAVA_HOME="${j%/}" && break; done
     fi
-    ./mvnw -B -ntp -pl tenpak-core -am package -DskipTests
+    ./mvnw -B -ntp -pl tenpak-cli -am package -DskipTests
   else
-    echo "run_full_eval: no engine jar in lib/ or tenpak-core/target/; unpack a release or build from source" >&2
+    echo "run_full_eval: no engine jar in lib/ or tenpak-cli/target/; unpack a release or build from source" >&2
     exit 1
   fi
 fi

@@ -12,10 +12,10 @@ cd "$tmp"/tenpak-*/
 fail() { echo "package test: FAILED: $*" >&2; exit 1; }
 
 for f in bin/tenpak INSTALL.md README.md scripts/run_full_eval.sh; do [ -f "$f" ] || fail "$f is missing"; done
-ls lib/tenpak-core-*-all.jar >/dev/null || fail "no jar in lib/"
+ls lib/tenpak-cli-*-all.jar >/dev/null || fail "no jar in lib/"
 wheel="$(ls python/tenpak-*.whl)" || fail "no wheel in python/"
 python3 -m zipfile -l "$wheel" > "$tmp/wheel.txt"   # a file, not a pipe into grep -q (pipefail + SIGPIPE)
-grep -q 'tenpak/lib/tenpak-core-.*-all\.jar' "$tmp/wheel.txt" || fail "the wheel lacks the engine jar"
+grep -q 'tenpak/lib/tenpak-cli-.*-all\.jar' "$tmp/wheel.txt" || fail "the wheel lacks the engine jar"
 grep -q 'tenpak/eval/__main__\.py' "$tmp/wheel.txt" || fail "the wheel lacks the runeval harness"
 
 # the launcher must use the jar in lib/, even with a source tree's jar elsewhere

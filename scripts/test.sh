@@ -9,8 +9,8 @@ scripts/setup-python.sh
 
 ./mvnw -B -ntp verify
 
-# Python package (python/): the tests load the engine jar that verify just built in tenpak-core/target
-ls tenpak-core/target/tenpak-core-*-all.jar >/dev/null 2>&1 || ./mvnw -B -ntp -pl tenpak-core -am package -DskipTests
+# Python package (python/): the tests load the engine jar that verify just built in tenpak-cli/target
+ls tenpak-cli/target/tenpak-cli-*-all.jar >/dev/null 2>&1 || ./mvnw -B -ntp -pl tenpak-cli -am package -DskipTests
 .venv/bin/python -m pytest -p no:faulthandler python/tests
 
 # release tarball: build it, unpack it in a temporary folder, run it from there

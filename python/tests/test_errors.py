@@ -33,7 +33,7 @@ def test_unknown_codec(tmp_path: Path) -> None:
     with pytest.raises(tenpak.UnknownCodecError) as e:
         tt.save_file({"a": torch.ones(2)}, tmp_path / "x.tenpak", codec="int3_magic_v9")
     assert "unknown codec 'int3_magic_v9'" in str(e.value) and "raw_v1" in str(e.value)
-    assert e.value.codec == "int3_magic_v9" and e.value.java_class == "dev.tenpak.UnknownCodecException"
+    assert e.value.codec == "int3_magic_v9" and e.value.java_class == "dev.tenpak.error.UnknownCodecException"
     assert isinstance(e.value, ValueError)
     assert_clean(e.value)
     assert not (tmp_path / "x.tenpak").exists()

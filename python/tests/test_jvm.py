@@ -71,7 +71,7 @@ def test_session_jvm_flags_and_idempotent_start(jvm: tenpak.JavaRuntime) -> None
     assert tenpak.start_jvm() is jvm
     assert "--enable-native-access=ALL-UNNAMED" in jvm.jvm_args
     assert ("--add-modules=jdk.incubator.vector" in jvm.jvm_args) == jvm.has_vector_module
-    assert jvm.jar is not None and jvm.jar.name.startswith("tenpak-core-") and jvm.jar.name.endswith("-all.jar")
+    assert jvm.jar is not None and jvm.jar.name.startswith("tenpak-cli-") and jvm.jar.name.endswith("-all.jar")
     assert tenpak.engine_version() in jvm.jar.name
 
 

@@ -3,7 +3,7 @@
 ``tenpak.numpy`` and ``tenpak.torch`` turn their arrays into :class:`TensorRef` (name, dtype, shape,
 address, byte size of contiguous little-endian memory they keep alive) and allocate their own
 arrays for loading; everything here is per tensor, never per element. The Java side
-(``dev.tenpak.bridge.PythonBridge``) wraps each address as a ``MemorySegment`` and reads or writes
+(``dev.tenpak.internal.bridge.PythonBridge``) wraps each address as a ``MemorySegment`` and reads or writes
 the bytes where they are: no JSON, no intermediate copy in Python.
 """
 
@@ -113,7 +113,7 @@ class _Java:
     """JClass handles, resolved once after the JVM has started."""
 
     def __init__(self) -> None:
-        self.bridge = jpype.JClass("dev.tenpak.bridge.PythonBridge")
+        self.bridge = jpype.JClass("dev.tenpak.internal.bridge.PythonBridge")
         self.tenpak = jpype.JClass("dev.tenpak.Tenpak")
         self.path = jpype.JClass("java.nio.file.Path")
         self.string_array = jpype.JArray(jpype.JString)

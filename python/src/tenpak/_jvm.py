@@ -22,7 +22,7 @@ from .errors import TenpakJVMError
 MIN_JAVA_VERSION = 25
 """The engine needs Java 25 (FFM API, Float16 conversions)."""
 
-_JAR_GLOB = "tenpak-core-*-all.jar"
+_JAR_GLOB = "tenpak-cli-*-all.jar"
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 _lock = threading.RLock()
@@ -149,26 +149,26 @@ def find_java(java_home: str | os.PathLike[str] | None = None) -> JavaRuntime:
 
 def find_jar() -> Path:
     """The engine jar: ``TENPAK_JAR``, else the one in the package (``tenpak/lib``), else, in a source
-    checkout, the newest ``tenpak-core/target/tenpak-core-*-all.jar``."""
+    checkout, the newest ``tenpak-cli/target/tenpak-cli-*-all.jar``."""
     env = os.environ.get("TENPAK_JAR")
     if env:
         p = Path(env)
         if not p.is_file():
             raise TenpakJVMError(f"TENPAK_JAR={p}: no such file")
         return p
-    for folder in (_PACKAGE_DIR / "lib", _PACKAGE_DIR.parents[2] / "tenpak-core" / "target"):
+    for folder in (_PACKAGE_DIR / "lib", _PACKAGE_DIR.parents[2] / "tenpak-cli" / "target"):
         jars = sorted(folder.glob(_JAR_GLOB), key=lambda j: j.stat().st_mtime, reverse=True)
         if jars:
             return jars[0]
     raise TenpakJVMError(
         f"the tenpak engine jar is missing: no {_JAR_GLOB} in {_PACKAGE_DIR / 'lib'} (the wheel ships it "
-        "there). In a source checkout build it with: ./mvnw -B -ntp -pl tenpak-core -am package -DskipTests "
+        "there). In a source checkout build it with: ./mvnw -B -ntp -pl tenpak-cli -am package -DskipTests "
         "(or scripts/build-python.sh), or set TENPAK_JAR")
 
 
 def _bridge_loads() -> bool:
     try:
-        jpype.JClass("dev.tenpak.bridge.PythonBridge")
+        jpype.JClass("dev.tenpak.internal.bridge.PythonBridge")
         return True
     except Exception:  # noqa: BLE001 - any failure means the jar is not on the classpath
         return False
@@ -204,7 +204,7 @@ def start_jvm(java_home: str | os.PathLike[str] | None = None, jvm_args: Sequenc
             home = Path(str(jpype.java.lang.System.getProperty("java.home")))
             _runtime = JavaRuntime(home=home, version=str(jpype.java.lang.System.getProperty("java.version")),
                                    source="already running", jvm_library=Path(jpype.getDefaultJVMPath()),
-                                   has_vector_module=bool(jpype.JClass("dev.tenpak.bridge.PythonBridge")
+                                   has_vector_module=bool(jpype.JClass("dev.tenpak.internal.bridge.PythonBridge")
                                                           .vectorModulePresent()))
             return _runtime
         if jvmpath is not None:

@@ -1,6 +1,6 @@
 """Python exceptions for the engine's typed errors.
 
-Every Java ``dev.tenpak.TenpakException`` surfaces as the :class:`TenpakError` subclass of the same
+Every Java ``dev.tenpak.error.TenpakException`` surfaces as the :class:`TenpakError` subclass of the same
 name (``CorruptArtifactException`` -> :class:`CorruptArtifactError`), carrying the engine's one-line
 message. The Java stack trace is never attached: the message already names the file, the tensor and
 what was expected.
@@ -81,15 +81,15 @@ class TenpakIOError(TenpakError, OSError):
 # Java class name -> Python class; subclasses first is not needed: the Java superclass chain is
 # walked until a known name is found.
 JAVA_TO_PYTHON: dict[str, type[TenpakError]] = {
-    "dev.tenpak.TenpakException": TenpakError,
-    "dev.tenpak.InvalidInputException": InvalidInputError,
-    "dev.tenpak.ShapeMismatchException": ShapeMismatchError,
-    "dev.tenpak.NonFiniteValueException": NonFiniteValueError,
-    "dev.tenpak.CorruptArtifactException": CorruptArtifactError,
-    "dev.tenpak.ChecksumMismatchException": ChecksumMismatchError,
-    "dev.tenpak.UnknownCodecException": UnknownCodecError,
-    "dev.tenpak.UnsupportedVersionException": UnsupportedVersionError,
-    "dev.tenpak.TenpakIOException": TenpakIOError,
+    "dev.tenpak.error.TenpakException": TenpakError,
+    "dev.tenpak.error.InvalidInputException": InvalidInputError,
+    "dev.tenpak.error.ShapeMismatchException": ShapeMismatchError,
+    "dev.tenpak.error.NonFiniteValueException": NonFiniteValueError,
+    "dev.tenpak.error.CorruptArtifactException": CorruptArtifactError,
+    "dev.tenpak.error.ChecksumMismatchException": ChecksumMismatchError,
+    "dev.tenpak.error.UnknownCodecException": UnknownCodecError,
+    "dev.tenpak.error.UnsupportedVersionException": UnsupportedVersionError,
+    "dev.tenpak.error.TenpakIOException": TenpakIOError,
 }
 
 __all__ = [

@@ -37,8 +37,8 @@ def delta(base: str | os.PathLike[str], variant: Mapping[str, torch.Tensor], out
     meta = _engine._with_aliases({}, aliases)
     j = _engine.java()
     src = _engine._source(refs, meta, "<fine-tuned state_dict>")
-    options_cls = jpype.JClass("dev.tenpak.delta.DeltaOptions")
-    fmt = jpype.JClass("dev.tenpak.io.Inputs$Format")
+    options_cls = jpype.JClass("dev.tenpak.options.DeltaOptions")
+    fmt = jpype.JClass("dev.tenpak.options.InputFormat")
     options = _engine.call(options_cls, float(epsilon), codec, fmt.AUTO)
     r = _engine.call(j.tenpak.delta, j.path.of(os.fspath(base)), src, j.path.of(os.fspath(output)), options)
     del keep

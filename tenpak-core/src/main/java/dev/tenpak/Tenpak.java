@@ -1,34 +1,46 @@
 package dev.tenpak;
 
-import dev.tenpak.artifact.ArtifactReader;
-import dev.tenpak.artifact.ArtifactWriter;
-import dev.tenpak.artifact.CompressReport;
-import dev.tenpak.artifact.Compressor;
-import dev.tenpak.artifact.ParallelDecoder;
-import dev.tenpak.artifact.TensorEntry;
-import dev.tenpak.artifact.TensorReport;
+import dev.tenpak.options.OutputFormat;
+
+import dev.tenpak.options.InputFormat;
+
+import dev.tenpak.error.InvalidInputException;
+import dev.tenpak.error.PlanMismatchException;
+import dev.tenpak.error.TenpakException;
+import dev.tenpak.error.TenpakIOException;
+import dev.tenpak.options.CompressOptions;
+import dev.tenpak.options.ProgressListener;
+import dev.tenpak.report.ArtifactSummary;
+
+import dev.tenpak.internal.format.artifact.ArtifactReader;
+import dev.tenpak.internal.format.artifact.ArtifactWriter;
+import dev.tenpak.report.CompressReport;
+import dev.tenpak.internal.pipeline.Compressor;
+import dev.tenpak.internal.pipeline.ParallelDecoder;
+import dev.tenpak.internal.format.artifact.TensorEntry;
+import dev.tenpak.report.TensorReport;
 import dev.tenpak.codec.Codec;
-import dev.tenpak.codec.CodecSelector;
+import dev.tenpak.internal.pipeline.CodecSelector;
 import dev.tenpak.codec.Codecs;
-import dev.tenpak.codec.ErrorMetrics;
-import dev.tenpak.delta.DeltaBuilder;
-import dev.tenpak.delta.DeltaOptions;
-import dev.tenpak.delta.DeltaReport;
-import dev.tenpak.delta.MaterializeReport;
-import dev.tenpak.delta.Materializer;
-import dev.tenpak.io.AtomicFiles;
-import dev.tenpak.io.HfFolder;
-import dev.tenpak.io.Inputs;
-import dev.tenpak.io.JsonBundleReader;
-import dev.tenpak.io.JsonBundleWriter;
-import dev.tenpak.plan.Bench;
-import dev.tenpak.plan.BenchReport;
-import dev.tenpak.plan.InputIdentity;
-import dev.tenpak.plan.Plan;
-import dev.tenpak.plan.PlanOptions;
-import dev.tenpak.plan.Planner;
-import dev.tenpak.io.Outputs;
-import dev.tenpak.io.SafetensorsWriter;
+import dev.tenpak.report.ErrorMetrics;
+import dev.tenpak.internal.delta.DeltaBuilder;
+import dev.tenpak.options.DeltaOptions;
+import dev.tenpak.report.DeltaReport;
+import dev.tenpak.report.MaterializeReport;
+import dev.tenpak.internal.delta.Materializer;
+import dev.tenpak.internal.io.AtomicFiles;
+import dev.tenpak.internal.format.hf.HfFolder;
+import dev.tenpak.internal.format.Inputs;
+import dev.tenpak.internal.format.json.JsonBundleReader;
+import dev.tenpak.internal.format.json.JsonBundleWriter;
+import dev.tenpak.internal.plan.Bench;
+import dev.tenpak.report.BenchReport;
+import dev.tenpak.internal.plan.InputIdentity;
+import dev.tenpak.internal.plan.Plan;
+import dev.tenpak.options.PlanOptions;
+import dev.tenpak.internal.plan.Planner;
+import dev.tenpak.internal.format.Outputs;
+import dev.tenpak.internal.format.safetensors.SafetensorsWriter;
 import dev.tenpak.tensor.Tensor;
 import dev.tenpak.tensor.TensorSource;
 import java.io.ByteArrayOutputStream;
@@ -160,7 +172,7 @@ public final class Tenpak {
      * Size, error and throughput of each codec (all registered ones when {@code codecs} is empty);
      * throughput is the best of {@code repeats} encodes/decodes per tensor.
      */
-    public static BenchReport bench(Path input, Inputs.Format format, List<String> codecs, int repeats) {
+    public static BenchReport bench(Path input, InputFormat format, List<String> codecs, int repeats) {
         List<Codec> list = codecs.isEmpty() ? Codecs.all() : codecs.stream().map(Codecs::byName).distinct().toList();
         return Bench.run(input, format, list, repeats);
     }
@@ -271,26 +283,26 @@ public final class Tenpak {
 
     /**
      * Decodes the artifact at {@code artifact} into {@code output} as a JSON bundle, a safetensors
-     * file or a Hugging Face folder ({@link Outputs.Format#AUTO} picks from the output path).
+     * file or a Hugging Face folder ({@link OutputFormat#AUTO} picks from the output path).
      */
-    public static void decompress(Path artifact, Path output, Outputs.Format format) {
+    public static void decompress(Path artifact, Path output, OutputFormat format) {
         decompress(artifact, output, format, CompressOptions.defaultThreads(), ProgressListener.NONE);
     }
 
-    /** As {@link #decompress(Path, Path, Outputs.Format)}, decoding on {@code threads} threads with progress. */
-    public static void decompress(Path artifact, Path output, Outputs.Format format, int threads,
+    /** As {@link #decompress(Path, Path, OutputFormat)}, decoding on {@code threads} threads with progress. */
+    public static void decompress(Path artifact, Path output, OutputFormat format, int threads,
                                   ProgressListener progress) {
         decompress(artifact, output, format, threads, false, progress);
     }
 
     /**
-     * As {@link #decompress(Path, Path, Outputs.Format, int, ProgressListener)}; with {@code sync}
+     * As {@link #decompress(Path, Path, OutputFormat, int, ProgressListener)}; with {@code sync}
      * every file written is forced to disk before it is renamed into place (see {@link AtomicFiles}).
      */
-    public static void decompress(Path artifact, Path output, Outputs.Format format, int threads, boolean sync,
+    public static void decompress(Path artifact, Path output, OutputFormat format, int threads, boolean sync,
                                   ProgressListener progress) {
-        Outputs.Format f = format == Outputs.Format.AUTO ? Outputs.detect(output) : format;
-        if (f == Outputs.Format.JSON) {
+        OutputFormat f = format == OutputFormat.AUTO ? Outputs.detect(output) : format;
+        if (f == OutputFormat.JSON) {
             decompressToJson(artifact, output, sync);
             return;
         }
@@ -302,7 +314,7 @@ public final class Tenpak {
             long total = r.entries().stream().mapToLong(TensorEntry::originalBytes).sum();
             progress.start("decompress", total);
             try {
-                if (f == Outputs.Format.HF) {
+                if (f == OutputFormat.HF) {
                     HfFolder.write(r, output, decoder, sync, progress);
                 } else {
                     SafetensorsWriter.write(r, r.entries(), r.metadata(), output, decoder, sync, progress);

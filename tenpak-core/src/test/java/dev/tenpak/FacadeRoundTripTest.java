@@ -1,10 +1,13 @@
 package dev.tenpak;
 
+import dev.tenpak.error.UnknownCodecException;
+import dev.tenpak.options.CompressOptions;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tenpak.artifact.ArtifactReader;
-import dev.tenpak.artifact.CompressReport;
+import dev.tenpak.internal.format.artifact.ArtifactReader;
+import dev.tenpak.report.CompressReport;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

@@ -1,10 +1,14 @@
 package dev.tenpak;
 
+import dev.tenpak.error.CorruptArtifactException;
+import dev.tenpak.error.InvalidInputException;
+import dev.tenpak.options.CompressOptions;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tenpak.artifact.ArtifactReader;
-import dev.tenpak.artifact.TensorEntry;
+import dev.tenpak.internal.format.artifact.ArtifactReader;
+import dev.tenpak.internal.format.artifact.TensorEntry;
 import dev.tenpak.tensor.Tensor;
 import java.io.OutputStream;
 import java.net.URL;

@@ -1,9 +1,11 @@
 package dev.tenpak.bench;
 
-import dev.tenpak.CompressOptions;
-import dev.tenpak.ProgressListener;
+import dev.tenpak.options.OutputFormat;
+
+import dev.tenpak.options.CompressOptions;
+import dev.tenpak.options.ProgressListener;
 import dev.tenpak.Tenpak;
-import dev.tenpak.io.Outputs;
+import dev.tenpak.internal.format.Outputs;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -158,7 +160,7 @@ public final class FileThroughput {
             }
             case "compress" -> Tenpak.compress(src, out,
                     CompressOptions.defaults().withCodec(w[1]).withThreads(threads).withSync(sync));
-            default -> Tenpak.decompress(dir.resolve(w[1] + ".tenpak"), out, Outputs.Format.SAFETENSORS, threads, sync,
+            default -> Tenpak.decompress(dir.resolve(w[1] + ".tenpak"), out, OutputFormat.SAFETENSORS, threads, sync,
                     ProgressListener.NONE);
         }
         double s = (System.nanoTime() - t0) / 1e9;

@@ -1,7 +1,7 @@
 package dev.tenpak.bench;
 
-import dev.tenpak.codec.SymmetricPerTensorCodec;
-import dev.tenpak.codec.kernel.QuantKernels;
+import dev.tenpak.internal.codec.pertensor.SymmetricPerTensorCodec;
+import dev.tenpak.internal.kernel.QuantKernels;
 import dev.tenpak.tensor.DType;
 import dev.tenpak.tensor.Tensor;
 import java.lang.foreign.Arena;

@@ -36,7 +36,7 @@ public interface Codec {
      * Encodes {@code tensor} into {@code dst} ({@link #encodedSize} bytes) and returns the
      * per-tensor parameters to store in the index.
      *
-     * @throws dev.tenpak.NonFiniteValueException if a lossy codec meets NaN or an infinity
+     * @throws dev.tenpak.error.NonFiniteValueException if a lossy codec meets NaN or an infinity
      */
     byte[] encode(Tensor tensor, MemorySegment dst);
 

@@ -1,6 +1,10 @@
 package dev.tenpak.codec;
 
-import dev.tenpak.UnknownCodecException;
+import dev.tenpak.internal.codec.groupwise.GroupwiseCodec;
+import dev.tenpak.internal.codec.pertensor.SymmetricPerTensorCodec;
+import dev.tenpak.internal.codec.raw.RawCodec;
+
+import dev.tenpak.error.UnknownCodecException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

@@ -1,6 +1,6 @@
 package dev.tenpak.tensor;
 
-import dev.tenpak.InvalidInputException;
+import dev.tenpak.error.InvalidInputException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;

@@ -1,6 +1,6 @@
 package dev.tenpak.tensor;
 
-import dev.tenpak.InvalidInputException;
+import dev.tenpak.error.InvalidInputException;
 
 /**
  * Element types of tensors. {@link #id()} is the stable on-disk id used by the artifact format

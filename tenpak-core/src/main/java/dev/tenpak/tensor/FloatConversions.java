@@ -1,6 +1,8 @@
 package dev.tenpak.tensor;
 
-import dev.tenpak.InvalidInputException;
+import dev.tenpak.internal.kernel.ConversionKernels;
+
+import dev.tenpak.error.InvalidInputException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;

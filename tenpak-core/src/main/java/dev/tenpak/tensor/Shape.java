@@ -1,6 +1,6 @@
 package dev.tenpak.tensor;
 
-import dev.tenpak.ShapeMismatchException;
+import dev.tenpak.error.ShapeMismatchException;
 import java.util.Arrays;
 
 /**

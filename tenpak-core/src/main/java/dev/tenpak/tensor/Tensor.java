@@ -1,7 +1,7 @@
 package dev.tenpak.tensor;
 
-import dev.tenpak.InvalidInputException;
-import dev.tenpak.ShapeMismatchException;
+import dev.tenpak.error.InvalidInputException;
+import dev.tenpak.error.ShapeMismatchException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;

@@ -1,7 +1,7 @@
 package dev.tenpak.bench;
 
-import dev.tenpak.codec.kernel.GroupQuantKernels;
-import dev.tenpak.codec.kernel.ScalarGroupQuantKernels;
+import dev.tenpak.internal.kernel.GroupQuantKernels;
+import dev.tenpak.internal.kernel.ScalarGroupQuantKernels;
 import java.util.Locale;
 import java.util.SplittableRandom;
 

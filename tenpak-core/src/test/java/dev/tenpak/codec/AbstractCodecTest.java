@@ -3,7 +3,7 @@ package dev.tenpak.codec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tenpak.NonFiniteValueException;
+import dev.tenpak.error.NonFiniteValueException;
 import dev.tenpak.tensor.DType;
 import dev.tenpak.tensor.FloatConversions;
 import dev.tenpak.tensor.Shape;

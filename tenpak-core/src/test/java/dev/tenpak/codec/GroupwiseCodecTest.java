@@ -1,10 +1,12 @@
 package dev.tenpak.codec;
 
+import dev.tenpak.internal.codec.groupwise.GroupwiseCodec;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tenpak.NonFiniteValueException;
-import dev.tenpak.ValueOutOfRangeException;
+import dev.tenpak.error.NonFiniteValueException;
+import dev.tenpak.error.ValueOutOfRangeException;
 import dev.tenpak.tensor.DType;
 import dev.tenpak.tensor.FloatConversions;
 import dev.tenpak.tensor.Shape;

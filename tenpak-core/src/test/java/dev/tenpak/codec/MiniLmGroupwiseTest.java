@@ -1,14 +1,21 @@
 package dev.tenpak.codec;
 
+import dev.tenpak.options.OutputFormat;
+
+import dev.tenpak.internal.codec.groupwise.GroupwiseCodec;
+import dev.tenpak.internal.pipeline.CodecSelector;
+import dev.tenpak.internal.pipeline.KeepRawSelector;
+import dev.tenpak.report.ErrorMetrics;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tenpak.CompressOptions;
-import dev.tenpak.ProgressListener;
+import dev.tenpak.options.CompressOptions;
+import dev.tenpak.options.ProgressListener;
 import dev.tenpak.Tenpak;
-import dev.tenpak.artifact.CompressReport;
-import dev.tenpak.artifact.EncodedTensor;
-import dev.tenpak.io.Outputs;
-import dev.tenpak.io.SafetensorsReader;
+import dev.tenpak.report.CompressReport;
+import dev.tenpak.internal.pipeline.EncodedTensor;
+import dev.tenpak.internal.format.Outputs;
+import dev.tenpak.internal.format.safetensors.SafetensorsReader;
 import dev.tenpak.tensor.Tensor;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
@@ -125,8 +132,8 @@ class MiniLmGroupwiseTest {
         assertThat(r.tensors().stream().filter(t -> t.codec().equals("raw_v1")).count()).isEqualTo(65);
         Path out1 = dir.resolve("out1.safetensors");
         Path out3 = dir.resolve("out3.safetensors");
-        Tenpak.decompress(a1, out1, Outputs.Format.SAFETENSORS, 1, ProgressListener.NONE);
-        Tenpak.decompress(a1, out3, Outputs.Format.SAFETENSORS, 3, ProgressListener.NONE);
+        Tenpak.decompress(a1, out1, OutputFormat.SAFETENSORS, 1, ProgressListener.NONE);
+        Tenpak.decompress(a1, out3, OutputFormat.SAFETENSORS, 3, ProgressListener.NONE);
         assertThat(Files.readAllBytes(out3)).isEqualTo(Files.readAllBytes(out1));
         try (SafetensorsReader back = SafetensorsReader.open(out1)) {
             for (Tensor t : tensors) {

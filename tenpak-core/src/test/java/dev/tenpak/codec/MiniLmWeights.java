@@ -1,6 +1,6 @@
 package dev.tenpak.codec;
 
-import dev.tenpak.io.SafetensorsReader;
+import dev.tenpak.internal.format.safetensors.SafetensorsReader;
 import dev.tenpak.tensor.Tensor;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;

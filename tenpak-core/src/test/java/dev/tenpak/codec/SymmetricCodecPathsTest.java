@@ -1,9 +1,11 @@
 package dev.tenpak.codec;
 
+import dev.tenpak.internal.codec.pertensor.SymmetricPerTensorCodec;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tenpak.NonFiniteValueException;
+import dev.tenpak.error.NonFiniteValueException;
 import dev.tenpak.tensor.DType;
 import dev.tenpak.tensor.Shape;
 import dev.tenpak.tensor.Tensor;

@@ -1,5 +1,7 @@
 package dev.tenpak.codec;
 
+import dev.tenpak.internal.codec.pertensor.SymmetricPerTensorCodec;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tenpak.tensor.DType;

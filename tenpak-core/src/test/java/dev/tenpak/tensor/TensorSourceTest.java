@@ -2,12 +2,12 @@ package dev.tenpak.tensor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tenpak.artifact.ArtifactReader;
-import dev.tenpak.artifact.ArtifactWriter;
-import dev.tenpak.artifact.Compressor;
-import dev.tenpak.codec.CodecSelector;
+import dev.tenpak.internal.format.artifact.ArtifactReader;
+import dev.tenpak.internal.format.artifact.ArtifactWriter;
+import dev.tenpak.internal.pipeline.Compressor;
+import dev.tenpak.internal.pipeline.CodecSelector;
 import dev.tenpak.codec.Codecs;
-import dev.tenpak.codec.ErrorMetrics;
+import dev.tenpak.report.ErrorMetrics;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

@@ -1,7 +1,7 @@
 package demo;
 
 import dev.tenpak.Tenpak;
-import dev.tenpak.artifact.ArtifactReader;
+import dev.tenpak.internal.format.artifact.ArtifactReader;
 import dev.tenpak.tensor.Tensor;
 
 /** What a service does at run time: open the model its build packed into the jar and use its tensors. */

@@ -1,10 +1,12 @@
 package demo;
 
+import dev.tenpak.internal.format.Inputs;
+import dev.tenpak.options.InputFormat;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tenpak.artifact.TensorEntry;
-import dev.tenpak.io.Inputs;
+import dev.tenpak.internal.format.artifact.TensorEntry;
 import dev.tenpak.tensor.Tensor;
 import dev.tenpak.tensor.TensorSource;
 import java.net.URL;
@@ -38,7 +40,7 @@ class ModelFromJarIT {
 
     /** Compares every tensor of the model file with its decoded copy from the jar; returns the count. */
     private static int compare(ModelService service, String modelFile) {
-        try (TensorSource source = Inputs.open(Path.of(modelFile), Inputs.Format.AUTO)) {
+        try (TensorSource source = Inputs.open(Path.of(modelFile), InputFormat.AUTO)) {
             int tensors = 0;
             for (Tensor t = source.next(); t != null; t = source.next()) {
                 float[] want = t.toFloatArray();

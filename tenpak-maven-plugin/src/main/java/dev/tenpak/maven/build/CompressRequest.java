@@ -1,10 +1,10 @@
 package dev.tenpak.maven.build;
 
-import dev.tenpak.CompressOptions;
+import dev.tenpak.options.CompressOptions;
 import dev.tenpak.Tenpak;
-import dev.tenpak.TenpakException;
+import dev.tenpak.error.TenpakException;
 import dev.tenpak.codec.Codecs;
-import dev.tenpak.plan.PlanOptions;
+import dev.tenpak.options.PlanOptions;
 import java.io.File;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -19,7 +19,7 @@ public final class ModelBuildException extends Exception {
         return new ModelBuildException(message, null, true);
     }
 
-    /** A mistake in the project, caused by {@code cause} (usually a {@link dev.tenpak.TenpakException}). */
+    /** A mistake in the project, caused by {@code cause} (usually a {@link dev.tenpak.error.TenpakException}). */
     public static ModelBuildException user(String message, Throwable cause) {
         return new ModelBuildException(message, cause, true);
     }

@@ -1,9 +1,9 @@
 package dev.tenpak.maven.build;
 
 import dev.tenpak.Tenpak;
-import dev.tenpak.TenpakException;
-import dev.tenpak.TenpakIOException;
-import dev.tenpak.artifact.CompressReport;
+import dev.tenpak.error.TenpakException;
+import dev.tenpak.error.TenpakIOException;
+import dev.tenpak.report.CompressReport;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,10 +1,10 @@
 package dev.tenpak.maven.build;
 
-import dev.tenpak.ArtifactSummary;
+import dev.tenpak.report.ArtifactSummary;
 import dev.tenpak.Tenpak;
-import dev.tenpak.TenpakException;
-import dev.tenpak.artifact.ArtifactReader;
-import dev.tenpak.artifact.TensorEntry;
+import dev.tenpak.error.TenpakException;
+import dev.tenpak.internal.format.artifact.ArtifactReader;
+import dev.tenpak.internal.format.artifact.TensorEntry;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;

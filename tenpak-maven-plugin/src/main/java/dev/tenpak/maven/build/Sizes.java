@@ -1,6 +1,6 @@
 package dev.tenpak.maven.build;
 
-import dev.tenpak.Units;
+import dev.tenpak.report.Units;
 import java.util.Locale;
 
 /** Human-readable numbers for the build log, in the CLI's units. */

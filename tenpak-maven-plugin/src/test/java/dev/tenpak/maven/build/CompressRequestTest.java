@@ -1,10 +1,12 @@
 package dev.tenpak.maven.build;
 
+import dev.tenpak.options.InputFormat;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tenpak.Tenpak;
-import dev.tenpak.io.Inputs;
+import dev.tenpak.internal.format.Inputs;
 import java.io.File;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -30,7 +32,7 @@ class CompressRequestTest {
         assertThat(r.includes()).containsExactly("**/*.json", "**/*.safetensors");
         assertThat(r.excludes()).isEmpty();
         assertThat(r.options().codec()).isEqualTo("int8_sym_v1");
-        assertThat(r.options().inputFormat()).isEqualTo(Inputs.Format.AUTO);
+        assertThat(r.options().inputFormat()).isEqualTo(InputFormat.AUTO);
         assertThat(r.failOnErrorAbove()).isEmpty();
         assertThat(r.failIfNoModels()).isFalse();
         assertThat(r.force()).isFalse();
@@ -47,7 +49,7 @@ class CompressRequestTest {
             assertThat(p.maxMae()).isEqualTo(1e-3);
             assertThat(p.perTensor()).isFalse();
             assertThat(p.codecs()).containsExactly("int8_sym_v1", "raw_v1");
-            assertThat(p.inputFormat()).isEqualTo(Inputs.Format.AUTO);
+            assertThat(p.inputFormat()).isEqualTo(InputFormat.AUTO);
         });
         assertThat(r.settings()).doesNotContainKey("codec").containsEntry("plan.maxMae", "0.001")
                 .containsEntry("plan.perTensor", "false").containsEntry("plan.candidates", "int8_sym_v1,raw_v1");
@@ -119,7 +121,7 @@ class CompressRequestTest {
     @Test
     void threadsMustBePositiveAndDoNotChangeTheSettings() throws Exception {
         assertThat(builder().threads(2).build().options().threads()).isEqualTo(2);
-        assertThat(builder().build().options().threads()).isEqualTo(dev.tenpak.CompressOptions.defaults().threads());
+        assertThat(builder().build().options().threads()).isEqualTo(dev.tenpak.options.CompressOptions.defaults().threads());
         assertThat(builder().threads(1).build().settings()).isEqualTo(builder().threads(4).build().settings());
         assertThatThrownBy(() -> builder().threads(0).build())
                 .isInstanceOf(ModelBuildException.class).hasMessageContaining("<threads>");
@@ -133,7 +135,7 @@ class CompressRequestTest {
         assertThat(r.settings()).containsEntry("keepRaw", "[^lm_head]").containsEntry("minElements", "0");
         CompressRequest d = builder().build();
         assertThat(d.options().keepRaw()).isEmpty();
-        assertThat(d.options().minElements()).isEqualTo(dev.tenpak.codec.KeepRawSelector.AUTO);
+        assertThat(d.options().minElements()).isEqualTo(dev.tenpak.internal.pipeline.KeepRawSelector.AUTO);
         assertThat(d.settings()).isNotEqualTo(builder().keepRaw(List.of("bias")).build().settings());
         assertThatThrownBy(() -> builder().keepRaw(List.of("([unclosed")).build())
                 .isInstanceOf(ModelBuildException.class).hasMessageContaining("<keepRaw>").hasMessageContaining("([unclosed");

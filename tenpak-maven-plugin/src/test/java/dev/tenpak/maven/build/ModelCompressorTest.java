@@ -1,11 +1,13 @@
 package dev.tenpak.maven.build;
 
+import dev.tenpak.options.OutputFormat;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tenpak.Tenpak;
-import dev.tenpak.artifact.ArtifactReader;
-import dev.tenpak.io.JsonBundleReader;
+import dev.tenpak.internal.format.artifact.ArtifactReader;
+import dev.tenpak.internal.format.json.JsonBundleReader;
 import dev.tenpak.tensor.Tensor;
 import dev.tenpak.tensor.TensorSource;
 import java.io.File;
@@ -108,8 +110,8 @@ class ModelCompressorTest {
         // a safetensors file holding exactly the tensors of a JSON bundle, written by the core itself
         Path json = Bundles.write(base.resolve("tmp/decoder.json"), SEED + 2, 24, 16);
         Path raw = base.resolve("tmp/decoder.tenpak");
-        Tenpak.compress(json, raw, dev.tenpak.CompressOptions.defaults().withCodec("raw_v1"));
-        Tenpak.decompress(raw, models.resolve("decoder.safetensors"), dev.tenpak.io.Outputs.Format.SAFETENSORS);
+        Tenpak.compress(json, raw, dev.tenpak.options.CompressOptions.defaults().withCodec("raw_v1"));
+        Tenpak.decompress(raw, models.resolve("decoder.safetensors"), dev.tenpak.options.OutputFormat.SAFETENSORS);
 
         run(request());
         Manifest.Entry e = manifest().models().stream().filter(m -> m.input().endsWith(".safetensors")).findFirst()

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tenpak.Tenpak;
-import dev.tenpak.artifact.ArtifactReader;
+import dev.tenpak.internal.format.artifact.ArtifactReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeEach;

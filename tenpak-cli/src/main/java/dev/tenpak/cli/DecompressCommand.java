@@ -1,0 +1,57 @@
+package dev.tenpak.cli;
+
+import dev.tenpak.options.OutputFormat;
+
+import dev.tenpak.options.CompressOptions;
+import dev.tenpak.error.InvalidInputException;
+import dev.tenpak.Tenpak;
+import dev.tenpak.internal.format.Outputs;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code tenpak decompress}: artifact -> JSON bundle, safetensors file or Hugging Face folder. */
+@Command(name = "decompress", mixinStandardHelpOptions = true,
+        description = {"Decode a tenpak artifact into a JSON bundle, a safetensors file or a Hugging Face folder.",
+            "safetensors and hf keep every tensor's original dtype (bf16 stays bf16) and the __metadata__; hf also "
+                + "writes the config and tokenizer files stored at compress time and the original sharding."})
+final class DecompressCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-i", "--input"}, required = true, paramLabel = "FILE", description = "Artifact to read.")
+    Path input;
+
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "PATH",
+            description = "File or folder to write (files are replaced atomically).")
+    Path output;
+
+    @Option(names = "--format", paramLabel = "FMT", defaultValue = "auto",
+            description = "Output format: auto (.safetensors -> safetensors; a folder or a name without extension -> hf; "
+                    + "otherwise json), json, safetensors, hf. Default: ${DEFAULT-VALUE}.")
+    String format;
+
+    @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "Decoding threads (default: all processors).")
+    Integer threads;
+
+    @Mixin
+    SyncOption sync = new SyncOption();
+
+    @Option(names = {"-q", "--quiet"}, description = "No progress bar (it is only drawn on a terminal anyway).")
+    boolean quiet;
+
+    @Override
+    public Integer call() {
+        int n = threads == null ? CompressOptions.defaultThreads() : threads;
+        if (n < 1) {
+            throw new InvalidInputException("--threads must be at least 1, got " + n);
+        }
+        Tenpak.decompress(input, output, OutputFormat.parse(format), n, sync.sync, ConsoleProgress.create(quiet));
+        spec.commandLine().getOut().println("wrote " + output);
+        return 0;
+    }
+}

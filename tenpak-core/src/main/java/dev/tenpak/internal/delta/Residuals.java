@@ -1,0 +1,90 @@
+package dev.tenpak.internal.delta;
+
+import dev.tenpak.internal.format.artifact.ArtifactFormat;
+import dev.tenpak.codec.Codec;
+import dev.tenpak.tensor.DType;
+import dev.tenpak.tensor.FloatConversions;
+import dev.tenpak.tensor.Tensor;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The element-wise arithmetic of deltas, in chunks so no tensor-sized float array is needed. The
+ * delta command and materialize share {@link #apply} so that the error the delta command reports
+ * for a residual tensor is exactly the error of the tensor materialize writes.
+ */
+final class Residuals {
+    private static final int CHUNK = 1 << 16;
+
+    private Residuals() {}
+
+    /**
+     * Mean absolute difference {@code (1/n) * sum |v_i - b_i|}, summed in double over the values as
+     * floats (F16/BF16 widened). 0 for an empty tensor; NaN when any difference is not finite.
+     */
+    static double meanAbsDiff(Tensor v, Tensor b) {
+        long n = v.elementCount();
+        if (n == 0) {
+            return 0;
+        }
+        float[] x = new float[(int) Math.min(n, CHUNK)];
+        float[] y = new float[x.length];
+        double sum = 0;
+        for (long from = 0; from < n; from += CHUNK) {
+            int len = (int) Math.min(CHUNK, n - from);
+            FloatConversions.toFloats(v.data(), v.dtype(), from, x, 0, len);
+            FloatConversions.toFloats(b.data(), b.dtype(), from, y, 0, len);
+            for (int i = 0; i < len; i++) {
+                double d = Math.abs((double) x[i] - y[i]);
+                if (!Double.isFinite(d)) {
+                    return Double.NaN;
+                }
+                sum += d;
+            }
+        }
+        return sum / n;
+    }
+
+    /** {@code v - b} as an F32 tensor named like {@code v}, computed in float. */
+    static Tensor difference(Tensor v, Tensor b, Arena arena) {
+        long n = v.elementCount();
+        MemorySegment out = alloc(arena, DType.F32.byteSizeFor(n));
+        float[] x = new float[(int) Math.min(n, CHUNK)];
+        float[] y = new float[x.length];
+        for (long from = 0; from < n; from += CHUNK) {
+            int len = (int) Math.min(CHUNK, n - from);
+            FloatConversions.toFloats(v.data(), v.dtype(), from, x, 0, len);
+            FloatConversions.toFloats(b.data(), b.dtype(), from, y, 0, len);
+            for (int i = 0; i < len; i++) {
+                x[i] -= y[i];
+            }
+            FloatConversions.fromFloats(x, 0, len, out, DType.F32, from);
+        }
+        return new Tensor(v.name(), DType.F32, v.shape(), out);
+    }
+
+    /**
+     * {@code b + decode(residual)} in float, stored in {@code b}'s dtype: the tensor a residual-mode
+     * delta entry stands for.
+     */
+    static Tensor apply(Tensor b, Codec codec, byte[] params, MemorySegment payload, Arena arena) {
+        long n = b.elementCount();
+        MemorySegment out = alloc(arena, b.byteSize());
+        float[] x = new float[(int) Math.min(n, CHUNK)];
+        float[] r = new float[x.length];
+        for (long from = 0; from < n; from += CHUNK) {
+            int len = (int) Math.min(CHUNK, n - from);
+            FloatConversions.toFloats(b.data(), b.dtype(), from, x, 0, len);
+            codec.decodeFloats(DType.F32, b.shape(), params, payload, from, r, 0, len);
+            for (int i = 0; i < len; i++) {
+                x[i] += r[i];
+            }
+            FloatConversions.fromFloats(x, 0, len, out, b.dtype(), from);
+        }
+        return new Tensor(b.name(), b.dtype(), b.shape(), out);
+    }
+
+    private static MemorySegment alloc(Arena arena, long bytes) {
+        return arena.allocate(Math.max(1, bytes), ArtifactFormat.ALIGNMENT).asSlice(0, bytes);
+    }
+}

@@ -1,0 +1,322 @@
+package dev.tenpak.internal.format.hf;
+
+import dev.tenpak.internal.format.safetensors.SafetensorsReader;
+import dev.tenpak.internal.format.safetensors.SafetensorsWriter;
+import dev.tenpak.internal.io.AtomicFiles;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tenpak.error.CorruptArtifactException;
+import dev.tenpak.error.InvalidInputException;
+import dev.tenpak.error.MalformedInputException;
+import dev.tenpak.options.ProgressListener;
+import dev.tenpak.error.TenpakIOException;
+import dev.tenpak.internal.format.artifact.ArtifactReader;
+import dev.tenpak.internal.pipeline.ParallelDecoder;
+import dev.tenpak.internal.format.artifact.TensorEntry;
+import dev.tenpak.tensor.Tensor;
+import dev.tenpak.tensor.TensorSource;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+/**
+ * Hugging Face checkpoint folders: {@code model.safetensors}, or shards listed by
+ * {@code model.safetensors.index.json} ({@code {"metadata": {...}, "weight_map": {tensor: shard}}}).
+ *
+ * <p>Reading ({@link #open}) gives one {@link TensorSource} over every shard, one after another in
+ * file-name order, each tensor under its own name. The index must name every tensor of every shard
+ * and nothing else. The shards' {@code __metadata__} maps are merged: the union of keys, the first
+ * shard's value winning when shards disagree (in practice they all say {@code format: pt}).
+ *
+ * <p>The folder's small non-weight files (config, tokenizer, generation config, the index itself,
+ * sub-folders such as sentence-transformers' {@code 1_Pooling/}) travel inside the artifact as
+ * metadata entries {@code tenpak.hf.file:<relative path>} holding the file's bytes in base64, so an
+ * artifact alone restores a loadable folder on any machine ({@link #write}). Weight files
+ * ({@code *.safetensors}, {@code *.bin}, {@code *.pt}, ...) and hidden files are not stored;
+ * files over {@link #MAX_FILE_BYTES} are listed under {@code tenpak.hf.skipped} instead.
+ *
+ * <p>Writing ({@link #write}) recreates those files and writes the weights as the source had them:
+ * the shards of the embedded index when there is one, otherwise {@code model.safetensors}.
+ */
+public final class HfFolder {
+    public static final String SINGLE = "model.safetensors";
+    public static final String INDEX = "model.safetensors.index.json";
+    /** Metadata key prefix of an embedded folder file. */
+    public static final String FILE_PREFIX = "tenpak.hf.file:";
+    /** Metadata key listing files that were too large to embed. */
+    public static final String SKIPPED = "tenpak.hf.skipped";
+    /** Largest folder file embedded in an artifact. */
+    public static final long MAX_FILE_BYTES = 64L << 20;
+
+    private static final Set<String> WEIGHT_EXTENSIONS = Set.of(".safetensors", ".bin", ".pt", ".pth", ".ckpt",
+            ".h5", ".msgpack", ".onnx", ".gguf", ".tflite", ".ot", ".npz", ".pb", ".mlmodel", ".xml", ".tenpak");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private HfFolder() {}
+
+    /** True when {@code dir} looks like a checkpoint folder (holds the single file or the index). */
+    public static boolean isCheckpointFolder(Path dir) {
+        return Files.isDirectory(dir) && (Files.isRegularFile(dir.resolve(SINGLE)) || Files.isRegularFile(dir.resolve(INDEX)));
+    }
+
+    /** Opens the checkpoint folder {@code dir}, validating the index and every shard's header. */
+    public static TensorSource open(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new InvalidInputException(dir + ": not a folder");
+        }
+        List<Path> shards;
+        Map<String, String> weightMap = null;
+        Path index = dir.resolve(INDEX);
+        if (Files.isRegularFile(index)) {
+            weightMap = readWeightMap(index);
+            Set<String> files = new TreeSet<>(weightMap.values());
+            shards = new ArrayList<>();
+            for (String f : files) {
+                shards.add(inside(dir, f, index.toString()));
+            }
+        } else if (Files.isRegularFile(dir.resolve(SINGLE))) {
+            shards = List.of(dir.resolve(SINGLE));
+        } else {
+            throw new InvalidInputException(dir + ": not a Hugging Face checkpoint folder (no " + SINGLE + " or " + INDEX
+                    + "; only safetensors weights are supported)");
+        }
+        List<SafetensorsReader> readers = new ArrayList<>();
+        try {
+            Map<String, String> meta = new LinkedHashMap<>();
+            long bytes = 0;
+            Set<String> seen = new LinkedHashSet<>();
+            for (Path shard : shards) {
+                if (!Files.isRegularFile(shard)) {
+                    throw new MalformedInputException(index.toString(), null, "weight_map names shard "
+                            + dir.relativize(shard) + ", which does not exist");
+                }
+                SafetensorsReader r = SafetensorsReader.open(shard);
+                readers.add(r);
+                r.metadata().forEach(meta::putIfAbsent);
+                bytes += r.dataBytes();
+                String file = dir.relativize(shard).toString().replace('\\', '/');
+                for (SafetensorsReader.Entry e : r.entries()) {
+                    if (!seen.add(e.name())) {
+                        throw new MalformedInputException(shard.toString(), e.name(), "tensor appears in more than one shard");
+                    }
+                    if (weightMap != null && !file.equals(weightMap.get(e.name()))) {
+                        throw new MalformedInputException(index.toString(), e.name(), "tensor is in shard " + file
+                                + " but weight_map says " + weightMap.get(e.name()));
+                    }
+                }
+            }
+            if (weightMap != null) {
+                for (String name : weightMap.keySet()) {
+                    if (!seen.contains(name)) {
+                        throw new MalformedInputException(index.toString(), name, "weight_map names a tensor that shard "
+                                + weightMap.get(name) + " does not hold");
+                    }
+                }
+            }
+            embedFiles(dir, meta);
+            return new Source(dir.toString(), List.copyOf(readers), Collections.unmodifiableMap(meta), bytes);
+        } catch (RuntimeException e) {
+            readers.forEach(SafetensorsReader::close);
+            throw e;
+        }
+    }
+
+    private static Map<String, String> readWeightMap(Path index) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(index.toFile());
+        } catch (JsonProcessingException e) {
+            throw new MalformedInputException(index.toString(), null, "not valid JSON: " + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw TenpakIOException.of(index, e);
+        }
+        return weightMap(root, index.toString());
+    }
+
+    private static Map<String, String> weightMap(JsonNode root, String source) {
+        JsonNode wm = root == null ? null : root.get("weight_map");
+        if (wm == null || !wm.isObject()) {
+            throw new MalformedInputException(source, null, "index has no \"weight_map\" object");
+        }
+        Map<String, String> map = new LinkedHashMap<>();
+        for (var it = wm.properties().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            if (!e.getValue().isTextual()) {
+                throw new MalformedInputException(source, e.getKey(), "weight_map value must be a file name");
+            }
+            map.put(e.getKey(), e.getValue().asText());
+        }
+        return map;
+    }
+
+    /** {@code dir.resolve(rel)}, refusing absolute paths and paths that climb out of {@code dir}. */
+    private static Path inside(Path dir, String rel, String source) {
+        Path p = dir.resolve(rel).normalize();
+        if (rel.isEmpty() || Path.of(rel).isAbsolute() || !p.startsWith(dir.normalize())) {
+            throw new MalformedInputException(source, null, "file name '" + rel + "' points outside the folder");
+        }
+        return p;
+    }
+
+    private static void embedFiles(Path dir, Map<String, String> meta) {
+        List<String> skipped = new ArrayList<>();
+        Map<String, Path> files = new TreeMap<>();
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.filter(Files::isRegularFile).forEach(p -> {
+                Path rel = dir.relativize(p);
+                for (Path part : rel) {
+                    if (part.toString().startsWith(".")) {
+                        return;
+                    }
+                }
+                String name = p.getFileName().toString().toLowerCase(Locale.ROOT);
+                int dot = name.lastIndexOf('.');
+                if (dot >= 0 && WEIGHT_EXTENSIONS.contains(name.substring(dot))) {
+                    return;
+                }
+                files.put(rel.toString().replace('\\', '/'), p);
+            });
+        } catch (IOException e) {
+            throw TenpakIOException.of(dir, e);
+        }
+        for (var f : files.entrySet()) {
+            try {
+                if (Files.size(f.getValue()) > MAX_FILE_BYTES) {
+                    skipped.add(f.getKey());
+                    continue;
+                }
+                meta.put(FILE_PREFIX + f.getKey(), Base64.getEncoder().encodeToString(Files.readAllBytes(f.getValue())));
+            } catch (IOException e) {
+                throw TenpakIOException.of(f.getValue(), e);
+            }
+        }
+        if (!skipped.isEmpty()) {
+            meta.put(SKIPPED, String.join(",", skipped));
+        }
+    }
+
+    /**
+     * Writes the artifact as a checkpoint folder at {@code dir}: the embedded files, then the weights
+     * (shards following the embedded index, or {@code model.safetensors}). Returns bytes of weights.
+     */
+    public static long write(ArtifactReader reader, Path dir, ParallelDecoder decoder, boolean sync,
+                             ProgressListener progress) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw TenpakIOException.of(dir, e);
+        }
+        Map<String, String> meta = reader.metadata();
+        String indexText = null;
+        for (var m : meta.entrySet()) {
+            if (!m.getKey().startsWith(FILE_PREFIX)) {
+                continue;
+            }
+            String rel = m.getKey().substring(FILE_PREFIX.length());
+            byte[] bytes;
+            try {
+                bytes = Base64.getDecoder().decode(m.getValue());
+            } catch (IllegalArgumentException e) {
+                throw new CorruptArtifactException(reader.source(), null, 0, "embedded file " + rel + " is not valid base64");
+            }
+            Path target = inside(dir, rel, reader.source());
+            if (rel.equals(INDEX)) {
+                indexText = new String(bytes, StandardCharsets.UTF_8);
+            }
+            AtomicFiles.write(target, sync, out -> {
+                try {
+                    out.write(bytes);
+                } catch (IOException e) {
+                    throw TenpakIOException.of(target, e);
+                }
+            });
+        }
+        if (indexText == null) {
+            return SafetensorsWriter.write(reader, reader.entries(), meta, dir.resolve(SINGLE), decoder, sync, progress);
+        }
+        Map<String, String> weightMap;
+        try {
+            weightMap = weightMap(JSON.readTree(indexText), reader.source() + " (embedded " + INDEX + ")");
+        } catch (JsonProcessingException e) {
+            throw new CorruptArtifactException(reader.source(), null, 0, "embedded " + INDEX + " is not valid JSON");
+        }
+        Map<String, List<TensorEntry>> byShard = new TreeMap<>();
+        for (TensorEntry e : reader.entries()) {
+            String shard = weightMap.get(e.name());
+            if (shard == null) {
+                throw new InvalidInputException(reader.source() + ": tensor '" + e.name() + "' is not in the embedded "
+                        + INDEX + "; write --format safetensors instead");
+            }
+            byShard.computeIfAbsent(shard, k -> new ArrayList<>()).add(e);
+        }
+        long total = 0;
+        for (var shard : byShard.entrySet()) {
+            total += SafetensorsWriter.write(reader, shard.getValue(), meta, inside(dir, shard.getKey(), reader.source()),
+                    decoder, sync, progress);
+        }
+        return total;
+    }
+
+    /** Tensors of the shards, one shard after another; every mapping stays open until close. */
+    private static final class Source implements TensorSource {
+        private final String description;
+        private final List<SafetensorsReader> readers;
+        private final Map<String, String> metadata;
+        private final long bytes;
+        private int current;
+
+        Source(String description, List<SafetensorsReader> readers, Map<String, String> metadata, long bytes) {
+            this.description = description;
+            this.readers = readers;
+            this.metadata = metadata;
+            this.bytes = bytes;
+        }
+
+        @Override
+        public Tensor next() {
+            while (current < readers.size()) {
+                Tensor t = readers.get(current).next();
+                if (t != null) {
+                    return t;
+                }
+                current++;
+            }
+            return null;
+        }
+
+        @Override
+        public Map<String, String> metadata() {
+            return metadata;
+        }
+
+        @Override
+        public long dataBytes() {
+            return bytes;
+        }
+
+        @Override
+        public String description() {
+            return description;
+        }
+
+        @Override
+        public void close() {
+            readers.forEach(SafetensorsReader::close);
+        }
+    }
+}

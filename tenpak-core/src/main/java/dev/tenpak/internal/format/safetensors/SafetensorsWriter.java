@@ -1,0 +1,145 @@
+package dev.tenpak.internal.format.safetensors;
+
+import dev.tenpak.internal.io.AtomicFiles;
+import dev.tenpak.internal.io.PositionalWrites;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.tenpak.options.ProgressListener;
+import dev.tenpak.error.TenpakIOException;
+import dev.tenpak.internal.format.artifact.ArtifactReader;
+import dev.tenpak.internal.pipeline.ParallelDecoder;
+import dev.tenpak.internal.format.artifact.TensorEntry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes tensors of an artifact as a safetensors file that the Python {@code safetensors} package
+ * and {@code transformers} load unchanged: every tensor in its original dtype (a BF16 tensor stays
+ * BF16), {@code __metadata__} carried over from the artifact, and the header laid out like the
+ * reference serializer's: compact JSON with {@code __metadata__} first, tensors in artifact order
+ * with contiguous {@code data_offsets} from 0, padded with spaces to a multiple of 8 bytes so that
+ * the data buffer starts 8-byte aligned.
+ *
+ * <p>Streaming: the output is created as a temporary file beside the target; the header is
+ * written first and tensors are decoded range by range into their place in the file (in parallel,
+ * with positional writes, by a {@link ParallelDecoder}); the temporary file is renamed over the
+ * target only when every tensor decoded. Memory is bounded by the decoder's per-thread buffers
+ * whatever the file size. Metadata keys starting with {@code tenpak.} are
+ * tenpak's own bookkeeping and are not written.
+ */
+public final class SafetensorsWriter {
+    /** Metadata keys with this prefix belong to tenpak and stay out of {@code __metadata__}. */
+    public static final String TENPAK_PREFIX = "tenpak.";
+
+    private static final JsonFactory JSON = new JsonFactory();
+
+    private SafetensorsWriter() {}
+
+    /**
+     * Writes {@code entries} (in this order) with {@code metadata} to {@code target}; returns the file
+     * size. With {@code sync} the file is forced to disk before it is renamed into place, and the
+     * folder after ({@link AtomicFiles#moveIntoPlace(Path, Path, boolean)}).
+     */
+    public static long write(ArtifactReader reader, List<TensorEntry> entries, Map<String, String> metadata, Path target,
+                             ParallelDecoder decoder, boolean sync, ProgressListener progress) {
+        byte[] header = header(entries, metadata);
+        long dataStart = 8L + header.length;
+        long total = dataStart;
+        for (TensorEntry e : entries) {
+            total = Math.addExact(total, e.originalBytes());
+        }
+        Path temp = null;
+        try {
+            temp = AtomicFiles.createTemp(target);
+            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+                ByteBuffer head = ByteBuffer.allocate(8 + header.length).order(ByteOrder.LITTLE_ENDIAN);
+                head.putLong(header.length).put(header).flip();          // u64 N, then the JSON header
+                PositionalWrites.write(ch, MemorySegment.ofBuffer(head), 0, target);
+                long[] offsets = new long[entries.size()];
+                long at = dataStart;
+                for (int i = 0; i < offsets.length; i++) {
+                    offsets[i] = at;
+                    at += entries.get(i).originalBytes();
+                }
+                decoder.decodeAll(reader, entries, ch, offsets, target, progress);
+                if (ch.size() != total) {
+                    throw new TenpakIOException(target + ": wrote " + ch.size() + " bytes, expected " + total, null);
+                }
+                if (sync) {
+                    ch.force(false);
+                }
+            }
+            AtomicFiles.moveIntoPlace(temp, target, sync);
+            temp = null;
+            return total;
+        } catch (IOException e) {
+            throw TenpakIOException.of(target, e);
+        } finally {
+            if (temp != null) {
+                try {
+                    Files.deleteIfExists(temp);
+                } catch (IOException ignored) {
+                    // best effort: the failure that got us here is what matters
+                }
+            }
+        }
+    }
+
+    /** The header JSON for {@code entries}, padded with spaces to a multiple of 8 bytes. */
+    public static byte[] header(List<TensorEntry> entries, Map<String, String> metadata) {
+        Map<String, String> meta = new LinkedHashMap<>();
+        metadata.forEach((k, v) -> {
+            if (!k.startsWith(TENPAK_PREFIX)) {
+                meta.put(k, v);
+            }
+        });
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        try (JsonGenerator g = JSON.createGenerator(buf)) {
+            g.writeStartObject();
+            if (!meta.isEmpty()) {
+                g.writeObjectFieldStart(SafetensorsReader.METADATA_KEY);
+                for (var m : meta.entrySet()) {
+                    g.writeStringField(m.getKey(), m.getValue());
+                }
+                g.writeEndObject();
+            }
+            long begin = 0;
+            for (TensorEntry e : entries) {
+                long end = begin + e.originalBytes();
+                g.writeObjectFieldStart(e.name());
+                g.writeStringField("dtype", e.dtype().safetensorsName());
+                g.writeArrayFieldStart("shape");
+                for (long d : e.shape().dims()) {
+                    g.writeNumber(d);
+                }
+                g.writeEndArray();
+                g.writeArrayFieldStart("data_offsets");
+                g.writeNumber(begin);
+                g.writeNumber(end);
+                g.writeEndArray();
+                g.writeEndObject();
+                begin = end;
+            }
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new IllegalStateException("writing JSON to memory cannot fail", e);
+        }
+        byte[] json = buf.toByteArray();
+        int padded = (json.length + 7) & -8;   // the reference pads with spaces to 8-byte alignment
+        byte[] out = Arrays.copyOf(json, padded);
+        Arrays.fill(out, json.length, padded, (byte) ' ');
+        return out;
+    }
+}

@@ -1,0 +1,48 @@
+package dev.tenpak.internal.plan;
+
+import dev.tenpak.options.InputFormat;
+
+import dev.tenpak.report.BenchReport;
+
+import dev.tenpak.error.InvalidInputException;
+import dev.tenpak.codec.Codec;
+import dev.tenpak.internal.format.Inputs;
+import dev.tenpak.tensor.TensorSource;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Measures every codec on one input: exact artifact size, error, and encode/decode throughput.
+ * Throughput is the tensors' original bytes divided by the time spent inside the codec's
+ * {@code encode} and {@code decode} (parsing the input and writing are not timed), taking for each
+ * tensor the fastest of {@code repeats} runs so the first, cold run does not dominate. It is still
+ * one process on whatever JIT state it reaches; treat the numbers as ratios between codecs measured
+ * in the same run, not as a steady-state benchmark.
+ */
+public final class Bench {
+    private Bench() {}
+
+    /** Benchmarks {@code codecs} on the input at {@code input}, best of {@code repeats} per tensor. */
+    public static BenchReport run(Path input, InputFormat format, List<Codec> codecs, int repeats) {
+        try (TensorSource source = Inputs.open(input, format)) {
+            return run(source, codecs, repeats);
+        }
+    }
+
+    public static BenchReport run(TensorSource source, List<Codec> codecs, int repeats) {
+        if (repeats < 1 || repeats > 1000) {
+            throw new InvalidInputException("--repeat must be 1 to 1000, got " + repeats);
+        }
+        List<CodecSurvey.Totals> totals = CodecSurvey.run(source, codecs, repeats, (t, trials) -> {});
+        long tensorBytes = totals.isEmpty() ? 0 : totals.get(0).tensorBytes();
+        long elements = totals.isEmpty() ? 0 : totals.get(0).elements();
+        List<BenchReport.Row> rows = totals.stream().map(c -> new BenchReport.Row(c.codec(), c.artifactBytes(), c.ratio(),
+                c.bitsPerWeight(), c.error().mse(), c.error().mae(), c.error().maxAbsError(),
+                mbps(c.tensorBytes(), c.encodeNanos()), mbps(c.tensorBytes(), c.decodeNanos()))).toList();
+        return new BenchReport(source.description(), tensorBytes, elements, rows);
+    }
+
+    private static double mbps(long bytes, long nanos) {
+        return nanos <= 0 ? 0 : bytes / 1e6 / (nanos / 1e9);
+    }
+}

@@ -1,0 +1,96 @@
+package dev.tenpak.internal.plan;
+
+import dev.tenpak.internal.format.artifact.ArtifactWriter;
+import dev.tenpak.internal.io.CountingChannel;
+import dev.tenpak.codec.Codec;
+import dev.tenpak.report.ErrorMetrics;
+import dev.tenpak.tensor.Tensor;
+import dev.tenpak.tensor.TensorSource;
+import java.lang.foreign.Arena;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Runs a set of codecs over a tensor source in one pass: tensors in the outer loop, codecs in the
+ * inner loop, so the input is read (and parsed) once however many codecs there are. Each codec's
+ * payloads are appended to its own {@link ArtifactWriter} over a {@link CountingChannel}, with the
+ * same metadata and artifact codec string that {@code compress --codec} writes, so
+ * {@link Totals#artifactBytes()} is the exact size that compress would produce.
+ *
+ * <p>Memory: one tensor and its encodings under every codec at a time.
+ */
+public final class CodecSurvey {
+    /** Called once per tensor while its trials' payloads are still alive (in the order of {@code codecs}). */
+    @FunctionalInterface
+    public interface Listener {
+        void tensor(Tensor tensor, List<TensorTrial> trials);
+    }
+
+    /**
+     * One codec's figures over the whole input.
+     *
+     * @param artifactBytes exact size of the artifact compress would write with this codec
+     * @param tensorBytes   the tensors' size in their own dtypes
+     * @param elements      elements over all tensors
+     * @param error         element-weighted reconstruction error
+     */
+    public record Totals(String codec, long artifactBytes, long tensorBytes, long elements, ErrorMetrics error,
+                         long encodeNanos, long decodeNanos) {
+        public double ratio() {
+            return artifactBytes == 0 ? 0 : (double) tensorBytes / artifactBytes;
+        }
+
+        /** Artifact bits (index, padding and all) per element. */
+        public double bitsPerWeight() {
+            return elements == 0 ? 0 : artifactBytes * 8.0 / elements;
+        }
+    }
+
+    private CodecSurvey() {}
+
+    /** Surveys {@code codecs} over every tensor of {@code source}; returns one {@link Totals} per codec, in order. */
+    public static List<Totals> run(TensorSource source, List<Codec> codecs, Listener listener) {
+        return run(source, codecs, 1, listener);
+    }
+
+    /** As above, timing the fastest of {@code repeats} encodes and decodes per tensor and codec. */
+    public static List<Totals> run(TensorSource source, List<Codec> codecs, int repeats, Listener listener) {
+        int k = codecs.size();
+        CountingChannel[] channels = new CountingChannel[k];
+        ArtifactWriter[] writers = new ArtifactWriter[k];
+        ErrorMetrics.Accumulator[] errors = new ErrorMetrics.Accumulator[k];
+        long[] enc = new long[k];
+        long[] dec = new long[k];
+        for (int i = 0; i < k; i++) {
+            channels[i] = new CountingChannel();
+            writers[i] = ArtifactWriter.to(channels[i], codecs.get(i).name() + " candidate");
+            writers[i].artifactCodec(codecs.get(i).name());
+            writers[i].metadata(source.metadata());
+            errors[i] = new ErrorMetrics.Accumulator();
+        }
+        long tensorBytes = 0;
+        long elements = 0;
+        for (Tensor t = source.next(); t != null; t = source.next()) {
+            tensorBytes += t.byteSize();
+            elements += t.elementCount();
+            try (Arena arena = Arena.ofConfined()) {
+                List<TensorTrial> trials = new ArrayList<>(k);
+                for (int i = 0; i < k; i++) {
+                    TensorTrial trial = TensorTrial.run(t, codecs.get(i), arena, repeats);
+                    trial.encoded().writeTo(writers[i]);
+                    errors[i].add(trial.error());
+                    enc[i] += trial.encodeNanos();
+                    dec[i] += trial.decodeNanos();
+                    trials.add(trial);
+                }
+                listener.tensor(t, trials);
+            }
+        }
+        List<Totals> totals = new ArrayList<>(k);
+        for (int i = 0; i < k; i++) {
+            long size = writers[i].finish();
+            totals.add(new Totals(codecs.get(i).name(), size, tensorBytes, elements, errors[i].result(), enc[i], dec[i]));
+        }
+        return totals;
+    }
+}

@@ -1,0 +1,163 @@
+package dev.tenpak.internal.plan;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.tenpak.error.InvalidInputException;
+import dev.tenpak.error.PlanMismatchException;
+import dev.tenpak.error.TenpakIOException;
+import dev.tenpak.codec.Codec;
+import dev.tenpak.internal.pipeline.CodecSelector;
+import dev.tenpak.codec.Codecs;
+import dev.tenpak.internal.io.AtomicFiles;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A compression plan, as written to {@code plan.json}: the input it was measured on, every candidate
+ * codec's figures, the choice and the reason, and the codec of every tensor. {@code compress --plan}
+ * applies {@link #tensors()} (so tensors that a codec could not hold stay raw_v1 exactly as measured)
+ * and writes {@link #artifactCodec()} as the artifact codec string; the result is then exactly
+ * {@link #expected()}{@code .artifactBytes()} long.
+ *
+ * @param format        {@value #FORMAT}
+ * @param input         path, size and SHA-256 of the input; compress refuses any other input
+ * @param maxMae        the budget the plan was made under
+ * @param mode          {@code artifact} (one codec for every float tensor) or {@code per-tensor}
+ * @param candidates    every codec measured over the whole input, in registry order
+ * @param choice        the chosen codec's name, or {@code per-tensor}
+ * @param reason        why, in words
+ * @param artifactCodec the artifact-level codec string compress writes; null lets the writer derive it
+ *                      (the one codec used, or {@code mixed})
+ * @param expected      figures of the artifact the plan produces
+ * @param tensors       each tensor's codec, with its figures under every candidate
+ */
+public record Plan(String format, InputIdentity input, double maxMae, String mode, List<Candidate> candidates,
+                   String choice, String reason, String artifactCodec, Outcome expected, List<TensorPlan> tensors) {
+    public static final String FORMAT = "tenpak-plan/1";
+    public static final String MODE_ARTIFACT = "artifact";
+    public static final String MODE_PER_TENSOR = "per-tensor";
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    /**
+     * One codec over the whole input.
+     *
+     * @param artifactBytes exact size of the artifact with this codec (raw_v1 for tensors it cannot hold)
+     * @param bitsPerWeight artifact bits per element, overhead included
+     * @param withinBudget  {@code mae <= maxMae}
+     */
+    public record Candidate(String codec, long artifactBytes, double ratio, double bitsPerWeight, double mse, double mae,
+                            double maxAbsError, boolean withinBudget) {}
+
+    /** The artifact a plan produces: size, ratio against the tensors' own bytes, and error. */
+    public record Outcome(long artifactBytes, long tensorBytes, double ratio, double mse, double mae, double maxAbsError) {}
+
+    /**
+     * One tensor: the codec the plan gives it and its figures under each candidate.
+     *
+     * @param storedBytes payload bytes under the chosen codec
+     */
+    public record TensorPlan(String name, String dtype, long[] shape, String codec, String reason, long storedBytes,
+                             double mse, double mae, double maxAbsError, List<TensorCandidate> candidates) {}
+
+    /**
+     * One tensor under one candidate codec.
+     *
+     * @param storedCodec the codec that actually holds it (raw_v1 when the candidate cannot)
+     * @param note        null, or why raw_v1 stands in
+     */
+    public record TensorCandidate(String codec, String storedCodec, long storedBytes, double mse, double mae,
+                                  double maxAbsError, String note) {}
+
+    /** Writes this plan as indented JSON, atomically. */
+    public void write(Path file) {
+        try {
+            AtomicFiles.write(file, out -> {
+                try {
+                    JSON.writeValue(out, this);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (UncheckedIOException e) {
+            throw TenpakIOException.of(file, e.getCause());
+        }
+    }
+
+    public String toJson() {
+        try {
+            return JSON.writeValueAsString(this);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot print plan as JSON", e);
+        }
+    }
+
+    /** Reads a plan file; anything that is not a {@value #FORMAT} plan is an {@link InvalidInputException}. */
+    public static Plan read(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new InvalidInputException(file + ": no such plan file");
+        }
+        Plan p;
+        try {
+            p = JSON.readValue(file.toFile(), Plan.class);
+        } catch (IOException e) {
+            String detail = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
+            throw new InvalidInputException(file + ": not a readable tenpak plan: " + detail, e);
+        }
+        if (p == null || !FORMAT.equals(p.format())) {
+            throw new InvalidInputException(file + ": not a tenpak plan (format is "
+                    + (p == null ? "missing" : p.format()) + ", expected " + FORMAT + ")");
+        }
+        if (p.input() == null || p.input().sha256() == null || p.tensors() == null) {
+            throw new InvalidInputException(file + ": plan has no input identity or no tensors");
+        }
+        for (TensorPlan t : p.tensors()) {
+            if (t == null || t.name() == null || t.codec() == null) {
+                throw new InvalidInputException(file + ": plan has a tensor without a name or codec");
+            }
+        }
+        return p;
+    }
+
+    /** Throws {@link PlanMismatchException} unless {@code actual} has the SHA-256 this plan was made for. */
+    public void requireInput(Path planFile, InputIdentity actual) {
+        if (!input.sha256().equalsIgnoreCase(actual.sha256())) {
+            throw new PlanMismatchException(planFile + " was made for " + input.path() + " (sha256 " + input.sha256()
+                    + "), but " + actual.path() + " has sha256 " + actual.sha256() + "; run tenpak plan on this input");
+        }
+    }
+
+    /**
+     * The codec of each tensor as this plan says. A tensor the plan does not name, or a codec that
+     * cannot hold the tensor's dtype, is a {@link PlanMismatchException}.
+     */
+    public CodecSelector selector(Path planFile) {
+        Map<String, TensorPlan> byName = new HashMap<>();
+        for (TensorPlan t : tensors) {
+            byName.put(t.name(), t);
+        }
+        Map<String, Codec> codecs = new HashMap<>();
+        for (TensorPlan t : tensors) {
+            codecs.put(t.name(), Codecs.byName(t.codec()));
+        }
+        return (name, dtype, shape) -> {
+            TensorPlan t = byName.get(name);
+            if (t == null) {
+                throw new PlanMismatchException(planFile + " has no codec for tensor '" + name + "'");
+            }
+            Codec c = codecs.get(name);
+            if (!c.accepts(dtype)) {
+                throw new PlanMismatchException(planFile + ": tensor '" + name + "' is " + dtype + ", which "
+                        + c.name() + " cannot hold");
+            }
+            return new CodecSelector.Choice(c, "plan: " + t.reason());
+        };
+    }
+}

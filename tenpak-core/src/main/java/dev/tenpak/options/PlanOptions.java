@@ -1,0 +1,52 @@
+package dev.tenpak.options;
+
+import dev.tenpak.error.InvalidInputException;
+import dev.tenpak.codec.Codec;
+import dev.tenpak.codec.Codecs;
+import dev.tenpak.internal.format.Inputs;
+import java.util.List;
+
+/**
+ * How to plan: the error budget, whether to choose per tensor, which codecs compete, and how to read
+ * the input.
+ *
+ * @param maxMae      the budget: mean absolute error, finite and >= 0
+ * @param perTensor   apply the budget to each tensor and choose a codec per tensor
+ * @param codecs      registry names of the candidates; empty means every registered codec
+ * @param inputFormat how to read the input
+ */
+public record PlanOptions(double maxMae, boolean perTensor, List<String> codecs, InputFormat inputFormat) {
+    public PlanOptions {
+        requireBudget("--max-mae", maxMae);
+        codecs = List.copyOf(codecs);
+        codecs.forEach(Codecs::byName);
+    }
+
+    public static PlanOptions of(double maxMae) {
+        return new PlanOptions(maxMae, false, List.of(), InputFormat.AUTO);
+    }
+
+    public PlanOptions withPerTensor(boolean p) {
+        return new PlanOptions(maxMae, p, codecs, inputFormat);
+    }
+
+    public PlanOptions withCodecs(List<String> c) {
+        return new PlanOptions(maxMae, perTensor, c, inputFormat);
+    }
+
+    public PlanOptions withInputFormat(InputFormat f) {
+        return new PlanOptions(maxMae, perTensor, codecs, f);
+    }
+
+    /** The candidate codecs, resolved: the named ones, or every registered codec. */
+    public List<Codec> candidates() {
+        return codecs.isEmpty() ? Codecs.all() : codecs.stream().map(Codecs::byName).distinct().toList();
+    }
+
+    /** Throws {@link InvalidInputException} unless {@code value} is finite and >= 0. */
+    public static void requireBudget(String flag, double value) {
+        if (!(value >= 0) || Double.isInfinite(value)) {
+            throw new InvalidInputException(flag + " must be a finite number >= 0, got " + value);
+        }
+    }
+}

@@ -1,0 +1,132 @@
+package dev.tenpak.internal.bridge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.tenpak.options.CompressOptions;
+import dev.tenpak.error.ShapeMismatchException;
+import dev.tenpak.Tenpak;
+import dev.tenpak.internal.format.artifact.ArtifactReader;
+import dev.tenpak.tensor.Bundle;
+import dev.tenpak.tensor.DType;
+import dev.tenpak.tensor.Shape;
+import dev.tenpak.tensor.Tensor;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The bridge over raw addresses, as Python uses it, against the facade over ordinary tensors. */
+class PythonBridgeTest {
+    private static final long SEED = 0x7E9AC;
+
+    @TempDir
+    Path dir;
+
+    /** Two tensors in native memory: a 3x5 F32 and a 2 MiB+ BF16 (so the memory sink grows). Shared
+     *  arenas: the facade encodes on worker threads. */
+    private static MemorySegment[] tensors(Arena arena) {
+        SplittableRandom rnd = new SplittableRandom(SEED);
+        MemorySegment a = arena.allocate(15 * 4);
+        for (int i = 0; i < 15; i++) {
+            a.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, (float) rnd.nextGaussian() * 0.02f);
+        }
+        MemorySegment b = arena.allocate(1100L * 1000 * 2);
+        for (long i = 0; i < b.byteSize() / 2; i++) {
+            b.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, (short) rnd.nextInt(0x3000, 0x4000));
+        }
+        return new MemorySegment[] {a, b};
+    }
+
+    private static dev.tenpak.tensor.TensorSource source(MemorySegment[] t, String[] metaKeys, String[] metaValues) {
+        return PythonBridge.source(new String[] {"a", "b"}, new String[] {"F32", "BF16"}, new int[] {2, 2},
+                new long[] {3, 5, 1100, 1000}, new long[] {t[0].address(), t[1].address()},
+                new long[] {t[0].byteSize(), t[1].byteSize()}, metaKeys, metaValues, "<test>");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"raw_v1", "int8_sym_v1", "int4_sym_v1"})
+    void memoryAndFileArtifactsEqualTheFacadesOverTheSameTensors(String codec) throws Exception {
+        System.out.println("seed " + SEED);
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment[] t = tensors(arena);
+            Path viaFacade = dir.resolve("facade.tenpak");
+            Bundle bundle = Bundle.of(java.util.List.of(
+                    new Tensor("a", DType.F32, Shape.of(3, 5), t[0]), new Tensor("b", DType.BF16, Shape.of(1100, 1000), t[1])),
+                    java.util.Map.of("k", "v"));
+            Tenpak.compress(bundle.asSource("bundle"), 0, viaFacade, CompressOptions.defaults().withCodec(codec));
+            byte[] expected = Files.readAllBytes(viaFacade);
+
+            Path viaBridge = dir.resolve("bridge.tenpak");
+            PythonBridge.compressToFile(source(t, new String[] {"k"}, new String[] {"v"}), 0, viaBridge.toString(), codec);
+            assertThat(Files.readAllBytes(viaBridge)).isEqualTo(expected);
+
+            try (MemoryArtifact mem = PythonBridge.compressToMemory(source(t, new String[] {"k"}, new String[] {"v"}),
+                    t[0].byteSize() + t[1].byteSize(), codec)) {
+                assertThat(mem.size()).isEqualTo(expected.length);
+                MemorySegment copy = arena.allocate(mem.size());
+                mem.copyTo(copy.address());
+                assertThat(copy.toArray(ValueLayout.JAVA_BYTE)).isEqualTo(expected);
+                assertThat(mem.report().artifactBytes()).isEqualTo(expected.length);
+            }
+        }
+    }
+
+    @Test
+    void decodeIntoCallerMemoryAndListTheIndex() {
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment[] t = tensors(arena);
+            MemoryArtifact mem = PythonBridge.compressToMemory(source(t, new String[0], new String[0]), 0, "raw_v1");
+            MemorySegment bytes = arena.allocate(mem.size());
+            mem.copyTo(bytes.address());
+            mem.close();
+            try (ArtifactReader r = PythonBridge.openMemory(bytes.address(), bytes.byteSize(), "<mem>")) {
+                PythonBridge.Listing l = PythonBridge.list(r);
+                assertThat(l.names()).containsExactly("a", "b");
+                assertThat(l.dtypes()).containsExactly("F32", "BF16");
+                assertThat(l.ranks()).containsExactly(2, 2);
+                assertThat(l.dims()).containsExactly(3, 5, 1100, 1000);
+                MemorySegment a = arena.allocate(t[0].byteSize());
+                MemorySegment b = arena.allocate(t[1].byteSize());
+                PythonBridge.decodeInto(r, new String[] {"b", "a"}, new long[] {b.address(), a.address()},
+                        new long[] {b.byteSize(), a.byteSize()});
+                assertThat(a.mismatch(t[0])).isEqualTo(-1);
+                assertThat(b.mismatch(t[1])).isEqualTo(-1);
+            }
+        }
+    }
+
+    @Test
+    void anArtifactWithNoTensorsIsReadable() {
+        MemoryArtifact mem = PythonBridge.compressToMemory(PythonBridge.source(new String[0], new String[0], new int[0],
+                new long[0], new long[0], new long[0], new String[0], new String[0], "<empty>"), 0, null);
+        try (Arena arena = Arena.ofShared(); mem) {
+            MemorySegment bytes = arena.allocate(mem.size());
+            mem.copyTo(bytes.address());
+            try (ArtifactReader r = ArtifactReader.of(bytes, "<empty>")) {
+                assertThat(r.entries()).isEmpty();
+                assertThat(r.codec()).isEqualTo("int8_sym_v1");
+            }
+        }
+    }
+
+    @Test
+    void aByteSizeThatDisagreesWithTheShapeIsAShapeMismatch() {
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment m = arena.allocate(40);
+            assertThatThrownBy(() -> PythonBridge.source(new String[] {"w"}, new String[] {"F32"}, new int[] {2},
+                    new long[] {3, 4}, new long[] {m.address()}, new long[] {40}, new String[0], new String[0], "<t>"))
+                    .isInstanceOf(ShapeMismatchException.class)
+                    .hasMessageContaining("tensor 'w'").hasMessageContaining("48");
+            assertThatThrownBy(() -> PythonBridge.source(new String[] {"w"}, new String[] {"F12"}, new int[] {0},
+                    new long[0], new long[] {m.address()}, new long[] {4}, new String[0], new String[0], "<t>"))
+                    .hasMessageContaining("unknown dtype 'F12'");
+        }
+    }
+}
