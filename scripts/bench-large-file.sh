@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Streaming proof and file-to-file throughput on a large bf16 checkpoint (issue 4).
+# Streaming proof and file-to-file throughput on a large bf16 checkpoint.
 #
 # 1. Generates a ~2 GiB bf16 safetensors file with TinyLlama-1.1B shapes (22 layers, hidden 2048,
 #    intermediate 5632, vocab 32000; N(0, 0.02) values), streamed to disk by numpy.

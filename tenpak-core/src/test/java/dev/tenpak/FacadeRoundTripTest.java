@@ -1,5 +1,7 @@
 package dev.tenpak;
 
+import dev.tenpak.tensor.Artifact;
+
 import dev.tenpak.error.UnknownCodecException;
 import dev.tenpak.options.CompressOptions;
 
@@ -24,7 +26,7 @@ class FacadeRoundTripTest {
         CompressReport r = Tenpak.compress(in, out, CompressOptions.defaults());
         assertThat(r.tensors()).hasSize(2);
         assertThat(r.artifactBytes()).isEqualTo(Files.size(out));
-        try (ArtifactReader reader = Tenpak.open(out)) {
+        try (Artifact reader = Tenpak.open(out)) {
             float[] w = reader.read("dense.weight").toFloatArray();
             float scale = 0.4f / 127f;
             float[] expected = {0.1f, 0.2f, -0.3f, 0.4f};

@@ -17,7 +17,7 @@ import java.util.Map;
  */
 public final class BenchSummary {
     private static final double BYTES = QuantBench.ELEMENTS * 4.0;
-    /** Targets from issue 2: encode at least 0.40x arraycopy, decode at least 0.80x. */
+    /** Targets: encode at least 0.40x arraycopy, decode at least 0.80x. */
     private static final double ENCODE_TARGET = 0.40;
     private static final double DECODE_TARGET = 0.80;
 

@@ -1,5 +1,7 @@
 package dev.tenpak.bench;
 
+import dev.tenpak.options.DecompressOptions;
+
 import dev.tenpak.options.OutputFormat;
 
 import dev.tenpak.options.CompressOptions;
@@ -21,7 +23,7 @@ import java.util.Map;
 
 /**
  * File-to-file throughput of the engine next to {@code Files.copy} of the same file, in one JVM
- * and one run (issue 4's benchmark): compress a safetensors file, decompress the artifact back to
+ * and one run: compress a safetensors file, decompress the artifact back to
  * safetensors, and copy the file, each timed from the call to its return.
  *
  * <p>Protocol, so that the ratios compare like with like:
@@ -160,8 +162,7 @@ public final class FileThroughput {
             }
             case "compress" -> Tenpak.compress(src, out,
                     CompressOptions.defaults().withCodec(w[1]).withThreads(threads).withSync(sync));
-            default -> Tenpak.decompress(dir.resolve(w[1] + ".tenpak"), out, OutputFormat.SAFETENSORS, threads, sync,
-                    ProgressListener.NONE);
+            default -> Tenpak.decompress(dir.resolve(w[1] + ".tenpak"), out, DecompressOptions.defaults().withFormat(OutputFormat.SAFETENSORS).withThreads(threads).withSync(sync).withProgress(ProgressListener.NONE));
         }
         double s = (System.nanoTime() - t0) / 1e9;
         if (w[0].equals("copy") || w[0].equals("decompress")) {

@@ -1,5 +1,7 @@
 package dev.tenpak.cli;
 
+import dev.tenpak.options.BenchOptions;
+
 import dev.tenpak.options.InputFormat;
 
 import dev.tenpak.Tenpak;
@@ -41,7 +43,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        BenchReport r = Tenpak.bench(input, InputFormat.parse(format), codecs, repeat);
+        BenchReport r = Tenpak.bench(input, BenchOptions.defaults().withInputFormat(InputFormat.parse(format)).withCodecs(codecs).withRepeats(repeat));
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             out.println(Format.json(r));

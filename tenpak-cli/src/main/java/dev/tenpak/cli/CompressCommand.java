@@ -79,14 +79,13 @@ final class CompressCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         CompressOptions options = CompressOptions.defaults().withCodec(codec).withInputFormat(InputFormat.parse(format))
-                .withKeepRaw(keepRaw).withMinElements(minElements == null ? KeepRawSelector.AUTO : minElements)
+                .withKeepRaw(keepRaw).withMinElements(minElements == null ? CompressOptions.AUTO_MIN_ELEMENTS : minElements)
                 .withSync(sync.sync);
         if (threads != null) {
             options = options.withThreads(threads);
         }
         var progress = ConsoleProgress.create(quiet || json);
-        CompressReport r = plan != null ? Tenpak.compressWithPlan(input, output, plan, options, progress)
-                : Tenpak.compress(input, output, options, progress);
+        CompressReport r = Tenpak.compress(input, output, options.withProgress(progress).withPlan(plan));
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             out.println(Format.json(r));

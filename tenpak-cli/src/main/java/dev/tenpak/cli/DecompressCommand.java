@@ -1,5 +1,7 @@
 package dev.tenpak.cli;
 
+import dev.tenpak.options.DecompressOptions;
+
 import dev.tenpak.options.OutputFormat;
 
 import dev.tenpak.options.CompressOptions;
@@ -50,7 +52,7 @@ final class DecompressCommand implements Callable<Integer> {
         if (n < 1) {
             throw new InvalidInputException("--threads must be at least 1, got " + n);
         }
-        Tenpak.decompress(input, output, OutputFormat.parse(format), n, sync.sync, ConsoleProgress.create(quiet));
+        Tenpak.decompress(input, output, DecompressOptions.defaults().withFormat(OutputFormat.parse(format)).withThreads(n).withSync(sync.sync).withProgress(ConsoleProgress.create(quiet)));
         spec.commandLine().getOut().println("wrote " + output);
         return 0;
     }

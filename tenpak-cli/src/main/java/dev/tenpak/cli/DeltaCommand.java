@@ -57,7 +57,7 @@ final class DeltaCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        DeltaOptions options = new DeltaOptions(epsilon, codec, InputFormat.parse(format), sync.sync);
+        DeltaOptions options = DeltaOptions.of(epsilon).withCodec(codec).withInputFormat(InputFormat.parse(format)).withSync(sync.sync);
         DeltaReport r = Tenpak.delta(base, variant, output, options);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {

@@ -1,5 +1,7 @@
 package dev.tenpak.cli;
 
+import dev.tenpak.options.MaterializeOptions;
+
 import dev.tenpak.Tenpak;
 import dev.tenpak.report.MaterializeReport;
 import java.io.PrintWriter;
@@ -44,7 +46,7 @@ final class MaterializeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        MaterializeReport r = Tenpak.materialize(base, delta, output, residualCodec, sync.sync);
+        MaterializeReport r = Tenpak.materialize(base, delta, output, MaterializeOptions.defaults().withResidualCodec(residualCodec).withSync(sync.sync));
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             out.println(Format.json(r));

@@ -4,7 +4,7 @@ import dev.tenpak.options.InputFormat;
 
 import dev.tenpak.Tenpak;
 import dev.tenpak.internal.format.Inputs;
-import dev.tenpak.internal.plan.Plan;
+import dev.tenpak.report.Plan;
 import dev.tenpak.options.PlanOptions;
 import java.io.PrintWriter;
 import java.nio.file.Path;

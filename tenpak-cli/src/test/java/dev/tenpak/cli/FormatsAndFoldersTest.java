@@ -1,5 +1,7 @@
 package dev.tenpak.cli;
 
+import dev.tenpak.options.DecompressOptions;
+
 import dev.tenpak.internal.format.Inputs;
 import dev.tenpak.internal.format.Outputs;
 
@@ -69,7 +71,7 @@ class FormatsAndFoldersTest {
                         .isEqualTo(e.dtype().isCompressible() ? codec : "raw_v1"));
             }
             Path out = dir.resolve(codec + ".safetensors");
-            Tenpak.decompress(art, out, OutputFormat.AUTO);
+            Tenpak.decompress(art, out, DecompressOptions.defaults().withFormat(OutputFormat.AUTO));
             try (SafetensorsReader a = SafetensorsReader.open(src); SafetensorsReader b = SafetensorsReader.open(out)) {
                 assertThat(b.entries()).hasSameSizeAs(a.entries());
                 for (int i = 0; i < a.entries().size(); i++) {
@@ -103,7 +105,7 @@ class FormatsAndFoldersTest {
             Path art = dir.resolve(codec + ".tenpak");
             Tenpak.compress(src, art, CompressOptions.defaults().withCodec(codec).withThreads(3));
             Path out = dir.resolve(codec + ".safetensors");
-            Tenpak.decompress(art, out, OutputFormat.SAFETENSORS, 3, dev.tenpak.options.ProgressListener.NONE);
+            Tenpak.decompress(art, out, DecompressOptions.defaults().withFormat(OutputFormat.SAFETENSORS).withThreads(3));
             assertThat(Files.mismatch(src, out)).as(codec).isEqualTo(-1L);   // -3.5 is exact in int8/int4 with scale 3.5/Q
         }
     }

@@ -80,7 +80,7 @@ class PlanDeltaCliTest {
         Path plan = dir.resolve("plan.json");
         Run neg = run("plan", "--input", base, "--output", plan, "--max-mae", "-0.5");
         assertThat(neg.code()).isEqualTo(3);
-        assertThat(neg.err()).isEqualTo("tenpak: error: --max-mae must be a finite number >= 0, got -0.5" + System.lineSeparator());
+        assertThat(neg.err()).isEqualTo("tenpak: error: max-mae must be a finite number >= 0, got -0.5" + System.lineSeparator());
         Run nan = run("plan", "--input", base, "--output", plan, "--max-mae", "NaN");
         assertThat(nan.code()).isEqualTo(3);
         assertThat(plan).doesNotExist();
@@ -161,7 +161,7 @@ class PlanDeltaCliTest {
 
         Run neg = run("delta", "--base", baseArtifact, "--variant", variant, "--output", delta, "--epsilon", "-1");
         assertThat(neg.code()).isEqualTo(3);
-        assertThat(neg.err()).startsWith("tenpak: error: --epsilon must be a finite number >= 0");
+        assertThat(neg.err()).startsWith("tenpak: error: epsilon must be a finite number >= 0");
         assertThat(delta).doesNotExist();
 
         assertThat(run("delta", "--base", baseArtifact, "--variant", variant, "--output", delta, "--epsilon", "0.1").code()).isZero();

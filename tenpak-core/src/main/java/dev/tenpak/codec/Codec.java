@@ -68,6 +68,24 @@ public interface Codec {
         }
     }
 
+    /**
+     * True when the payload is the tensor's own bytes, unchanged ({@code raw_v1}): the pipeline then
+     * writes them from where they are, without a copy.
+     */
+    default boolean storesInputBytes() {
+        return false;
+    }
+
+    /**
+     * The small-tensor threshold this codec asks for when the user leaves it to the codec: tensors
+     * under this many elements, and every 0-D and 1-D tensor, stay {@code raw_v1}. Group-wise
+     * codecs answer 4096 (a group's scale costs as much as the values it saves on small tensors, and
+     * biases and norms are where the error shows); 0 turns the rule off.
+     */
+    default long defaultMinElements() {
+        return 0;
+    }
+
     /** Payload bits per element for a tensor of this shape (parameters in the index not counted). */
     default double bitsPerWeight(DType dtype, Shape shape) {
         long n = shape.elementCount();

@@ -1,34 +1,39 @@
 package dev.tenpak.codec;
 
-import dev.tenpak.internal.codec.groupwise.GroupwiseCodec;
-import dev.tenpak.internal.codec.pertensor.SymmetricPerTensorCodec;
-import dev.tenpak.internal.codec.raw.RawCodec;
-
 import dev.tenpak.error.UnknownCodecException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.ServiceLoader;
 
 /**
- * The registry of codecs by name. {@code --codec}, plans and artifact indexes all resolve names
- * here, so a name unknown to this build fails the same way everywhere: with the list of valid ones.
+ * The registry of codecs by name. Every caller resolves names here (compress options, plans,
+ * artifact indexes), so a name unknown to this build fails the same way everywhere: with the list
+ * of valid ones. Codec families register through {@link CodecProvider}.
  */
 public final class Codecs {
+    /** The codec used when none is named: per-tensor int8, the specification's default. */
     public static final String DEFAULT = "int8_sym_v1";
 
-    private static final Map<String, Codec> BY_NAME = new LinkedHashMap<>();
-
-    static {
-        register(RawCodec.INSTANCE);
-        register(SymmetricPerTensorCodec.INT8);
-        register(SymmetricPerTensorCodec.INT4);
-        GroupwiseCodec.ALL.forEach(Codecs::register);
-    }
+    private static final Map<String, Codec> BY_NAME = load();
 
     private Codecs() {}
 
-    private static void register(Codec codec) {
-        BY_NAME.put(codec.name(), codec);
+    private static Map<String, Codec> load() {
+        Map<String, Codec> byName = new LinkedHashMap<>();
+        for (CodecProvider p : ServiceLoader.load(CodecProvider.class, CodecProvider.class.getClassLoader())) {
+            for (Codec c : p.codecs()) {
+                if (byName.putIfAbsent(c.name(), c) != null) {
+                    throw new IllegalStateException("two codecs are called " + c.name() + " (the second from "
+                            + p.getClass().getName() + ")");
+                }
+            }
+        }
+        if (!byName.containsKey(DEFAULT)) {
+            throw new IllegalStateException("no codec providers found (META-INF/services/"
+                    + CodecProvider.class.getName() + " missing from the classpath?)");
+        }
+        return byName;
     }
 
     /** The codec called {@code name}; throws {@link UnknownCodecException} listing the valid names. */
@@ -50,6 +55,7 @@ public final class Codecs {
         return List.copyOf(BY_NAME.values());
     }
 
+    /** The names of {@link #all()}, in the same order. */
     public static List<String> names() {
         return List.copyOf(BY_NAME.keySet());
     }

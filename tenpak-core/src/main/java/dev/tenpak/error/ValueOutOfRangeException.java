@@ -12,7 +12,7 @@ public class ValueOutOfRangeException extends InvalidInputException {
 
     public ValueOutOfRangeException(String tensor, long index, float value, String codec, String limit) {
         super("tensor '" + tensor + "': element " + index + " is " + value + ", too large for " + codec + " (" + limit
-                + "); keep this tensor raw with --keep-raw, or use int8_sym_v1 / int4_sym_v1 (f32 scale)");
+                + "); keep this tensor raw (a keep-raw pattern), or use int8_sym_v1 / int4_sym_v1 (f32 scale)");
         this.tensor = tensor;
         this.index = index;
     }

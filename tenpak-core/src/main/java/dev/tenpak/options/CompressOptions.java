@@ -1,89 +1,103 @@
 package dev.tenpak.options;
 
-import dev.tenpak.error.InvalidInputException;
-
-import dev.tenpak.internal.pipeline.CodecSelector;
 import dev.tenpak.codec.Codecs;
-import dev.tenpak.internal.pipeline.KeepRawSelector;
-import dev.tenpak.internal.format.Inputs;
+import dev.tenpak.error.InvalidInputException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 
 /**
- * How to compress: the codec to apply to float tensors, the input format, the number of encoding
- * threads, and which tensors stay {@code raw_v1}. Immutable; use the {@code with*} methods to change
- * one setting. The artifact's bytes do not depend on {@code threads}.
+ * How to compress. Immutable; start from {@link #defaults()} and change one setting with each
+ * {@code with*} method. The artifact's bytes do not depend on {@code threads}, {@code sync} or
+ * {@code progress}.
  *
- * @param codec       registry name of the codec for float tensors (default {@code int8_sym_v1})
- * @param inputFormat how to read the input; {@code AUTO} detects it
- * @param threads     tensors encoded at once, >= 1 (default: the available processors)
- * @param keepRaw     regexes; tensors whose name matches one stay {@code raw_v1}
- * @param minElements small-tensor rule: 0 off, N keeps 1-D tensors and tensors under N elements raw,
- *                    {@link KeepRawSelector#AUTO} (default) is 4096 for group-wise codecs and off
- *                    for the per-tensor ones
- * @param sync        force the artifact to disk before it is renamed into place (default off, like
- *                    {@code cp}; see {@link dev.tenpak.internal.io.AtomicFiles})
+ * @param codec       registry name of the codec for float tensors (default {@link Codecs#DEFAULT})
+ * @param inputFormat how to read the input; {@link InputFormat#AUTO} detects it
+ * @param threads     tensors (or chunks of one large tensor) encoded at once, >= 1 (default: the
+ *                    available processors)
+ * @param keepRaw     regular expressions; a tensor whose name matches one (anywhere in the name)
+ *                    stays {@code raw_v1}
+ * @param minElements the small-tensor rule: 0 turns it off; N keeps 0-D and 1-D tensors and tensors
+ *                    under N elements raw; {@link #AUTO_MIN_ELEMENTS} (the default) takes the
+ *                    codec's own threshold ({@link dev.tenpak.codec.Codec#defaultMinElements()})
+ * @param plan        a plan file made by {@code plan}: when set, it chooses every tensor's codec
+ *                    (and {@code codec}, {@code keepRaw}, {@code minElements} do not apply); the
+ *                    input must be the one the plan was made for
+ * @param sync        force the artifact (and its folder) to disk before it is renamed into place
+ *                    (default off, like {@code cp})
+ * @param progress    receives progress in bytes of tensor data (default {@link ProgressListener#NONE})
  */
 public record CompressOptions(String codec, InputFormat inputFormat, int threads, List<String> keepRaw,
-                              long minElements, boolean sync) {
+                              long minElements, Path plan, boolean sync, ProgressListener progress) {
+    /** {@code minElements} value meaning "the codec's own threshold". */
+    public static final long AUTO_MIN_ELEMENTS = -1;
+
     public CompressOptions {
         Codecs.byName(codec);
+        Objects.requireNonNull(inputFormat, "inputFormat");
         if (threads < 1) {
             throw new InvalidInputException("threads must be at least 1, got " + threads);
         }
         keepRaw = List.copyOf(keepRaw);
-        KeepRawSelector.of(Codecs.byName(codec), keepRaw, minElements);
+        for (String r : keepRaw) {
+            try {
+                Pattern.compile(r);
+            } catch (PatternSyntaxException e) {
+                throw new InvalidInputException("keep-raw pattern '" + r + "' is not a valid regular expression: "
+                        + e.getDescription());
+            }
+        }
+        if (minElements < 0 && minElements != AUTO_MIN_ELEMENTS) {
+            throw new InvalidInputException("min-elements must be >= 0, got " + minElements);
+        }
+        Objects.requireNonNull(progress, "progress");
     }
 
-    public CompressOptions(String codec, InputFormat inputFormat, int threads, List<String> keepRaw,
-                           long minElements) {
-        this(codec, inputFormat, threads, keepRaw, minElements, false);
-    }
-
-    public CompressOptions(String codec, InputFormat inputFormat, int threads) {
-        this(codec, inputFormat, threads, List.of(), KeepRawSelector.AUTO);
-    }
-
-    public CompressOptions(String codec, InputFormat inputFormat) {
-        this(codec, inputFormat, defaultThreads());
-    }
-
+    /** The default codec, format detection, every processor, no keep-raw patterns, the codec's threshold. */
     public static CompressOptions defaults() {
-        return new CompressOptions(Codecs.DEFAULT, InputFormat.AUTO);
+        return new CompressOptions(Codecs.DEFAULT, InputFormat.AUTO, defaultThreads(), List.of(), AUTO_MIN_ELEMENTS,
+                null, false, ProgressListener.NONE);
     }
 
     public CompressOptions withCodec(String c) {
-        return new CompressOptions(c, inputFormat, threads, keepRaw, minElements, sync);
+        return new CompressOptions(c, inputFormat, threads, keepRaw, minElements, plan, sync, progress);
     }
 
     public CompressOptions withInputFormat(InputFormat f) {
-        return new CompressOptions(codec, f, threads, keepRaw, minElements, sync);
+        return new CompressOptions(codec, f, threads, keepRaw, minElements, plan, sync, progress);
     }
 
     public CompressOptions withThreads(int n) {
-        return new CompressOptions(codec, inputFormat, n, keepRaw, minElements, sync);
+        return new CompressOptions(codec, inputFormat, n, keepRaw, minElements, plan, sync, progress);
     }
 
-    /** Adds {@code --keep-raw} regexes to those already set. */
+    /** Adds keep-raw patterns to those already set. */
     public CompressOptions withKeepRaw(List<String> regexes) {
         List<String> all = new ArrayList<>(keepRaw);
         all.addAll(regexes);
-        return new CompressOptions(codec, inputFormat, threads, all, minElements, sync);
+        return new CompressOptions(codec, inputFormat, threads, all, minElements, plan, sync, progress);
     }
 
-    /** Sets the small-tensor threshold (0 off, {@link KeepRawSelector#AUTO} for the codec's default). */
+    /** Sets the small-tensor threshold (0 off, {@link #AUTO_MIN_ELEMENTS} for the codec's own). */
     public CompressOptions withMinElements(long n) {
-        return new CompressOptions(codec, inputFormat, threads, keepRaw, n, sync);
+        return new CompressOptions(codec, inputFormat, threads, keepRaw, n, plan, sync, progress);
+    }
+
+    /** Compresses as the plan file says (null: no plan). */
+    public CompressOptions withPlan(Path planFile) {
+        return new CompressOptions(codec, inputFormat, threads, keepRaw, minElements, planFile, sync, progress);
     }
 
     /** Sets whether the artifact is forced to disk before it is renamed into place. */
     public CompressOptions withSync(boolean s) {
-        return new CompressOptions(codec, inputFormat, threads, keepRaw, minElements, s);
+        return new CompressOptions(codec, inputFormat, threads, keepRaw, minElements, plan, s, progress);
     }
 
-    /** The per-tensor codec choice these options describe. */
-    public CodecSelector selector() {
-        return KeepRawSelector.of(Codecs.byName(codec), keepRaw, minElements);
+    public CompressOptions withProgress(ProgressListener p) {
+        return new CompressOptions(codec, inputFormat, threads, keepRaw, minElements, plan, sync, p);
     }
 
     /** The available processors. */

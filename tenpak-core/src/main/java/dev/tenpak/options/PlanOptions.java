@@ -3,7 +3,6 @@ package dev.tenpak.options;
 import dev.tenpak.error.InvalidInputException;
 import dev.tenpak.codec.Codec;
 import dev.tenpak.codec.Codecs;
-import dev.tenpak.internal.format.Inputs;
 import java.util.List;
 
 /**
@@ -17,7 +16,7 @@ import java.util.List;
  */
 public record PlanOptions(double maxMae, boolean perTensor, List<String> codecs, InputFormat inputFormat) {
     public PlanOptions {
-        requireBudget("--max-mae", maxMae);
+        requireBudget("max-mae", maxMae);
         codecs = List.copyOf(codecs);
         codecs.forEach(Codecs::byName);
     }

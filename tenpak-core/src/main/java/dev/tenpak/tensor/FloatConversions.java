@@ -1,6 +1,7 @@
 package dev.tenpak.tensor;
 
 import dev.tenpak.internal.kernel.ConversionKernels;
+import dev.tenpak.internal.kernel.ScalarConversionKernels;
 
 import dev.tenpak.error.InvalidInputException;
 import java.lang.foreign.MemorySegment;
@@ -20,17 +21,14 @@ public final class FloatConversions {
 
     private FloatConversions() {}
 
+    /** BF16 bits to float (exact). */
     public static float bf16ToFloat(short bits) {
-        return Float.intBitsToFloat((bits & 0xFFFF) << 16);
+        return ScalarConversionKernels.bf16ToFloat(bits);
     }
 
+    /** Float to BF16 bits, nearest with ties to even; NaN stays NaN. */
     public static short floatToBf16(float f) {
-        int bits = Float.floatToRawIntBits(f);
-        if (Float.isNaN(f)) {
-            return (short) ((bits >>> 16) | 0x0040);
-        }
-        int rounded = bits + 0x7FFF + ((bits >>> 16) & 1);
-        return (short) (rounded >>> 16);
+        return ScalarConversionKernels.floatToBf16(f);
     }
 
     /** Element {@code i} of {@code src} (of type {@code dtype}) as a float. */

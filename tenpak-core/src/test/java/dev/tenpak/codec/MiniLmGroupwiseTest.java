@@ -1,5 +1,7 @@
 package dev.tenpak.codec;
 
+import dev.tenpak.options.DecompressOptions;
+
 import dev.tenpak.options.OutputFormat;
 
 import dev.tenpak.internal.codec.groupwise.GroupwiseCodec;
@@ -132,8 +134,8 @@ class MiniLmGroupwiseTest {
         assertThat(r.tensors().stream().filter(t -> t.codec().equals("raw_v1")).count()).isEqualTo(65);
         Path out1 = dir.resolve("out1.safetensors");
         Path out3 = dir.resolve("out3.safetensors");
-        Tenpak.decompress(a1, out1, OutputFormat.SAFETENSORS, 1, ProgressListener.NONE);
-        Tenpak.decompress(a1, out3, OutputFormat.SAFETENSORS, 3, ProgressListener.NONE);
+        Tenpak.decompress(a1, out1, DecompressOptions.defaults().withFormat(OutputFormat.SAFETENSORS).withThreads(1));
+        Tenpak.decompress(a1, out3, DecompressOptions.defaults().withFormat(OutputFormat.SAFETENSORS).withThreads(3));
         assertThat(Files.readAllBytes(out3)).isEqualTo(Files.readAllBytes(out1));
         try (SafetensorsReader back = SafetensorsReader.open(out1)) {
             for (Tensor t : tensors) {

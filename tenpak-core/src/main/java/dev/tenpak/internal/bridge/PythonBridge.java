@@ -1,5 +1,8 @@
 package dev.tenpak.internal.bridge;
 
+import dev.tenpak.internal.pipeline.Compression;
+import dev.tenpak.options.MaterializeOptions;
+
 import dev.tenpak.options.InputFormat;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -122,7 +125,7 @@ public final class PythonBridge {
     public static MemoryArtifact compressToMemory(TensorSource source, long inputBytes, String codec) {
         MemoryArtifact out = new MemoryArtifact();
         try {
-            out.report(Tenpak.compress(source, inputBytes, out, "<memory>", options(codec)));
+            out.report(Compression.compress(source, inputBytes, out, "<memory>", options(codec)));
             return out;
         } catch (RuntimeException e) {
             out.close();
@@ -150,7 +153,8 @@ public final class PythonBridge {
 
     /** {@link Tenpak#materialize}; returns the report as JSON. */
     public static String materialize(String base, String delta, String output, String residualCodec) {
-        return json(Tenpak.materialize(Path.of(base), Path.of(delta), Path.of(output), residualCodec));
+        return json(Tenpak.materialize(Path.of(base), Path.of(delta), Path.of(output),
+                MaterializeOptions.defaults().withResidualCodec(residualCodec == null || residualCodec.isEmpty() ? null : residualCodec)));
     }
 
     private static String json(Object report) {

@@ -13,7 +13,7 @@ import dev.tenpak.codec.Codec;
 import dev.tenpak.codec.Codecs;
 import dev.tenpak.report.ErrorMetrics;
 import dev.tenpak.internal.format.Inputs;
-import dev.tenpak.internal.plan.TensorTrial;
+import dev.tenpak.internal.pipeline.TensorTrial;
 import dev.tenpak.tensor.Tensor;
 import dev.tenpak.tensor.TensorSource;
 import java.lang.foreign.Arena;
@@ -55,7 +55,7 @@ public final class DeltaBuilder {
     public static DeltaReport build(Path base, Path variant, Path output, DeltaOptions options) {
         try (ArtifactReader br = ArtifactReader.open(base);
              TensorSource vs = Inputs.open(variant, options.inputFormat())) {
-            DeltaFormat.requireFull(br, "--base");
+            DeltaFormat.requireFull(br, "the base");
             return build(br, vs, output, options);
         }
     }
@@ -67,7 +67,7 @@ public final class DeltaBuilder {
      */
     public static DeltaReport build(Path base, TensorSource variant, Path output, DeltaOptions options) {
         try (ArtifactReader br = ArtifactReader.open(base)) {
-            DeltaFormat.requireFull(br, "--base");
+            DeltaFormat.requireFull(br, "the base");
             return build(br, variant, output, options);
         }
     }

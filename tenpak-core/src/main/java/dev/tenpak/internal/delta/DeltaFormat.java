@@ -1,5 +1,7 @@
 package dev.tenpak.internal.delta;
 
+import dev.tenpak.internal.format.artifact.ReservedKeys;
+
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tenpak.error.ArtifactKindException;
@@ -40,15 +42,15 @@ import java.util.Map;
  * the same tensors elsewhere keeps the hash.
  */
 public final class DeltaFormat {
-    public static final String KEY_VERSION = "tenpak.delta.version";
-    public static final String KEY_BASE = "tenpak.delta.base";
-    public static final String KEY_ORDER = "tenpak.delta.order";
-    public static final String KEY_REMOVED = "tenpak.delta.removed";
-    public static final String KEY_EPSILON = "tenpak.delta.epsilon";
-    public static final String KEY_CODEC = "tenpak.delta.codec";
-    public static final String KEY_MODE_PREFIX = "tenpak.delta.mode.";
+    public static final String KEY_VERSION = ReservedKeys.DELTA_VERSION;
+    public static final String KEY_BASE = ReservedKeys.DELTA_BASE;
+    public static final String KEY_ORDER = ReservedKeys.DELTA_ORDER;
+    public static final String KEY_REMOVED = ReservedKeys.DELTA_REMOVED;
+    public static final String KEY_EPSILON = ReservedKeys.DELTA_EPSILON;
+    public static final String KEY_CODEC = ReservedKeys.DELTA_CODEC;
+    public static final String KEY_MODE_PREFIX = ReservedKeys.DELTA_MODE_PREFIX;
     /** Every delta key starts with this; materialize drops them from its output. */
-    public static final String PREFIX = "tenpak.delta.";
+    public static final String PREFIX = ReservedKeys.DELTA_PREFIX;
 
     public static final String MODE_FULL = "full";
     public static final String MODE_RESIDUAL = "residual";

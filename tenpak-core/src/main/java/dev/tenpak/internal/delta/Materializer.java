@@ -1,5 +1,8 @@
 package dev.tenpak.internal.delta;
 
+import dev.tenpak.options.MaterializeOptions;
+import dev.tenpak.options.ProgressListener;
+
 import dev.tenpak.report.MaterializeReport;
 
 import dev.tenpak.error.BaseMismatchException;
@@ -36,22 +39,17 @@ public final class Materializer {
     private Materializer() {}
 
     /**
-     * @param residualCodec codec for rebuilt residual tensors; null or empty means raw_v1
+     * Writes the fine-tune's full artifact; residual-mode tensors are stored with the options'
+     * residual codec (raw_v1 when none), and progress counts bytes of the output's tensors.
      */
-    public static MaterializeReport materialize(Path base, Path delta, Path output, String residualCodec) {
-        return materialize(base, delta, output, residualCodec, false);
-    }
-
-    /**
-     * As {@link #materialize(Path, Path, Path, String)}; with {@code sync} the artifact is forced to
-     * disk before it is renamed into place.
-     */
-    public static MaterializeReport materialize(Path base, Path delta, Path output, String residualCodec,
-                                                boolean sync) {
+    public static MaterializeReport materialize(Path base, Path delta, Path output, MaterializeOptions options) {
+        String residualCodec = options.residualCodec();
+        boolean sync = options.sync();
+        ProgressListener progress = options.progress();
         Codec rc = residualCodec == null || residualCodec.isEmpty() ? RawCodec.INSTANCE : Codecs.byName(residualCodec);
         try (ArtifactReader br = ArtifactReader.open(base);
              ArtifactReader dr = ArtifactReader.open(delta)) {
-            DeltaFormat.requireFull(br, "--base");
+            DeltaFormat.requireFull(br, "the base");
             DeltaFormat.requireDelta(dr);
             String expected = dr.metadata().get(DeltaFormat.KEY_BASE);
             String actual = DeltaFormat.baseHash(br);
@@ -71,11 +69,16 @@ public final class Materializer {
             int fromDelta = 0;
             int rebuilt = 0;
             long size;
+            progress.start("materialize", -1);
             try (ArtifactWriter w = ArtifactWriter.create(output, sync)) {
                 w.metadata(DeltaFormat.passThrough(dr.metadata()));
                 for (String name : order) {
                     TensorEntry de = dr.find(name);
                     TensorEntry be = br.find(name);
+                    TensorEntry shown = de != null ? de : be;
+                    if (shown != null) {
+                        progress.advance(shown.originalBytes());
+                    }
                     if (de == null) {
                         if (be == null) {
                             throw new CorruptArtifactException(dr.source(), name, 0,
@@ -97,6 +100,8 @@ public final class Materializer {
                     }
                 }
                 size = w.finish();
+            } finally {
+                progress.finish();
             }
             return new MaterializeReport(base.toString(), delta.toString(), output.toString(), actual, size, order.size(),
                     fromBase, fromDelta, rebuilt, removed.size(), rc.name());

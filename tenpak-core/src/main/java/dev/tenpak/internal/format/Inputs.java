@@ -79,6 +79,6 @@ public final class Inputs {
             }
         }
         throw new InvalidInputException(path + ": cannot tell the input format from the name or the first bytes; "
-                + "pass --format json|safetensors|hf");
+                + "name the input format (json, safetensors or hf)");
     }
 }

@@ -1,13 +1,12 @@
 package dev.tenpak.internal.io;
 
-import dev.tenpak.internal.format.artifact.ArtifactWriter;
 
 import java.nio.ByteBuffer;
 import java.nio.channels.WritableByteChannel;
 
 /**
  * A channel that discards what is written and counts it. Plans, benchmarks and deltas write
- * candidate artifacts through {@link ArtifactWriter#to} onto one of these, so the sizes they report
+ * candidate artifacts through {@code ArtifactWriter.to} onto one of these, so the sizes they report
  * are exact (preamble, padding, index and trailer included) without touching the disk.
  */
 public final class CountingChannel implements WritableByteChannel {

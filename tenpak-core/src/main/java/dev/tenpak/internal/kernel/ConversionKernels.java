@@ -1,22 +1,17 @@
 package dev.tenpak.internal.kernel;
 
-import dev.tenpak.tensor.FloatConversions;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
-import java.util.logging.Logger;
 
 /**
  * Bulk conversions between 16-bit float tensors in memory (little-endian BF16 or F16) and float
- * arrays: the inner loops of {@link FloatConversions}. {@link ScalarConversionKernels} is the
- * specification (element by element, exactly {@link FloatConversions#bf16ToFloat},
- * {@link FloatConversions#floatToBf16}, {@link Float#float16ToFloat} and
+ * arrays: the inner loops of {@code dev.tenpak.tensor.FloatConversions}. {@link ScalarConversionKernels} is the
+ * specification (element by element, exactly {@link ScalarConversionKernels#bf16ToFloat},
+ * {@link ScalarConversionKernels#floatToBf16}, {@link Float#float16ToFloat} and
  * {@link Float#floatToFloat16}); a Vector API implementation, loaded by class name, gives identical
  * floats and bits, NaN payloads included.
  *
- * <p>{@code -Dtenpak.vector=false} (all kernels) or {@code -Dtenpak.vector.conversions=false} (these
- * only) forces the scalar loops. Once compiled, the vector conversions run at 5 to 13 GB/s a core
+ * <p>{@code -Dtenpak.vector=false} forces the scalar loops (see {@link VectorizationProvider}). Once compiled, the vector conversions run at 5 to 13 GB/s a core
  * against 1 to 5 GB/s for the scalar loops (which C2 partly auto-vectorizes); before C2 has
  * compiled them every vector operation runs as interpreted Java, about a hundred times slower,
  * which a short command-line run pays at its start (docs/PERFORMANCE.md).
@@ -48,38 +43,8 @@ public interface ConversionKernels {
     /** Short name for reports: "scalar" or "vector(512-bit)". */
     String description();
 
-    /** The kernels this JVM uses: vector when available and not disabled, scalar otherwise. */
+    /** The kernels this JVM uses: chosen once by {@link VectorizationProvider}. */
     static ConversionKernels get() {
-        return Holder.INSTANCE;
-    }
-
-    /** Lazily chosen implementation. */
-    final class Holder {
-        private static final Logger LOG = Logger.getLogger(ConversionKernels.class.getName());
-        static final ConversionKernels INSTANCE = choose();
-
-        private Holder() {}
-
-        private static ConversionKernels choose() {
-            if (!Boolean.parseBoolean(System.getProperty("tenpak.vector", "true"))) {
-                return ScalarConversionKernels.INSTANCE;
-            }
-            if (!Boolean.parseBoolean(System.getProperty("tenpak.vector.conversions", "true"))) {
-                return ScalarConversionKernels.INSTANCE;
-            }
-            if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-                LOG.fine("jdk.incubator.vector is not available; using scalar conversions "
-                        + "(add --add-modules jdk.incubator.vector for faster BF16/F16 conversion)");
-                return ScalarConversionKernels.INSTANCE;
-            }
-            try {
-                Class<?> c = Class.forName("dev.tenpak.internal.kernel.VectorConversionKernels");
-                return (ConversionKernels) MethodHandles.lookup()
-                        .findStatic(c, "create", MethodType.methodType(ConversionKernels.class)).invoke();
-            } catch (Throwable t) {
-                LOG.fine("vector conversions unavailable (" + t + "); using scalar conversions");
-                return ScalarConversionKernels.INSTANCE;
-            }
-        }
+        return VectorizationProvider.get().conversionKernels();
     }
 }

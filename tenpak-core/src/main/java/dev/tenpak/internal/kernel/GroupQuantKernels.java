@@ -1,8 +1,5 @@
 package dev.tenpak.internal.kernel;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
-import java.util.logging.Logger;
 
 /**
  * The inner loops of the group-wise codecs: each group of {@code g} consecutive floats gets its own
@@ -44,35 +41,8 @@ public interface GroupQuantKernels {
     /** Short name for reports: "scalar" or "vector(512-bit)". */
     String description();
 
-    /** The kernels this JVM uses: vector when available and not disabled, scalar otherwise. */
+    /** The kernels this JVM uses: chosen once by {@link VectorizationProvider}. */
     static GroupQuantKernels get() {
-        return Holder.INSTANCE;
-    }
-
-    /** Lazily chosen implementation. */
-    final class Holder {
-        private static final Logger LOG = Logger.getLogger(GroupQuantKernels.class.getName());
-        static final GroupQuantKernels INSTANCE = choose();
-
-        private Holder() {}
-
-        private static GroupQuantKernels choose() {
-            if (!Boolean.parseBoolean(System.getProperty("tenpak.vector", "true"))) {
-                return ScalarGroupQuantKernels.INSTANCE;
-            }
-            if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-                LOG.fine("jdk.incubator.vector is not available; using scalar group kernels "
-                        + "(add --add-modules jdk.incubator.vector for faster encoding)");
-                return ScalarGroupQuantKernels.INSTANCE;
-            }
-            try {
-                Class<?> c = Class.forName("dev.tenpak.internal.kernel.VectorGroupQuantKernels");
-                return (GroupQuantKernels) MethodHandles.lookup()
-                        .findStatic(c, "create", MethodType.methodType(GroupQuantKernels.class)).invoke();
-            } catch (Throwable t) {
-                LOG.fine("vector group kernels unavailable (" + t + "); using scalar kernels");
-                return ScalarGroupQuantKernels.INSTANCE;
-            }
-        }
+        return VectorizationProvider.get().groupQuantKernels();
     }
 }

@@ -1,8 +1,5 @@
 package dev.tenpak.internal.kernel;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
-import java.util.logging.Logger;
 
 /**
  * The inner loops of the quantizing codecs over float and byte arrays. {@link ScalarQuantKernels}
@@ -53,35 +50,8 @@ public interface QuantKernels {
     /** Short name for reports: "scalar" or "vector(256-bit)". */
     String description();
 
-    /** The kernels this JVM uses: vector when available and not disabled, scalar otherwise. */
+    /** The kernels this JVM uses: chosen once by {@link VectorizationProvider}. */
     static QuantKernels get() {
-        return Holder.INSTANCE;
-    }
-
-    /** Lazily chosen implementation. */
-    final class Holder {
-        private static final Logger LOG = Logger.getLogger(QuantKernels.class.getName());
-        static final QuantKernels INSTANCE = choose();
-
-        private Holder() {}
-
-        private static QuantKernels choose() {
-            if (!Boolean.parseBoolean(System.getProperty("tenpak.vector", "true"))) {
-                return ScalarQuantKernels.INSTANCE;
-            }
-            if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-                LOG.fine("jdk.incubator.vector is not available; using scalar kernels "
-                        + "(add --add-modules jdk.incubator.vector for faster encoding)");
-                return ScalarQuantKernels.INSTANCE;
-            }
-            try {
-                Class<?> c = Class.forName("dev.tenpak.internal.kernel.VectorQuantKernels");
-                return (QuantKernels) MethodHandles.lookup()
-                        .findStatic(c, "create", MethodType.methodType(QuantKernels.class)).invoke();
-            } catch (Throwable t) {
-                LOG.fine("vector kernels unavailable (" + t + "); using scalar kernels");
-                return ScalarQuantKernels.INSTANCE;
-            }
-        }
+        return VectorizationProvider.get().quantKernels();
     }
 }

@@ -1,7 +1,5 @@
 package dev.tenpak.internal.kernel;
 
-import dev.tenpak.tensor.FloatConversions;
-
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -14,17 +12,32 @@ public final class ScalarConversionKernels implements ConversionKernels {
 
     private ScalarConversionKernels() {}
 
+    /** BF16 bits to float: BF16 is the top half of an IEEE float, so widening is exact. */
+    public static float bf16ToFloat(short bits) {
+        return Float.intBitsToFloat((bits & 0xFFFF) << 16);
+    }
+
+    /** Float to BF16 bits, rounding to nearest with ties to even; a NaN stays a (quiet) NaN. */
+    public static short floatToBf16(float f) {
+        int bits = Float.floatToRawIntBits(f);
+        if (Float.isNaN(f)) {
+            return (short) ((bits >>> 16) | 0x0040);
+        }
+        int rounded = bits + 0x7FFF + ((bits >>> 16) & 1);
+        return (short) (rounded >>> 16);
+    }
+
     @Override
     public void bf16ToFloats(MemorySegment src, long byteOffset, float[] dst, int off, int len) {
         for (int i = 0; i < len; i++) {
-            dst[off + i] = FloatConversions.bf16ToFloat(src.get(I16, byteOffset + 2L * i));
+            dst[off + i] = bf16ToFloat(src.get(I16, byteOffset + 2L * i));
         }
     }
 
     @Override
     public void floatsToBf16(float[] src, int off, int len, MemorySegment dst, long byteOffset) {
         for (int i = 0; i < len; i++) {
-            dst.set(I16, byteOffset + 2L * i, FloatConversions.floatToBf16(src[off + i]));
+            dst.set(I16, byteOffset + 2L * i, floatToBf16(src[off + i]));
         }
     }
 
@@ -45,7 +58,7 @@ public final class ScalarConversionKernels implements ConversionKernels {
     @Override
     public void roundToBf16(float[] x, int off, int len) {
         for (int i = off; i < off + len; i++) {
-            x[i] = FloatConversions.bf16ToFloat(FloatConversions.floatToBf16(x[i]));
+            x[i] = bf16ToFloat(floatToBf16(x[i]));
         }
     }
 

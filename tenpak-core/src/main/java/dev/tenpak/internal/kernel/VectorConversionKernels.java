@@ -1,6 +1,5 @@
 package dev.tenpak.internal.kernel;
 
-import dev.tenpak.tensor.FloatConversions;
 
 import dev.tenpak.internal.kernel.VectorShapes;
 import java.lang.foreign.MemorySegment;
@@ -17,7 +16,7 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Vector API conversions, bit-identical to {@link ScalarConversionKernels}: a vector body up to
  * {@code loopBound(len)} and the scalar specification for the tail. Loaded by class name from
- * {@link ConversionKernels.Holder}, so nothing links against the incubator module unless present.
+ * {@link VectorizationProvider}, so nothing links against the incubator module unless present.
  *
  * <p>Why each step matches the scalar code:
  * <ul>
@@ -67,7 +66,7 @@ public final class VectorConversionKernels implements ConversionKernels {
             v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, off + i);
         }
         for (; i < len; i++) {
-            dst[off + i] = FloatConversions.bf16ToFloat(src.get(I16, byteOffset + 2L * i));
+            dst[off + i] = ScalarConversionKernels.bf16ToFloat(src.get(I16, byteOffset + 2L * i));
         }
     }
 
@@ -79,11 +78,11 @@ public final class VectorConversionKernels implements ConversionKernels {
             ((ShortVector) out.convertShape(VectorOperators.I2S, SS, 0)).intoMemorySegment(dst, byteOffset + 2L * i, LE);
         }
         for (; i < len; i++) {
-            dst.set(I16, byteOffset + 2L * i, FloatConversions.floatToBf16(src[off + i]));
+            dst.set(I16, byteOffset + 2L * i, ScalarConversionKernels.floatToBf16(src[off + i]));
         }
     }
 
-    /** The BF16 bits (in the low 16 bits of each lane) of {@link FloatConversions#floatToBf16}. */
+    /** The BF16 bits (in the low 16 bits of each lane) of {@link ScalarConversionKernels#floatToBf16}. */
     private static IntVector toBf16Bits(FloatVector x) {
         IntVector bits = x.reinterpretAsInts();
         IntVector high = bits.lanewise(VectorOperators.LSHR, 16);
@@ -100,7 +99,7 @@ public final class VectorConversionKernels implements ConversionKernels {
                     .reinterpretAsFloats().intoArray(x, off + i);
         }
         for (; i < len; i++) {
-            x[off + i] = FloatConversions.bf16ToFloat(FloatConversions.floatToBf16(x[off + i]));
+            x[off + i] = ScalarConversionKernels.bf16ToFloat(ScalarConversionKernels.floatToBf16(x[off + i]));
         }
     }
 

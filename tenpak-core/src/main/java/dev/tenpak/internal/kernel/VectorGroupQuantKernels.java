@@ -9,7 +9,7 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Vector API group kernels (loaded by name from {@link GroupQuantKernels.Holder}; never referenced
+ * Vector API group kernels (loaded by name from {@link VectorizationProvider}; never referenced
  * directly, so the engine runs without {@code jdk.incubator.vector}). Same results as
  * {@link ScalarGroupQuantKernels}, bit for bit:
  * <ul>

@@ -12,7 +12,7 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Vector API ({@code jdk.incubator.vector}) kernels, bit-identical to {@link ScalarQuantKernels}:
  * a vector body up to {@code SPECIES.loopBound(len)} and the scalar specification for the tail.
- * Loaded by class name from {@link QuantKernels.Holder}, so that nothing links against the
+ * Loaded by class name from {@link VectorizationProvider}, so that nothing links against the
  * incubator module unless it is present.
  *
  * <p>Why each step matches the scalar code exactly:

@@ -31,7 +31,7 @@ public record EncodedTensor(String name, DType dtype, Shape shape, Codec codec, 
             throw new InvalidInputException("tensor '" + t.name() + "': codec " + codec.name()
                     + " cannot encode " + t.dtype() + " tensors (use raw_v1)");
         }
-        if (codec instanceof RawCodec && byteViewable(t.data())) {
+        if (codec.storesInputBytes() && byteViewable(t.data())) {
             // raw_v1's payload is the tensor's own bytes: write them from where they are, no copy
             return new EncodedTensor(t.name(), t.dtype(), t.shape(), codec, new byte[0], t.data());
         }

@@ -1,7 +1,9 @@
 package dev.tenpak.internal.pipeline;
 
+import dev.tenpak.codec.Codecs;
+import dev.tenpak.options.CompressOptions;
+
 import dev.tenpak.codec.Codec;
-import dev.tenpak.internal.codec.groupwise.GroupwiseCodec;
 import dev.tenpak.internal.codec.raw.RawCodec;
 
 import dev.tenpak.error.InvalidInputException;
@@ -17,21 +19,21 @@ import java.util.regex.PatternSyntaxException;
  * quantizing saves almost nothing and can cost a lot.
  *
  * <p>In order, a tensor stays {@code raw_v1} when: its dtype is not a float type; its name matches one
- * of the {@code --keep-raw} regexes ({@link java.util.regex.Matcher#find()}: anywhere in the name, anchor
+ * of the keep-raw patterns ({@link java.util.regex.Matcher#find()}: anywhere in the name, anchor
  * with {@code ^...$}); or the small-tensor rule is on ({@code minElements > 0}) and it is 1-D or a
  * scalar (biases, LayerNorm weights: few bytes, and their error shifts every activation) or has fewer
  * than {@code minElements} elements. Otherwise it gets the codec.
  *
- * <p>The small-tensor rule defaults ({@link #AUTO}) to on with {@value #DEFAULT_MIN_ELEMENTS}
+ * <p>The small-tensor rule defaults ({@link CompressOptions#AUTO_MIN_ELEMENTS}) to the codec's own threshold, {@link Codec#defaultMinElements()}: on with 4096
  * elements for the group-wise codecs and off for the per-tensor codecs {@code int8_sym_v1} and
  * {@code int4_sym_v1}, whose seed behaviour (every float tensor quantized, biases included) is kept.
  * Each choice carries the reason printed in the compress report.
  */
 public final class KeepRawSelector implements CodecSelector {
     /** {@code minElements} value meaning: 4096 for group-wise codecs, 0 (off) otherwise. */
-    public static final long AUTO = -1;
+    /** Same as {@link CompressOptions#AUTO_MIN_ELEMENTS}. */
+    public static final long AUTO = CompressOptions.AUTO_MIN_ELEMENTS;
 
-    public static final long DEFAULT_MIN_ELEMENTS = 4096;
 
     private final Codec codec;
     private final List<Pattern> keepRaw;
@@ -49,18 +51,23 @@ public final class KeepRawSelector implements CodecSelector {
      *                    than N elements stay raw; {@link #AUTO} = {@link #defaultMinElements(Codec)}
      * @throws InvalidInputException for a bad regex or a negative threshold other than AUTO
      */
+    /** The selector the compress options describe: their codec, keep-raw patterns and threshold. */
+    public static KeepRawSelector of(CompressOptions options) {
+        return of(Codecs.byName(options.codec()), options.keepRaw(), options.minElements());
+    }
+
     public static KeepRawSelector of(Codec codec, List<String> regexes, long minElements) {
         return new KeepRawSelector(codec, compile(regexes), resolve(codec, minElements));
     }
 
-    /** Compiles {@code --keep-raw} patterns, failing with the pattern named. */
+    /** Compiles keep-raw patterns, failing with the pattern named. */
     public static List<Pattern> compile(List<String> regexes) {
         List<Pattern> out = new ArrayList<>();
         for (String r : regexes) {
             try {
                 out.add(Pattern.compile(r));
             } catch (PatternSyntaxException e) {
-                throw new InvalidInputException("--keep-raw '" + r + "' is not a valid regular expression: "
+                throw new InvalidInputException("keep-raw pattern '" + r + "' is not a valid regular expression: "
                         + e.getDescription());
             }
         }
@@ -69,7 +76,7 @@ public final class KeepRawSelector implements CodecSelector {
 
     /** The small-tensor threshold used when none is given: 4096 for group-wise codecs, 0 otherwise. */
     public static long defaultMinElements(Codec codec) {
-        return codec instanceof GroupwiseCodec ? DEFAULT_MIN_ELEMENTS : 0;
+        return codec.defaultMinElements();
     }
 
     private static long resolve(Codec codec, long minElements) {
@@ -77,7 +84,7 @@ public final class KeepRawSelector implements CodecSelector {
             return defaultMinElements(codec);
         }
         if (minElements < 0) {
-            throw new InvalidInputException("--min-elements must be >= 0, got " + minElements);
+            throw new InvalidInputException("min-elements must be >= 0, got " + minElements);
         }
         return minElements;
     }
@@ -97,7 +104,7 @@ public final class KeepRawSelector implements CodecSelector {
         }
         for (Pattern p : keepRaw) {
             if (p.matcher(name).find()) {
-                return new Choice(RawCodec.INSTANCE, "matches --keep-raw '" + p.pattern() + "'; kept exact");
+                return new Choice(RawCodec.INSTANCE, "matches keep-raw pattern '" + p.pattern() + "'; kept exact");
             }
         }
         if (minElements > 0) {
@@ -106,7 +113,7 @@ public final class KeepRawSelector implements CodecSelector {
                         + "; kept exact");
             }
             if (shape.elementCount() < minElements) {
-                return new Choice(RawCodec.INSTANCE, shape.elementCount() + " elements < --min-elements "
+                return new Choice(RawCodec.INSTANCE, shape.elementCount() + " elements < min-elements "
                         + minElements + "; kept exact");
             }
         }

@@ -80,7 +80,7 @@ final class TensorPipeline {
             throw new InvalidInputException("tensor '" + t.name() + "': codec " + codec.name()
                     + " cannot encode " + t.dtype() + " tensors (use raw_v1)");
         }
-        if (codec instanceof RawCodec && EncodedTensor.byteViewable(t.data())) {
+        if (codec.storesInputBytes() && EncodedTensor.byteViewable(t.data())) {
             // as EncodedTensor.encode: raw_v1's payload is the tensor's own bytes, written from where they are
             return CompletableFuture.supplyAsync(() -> new Result(new EncodedTensor(t.name(), t.dtype(), t.shape(), codec,
                     new byte[0], t.data()), new ErrorMetrics(t.elementCount(), 0, 0, 0), Checksums.crc32c(t.data())),

@@ -1,5 +1,8 @@
 package dev.tenpak.internal.plan;
 
+import dev.tenpak.codec.Codecs;
+import dev.tenpak.options.BenchOptions;
+
 import dev.tenpak.options.InputFormat;
 
 import dev.tenpak.report.BenchReport;
@@ -22,16 +25,18 @@ import java.util.List;
 public final class Bench {
     private Bench() {}
 
-    /** Benchmarks {@code codecs} on the input at {@code input}, best of {@code repeats} per tensor. */
-    public static BenchReport run(Path input, InputFormat format, List<Codec> codecs, int repeats) {
-        try (TensorSource source = Inputs.open(input, format)) {
-            return run(source, codecs, repeats);
+    /** Benchmarks the options' codecs (all when none) on {@code input}, best of the options' repeats. */
+    public static BenchReport run(Path input, BenchOptions options) {
+        List<Codec> codecs = options.codecs().isEmpty() ? Codecs.all()
+                : options.codecs().stream().map(Codecs::byName).distinct().toList();
+        try (TensorSource source = Inputs.open(input, options.inputFormat())) {
+            return run(source, codecs, options.repeats());
         }
     }
 
     public static BenchReport run(TensorSource source, List<Codec> codecs, int repeats) {
         if (repeats < 1 || repeats > 1000) {
-            throw new InvalidInputException("--repeat must be 1 to 1000, got " + repeats);
+            throw new InvalidInputException("repeat must be 1 to 1000, got " + repeats);
         }
         List<CodecSurvey.Totals> totals = CodecSurvey.run(source, codecs, repeats, (t, trials) -> {});
         long tensorBytes = totals.isEmpty() ? 0 : totals.get(0).tensorBytes();

@@ -1,5 +1,7 @@
 package dev.tenpak.internal.plan;
 
+import dev.tenpak.internal.pipeline.TensorTrial;
+
 import dev.tenpak.internal.format.artifact.ArtifactWriter;
 import dev.tenpak.internal.io.CountingChannel;
 import dev.tenpak.codec.Codec;

@@ -1,5 +1,11 @@
 package dev.tenpak.internal.plan;
 
+import dev.tenpak.internal.pipeline.TensorTrial;
+
+import dev.tenpak.report.InputIdentity;
+
+import dev.tenpak.report.Plan;
+
 import dev.tenpak.options.PlanOptions;
 
 import dev.tenpak.internal.format.artifact.ArtifactWriter;
@@ -33,12 +39,17 @@ import java.util.Locale;
 public final class Planner {
     private Planner() {}
 
-    /** Plans for the input at {@code input}. */
-    public static Plan plan(Path input, PlanOptions options) {
+    /** Plans for the input at {@code input}; writes the plan to {@code planOutput} unless it is null. */
+    public static Plan plan(Path input, Path planOutput, PlanOptions options) {
         InputIdentity id = InputIdentity.of(input);
+        Plan plan;
         try (TensorSource source = Inputs.open(input, options.inputFormat())) {
-            return plan(source, id, options);
+            plan = plan(source, id, options);
         }
+        if (planOutput != null) {
+            plan.write(planOutput);
+        }
+        return plan;
     }
 
     /** Plans for tensors from {@code source}, recording {@code id} as the input they came from. */

@@ -1,5 +1,7 @@
 package dev.tenpak.internal.delta;
 
+import dev.tenpak.options.MaterializeOptions;
+
 import dev.tenpak.options.DeltaOptions;
 import dev.tenpak.report.DeltaReport;
 import dev.tenpak.report.MaterializeReport;
@@ -109,7 +111,7 @@ class DeltaMaterializeTest {
                 .containsEntry(DeltaFormat.KEY_MODE_PREFIX + "fc1", "full");
 
         Path out = dir.resolve("ft.tenpak");
-        MaterializeReport m = Tenpak.materialize(baseArtifact, delta, out, null);
+        MaterializeReport m = Tenpak.materialize(baseArtifact, delta, out, MaterializeOptions.defaults());
         assertThat(List.of(m.fromBase(), m.fromDelta(), m.rebuilt(), m.removed())).containsExactly(1, 3, 1, 1);
         try (ArtifactReader a = ArtifactReader.open(out)) {
             assertThat(a.entries()).extracting(TensorEntry::name).containsExactlyElementsOf(variant.keySet());
@@ -154,8 +156,8 @@ class DeltaMaterializeTest {
         DeltaReport r = Tenpak.delta(baseArtifact, variantJson, delta, DeltaOptions.of(EPS));
         Path exact = dir.resolve("exact.tenpak");
         Path small = dir.resolve("small.tenpak");
-        Tenpak.materialize(baseArtifact, delta, exact, "raw_v1");
-        MaterializeReport m = Tenpak.materialize(baseArtifact, delta, small, "int8_sym_v1");
+        Tenpak.materialize(baseArtifact, delta, exact, MaterializeOptions.defaults().withResidualCodec("raw_v1"));
+        MaterializeReport m = Tenpak.materialize(baseArtifact, delta, small, MaterializeOptions.defaults().withResidualCodec("int8_sym_v1"));
         assertThat(m.residualCodec()).isEqualTo("int8_sym_v1");
         assertThat(size(small)).isLessThan(size(exact));
         float[] want = variant.get("fc2").toFloatArray();
@@ -182,7 +184,7 @@ class DeltaMaterializeTest {
             assertThat(d.entries()).isEmpty();
         }
         Path out = dir.resolve("same.tenpak");
-        Tenpak.materialize(baseArtifact, delta, out, null);
+        Tenpak.materialize(baseArtifact, delta, out, MaterializeOptions.defaults());
         try (ArtifactReader a = ArtifactReader.open(out); ArtifactReader b = ArtifactReader.open(baseArtifact)) {
             assertThat(a.entries()).extracting(TensorEntry::name).containsExactlyElementsOf(base.keySet());
             assertThat(DeltaFormat.baseHash(a)).isEqualTo(DeltaFormat.baseHash(b));
@@ -200,7 +202,7 @@ class DeltaMaterializeTest {
             otherHash = DeltaFormat.baseHash(o);
         }
         Path out = dir.resolve("ft.tenpak");
-        assertThatThrownBy(() -> Tenpak.materialize(otherBase, delta, out, null))
+        assertThatThrownBy(() -> Tenpak.materialize(otherBase, delta, out, MaterializeOptions.defaults()))
                 .isInstanceOf(BaseMismatchException.class)
                 .hasMessageContaining(r.baseHash())
                 .hasMessageContaining(otherHash);
@@ -213,9 +215,9 @@ class DeltaMaterializeTest {
         Path delta = dir.resolve("ft.delta.tenpak");
         Tenpak.delta(baseArtifact, variantJson, delta, DeltaOptions.of(EPS));
         Path out = dir.resolve("x.tenpak");
-        assertThatThrownBy(() -> Tenpak.materialize(delta, delta, out, null))
+        assertThatThrownBy(() -> Tenpak.materialize(delta, delta, out, MaterializeOptions.defaults()))
                 .isInstanceOf(ArtifactKindException.class).hasMessageContaining("is a delta artifact");
-        assertThatThrownBy(() -> Tenpak.materialize(baseArtifact, baseArtifact, out, null))
+        assertThatThrownBy(() -> Tenpak.materialize(baseArtifact, baseArtifact, out, MaterializeOptions.defaults()))
                 .isInstanceOf(ArtifactKindException.class).hasMessageContaining("is not a delta artifact");
         assertThatThrownBy(() -> Tenpak.delta(delta, variantJson, out, DeltaOptions.of(EPS)))
                 .isInstanceOf(ArtifactKindException.class).hasMessageContaining("is a delta artifact");
@@ -226,7 +228,7 @@ class DeltaMaterializeTest {
     void rejectsBadEpsilons() {
         for (double bad : new double[] {-0.1, Double.NaN, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY}) {
             assertThatThrownBy(() -> DeltaOptions.of(bad)).isInstanceOf(InvalidInputException.class)
-                    .hasMessageContaining("--epsilon must be a finite number >= 0");
+                    .hasMessageContaining("epsilon must be a finite number >= 0");
         }
     }
 
@@ -237,7 +239,7 @@ class DeltaMaterializeTest {
         // int8 moved every tensor of the base a little, so at epsilon 0 each is "changed"; raw_v1 stores it exactly
         assertThat(r.changed()).isEqualTo(base.size());
         Path out = dir.resolve("exact.tenpak");
-        Tenpak.materialize(baseArtifact, delta, out, null);
+        Tenpak.materialize(baseArtifact, delta, out, MaterializeOptions.defaults());
         Map<String, float[]> got = decodeAll(out);
         for (Tensor t : base.values()) {
             assertThat(got.get(t.name())).as(t.name()).containsExactly(t.toFloatArray());
@@ -254,15 +256,15 @@ class DeltaMaterializeTest {
         // residual for fc1 ([32, 32] in the base) with shape [16, 64]
         Path shapes = crafted("shapes.delta.tenpak", hash, "[\"fc1\"]", Map.of(DeltaFormat.KEY_MODE_PREFIX + "fc1", "residual"),
                 Tensor.ofFloats("fc1", new float[32 * 32], 16, 64));
-        assertThatThrownBy(() -> Tenpak.materialize(baseArtifact, shapes, out, null))
+        assertThatThrownBy(() -> Tenpak.materialize(baseArtifact, shapes, out, MaterializeOptions.defaults()))
                 .isInstanceOf(dev.tenpak.error.ShapeMismatchException.class)
                 .hasMessageContaining("residual tensor 'fc1' is [16, 64] but the base's is [32, 32]");
         Path order = crafted("order.delta.tenpak", hash, "not json", Map.of());
-        assertThatThrownBy(() -> Tenpak.materialize(baseArtifact, order, out, null))
+        assertThatThrownBy(() -> Tenpak.materialize(baseArtifact, order, out, MaterializeOptions.defaults()))
                 .isInstanceOf(dev.tenpak.error.CorruptArtifactException.class)
                 .hasMessageContaining("tenpak.delta.order is not a JSON list of names");
         Path ghost = crafted("ghost.delta.tenpak", hash, "[\"nowhere\"]", Map.of());
-        assertThatThrownBy(() -> Tenpak.materialize(baseArtifact, ghost, out, null))
+        assertThatThrownBy(() -> Tenpak.materialize(baseArtifact, ghost, out, MaterializeOptions.defaults()))
                 .isInstanceOf(dev.tenpak.error.CorruptArtifactException.class)
                 .hasMessageContaining("neither in the delta nor in the base");
         assertThat(out).doesNotExist();

@@ -1,5 +1,7 @@
 package dev.tenpak.internal.delta;
 
+import dev.tenpak.options.MaterializeOptions;
+
 import dev.tenpak.options.InputFormat;
 
 import dev.tenpak.options.DeltaOptions;
@@ -56,7 +58,7 @@ class FleetExampleTest {
         for (String v : VARIANTS) {
             Path json = FLEET.resolve(v + ".json");
             Path delta = dir.resolve(v + ".delta.tenpak");
-            DeltaReport r = Tenpak.delta(base, json, delta, new DeltaOptions(EPSILON, CODEC, dev.tenpak.options.InputFormat.AUTO));
+            DeltaReport r = Tenpak.delta(base, json, delta, DeltaOptions.of(EPSILON).withCodec(CODEC));
             long full = Tenpak.compress(json, dir.resolve(v + ".tenpak"), CompressOptions.defaults()).artifactBytes();
             assertThat(r.fullVariantBytes()).isEqualTo(full);
             assertThat(r.deltaBytes()).as(v).isLessThan(full / 3);
@@ -100,7 +102,7 @@ class FleetExampleTest {
     /** The materialized artifact has the variant's names, order and shapes, and values within the reported error. */
     private void checkMaterialized(Path base, Path delta, Path json, DeltaReport r) {
         Path out = dir.resolve(json.getFileName() + ".materialized.tenpak");
-        Tenpak.materialize(base, delta, out, null);
+        Tenpak.materialize(base, delta, out, MaterializeOptions.defaults());
         Map<String, float[]> got = decodeAll(out);
         try (TensorSource src = JsonBundleReader.open(json); ArtifactReader a = ArtifactReader.open(out)) {
             Bundle variant = Bundle.readAll(src);

@@ -1,5 +1,7 @@
 package dev.tenpak.internal.pipeline;
 
+import dev.tenpak.tensor.Artifact;
+
 import dev.tenpak.internal.codec.groupwise.GroupwiseCodec;
 import dev.tenpak.internal.codec.raw.RawCodec;
 
@@ -33,7 +35,7 @@ public class KeepRawSelectorTest {
     Path dir;
 
     static CodecSelector.Choice choose(CompressOptions o, String name, DType dtype, long... dims) {
-        return o.selector().choose(name, dtype, Shape.of(dims));
+        return KeepRawSelector.of(o).choose(name, dtype, Shape.of(dims));
     }
 
     @Test
@@ -50,7 +52,7 @@ public class KeepRawSelectorTest {
         assertThat(choose(o, "ln.weight", DType.F32, 384).codec()).isSameAs(RawCodec.INSTANCE);
         assertThat(choose(o, "ln.weight", DType.F32, 384).reason()).contains("1-D");
         assertThat(choose(o, "temperature", DType.F32).reason()).contains("scalar");
-        assertThat(choose(o, "small", DType.F32, 8, 511).reason()).contains("4088 elements < --min-elements 4096");
+        assertThat(choose(o, "small", DType.F32, 8, 511).reason()).contains("4088 elements < min-elements 4096");
         assertThat(choose(o, "w", DType.F32, 8, 512).codec()).isSameAs(GroupwiseCodec.INT4_G32);
         assertThat(choose(o, "ids", DType.I64, 8, 512).reason()).contains("not a float type");
     }
@@ -60,7 +62,7 @@ public class KeepRawSelectorTest {
         CompressOptions o = CompressOptions.defaults().withCodec("int8_sym_g64_v1")
                 .withKeepRaw(List.of("embeddings\\.", "^lm_head")).withKeepRaw(List.of("pooler"));
         assertThat(choose(o, "embeddings.word_embeddings.weight", DType.F32, 30522, 384).reason())
-                .isEqualTo("matches --keep-raw 'embeddings\\.'; kept exact");
+                .isEqualTo("matches keep-raw pattern 'embeddings\\.'; kept exact");
         assertThat(choose(o, "lm_head.weight", DType.F32, 100, 384).codec()).isSameAs(RawCodec.INSTANCE);
         assertThat(choose(o, "model.lm_head.weight", DType.F32, 100, 384).codec()).isSameAs(GroupwiseCodec.INT8_G64);
         assertThat(choose(o, "pooler.dense.weight", DType.F32, 384, 384).codec()).isSameAs(RawCodec.INSTANCE);
@@ -68,7 +70,7 @@ public class KeepRawSelectorTest {
         assertThat(choose(o.withMinElements(0), "tiny", DType.F32, 2, 2).codec()).isSameAs(GroupwiseCodec.INT8_G64);
         CompressOptions perTensor = CompressOptions.defaults().withMinElements(10);
         assertThat(choose(perTensor, "dense.bias", DType.F32, 2).codec()).isSameAs(RawCodec.INSTANCE);
-        assertThat(choose(perTensor, "w", DType.F32, 3, 3).reason()).contains("9 elements < --min-elements 10");
+        assertThat(choose(perTensor, "w", DType.F32, 3, 3).reason()).contains("9 elements < min-elements 10");
         assertThat(choose(perTensor, "w", DType.F32, 3, 4).codec().name()).isEqualTo("int8_sym_v1");
         // raw_v1 requested: everything raw, reason "requested"
         assertThat(choose(o.withCodec("raw_v1"), "w", DType.F32, 3).reason()).isEqualTo("requested");
@@ -77,9 +79,9 @@ public class KeepRawSelectorTest {
     @Test
     void badPatternsAndThresholdsAreInputErrors() {
         assertThatThrownBy(() -> CompressOptions.defaults().withKeepRaw(List.of("(unclosed")))
-                .isInstanceOf(InvalidInputException.class).hasMessageContaining("--keep-raw '(unclosed'");
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("keep-raw pattern '(unclosed'");
         assertThatThrownBy(() -> CompressOptions.defaults().withMinElements(-5))
-                .isInstanceOf(InvalidInputException.class).hasMessageContaining("--min-elements");
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("min-elements");
     }
 
     private Path bundle() throws Exception {
@@ -107,9 +109,9 @@ public class KeepRawSelectorTest {
         Map<String, TensorReport> by = r.tensors().stream().collect(Collectors.toMap(TensorReport::name, Function.identity()));
         assertThat(by.get("enc.dense.weight").codec()).isEqualTo("int4_sym_g32_v1");
         assertThat(by.get("enc.dense.bias").codec()).isEqualTo("raw_v1");
-        assertThat(by.get("enc.small").reason()).contains("< --min-elements 4096");
+        assertThat(by.get("enc.small").reason()).contains("< min-elements 4096");
         assertThat(by.get("enc.dense.weight").storedBytes()).isEqualTo(64 * 96 / 2 + 64 * 96 / 32 * 2);
-        try (ArtifactReader reader = Tenpak.open(out)) {
+        try (Artifact reader = Tenpak.open(out)) {
             assertThat(reader.read("enc.small").toFloatArray()).containsExactly(1, 2, 3, 4);
             float[] w = reader.read("enc.dense.weight").toFloatArray();
             assertThat(w).hasSize(64 * 96);

@@ -1,5 +1,7 @@
 package dev.tenpak.internal.pipeline;
 
+import dev.tenpak.options.DecompressOptions;
+
 import dev.tenpak.options.OutputFormat;
 
 import dev.tenpak.internal.format.artifact.ArtifactReader;
@@ -66,11 +68,11 @@ class ParallelDecodeTest {
     void theOutputDoesNotDependOnTheThreadCount() throws Exception {
         Path a = artifact();
         Path one = dir.resolve("one.safetensors");
-        Tenpak.decompress(a, one, OutputFormat.SAFETENSORS, 1, ProgressListener.NONE);
+        Tenpak.decompress(a, one, DecompressOptions.defaults().withFormat(OutputFormat.SAFETENSORS).withThreads(1));
         byte[] want = Files.readAllBytes(one);
         for (int threads : new int[] {2, 3, 5}) {
             Path out = dir.resolve(threads + ".safetensors");
-            Tenpak.decompress(a, out, OutputFormat.SAFETENSORS, threads, ProgressListener.NONE);
+            Tenpak.decompress(a, out, DecompressOptions.defaults().withFormat(OutputFormat.SAFETENSORS).withThreads(threads));
             assertThat(Files.readAllBytes(out)).as("%d threads", threads).isEqualTo(want);
         }
         try (ArtifactReader r = ArtifactReader.open(a)) {
@@ -96,8 +98,7 @@ class ParallelDecodeTest {
                 Files.write(a, bad);
                 for (int threads : new int[] {1, 3}) {
                     Path out = dir.resolve("out.safetensors");
-                    assertThatThrownBy(() -> Tenpak.decompress(a, out, OutputFormat.SAFETENSORS, threads,
-                            ProgressListener.NONE))
+                    assertThatThrownBy(() -> Tenpak.decompress(a, out, DecompressOptions.defaults().withFormat(OutputFormat.SAFETENSORS).withThreads(threads)))
                             .as("%s byte %d, %d threads", e.name(), at, threads)
                             .isInstanceOfSatisfying(ChecksumMismatchException.class,
                                     ex -> assertThat(ex.tensor()).isEqualTo(e.name()));

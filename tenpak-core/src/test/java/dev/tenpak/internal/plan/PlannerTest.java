@@ -1,5 +1,11 @@
 package dev.tenpak.internal.plan;
 
+import dev.tenpak.options.BenchOptions;
+
+import dev.tenpak.report.InputIdentity;
+
+import dev.tenpak.report.Plan;
+
 import dev.tenpak.options.InputFormat;
 
 import dev.tenpak.options.PlanOptions;
@@ -117,7 +123,7 @@ class PlannerTest {
         assertThat(codecs.values().stream().distinct().count()).isGreaterThanOrEqualTo(2);
 
         Path out = dir.resolve("mixed.tenpak");
-        CompressReport r = Tenpak.compressWithPlan(mixed, out, dir.resolve("p.json"), CompressOptions.defaults());
+        CompressReport r = Tenpak.compress(mixed, out, CompressOptions.defaults().withPlan(dir.resolve("p.json")));
         assertThat(r.artifactBytes()).isEqualTo(p.expected().artifactBytes()).isEqualTo(size(out));
         assertThat(r.error().mae()).isEqualTo(p.expected().mae()).isLessThanOrEqualTo(budget);
         try (ArtifactReader a = ArtifactReader.open(out)) {
@@ -139,7 +145,7 @@ class PlannerTest {
         Plan p = Tenpak.plan(bundle, planFile, PlanOptions.of(1e-3));
         assertThat(Plan.read(planFile)).usingRecursiveComparison().isEqualTo(p);
         Path out = dir.resolve("planned.tenpak");
-        CompressReport r = Tenpak.compressWithPlan(bundle, out, planFile, CompressOptions.defaults());
+        CompressReport r = Tenpak.compress(bundle, out, CompressOptions.defaults().withPlan(planFile));
         assertThat(r.artifactBytes()).isEqualTo(p.expected().artifactBytes());
         assertThat(r.error().mae()).isEqualTo(p.expected().mae()).isLessThanOrEqualTo(1e-3);
         try (ArtifactReader a = ArtifactReader.open(out)) {
@@ -155,7 +161,7 @@ class PlannerTest {
         Files.writeString(other, Files.readString(bundle).replaceFirst("layer0", "layerX"));
         String otherHash = InputIdentity.of(other).sha256();
         Path out = dir.resolve("x.tenpak");
-        assertThatThrownBy(() -> Tenpak.compressWithPlan(other, out, planFile, CompressOptions.defaults()))
+        assertThatThrownBy(() -> Tenpak.compress(other, out, CompressOptions.defaults().withPlan(planFile)))
                 .isInstanceOf(PlanMismatchException.class)
                 .hasMessageContaining(p.input().sha256())
                 .hasMessageContaining(otherHash);
@@ -199,7 +205,7 @@ class PlannerTest {
         Plan.TensorPlan mask = p.tensors().get(1);
         assertThat(mask.codec()).isEqualTo("raw_v1");
         assertThat(mask.reason()).contains("non-finite");
-        CompressReport r = Tenpak.compressWithPlan(nan, dir.resolve("nan.tenpak"), planFile, CompressOptions.defaults());
+        CompressReport r = Tenpak.compress(nan, dir.resolve("nan.tenpak"), CompressOptions.defaults().withPlan(planFile));
         assertThat(r.tensors()).extracting(TensorReport::codec).containsExactly("int4_sym_v1", "raw_v1");
         assertThat(r.artifactBytes()).isEqualTo(p.expected().artifactBytes());
     }
@@ -208,14 +214,14 @@ class PlannerTest {
     void rejectsBadBudgetsAndUnknownCodecs() {
         for (double bad : new double[] {-1e-9, Double.NaN, Double.POSITIVE_INFINITY}) {
             assertThatThrownBy(() -> PlanOptions.of(bad)).isInstanceOf(InvalidInputException.class)
-                    .hasMessageContaining("--max-mae must be a finite number >= 0");
+                    .hasMessageContaining("max-mae must be a finite number >= 0");
         }
         assertThatThrownBy(() -> PlanOptions.of(1).withCodecs(List.of("int3"))).hasMessageContaining("known codecs");
     }
 
     @Test
     void benchHasOneRowPerCodecWithTheSameFiguresAsThePlan() {
-        BenchReport b = Tenpak.bench(bundle, InputFormat.AUTO, List.of(), 2);
+        BenchReport b = Tenpak.bench(bundle, BenchOptions.defaults().withInputFormat(InputFormat.AUTO).withCodecs(List.of()).withRepeats(2));
         Plan p = Tenpak.plan(bundle, null, PlanOptions.of(1));
         assertThat(b.rows()).extracting(BenchReport.Row::codec).containsExactlyElementsOf(Codecs.names());
         for (int i = 0; i < b.rows().size(); i++) {

@@ -1,12 +1,12 @@
 package demo;
 
 import dev.tenpak.Tenpak;
-import dev.tenpak.internal.format.artifact.ArtifactReader;
+import dev.tenpak.tensor.Artifact;
 import dev.tenpak.tensor.Tensor;
 
 /** What a service does at run time: open the model its build packed into the jar and use its tensors. */
 public final class ModelService implements AutoCloseable {
-    private final ArtifactReader model;
+    private final Artifact model;
 
     public ModelService(String resource) {
         model = Tenpak.openResource(resource);
@@ -16,7 +16,7 @@ public final class ModelService implements AutoCloseable {
         return model.read(tensor).toFloatArray();
     }
 
-    public ArtifactReader artifact() {
+    public Artifact artifact() {
         return model;
     }
 

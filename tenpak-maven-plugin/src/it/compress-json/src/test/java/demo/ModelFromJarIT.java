@@ -1,12 +1,13 @@
 package demo;
 
-import dev.tenpak.internal.format.Inputs;
+import dev.tenpak.Tenpak;
+
 import dev.tenpak.options.InputFormat;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tenpak.internal.format.artifact.TensorEntry;
+import dev.tenpak.tensor.TensorInfo;
 import dev.tenpak.tensor.Tensor;
 import dev.tenpak.tensor.TensorSource;
 import java.net.URL;
@@ -40,13 +41,13 @@ class ModelFromJarIT {
 
     /** Compares every tensor of the model file with its decoded copy from the jar; returns the count. */
     private static int compare(ModelService service, String modelFile) {
-        try (TensorSource source = Inputs.open(Path.of(modelFile), InputFormat.AUTO)) {
+        try (TensorSource source = Tenpak.openInput(Path.of(modelFile), InputFormat.AUTO)) {
             int tensors = 0;
             for (Tensor t = source.next(); t != null; t = source.next()) {
                 float[] want = t.toFloatArray();
                 float[] got = service.weights(t.name());
                 assertEquals(want.length, got.length, t.name());
-                TensorEntry e = service.artifact().entry(t.name());
+                TensorInfo e = service.artifact().index().stream().filter(i -> i.name().equals(t.name())).findFirst().orElseThrow();
                 float max = 0;
                 for (float v : want) {
                     max = Math.max(max, Math.abs(v));

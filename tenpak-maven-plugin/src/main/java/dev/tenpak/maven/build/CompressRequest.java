@@ -171,7 +171,7 @@ public record CompressRequest(Path baseDirectory, Path sourceDirectory, List<Str
             return this;
         }
 
-        /** The small-tensor threshold; null for the codec's default ({@code KeepRawSelector.AUTO}). */
+        /** The small-tensor threshold; null for the codec's default ({@code CompressOptions.AUTO_MIN_ELEMENTS}). */
         public Builder minElements(Long v) {
             minElements = v;
             return this;

@@ -119,7 +119,7 @@ public final class ModelCompressor {
         String stem = artifactName.substring(0, artifactName.length() - ARTIFACT_EXTENSION.length());
         Path planFile = request.planDirectory().resolve(stem + ".plan.json");
         Tenpak.plan(file, planFile, request.plan().get());
-        return Tenpak.compressWithPlan(file, artifact, planFile, request.options());
+        return Tenpak.compress(file, artifact, request.options().withPlan(planFile));
     }
 
     /** The core's message names the file by its absolute path; the line above already names it. */

@@ -1,12 +1,13 @@
 package dev.tenpak.maven.build;
 
+import dev.tenpak.tensor.Artifact;
+
 import dev.tenpak.report.ArtifactSummary;
 import dev.tenpak.Tenpak;
 import dev.tenpak.error.TenpakException;
 import dev.tenpak.internal.format.artifact.ArtifactReader;
-import dev.tenpak.internal.format.artifact.TensorEntry;
+import dev.tenpak.tensor.TensorInfo;
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -108,11 +109,9 @@ public final class ModelVerifier {
             if (summary.tensors().size() != e.tensors()) {
                 return name + ": " + summary.tensors().size() + " tensors, the manifest says " + e.tensors();
             }
-            try (ArtifactReader r = Tenpak.open(artifact)) {
-                for (TensorEntry t : r.entries()) {
-                    try (Arena arena = Arena.ofConfined()) {
-                        r.read(t, arena);
-                    }
+            try (Artifact r = Tenpak.open(artifact)) {
+                for (TensorInfo t : r.index()) {
+                    r.read(t.name());   // decodes every tensor: a codec or shape fault fails here
                 }
             }
         } catch (TenpakException ex) {

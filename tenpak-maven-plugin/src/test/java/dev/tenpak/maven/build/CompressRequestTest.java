@@ -135,7 +135,7 @@ class CompressRequestTest {
         assertThat(r.settings()).containsEntry("keepRaw", "[^lm_head]").containsEntry("minElements", "0");
         CompressRequest d = builder().build();
         assertThat(d.options().keepRaw()).isEmpty();
-        assertThat(d.options().minElements()).isEqualTo(dev.tenpak.internal.pipeline.KeepRawSelector.AUTO);
+        assertThat(d.options().minElements()).isEqualTo(dev.tenpak.options.CompressOptions.AUTO_MIN_ELEMENTS);
         assertThat(d.settings()).isNotEqualTo(builder().keepRaw(List.of("bias")).build().settings());
         assertThatThrownBy(() -> builder().keepRaw(List.of("([unclosed")).build())
                 .isInstanceOf(ModelBuildException.class).hasMessageContaining("<keepRaw>").hasMessageContaining("([unclosed");

@@ -1,5 +1,9 @@
 package dev.tenpak.maven.build;
 
+import dev.tenpak.tensor.Artifact;
+
+import dev.tenpak.options.DecompressOptions;
+
 import dev.tenpak.options.OutputFormat;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -84,7 +88,7 @@ class ModelCompressorTest {
         assertThat(e.settings()).containsEntry("codec", "int8_sym_v1");
 
         // the artifact decodes to the bundle within int8's bound: half a quantization step
-        try (ArtifactReader a = Tenpak.open(out.resolve("encoder.tenpak"));
+        try (ArtifactReader a = ArtifactReader.open(out.resolve("encoder.tenpak"));
              TensorSource original = JsonBundleReader.open(models.resolve("encoder.json"))) {
             for (Tensor t = original.next(); t != null; t = original.next()) {
                 float[] want = t.toFloatArray();
@@ -111,7 +115,7 @@ class ModelCompressorTest {
         Path json = Bundles.write(base.resolve("tmp/decoder.json"), SEED + 2, 24, 16);
         Path raw = base.resolve("tmp/decoder.tenpak");
         Tenpak.compress(json, raw, dev.tenpak.options.CompressOptions.defaults().withCodec("raw_v1"));
-        Tenpak.decompress(raw, models.resolve("decoder.safetensors"), dev.tenpak.options.OutputFormat.SAFETENSORS);
+        Tenpak.decompress(raw, models.resolve("decoder.safetensors"), DecompressOptions.defaults().withFormat(dev.tenpak.options.OutputFormat.SAFETENSORS));
 
         run(request());
         Manifest.Entry e = manifest().models().stream().filter(m -> m.input().endsWith(".safetensors")).findFirst()
@@ -121,7 +125,7 @@ class ModelCompressorTest {
         assertThat(e.tensors()).isEqualTo(2);
         assertThat(e.tensorBytes()).isEqualTo((24 * 16 + 16) * 4L);
         assertThat(e.artifactBytes()).isLessThan(e.inputBytes());
-        try (ArtifactReader a = Tenpak.open(out.resolve("decoder.tenpak"));
+        try (ArtifactReader a = ArtifactReader.open(out.resolve("decoder.tenpak"));
              TensorSource original = JsonBundleReader.open(json)) {
             for (Tensor t = original.next(); t != null; t = original.next()) {
                 float[] want = t.toFloatArray();
@@ -207,7 +211,7 @@ class ModelCompressorTest {
     @Test
     void keepRawAndGroupWiseCodecsReachTheArtifact() throws Exception {
         run(request().codec("int4_sym_g32_v1").keepRaw(List.of("bias$")).minElements(0L));
-        try (ArtifactReader a = Tenpak.open(out.resolve("encoder.tenpak"))) {
+        try (ArtifactReader a = ArtifactReader.open(out.resolve("encoder.tenpak"))) {
             assertThat(a.entry("layer.weight").codec()).isEqualTo("int4_sym_g32_v1");
             assertThat(a.entry("layer.bias").codec()).isEqualTo("raw_v1");
         }
@@ -215,7 +219,7 @@ class ModelCompressorTest {
         // a new keep-raw list recompresses; the bias is then quantized too
         ModelCompressor.Result r = run(request().codec("int4_sym_g32_v1").minElements(0L));
         assertThat(r.compressed()).isEqualTo(2);
-        try (ArtifactReader a = Tenpak.open(out.resolve("encoder.tenpak"))) {
+        try (ArtifactReader a = ArtifactReader.open(out.resolve("encoder.tenpak"))) {
             assertThat(a.entry("layer.bias").codec()).isEqualTo("int4_sym_g32_v1");
         }
     }

@@ -1,5 +1,7 @@
 package dev.tenpak.maven.build;
 
+import dev.tenpak.tensor.Artifact;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -42,7 +44,7 @@ class ModelVerifierTest {
     void aFlippedPayloadByteFailsNamingTheArtifactAndTensor() throws Exception {
         Path a = out.resolve("b.tenpak");
         long at;
-        try (ArtifactReader r = Tenpak.open(a)) {
+        try (ArtifactReader r = ArtifactReader.open(a)) {
             at = r.entry("layer.weight").offset();
         }
         byte[] bytes = Files.readAllBytes(a);
@@ -60,7 +62,7 @@ class ModelVerifierTest {
         // the manifest is rewritten to match the damaged file: only the artifact's own checksums catch it
         Path a = out.resolve("a.tenpak");
         long at;
-        try (ArtifactReader r = Tenpak.open(a)) {
+        try (ArtifactReader r = ArtifactReader.open(a)) {
             at = r.entry("layer.weight").offset();
         }
         byte[] bytes = Files.readAllBytes(a);

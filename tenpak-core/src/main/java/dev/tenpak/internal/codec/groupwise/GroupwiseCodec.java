@@ -91,6 +91,15 @@ public final class GroupwiseCodec implements ChunkEncoder {
                 + (variant == Variant.SEARCH ? "_search" : "") + "_v1";
     }
 
+    /** Group-wise codecs keep tensors under 4096 elements, and every 0-D and 1-D tensor, exact. */
+    @Override
+    public long defaultMinElements() {
+        return DEFAULT_MIN_ELEMENTS;
+    }
+
+    /** Below this many elements a tensor stays raw unless the user chose another threshold. */
+    public static final long DEFAULT_MIN_ELEMENTS = 4096;
+
     @Override
     public String name() {
         return name;

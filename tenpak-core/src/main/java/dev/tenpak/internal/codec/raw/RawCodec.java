@@ -22,6 +22,11 @@ public final class RawCodec implements Codec {
     private RawCodec() {}
 
     @Override
+    public boolean storesInputBytes() {
+        return true;
+    }
+
+    @Override
     public String name() {
         return NAME;
     }

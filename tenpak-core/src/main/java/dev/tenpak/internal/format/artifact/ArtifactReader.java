@@ -12,6 +12,8 @@ import dev.tenpak.internal.io.MappedFiles;
 import dev.tenpak.tensor.DType;
 import dev.tenpak.tensor.Shape;
 import dev.tenpak.tensor.Tensor;
+import dev.tenpak.tensor.Artifact;
+import dev.tenpak.tensor.TensorInfo;
 import dev.tenpak.tensor.TensorSource;
 import java.io.IOException;
 import java.io.InputStream;
@@ -42,7 +44,7 @@ import java.util.zip.CRC32C;
  * applies, the tensor: nothing in the file can make the reader allocate more than the file's own
  * index size or index outside the file. Thread-safe once opened.
  */
-public final class ArtifactReader implements AutoCloseable {
+public final class ArtifactReader implements Artifact {
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -220,28 +222,40 @@ public final class ArtifactReader implements AutoCloseable {
         }
     }
 
+    @Override
     public String source() {
         return source;
     }
 
+    @Override
     public int version() {
         return version;
     }
 
     /** The artifact-level codec string: the codec every tensor uses, or "mixed". */
+    @Override
     public String codec() {
         return codec;
     }
 
+    @Override
     public Map<String, String> metadata() {
         return metadata;
     }
 
+    @Override
+    public List<TensorInfo> index() {
+        return entries.stream().map(e -> new TensorInfo(e.name(), e.dtype(), e.shape(), e.codec(), e.length(),
+                e.originalBytes())).toList();
+    }
+
+    /** The index entries with everything the format stores (offsets, parameters, checksums). */
     public List<TensorEntry> entries() {
         return entries;
     }
 
     /** Size of the artifact in bytes. */
+    @Override
     public long byteSize() {
         return data.byteSize();
     }
@@ -309,11 +323,13 @@ public final class ArtifactReader implements AutoCloseable {
     }
 
     /** Decodes the tensor called {@code name} into garbage-collected memory. */
+    @Override
     public Tensor read(String name) {
         return read(entry(name), Arena.ofAuto());
     }
 
     /** Decodes every tensor in index order, one at a time; each tensor's memory is garbage-collected. */
+    @Override
     public TensorSource tensors() {
         var it = entries.iterator();
         return new TensorSource() {

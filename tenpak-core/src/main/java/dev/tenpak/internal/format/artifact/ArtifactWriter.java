@@ -1,6 +1,5 @@
 package dev.tenpak.internal.format.artifact;
 
-import dev.tenpak.internal.pipeline.EncodedTensor;
 
 import dev.tenpak.error.InvalidInputException;
 import dev.tenpak.error.TenpakIOException;
@@ -119,10 +118,20 @@ public final class ArtifactWriter implements AutoCloseable {
         return this;
     }
 
-    /** Encodes {@code tensor} with {@code codec} and writes its payload. */
+    /**
+     * Encodes {@code tensor} with {@code codec} and writes its payload: one tensor at a time, on this
+     * thread (the compress pipeline encodes on several threads and calls {@link #writeEncoded}).
+     */
     public TensorEntry write(Tensor tensor, Codec codec) {
+        if (!codec.accepts(tensor.dtype())) {
+            throw new InvalidInputException("tensor '" + tensor.name() + "': codec " + codec.name()
+                    + " cannot encode " + tensor.dtype() + " tensors (use raw_v1)");
+        }
         try (Arena arena = Arena.ofConfined()) {
-            return EncodedTensor.encode(tensor, codec, arena).writeTo(this);
+            long size = codec.encodedSize(tensor.dtype(), tensor.shape());
+            MemorySegment buf = arena.allocate(Math.max(size, 1), ArtifactFormat.ALIGNMENT).asSlice(0, size);
+            byte[] params = codec.encode(tensor, buf);
+            return writeEncoded(tensor.name(), tensor.dtype(), tensor.shape(), codec.name(), params, buf);
         }
     }
 

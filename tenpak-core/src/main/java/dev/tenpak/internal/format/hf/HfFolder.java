@@ -1,5 +1,7 @@
 package dev.tenpak.internal.format.hf;
 
+import dev.tenpak.internal.format.artifact.ReservedKeys;
+
 import dev.tenpak.internal.format.safetensors.SafetensorsReader;
 import dev.tenpak.internal.format.safetensors.SafetensorsWriter;
 import dev.tenpak.internal.io.AtomicFiles;
@@ -10,11 +12,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tenpak.error.CorruptArtifactException;
 import dev.tenpak.error.InvalidInputException;
 import dev.tenpak.error.MalformedInputException;
-import dev.tenpak.options.ProgressListener;
 import dev.tenpak.error.TenpakIOException;
-import dev.tenpak.internal.format.artifact.ArtifactReader;
-import dev.tenpak.internal.pipeline.ParallelDecoder;
-import dev.tenpak.internal.format.artifact.TensorEntry;
 import dev.tenpak.tensor.Tensor;
 import dev.tenpak.tensor.TensorSource;
 import java.io.IOException;
@@ -57,9 +55,9 @@ public final class HfFolder {
     public static final String SINGLE = "model.safetensors";
     public static final String INDEX = "model.safetensors.index.json";
     /** Metadata key prefix of an embedded folder file. */
-    public static final String FILE_PREFIX = "tenpak.hf.file:";
+    public static final String FILE_PREFIX = ReservedKeys.HF_FILE_PREFIX;
     /** Metadata key listing files that were too large to embed. */
-    public static final String SKIPPED = "tenpak.hf.skipped";
+    public static final String SKIPPED = ReservedKeys.HF_SKIPPED;
     /** Largest folder file embedded in an artifact. */
     public static final long MAX_FILE_BYTES = 64L << 20;
 
@@ -210,18 +208,25 @@ public final class HfFolder {
         }
     }
 
+    /** Writes the named tensors (in this order, with {@code metadata}) as one safetensors file. */
+    @FunctionalInterface
+    public interface ShardWriter {
+        long write(List<String> tensors, Map<String, String> metadata, Path file);
+    }
+
     /**
-     * Writes the artifact as a checkpoint folder at {@code dir}: the embedded files, then the weights
-     * (shards following the embedded index, or {@code model.safetensors}). Returns bytes of weights.
+     * Writes a checkpoint folder at {@code dir} from an artifact's {@code metadata} and tensor names
+     * ({@code source} names the artifact in errors): the embedded files, then the weights through
+     * {@code shards} (shards following the embedded index, or {@code model.safetensors}). Returns
+     * bytes of weights.
      */
-    public static long write(ArtifactReader reader, Path dir, ParallelDecoder decoder, boolean sync,
-                             ProgressListener progress) {
+    public static long write(String source, Map<String, String> meta, List<String> tensors, Path dir, boolean sync,
+                             ShardWriter shards) {
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
             throw TenpakIOException.of(dir, e);
         }
-        Map<String, String> meta = reader.metadata();
         String indexText = null;
         for (var m : meta.entrySet()) {
             if (!m.getKey().startsWith(FILE_PREFIX)) {
@@ -232,9 +237,9 @@ public final class HfFolder {
             try {
                 bytes = Base64.getDecoder().decode(m.getValue());
             } catch (IllegalArgumentException e) {
-                throw new CorruptArtifactException(reader.source(), null, 0, "embedded file " + rel + " is not valid base64");
+                throw new CorruptArtifactException(source, null, 0, "embedded file " + rel + " is not valid base64");
             }
-            Path target = inside(dir, rel, reader.source());
+            Path target = inside(dir, rel, source);
             if (rel.equals(INDEX)) {
                 indexText = new String(bytes, StandardCharsets.UTF_8);
             }
@@ -247,27 +252,26 @@ public final class HfFolder {
             });
         }
         if (indexText == null) {
-            return SafetensorsWriter.write(reader, reader.entries(), meta, dir.resolve(SINGLE), decoder, sync, progress);
+            return shards.write(tensors, meta, dir.resolve(SINGLE));
         }
         Map<String, String> weightMap;
         try {
-            weightMap = weightMap(JSON.readTree(indexText), reader.source() + " (embedded " + INDEX + ")");
+            weightMap = weightMap(JSON.readTree(indexText), source + " (embedded " + INDEX + ")");
         } catch (JsonProcessingException e) {
-            throw new CorruptArtifactException(reader.source(), null, 0, "embedded " + INDEX + " is not valid JSON");
+            throw new CorruptArtifactException(source, null, 0, "embedded " + INDEX + " is not valid JSON");
         }
-        Map<String, List<TensorEntry>> byShard = new TreeMap<>();
-        for (TensorEntry e : reader.entries()) {
-            String shard = weightMap.get(e.name());
+        Map<String, List<String>> byShard = new TreeMap<>();
+        for (String name : tensors) {
+            String shard = weightMap.get(name);
             if (shard == null) {
-                throw new InvalidInputException(reader.source() + ": tensor '" + e.name() + "' is not in the embedded "
-                        + INDEX + "; write --format safetensors instead");
+                throw new InvalidInputException(source + ": tensor '" + name + "' is not in the embedded "
+                        + INDEX + "; write the safetensors output format instead");
             }
-            byShard.computeIfAbsent(shard, k -> new ArrayList<>()).add(e);
+            byShard.computeIfAbsent(shard, k -> new ArrayList<>()).add(name);
         }
         long total = 0;
         for (var shard : byShard.entrySet()) {
-            total += SafetensorsWriter.write(reader, shard.getValue(), meta, inside(dir, shard.getKey(), reader.source()),
-                    decoder, sync, progress);
+            total += shards.write(shard.getValue(), meta, inside(dir, shard.getKey(), source));
         }
         return total;
     }

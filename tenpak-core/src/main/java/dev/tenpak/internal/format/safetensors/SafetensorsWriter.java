@@ -1,15 +1,15 @@
 package dev.tenpak.internal.format.safetensors;
 
+import dev.tenpak.internal.format.artifact.ReservedKeys;
+
 import dev.tenpak.internal.io.AtomicFiles;
 import dev.tenpak.internal.io.PositionalWrites;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import dev.tenpak.options.ProgressListener;
 import dev.tenpak.error.TenpakIOException;
-import dev.tenpak.internal.format.artifact.ArtifactReader;
-import dev.tenpak.internal.pipeline.ParallelDecoder;
-import dev.tenpak.internal.format.artifact.TensorEntry;
+import dev.tenpak.tensor.DType;
+import dev.tenpak.tensor.Shape;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -33,15 +33,29 @@ import java.util.Map;
  * the data buffer starts 8-byte aligned.
  *
  * <p>Streaming: the output is created as a temporary file beside the target; the header is
- * written first and tensors are decoded range by range into their place in the file (in parallel,
- * with positional writes, by a {@link ParallelDecoder}); the temporary file is renamed over the
+ * written first and tensors are decoded range by range into their place in the file (by the caller's
+ * {@link DataWriter}, in parallel with positional writes when it is the decompress pipeline); the temporary file is renamed over the
  * target only when every tensor decoded. Memory is bounded by the decoder's per-thread buffers
  * whatever the file size. Metadata keys starting with {@code tenpak.} are
  * tenpak's own bookkeeping and are not written.
  */
 public final class SafetensorsWriter {
+    /** One tensor of the file: its header entry; its data is {@code dtype.byteSizeFor(shape)} bytes. */
+    public record Entry(String name, DType dtype, Shape shape) {
+        public long bytes() {
+            return dtype.byteSizeFor(shape.elementCount());
+        }
+    }
+
+    /** Writes every entry's bytes at its offset of the file; the caller's decoder, typically. */
+    @FunctionalInterface
+    public interface DataWriter {
+        /** Fills {@code entries.get(i)}'s bytes at file position {@code offsets[i]} of {@code file}. */
+        void write(FileChannel file, long[] offsets) throws IOException;
+    }
+
     /** Metadata keys with this prefix belong to tenpak and stay out of {@code __metadata__}. */
-    public static final String TENPAK_PREFIX = "tenpak.";
+    public static final String TENPAK_PREFIX = ReservedKeys.PREFIX;
 
     private static final JsonFactory JSON = new JsonFactory();
 
@@ -52,13 +66,13 @@ public final class SafetensorsWriter {
      * size. With {@code sync} the file is forced to disk before it is renamed into place, and the
      * folder after ({@link AtomicFiles#moveIntoPlace(Path, Path, boolean)}).
      */
-    public static long write(ArtifactReader reader, List<TensorEntry> entries, Map<String, String> metadata, Path target,
-                             ParallelDecoder decoder, boolean sync, ProgressListener progress) {
+    public static long write(List<Entry> entries, Map<String, String> metadata, Path target, boolean sync,
+                             DataWriter data) {
         byte[] header = header(entries, metadata);
         long dataStart = 8L + header.length;
         long total = dataStart;
-        for (TensorEntry e : entries) {
-            total = Math.addExact(total, e.originalBytes());
+        for (Entry e : entries) {
+            total = Math.addExact(total, e.bytes());
         }
         Path temp = null;
         try {
@@ -71,9 +85,9 @@ public final class SafetensorsWriter {
                 long at = dataStart;
                 for (int i = 0; i < offsets.length; i++) {
                     offsets[i] = at;
-                    at += entries.get(i).originalBytes();
+                    at += entries.get(i).bytes();
                 }
-                decoder.decodeAll(reader, entries, ch, offsets, target, progress);
+                data.write(ch, offsets);
                 if (ch.size() != total) {
                     throw new TenpakIOException(target + ": wrote " + ch.size() + " bytes, expected " + total, null);
                 }
@@ -98,7 +112,7 @@ public final class SafetensorsWriter {
     }
 
     /** The header JSON for {@code entries}, padded with spaces to a multiple of 8 bytes. */
-    public static byte[] header(List<TensorEntry> entries, Map<String, String> metadata) {
+    public static byte[] header(List<Entry> entries, Map<String, String> metadata) {
         Map<String, String> meta = new LinkedHashMap<>();
         metadata.forEach((k, v) -> {
             if (!k.startsWith(TENPAK_PREFIX)) {
@@ -116,8 +130,8 @@ public final class SafetensorsWriter {
                 g.writeEndObject();
             }
             long begin = 0;
-            for (TensorEntry e : entries) {
-                long end = begin + e.originalBytes();
+            for (Entry e : entries) {
+                long end = begin + e.bytes();
                 g.writeObjectFieldStart(e.name());
                 g.writeStringField("dtype", e.dtype().safetensorsName());
                 g.writeArrayFieldStart("shape");

@@ -1,5 +1,9 @@
 package dev.tenpak.internal.format.artifact;
 
+import dev.tenpak.options.DecompressOptions;
+
+import dev.tenpak.options.OutputFormat;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -190,7 +194,7 @@ class ArtifactRoundTripTest {
             w.finish();
         }
         Path out = dir.resolve("out.json");
-        assertThatThrownBy(() -> Tenpak.decompress(artifact, out)).isInstanceOf(InvalidInputException.class)
+        assertThatThrownBy(() -> Tenpak.decompress(artifact, out, DecompressOptions.defaults().withFormat(OutputFormat.JSON))).isInstanceOf(InvalidInputException.class)
                 .hasMessageContaining("'ids'");
         assertThat(listDir()).containsExactly(artifact);
     }

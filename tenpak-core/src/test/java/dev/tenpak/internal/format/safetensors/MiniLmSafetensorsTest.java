@@ -1,5 +1,7 @@
 package dev.tenpak.internal.format.safetensors;
 
+import dev.tenpak.options.DecompressOptions;
+
 import dev.tenpak.options.OutputFormat;
 
 import dev.tenpak.internal.format.Outputs;
@@ -66,7 +68,7 @@ class MiniLmSafetensorsTest {
         CompressReport r = Tenpak.compress(src, art, CompressOptions.defaults().withCodec("raw_v1"));
         assertThat(r.tensors()).hasSizeGreaterThan(100);
         assertThat(r.error().maxAbsError()).isZero();
-        Tenpak.decompress(art, out, OutputFormat.AUTO);
+        Tenpak.decompress(art, out, DecompressOptions.defaults().withFormat(OutputFormat.AUTO));
         assertSameTensors(src, out, true);
         // the header is laid out like the reference serializer's, so the whole file comes back
         assertThat(Files.mismatch(src, out)).isEqualTo(-1L);
@@ -77,7 +79,7 @@ class MiniLmSafetensorsTest {
         Path art = dir.resolve("m.tenpak");
         Path out = dir.resolve("m.safetensors");
         Tenpak.compress(RealModel.safetensors(), art, CompressOptions.defaults().withCodec("int4_sym_v1"));
-        Tenpak.decompress(art, out, OutputFormat.SAFETENSORS);
+        Tenpak.decompress(art, out, DecompressOptions.defaults().withFormat(OutputFormat.SAFETENSORS));
         assertSameTensors(RealModel.safetensors(), out, false);
         assertThat(Files.size(out)).isEqualTo(Files.size(RealModel.safetensors()));
     }
@@ -106,8 +108,8 @@ class MiniLmSafetensorsTest {
         Tenpak.compress(RealModel.safetensors(), art, CompressOptions.defaults().withCodec("int8_sym_v1"));
         Path one = dir.resolve("one.safetensors");
         Path three = dir.resolve("three.safetensors");
-        Tenpak.decompress(art, one, OutputFormat.SAFETENSORS, 1, dev.tenpak.options.ProgressListener.NONE);
-        Tenpak.decompress(art, three, OutputFormat.SAFETENSORS, 3, dev.tenpak.options.ProgressListener.NONE);
+        Tenpak.decompress(art, one, DecompressOptions.defaults().withFormat(OutputFormat.SAFETENSORS).withThreads(1));
+        Tenpak.decompress(art, three, DecompressOptions.defaults().withFormat(OutputFormat.SAFETENSORS).withThreads(3));
         assertThat(Files.mismatch(one, three)).isEqualTo(-1L);
     }
 
@@ -143,8 +145,8 @@ class MiniLmSafetensorsTest {
         Path lossy = dir.resolve("lossy");
         Tenpak.compress(src, dir.resolve("raw.tenpak"), CompressOptions.defaults().withCodec("raw_v1"));
         Tenpak.compress(src, dir.resolve("lossy.tenpak"), CompressOptions.defaults().withCodec("int8_sym_v1"));
-        Tenpak.decompress(dir.resolve("raw.tenpak"), raw, OutputFormat.HF);
-        Tenpak.decompress(dir.resolve("lossy.tenpak"), lossy, OutputFormat.AUTO);   // no extension: a folder
+        Tenpak.decompress(dir.resolve("raw.tenpak"), raw, DecompressOptions.defaults().withFormat(OutputFormat.HF));
+        Tenpak.decompress(dir.resolve("lossy.tenpak"), lossy, DecompressOptions.defaults().withFormat(OutputFormat.AUTO));   // no extension: a folder
         // config, tokenizer and sentence-transformers files come back byte for byte
         for (String f : List.of("config.json", "tokenizer.json", "vocab.txt", "tokenizer_config.json", "1_Pooling/config.json")) {
             assertThat(Files.mismatch(src.resolve(f), raw.resolve(f))).as(f).isEqualTo(-1L);
@@ -197,8 +199,8 @@ class MiniLmSafetensorsTest {
         Tenpak.compress(src, dir.resolve("int8.tenpak"), CompressOptions.defaults().withCodec("int8_sym_v1"));
         Path raw = dir.resolve("raw.safetensors");
         Path lossy = dir.resolve("int8.safetensors");
-        Tenpak.decompress(dir.resolve("raw.tenpak"), raw, OutputFormat.AUTO);
-        Tenpak.decompress(dir.resolve("int8.tenpak"), lossy, OutputFormat.AUTO);
+        Tenpak.decompress(dir.resolve("raw.tenpak"), raw, DecompressOptions.defaults().withFormat(OutputFormat.AUTO));
+        Tenpak.decompress(dir.resolve("int8.tenpak"), lossy, DecompressOptions.defaults().withFormat(OutputFormat.AUTO));
         try (SafetensorsReader r = SafetensorsReader.open(lossy)) {
             assertThat(r.entries()).allSatisfy(e -> assertThat(e.dtype()).isEqualTo(DType.BF16));
         }
@@ -207,7 +209,7 @@ class MiniLmSafetensorsTest {
         assertThat(RealModel.runPython(CHECK_BF16, src.toString(), raw.toString(), lossy.toString())).contains("OK");
         Path hf = dir.resolve("bf16-out");
         Tenpak.compress(bf, dir.resolve("folder.tenpak"), CompressOptions.defaults().withCodec("int8_sym_v1"));
-        Tenpak.decompress(dir.resolve("folder.tenpak"), hf, OutputFormat.HF);
+        Tenpak.decompress(dir.resolve("folder.tenpak"), hf, DecompressOptions.defaults().withFormat(OutputFormat.HF));
         assertThat(RealModel.runPython(LOAD_BF16_FOLDER, hf.toString())).contains("OK");
     }
 
@@ -243,7 +245,7 @@ class MiniLmSafetensorsTest {
         CompressReport r = Tenpak.compress(sharded, art, CompressOptions.defaults().withCodec("raw_v1"));
         assertThat(r.tensors()).hasSizeGreaterThan(100);
         Path out = dir.resolve("restored");
-        Tenpak.decompress(art, out, OutputFormat.HF);
+        Tenpak.decompress(art, out, DecompressOptions.defaults().withFormat(OutputFormat.HF));
         for (Path shard : shards) {
             Path back = out.resolve(shard.getFileName());
             assertSameTensors(shard, back, true);
@@ -253,7 +255,7 @@ class MiniLmSafetensorsTest {
         assertThat(RealModel.runPython(CHECK_SHARDS, sharded.toString(), out.toString())).contains("OK");
         // a single safetensors file from a sharded artifact holds every tensor
         Path single = dir.resolve("single.safetensors");
-        Tenpak.decompress(art, single, OutputFormat.AUTO);
+        Tenpak.decompress(art, single, DecompressOptions.defaults().withFormat(OutputFormat.AUTO));
         try (SafetensorsReader s = SafetensorsReader.open(single)) {
             assertThat(s.entries()).hasSize(r.tensors().size());
         }

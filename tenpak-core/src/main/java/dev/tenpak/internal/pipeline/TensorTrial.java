@@ -1,4 +1,4 @@
-package dev.tenpak.internal.plan;
+package dev.tenpak.internal.pipeline;
 
 import dev.tenpak.error.NonFiniteValueException;
 import dev.tenpak.error.ValueOutOfRangeException;

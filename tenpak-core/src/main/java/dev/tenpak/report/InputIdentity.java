@@ -1,4 +1,4 @@
-package dev.tenpak.internal.plan;
+package dev.tenpak.report;
 
 import dev.tenpak.error.InvalidInputException;
 import dev.tenpak.error.TenpakIOException;

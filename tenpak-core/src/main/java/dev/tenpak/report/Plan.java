@@ -1,4 +1,4 @@
-package dev.tenpak.internal.plan;
+package dev.tenpak.report;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -7,7 +7,6 @@ import dev.tenpak.error.InvalidInputException;
 import dev.tenpak.error.PlanMismatchException;
 import dev.tenpak.error.TenpakIOException;
 import dev.tenpak.codec.Codec;
-import dev.tenpak.internal.pipeline.CodecSelector;
 import dev.tenpak.codec.Codecs;
 import dev.tenpak.internal.io.AtomicFiles;
 import java.io.IOException;
@@ -132,32 +131,5 @@ public record Plan(String format, InputIdentity input, double maxMae, String mod
             throw new PlanMismatchException(planFile + " was made for " + input.path() + " (sha256 " + input.sha256()
                     + "), but " + actual.path() + " has sha256 " + actual.sha256() + "; run tenpak plan on this input");
         }
-    }
-
-    /**
-     * The codec of each tensor as this plan says. A tensor the plan does not name, or a codec that
-     * cannot hold the tensor's dtype, is a {@link PlanMismatchException}.
-     */
-    public CodecSelector selector(Path planFile) {
-        Map<String, TensorPlan> byName = new HashMap<>();
-        for (TensorPlan t : tensors) {
-            byName.put(t.name(), t);
-        }
-        Map<String, Codec> codecs = new HashMap<>();
-        for (TensorPlan t : tensors) {
-            codecs.put(t.name(), Codecs.byName(t.codec()));
-        }
-        return (name, dtype, shape) -> {
-            TensorPlan t = byName.get(name);
-            if (t == null) {
-                throw new PlanMismatchException(planFile + " has no codec for tensor '" + name + "'");
-            }
-            Codec c = codecs.get(name);
-            if (!c.accepts(dtype)) {
-                throw new PlanMismatchException(planFile + ": tensor '" + name + "' is " + dtype + ", which "
-                        + c.name() + " cannot hold");
-            }
-            return new CodecSelector.Choice(c, "plan: " + t.reason());
-        };
     }
 }

@@ -1,0 +1,95 @@
+package dev.tenpak.internal.kernel;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The one place that chooses between the scalar kernels (the specification) and the Vector API
+ * kernels, for every kernel family: quantization ({@link QuantKernels}), group quantization
+ * ({@link GroupQuantKernels}) and dtype conversion ({@link ConversionKernels}). Lucene's
+ * {@code VectorizationProvider} shape: the vector classes are loaded by name, so nothing links
+ * against {@code jdk.incubator.vector} unless the module is present, and the JDK that the Python
+ * package can bring (which lacks the module) runs the scalar kernels with identical results.
+ *
+ * <p>{@code -Dtenpak.vector=false} forces the scalar kernels. When the module is missing, one
+ * WARNING line says so and names the flag that fixes it. A CPU whose vectors are narrower than 8
+ * float lanes makes the vector factories throw {@link UnsupportedOperationException}; that family
+ * then runs scalar, logged at FINE (there is nothing to fix).
+ */
+public final class VectorizationProvider {
+    /** Set to {@code false} to force the scalar kernels. */
+    public static final String PROPERTY = "tenpak.vector";
+    /** The JVM flag that makes the Vector API available. */
+    public static final String REMEDY = "--add-modules jdk.incubator.vector";
+
+    private static final Logger LOG = Logger.getLogger(VectorizationProvider.class.getName());
+    private static final String VECTOR_MODULE = "jdk.incubator.vector";
+
+    private final QuantKernels quant;
+    private final GroupQuantKernels group;
+    private final ConversionKernels conversions;
+
+    private VectorizationProvider(QuantKernels quant, GroupQuantKernels group, ConversionKernels conversions) {
+        this.quant = quant;
+        this.group = group;
+        this.conversions = conversions;
+    }
+
+    /** The kernels this JVM uses. */
+    public static VectorizationProvider get() {
+        return Holder.INSTANCE;
+    }
+
+    public QuantKernels quantKernels() {
+        return quant;
+    }
+
+    public GroupQuantKernels groupQuantKernels() {
+        return group;
+    }
+
+    public ConversionKernels conversionKernels() {
+        return conversions;
+    }
+
+    /** For reports: the description of each family, e.g. {@code quant=vector(512-bit) ...}. */
+    public String description() {
+        return "quant=" + quant.description() + " group=" + group.description() + " conversions="
+                + conversions.description();
+    }
+
+    private static final class Holder {
+        static final VectorizationProvider INSTANCE = choose();
+
+        private Holder() {}
+    }
+
+    private static VectorizationProvider choose() {
+        VectorizationProvider scalar = new VectorizationProvider(ScalarQuantKernels.INSTANCE,
+                ScalarGroupQuantKernels.INSTANCE, ScalarConversionKernels.INSTANCE);
+        if (!Boolean.parseBoolean(System.getProperty(PROPERTY, "true"))) {
+            return scalar;
+        }
+        if (ModuleLayer.boot().findModule(VECTOR_MODULE).isEmpty()) {
+            LOG.warning("tenpak: the Java Vector API is not available, so the kernels run scalar (same results, "
+                    + "slower); start java with " + REMEDY + " to use it");
+            return scalar;
+        }
+        return new VectorizationProvider(
+                load("VectorQuantKernels", QuantKernels.class, scalar.quant),
+                load("VectorGroupQuantKernels", GroupQuantKernels.class, scalar.group),
+                load("VectorConversionKernels", ConversionKernels.class, scalar.conversions));
+    }
+
+    private static <T> T load(String simpleName, Class<T> type, T fallback) {
+        try {
+            Class<?> c = Class.forName(VectorizationProvider.class.getPackageName() + "." + simpleName);
+            return type.cast(MethodHandles.lookup().findStatic(c, "create", MethodType.methodType(type)).invoke());
+        } catch (Throwable t) {
+            LOG.log(Level.FINE, simpleName + " unavailable (" + t + "); using the scalar kernels");
+            return fallback;
+        }
+    }
+}
