@@ -73,7 +73,7 @@ final class CompressCommand implements Callable<Integer> {
 
     @Option(names = "--min-elements", paramLabel = "N",
             description = "Keep 1-D tensors and tensors with fewer than N elements as raw_v1; 0 quantizes them too. "
-                    + "Default: 4096 for group-wise codecs (int*_g*), 0 for int8_sym_v1/int4_sym_v1.")
+                    + "Default: the codec's own threshold (4096 for the group-wise codecs, 0 for the per-tensor ones).")
     Long minElements;
 
     @Override

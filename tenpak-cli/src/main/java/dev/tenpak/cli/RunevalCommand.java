@@ -49,7 +49,7 @@ final class RunevalCommand implements Callable<Integer> {
     Integer samples;
 
     @Option(names = "--codecs", paramLabel = "LIST",
-            description = "Comma-separated codecs. Default: every lossy codec (int8_sym_v1, int4_sym_v1, the group-wise ones).")
+            description = "Comma-separated codecs. Default: every lossy codec the engine registers.")
     String codecs;
 
     @Option(names = "--dataset", paramLabel = "NAME", description = "wikitext-2 (test split; needs the 'datasets' package and network). Default.")

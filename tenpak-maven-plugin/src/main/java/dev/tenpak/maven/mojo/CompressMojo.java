@@ -1,5 +1,7 @@
 package dev.tenpak.maven.mojo;
 
+import dev.tenpak.codec.Codecs;
+
 import dev.tenpak.maven.build.CompressRequest;
 import dev.tenpak.maven.build.ModelBuildException;
 import dev.tenpak.maven.build.ModelCompressor;
@@ -74,14 +76,15 @@ public final class CompressMojo extends AbstractMojo {
     private File outputDirectory;
 
     /**
-     * The codec for float tensors: {@code int8_sym_v1} (default), {@code int4_sym_v1}, a group-wise codec
-     * such as {@code int4_sym_g32_v1} (one scale per 32 values), {@code raw_v1} (lossless), or any other
-     * codec the tenpak core registers. Changing it recompresses every model file.
+     * The codec for float tensors: any name of the tenpak codec registry
+     * ({@link dev.tenpak.codec.Codecs#names()}; {@code tenpak compress --help} lists them, and an unknown
+     * name fails the build with the list). The default is the registry's {@link dev.tenpak.codec.Codecs#DEFAULT}.
+     * Changing it recompresses every model file.
      * Unused when {@code maxMae} is set.
      *
      * <pre>{@code <codec>int4_sym_v1</codec>}</pre>
      */
-    @Parameter(property = "tenpak.codec", defaultValue = "int8_sym_v1")
+    @Parameter(property = "tenpak.codec", defaultValue = Codecs.DEFAULT)
     private String codec;
 
     /**
@@ -168,8 +171,8 @@ public final class CompressMojo extends AbstractMojo {
 
     /**
      * The small-tensor rule: 1-D tensors and tensors with fewer than this many elements stay exact
-     * ({@code raw_v1}); 0 quantizes them too. Default: 4096 for the group-wise codecs ({@code int*_g*}),
-     * 0 for {@code int8_sym_v1} and {@code int4_sym_v1}. The group size itself is part of the codec's
+     * ({@code raw_v1}); 0 quantizes them too. Default: the codec's own threshold
+     * ({@link dev.tenpak.codec.Codec#defaultMinElements()}: 4096 for the group-wise codecs, 0 for the per-tensor ones). The group size itself is part of the codec's
      * name ({@code int4_sym_g32_v1}). Unused with {@code maxMae}.
      *
      * <pre>{@code <minElements>1024</minElements>}</pre>
