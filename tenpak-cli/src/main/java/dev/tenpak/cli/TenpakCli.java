@@ -1,6 +1,7 @@
 package dev.tenpak.cli;
 
 import dev.tenpak.Tenpak;
+import dev.tenpak.error.InvalidInputException;
 import dev.tenpak.error.TenpakException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -47,6 +48,11 @@ public final class TenpakCli implements Runnable {
         System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
 
+    /** The engine names options neutrally ({@code keep-raw}); the CLI adds its own spelling, the flag. */
+    static String flagHint(TenpakException e) {
+        return e instanceof InvalidInputException ie && ie.option() != null ? " (--" + ie.option() + ")" : "";
+    }
+
     /** Runs the CLI with the given streams and returns the exit code (tests call this). */
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
         CommandLine cli = new CommandLine(new TenpakCli());
@@ -59,7 +65,7 @@ public final class TenpakCli implements Runnable {
                 ex.printStackTrace(err);
             }
             if (ex instanceof TenpakException te) {
-                err.println("tenpak: error: " + te.getMessage());
+                err.println("tenpak: error: " + te.getMessage() + flagHint(te));
                 return te.exitCode();
             }
             err.println("tenpak: internal error: " + ex + (verbose ? "" : " (run with --verbose for details)"));

@@ -80,7 +80,7 @@ class PlanDeltaCliTest {
         Path plan = dir.resolve("plan.json");
         Run neg = run("plan", "--input", base, "--output", plan, "--max-mae", "-0.5");
         assertThat(neg.code()).isEqualTo(3);
-        assertThat(neg.err()).isEqualTo("tenpak: error: max-mae must be a finite number >= 0, got -0.5" + System.lineSeparator());
+        assertThat(neg.err()).isEqualTo("tenpak: error: max-mae must be a finite number >= 0, got -0.5 (--max-mae)" + System.lineSeparator());
         Run nan = run("plan", "--input", base, "--output", plan, "--max-mae", "NaN");
         assertThat(nan.code()).isEqualTo(3);
         assertThat(plan).doesNotExist();

@@ -19,7 +19,7 @@ public record BenchOptions(InputFormat inputFormat, List<String> codecs, int rep
         codecs = List.copyOf(codecs);
         codecs.forEach(Codecs::byName);
         if (repeats < 1 || repeats > 1000) {
-            throw new InvalidInputException("repeat must be 1 to 1000, got " + repeats);
+            throw InvalidInputException.forOption("repeat", "repeat must be 1 to 1000, got " + repeats);
         }
     }
 

@@ -39,19 +39,19 @@ public record CompressOptions(String codec, InputFormat inputFormat, int threads
         Codecs.byName(codec);
         Objects.requireNonNull(inputFormat, "inputFormat");
         if (threads < 1) {
-            throw new InvalidInputException("threads must be at least 1, got " + threads);
+            throw InvalidInputException.forOption("threads", "threads must be at least 1, got " + threads);
         }
         keepRaw = List.copyOf(keepRaw);
         for (String r : keepRaw) {
             try {
                 Pattern.compile(r);
             } catch (PatternSyntaxException e) {
-                throw new InvalidInputException("keep-raw pattern '" + r + "' is not a valid regular expression: "
-                        + e.getDescription());
+                throw InvalidInputException.forOption("keep-raw", "keep-raw pattern '" + r
+                        + "' is not a valid regular expression: " + e.getDescription());
             }
         }
         if (minElements < 0 && minElements != AUTO_MIN_ELEMENTS) {
-            throw new InvalidInputException("min-elements must be >= 0, got " + minElements);
+            throw InvalidInputException.forOption("min-elements", "min-elements must be >= 0, got " + minElements);
         }
         Objects.requireNonNull(progress, "progress");
     }

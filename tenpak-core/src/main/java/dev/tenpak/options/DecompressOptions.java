@@ -16,7 +16,7 @@ public record DecompressOptions(OutputFormat format, int threads, boolean sync, 
     public DecompressOptions {
         Objects.requireNonNull(format, "format");
         if (threads < 1) {
-            throw new InvalidInputException("threads must be at least 1, got " + threads);
+            throw InvalidInputException.forOption("threads", "threads must be at least 1, got " + threads);
         }
         Objects.requireNonNull(progress, "progress");
     }

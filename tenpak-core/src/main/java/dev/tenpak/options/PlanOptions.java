@@ -45,7 +45,7 @@ public record PlanOptions(double maxMae, boolean perTensor, List<String> codecs,
     /** Throws {@link InvalidInputException} unless {@code value} is finite and >= 0. */
     public static void requireBudget(String flag, double value) {
         if (!(value >= 0) || Double.isInfinite(value)) {
-            throw new InvalidInputException(flag + " must be a finite number >= 0, got " + value);
+            throw InvalidInputException.forOption(flag, flag + " must be a finite number >= 0, got " + value);
         }
     }
 }

@@ -78,7 +78,7 @@ public final class Inputs {
                 break;
             }
         }
-        throw new InvalidInputException(path + ": cannot tell the input format from the name or the first bytes; "
+        throw InvalidInputException.forOption("format", path + ": cannot tell the input format from the name or the first bytes; "
                 + "name the input format (json, safetensors or hf)");
     }
 }

@@ -1,6 +1,5 @@
 package dev.tenpak.internal.pipeline;
 
-import dev.tenpak.error.InvalidInputException;
 import dev.tenpak.internal.format.Outputs;
 import dev.tenpak.internal.format.artifact.ArtifactReader;
 import dev.tenpak.internal.format.artifact.TensorEntry;
@@ -98,11 +97,5 @@ public final class Decompression {
             }
         }
         w.close();
-    }
-
-    static void requireThreads(int threads) {
-        if (threads < 1) {
-            throw new InvalidInputException("threads must be at least 1, got " + threads);
-        }
     }
 }

@@ -67,7 +67,7 @@ public final class KeepRawSelector implements CodecSelector {
             try {
                 out.add(Pattern.compile(r));
             } catch (PatternSyntaxException e) {
-                throw new InvalidInputException("keep-raw pattern '" + r + "' is not a valid regular expression: "
+                throw InvalidInputException.forOption("keep-raw", "keep-raw pattern '" + r + "' is not a valid regular expression: "
                         + e.getDescription());
             }
         }
@@ -84,7 +84,7 @@ public final class KeepRawSelector implements CodecSelector {
             return defaultMinElements(codec);
         }
         if (minElements < 0) {
-            throw new InvalidInputException("min-elements must be >= 0, got " + minElements);
+            throw InvalidInputException.forOption("min-elements", "min-elements must be >= 0, got " + minElements);
         }
         return minElements;
     }

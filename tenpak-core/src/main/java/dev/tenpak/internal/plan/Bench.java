@@ -36,7 +36,7 @@ public final class Bench {
 
     public static BenchReport run(TensorSource source, List<Codec> codecs, int repeats) {
         if (repeats < 1 || repeats > 1000) {
-            throw new InvalidInputException("repeat must be 1 to 1000, got " + repeats);
+            throw InvalidInputException.forOption("repeat", "repeat must be 1 to 1000, got " + repeats);
         }
         List<CodecSurvey.Totals> totals = CodecSurvey.run(source, codecs, repeats, (t, trials) -> {});
         long tensorBytes = totals.isEmpty() ? 0 : totals.get(0).tensorBytes();
