@@ -5,6 +5,7 @@
  *   make -C tenpak-c
  *   cc -Itenpak-c/include examples/c/roundtrip.c -Ltenpak-c/target -ltenpak -Wl,-rpath,tenpak-c/target -o roundtrip
  *   ./roundtrip examples/simple_bundle.json
+ * From the release tarball: -Iinclude -Llib -Wl,-rpath,lib (the library finds the jar in lib/).
  */
 #include <stdio.h>
 #include <stdlib.h>

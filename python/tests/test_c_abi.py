@@ -119,3 +119,35 @@ def test_threads_attached_by_the_library_are_detached_when_they_exit(lib):
         t.join()
     assert results == [True] * 8
     assert attached() == 0, "and detached when it exits"
+
+
+_INIT_CHILD = r"""
+import ctypes, sys
+class Options(ctypes.Structure):
+    _fields_ = [("struct_size", ctypes.c_size_t), ("java_home", ctypes.c_char_p), ("engine_jar", ctypes.c_char_p),
+                ("jvm_args", ctypes.POINTER(ctypes.c_char_p)), ("jvm_args_count", ctypes.c_size_t)]
+lib = ctypes.CDLL(sys.argv[1])
+lib.tenpak_last_error.restype = ctypes.c_char_p
+bad = Options(ctypes.sizeof(Options), sys.argv[2].encode(), None, None, 0)
+print(lib.tenpak_init(ctypes.byref(bad), None), lib.tenpak_last_error().decode())
+print(lib.tenpak_init(None, None), lib.tenpak_last_error())
+"""
+
+
+def test_init_reports_a_bad_java_home_and_a_later_search_still_works(example, tmp_path):
+    """A fresh process: tenpak_init naming a folder that is no Java home is status 8 (missing
+    dependency) with the folder named; nothing was started, so tenpak_init(NULL) then succeeds."""
+    r = subprocess.run([sys.executable, "-c", _INIT_CHILD, str(LIB), str(tmp_path)], capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0, r.stderr
+    first, second = r.stdout.splitlines()
+    assert first.startswith(f"8 tenpak_options.java_home={tmp_path}: no 'release' file"), first
+    assert second == "0 None"
+
+
+def test_too_old_a_java_is_named(example, tmp_path):
+    (tmp_path / "release").write_text('JAVA_VERSION="17.0.12"\n')   # what a Java 17 home says of itself
+    env = dict(os.environ, TENPAK_JAVA_HOME=str(tmp_path), TENPAK_LIB=str(LIB))
+    r = subprocess.run([sys.executable, str(EXAMPLE)], capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 1
+    assert f"tenpak error 8: TENPAK_JAVA_HOME={tmp_path}: Java 17.0.12; tenpak needs Java 25 or newer" in r.stderr

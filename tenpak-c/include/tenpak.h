@@ -18,8 +18,8 @@
  * Threads: every function may be called from any thread, concurrently. A thread that is not
  * attached to the JVM is attached (as a daemon thread) on its first call and stays attached, so
  * later calls cost no attach; when the thread exits, a thread-specific-data destructor detaches it.
- * Threads that were already attached by someone else are left as they are. A calling thread needs
- * a stack of at least 1 MiB (the JVM keeps guard pages at its end).
+ * Threads that were already attached by someone else are left as they are. Give calling threads
+ * stacks of 1 MiB or more: the JVM keeps about 100 KiB of guard and shadow pages at their end.
  *
  * Signals: the JVM is started with -Xrs, so it leaves SIGINT, SIGTERM, SIGHUP and SIGQUIT to the
  * host (Ctrl-C in a host program does not run Java shutdown hooks or exit from Java). It still
