@@ -151,3 +151,22 @@ def test_too_old_a_java_is_named(example, tmp_path):
     r = subprocess.run([sys.executable, str(EXAMPLE)], capture_output=True, text=True, env=env, timeout=120)
     assert r.returncode == 1
     assert f"tenpak error 8: TENPAK_JAVA_HOME={tmp_path}: Java 17.0.12; tenpak needs Java 25 or newer" in r.stderr
+
+
+_FOREIGN_JVM_CHILD = r"""
+import sys, jpype
+jpype.startJVM(sys.argv[2])   # another library's JVM, its class path without the tenpak jar
+sys.path.insert(0, sys.argv[3])
+import tenpak_ctypes
+artifact = tenpak_ctypes.Tenpak(sys.argv[1]).compress_json_bundle(open(sys.argv[4], "rb").read())
+print(len(artifact), "tenpak-core" in str(jpype.java.lang.System.getProperty("java.class.path")))
+"""
+
+
+def test_a_jvm_started_without_the_jar_gets_it_loaded(example, lib, tmp_path):
+    """libtenpak reuses a JVM someone else started without the engine on its class path: it loads
+    the jar it finds (here tenpak-core/target/) into that JVM with a class loader of its own."""
+    r = subprocess.run([sys.executable, "-c", _FOREIGN_JVM_CHILD, str(LIB), str(tenpak.start_jvm().jvm_library),
+                        str(EXAMPLE.parent), str(SIMPLE)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == [str(len(lib.compress_json_bundle(SIMPLE.read_bytes()))), "False"]
