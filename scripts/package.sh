@@ -2,6 +2,7 @@
 # Builds the release tarball dist/tenpak-<version>.tar.gz (top folder tenpak-<version>/):
 #   bin/tenpak                 launcher (finds a JDK 25+; uses the jar in lib/)
 #   lib/tenpak-cli-*-all.jar  the engine + CLI in one jar
+#   lib/libtenpak.so           the C ABI (include/tenpak.h); it finds the jar beside itself
 #   python/tenpak-*.whl        the Python package, the same jar inside
 #   scripts/                   run_full_eval.sh and the other scripts
 #   docs/, examples/, README.md, INSTALL.md
@@ -31,12 +32,13 @@ fi
 [ -n "$jar" ] || { echo "package: no engine jar; run scripts/build-python.sh" >&2; exit 1; }
 [ -n "$wheel" ] || { echo "package: no wheel in python/dist; run scripts/build-python.sh" >&2; exit 1; }
 
+make -s -C tenpak-c   # lib/libtenpak.so + include/tenpak.h (the C ABI)
 version="$(basename "$jar" | sed 's/^tenpak-cli-\(.*\)-all\.jar$/\1/')"
 name="tenpak-$version"
 stage="$(mktemp -d)"
 trap 'rm -rf "$stage"' EXIT
 root="$stage/$name"
-mkdir -p "$root/bin" "$root/lib" "$root/python" "$root/scripts" "$root/docs" "$root/examples"
+mkdir -p "$root/bin" "$root/lib" "$root/include" "$root/python" "$root/scripts" "$root/docs" "$root/examples"
 cp bin/tenpak "$root/bin/"
 cp "$jar" "$root/lib/"
 cp "$wheel" "$root/python/"
@@ -45,6 +47,8 @@ mkdir -p "$root/scripts/lib" && cp scripts/lib/*.sh "$root/scripts/lib/"
 cp README.md "$root/"
 cp docs/*.md "$root/docs/" 2>/dev/null || true
 cp examples/*.json "$root/examples/"
+cp tenpak-c/target/libtenpak.* "$root/lib/" && cp tenpak-c/include/tenpak.h "$root/include/"
+cp -r examples/ctypes examples/c "$root/examples/"
 cat > "$root/INSTALL.md" <<INSTALL
 # tenpak $version
 

@@ -25,10 +25,16 @@ grep -q '^codec: *int8_sym_v1' "$tmp/inspect.txt" || fail "inspect printed: $(ca
 bin/tenpak runeval --help > "$tmp/help.txt" || fail "runeval --help failed"
 grep -q -- '--write-readme' "$tmp/help.txt" || fail "runeval --help lacks --write-readme"
 
+# the C ABI from the unpacked folder: lib/libtenpak.so finds the jar beside it (TENPAK_JAR unset)
+[ -f include/tenpak.h ] || fail "include/tenpak.h is missing"
+ctypes_out="$(env -u TENPAK_JAR -u TENPAK_LIB python3 examples/ctypes/tenpak_ctypes.py examples/simple_bundle.json 2>/dev/null)" \
+  || fail "the ctypes example could not call lib/libtenpak.so"
+case "$ctypes_out" in *"2 tensors back"*) ;; *) fail "the ctypes example printed: $ctypes_out" ;; esac
+
 # no suitable Python: one line and exit code 8
 status=0
 msg="$(bin/tenpak runeval --python "$tmp/no-python" 2>&1 >/dev/null | grep -v '^WARNING')" || true
 bin/tenpak runeval --python "$tmp/no-python" >/dev/null 2>&1 || status=$?
 [ "$status" = 8 ] || fail "runeval without Python exited $status, expected 8"
 case "$msg" in "tenpak: error: --python $tmp/no-python: no such executable"*) ;; *) fail "runeval without Python said: $msg" ;; esac
-echo "package test: ok ($(basename "$tarball"): inspect, runeval --help, Python check)"
+echo "package test: ok ($(basename "$tarball"): inspect, runeval --help, Python check, libtenpak via ctypes)"

@@ -11,6 +11,10 @@ scripts/setup-python.sh
 
 # Python package (python/): the tests load the engine jar that verify just built in tenpak-cli/target
 ls tenpak-cli/target/tenpak-cli-*-all.jar >/dev/null 2>&1 || ./mvnw -B -ntp -pl tenpak-cli -am package -DskipTests
+
+# C ABI (tenpak-c/): builds libtenpak, which the Python tests below also load through ctypes
+scripts/test-c.sh
+
 .venv/bin/python -m pytest -p no:faulthandler python/tests
 
 # release tarball: build it, unpack it in a temporary folder, run it from there

@@ -25,15 +25,18 @@ import picocli.CommandLine.Option;
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
-            "0:success",
-            "1:internal error (run again with --verbose and report it)",
-            "2:bad usage: unknown flag or missing argument",
-            "3:invalid input (missing file, malformed bundle, shape mismatch, duplicate name)",
-            "4:corrupt artifact (bad magic, truncated, checksum mismatch)",
-            "5:unsupported artifact version or unknown codec",
-            "6:I/O error from the operating system",
-            "7:quality budget not met",
-            "8:a required program or package is missing (runeval: Python with torch, transformers, tenpak)"})
+            // the numbers are the engine's (TenpakException.EXIT_*), the one source of them
+            TenpakException.EXIT_OK + ":success",
+            TenpakException.EXIT_INTERNAL + ":internal error (run again with --verbose and report it)",
+            TenpakException.EXIT_USAGE + ":bad usage: unknown flag or missing argument",
+            TenpakException.EXIT_INVALID_INPUT
+                    + ":invalid input (missing file, malformed bundle, shape mismatch, duplicate name)",
+            TenpakException.EXIT_CORRUPT + ":corrupt artifact (bad magic, truncated, checksum mismatch)",
+            TenpakException.EXIT_UNSUPPORTED + ":unsupported artifact version or unknown codec",
+            TenpakException.EXIT_IO + ":I/O error from the operating system",
+            TenpakException.EXIT_BUDGET + ":quality budget not met",
+            TenpakException.EXIT_MISSING_DEPENDENCY
+                    + ":a required program or package is missing (runeval: Python with torch, transformers, tenpak)"})
 public final class TenpakCli implements Runnable {
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
             description = "Print stack traces for errors.")
@@ -69,13 +72,13 @@ public final class TenpakCli implements Runnable {
                 return te.exitCode();
             }
             err.println("tenpak: internal error: " + ex + (verbose ? "" : " (run with --verbose for details)"));
-            return 1;
+            return TenpakException.EXIT_INTERNAL;
         });
         cli.setParameterExceptionHandler((ex, args2) -> {
             err.println("tenpak: " + ex.getMessage());
             CommandLine c = ex.getCommandLine();
             err.println("Try '" + c.getCommandSpec().qualifiedName() + " --help' for usage.");
-            return 2;
+            return TenpakException.EXIT_USAGE;
         });
         try {
             return cli.execute(args);

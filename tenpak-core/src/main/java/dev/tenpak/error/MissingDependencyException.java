@@ -6,8 +6,6 @@ package dev.tenpak.error;
  * command that installs it.
  */
 public class MissingDependencyException extends TenpakException {
-    /** Exit code for a missing program or package. */
-    public static final int EXIT_MISSING_DEPENDENCY = 8;
 
     public MissingDependencyException(String message) {
         super(message);

@@ -6,6 +6,12 @@ package dev.tenpak.error;
  * {@link #exitCode()}; the Python package maps subtypes to Python exceptions of the same name.
  */
 public class TenpakException extends RuntimeException {
+    /** Exit code for success. */
+    public static final int EXIT_OK = 0;
+    /** Exit code for a failure that is tenpak's own fault (a bug): any exception that is not a TenpakException. */
+    public static final int EXIT_INTERNAL = 1;
+    /** Exit code for a call the shell could not parse: an unknown flag, a missing argument, a NULL pointer. */
+    public static final int EXIT_USAGE = 2;
     /** Exit code for invalid input: a bad bundle, a bad flag value, a missing file. */
     public static final int EXIT_INVALID_INPUT = 3;
     /** Exit code for an artifact that fails validation (corrupt, truncated, checksum). */
@@ -16,6 +22,8 @@ public class TenpakException extends RuntimeException {
     public static final int EXIT_IO = 6;
     /** Exit code for a quality budget that was not met. */
     public static final int EXIT_BUDGET = 7;
+    /** Exit code for a missing program or package (see {@link MissingDependencyException}). */
+    public static final int EXIT_MISSING_DEPENDENCY = 8;
 
     public TenpakException(String message) {
         super(message);
