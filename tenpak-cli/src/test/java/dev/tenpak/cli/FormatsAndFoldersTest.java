@@ -52,7 +52,8 @@ class FormatsAndFoldersTest {
                 .isEqualTo(InputFormat.JSON);
         assertThat(Inputs.detect(dir)).isEqualTo(InputFormat.HF);
         Path junk = SafetensorsFixture.write(dir, "junk.dat", "hello".getBytes());
-        assertThatThrownBy(() -> Inputs.detect(junk)).isInstanceOf(InvalidInputException.class).hasMessageContaining("--format");
+        assertThatThrownBy(() -> Inputs.detect(junk)).isInstanceOf(InvalidInputException.class).hasMessageContaining("name the input format")
+                .extracting(e -> ((InvalidInputException) e).option()).isEqualTo("format");
         assertThat(Outputs.detect(dir.resolve("o.safetensors"))).isEqualTo(OutputFormat.SAFETENSORS);
         assertThat(Outputs.detect(dir.resolve("o.json"))).isEqualTo(OutputFormat.JSON);
         assertThat(Outputs.detect(dir.resolve("restored"))).isEqualTo(OutputFormat.HF);

@@ -47,7 +47,9 @@ class ModelFromJarIT {
                 float[] want = t.toFloatArray();
                 float[] got = service.weights(t.name());
                 assertEquals(want.length, got.length, t.name());
-                TensorInfo e = service.artifact().index().stream().filter(i -> i.name().equals(t.name())).findFirst().orElseThrow();
+                String name = t.name();
+                TensorInfo e = service.artifact().index().stream().filter(i -> i.name().equals(name)).findFirst()
+                        .orElseThrow();
                 float max = 0;
                 for (float v : want) {
                     max = Math.max(max, Math.abs(v));
