@@ -108,7 +108,7 @@ public final class KQuantSideBySide {
     private static void ggmlReference(Path ggml, List<Tensor> ts, long total) throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("tenpak-ggml");
         Path floats = dir.resolve("weights.f32");
-        try (FileChannel ch = FileChannel.open(floats, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        try (FileChannel ch = FileChannel.open(floats, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
              Arena a = Arena.ofConfined()) {
             MemorySegment m = ch.map(FileChannel.MapMode.READ_WRITE, 0, total * 4, a);
             long at = 0;
