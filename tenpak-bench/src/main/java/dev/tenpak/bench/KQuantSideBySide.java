@@ -1,0 +1,134 @@
+package dev.tenpak.bench;
+
+import dev.tenpak.codec.Codec;
+import dev.tenpak.codec.GroupwiseCodec;
+import dev.tenpak.internal.codec.kquant.KQuantCodec;
+import dev.tenpak.io.SafetensorsReader;
+import dev.tenpak.tensor.Tensor;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Issue 14's side-by-side (a benchmark, not a timed test): every group-wise and K-quant-class codec
+ * on the 39 weight tensors of all-MiniLM-L6-v2 (every 2-D float tensor with at least 4096
+ * elements), printing MSE over all their weights, bits per weight (payload bytes, every scale
+ * stored), and single-thread quantize/dequantize speed (codec encode and decodeFloats, after one
+ * warm-up pass).
+ *
+ * <p>With {@code GGML_SRC} set to a checkout of ggml-org/ggml and {@code gcc} on the path, it also
+ * compiles {@code tenpak-bench/src/main/c/ggml_ref.c} against ggml's own {@code ggml-quants.c},
+ * writes the same tensors flattened to one float file, and prints ggml's reference quantizers
+ * (Q2_K .. Q8_0, IQ4_NL, IQ4_XS, the path llama-quantize takes without an importance matrix) on it:
+ * K-quants on rows of 256 over the flattened tensors, the "idealised" K-quant of issue 14.
+ *
+ * <p>Usage: {@code java --add-modules jdk.incubator.vector -cp <core>:<bench classes>
+ * dev.tenpak.bench.KQuantSideBySide <model.safetensors> [codec ...]}.
+ */
+public final class KQuantSideBySide {
+    private KQuantSideBySide() {}
+
+    public static void main(String[] args) throws Exception {
+        Path model = Path.of(args[0]);
+        List<Codec> codecs = new ArrayList<>();
+        if (args.length > 1) {
+            for (int i = 1; i < args.length; i++) {
+                String name = args[i];
+                codecs.add(dev.tenpak.codec.Codecs.find(name) != null ? dev.tenpak.codec.Codecs.byName(name)
+                        : KQuantCodec.ALL.stream().filter(c -> c.name().equals(name)).findFirst().orElseThrow());
+            }
+        } else {
+            codecs.addAll(GroupwiseCodec.ALL);
+            codecs.addAll(KQuantCodec.ALL);
+        }
+        try (SafetensorsReader r = SafetensorsReader.open(model)) {
+            List<Tensor> ts = new ArrayList<>();
+            for (SafetensorsReader.Entry e : r.entries()) {
+                if (e.shape().rank() == 2 && e.dtype().isCompressible() && e.shape().elementCount() >= 4096) {
+                    ts.add(r.tensor(e));
+                }
+            }
+            long total = ts.stream().mapToLong(Tensor::elementCount).sum();
+            System.out.printf(Locale.ROOT, "%d tensors, %d weights, %s, one thread%n", ts.size(), total,
+                    Runtime.version());
+            System.out.println("| codec | bits/weight | MSE | quantize Mweights/s | dequantize Mweights/s |");
+            System.out.println("|---|---|---|---|---|");
+            for (Codec c : codecs) {
+                run(c, ts, total, false);
+                run(c, ts, total, true);
+            }
+            String ggml = System.getenv("GGML_SRC");
+            if (ggml != null && !ggml.isEmpty()) {
+                ggmlReference(Path.of(ggml), ts, total);
+            }
+        }
+    }
+
+    private static void run(Codec c, List<Tensor> ts, long total, boolean print) {
+        double sq = 0;
+        long bytes = 0;
+        long encNs = 0;
+        long decNs = 0;
+        try (Arena a = Arena.ofConfined()) {
+            for (Tensor t : ts) {
+                long size = c.encodedSize(t.dtype(), t.shape());
+                MemorySegment dst = a.allocate(Math.max(1, size)).asSlice(0, size);
+                long t0 = System.nanoTime();
+                byte[] params = c.encode(t, dst);
+                long t1 = System.nanoTime();
+                float[] y = new float[(int) t.elementCount()];
+                c.decodeFloats(t.dtype(), t.shape(), params, dst, 0, y, 0, y.length);
+                long t2 = System.nanoTime();
+                encNs += t1 - t0;
+                decNs += t2 - t1;
+                bytes += size + params.length;
+                float[] x = t.toFloatArray();
+                for (int i = 0; i < x.length; i++) {
+                    double d = (double) x[i] - y[i];
+                    sq += d * d;
+                }
+            }
+        }
+        if (print) {
+            System.out.printf(Locale.ROOT, "| `%s` | %.4f | %.4e | %.1f | %.1f |%n", c.name(), bytes * 8.0 / total,
+                    sq / total, total / (encNs / 1e3), total / (decNs / 1e3));
+        }
+    }
+
+    /** Compiles the C harness against ggml's sources and runs it on the same weights. */
+    private static void ggmlReference(Path ggml, List<Tensor> ts, long total) throws IOException, InterruptedException {
+        Path dir = Files.createTempDirectory("tenpak-ggml");
+        Path floats = dir.resolve("weights.f32");
+        try (FileChannel ch = FileChannel.open(floats, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+             Arena a = Arena.ofConfined()) {
+            MemorySegment m = ch.map(FileChannel.MapMode.READ_WRITE, 0, total * 4, a);
+            long at = 0;
+            for (Tensor t : ts) {
+                float[] x = t.toFloatArray();
+                MemorySegment.copy(x, 0, m, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), at, x.length);
+                at += 4L * x.length;
+            }
+        }
+        Path harness = Path.of("tenpak-bench/src/main/c/ggml_ref.c").toAbsolutePath();
+        Path bin = dir.resolve("ggml_ref");
+        Path src = ggml.resolve("src");
+        List<String> cc = List.of("gcc", "-O2", "-march=native", "-I" + ggml.resolve("include"), "-I" + src,
+                "-I" + src.resolve("ggml-cpu"), harness.toString(), src.resolve("ggml-quants.c").toString(), "-o",
+                bin.toString(), "-lm");
+        if (new ProcessBuilder(cc).inheritIO().start().waitFor() != 0) {
+            System.out.println("ggml reference: compiling " + harness + " failed; skipped");
+            return;
+        }
+        System.out.println("ggml reference quantizers (ggml_ref.c, one thread, gcc -O2 -march=native):");
+        new ProcessBuilder(bin.toString(), floats.toString()).inheritIO().start().waitFor();
+    }
+}

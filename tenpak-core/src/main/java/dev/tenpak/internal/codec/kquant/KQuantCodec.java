@@ -1,0 +1,335 @@
+package dev.tenpak.internal.codec.kquant;
+
+import dev.tenpak.InvalidInputException;
+import dev.tenpak.NonFiniteValueException;
+import dev.tenpak.ValueOutOfRangeException;
+import dev.tenpak.codec.ChunkEncoder;
+import dev.tenpak.internal.kernel.F16BlockQuantizer;
+import dev.tenpak.internal.kernel.GridQuantizer;
+import dev.tenpak.internal.kernel.SuperBlockQuantizer;
+import dev.tenpak.tensor.DType;
+import dev.tenpak.tensor.FloatConversions;
+import dev.tenpak.tensor.Shape;
+import dev.tenpak.tensor.Tensor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.List;
+
+/**
+ * Block quantizers in the K-quant class (issue 14): every value becomes a {@code b}-bit index into
+ * a fixed grid of levels times a signed block scale chosen by an error-minimising search
+ * ({@link GridQuantizer}). Two shapes:
+ * <ul>
+ *   <li><b>f16 blocks</b> ({@code int4_sym16_g32_v1}): blocks of 32 with one f16 scale each, the
+ *       16-level grid {@code -8..7} (ggml Q4_0's layout and bit rate, 4.5 bits/weight, with a searched
+ *       scale instead of Q4_0's {@code max / -8}).</li>
+ *   <li><b>super-blocks</b> ({@code kq2_v1} .. {@code kq6_v1}): super-blocks of 256 with one f16
+ *       super-scale, sub-blocks of 16 whose signed scales are quantized to 6 to 8 bits under it
+ *       ({@link SuperBlockQuantizer}), and a non-uniform grid of {@code 2^b} levels fitted once to
+ *       Gaussian blocks ({@link Grids}).</li>
+ * </ul>
+ *
+ * <p><b>Any shape.</b> Blocks run over the tensor's elements in flat row-major order and may span
+ * rows; the last super-block holds the remaining {@code n mod 256} elements and its last sub-block
+ * is shorter when that is not a multiple of the sub-block size. Nothing is padded, so the payload
+ * is exactly the bits below for every shape. The payload (no index parameters):
+ * <pre>
+ *   super-scales  ceil(n / 256) little-endian f16            (super-block codecs only)
+ *   sub-scales    ceil(n / S) signed B-bit values, bit-packed   (f16 blocks: little-endian f16)
+ *   codes         n unsigned b-bit values, bit-packed
+ * </pre>
+ * each plane padded with zero bits to a whole byte ({@link BitPacking}). Bits per weight for
+ * {@code n} a multiple of 256: {@code b + B / S + 16 / 256}.
+ *
+ * <p>Chunked encoding always applies: a 64 Ki-element chunk is a whole number of super-blocks and
+ * starts every plane on a byte boundary, so chunks write disjoint byte ranges.
+ */
+public final class KQuantCodec implements ChunkEncoder {
+    private static final ValueLayout.OfShort F16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final byte[] NO_PARAMS = new byte[0];
+    private static final int SUPER = SuperBlockQuantizer.SUPER;
+
+    /** 16-level symmetric int4, blocks of 32 with a searched f16 scale: 4.5 bits/weight. */
+    public static final KQuantCodec INT4_SYM16_G32 = new KQuantCodec("int4_sym16_g32_v1", Grids.UNIFORM_4, 4, 32, 16);
+    /** 2-bit fitted grid, sub-blocks of 16, 6-bit sub-scales: 2.4375 bits/weight. */
+    public static final KQuantCodec KQ2 = new KQuantCodec("kq2_v1", Grids.GAUSS_2, 2, 16, 6);
+    /** 3-bit fitted grid, sub-blocks of 16, 6-bit sub-scales: 3.4375 bits/weight. */
+    public static final KQuantCodec KQ3 = new KQuantCodec("kq3_v1", Grids.GAUSS_3, 3, 16, 6);
+    /** 4-bit fitted grid, sub-blocks of 16, 7-bit sub-scales: 4.5 bits/weight. */
+    public static final KQuantCodec KQ4 = new KQuantCodec("kq4_v1", Grids.GAUSS_4, 4, 16, 7);
+    /** 5-bit fitted grid, sub-blocks of 16, 7-bit sub-scales: 5.5 bits/weight. */
+    public static final KQuantCodec KQ5 = new KQuantCodec("kq5_v1", Grids.GAUSS_5, 5, 16, 7);
+    /** 6-bit fitted grid, sub-blocks of 16, 8-bit sub-scales: 6.5625 bits/weight. */
+    public static final KQuantCodec KQ6 = new KQuantCodec("kq6_v1", Grids.GAUSS_6, 6, 16, 8);
+
+    /** Every codec of this family, in registry order. */
+    public static final List<KQuantCodec> ALL = List.of(INT4_SYM16_G32, KQ2, KQ3, KQ4, KQ5, KQ6);
+
+    private final String name;
+    private final GridQuantizer grid;
+    private final int bits;
+    private final int sub;
+    private final int scaleBits;
+    private final boolean superBlocks;
+    private final SuperBlockQuantizer superQ;
+    private final F16BlockQuantizer blockQ;
+
+    /**
+     * @param scaleBits bits per sub-scale: 2 to 8 for super-block codecs, 16 for f16 blocks
+     */
+    KQuantCodec(String name, float[] levels, int bits, int sub, int scaleBits) {
+        if (levels.length != 1 << bits) {
+            throw new IllegalArgumentException(name + ": " + levels.length + " levels for " + bits + " bits");
+        }
+        this.name = name;
+        this.grid = new GridQuantizer(levels);
+        this.bits = bits;
+        this.sub = sub;
+        this.scaleBits = scaleBits;
+        this.superBlocks = scaleBits != 16;
+        this.superQ = superBlocks ? new SuperBlockQuantizer(grid, sub, scaleBits) : null;
+        this.blockQ = superBlocks ? null : new F16BlockQuantizer(grid);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    /** Bits per code. */
+    public int bits() {
+        return bits;
+    }
+
+    /** Elements per (sub-)block. */
+    public int subBlock() {
+        return sub;
+    }
+
+    /** Bits per stored sub-scale (16 for f16 block scales). */
+    public int scaleBits() {
+        return scaleBits;
+    }
+
+    /** Whether there is a super-scale plane. */
+    public boolean superBlocks() {
+        return superBlocks;
+    }
+
+    /** The grid of levels the codes index. */
+    public GridQuantizer grid() {
+        return grid;
+    }
+
+    /** Bits per weight when the element count is a multiple of 256, every scale counted. */
+    public double nominalBitsPerWeight() {
+        return bits + (double) scaleBits / sub + (superBlocks ? 16.0 / SUPER : 0);
+    }
+
+    @Override
+    public boolean lossless() {
+        return false;
+    }
+
+    @Override
+    public boolean accepts(DType dtype) {
+        return dtype.isCompressible();
+    }
+
+    /** Byte sizes of the three planes of an {@code n}-element payload. */
+    record Planes(long superBytes, long scaleBytes, long codeBytes) {
+        long total() {
+            return Math.addExact(Math.addExact(superBytes, scaleBytes), codeBytes);
+        }
+    }
+
+    Planes planes(long n) {
+        long supers = (n + SUPER - 1) / SUPER;
+        long subs = (n + sub - 1) / sub;
+        return new Planes(superBlocks ? 2 * supers : 0, BitPacking.bytes(subs, scaleBits), BitPacking.bytes(n, bits));
+    }
+
+    @Override
+    public long encodedSize(DType dtype, Shape shape) {
+        try {
+            return planes(shape.elementCount()).total();
+        } catch (ArithmeticException e) {
+            throw new InvalidInputException(name + ": payload size of shape " + shape + " overflows 64 bits");
+        }
+    }
+
+    @Override
+    public String validate(DType dtype, Shape shape, byte[] params, long payloadLength) {
+        if (!accepts(dtype)) {
+            return name + " cannot hold " + dtype + " tensors";
+        }
+        if (params.length != 0) {
+            return name + " takes no index parameters (scales are in the payload), index has " + params.length + " bytes";
+        }
+        long expected;
+        try {
+            expected = encodedSize(dtype, shape);
+        } catch (InvalidInputException e) {
+            return e.getMessage();
+        }
+        return payloadLength == expected ? null
+                : name + " payload of " + shape + " must be " + expected + " bytes, index says " + payloadLength;
+    }
+
+    // ---------------------------------------------------------------- encoding
+
+    /** Per-thread work arrays for one chunk. */
+    private static final class Scratch {
+        final float[] x = new float[CHUNK];
+        final byte[] q = new byte[CHUNK];
+        final byte[] l = new byte[CHUNK / 16 + 1];
+        final short[] d = new short[CHUNK / SUPER + 1];
+        final short[] f16 = new short[CHUNK / 16 + 1];
+        final byte[] packed = new byte[CHUNK + 16];
+        final byte[] tmp = new byte[SUPER];
+        final SuperBlockQuantizer.Scratch w = new SuperBlockQuantizer.Scratch();
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    @Override
+    public byte[] encode(Tensor tensor, MemorySegment dst) {
+        long n = tensor.elementCount();
+        Scratch s = SCRATCH.get();
+        for (long from = 0; from < n; from += CHUNK) {
+            int len = (int) Math.min(CHUNK, n - from);
+            FloatConversions.toFloats(tensor.data(), tensor.dtype(), from, s.x, 0, len);
+            encodeChunkAt(tensor.name(), n, s.x, len, from, dst, s);
+        }
+        return NO_PARAMS;
+    }
+
+    @Override
+    public boolean chunkable(DType dtype, Shape shape) {
+        return accepts(dtype);
+    }
+
+    @Override
+    public boolean needsMaxAbs() {
+        return false;
+    }
+
+    @Override
+    public byte[] params(float maxAbs) {
+        return NO_PARAMS;
+    }
+
+    @Override
+    public void encodeChunk(String tensor, DType dtype, Shape shape, byte[] params, float[] x, int len, long from,
+                            MemorySegment payload) {
+        encodeChunkAt(tensor, shape.elementCount(), x, len, from, payload, SCRATCH.get());
+    }
+
+    private void encodeChunkAt(String tensor, long n, float[] x, int len, long from, MemorySegment dst, Scratch s) {
+        for (int i = 0; i < len; i++) {
+            if (!Float.isFinite(x[i])) {
+                throw new NonFiniteValueException(tensor, from + i, x[i]);
+            }
+        }
+        Planes p = planes(n);
+        int nsub = (len + sub - 1) / sub;
+        if (superBlocks) {
+            int nsup = (len + SUPER - 1) / SUPER;
+            for (int k = 0; k < nsup; k++) {
+                int b = k * SUPER;
+                int m = Math.min(SUPER, len - b);
+                short d = superQ.quantize(x, b, m, s.l, b / sub, s.q, b, s.w);
+                if (d == SuperBlockQuantizer.INVALID) {
+                    throw outOfRange(tensor, x, b, m, from, "its f16 super-scale reaches 65504");
+                }
+                s.d[k] = d;
+            }
+            MemorySegment.copy(s.d, 0, dst, F16, from / SUPER * 2, nsup);
+            int nb = BitPacking.pack(s.l, nsub, scaleBits, s.packed);
+            MemorySegment.copy(s.packed, 0, dst, ValueLayout.JAVA_BYTE, p.superBytes() + from / sub * scaleBits / 8, nb);
+        } else {
+            for (int j = 0; j < nsub; j++) {
+                int b = j * sub;
+                int m = Math.min(sub, len - b);
+                short sc = blockQ.quantize(x, b, m, s.q, b, s.tmp);
+                if (sc == F16BlockQuantizer.INVALID) {
+                    throw outOfRange(tensor, x, b, m, from, "its f16 scale reaches 65504");
+                }
+                s.f16[j] = sc;
+            }
+            MemorySegment.copy(s.f16, 0, dst, F16, from / sub * 2, nsub);
+        }
+        int nb = BitPacking.pack(s.q, len, bits, s.packed);
+        MemorySegment.copy(s.packed, 0, dst, ValueLayout.JAVA_BYTE, p.superBytes() + p.scaleBytes() + from * bits / 8, nb);
+    }
+
+    private RuntimeException outOfRange(String tensor, float[] x, int b, int m, long from, String limit) {
+        int worst = b;
+        for (int i = b; i < b + m; i++) {
+            if (Math.abs(x[i]) > Math.abs(x[worst])) {
+                worst = i;
+            }
+        }
+        return new ValueOutOfRangeException(tensor, from + worst, x[worst], name, limit);
+    }
+
+    // ---------------------------------------------------------------- decoding
+
+    /** Per-thread work arrays for decoding one chunk. */
+    private static final class DecodeScratch {
+        final float[] y = new float[CHUNK];
+        final byte[] q = new byte[CHUNK];
+        final byte[] l = new byte[CHUNK / 16 + 1];
+        final short[] d = new short[CHUNK / SUPER + 1];
+        final byte[] packed = new byte[CHUNK + 16];
+    }
+
+    private static final ThreadLocal<DecodeScratch> DECODE = ThreadLocal.withInitial(DecodeScratch::new);
+
+    @Override
+    public void decodeFloats(DType dtype, Shape shape, byte[] params, MemorySegment payload, long from, float[] dst,
+                             int off, int len) {
+        long n = shape.elementCount();
+        Planes p = planes(n);
+        DecodeScratch s = DECODE.get();
+        long end = from + len;
+        // whole super-blocks (256 elements: every plane starts on a byte there), at most a chunk at a time
+        for (long at = from - from % SUPER; at < end; ) {
+            int m = (int) Math.min(CHUNK, n - at);
+            int nsub = (m + sub - 1) / sub;
+            int nsup = (m + SUPER - 1) / SUPER;
+            long codeAt = p.superBytes() + p.scaleBytes() + at * bits / 8;
+            int codeBytes = (int) BitPacking.bytes(m, bits);
+            MemorySegment.copy(payload, ValueLayout.JAVA_BYTE, codeAt, s.packed, 0, codeBytes);
+            BitPacking.unpack(s.packed, m, bits, false, s.q);
+            if (superBlocks) {
+                MemorySegment.copy(payload, F16, at / SUPER * 2, s.d, 0, nsup);
+                int lb = (int) BitPacking.bytes(nsub, scaleBits);
+                MemorySegment.copy(payload, ValueLayout.JAVA_BYTE, p.superBytes() + at / sub * scaleBits / 8, s.packed, 0, lb);
+                BitPacking.unpack(s.packed, nsub, scaleBits, true, s.l);
+                for (int k = 0; k < nsup; k++) {
+                    int b = k * SUPER;
+                    superQ.dequantize(s.d[k], s.l, b / sub, s.q, b, Math.min(SUPER, m - b), s.y, b);
+                }
+            } else {
+                for (int j = 0; j < nsub; j++) {
+                    int b = j * sub;
+                    float c = Float.float16ToFloat(payload.get(F16, (at / sub + j) * 2));
+                    for (int i = b, e = Math.min(m, b + sub); i < e; i++) {
+                        s.y[i] = c * grid.level(s.q[i]);
+                    }
+                }
+            }
+            long lo = Math.max(at, from);
+            long hi = Math.min(at + m, end);
+            System.arraycopy(s.y, (int) (lo - at), dst, off + (int) (lo - from), (int) (hi - lo));
+            at += m;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}

@@ -1,0 +1,11 @@
+package dev.tenpak.codec;
+
+import dev.tenpak.internal.codec.kquant.KQuantCodec;
+
+/** The codec contract for {@link KQuantCodec#INT4_SYM16_G32} (issue 14). */
+class Int4Sym16G32CodecTest extends KQuantCodecContract {
+    @Override
+    KQuantCodec kq() {
+        return KQuantCodec.INT4_SYM16_G32;
+    }
+}

@@ -1,0 +1,11 @@
+package dev.tenpak.codec;
+
+import dev.tenpak.internal.codec.kquant.KQuantCodec;
+
+/** The codec contract for {@link KQuantCodec#KQ5} (issue 14). */
+class Kq5CodecTest extends KQuantCodecContract {
+    @Override
+    KQuantCodec kq() {
+        return KQuantCodec.KQ5;
+    }
+}
