@@ -25,5 +25,6 @@ module dev.tenpak {
     provides dev.tenpak.codec.CodecProvider with
             dev.tenpak.internal.codec.raw.RawCodecs,
             dev.tenpak.internal.codec.pertensor.PerTensorCodecs,
-            dev.tenpak.internal.codec.groupwise.GroupwiseCodecs;
+            dev.tenpak.internal.codec.groupwise.GroupwiseCodecs,
+            dev.tenpak.internal.codec.kquant.KQuantCodecs;
 }

@@ -1,9 +1,9 @@
 package dev.tenpak.bench;
 
 import dev.tenpak.codec.Codec;
-import dev.tenpak.codec.GroupwiseCodec;
+import dev.tenpak.internal.codec.groupwise.GroupwiseCodec;
 import dev.tenpak.internal.codec.kquant.KQuantCodec;
-import dev.tenpak.io.SafetensorsReader;
+import dev.tenpak.internal.format.safetensors.SafetensorsReader;
 import dev.tenpak.tensor.Tensor;
 import java.io.IOException;
 import java.lang.foreign.Arena;

@@ -3,7 +3,7 @@ package dev.tenpak.codec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tenpak.ValueOutOfRangeException;
+import dev.tenpak.error.ValueOutOfRangeException;
 import dev.tenpak.internal.codec.kquant.KQuantCodec;
 import dev.tenpak.tensor.DType;
 import dev.tenpak.tensor.Shape;

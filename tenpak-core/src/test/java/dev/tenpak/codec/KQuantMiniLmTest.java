@@ -3,7 +3,7 @@ package dev.tenpak.codec;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tenpak.internal.codec.kquant.KQuantCodec;
-import dev.tenpak.io.SafetensorsReader;
+import dev.tenpak.internal.format.safetensors.SafetensorsReader;
 import dev.tenpak.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;

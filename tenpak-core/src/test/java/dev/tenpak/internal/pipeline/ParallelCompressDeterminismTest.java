@@ -1,5 +1,7 @@
 package dev.tenpak.internal.pipeline;
 
+import dev.tenpak.internal.codec.kquant.KQuantCodec;
+
 import dev.tenpak.internal.format.artifact.ArtifactWriter;
 import dev.tenpak.internal.format.artifact.TensorEntry;
 import dev.tenpak.report.TensorReport;
@@ -233,6 +235,9 @@ class ParallelCompressDeterminismTest {
                 assertThat(g.chunkable(DType.F32, Shape.of(97, 3000))).as(c.name()).isFalse();
                 assertThat(g.chunkable(DType.I32, Shape.of(600, 512))).as(c.name()).isFalse();
                 assertThat(g.needsMaxAbs()).isFalse();
+            } else if (c instanceof KQuantCodec k) {
+                assertThat(k.chunkable(DType.BF16, Shape.of(600, 512))).as(c.name()).isTrue();
+                assertThat(k.needsMaxAbs()).as(c.name()).isFalse();
             } else if (c instanceof ChunkEncoder ce) {
                 assertThat(ce.chunkable(DType.BF16, Shape.of(3, 99_999))).as(c.name()).isTrue();
                 assertThat(ce.needsMaxAbs()).as(c.name()).isTrue();

@@ -91,7 +91,8 @@ class PlannerTest {
             assertThat(p.expected().artifactBytes()).isEqualTo(expected.artifactBytes());
             chosen.add(p.choice());
         }
-        assertThat(chosen).contains("raw_v1", "int8_sym_v1", "int4_sym_v1");
+        // the exact codec at MAE 0, and several lossy ones as the budget grows
+        assertThat(chosen).contains("raw_v1").hasSizeGreaterThanOrEqualTo(3);
     }
 
     @Test

@@ -1,8 +1,8 @@
 package dev.tenpak.internal.codec.kquant;
 
-import dev.tenpak.InvalidInputException;
-import dev.tenpak.NonFiniteValueException;
-import dev.tenpak.ValueOutOfRangeException;
+import dev.tenpak.error.InvalidInputException;
+import dev.tenpak.error.NonFiniteValueException;
+import dev.tenpak.error.ValueOutOfRangeException;
 import dev.tenpak.codec.ChunkEncoder;
 import dev.tenpak.internal.kernel.F16BlockQuantizer;
 import dev.tenpak.internal.kernel.GridQuantizer;

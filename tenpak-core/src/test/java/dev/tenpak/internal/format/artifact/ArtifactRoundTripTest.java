@@ -1,5 +1,7 @@
 package dev.tenpak.internal.format.artifact;
 
+import dev.tenpak.internal.codec.kquant.KQuantCodec;
+
 import dev.tenpak.options.DecompressOptions;
 
 import dev.tenpak.options.OutputFormat;
@@ -226,6 +228,21 @@ class ArtifactRoundTripTest {
             java.util.Arrays.fill(bound, SymmetricPerTensorCodec.scaleOf(e.params()) / 2.0);
             return bound;
         }
+        if (codec instanceof KQuantCodec k) {
+            // grid codecs: the error search may clip the block's extremes, so the bound is loose:
+            // twice the block's largest magnitude over 2^(bits-1); KQuantCodecTest pins exact bytes
+            int block = k.superBlocks() ? 256 : 32;
+            for (int from = 0; from < x.length; from += block) {
+                int to = Math.min(from + block, x.length);
+                double amax = 0;
+                for (int i = from; i < to; i++) {
+                    amax = Math.max(amax, Math.abs(x[i]));
+                }
+                double step = amax / (1 << (k.bits() - 1)) * 2;
+                java.util.Arrays.fill(bound, from, to, step);
+            }
+            return bound;
+        }
         GroupwiseCodec g = (GroupwiseCodec) codec;
         int q = g.bits() == 8 ? 127 : 7;
         int len = (int) e.shape().lastDim();
@@ -273,9 +290,14 @@ class ArtifactRoundTripTest {
             for (Tensor t : tensors) {
                 Tensor back = r.read(t.name());
                 assertThat(back.shape()).as(t.name()).isEqualTo(t.shape());
-                if (Codecs.byName(r.entry(t.name()).codec()) instanceof GroupwiseCodec) {
+                Codec used = Codecs.byName(r.entry(t.name()).codec());
+                if (used instanceof GroupwiseCodec) {
                     // a one-element group: its f16 scale is the smallest with Q * s >= |x|
                     assertThat(back.toFloatArray()).as(t.name()).usingComparatorWithPrecision(1.25f / 1024)
+                            .containsExactly(t.toFloatArray());
+                } else if (used instanceof KQuantCodec) {
+                    // a one-element block: an f16 scale times a table level, so f16 precision
+                    assertThat(back.toFloatArray()).as(t.name()).usingComparatorWithPrecision(1.25f / 512)
                             .containsExactly(t.toFloatArray());
                 } else {
                     assertThat(back.toFloatArray()).as(t.name()).containsExactly(t.toFloatArray());

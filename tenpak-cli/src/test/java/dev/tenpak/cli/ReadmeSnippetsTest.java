@@ -1,4 +1,4 @@
-package dev.tenpak;
+package dev.tenpak.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
