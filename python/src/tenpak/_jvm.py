@@ -167,11 +167,9 @@ def find_jar() -> Path:
 
 
 def _bridge_loads() -> bool:
-    try:
-        jpype.JClass("dev.tenpak.internal.bridge.PythonBridge")
-        return True
-    except Exception:  # noqa: BLE001 - any failure means the jar is not on the classpath
-        return False
+    from . import _engine  # imported here: _engine imports this module
+
+    return _engine.bridge_loads()
 
 
 def start_jvm(java_home: str | os.PathLike[str] | None = None, jvm_args: Sequence[str] | None = None,
@@ -201,11 +199,12 @@ def start_jvm(java_home: str | os.PathLike[str] | None = None, jvm_args: Sequenc
                     "a JVM is already running in this process without the tenpak jar (another library "
                     f"started it); start tenpak first (import tenpak; tenpak.start_jvm()) or add {find_jar()} "
                     "to that library's classpath")
-            home = Path(str(jpype.java.lang.System.getProperty("java.home")))
-            _runtime = JavaRuntime(home=home, version=str(jpype.java.lang.System.getProperty("java.version")),
-                                   source="already running", jvm_library=Path(jpype.getDefaultJVMPath()),
-                                   has_vector_module=bool(jpype.JClass("dev.tenpak.internal.bridge.PythonBridge")
-                                                          .vectorModulePresent()))
+            from . import _engine  # imported here: _engine imports this module
+
+            home, version = _engine.running_java()
+            _runtime = JavaRuntime(home=Path(home), version=version, source="already running",
+                                   jvm_library=Path(jpype.getDefaultJVMPath()),
+                                   has_vector_module=_engine.vector_module_present())
             return _runtime
         if jvmpath is not None:
             lib = Path(jvmpath)

@@ -25,7 +25,7 @@ from typing import Literal, Mapping, Union
 import numpy as np
 
 from . import _engine
-from ._engine import DEFAULT_CODEC, SaveReport, TensorRef
+from ._engine import SaveReport, TensorRef
 from .errors import InvalidInputError
 
 __all__ = ["BF16Words", "bf16", "save_file", "save", "load_file", "load"]
@@ -98,15 +98,16 @@ def _refs(tensors: Mapping[str, ArrayLike]) -> tuple[list[TensorRef], dict[str, 
     return refs, aliases, keep
 
 
-def save_file(tensors: Mapping[str, ArrayLike], path: str | os.PathLike[str], codec: str = DEFAULT_CODEC,
+def save_file(tensors: Mapping[str, ArrayLike], path: str | os.PathLike[str], codec: str | None = None,
               metadata: Mapping[str, str] | None = None, sync: bool = False) -> SaveReport:
     """Writes ``tensors`` to an artifact at ``path`` (atomically: a failed save leaves no file).
 
     Args:
         tensors: name -> array. Arrays that are the same memory (same address, shape, strides and
             dtype) are stored once and restored under every name.
-        codec: the codec for float tensors (``tenpak.codecs()`` lists them); other dtypes are
-            stored exactly with ``raw_v1``.
+        codec: the codec for float tensors (``tenpak.codecs()`` lists them; None is the
+            engine's default, ``tenpak.default_codec()``); other dtypes are stored exactly with
+            ``raw_v1``.
         metadata: free-form string metadata kept in the artifact.
         sync: force the file (and its folder) to disk before returning, so it survives a crash;
             by default it is left to the kernel to write back, as ``safetensors`` does.
@@ -120,7 +121,7 @@ def save_file(tensors: Mapping[str, ArrayLike], path: str | os.PathLike[str], co
     return report
 
 
-def save(tensors: Mapping[str, ArrayLike], codec: str = DEFAULT_CODEC,
+def save(tensors: Mapping[str, ArrayLike], codec: str | None = None,
          metadata: Mapping[str, str] | None = None) -> bytes:
     """Like :func:`save_file`, but returns the artifact's bytes."""
     refs, aliases, keep = _refs(tensors)

@@ -20,7 +20,7 @@ from typing import Mapping, NamedTuple
 import torch
 
 from . import _engine
-from ._engine import DEFAULT_CODEC, SaveReport, TensorRef
+from ._engine import SaveReport, TensorRef
 from .errors import InvalidInputError, ShapeMismatchError
 
 __all__ = ["save_file", "save", "load_file", "load", "load_into", "LoadResult"]
@@ -81,14 +81,15 @@ def _refs(tensors: Mapping[str, torch.Tensor]) -> tuple[list[TensorRef], dict[st
     return refs, aliases, keep
 
 
-def save_file(tensors: Mapping[str, torch.Tensor], path: str | os.PathLike[str], codec: str = DEFAULT_CODEC,
+def save_file(tensors: Mapping[str, torch.Tensor], path: str | os.PathLike[str], codec: str | None = None,
               metadata: Mapping[str, str] | None = None, sync: bool = False) -> SaveReport:
     """Writes ``tensors`` (a state_dict) to an artifact at ``path``, atomically.
 
     Args:
         tensors: name -> tensor, on any device, contiguous or not.
         codec: the codec for float tensors (``tenpak.codecs()`` lists them; ``raw_v1`` is
-            lossless); integer and bool tensors are always stored exactly.
+            lossless; None is the engine's default, ``tenpak.default_codec()``); integer and
+            bool tensors are always stored exactly.
         metadata: free-form string metadata kept in the artifact.
         sync: force the file (and its folder) to disk before returning, so it survives a crash;
             by default it is left to the kernel to write back, as ``safetensors`` does.
@@ -102,7 +103,7 @@ def save_file(tensors: Mapping[str, torch.Tensor], path: str | os.PathLike[str],
     return report
 
 
-def save(tensors: Mapping[str, torch.Tensor], codec: str = DEFAULT_CODEC,
+def save(tensors: Mapping[str, torch.Tensor], codec: str | None = None,
          metadata: Mapping[str, str] | None = None) -> bytes:
     """Like :func:`save_file`, but returns the artifact's bytes."""
     refs, aliases, keep = _refs(tensors)

@@ -10,7 +10,7 @@ import shlex
 import sys
 from typing import Sequence
 
-from .errors import EvalError
+from .errors import EXIT_MISSING_DEPENDENCY, EvalError
 from .sources import WIKITEXT2
 
 USAGE_EXAMPLES = """examples:
@@ -58,10 +58,6 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--text-name", metavar="NAME", help="the evaluation text's name in the tables")
     p.add_argument("--quiet", action="store_true", help="no progress display")
     return p
-
-
-_EXIT_BY_ERROR = {"CorruptArtifactError": 4, "ChecksumMismatchError": 4, "UnsupportedVersionError": 5,
-                  "UnknownCodecError": 5, "TenpakIOError": 6, "TenpakJVMError": 8}
 
 
 def _reproduce(argv: Sequence[str]) -> str:
@@ -121,11 +117,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("tenpak runeval: interrupted", file=sys.stderr)
         return 130
     except Exception as e:  # noqa: BLE001 - engine errors (TenpakError) become one line too
-        from tenpak import TenpakError
+        from tenpak import TenpakError, TenpakJVMError, _engine
 
+        if isinstance(e, TenpakJVMError):
+            print(f"tenpak runeval: error: {e}", file=sys.stderr)
+            return EXIT_MISSING_DEPENDENCY
         if isinstance(e, TenpakError):
             print(f"tenpak runeval: error: {e}", file=sys.stderr)
-            return _EXIT_BY_ERROR.get(type(e).__name__, 3)
+            return _engine.exit_code(e)
         raise
     if args.json:
         print(json.dumps(result.to_json(), indent=2))

@@ -17,7 +17,7 @@ import tenpak
 from tenpak import torch as tt
 
 from . import _bridge
-from .errors import EvalError
+from .errors import EXIT_UNSUPPORTED, EvalError
 from .finetune import finetune
 from .perplexity import perplexity, window_and_stride
 from .progress import Progress
@@ -98,8 +98,8 @@ def default_codecs() -> list[str]:
 
 
 def default_base_codec(available: list[str]) -> str:
-    """The delta's base codec: group-wise int4 when the engine has it, else int8."""
-    return "int4_sym_g32_v1" if "int4_sym_g32_v1" in available else "int8_sym_v1"
+    """The delta's base codec: group-wise int4 when the engine has it, else the engine's default."""
+    return "int4_sym_g32_v1" if "int4_sym_g32_v1" in available else tenpak.default_codec()
 
 
 def pick_device(name: str) -> torch.device:
@@ -146,7 +146,7 @@ def run(opts: Options, progress: Progress | None = None) -> Result:
     codecs = opts.codecs if opts.codecs else default_codecs()
     unknown = [c for c in codecs + ([opts.base_codec] if opts.base_codec else []) if c not in available]
     if unknown:
-        raise EvalError(f"unknown codec {', '.join(unknown)}; this engine has: {', '.join(available)}", exit_code=5)
+        raise EvalError(f"unknown codec {', '.join(unknown)}; this engine has: {', '.join(available)}", exit_code=EXIT_UNSUPPORTED)
     base_codec = opts.base_codec or default_base_codec(available)
 
     # Read what the user named before the slow parts, so a typo fails at once.

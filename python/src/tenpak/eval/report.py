@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .errors import EvalError
+from .errors import EXIT_IO, EvalError
 from .pipeline import Result
 
 BEGIN = "<!-- runeval:begin -->"
@@ -91,7 +91,7 @@ def write_readme(readme: str | Path, section: str) -> None:
     try:
         text = p.read_text(encoding="utf-8")
     except OSError as e:
-        raise EvalError(f"--readme {p}: cannot read it ({e.strerror or e})", exit_code=6) from None
+        raise EvalError(f"--readme {p}: cannot read it ({e.strerror or e})", exit_code=EXIT_IO) from None
     pattern = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END), re.S)
     if len(pattern.findall(text)) != 1:
         raise EvalError(f"{p}: needs exactly one '{BEGIN}' ... '{END}' pair where the results go")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import EvalError
+from .errors import EXIT_IO, EXIT_MISSING_DEPENDENCY, EvalError
 
 WIKITEXT2 = "wikitext-2"
 FINETUNE_DEFAULT = "python-docs"
@@ -33,7 +33,7 @@ def read_text(path: str | os.PathLike[str], what: str = "text file") -> Text:
     except IsADirectoryError:
         raise EvalError(f"{what} {p}: is a folder, expected a UTF-8 text file") from None
     except OSError as e:
-        raise EvalError(f"{what} {p}: cannot read it ({e.strerror or e})", exit_code=6) from None
+        raise EvalError(f"{what} {p}: cannot read it ({e.strerror or e})", exit_code=EXIT_IO) from None
     if not text.strip():
         raise EvalError(f"{what} {p}: is empty; pass a file with some English text")
     return Text(text, p.name)
@@ -46,11 +46,11 @@ def wikitext2(split: str = "test") -> Text:
         import datasets  # type: ignore[import-not-found]
     except ImportError:
         raise EvalError(f"--dataset {WIKITEXT2} needs the 'datasets' package (pip install datasets) and network "
-                        f"access; {hint}", exit_code=8) from None
+                        f"access; {hint}", exit_code=EXIT_MISSING_DEPENDENCY) from None
     try:
         ds = datasets.load_dataset("wikitext", "wikitext-2-raw-v1", split=split)
     except Exception as e:  # noqa: BLE001 - datasets raises many kinds (ConnectionError, HfHubHTTPError, ...)
-        raise EvalError(f"cannot load WikiText-2 ({type(e).__name__}: {_first_line(e)}); {hint}", exit_code=8) from None
+        raise EvalError(f"cannot load WikiText-2 ({type(e).__name__}: {_first_line(e)}); {hint}", exit_code=EXIT_MISSING_DEPENDENCY) from None
     return Text("\n\n".join(ds["text"]), f"WikiText-2 raw {split} split")
 
 
@@ -96,14 +96,14 @@ def resolve_model(spec: str) -> tuple[Path, str]:
     except ImportError:
         raise EvalError(f"--model {spec} is not a local folder, and downloading it needs huggingface_hub "
                         "(pip install huggingface_hub); or pass a local folder saved with save_pretrained",
-                        exit_code=8) from None
+                        exit_code=EXIT_MISSING_DEPENDENCY) from None
     try:
         folder = snapshot_download(repo_id=spec, allow_patterns=[
             "*.json", "*.safetensors", "*.txt", "*.model", "*.tiktoken", "tokenizer*"])
     except Exception as e:  # noqa: BLE001 - network, auth and not-found errors all end here
         raise EvalError(f"--model {spec}: not a local folder and cannot be downloaded from the Hugging Face Hub "
                         f"({type(e).__name__}: {_first_line(e)}); pass a local folder saved with save_pretrained",
-                        exit_code=8) from None
+                        exit_code=EXIT_MISSING_DEPENDENCY) from None
     return Path(folder), spec
 
 

@@ -173,7 +173,7 @@ public final class ParallelDecoder implements AutoCloseable {
         List<Future<?>> tasks = new ArrayList<>();
         AtomicBoolean failed = new AtomicBoolean();
         try {
-            for (int i = 0; i < entries.size(); i++) {
+            for (int i = 0; i < entries.size() && !failed.get(); i++) {
                 TensorEntry e = entries.get(i);
                 MemorySegment dst = targets.get(i);
                 if (dst.byteSize() != e.originalBytes()) {
