@@ -28,8 +28,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import torch
@@ -148,13 +148,15 @@ def main() -> None:
         rows.append(("safetensors.torch.load_file (lazy mmap)", best(lambda: st_load_file(st_path), args.repeat)))
         rows.append(("safetensors.torch.load_file + touch pages",
                      best(lambda: touch(st_load_file(st_path)), args.repeat)))
-        rows.append(("safetensors.torch.load_file + read all", best(lambda: read_all(st_load_file(st_path)), args.repeat)))
+        rows.append(("safetensors.torch.load_file + read all",
+                     best(lambda: read_all(st_load_file(st_path)), args.repeat)))
         for c in codecs:
             p = work / f"model.{c}.tenpak"
             rows.append((f"tenpak.torch.load_file {c}", best(lambda p=p: tt.load_file(p), args.repeat)))
             rows.append((f"tenpak.torch.load_file {c} + touch pages",
                          best(lambda p=p: touch(tt.load_file(p)), args.repeat)))
-            rows.append((f"tenpak.torch.load_file {c} + read all", best(lambda p=p: read_all(tt.load_file(p)), args.repeat)))
+            rows.append((f"tenpak.torch.load_file {c} + read all",
+                         best(lambda p=p: read_all(tt.load_file(p)), args.repeat)))
         sizes = {c: (work / f"model.{c}.tenpak").stat().st_size for c in codecs}
         sizes["safetensors"] = st_path.stat().st_size
         # correctness of what was timed: raw is bit-exact
@@ -185,8 +187,9 @@ def main() -> None:
             if name.endswith(suffix):
                 return st["safetensors.torch.load_file" + suffix]
         return st["safetensors.torch.load_file (lazy mmap)"]
-    print(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-          f"torch {torch.__version__}, Java {rt.version} ({rt.source}), kernels {tenpak.kernels()}")
+    print(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} CPUs, "
+          f"Python {platform.python_version()}, torch {torch.__version__}, Java {rt.version} ({rt.source}), "
+          f"kernels {tenpak.kernels()}")
     print(f"state_dict: {len(sd)} tensors, {gib:.3f} GiB (bf16 + f32), best of {args.repeat}\n")
     print("| operation | seconds | GiB/s | vs safetensors |")
     print("|---|---:|---:|---:|")
@@ -194,8 +197,8 @@ def main() -> None:
         base = baseline(name)
         print(f"| {name} | {s:.3f} | {gib / s:.2f} | {base / s:.2f}x |")
     print("\nartifact sizes: " + ", ".join(f"{k} {v / 2**20:.1f} MiB" for k, v in sizes.items()))
-    print(f"\nJSON route, {len(small)} x 256x256 f32 ({small_bytes / 2**20:.1f} MiB, JSON {len(bundle) / 2**20:.1f} MiB), "
-          f"int8_sym_v1:")
+    print(f"\nJSON route, {len(small)} x 256x256 f32 ({small_bytes / 2**20:.1f} MiB, "
+          f"JSON {len(bundle) / 2**20:.1f} MiB), int8_sym_v1:")
     print(f"| route | save s | load s |\n|---|---:|---:|\n| JSON bundle | {json_save:.4f} | {json_load:.4f} |\n"
           f"| tenpak.numpy | {array_save:.4f} | {array_load:.4f} |\n"
           f"| JSON / tensor | {json_save / array_save:.1f}x slower | {json_load / array_load:.1f}x slower |")

@@ -18,8 +18,8 @@ CLI = REPO / "bin" / "tenpak"
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    # Every test that takes a `codec` runs once per registered codec (`lossy_codec`: the lossy ones); asking the registry starts
-    # the session's JVM (the same one the `jvm` fixture returns).
+    # Every test that takes a `codec` runs once per registered codec (`lossy_codec`: the lossy ones);
+    # asking the registry starts the session's JVM (the same one the `jvm` fixture returns).
     if "codec" in metafunc.fixturenames:
         metafunc.parametrize("codec", tenpak.codecs())
     if "lossy_codec" in metafunc.fixturenames:

@@ -10,7 +10,6 @@ import pytest
 import torch
 from transformers import AutoConfig, AutoModel, AutoTokenizer
 
-import tenpak
 import tenpak.torch as tt
 
 SENTENCES = [

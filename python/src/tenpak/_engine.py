@@ -18,14 +18,14 @@ import ctypes
 import json
 import os
 import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Mapping, Sequence, TypeVar
+from typing import Any, TypeVar
 
 import jpype
 import numpy as np
 
-from . import _jvm
-from . import errors
+from . import _jvm, errors
 from .errors import CorruptArtifactError, InvalidInputError, TenpakError
 
 BRIDGE_CLASS = "dev.tenpak.internal.bridge.PythonBridge"
@@ -326,7 +326,7 @@ class Artifact:
         offsets = [int(o) for o in listing.offsets()]
         tensors: list[StoredTensor] = []
         at = 0
-        for name, dtype, codec, rank, offset in zip(names, dtypes, codecs, ranks, offsets):
+        for name, dtype, codec, rank, offset in zip(names, dtypes, codecs, ranks, offsets, strict=True):
             tensors.append(StoredTensor(name, dtype, tuple(dims[at:at + rank]), codec, offset))
             at += rank
         self.tensors: tuple[StoredTensor, ...] = tuple(tensors)

@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 import shlex
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import jpype
 
@@ -227,7 +227,8 @@ def start_jvm(java_home: str | os.PathLike[str] | None = None, jvm_args: Sequenc
         try:
             jpype.startJVM(str(runtime.jvm_library), *args, classpath=[str(jar)], convertStrings=False)
         except Exception as e:  # noqa: BLE001 - JPype raises OSError/RuntimeError/TypeError here
-            raise TenpakJVMError(f"could not start the JVM from {runtime.jvm_library} ({runtime.source}): {e}") from None
+            raise TenpakJVMError(
+                f"could not start the JVM from {runtime.jvm_library} ({runtime.source}): {e}") from None
         if not _bridge_loads():
             raise TenpakJVMError(f"the JVM started but cannot load the tenpak bridge from {jar}; rebuild the jar "
                                  "(scripts/build-python.sh)")

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal, Mapping, Union
+from typing import Literal
 
 import numpy as np
 
@@ -62,7 +63,7 @@ def bf16(words: np.ndarray) -> BF16Words:
     return BF16Words(arr)
 
 
-ArrayLike = Union[np.ndarray, BF16Words]
+ArrayLike = np.ndarray | BF16Words
 
 
 def _refs(tensors: Mapping[str, ArrayLike]) -> tuple[list[TensorRef], dict[str, str], list[np.ndarray]]:

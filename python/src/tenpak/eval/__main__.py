@@ -8,7 +8,7 @@ import argparse
 import json
 import shlex
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from .errors import EXIT_MISSING_DEPENDENCY, EvalError
 from .sources import WIKITEXT2
@@ -54,7 +54,8 @@ def parser() -> argparse.ArgumentParser:
                    "<!-- runeval:begin --> and <!-- runeval:end -->)")
     p.add_argument("--readme", default="README.md", help="README for --write-readme (default: ./README.md)")
     p.add_argument("--reproduce", metavar="CMD", help="command shown under 'Reproduce with' (default: this one)")
-    p.add_argument("--model-name", metavar="NAME", help="the model's name in the tables (default: the id or folder name)")
+    p.add_argument("--model-name", metavar="NAME",
+                   help="the model's name in the tables (default: the id or folder name)")
     p.add_argument("--text-name", metavar="NAME", help="the evaluation text's name in the tables")
     p.add_argument("--quiet", action="store_true", help="no progress display")
     return p

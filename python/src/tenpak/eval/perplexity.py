@@ -14,8 +14,8 @@ are used (fewer when the text ends first). For window tokens ``t_0..t_{m-1}``, t
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 import torch
 

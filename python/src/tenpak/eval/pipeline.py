@@ -21,7 +21,7 @@ from .errors import EXIT_UNSUPPORTED, EvalError
 from .finetune import finetune
 from .perplexity import perplexity, window_and_stride
 from .progress import Progress
-from .sources import FINETUNE_DEFAULT, WIKITEXT2, Text, load_model, python_docs, read_text, resolve_model, wikitext2
+from .sources import WIKITEXT2, Text, load_model, python_docs, read_text, resolve_model, wikitext2
 
 FP_CODEC = "raw_v1"
 
@@ -131,7 +131,8 @@ def machine(device: torch.device) -> str:
 
 
 def _tokens(tokenizer: Any, text: Text) -> torch.Tensor:
-    ids = tokenizer(text.text, return_tensors="pt", verbose=False).input_ids[0]  # long texts are windowed, not truncated
+    # long texts are windowed, not truncated
+    ids = tokenizer(text.text, return_tensors="pt", verbose=False).input_ids[0]
     return ids.to(torch.long)
 
 
@@ -146,7 +147,8 @@ def run(opts: Options, progress: Progress | None = None) -> Result:
     codecs = opts.codecs if opts.codecs else default_codecs()
     unknown = [c for c in codecs + ([opts.base_codec] if opts.base_codec else []) if c not in available]
     if unknown:
-        raise EvalError(f"unknown codec {', '.join(unknown)}; this engine has: {', '.join(available)}", exit_code=EXIT_UNSUPPORTED)
+        raise EvalError(f"unknown codec {', '.join(unknown)}; this engine has: {', '.join(available)}",
+                        exit_code=EXIT_UNSUPPORTED)
     base_codec = opts.base_codec or default_base_codec(available)
 
     # Read what the user named before the slow parts, so a typo fails at once.
@@ -271,7 +273,8 @@ def _finetune_and_delta(opts: Options, result: Result, model: Any, ids: torch.Te
     ft_fp_bytes = ft_fp_path.stat().st_size
     ft_full_bytes = ft_full_path.stat().st_size
     result.finetune = {
-        "text": ft_text.name, "tokens": int(ft_train.numel()), "held_out_tokens": int(ft_held.numel()), "steps": ft.steps, "lr": opts.finetune_lr,
+        "text": ft_text.name, "tokens": int(ft_train.numel()), "held_out_tokens": int(ft_held.numel()),
+        "steps": ft.steps, "lr": opts.finetune_lr,
         "batch": opts.finetune_batch, "seq_len": seq_len, "blocks": ft.blocks, "blocks_total": n_blocks,
         "trained_tensors": len(ft.trained_tensors), "trained_parameters": ft.trained_parameters,
         "first_loss": ft.first_loss, "last_loss": ft.last_loss, "seconds": ft.seconds,

@@ -44,7 +44,8 @@ def markdown(r: Result, command: str | None = None) -> str:
     fp = r.codecs[0].perplexity
     for c in r.codecs:
         delta = "—" if c.delta_perplexity is None else f"{c.delta_perplexity:+.3f} ({_pct(c.perplexity, fp)})"
-        out.append(f"| {c.variant} | `{c.codec}` | {size(c.bytes)} | {c.compression:.2f}× | {c.perplexity:.3f} | {delta} |")
+        out.append(f"| {c.variant} | `{c.codec}` | {size(c.bytes)} | {c.compression:.2f}× | {c.perplexity:.3f} "
+                   f"| {delta} |")
     out.append("")
     out.append("On-disk size is the artifact file; FP is the same weights stored losslessly (`raw_v1`). Each "
                "compressed model is loaded back through tenpak (`tenpak.torch.load_into`) before it is measured.")
@@ -67,7 +68,8 @@ def markdown(r: Result, command: str | None = None) -> str:
                 "",
                 "| Variant | Files stored | Total on-disk size | Notes |",
                 "|---|---|---:|---|",
-                f"| Full FP fine-tune | `base_fp.tenpak` + `ft_fp.tenpak` | {size(s['base_fp_bytes'] + s['ft_fp_bytes'])} | "
+                f"| Full FP fine-tune | `base_fp.tenpak` + `ft_fp.tenpak` | "
+                f"{size(s['base_fp_bytes'] + s['ft_fp_bytes'])} | "
                 f"Two full-precision checkpoints ({size(s['base_fp_bytes'])} + {size(s['ft_fp_bytes'])}). |",
                 f"| Full tenpak fine-tune | `base_fp.tenpak` + `ft_{codec}.tenpak` | "
                 f"{size(s['base_fp_bytes'] + s['ft_codec_bytes'])} | Compress the fine-tune only "
@@ -80,8 +82,10 @@ def markdown(r: Result, command: str | None = None) -> str:
                 "| Layout | Stored | Total on-disk size |",
                 "|---|---|---:|",
                 f"| Full FP | base + N full FP fine-tunes | {size(s['base_fp_bytes'] + n * s['ft_fp_bytes'])} |",
-                f"| Full tenpak | FP base + N `{codec}` fine-tunes | {size(s['base_fp_bytes'] + n * s['ft_codec_bytes'])} |",
-                f"| tenpak base + delta | `{codec}` base + N deltas | {size(s['base_codec_bytes'] + n * s['delta_bytes'])} |"]
+                f"| Full tenpak | FP base + N `{codec}` fine-tunes | "
+                f"{size(s['base_fp_bytes'] + n * s['ft_codec_bytes'])} |",
+                f"| tenpak base + delta | `{codec}` base + N deltas | "
+                f"{size(s['base_codec_bytes'] + n * s['delta_bytes'])} |"]
     return "\n".join(out) + "\n"
 
 

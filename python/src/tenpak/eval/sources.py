@@ -50,7 +50,8 @@ def wikitext2(split: str = "test") -> Text:
     try:
         ds = datasets.load_dataset("wikitext", "wikitext-2-raw-v1", split=split)
     except Exception as e:  # noqa: BLE001 - datasets raises many kinds (ConnectionError, HfHubHTTPError, ...)
-        raise EvalError(f"cannot load WikiText-2 ({type(e).__name__}: {_first_line(e)}); {hint}", exit_code=EXIT_MISSING_DEPENDENCY) from None
+        raise EvalError(f"cannot load WikiText-2 ({type(e).__name__}: {_first_line(e)}); {hint}",
+                        exit_code=EXIT_MISSING_DEPENDENCY) from None
     return Text("\n\n".join(ds["text"]), f"WikiText-2 raw {split} split")
 
 
