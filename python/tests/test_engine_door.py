@@ -95,8 +95,10 @@ def test_the_aliases_key_is_an_engine_reserved_key(tmp_path: Path) -> None:
 
 # What naming a Java class looks like in Python source: a JClass, a java package reached through
 # jpype, a Java class name in a string, or a reach into the engine module's private helpers.
-_JAVA_NAMES = re.compile(r"JClass\(|jpype\.java\b|[\"']dev\.tenpak\.|[\"']java\.(lang|nio|util)\.|_engine\._[a-z]"
-                         r"|_engine\.java\(\)")
+_JAVA_NAMES = re.compile(
+    r"JClass\(|jpype\.java\b|[\"']dev\.tenpak\.|[\"']java\.(lang|nio|util)\.|_engine\._[a-z]"
+    r"|_engine\.java\(\)"
+)
 
 
 def test_only_the_engine_module_names_java_classes() -> None:

@@ -125,9 +125,15 @@ def decompress_artifact_to_json(artifact: bytes) -> bytes:
     return _engine.decompress_artifact_to_json(artifact)
 
 
-def plan(input: str | os.PathLike[str], max_mae: float, *, per_tensor: bool = False,
-         codecs: Sequence[str] | None = None, output: str | os.PathLike[str] | None = None,
-         input_format: str = "auto") -> dict[str, Any]:
+def plan(
+    input: str | os.PathLike[str],
+    max_mae: float,
+    *,
+    per_tensor: bool = False,
+    codecs: Sequence[str] | None = None,
+    output: str | os.PathLike[str] | None = None,
+    input_format: str = "auto",
+) -> dict[str, Any]:
     """Measures candidate codecs on ``input`` (a JSON bundle, safetensors file or Hugging Face
     folder) and chooses under the mean-absolute-error budget, like ``tenpak plan``.
 
@@ -137,15 +143,26 @@ def plan(input: str | os.PathLike[str], max_mae: float, *, per_tensor: bool = Fa
     return _engine.plan(input, max_mae, per_tensor, list(codecs or []), output, input_format)
 
 
-def delta(base: str | os.PathLike[str], variant: str | os.PathLike[str], output: str | os.PathLike[str],
-          epsilon: float, *, codec: str | None = None, input_format: str = "auto") -> dict[str, Any]:
+def delta(
+    base: str | os.PathLike[str],
+    variant: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    epsilon: float,
+    *,
+    codec: str | None = None,
+    input_format: str = "auto",
+) -> dict[str, Any]:
     """Writes a delta of ``variant`` against the full artifact ``base``, like ``tenpak delta``;
     returns the report as a dict."""
     return _engine.delta(base, variant, output, epsilon, codec, input_format)
 
 
-def materialize(base: str | os.PathLike[str], delta: str | os.PathLike[str], output: str | os.PathLike[str],
-                residual_codec: str | None = None) -> dict[str, Any]:
+def materialize(
+    base: str | os.PathLike[str],
+    delta: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    residual_codec: str | None = None,
+) -> dict[str, Any]:
     """Rebuilds a variant's full artifact from ``base`` and ``delta``, like ``tenpak materialize``;
     returns the report as a dict."""
     return _engine.materialize(base, delta, output, residual_codec)

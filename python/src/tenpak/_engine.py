@@ -125,7 +125,8 @@ class _Java:
         self.aliases_key = str(self.bridge.aliasesKey())
         self.error_classes = tuple(
             (str(e.name()), None if e.parent() is None else str(e.parent()), int(e.exitCode()))
-            for e in self.bridge.errorClasses())
+            for e in self.bridge.errorClasses()
+        )
         # Java simple name -> Python class, for every engine error class (errors.py has one for each;
         # a newer engine's class unknown here maps to its nearest known superclass at translation)
         self.errors: dict[str, type[TenpakError]] = {}
@@ -195,14 +196,16 @@ def call(fn: Callable[..., T], *args: Any) -> T:
 
 # ---- save ----------------------------------------------------------------------------------------
 
+
 def check_metadata(metadata: Mapping[str, str] | None) -> dict[str, str]:
     if metadata is None:
         return {}
     out: dict[str, str] = {}
     for k, v in metadata.items():
         if not isinstance(k, str) or not isinstance(v, str):
-            raise InvalidInputError(f"metadata must map str to str; got {type(k).__name__} -> {type(v).__name__} "
-                                    f"for key {k!r}")
+            raise InvalidInputError(
+                f"metadata must map str to str; got {type(k).__name__} -> {type(v).__name__} for key {k!r}"
+            )
         if k == aliases_key():
             raise InvalidInputError(f"metadata key '{k}' is reserved: tenpak records shared tensors there")
         out[k] = v
@@ -212,16 +215,18 @@ def check_metadata(metadata: Mapping[str, str] | None) -> dict[str, str]:
 def _source(refs: Sequence[TensorRef], metadata: Mapping[str, str], description: str) -> Any:
     j = java()
     dims = [d for r in refs for d in r.shape]
-    return call(j.bridge.source,
-                j.string_array([r.name for r in refs]),
-                j.string_array([r.dtype for r in refs]),
-                j.int_array([len(r.shape) for r in refs]),
-                j.long_array(dims),
-                j.long_array([r.address for r in refs]),
-                j.long_array([r.nbytes for r in refs]),
-                j.string_array(list(metadata.keys())),
-                j.string_array(list(metadata.values())),
-                description)
+    return call(
+        j.bridge.source,
+        j.string_array([r.name for r in refs]),
+        j.string_array([r.dtype for r in refs]),
+        j.int_array([len(r.shape) for r in refs]),
+        j.long_array(dims),
+        j.long_array([r.address for r in refs]),
+        j.long_array([r.nbytes for r in refs]),
+        j.string_array(list(metadata.keys())),
+        j.string_array(list(metadata.values())),
+        description,
+    )
 
 
 def _with_aliases(metadata: dict[str, str], aliases: Mapping[str, str]) -> dict[str, str]:
@@ -234,18 +239,40 @@ def _with_aliases(metadata: dict[str, str], aliases: Mapping[str, str]) -> dict[
 def _report(r: Any) -> SaveReport:
     err = r.error()
     tensors = tuple(
-        TensorReport(name=str(t.name()), dtype=str(t.dtype()), shape=tuple(int(d) for d in t.shape()),
-                     codec=str(t.codec()), original_bytes=int(t.originalBytes()), stored_bytes=int(t.storedBytes()),
-                     mse=float(t.error().mse()), mae=float(t.error().mae()),
-                     max_abs_error=float(t.error().maxAbsError()))
-        for t in r.tensors())
-    return SaveReport(codec=str(r.codec()), tensor_bytes=int(r.tensorBytes()), artifact_bytes=int(r.artifactBytes()),
-                      ratio=float(r.ratio()), mse=float(err.mse()), mae=float(err.mae()),
-                      max_abs_error=float(err.maxAbsError()), seconds=float(r.seconds()), tensors=tensors)
+        TensorReport(
+            name=str(t.name()),
+            dtype=str(t.dtype()),
+            shape=tuple(int(d) for d in t.shape()),
+            codec=str(t.codec()),
+            original_bytes=int(t.originalBytes()),
+            stored_bytes=int(t.storedBytes()),
+            mse=float(t.error().mse()),
+            mae=float(t.error().mae()),
+            max_abs_error=float(t.error().maxAbsError()),
+        )
+        for t in r.tensors()
+    )
+    return SaveReport(
+        codec=str(r.codec()),
+        tensor_bytes=int(r.tensorBytes()),
+        artifact_bytes=int(r.artifactBytes()),
+        ratio=float(r.ratio()),
+        mse=float(err.mse()),
+        mae=float(err.mae()),
+        max_abs_error=float(err.maxAbsError()),
+        seconds=float(r.seconds()),
+        tensors=tensors,
+    )
 
 
-def save_to_file(refs: Sequence[TensorRef], aliases: Mapping[str, str], path: str | os.PathLike[str],
-                 codec: str | None, metadata: Mapping[str, str] | None, sync: bool = False) -> SaveReport:
+def save_to_file(
+    refs: Sequence[TensorRef],
+    aliases: Mapping[str, str],
+    path: str | os.PathLike[str],
+    codec: str | None,
+    metadata: Mapping[str, str] | None,
+    sync: bool = False,
+) -> SaveReport:
     meta = _with_aliases(check_metadata(metadata), aliases)
     j = java()
     target = os.fspath(path)
@@ -273,8 +300,9 @@ def _new_bytes(n: int) -> tuple[bytes, int]:
     raise NotImplementedError
 
 
-def save_to_bytes(refs: Sequence[TensorRef], aliases: Mapping[str, str], codec: str | None,
-                  metadata: Mapping[str, str] | None) -> tuple[bytes, SaveReport]:
+def save_to_bytes(
+    refs: Sequence[TensorRef], aliases: Mapping[str, str], codec: str | None, metadata: Mapping[str, str] | None
+) -> tuple[bytes, SaveReport]:
     meta = _with_aliases(check_metadata(metadata), aliases)
     j = java()
     src = _source(refs, meta, "<python tensors>")
@@ -295,6 +323,7 @@ def save_to_bytes(refs: Sequence[TensorRef], aliases: Mapping[str, str], codec: 
 
 
 # ---- load ----------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class StoredTensor:
@@ -327,7 +356,7 @@ class Artifact:
         tensors: list[StoredTensor] = []
         at = 0
         for name, dtype, codec, rank, offset in zip(names, dtypes, codecs, ranks, offsets, strict=True):
-            tensors.append(StoredTensor(name, dtype, tuple(dims[at:at + rank]), codec, offset))
+            tensors.append(StoredTensor(name, dtype, tuple(dims[at : at + rank]), codec, offset))
             at += rank
         self.tensors: tuple[StoredTensor, ...] = tuple(tensors)
         self.metadata: dict[str, str] = {str(k): str(v) for k, v in dict(reader.metadata()).items()}
@@ -338,18 +367,25 @@ class Artifact:
         if not targets:
             return
         j = java()
-        call(j.bridge.decodeInto, self._reader,
-             j.string_array([t[0] for t in targets]),
-             j.long_array([t[1] for t in targets]),
-             j.long_array([t[2] for t in targets]))
+        call(
+            j.bridge.decodeInto,
+            self._reader,
+            j.string_array([t[0] for t in targets]),
+            j.long_array([t[1] for t in targets]),
+            j.long_array([t[2] for t in targets]),
+        )
 
     def verify_at(self, targets: Sequence[tuple[str, int]]) -> None:
         """Checks that the bytes at each ``(name, address)`` (a ``raw_v1`` payload mapped from the
         file rather than decoded) match the tensor's recorded checksum."""
         if targets:
             j = java()
-            call(j.bridge.verifyAt, self._reader, j.string_array([t[0] for t in targets]),
-                 j.long_array([t[1] for t in targets]))
+            call(
+                j.bridge.verifyAt,
+                self._reader,
+                j.string_array([t[0] for t in targets]),
+                j.long_array([t[1] for t in targets]),
+            )
 
     def close(self) -> None:
         if self._reader is not None:
@@ -377,8 +413,10 @@ def parse_aliases(metadata: Mapping[str, str], stored: set[str], source: str) ->
         raise CorruptArtifactError(f"{source}: metadata '{key}' is not a JSON object of names")
     for alias, target in aliases.items():
         if target not in stored or alias in stored:
-            raise CorruptArtifactError(f"{source}: metadata '{key}' maps '{alias}' to '{target}', but the "
-                                       "artifact must hold the second and not the first")
+            raise CorruptArtifactError(
+                f"{source}: metadata '{key}' maps '{alias}' to '{target}', but the "
+                "artifact must hold the second and not the first"
+            )
     return aliases
 
 
@@ -404,6 +442,7 @@ def open_bytes(data: bytes | bytearray | memoryview) -> Artifact:
 
 # ---- everything else -----------------------------------------------------------------------------
 
+
 def codecs() -> list[str]:
     return [str(s) for s in call(java().bridge.codecNames)]
 
@@ -419,14 +458,30 @@ def kernels() -> str:
 def inspect(path: str | os.PathLike[str]) -> ArtifactInfo:
     s = call(java().bridge.inspect, os.fspath(path))
     tensors = tuple(
-        TensorInfo(name=str(e.name()), shape=tuple(int(d) for d in e.shape()), dtype=str(e.dtype()),
-                   codec=str(e.codec()), stored_bytes=int(e.storedBytes()), original_bytes=int(e.originalBytes()),
-                   crc32c=str(e.crc32c()), checksum_ok=bool(e.checksumOk()))
-        for e in s.tensors())
+        TensorInfo(
+            name=str(e.name()),
+            shape=tuple(int(d) for d in e.shape()),
+            dtype=str(e.dtype()),
+            codec=str(e.codec()),
+            stored_bytes=int(e.storedBytes()),
+            original_bytes=int(e.originalBytes()),
+            crc32c=str(e.crc32c()),
+            checksum_ok=bool(e.checksumOk()),
+        )
+        for e in s.tensors()
+    )
     metadata = {str(k): str(v) for k, v in dict(s.metadata()).items()}
     aliases = parse_aliases(metadata, {t.name for t in tensors}, str(s.path()))
-    return ArtifactInfo(path=str(s.path()), bytes=int(s.bytes()), version=int(s.version()), codec=str(s.codec()),
-                        metadata=metadata, tensors=tensors, checksums_ok=bool(s.checksumsOk()), aliases=aliases)
+    return ArtifactInfo(
+        path=str(s.path()),
+        bytes=int(s.bytes()),
+        version=int(s.version()),
+        codec=str(s.codec()),
+        metadata=metadata,
+        tensors=tensors,
+        checksums_ok=bool(s.checksumsOk()),
+        aliases=aliases,
+    )
 
 
 def compress_json_bundle(json_bytes: bytes, codec: str | None = None) -> bytes:
@@ -484,38 +539,69 @@ def exit_codes() -> dict[str, int]:
     return {str(k): int(v) for k, v in dict(call(java().bridge.exitCodes)).items()}
 
 
-def plan(input: str | os.PathLike[str], max_mae: float, per_tensor: bool, codecs: Sequence[str],
-         output: str | os.PathLike[str] | None, input_format: str) -> dict[str, Any]:
+def plan(
+    input: str | os.PathLike[str],
+    max_mae: float,
+    per_tensor: bool,
+    codecs: Sequence[str],
+    output: str | os.PathLike[str] | None,
+    input_format: str,
+) -> dict[str, Any]:
     j = java()
-    text = call(j.bridge.plan, os.fspath(input), None if output is None else os.fspath(output), float(max_mae),
-                bool(per_tensor), j.string_array(list(codecs)), input_format)
+    text = call(
+        j.bridge.plan,
+        os.fspath(input),
+        None if output is None else os.fspath(output),
+        float(max_mae),
+        bool(per_tensor),
+        j.string_array(list(codecs)),
+        input_format,
+    )
     return json.loads(str(text))
 
 
-def delta(base: str | os.PathLike[str], variant: str | os.PathLike[str], output: str | os.PathLike[str],
-          epsilon: float, codec: str | None, input_format: str) -> dict[str, Any]:
+def delta(
+    base: str | os.PathLike[str],
+    variant: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    epsilon: float,
+    codec: str | None,
+    input_format: str,
+) -> dict[str, Any]:
     """A delta of the input ``variant`` (a file or folder) against ``base``; the report as a dict."""
-    text = call(java().bridge.delta, os.fspath(base), os.fspath(variant), os.fspath(output), float(epsilon), codec,
-                input_format)
+    text = call(
+        java().bridge.delta, os.fspath(base), os.fspath(variant), os.fspath(output), float(epsilon), codec, input_format
+    )
     return json.loads(str(text))
 
 
-def delta_of_tensors(base: str | os.PathLike[str], refs: Sequence[TensorRef], aliases: Mapping[str, str],
-                     output: str | os.PathLike[str], epsilon: float, codec: str | None,
-                     description: str) -> dict[str, Any]:
+def delta_of_tensors(
+    base: str | os.PathLike[str],
+    refs: Sequence[TensorRef],
+    aliases: Mapping[str, str],
+    output: str | os.PathLike[str],
+    epsilon: float,
+    codec: str | None,
+    description: str,
+) -> dict[str, Any]:
     """A delta of tensors held in memory (read where they lie) against ``base``; the report as a dict."""
     src = _source(refs, _with_aliases({}, aliases), description)
     text = call(java().bridge.deltaOfSource, os.fspath(base), src, os.fspath(output), float(epsilon), codec)
     return json.loads(str(text))
 
 
-def materialize(base: str | os.PathLike[str], delta: str | os.PathLike[str], output: str | os.PathLike[str],
-                residual_codec: str | None) -> dict[str, Any]:
+def materialize(
+    base: str | os.PathLike[str],
+    delta: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    residual_codec: str | None,
+) -> dict[str, Any]:
     text = call(java().bridge.materialize, os.fspath(base), os.fspath(delta), os.fspath(output), residual_codec)
     return json.loads(str(text))
 
 
 # ---- for _jvm, which starts the JVM (so these never start it themselves) -------------------------
+
 
 def bridge_loads() -> bool:
     """Whether the running JVM has the engine jar on its classpath."""

@@ -25,8 +25,13 @@ class DeltaResult:
     modes: dict[str, int]
 
 
-def delta(base: str | os.PathLike[str], variant: Mapping[str, torch.Tensor], output: str | os.PathLike[str],
-          codec: str | None, epsilon: float = 0.0) -> DeltaResult:
+def delta(
+    base: str | os.PathLike[str],
+    variant: Mapping[str, torch.Tensor],
+    output: str | os.PathLike[str],
+    codec: str | None,
+    epsilon: float = 0.0,
+) -> DeltaResult:
     """Writes a delta of ``variant`` (a state_dict, read where it lies) against the artifact ``base``.
 
     ``epsilon`` is the delta's threshold on the mean absolute difference from the decoded base;
@@ -40,11 +45,22 @@ def delta(base: str | os.PathLike[str], variant: Mapping[str, torch.Tensor], out
         mode = e.get("mode")
         if mode is not None:
             modes[mode] = modes.get(mode, 0) + 1
-    return DeltaResult(int(r["deltaBytes"]), int(r["fullVariantBytes"]), int(r["changed"]), int(r["added"]),
-                       int(r["removed"]), int(r["unchanged"]), modes)
+    return DeltaResult(
+        int(r["deltaBytes"]),
+        int(r["fullVariantBytes"]),
+        int(r["changed"]),
+        int(r["added"]),
+        int(r["removed"]),
+        int(r["unchanged"]),
+        modes,
+    )
 
 
-def materialize(base: str | os.PathLike[str], delta_path: str | os.PathLike[str],
-                output: str | os.PathLike[str], residual_codec: str | None = None) -> int:
+def materialize(
+    base: str | os.PathLike[str],
+    delta_path: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    residual_codec: str | None = None,
+) -> int:
     """Rebuilds the fine-tune's full artifact from base + delta; returns its size in bytes."""
     return int(_engine.materialize(base, delta_path, output, residual_codec)["outputBytes"])
