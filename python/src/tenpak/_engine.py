@@ -1,5 +1,9 @@
 """The one place that talks to the Java engine: tensors go in and come out as raw addresses.
 
+No other module of the package names a Java class, and this one names only
+``dev.tenpak.internal.bridge.PythonBridge``: every call and every fact Python needs from the engine
+(the default codec, reserved metadata keys, the error classes and exit codes) goes through it.
+
 ``tenpak.numpy`` and ``tenpak.torch`` turn their arrays into :class:`TensorRef` (name, dtype, shape,
 address, byte size of contiguous little-endian memory they keep alive) and allocate their own
 arrays for loading; everything here is per tensor, never per element. The Java side
@@ -14,20 +18,19 @@ import ctypes
 import json
 import os
 import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Mapping, Sequence, TypeVar
+from typing import Any, TypeVar
 
 import jpype
 import numpy as np
 
-from . import _jvm
-from .errors import JAVA_TO_PYTHON, CorruptArtifactError, InvalidInputError, TenpakError
+from . import _jvm, errors
+from .errors import CorruptArtifactError, InvalidInputError, TenpakError
 
-ALIASES_KEY = "tenpak.aliases"
-"""Artifact metadata key holding ``{"alias name": "stored name"}`` (JSON) for tensors that shared
-storage when saved: each is stored once and restored under every name."""
+BRIDGE_CLASS = "dev.tenpak.internal.bridge.PythonBridge"
+"""The Java class every call goes through; nothing else of the engine is named from Python."""
 
-DEFAULT_CODEC = "int8_sym_v1"
 RAW_CODEC = "raw_v1"
 """Payloads of this codec are the tensor's own bytes, so they can be mapped instead of decoded."""
 
@@ -110,17 +113,27 @@ class ArtifactInfo:
 
 
 class _Java:
-    """JClass handles, resolved once after the JVM has started."""
+    """The bridge class and the array types its methods take, resolved once after the JVM has started."""
 
     def __init__(self) -> None:
-        self.bridge = jpype.JClass("dev.tenpak.internal.bridge.PythonBridge")
-        self.tenpak = jpype.JClass("dev.tenpak.Tenpak")
-        self.path = jpype.JClass("java.nio.file.Path")
+        self.bridge = jpype.JClass(BRIDGE_CLASS)
         self.string_array = jpype.JArray(jpype.JString)
         self.int_array = jpype.JArray(jpype.JInt)
         self.long_array = jpype.JArray(jpype.JLong)
         self.byte_array = jpype.JArray(jpype.JByte)
-        self.throwable = jpype.JClass("java.lang.Throwable")
+        self.default_codec = str(self.bridge.defaultCodec())
+        self.aliases_key = str(self.bridge.aliasesKey())
+        self.error_classes = tuple(
+            (str(e.name()), None if e.parent() is None else str(e.parent()), int(e.exitCode()))
+            for e in self.bridge.errorClasses()
+        )
+        # Java simple name -> Python class, for every engine error class (errors.py has one for each;
+        # a newer engine's class unknown here maps to its nearest known superclass at translation)
+        self.errors: dict[str, type[TenpakError]] = {}
+        for name, _, _ in self.error_classes:
+            cls = errors.for_java_name(name)
+            if cls is not None:
+                self.errors[name] = cls
 
 
 _java: _Java | None = None
@@ -136,14 +149,16 @@ def java() -> _Java:
 
 
 def translate(ex: Any) -> TenpakError:
-    """The Python error for a Java throwable: the nearest known class in its superclass chain, with
-    the engine's message and the fields a caller may branch on (offset, tensor, codec, index)."""
+    """The Python error for a Java throwable: the class of the same name (``FooException`` ->
+    ``FooError``), else that of the nearest engine class in its superclass chain, with the engine's
+    message, its exit code and the fields a caller may branch on (those the Python class declares:
+    offset, tensor, codec, index, ...)."""
+    known = java().errors
     cls = ex.getClass()
     py_cls: type[TenpakError] | None = None
-    while cls is not None:
-        py_cls = JAVA_TO_PYTHON.get(str(cls.getName()))
-        if py_cls is not None:
-            break
+    while cls is not None and py_cls is None:
+        if str(cls.getPackageName()) == _ERROR_PACKAGE:
+            py_cls = known.get(str(cls.getSimpleName()))
         cls = cls.getSuperclass()
     msg = ex.getMessage()
     text = str(msg) if msg is not None else str(ex.getClass().getSimpleName())
@@ -152,12 +167,16 @@ def translate(ex: Any) -> TenpakError:
         err: TenpakError = TenpakError(f"engine failure: {ex.getClass().getName()}: {text}")
     else:
         err = py_cls(text)
+        err.exit_code = int(ex.exitCode())
     err.java_class = str(ex.getClass().getName())
-    for attr, getter in (("offset", "offset"), ("tensor", "tensor"), ("codec", "codec"), ("index", "index")):
-        if hasattr(ex, getter) and hasattr(type(err), attr):
-            value = getattr(ex, getter)()
-            setattr(err, attr, None if value is None else (str(value) if attr in ("tensor", "codec") else int(value)))
+    for attr in errors.fields(type(err)):
+        if hasattr(ex, attr):
+            value = getattr(ex, attr)()
+            setattr(err, attr, None if value is None else (int(value) if isinstance(value, int) else str(value)))
     return err
+
+
+_ERROR_PACKAGE = "dev.tenpak.error"
 
 
 @contextlib.contextmanager
@@ -177,16 +196,18 @@ def call(fn: Callable[..., T], *args: Any) -> T:
 
 # ---- save ----------------------------------------------------------------------------------------
 
+
 def check_metadata(metadata: Mapping[str, str] | None) -> dict[str, str]:
     if metadata is None:
         return {}
     out: dict[str, str] = {}
     for k, v in metadata.items():
         if not isinstance(k, str) or not isinstance(v, str):
-            raise InvalidInputError(f"metadata must map str to str; got {type(k).__name__} -> {type(v).__name__} "
-                                    f"for key {k!r}")
-        if k == ALIASES_KEY:
-            raise InvalidInputError(f"metadata key '{ALIASES_KEY}' is reserved: tenpak records shared tensors there")
+            raise InvalidInputError(
+                f"metadata must map str to str; got {type(k).__name__} -> {type(v).__name__} for key {k!r}"
+            )
+        if k == aliases_key():
+            raise InvalidInputError(f"metadata key '{k}' is reserved: tenpak records shared tensors there")
         out[k] = v
     return out
 
@@ -194,40 +215,64 @@ def check_metadata(metadata: Mapping[str, str] | None) -> dict[str, str]:
 def _source(refs: Sequence[TensorRef], metadata: Mapping[str, str], description: str) -> Any:
     j = java()
     dims = [d for r in refs for d in r.shape]
-    return call(j.bridge.source,
-                j.string_array([r.name for r in refs]),
-                j.string_array([r.dtype for r in refs]),
-                j.int_array([len(r.shape) for r in refs]),
-                j.long_array(dims),
-                j.long_array([r.address for r in refs]),
-                j.long_array([r.nbytes for r in refs]),
-                j.string_array(list(metadata.keys())),
-                j.string_array(list(metadata.values())),
-                description)
+    return call(
+        j.bridge.source,
+        j.string_array([r.name for r in refs]),
+        j.string_array([r.dtype for r in refs]),
+        j.int_array([len(r.shape) for r in refs]),
+        j.long_array(dims),
+        j.long_array([r.address for r in refs]),
+        j.long_array([r.nbytes for r in refs]),
+        j.string_array(list(metadata.keys())),
+        j.string_array(list(metadata.values())),
+        description,
+    )
 
 
 def _with_aliases(metadata: dict[str, str], aliases: Mapping[str, str]) -> dict[str, str]:
     if aliases:
         metadata = dict(metadata)
-        metadata[ALIASES_KEY] = json.dumps(dict(aliases), sort_keys=True, separators=(",", ":"))
+        metadata[aliases_key()] = json.dumps(dict(aliases), sort_keys=True, separators=(",", ":"))
     return metadata
 
 
 def _report(r: Any) -> SaveReport:
     err = r.error()
     tensors = tuple(
-        TensorReport(name=str(t.name()), dtype=str(t.dtype()), shape=tuple(int(d) for d in t.shape()),
-                     codec=str(t.codec()), original_bytes=int(t.originalBytes()), stored_bytes=int(t.storedBytes()),
-                     mse=float(t.error().mse()), mae=float(t.error().mae()),
-                     max_abs_error=float(t.error().maxAbsError()))
-        for t in r.tensors())
-    return SaveReport(codec=str(r.codec()), tensor_bytes=int(r.tensorBytes()), artifact_bytes=int(r.artifactBytes()),
-                      ratio=float(r.ratio()), mse=float(err.mse()), mae=float(err.mae()),
-                      max_abs_error=float(err.maxAbsError()), seconds=float(r.seconds()), tensors=tensors)
+        TensorReport(
+            name=str(t.name()),
+            dtype=str(t.dtype()),
+            shape=tuple(int(d) for d in t.shape()),
+            codec=str(t.codec()),
+            original_bytes=int(t.originalBytes()),
+            stored_bytes=int(t.storedBytes()),
+            mse=float(t.error().mse()),
+            mae=float(t.error().mae()),
+            max_abs_error=float(t.error().maxAbsError()),
+        )
+        for t in r.tensors()
+    )
+    return SaveReport(
+        codec=str(r.codec()),
+        tensor_bytes=int(r.tensorBytes()),
+        artifact_bytes=int(r.artifactBytes()),
+        ratio=float(r.ratio()),
+        mse=float(err.mse()),
+        mae=float(err.mae()),
+        max_abs_error=float(err.maxAbsError()),
+        seconds=float(r.seconds()),
+        tensors=tensors,
+    )
 
 
-def save_to_file(refs: Sequence[TensorRef], aliases: Mapping[str, str], path: str | os.PathLike[str],
-                 codec: str, metadata: Mapping[str, str] | None, sync: bool = False) -> SaveReport:
+def save_to_file(
+    refs: Sequence[TensorRef],
+    aliases: Mapping[str, str],
+    path: str | os.PathLike[str],
+    codec: str | None,
+    metadata: Mapping[str, str] | None,
+    sync: bool = False,
+) -> SaveReport:
     meta = _with_aliases(check_metadata(metadata), aliases)
     j = java()
     target = os.fspath(path)
@@ -255,8 +300,9 @@ def _new_bytes(n: int) -> tuple[bytes, int]:
     raise NotImplementedError
 
 
-def save_to_bytes(refs: Sequence[TensorRef], aliases: Mapping[str, str], codec: str,
-                  metadata: Mapping[str, str] | None) -> tuple[bytes, SaveReport]:
+def save_to_bytes(
+    refs: Sequence[TensorRef], aliases: Mapping[str, str], codec: str | None, metadata: Mapping[str, str] | None
+) -> tuple[bytes, SaveReport]:
     meta = _with_aliases(check_metadata(metadata), aliases)
     j = java()
     src = _source(refs, meta, "<python tensors>")
@@ -277,6 +323,7 @@ def save_to_bytes(refs: Sequence[TensorRef], aliases: Mapping[str, str], codec: 
 
 
 # ---- load ----------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class StoredTensor:
@@ -308,8 +355,8 @@ class Artifact:
         offsets = [int(o) for o in listing.offsets()]
         tensors: list[StoredTensor] = []
         at = 0
-        for name, dtype, codec, rank, offset in zip(names, dtypes, codecs, ranks, offsets):
-            tensors.append(StoredTensor(name, dtype, tuple(dims[at:at + rank]), codec, offset))
+        for name, dtype, codec, rank, offset in zip(names, dtypes, codecs, ranks, offsets, strict=True):
+            tensors.append(StoredTensor(name, dtype, tuple(dims[at : at + rank]), codec, offset))
             at += rank
         self.tensors: tuple[StoredTensor, ...] = tuple(tensors)
         self.metadata: dict[str, str] = {str(k): str(v) for k, v in dict(reader.metadata()).items()}
@@ -320,18 +367,25 @@ class Artifact:
         if not targets:
             return
         j = java()
-        call(j.bridge.decodeInto, self._reader,
-             j.string_array([t[0] for t in targets]),
-             j.long_array([t[1] for t in targets]),
-             j.long_array([t[2] for t in targets]))
+        call(
+            j.bridge.decodeInto,
+            self._reader,
+            j.string_array([t[0] for t in targets]),
+            j.long_array([t[1] for t in targets]),
+            j.long_array([t[2] for t in targets]),
+        )
 
     def verify_at(self, targets: Sequence[tuple[str, int]]) -> None:
         """Checks that the bytes at each ``(name, address)`` (a ``raw_v1`` payload mapped from the
         file rather than decoded) match the tensor's recorded checksum."""
         if targets:
             j = java()
-            call(j.bridge.verifyAt, self._reader, j.string_array([t[0] for t in targets]),
-                 j.long_array([t[1] for t in targets]))
+            call(
+                j.bridge.verifyAt,
+                self._reader,
+                j.string_array([t[0] for t in targets]),
+                j.long_array([t[1] for t in targets]),
+            )
 
     def close(self) -> None:
         if self._reader is not None:
@@ -347,7 +401,8 @@ class Artifact:
 
 
 def parse_aliases(metadata: Mapping[str, str], stored: set[str], source: str) -> dict[str, str]:
-    raw = metadata.get(ALIASES_KEY)
+    key = aliases_key()
+    raw = metadata.get(key)
     if raw is None:
         return {}
     try:
@@ -355,17 +410,18 @@ def parse_aliases(metadata: Mapping[str, str], stored: set[str], source: str) ->
     except ValueError:
         aliases = None
     if not isinstance(aliases, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in aliases.items()):
-        raise CorruptArtifactError(f"{source}: metadata '{ALIASES_KEY}' is not a JSON object of names")
+        raise CorruptArtifactError(f"{source}: metadata '{key}' is not a JSON object of names")
     for alias, target in aliases.items():
         if target not in stored or alias in stored:
-            raise CorruptArtifactError(f"{source}: metadata '{ALIASES_KEY}' maps '{alias}' to '{target}', but the "
-                                       "artifact must hold the second and not the first")
+            raise CorruptArtifactError(
+                f"{source}: metadata '{key}' maps '{alias}' to '{target}', but the "
+                "artifact must hold the second and not the first"
+            )
     return aliases
 
 
 def open_file(path: str | os.PathLike[str]) -> Artifact:
-    j = java()
-    reader = call(j.tenpak.open, j.path.of(os.fspath(path)))
+    reader = call(java().bridge.openFile, os.fspath(path))
     try:
         return Artifact(reader, path=os.fspath(path))
     except BaseException:
@@ -386,6 +442,7 @@ def open_bytes(data: bytes | bytearray | memoryview) -> Artifact:
 
 # ---- everything else -----------------------------------------------------------------------------
 
+
 def codecs() -> list[str]:
     return [str(s) for s in call(java().bridge.codecNames)]
 
@@ -399,26 +456,168 @@ def kernels() -> str:
 
 
 def inspect(path: str | os.PathLike[str]) -> ArtifactInfo:
-    j = java()
-    s = call(j.tenpak.inspect, j.path.of(os.fspath(path)))
+    s = call(java().bridge.inspect, os.fspath(path))
     tensors = tuple(
-        TensorInfo(name=str(e.name()), shape=tuple(int(d) for d in e.shape()), dtype=str(e.dtype()),
-                   codec=str(e.codec()), stored_bytes=int(e.storedBytes()), original_bytes=int(e.originalBytes()),
-                   crc32c=str(e.crc32c()), checksum_ok=bool(e.checksumOk()))
-        for e in s.tensors())
+        TensorInfo(
+            name=str(e.name()),
+            shape=tuple(int(d) for d in e.shape()),
+            dtype=str(e.dtype()),
+            codec=str(e.codec()),
+            stored_bytes=int(e.storedBytes()),
+            original_bytes=int(e.originalBytes()),
+            crc32c=str(e.crc32c()),
+            checksum_ok=bool(e.checksumOk()),
+        )
+        for e in s.tensors()
+    )
     metadata = {str(k): str(v) for k, v in dict(s.metadata()).items()}
     aliases = parse_aliases(metadata, {t.name for t in tensors}, str(s.path()))
-    return ArtifactInfo(path=str(s.path()), bytes=int(s.bytes()), version=int(s.version()), codec=str(s.codec()),
-                        metadata=metadata, tensors=tensors, checksums_ok=bool(s.checksumsOk()), aliases=aliases)
+    return ArtifactInfo(
+        path=str(s.path()),
+        bytes=int(s.bytes()),
+        version=int(s.version()),
+        codec=str(s.codec()),
+        metadata=metadata,
+        tensors=tensors,
+        checksums_ok=bool(s.checksumsOk()),
+        aliases=aliases,
+    )
 
 
 def compress_json_bundle(json_bytes: bytes, codec: str | None = None) -> bytes:
     j = java()
-    out = call(j.tenpak.compressJsonBundle, j.byte_array(bytes(json_bytes)), codec)
+    out = call(j.bridge.compressJsonBundle, j.byte_array(bytes(json_bytes)), codec)
     return bytes(out)
 
 
 def decompress_artifact_to_json(artifact: bytes) -> bytes:
     j = java()
-    out = call(j.tenpak.decompressArtifactToJson, j.byte_array(bytes(artifact)))
+    out = call(j.bridge.decompressArtifactToJson, j.byte_array(bytes(artifact)))
     return bytes(out)
+
+
+def engine_version() -> str:
+    return str(call(java().bridge.version))
+
+
+def default_codec() -> str:
+    """The codec used when none is named: the engine's (``Codecs.DEFAULT``)."""
+    return java().default_codec
+
+
+def aliases_key() -> str:
+    """Artifact metadata key holding ``{"alias name": "stored name"}`` (JSON) for tensors that shared
+    storage when saved: each is stored once and restored under every name. One of the engine's
+    reserved keys (``ReservedKeys.ALIASES``)."""
+    return java().aliases_key
+
+
+def reserved_keys() -> list[str]:
+    """Every metadata key and key prefix the engine reserves for itself."""
+    return [str(k) for k in call(java().bridge.reservedKeys)]
+
+
+def error_classes() -> tuple[tuple[str, str | None, int], ...]:
+    """Every engine error class as ``(name, parent name, exit code)``, root first; the root's parent is None."""
+    return java().error_classes
+
+
+def exit_code(err: TenpakError) -> int:
+    """The command line's exit code for ``err``: the engine's own when it raised it, else that of the
+    engine class ``err``'s class (or the nearest class above it) stands for."""
+    if err.exit_code is not None:
+        return err.exit_code
+    by_class = {errors.for_java_name(name): code for name, _, code in error_classes()}
+    for cls in type(err).__mro__:
+        if cls in by_class:
+            return by_class[cls]
+    raise AssertionError(f"{type(err).__name__} is not a TenpakError")  # TenpakError itself is in the list
+
+
+def exit_codes() -> dict[str, int]:
+    """The command line's exit codes by the engine's constant name (``EXIT_INVALID_INPUT`` -> 3, ...)."""
+    return {str(k): int(v) for k, v in dict(call(java().bridge.exitCodes)).items()}
+
+
+def plan(
+    input: str | os.PathLike[str],
+    max_mae: float,
+    per_tensor: bool,
+    codecs: Sequence[str],
+    output: str | os.PathLike[str] | None,
+    input_format: str,
+) -> dict[str, Any]:
+    j = java()
+    text = call(
+        j.bridge.plan,
+        os.fspath(input),
+        None if output is None else os.fspath(output),
+        float(max_mae),
+        bool(per_tensor),
+        j.string_array(list(codecs)),
+        input_format,
+    )
+    return json.loads(str(text))
+
+
+def delta(
+    base: str | os.PathLike[str],
+    variant: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    epsilon: float,
+    codec: str | None,
+    input_format: str,
+) -> dict[str, Any]:
+    """A delta of the input ``variant`` (a file or folder) against ``base``; the report as a dict."""
+    text = call(
+        java().bridge.delta, os.fspath(base), os.fspath(variant), os.fspath(output), float(epsilon), codec, input_format
+    )
+    return json.loads(str(text))
+
+
+def delta_of_tensors(
+    base: str | os.PathLike[str],
+    refs: Sequence[TensorRef],
+    aliases: Mapping[str, str],
+    output: str | os.PathLike[str],
+    epsilon: float,
+    codec: str | None,
+    description: str,
+) -> dict[str, Any]:
+    """A delta of tensors held in memory (read where they lie) against ``base``; the report as a dict."""
+    src = _source(refs, _with_aliases({}, aliases), description)
+    text = call(java().bridge.deltaOfSource, os.fspath(base), src, os.fspath(output), float(epsilon), codec)
+    return json.loads(str(text))
+
+
+def materialize(
+    base: str | os.PathLike[str],
+    delta: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    residual_codec: str | None,
+) -> dict[str, Any]:
+    text = call(java().bridge.materialize, os.fspath(base), os.fspath(delta), os.fspath(output), residual_codec)
+    return json.loads(str(text))
+
+
+# ---- for _jvm, which starts the JVM (so these never start it themselves) -------------------------
+
+
+def bridge_loads() -> bool:
+    """Whether the running JVM has the engine jar on its classpath."""
+    try:
+        jpype.JClass(BRIDGE_CLASS)
+        return True
+    except Exception:  # noqa: BLE001 - any failure means the jar is not on the classpath
+        return False
+
+
+def running_java() -> tuple[str, str]:
+    """``java.home`` and ``java.version`` of the running JVM."""
+    home, version = jpype.JClass(BRIDGE_CLASS).javaRuntime()
+    return str(home), str(version)
+
+
+def vector_module_present() -> bool:
+    """Whether the running JVM has ``jdk.incubator.vector`` in its boot layer."""
+    return bool(jpype.JClass(BRIDGE_CLASS).vectorModulePresent())

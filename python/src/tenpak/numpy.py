@@ -19,31 +19,53 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal, Mapping, Union
+from typing import Literal
 
 import numpy as np
 
 from . import _engine
-from ._engine import DEFAULT_CODEC, SaveReport, TensorRef
+from ._engine import SaveReport, TensorRef
 from .errors import InvalidInputError
 
 __all__ = ["BF16Words", "bf16", "save_file", "save", "load_file", "load"]
 
 _TO_TENPAK: dict[str, str] = {
-    "float32": "F32", "float16": "F16", "float64": "F64",
-    "int8": "I8", "uint8": "U8", "int16": "I16", "uint16": "U16", "int32": "I32", "uint32": "U32",
-    "int64": "I64", "uint64": "U64", "bool": "BOOL",
+    "float32": "F32",
+    "float16": "F16",
+    "float64": "F64",
+    "int8": "I8",
+    "uint8": "U8",
+    "int16": "I16",
+    "uint16": "U16",
+    "int32": "I32",
+    "uint32": "U32",
+    "int64": "I64",
+    "uint64": "U64",
+    "bool": "BOOL",
     # ml_dtypes (JAX) types, recognized by name so that ml_dtypes is not a dependency
-    "bfloat16": "BF16", "float8_e4m3fn": "F8_E4M3", "float8_e5m2": "F8_E5M2",
+    "bfloat16": "BF16",
+    "float8_e4m3fn": "F8_E4M3",
+    "float8_e5m2": "F8_E5M2",
 }
 
 _FROM_TENPAK: dict[str, np.dtype] = {
-    "F32": np.dtype("<f4"), "F16": np.dtype("<f2"), "F64": np.dtype("<f8"),
-    "I8": np.dtype("i1"), "U8": np.dtype("u1"), "I16": np.dtype("<i2"), "U16": np.dtype("<u2"),
-    "I32": np.dtype("<i4"), "U32": np.dtype("<u4"), "I64": np.dtype("<i8"), "U64": np.dtype("<u8"),
+    "F32": np.dtype("<f4"),
+    "F16": np.dtype("<f2"),
+    "F64": np.dtype("<f8"),
+    "I8": np.dtype("i1"),
+    "U8": np.dtype("u1"),
+    "I16": np.dtype("<i2"),
+    "U16": np.dtype("<u2"),
+    "I32": np.dtype("<i4"),
+    "U32": np.dtype("<u4"),
+    "I64": np.dtype("<i8"),
+    "U64": np.dtype("<u8"),
     "BOOL": np.dtype("?"),
-    "BF16": np.dtype("<u2"), "F8_E4M3": np.dtype("u1"), "F8_E5M2": np.dtype("u1"),
+    "BF16": np.dtype("<u2"),
+    "F8_E4M3": np.dtype("u1"),
+    "F8_E5M2": np.dtype("u1"),
 }
 
 
@@ -62,7 +84,7 @@ def bf16(words: np.ndarray) -> BF16Words:
     return BF16Words(arr)
 
 
-ArrayLike = Union[np.ndarray, BF16Words]
+ArrayLike = np.ndarray | BF16Words
 
 
 def _refs(tensors: Mapping[str, ArrayLike]) -> tuple[list[TensorRef], dict[str, str], list[np.ndarray]]:
@@ -79,8 +101,10 @@ def _refs(tensors: Mapping[str, ArrayLike]) -> tuple[list[TensorRef], dict[str, 
             arr = value
             dtype = _TO_TENPAK.get(arr.dtype.name, "")
             if not dtype:
-                raise InvalidInputError(f"tensor '{name}': numpy dtype {arr.dtype} is not supported; supported: "
-                                        + ", ".join(sorted(_TO_TENPAK)))
+                raise InvalidInputError(
+                    f"tensor '{name}': numpy dtype {arr.dtype} is not supported; supported: "
+                    + ", ".join(sorted(_TO_TENPAK))
+                )
         else:
             raise InvalidInputError(f"tensor '{name}': expected a numpy array, got {type(value).__name__}")
         if arr.size:
@@ -98,15 +122,21 @@ def _refs(tensors: Mapping[str, ArrayLike]) -> tuple[list[TensorRef], dict[str, 
     return refs, aliases, keep
 
 
-def save_file(tensors: Mapping[str, ArrayLike], path: str | os.PathLike[str], codec: str = DEFAULT_CODEC,
-              metadata: Mapping[str, str] | None = None, sync: bool = False) -> SaveReport:
+def save_file(
+    tensors: Mapping[str, ArrayLike],
+    path: str | os.PathLike[str],
+    codec: str | None = None,
+    metadata: Mapping[str, str] | None = None,
+    sync: bool = False,
+) -> SaveReport:
     """Writes ``tensors`` to an artifact at ``path`` (atomically: a failed save leaves no file).
 
     Args:
         tensors: name -> array. Arrays that are the same memory (same address, shape, strides and
             dtype) are stored once and restored under every name.
-        codec: the codec for float tensors (``tenpak.codecs()`` lists them); other dtypes are
-            stored exactly with ``raw_v1``.
+        codec: the codec for float tensors (``tenpak.codecs()`` lists them; None is the
+            engine's default, ``tenpak.default_codec()``); other dtypes are stored exactly with
+            ``raw_v1``.
         metadata: free-form string metadata kept in the artifact.
         sync: force the file (and its folder) to disk before returning, so it survives a crash;
             by default it is left to the kernel to write back, as ``safetensors`` does.
@@ -120,8 +150,9 @@ def save_file(tensors: Mapping[str, ArrayLike], path: str | os.PathLike[str], co
     return report
 
 
-def save(tensors: Mapping[str, ArrayLike], codec: str = DEFAULT_CODEC,
-         metadata: Mapping[str, str] | None = None) -> bytes:
+def save(
+    tensors: Mapping[str, ArrayLike], codec: str | None = None, metadata: Mapping[str, str] | None = None
+) -> bytes:
     """Like :func:`save_file`, but returns the artifact's bytes."""
     refs, aliases, keep = _refs(tensors)
     data, _ = _engine.save_to_bytes(refs, aliases, codec, metadata)
@@ -159,8 +190,9 @@ def _load(artifact: _engine.Artifact, bf16: Literal["bits", "float32"], mmap: bo
     return out
 
 
-def load_file(path: str | os.PathLike[str], bf16: Literal["bits", "float32"] = "bits",
-              mmap: bool = True) -> dict[str, np.ndarray]:
+def load_file(
+    path: str | os.PathLike[str], bf16: Literal["bits", "float32"] = "bits", mmap: bool = True
+) -> dict[str, np.ndarray]:
     """Reads every tensor of the artifact at ``path``.
 
     Args:

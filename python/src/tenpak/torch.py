@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import math
 import os
-from typing import Mapping, NamedTuple
+from collections.abc import Mapping
+from typing import NamedTuple
 
 import torch
 
 from . import _engine
-from ._engine import DEFAULT_CODEC, SaveReport, TensorRef
+from ._engine import SaveReport, TensorRef
 from .errors import InvalidInputError, ShapeMismatchError
 
 __all__ = ["save_file", "save", "load_file", "load", "load_into", "LoadResult"]
@@ -28,12 +29,24 @@ __all__ = ["save_file", "save", "load_file", "load", "load_into", "LoadResult"]
 
 def _dtype_table() -> dict[torch.dtype, str]:
     table = {
-        torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16", torch.float64: "F64",
-        torch.int8: "I8", torch.uint8: "U8", torch.int16: "I16", torch.int32: "I32", torch.int64: "I64",
+        torch.float32: "F32",
+        torch.float16: "F16",
+        torch.bfloat16: "BF16",
+        torch.float64: "F64",
+        torch.int8: "I8",
+        torch.uint8: "U8",
+        torch.int16: "I16",
+        torch.int32: "I32",
+        torch.int64: "I64",
         torch.bool: "BOOL",
     }
-    for attr, name in (("uint16", "U16"), ("uint32", "U32"), ("uint64", "U64"),
-                       ("float8_e4m3fn", "F8_E4M3"), ("float8_e5m2", "F8_E5M2")):
+    for attr, name in (
+        ("uint16", "U16"),
+        ("uint32", "U32"),
+        ("uint64", "U64"),
+        ("float8_e4m3fn", "F8_E4M3"),
+        ("float8_e5m2", "F8_E5M2"),
+    ):
         dt = getattr(torch, attr, None)
         if dt is not None:
             table[dt] = name
@@ -58,8 +71,10 @@ def _refs(tensors: Mapping[str, torch.Tensor]) -> tuple[list[TensorRef], dict[st
             raise InvalidInputError(f"tensor '{name}': {value.layout} tensors are not supported; call .to_dense()")
         dtype = _TO_TENPAK.get(value.dtype)
         if dtype is None:
-            raise InvalidInputError(f"tensor '{name}': dtype {value.dtype} is not supported; supported: "
-                                    + ", ".join(sorted(str(d).removeprefix("torch.") for d in _TO_TENPAK)))
+            raise InvalidInputError(
+                f"tensor '{name}': dtype {value.dtype} is not supported; supported: "
+                + ", ".join(sorted(str(d).removeprefix("torch.") for d in _TO_TENPAK))
+            )
         t = value.detach()
         if t.device.type == "meta":
             raise InvalidInputError(f"tensor '{name}' is on the meta device and has no data")
@@ -81,14 +96,20 @@ def _refs(tensors: Mapping[str, torch.Tensor]) -> tuple[list[TensorRef], dict[st
     return refs, aliases, keep
 
 
-def save_file(tensors: Mapping[str, torch.Tensor], path: str | os.PathLike[str], codec: str = DEFAULT_CODEC,
-              metadata: Mapping[str, str] | None = None, sync: bool = False) -> SaveReport:
+def save_file(
+    tensors: Mapping[str, torch.Tensor],
+    path: str | os.PathLike[str],
+    codec: str | None = None,
+    metadata: Mapping[str, str] | None = None,
+    sync: bool = False,
+) -> SaveReport:
     """Writes ``tensors`` (a state_dict) to an artifact at ``path``, atomically.
 
     Args:
         tensors: name -> tensor, on any device, contiguous or not.
         codec: the codec for float tensors (``tenpak.codecs()`` lists them; ``raw_v1`` is
-            lossless); integer and bool tensors are always stored exactly.
+            lossless; None is the engine's default, ``tenpak.default_codec()``); integer and
+            bool tensors are always stored exactly.
         metadata: free-form string metadata kept in the artifact.
         sync: force the file (and its folder) to disk before returning, so it survives a crash;
             by default it is left to the kernel to write back, as ``safetensors`` does.
@@ -102,8 +123,9 @@ def save_file(tensors: Mapping[str, torch.Tensor], path: str | os.PathLike[str],
     return report
 
 
-def save(tensors: Mapping[str, torch.Tensor], codec: str = DEFAULT_CODEC,
-         metadata: Mapping[str, str] | None = None) -> bytes:
+def save(
+    tensors: Mapping[str, torch.Tensor], codec: str | None = None, metadata: Mapping[str, str] | None = None
+) -> bytes:
     """Like :func:`save_file`, but returns the artifact's bytes."""
     refs, aliases, keep = _refs(tensors)
     data, _ = _engine.save_to_bytes(refs, aliases, codec, metadata)
@@ -121,8 +143,9 @@ def _load(artifact: _engine.Artifact, device: str | torch.device, mmap: bool) ->
         if mmap and artifact.path is not None and st.codec == _engine.RAW_CODEC and math.prod(st.shape) > 0:
             # stored as is: a view of a private (copy-on-write) mapping of the file, like safetensors
             if storage is None:
-                storage = torch.UntypedStorage.from_file(artifact.path, shared=False,
-                                                         nbytes=os.path.getsize(artifact.path))
+                storage = torch.UntypedStorage.from_file(
+                    artifact.path, shared=False, nbytes=os.path.getsize(artifact.path)
+                )
             t = torch.empty(0, dtype=dtype).set_(storage, st.offset // dtype.itemsize, st.shape)
             mapped.append((st.name, t.data_ptr()))
         else:
@@ -138,8 +161,9 @@ def _load(artifact: _engine.Artifact, device: str | torch.device, mmap: bool) ->
     return out
 
 
-def load_file(path: str | os.PathLike[str], device: str | torch.device = "cpu",
-              mmap: bool = True) -> dict[str, torch.Tensor]:
+def load_file(
+    path: str | os.PathLike[str], device: str | torch.device = "cpu", mmap: bool = True
+) -> dict[str, torch.Tensor]:
     """Reads every tensor of the artifact at ``path``.
 
     Args:
@@ -193,21 +217,24 @@ def load_into(module: torch.nn.Module, path: str | os.PathLike[str], strict: boo
         missing = [k for k in targets if k not in stored and k not in artifact.aliases]
         unexpected = [k for k in all_names if k not in targets]
         if strict and (missing or unexpected):
-            raise InvalidInputError(f"{os.fspath(path)}: artifact and module {type(module).__name__} disagree; "
-                                    f"missing keys: {missing}; unexpected keys: {unexpected}")
+            raise InvalidInputError(
+                f"{os.fspath(path)}: artifact and module {type(module).__name__} disagree; "
+                f"missing keys: {missing}; unexpected keys: {unexpected}"
+            )
         decode: list[tuple[str, int, int]] = []
         copies: list[tuple[torch.Tensor, list[torch.Tensor]]] = []
         for name, st in stored.items():
             dests = [targets[n] for n in names_of[name] if n in targets]
             for n in names_of[name]:
                 if n in targets and tuple(targets[n].shape) != st.shape:
-                    raise ShapeMismatchError(f"tensor '{n}': artifact has shape {list(st.shape)}, module "
-                                             f"{type(module).__name__} has {list(targets[n].shape)}")
+                    raise ShapeMismatchError(
+                        f"tensor '{n}': artifact has shape {list(st.shape)}, module "
+                        f"{type(module).__name__} has {list(targets[n].shape)}"
+                    )
             if not dests:
                 continue
             dtype = _FROM_TENPAK[st.dtype]
-            direct = next((d for d in dests if d.device.type == "cpu" and d.dtype == dtype and d.is_contiguous()),
-                          None)
+            direct = next((d for d in dests if d.device.type == "cpu" and d.dtype == dtype and d.is_contiguous()), None)
             buf = direct if direct is not None else torch.empty(st.shape, dtype=dtype)
             decode.append((name, buf.data_ptr(), buf.numel() * buf.element_size()))
             copies.append((buf, [d for d in dests if d is not buf]))

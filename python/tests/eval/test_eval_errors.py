@@ -22,8 +22,10 @@ def test_missing_model_folder(capsys: pytest.CaptureFixture[str], tmp_path: Path
     code, out, err = _run(capsys, "--model", str(missing), "--text", str(text))
     assert code == 3
     assert out == ""
-    assert err == (f"tenpak runeval: error: --model {missing}: no such folder; pass an existing folder saved with "
-                   "save_pretrained or a Hugging Face model id such as gpt2\n")
+    assert err == (
+        f"tenpak runeval: error: --model {missing}: no such folder; pass an existing folder saved with "
+        "save_pretrained or a Hugging Face model id such as gpt2\n"
+    )
 
 
 def test_folder_without_config(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -44,13 +46,17 @@ def test_unreadable_text_file(capsys: pytest.CaptureFixture[str], tmp_path: Path
     code, out, err = _run(capsys, "--model", str(tmp_path), "--text", str(path))
     assert code == 3
     assert out == ""
-    expected = {"missing": "no such file", "folder": "is a folder, expected a UTF-8 text file",
-                "empty": "is empty; pass a file with some English text"}[kind]
+    expected = {
+        "missing": "no such file",
+        "folder": "is a folder, expected a UTF-8 text file",
+        "empty": "is empty; pass a file with some English text",
+    }[kind]
     assert err == f"tenpak runeval: error: text file {path}: {expected}\n"
 
 
-def test_wikitext_unavailable_says_what_to_pass(capsys: pytest.CaptureFixture[str], tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_wikitext_unavailable_says_what_to_pass(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # offline (or without the datasets package) WikiText-2 cannot be had: the message says to pass --text
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")

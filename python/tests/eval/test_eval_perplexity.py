@@ -11,8 +11,9 @@ import torch
 from tenpak.eval.perplexity import perplexity, window_and_stride, windows
 
 
-@pytest.mark.parametrize("n,window,stride", [(2, 2, 1), (7, 4, 2), (1000, 128, 64), (1025, 1024, 512),
-                                             (5000, 1024, 512), (129, 128, 64)])
+@pytest.mark.parametrize(
+    "n,window,stride", [(2, 2, 1), (7, 4, 2), (1000, 128, 64), (1025, 1024, 512), (5000, 1024, 512), (129, 128, 64)]
+)
 def test_windows_score_every_token_once(n: int, window: int, stride: int) -> None:
     ws = list(windows(n, window, stride, samples=10**9))
     scored = []
@@ -62,7 +63,7 @@ def test_matches_transformers_loss_on_one_window_and_masks_overlaps() -> None:
     total = 0.0
     with torch.no_grad():
         for w in windows(40, 16, 8, 100):
-            x = ids[w.begin:w.end]
+            x = ids[w.begin : w.end]
             logits = model(input_ids=x[None]).logits[0]
             logp = torch.log_softmax(logits.double(), -1)
             for i in range(w.end - w.begin - w.scored, w.end - w.begin):

@@ -25,11 +25,36 @@ def run(tiny: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str
     readme.write_text(f"# Title\n\n## Results\n\n{BEGIN}\nold results\n{END}\n\n## After\n", encoding="utf-8")
     env = dict(os.environ)
     env["TENPAK_PYTHON"] = str(REPO / ".venv" / "bin" / "python")
-    cmd = [str(REPO / "bin" / "tenpak"), "runeval", "--model", str(tiny / "model"), "--text", str(tiny / "eval.txt"),
-           "--samples", "48", "--codecs", ",".join(CODECS), "--device", "cpu", "--json",
-           "--write-readme", "--readme", str(readme),
-           "--finetune-text", str(tiny / "finetune.txt"), "--finetune-steps", "60", "--finetune-lr", "5e-4",
-           "--finetune-seq-len", "128", "--threads", "1", "--fleet", "10"]
+    cmd = [
+        str(REPO / "bin" / "tenpak"),
+        "runeval",
+        "--model",
+        str(tiny / "model"),
+        "--text",
+        str(tiny / "eval.txt"),
+        "--samples",
+        "48",
+        "--codecs",
+        ",".join(CODECS),
+        "--device",
+        "cpu",
+        "--json",
+        "--write-readme",
+        "--readme",
+        str(readme),
+        "--finetune-text",
+        str(tiny / "finetune.txt"),
+        "--finetune-steps",
+        "60",
+        "--finetune-lr",
+        "5e-4",
+        "--finetune-seq-len",
+        "128",
+        "--threads",
+        "1",
+        "--fleet",
+        "10",
+    ]
     p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900)
     assert p.returncode == 0, f"runeval failed ({p.returncode}):\n{p.stderr[-4000:]}"
     return json.loads(p.stdout), p.stderr, readme.read_text(encoding="utf-8")
@@ -51,8 +76,10 @@ def test_int8_costs_under_two_percent_and_int4_per_tensor_costs_more_than_groupw
     rows = {c["codec"]: c for c in r["codecs"]}
     fp = rows["raw_v1"]["perplexity"]
     for c in CODECS:
-        print(f"{c}: perplexity {rows[c]['perplexity']:.3f} ({rows[c]['delta_perplexity']:+.3f}), "
-              f"{rows[c]['bytes']} bytes, {rows[c]['compression']:.2f}x")
+        print(
+            f"{c}: perplexity {rows[c]['perplexity']:.3f} ({rows[c]['delta_perplexity']:+.3f}), "
+            f"{rows[c]['bytes']} bytes, {rows[c]['compression']:.2f}x"
+        )
     assert abs(rows["int8_sym_v1"]["perplexity"] - fp) <= 0.02 * fp
     assert rows["int4_sym_v1"]["delta_perplexity"] > rows["int4_sym_g32_v1"]["delta_perplexity"]
     assert rows["int4_sym_v1"]["bytes"] < rows["int8_sym_v1"]["bytes"] < rows["raw_v1"]["bytes"]
@@ -61,12 +88,16 @@ def test_int8_costs_under_two_percent_and_int4_per_tensor_costs_more_than_groupw
 def test_delta_is_smaller_than_the_fine_tunes_full_artifact(run: tuple[dict, str, str]) -> None:
     r, _, _ = run
     s, f = r["storage"], r["finetune"]
-    print(f"delta {s['delta_bytes']} bytes, fine-tune artifact {s['ft_codec_bytes']}, base {s['base_codec_bytes']}; "
-          f"loss {f['first_loss']:.3f} -> {f['last_loss']:.3f}; perplexity FP fine-tune {f['perplexity_fp']:.3f}, "
-          f"materialized {f['perplexity_materialized']:.3f}")
+    print(
+        f"delta {s['delta_bytes']} bytes, fine-tune artifact {s['ft_codec_bytes']}, base {s['base_codec_bytes']}; "
+        f"loss {f['first_loss']:.3f} -> {f['last_loss']:.3f}; perplexity FP fine-tune {f['perplexity_fp']:.3f}, "
+        f"materialized {f['perplexity_materialized']:.3f}"
+    )
     assert 0 < s["delta_bytes"] < s["ft_codec_bytes"]
-    print(f"fine-tune's held-out text: base {f['domain_perplexity_base']:.3f}, fine-tune "
-          f"{f['domain_perplexity_fp']:.3f}, materialized {f['domain_perplexity_materialized']:.3f}")
+    print(
+        f"fine-tune's held-out text: base {f['domain_perplexity_base']:.3f}, fine-tune "
+        f"{f['domain_perplexity_fp']:.3f}, materialized {f['domain_perplexity_materialized']:.3f}"
+    )
     assert f["domain_perplexity_fp"] < f["domain_perplexity_base"], "the fine-tune learned its text"
     assert f["delta_changed"] > 0 and f["delta_unchanged"] > 0
     assert math.isfinite(f["perplexity_materialized"])

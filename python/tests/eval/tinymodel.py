@@ -57,20 +57,38 @@ def build(out: Path, steps: int = STEPS, log=print) -> Path:
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=VOCAB, special_tokens=["<|endoftext|>"],
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
+    trainer = trainers.BpeTrainer(
+        vocab_size=VOCAB,
+        special_tokens=["<|endoftext|>"],
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
     tok.train_from_iterator(train.split("\n\n"), trainer=trainer)
-    hf_tok = PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<|endoftext|>", eos_token="<|endoftext|>",
-                                     unk_token="<|endoftext|>", model_max_length=CONTEXT)
+    hf_tok = PreTrainedTokenizerFast(
+        tokenizer_object=tok,
+        bos_token="<|endoftext|>",
+        eos_token="<|endoftext|>",
+        unk_token="<|endoftext|>",
+        model_max_length=CONTEXT,
+    )
     model_dir = out / "model"
     hf_tok.save_pretrained(model_dir)
 
     torch.manual_seed(SEED)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # one thread: on a shared 2-core machine more threads only spin
-    config = GPT2Config(vocab_size=tok.get_vocab_size(), n_positions=CONTEXT, n_embd=WIDTH, n_layer=LAYERS,
-                        n_head=HEADS, resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0,
-                        bos_token_id=0, eos_token_id=0)
+    config = GPT2Config(
+        vocab_size=tok.get_vocab_size(),
+        n_positions=CONTEXT,
+        n_embd=WIDTH,
+        n_layer=LAYERS,
+        n_head=HEADS,
+        resid_pdrop=0.0,
+        embd_pdrop=0.0,
+        attn_pdrop=0.0,
+        bos_token_id=0,
+        eos_token_id=0,
+    )
     model = GPT2LMHeadModel(config)
     ids = torch.tensor(tok.encode(train).ids, dtype=torch.long)
     opt = torch.optim.AdamW(model.parameters(), lr=LR, weight_decay=0.01, betas=(0.9, 0.98))
@@ -82,7 +100,7 @@ def build(out: Path, steps: int = STEPS, log=print) -> Path:
         for g in opt.param_groups:
             g["lr"] = lr
         starts = torch.randint(0, ids.numel() - CONTEXT, (BATCH,), generator=gen).tolist()
-        batch = torch.stack([ids[s:s + CONTEXT] for s in starts])
+        batch = torch.stack([ids[s : s + CONTEXT] for s in starts])
         loss = model(input_ids=batch, labels=batch).loss
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -93,9 +111,11 @@ def build(out: Path, steps: int = STEPS, log=print) -> Path:
     model.eval()
     torch.set_num_threads(threads)
     model.save_pretrained(model_dir)
-    log(f"tinymodel: {sum(p.numel() for p in model.parameters()):,} parameters, vocabulary "
+    log(
+        f"tinymodel: {sum(p.numel() for p in model.parameters()):,} parameters, vocabulary "
         f"{tok.get_vocab_size()}, {ids.numel():,} training tokens, written to {model_dir} "
-        f"in {time.monotonic() - start:.0f} s")
+        f"in {time.monotonic() - start:.0f} s"
+    )
     return model_dir
 
 

@@ -8,9 +8,9 @@ import argparse
 import json
 import shlex
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
-from .errors import EvalError
+from .errors import EXIT_MISSING_DEPENDENCY, EvalError
 from .sources import WIKITEXT2
 
 USAGE_EXAMPLES = """examples:
@@ -21,22 +21,33 @@ USAGE_EXAMPLES = """examples:
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="tenpak runeval", formatter_class=argparse.RawDescriptionHelpFormatter, epilog=USAGE_EXAMPLES,
+        prog="tenpak runeval",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=USAGE_EXAMPLES,
         description="Measure what each tenpak codec costs a causal language model: perplexity and size for "
-                    "FP and every codec (each model saved and reloaded through tenpak), then a short fine-tune, "
-                    "its delta against the compressed base, and the materialized fine-tune's perplexity.")
+        "FP and every codec (each model saved and reloaded through tenpak), then a short fine-tune, "
+        "its delta against the compressed base, and the materialized fine-tune's perplexity.",
+    )
     p.add_argument("--model", default="gpt2", help="Hugging Face model id or local folder (default: gpt2)")
     p.add_argument("--samples", type=int, default=128, help="evaluation windows (default: 128)")
     p.add_argument("--codecs", help="comma-separated codecs (default: every lossy codec the engine has)")
     src = p.add_mutually_exclusive_group()
-    src.add_argument("--dataset", default=WIKITEXT2, help=f"evaluation dataset: {WIKITEXT2} (test split, needs "
-                     "the 'datasets' package and network)")
+    src.add_argument(
+        "--dataset",
+        default=WIKITEXT2,
+        help=f"evaluation dataset: {WIKITEXT2} (test split, needs the 'datasets' package and network)",
+    )
     src.add_argument("--text", metavar="FILE", help="evaluate on this UTF-8 text file instead")
-    p.add_argument("--finetune-text", metavar="FILE", help="fine-tuning text (default: Python's reference docs "
-                   "from pydoc_data, shipped with CPython)")
+    p.add_argument(
+        "--finetune-text",
+        metavar="FILE",
+        help="fine-tuning text (default: Python's reference docs from pydoc_data, shipped with CPython)",
+    )
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="default: auto")
-    p.add_argument("--base-codec", help="codec of the base and delta (default: int4_sym_g32_v1 if the engine has "
-                   "it, else int8_sym_v1)")
+    p.add_argument(
+        "--base-codec",
+        help="codec of the base and delta (default: int4_sym_g32_v1 if the engine has it, else int8_sym_v1)",
+    )
     p.add_argument("--finetune-steps", type=int, default=200, help="AdamW steps (default: 200)")
     p.add_argument("--finetune-blocks", type=int, help="train the last N blocks (default: a quarter, at least 1)")
     p.add_argument("--finetune-lr", type=float, default=1e-4, help="learning rate (default: 1e-4)")
@@ -50,18 +61,19 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--keep", action="store_true", help="keep the artifacts (their folder is printed)")
     p.add_argument("--json", action="store_true", help="print the measurements as JSON instead of the tables")
     p.add_argument("--json-out", metavar="FILE", help="also write the measurements as JSON to FILE")
-    p.add_argument("--write-readme", action="store_true", help="replace the README's results section (between "
-                   "<!-- runeval:begin --> and <!-- runeval:end -->)")
+    p.add_argument(
+        "--write-readme",
+        action="store_true",
+        help="replace the README's results section (between <!-- runeval:begin --> and <!-- runeval:end -->)",
+    )
     p.add_argument("--readme", default="README.md", help="README for --write-readme (default: ./README.md)")
     p.add_argument("--reproduce", metavar="CMD", help="command shown under 'Reproduce with' (default: this one)")
-    p.add_argument("--model-name", metavar="NAME", help="the model's name in the tables (default: the id or folder name)")
+    p.add_argument(
+        "--model-name", metavar="NAME", help="the model's name in the tables (default: the id or folder name)"
+    )
     p.add_argument("--text-name", metavar="NAME", help="the evaluation text's name in the tables")
     p.add_argument("--quiet", action="store_true", help="no progress display")
     return p
-
-
-_EXIT_BY_ERROR = {"CorruptArtifactError": 4, "ChecksumMismatchError": 4, "UnsupportedVersionError": 5,
-                  "UnknownCodecError": 5, "TenpakIOError": 6, "TenpakJVMError": 8}
 
 
 def _reproduce(argv: Sequence[str]) -> str:
@@ -92,19 +104,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .progress import Progress
         from .report import markdown, write_readme
     except ImportError as e:
-        print(f"tenpak runeval: error: {e.name or e} is not installed; run: {sys.executable} -m pip install "
-              "torch transformers tenpak", file=sys.stderr)
+        print(
+            f"tenpak runeval: error: {e.name or e} is not installed; run: {sys.executable} -m pip install "
+            "torch transformers tenpak",
+            file=sys.stderr,
+        )
         return 8
     if args.threads:
         torch.set_num_threads(args.threads)
-    opts = Options(model=args.model, samples=args.samples,
-                   codecs=[c.strip() for c in args.codecs.split(",") if c.strip()] if args.codecs else None,
-                   dataset=args.dataset, text=args.text, finetune_text=args.finetune_text, device=args.device,
-                   base_codec=args.base_codec, finetune_steps=args.finetune_steps,
-                   finetune_blocks=args.finetune_blocks, finetune_lr=args.finetune_lr,
-                   finetune_seq_len=args.finetune_seq_len, finetune_batch=args.finetune_batch, fleet=args.fleet,
-                   batch_size=args.batch_size, seed=args.seed, workdir=args.workdir, keep=args.keep,
-                   model_name=args.model_name, text_name=args.text_name)
+    opts = Options(
+        model=args.model,
+        samples=args.samples,
+        codecs=[c.strip() for c in args.codecs.split(",") if c.strip()] if args.codecs else None,
+        dataset=args.dataset,
+        text=args.text,
+        finetune_text=args.finetune_text,
+        device=args.device,
+        base_codec=args.base_codec,
+        finetune_steps=args.finetune_steps,
+        finetune_blocks=args.finetune_blocks,
+        finetune_lr=args.finetune_lr,
+        finetune_seq_len=args.finetune_seq_len,
+        finetune_batch=args.finetune_batch,
+        fleet=args.fleet,
+        batch_size=args.batch_size,
+        seed=args.seed,
+        workdir=args.workdir,
+        keep=args.keep,
+        model_name=args.model_name,
+        text_name=args.text_name,
+    )
     try:
         result = run(opts, Progress(enabled=not args.quiet))
         section = markdown(result, args.reproduce or _reproduce(argv))
@@ -121,11 +150,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("tenpak runeval: interrupted", file=sys.stderr)
         return 130
     except Exception as e:  # noqa: BLE001 - engine errors (TenpakError) become one line too
-        from tenpak import TenpakError
+        from tenpak import TenpakError, TenpakJVMError, _engine
 
+        if isinstance(e, TenpakJVMError):
+            print(f"tenpak runeval: error: {e}", file=sys.stderr)
+            return EXIT_MISSING_DEPENDENCY
         if isinstance(e, TenpakError):
             print(f"tenpak runeval: error: {e}", file=sys.stderr)
-            return _EXIT_BY_ERROR.get(type(e).__name__, 3)
+            return _engine.exit_code(e)
         raise
     if args.json:
         print(json.dumps(result.to_json(), indent=2))

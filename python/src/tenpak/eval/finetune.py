@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 
@@ -47,7 +47,7 @@ def trainable(model: torch.nn.Module, blocks: int) -> tuple[list[int], list[str]
     indices = block_indices(names)
     if not indices:
         return [], names
-    chosen = indices[-max(1, min(blocks, len(indices))):]
+    chosen = indices[-max(1, min(blocks, len(indices))) :]
     keep = []
     for n in names:
         m = _BLOCK.match(n)
@@ -56,9 +56,19 @@ def trainable(model: torch.nn.Module, blocks: int) -> tuple[list[int], list[str]
     return chosen, keep
 
 
-def finetune(model: torch.nn.Module, ids: torch.Tensor, *, steps: int, blocks: int, lr: float, seq_len: int,
-             batch_size: int, device: torch.device | str, seed: int = 0,
-             on_step: Callable[[int, int, float], None] | None = None) -> FinetuneResult:
+def finetune(
+    model: torch.nn.Module,
+    ids: torch.Tensor,
+    *,
+    steps: int,
+    blocks: int,
+    lr: float,
+    seq_len: int,
+    batch_size: int,
+    device: torch.device | str,
+    seed: int = 0,
+    on_step: Callable[[int, int, float], None] | None = None,
+) -> FinetuneResult:
     """Trains ``model`` in place on random ``seq_len``-token slices of ``ids`` (1-D) for ``steps`` steps."""
     if ids.numel() < seq_len + 1:
         raise ValueError(f"the fine-tuning text has {ids.numel()} tokens; need more than {seq_len}")
@@ -77,7 +87,7 @@ def finetune(model: torch.nn.Module, ids: torch.Tensor, *, steps: int, blocks: i
     try:
         for step in range(1, steps + 1):
             starts = torch.randint(0, int(ids.numel()) - seq_len, (batch_size,), generator=gen)
-            batch = torch.stack([ids[s:s + seq_len] for s in starts.tolist()]).to(device)
+            batch = torch.stack([ids[s : s + seq_len] for s in starts.tolist()]).to(device)
             loss = model(input_ids=batch, labels=batch).loss
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -91,8 +101,12 @@ def finetune(model: torch.nn.Module, ids: torch.Tensor, *, steps: int, blocks: i
             p.requires_grad_(True)
     window = max(1, min(10, len(losses) // 5))
     return FinetuneResult(
-        steps=steps, blocks=chosen, trained_tensors=names,
+        steps=steps,
+        blocks=chosen,
+        trained_tensors=names,
         trained_parameters=sum(p.numel() for p in params),
         total_parameters=sum(p.numel() for p in {id(p): p for p in model.parameters()}.values()),
-        first_loss=sum(losses[:window]) / window, last_loss=sum(losses[-window:]) / window,
-        seconds=time.monotonic() - start)
+        first_loss=sum(losses[:window]) / window,
+        last_loss=sum(losses[-window:]) / window,
+        seconds=time.monotonic() - start,
+    )

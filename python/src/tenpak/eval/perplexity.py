@@ -14,8 +14,8 @@ are used (fewer when the text ends first). For window tokens ``t_0..t_{m-1}``, t
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 import torch
 
@@ -79,9 +79,16 @@ def windows(n_tokens: int, window: int, stride: int, samples: int) -> Iterator[W
 
 
 @torch.no_grad()
-def perplexity(model: torch.nn.Module, ids: torch.Tensor, window: int, stride: int, samples: int,
-               device: torch.device | str = "cpu", batch_size: int = 4,
-               on_window: Callable[[int, int], None] | None = None) -> Perplexity:
+def perplexity(
+    model: torch.nn.Module,
+    ids: torch.Tensor,
+    window: int,
+    stride: int,
+    samples: int,
+    device: torch.device | str = "cpu",
+    batch_size: int = 4,
+    on_window: Callable[[int, int], None] | None = None,
+) -> Perplexity:
     """Measures the perplexity of ``model`` on the token ids ``ids`` (1-D) as the module docstring says.
 
     Windows of equal length are evaluated ``batch_size`` at a time; the sum of costs is accumulated
@@ -102,18 +109,22 @@ def perplexity(model: torch.nn.Module, ids: torch.Tensor, window: int, stride: i
         while i < len(plan):
             length = plan[i].end - plan[i].begin
             group = [plan[i]]
-            while (len(group) < batch_size and i + len(group) < len(plan)
-                   and plan[i + len(group)].end - plan[i + len(group)].begin == length):
+            while (
+                len(group) < batch_size
+                and i + len(group) < len(plan)
+                and plan[i + len(group)].end - plan[i + len(group)].begin == length
+            ):
                 group.append(plan[i + len(group)])
-            batch = torch.stack([ids[w.begin:w.end] for w in group]).to(device)
+            batch = torch.stack([ids[w.begin : w.end] for w in group]).to(device)
             labels = batch.clone()
             for row, w in enumerate(group):
-                labels[row, :length - w.scored] = -100
+                labels[row, : length - w.scored] = -100
             logits = model(input_ids=batch).logits.float()
             # position j predicts token j + 1
             target = labels[:, 1:]
-            cost = torch.nn.functional.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]),
-                                                     target.reshape(-1), ignore_index=-100, reduction="sum")
+            cost = torch.nn.functional.cross_entropy(
+                logits[:, :-1].reshape(-1, logits.shape[-1]), target.reshape(-1), ignore_index=-100, reduction="sum"
+            )
             nll += float(cost.double())
             tokens += int((target != -100).sum())
             i += len(group)

@@ -17,11 +17,11 @@ import tenpak
 from tenpak import torch as tt
 
 from . import _bridge
-from .errors import EvalError
+from .errors import EXIT_UNSUPPORTED, EvalError
 from .finetune import finetune
 from .perplexity import perplexity, window_and_stride
 from .progress import Progress
-from .sources import FINETUNE_DEFAULT, WIKITEXT2, Text, load_model, python_docs, read_text, resolve_model, wikitext2
+from .sources import WIKITEXT2, Text, load_model, python_docs, read_text, resolve_model, wikitext2
 
 FP_CODEC = "raw_v1"
 
@@ -98,8 +98,8 @@ def default_codecs() -> list[str]:
 
 
 def default_base_codec(available: list[str]) -> str:
-    """The delta's base codec: group-wise int4 when the engine has it, else int8."""
-    return "int4_sym_g32_v1" if "int4_sym_g32_v1" in available else "int8_sym_v1"
+    """The delta's base codec: group-wise int4 when the engine has it, else the engine's default."""
+    return "int4_sym_g32_v1" if "int4_sym_g32_v1" in available else tenpak.default_codec()
 
 
 def pick_device(name: str) -> torch.device:
@@ -131,7 +131,8 @@ def machine(device: torch.device) -> str:
 
 
 def _tokens(tokenizer: Any, text: Text) -> torch.Tensor:
-    ids = tokenizer(text.text, return_tensors="pt", verbose=False).input_ids[0]  # long texts are windowed, not truncated
+    # long texts are windowed, not truncated
+    ids = tokenizer(text.text, return_tensors="pt", verbose=False).input_ids[0]
     return ids.to(torch.long)
 
 
@@ -146,7 +147,9 @@ def run(opts: Options, progress: Progress | None = None) -> Result:
     codecs = opts.codecs if opts.codecs else default_codecs()
     unknown = [c for c in codecs + ([opts.base_codec] if opts.base_codec else []) if c not in available]
     if unknown:
-        raise EvalError(f"unknown codec {', '.join(unknown)}; this engine has: {', '.join(available)}", exit_code=5)
+        raise EvalError(
+            f"unknown codec {', '.join(unknown)}; this engine has: {', '.join(available)}", exit_code=EXIT_UNSUPPORTED
+        )
     base_codec = opts.base_codec or default_base_codec(available)
 
     # Read what the user named before the slow parts, so a typo fails at once.
@@ -168,22 +171,42 @@ def run(opts: Options, progress: Progress | None = None) -> Result:
     window, stride = window_and_stride(model.config)
     ids = _tokens(tokenizer, eval_text)
     ft_ids = _tokens(tokenizer, ft_text)
-    progress.stage(f"{params:,} parameters on {device}; eval text {eval_text.name}: {ids.numel():,} tokens; "
-                   f"window {window}, stride {stride}, up to {opts.samples} windows")
+    progress.stage(
+        f"{params:,} parameters on {device}; eval text {eval_text.name}: {ids.numel():,} tokens; "
+        f"window {window}, stride {stride}, up to {opts.samples} windows"
+    )
 
     if opts.model_name:
         model_name = opts.model_name
     if opts.text_name:
         eval_text = Text(eval_text.text, opts.text_name)
-    result = Result(model=model_name, parameters=params, dataset=eval_text.name, eval_tokens=int(ids.numel()),
-                    windows=0, window=window, stride=stride, samples=opts.samples, device=str(device),
-                    machine=machine(device), torch_version=torch.__version__,
-                    tenpak_version=tenpak.engine_version(),
-                    date=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
+    result = Result(
+        model=model_name,
+        parameters=params,
+        dataset=eval_text.name,
+        eval_tokens=int(ids.numel()),
+        windows=0,
+        window=window,
+        stride=stride,
+        samples=opts.samples,
+        device=str(device),
+        machine=machine(device),
+        torch_version=torch.__version__,
+        tenpak_version=tenpak.engine_version(),
+        date=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    )
 
     def measure(label: str, tokens: torch.Tensor | None = None) -> float:
-        r = perplexity(model, ids if tokens is None else tokens, window, stride, opts.samples, device,
-                       opts.batch_size, on_window=lambda d, t: progress.count(f"{label}: window", d, t))
+        r = perplexity(
+            model,
+            ids if tokens is None else tokens,
+            window,
+            stride,
+            opts.samples,
+            device,
+            opts.batch_size,
+            on_window=lambda d, t: progress.count(f"{label}: window", d, t),
+        )
         if tokens is None:
             result.windows = r.windows
         return r.perplexity
@@ -201,7 +224,7 @@ def run(opts: Options, progress: Progress | None = None) -> Result:
         result.codecs.append(CodecRow("FP baseline", FP_CODEC, fp_bytes, 1.0, fp_ppl, None, 0.0, fp_report.seconds))
 
         for i, codec in enumerate(codecs, 1):
-            tt.load_into(model, fp_path)          # back to the exact FP weights
+            tt.load_into(model, fp_path)  # back to the exact FP weights
             path = work / f"model_{codec}.tenpak"
             rep = tt.save_file(model.state_dict(), path, codec=codec)
             tt.load_into(model, path)
@@ -209,13 +232,29 @@ def run(opts: Options, progress: Progress | None = None) -> Result:
             progress.stage(f"[{i}/{len(codecs)}] {codec}: {size:,} bytes ({fp_bytes / size:.2f}x), MAE {rep.mae:.3g}")
             ppl = measure(codec)
             progress.stage(f"[{i}/{len(codecs)}] {codec}: perplexity {ppl:.3f} ({ppl - fp_ppl:+.3f})")
-            result.codecs.append(CodecRow(f"tenpak {codec}", codec, size, fp_bytes / size, ppl, ppl - fp_ppl,
-                                          rep.mae, rep.seconds))
+            result.codecs.append(
+                CodecRow(f"tenpak {codec}", codec, size, fp_bytes / size, ppl, ppl - fp_ppl, rep.mae, rep.seconds)
+            )
             if not opts.keep:
                 path.unlink()
 
-        _finetune_and_delta(opts, result, model, ids, ft_ids, ft_text, fp_path, fp_bytes, fp_ppl, base_codec,
-                            work, device, progress, measure, window)
+        _finetune_and_delta(
+            opts,
+            result,
+            model,
+            ids,
+            ft_ids,
+            ft_text,
+            fp_path,
+            fp_bytes,
+            fp_ppl,
+            base_codec,
+            work,
+            device,
+            progress,
+            measure,
+            window,
+        )
     finally:
         if tmp is not None:
             tmp.cleanup()
@@ -225,29 +264,56 @@ def run(opts: Options, progress: Progress | None = None) -> Result:
     return result
 
 
-def _finetune_and_delta(opts: Options, result: Result, model: Any, ids: torch.Tensor, ft_ids: torch.Tensor,
-                        ft_text: Text, fp_path: Path, fp_bytes: int, fp_ppl: float, base_codec: str, work: Path,
-                        device: torch.device, progress: Progress, measure: Any, window: int) -> None:
+def _finetune_and_delta(
+    opts: Options,
+    result: Result,
+    model: Any,
+    ids: torch.Tensor,
+    ft_ids: torch.Tensor,
+    ft_text: Text,
+    fp_path: Path,
+    fp_bytes: int,
+    fp_ppl: float,
+    base_codec: str,
+    work: Path,
+    device: torch.device,
+    progress: Progress,
+    measure: Any,
+    window: int,
+) -> None:
     # The base everyone shares: the FP model compressed with the base codec.
     tt.load_into(model, fp_path)
     base_path = work / f"base_{base_codec}.tenpak"
     tt.save_file(model.state_dict(), base_path, codec=base_codec)
     base_bytes = base_path.stat().st_size
-    tt.load_into(model, base_path)            # fine-tune on top of the decoded base
+    tt.load_into(model, base_path)  # fine-tune on top of the decoded base
     # every tenth block of `window` tokens of the fine-tuning text is held out, to measure what it learned
     ft_train, ft_held = holdout(ft_ids, window)
     base_ft_ppl = measure("base on the fine-tune's held-out text", ft_held)
     n_blocks = len(set(_block_names(model)))
     blocks = opts.finetune_blocks or max(1, n_blocks // 4)
     seq_len = min(opts.finetune_seq_len, window)
-    progress.stage(f"fine-tune: {opts.finetune_steps} AdamW steps (lr {opts.finetune_lr:g}, batch "
-                   f"{opts.finetune_batch} x {seq_len} tokens) on {ft_text.name} ({ft_train.numel():,} tokens), "
-                   f"last {blocks} of {n_blocks} blocks, starting from the {base_codec} base")
-    ft = finetune(model, ft_train, steps=opts.finetune_steps, blocks=blocks, lr=opts.finetune_lr, seq_len=seq_len,
-                  batch_size=opts.finetune_batch, device=device, seed=opts.seed,
-                  on_step=lambda s, t, loss: progress.count("fine-tune: step", s, t, f"loss {loss:.3f}"))
-    progress.stage(f"fine-tune: loss {ft.first_loss:.3f} -> {ft.last_loss:.3f} in {ft.seconds:.0f} s, "
-                   f"{ft.trained_parameters:,} of {ft.total_parameters:,} parameters trained")
+    progress.stage(
+        f"fine-tune: {opts.finetune_steps} AdamW steps (lr {opts.finetune_lr:g}, batch "
+        f"{opts.finetune_batch} x {seq_len} tokens) on {ft_text.name} ({ft_train.numel():,} tokens), "
+        f"last {blocks} of {n_blocks} blocks, starting from the {base_codec} base"
+    )
+    ft = finetune(
+        model,
+        ft_train,
+        steps=opts.finetune_steps,
+        blocks=blocks,
+        lr=opts.finetune_lr,
+        seq_len=seq_len,
+        batch_size=opts.finetune_batch,
+        device=device,
+        seed=opts.seed,
+        on_step=lambda s, t, loss: progress.count("fine-tune: step", s, t, f"loss {loss:.3f}"),
+    )
+    progress.stage(
+        f"fine-tune: loss {ft.first_loss:.3f} -> {ft.last_loss:.3f} in {ft.seconds:.0f} s, "
+        f"{ft.trained_parameters:,} of {ft.total_parameters:,} parameters trained"
+    )
     ft_ppl = measure("fine-tune (FP)")
     ft_ppl_domain = measure("fine-tune (FP) on its held-out text", ft_held)
 
@@ -261,29 +327,54 @@ def _finetune_and_delta(opts: Options, result: Result, model: Any, ids: torch.Te
     mat_path = work / "ft_materialized.tenpak"
     mat_bytes = _bridge.materialize(base_path, delta_path, mat_path)
     tt.load_into(model, mat_path, strict=False)
-    progress.stage(f"delta: {d.delta_bytes:,} bytes ({d.changed} tensors stored, {d.unchanged} unchanged); "
-                   "materialized, measuring perplexity")
+    progress.stage(
+        f"delta: {d.delta_bytes:,} bytes ({d.changed} tensors stored, {d.unchanged} unchanged); "
+        "materialized, measuring perplexity"
+    )
     mat_ppl = measure("fine-tune (materialized)")
     mat_ppl_domain = measure("fine-tune (materialized) on its held-out text", ft_held)
-    progress.stage(f"fine-tune perplexity: FP {ft_ppl:.3f}, materialized from base + delta {mat_ppl:.3f}; on its "
-                   f"held-out text: base {base_ft_ppl:.3f}, FP {ft_ppl_domain:.3f}, materialized {mat_ppl_domain:.3f}")
+    progress.stage(
+        f"fine-tune perplexity: FP {ft_ppl:.3f}, materialized from base + delta {mat_ppl:.3f}; on its "
+        f"held-out text: base {base_ft_ppl:.3f}, FP {ft_ppl_domain:.3f}, materialized {mat_ppl_domain:.3f}"
+    )
 
     ft_fp_bytes = ft_fp_path.stat().st_size
     ft_full_bytes = ft_full_path.stat().st_size
     result.finetune = {
-        "text": ft_text.name, "tokens": int(ft_train.numel()), "held_out_tokens": int(ft_held.numel()), "steps": ft.steps, "lr": opts.finetune_lr,
-        "batch": opts.finetune_batch, "seq_len": seq_len, "blocks": ft.blocks, "blocks_total": n_blocks,
-        "trained_tensors": len(ft.trained_tensors), "trained_parameters": ft.trained_parameters,
-        "first_loss": ft.first_loss, "last_loss": ft.last_loss, "seconds": ft.seconds,
-        "perplexity_fp": ft_ppl, "perplexity_materialized": mat_ppl, "base_perplexity": fp_ppl,
-        "domain_perplexity_base": base_ft_ppl, "domain_perplexity_fp": ft_ppl_domain,
+        "text": ft_text.name,
+        "tokens": int(ft_train.numel()),
+        "held_out_tokens": int(ft_held.numel()),
+        "steps": ft.steps,
+        "lr": opts.finetune_lr,
+        "batch": opts.finetune_batch,
+        "seq_len": seq_len,
+        "blocks": ft.blocks,
+        "blocks_total": n_blocks,
+        "trained_tensors": len(ft.trained_tensors),
+        "trained_parameters": ft.trained_parameters,
+        "first_loss": ft.first_loss,
+        "last_loss": ft.last_loss,
+        "seconds": ft.seconds,
+        "perplexity_fp": ft_ppl,
+        "perplexity_materialized": mat_ppl,
+        "base_perplexity": fp_ppl,
+        "domain_perplexity_base": base_ft_ppl,
+        "domain_perplexity_fp": ft_ppl_domain,
         "domain_perplexity_materialized": mat_ppl_domain,
-        "delta_changed": d.changed, "delta_unchanged": d.unchanged, "delta_modes": d.modes,
+        "delta_changed": d.changed,
+        "delta_unchanged": d.unchanged,
+        "delta_modes": d.modes,
     }
     result.storage = {
-        "base_codec": base_codec, "base_fp_bytes": fp_bytes, "base_codec_bytes": base_bytes,
-        "ft_fp_bytes": ft_fp_bytes, "ft_codec_bytes": ft_full_bytes, "delta_bytes": d.delta_bytes,
-        "delta_full_variant_bytes": d.full_variant_bytes, "materialized_bytes": mat_bytes, "fleet": opts.fleet,
+        "base_codec": base_codec,
+        "base_fp_bytes": fp_bytes,
+        "base_codec_bytes": base_bytes,
+        "ft_fp_bytes": ft_fp_bytes,
+        "ft_codec_bytes": ft_full_bytes,
+        "delta_bytes": d.delta_bytes,
+        "delta_full_variant_bytes": d.full_variant_bytes,
+        "materialized_bytes": mat_bytes,
+        "fleet": opts.fleet,
     }
 
 
@@ -293,8 +384,10 @@ def holdout(ids: torch.Tensor, block: int, every: int = 10) -> tuple[torch.Tenso
     chunks = list(torch.split(ids, block))
     held = [c for i, c in enumerate(chunks) if i % every == every - 1]
     if not held:
-        raise EvalError(f"the fine-tuning text has {ids.numel()} tokens; need at least {every * block} to hold "
-                        "out a tenth for evaluation")
+        raise EvalError(
+            f"the fine-tuning text has {ids.numel()} tokens; need at least {every * block} to hold "
+            "out a tenth for evaluation"
+        )
     rest = [c for i, c in enumerate(chunks) if i % every != every - 1]
     return torch.cat(rest), torch.cat(held)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .errors import EvalError
+from .errors import EXIT_IO, EvalError
 from .pipeline import Result
 
 BEGIN = "<!-- runeval:begin -->"
@@ -32,56 +32,77 @@ def _codec_ppl(r: Result, codec: str) -> str:
 def markdown(r: Result, command: str | None = None) -> str:
     """The results section: a header naming model, data and machine, then the tables."""
     out: list[str] = []
-    out.append(f"Model **{r.model}** ({r.parameters:,} parameters), perplexity on **{r.dataset}** "
-               f"({r.eval_tokens:,} tokens; {r.windows} windows of up to {r.window} tokens, stride {r.stride}; "
-               f"--samples {r.samples}), on {r.machine} ({r.device}), torch {r.torch_version}, "
-               f"tenpak {r.tenpak_version}, {r.date}.")
+    out.append(
+        f"Model **{r.model}** ({r.parameters:,} parameters), perplexity on **{r.dataset}** "
+        f"({r.eval_tokens:,} tokens; {r.windows} windows of up to {r.window} tokens, stride {r.stride}; "
+        f"--samples {r.samples}), on {r.machine} ({r.device}), torch {r.torch_version}, "
+        f"tenpak {r.tenpak_version}, {r.date}."
+    )
     if command:
         out += ["", "Reproduce with:", "", "```bash", command, "```"]
-    out += ["", "### Codec vs. quality", "",
-            "| Variant | Codec | On-disk size | Compression vs FP | Perplexity (↓) | Δ Perplexity |",
-            "|---|---|---:|---:|---:|---:|"]
+    out += [
+        "",
+        "### Codec vs. quality",
+        "",
+        "| Variant | Codec | On-disk size | Compression vs FP | Perplexity (↓) | Δ Perplexity |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
     fp = r.codecs[0].perplexity
     for c in r.codecs:
         delta = "—" if c.delta_perplexity is None else f"{c.delta_perplexity:+.3f} ({_pct(c.perplexity, fp)})"
-        out.append(f"| {c.variant} | `{c.codec}` | {size(c.bytes)} | {c.compression:.2f}× | {c.perplexity:.3f} | {delta} |")
+        out.append(
+            f"| {c.variant} | `{c.codec}` | {size(c.bytes)} | {c.compression:.2f}× | {c.perplexity:.3f} | {delta} |"
+        )
     out.append("")
-    out.append("On-disk size is the artifact file; FP is the same weights stored losslessly (`raw_v1`). Each "
-               "compressed model is loaded back through tenpak (`tenpak.torch.load_into`) before it is measured.")
+    out.append(
+        "On-disk size is the artifact file; FP is the same weights stored losslessly (`raw_v1`). Each "
+        "compressed model is loaded back through tenpak (`tenpak.torch.load_into`) before it is measured."
+    )
     if r.storage:
         s, f = r.storage, r.finetune
         codec = s["base_codec"]
         frac = s["delta_bytes"] / s["ft_codec_bytes"]
-        out += ["", "### Base + delta fine-tune storage", "",
-                f"Fine-tune: {f['steps']} AdamW steps (lr {f['lr']:g}, batch {f['batch']} × {f['seq_len']} tokens) "
-                f"on {f['text']}, training the last {len(f['blocks'])} of {f['blocks_total']} blocks "
-                f"({f['trained_parameters']:,} parameters) on top of the `{codec}` base; training loss "
-                f"{f['first_loss']:.3f} → {f['last_loss']:.3f}.",
-                "",
-                "| Perplexity (↓) | `" + codec + "` base | Fine-tune (FP) | Fine-tune from base + delta |",
-                "|---|---:|---:|---:|",
-                f"| held-out tenth of the fine-tuning text (every tenth window) | {f['domain_perplexity_base']:.3f} | "
-                f"{f['domain_perplexity_fp']:.3f} | {f['domain_perplexity_materialized']:.3f} |",
-                f"| evaluation text (FP base: {f['base_perplexity']:.3f}) | {_codec_ppl(r, codec)} | "
-                f"{f['perplexity_fp']:.3f} | {f['perplexity_materialized']:.3f} |",
-                "",
-                "| Variant | Files stored | Total on-disk size | Notes |",
-                "|---|---|---:|---|",
-                f"| Full FP fine-tune | `base_fp.tenpak` + `ft_fp.tenpak` | {size(s['base_fp_bytes'] + s['ft_fp_bytes'])} | "
-                f"Two full-precision checkpoints ({size(s['base_fp_bytes'])} + {size(s['ft_fp_bytes'])}). |",
-                f"| Full tenpak fine-tune | `base_fp.tenpak` + `ft_{codec}.tenpak` | "
-                f"{size(s['base_fp_bytes'] + s['ft_codec_bytes'])} | Compress the fine-tune only "
-                f"({size(s['ft_codec_bytes'])}). |",
-                f"| tenpak base + delta | `base_{codec}.tenpak` + `ft.delta.tenpak` | "
-                f"{size(s['base_codec_bytes'] + s['delta_bytes'])} | Compressed base ({size(s['base_codec_bytes'])}) "
-                f"+ delta ({size(s['delta_bytes'])}, {100 * frac:.1f}% of the compressed fine-tune). |"]
+        out += [
+            "",
+            "### Base + delta fine-tune storage",
+            "",
+            f"Fine-tune: {f['steps']} AdamW steps (lr {f['lr']:g}, batch {f['batch']} × {f['seq_len']} tokens) "
+            f"on {f['text']}, training the last {len(f['blocks'])} of {f['blocks_total']} blocks "
+            f"({f['trained_parameters']:,} parameters) on top of the `{codec}` base; training loss "
+            f"{f['first_loss']:.3f} → {f['last_loss']:.3f}.",
+            "",
+            "| Perplexity (↓) | `" + codec + "` base | Fine-tune (FP) | Fine-tune from base + delta |",
+            "|---|---:|---:|---:|",
+            f"| held-out tenth of the fine-tuning text (every tenth window) | {f['domain_perplexity_base']:.3f} | "
+            f"{f['domain_perplexity_fp']:.3f} | {f['domain_perplexity_materialized']:.3f} |",
+            f"| evaluation text (FP base: {f['base_perplexity']:.3f}) | {_codec_ppl(r, codec)} | "
+            f"{f['perplexity_fp']:.3f} | {f['perplexity_materialized']:.3f} |",
+            "",
+            "| Variant | Files stored | Total on-disk size | Notes |",
+            "|---|---|---:|---|",
+            f"| Full FP fine-tune | `base_fp.tenpak` + `ft_fp.tenpak` | "
+            f"{size(s['base_fp_bytes'] + s['ft_fp_bytes'])} | "
+            f"Two full-precision checkpoints ({size(s['base_fp_bytes'])} + {size(s['ft_fp_bytes'])}). |",
+            f"| Full tenpak fine-tune | `base_fp.tenpak` + `ft_{codec}.tenpak` | "
+            f"{size(s['base_fp_bytes'] + s['ft_codec_bytes'])} | Compress the fine-tune only "
+            f"({size(s['ft_codec_bytes'])}). |",
+            f"| tenpak base + delta | `base_{codec}.tenpak` + `ft.delta.tenpak` | "
+            f"{size(s['base_codec_bytes'] + s['delta_bytes'])} | Compressed base ({size(s['base_codec_bytes'])}) "
+            f"+ delta ({size(s['delta_bytes'])}, {100 * frac:.1f}% of the compressed fine-tune). |",
+        ]
         n = s["fleet"]
-        out += ["", f"A fleet of N = {n} fine-tunes of the same base:", "",
-                "| Layout | Stored | Total on-disk size |",
-                "|---|---|---:|",
-                f"| Full FP | base + N full FP fine-tunes | {size(s['base_fp_bytes'] + n * s['ft_fp_bytes'])} |",
-                f"| Full tenpak | FP base + N `{codec}` fine-tunes | {size(s['base_fp_bytes'] + n * s['ft_codec_bytes'])} |",
-                f"| tenpak base + delta | `{codec}` base + N deltas | {size(s['base_codec_bytes'] + n * s['delta_bytes'])} |"]
+        out += [
+            "",
+            f"A fleet of N = {n} fine-tunes of the same base:",
+            "",
+            "| Layout | Stored | Total on-disk size |",
+            "|---|---|---:|",
+            f"| Full FP | base + N full FP fine-tunes | {size(s['base_fp_bytes'] + n * s['ft_fp_bytes'])} |",
+            f"| Full tenpak | FP base + N `{codec}` fine-tunes | "
+            f"{size(s['base_fp_bytes'] + n * s['ft_codec_bytes'])} |",
+            f"| tenpak base + delta | `{codec}` base + N deltas | "
+            f"{size(s['base_codec_bytes'] + n * s['delta_bytes'])} |",
+        ]
     return "\n".join(out) + "\n"
 
 
@@ -91,7 +112,7 @@ def write_readme(readme: str | Path, section: str) -> None:
     try:
         text = p.read_text(encoding="utf-8")
     except OSError as e:
-        raise EvalError(f"--readme {p}: cannot read it ({e.strerror or e})", exit_code=6) from None
+        raise EvalError(f"--readme {p}: cannot read it ({e.strerror or e})", exit_code=EXIT_IO) from None
     pattern = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END), re.S)
     if len(pattern.findall(text)) != 1:
         raise EvalError(f"{p}: needs exactly one '{BEGIN}' ... '{END}' pair where the results go")

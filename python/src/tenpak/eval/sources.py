@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import EvalError
+from .errors import EXIT_IO, EXIT_MISSING_DEPENDENCY, EvalError
 
 WIKITEXT2 = "wikitext-2"
 FINETUNE_DEFAULT = "python-docs"
@@ -33,7 +33,7 @@ def read_text(path: str | os.PathLike[str], what: str = "text file") -> Text:
     except IsADirectoryError:
         raise EvalError(f"{what} {p}: is a folder, expected a UTF-8 text file") from None
     except OSError as e:
-        raise EvalError(f"{what} {p}: cannot read it ({e.strerror or e})", exit_code=6) from None
+        raise EvalError(f"{what} {p}: cannot read it ({e.strerror or e})", exit_code=EXIT_IO) from None
     if not text.strip():
         raise EvalError(f"{what} {p}: is empty; pass a file with some English text")
     return Text(text, p.name)
@@ -45,12 +45,16 @@ def wikitext2(split: str = "test") -> Text:
     try:
         import datasets  # type: ignore[import-not-found]
     except ImportError:
-        raise EvalError(f"--dataset {WIKITEXT2} needs the 'datasets' package (pip install datasets) and network "
-                        f"access; {hint}", exit_code=8) from None
+        raise EvalError(
+            f"--dataset {WIKITEXT2} needs the 'datasets' package (pip install datasets) and network access; {hint}",
+            exit_code=EXIT_MISSING_DEPENDENCY,
+        ) from None
     try:
         ds = datasets.load_dataset("wikitext", "wikitext-2-raw-v1", split=split)
     except Exception as e:  # noqa: BLE001 - datasets raises many kinds (ConnectionError, HfHubHTTPError, ...)
-        raise EvalError(f"cannot load WikiText-2 ({type(e).__name__}: {_first_line(e)}); {hint}", exit_code=8) from None
+        raise EvalError(
+            f"cannot load WikiText-2 ({type(e).__name__}: {_first_line(e)}); {hint}", exit_code=EXIT_MISSING_DEPENDENCY
+        ) from None
     return Text("\n\n".join(ds["text"]), f"WikiText-2 raw {split} split")
 
 
@@ -61,8 +65,9 @@ def python_docs() -> Text:
     try:
         from pydoc_data.topics import topics
     except ImportError:
-        raise EvalError("this Python lacks pydoc_data (the standard library's documentation topics); "
-                        "pass --finetune-text FILE") from None
+        raise EvalError(
+            "this Python lacks pydoc_data (the standard library's documentation topics); pass --finetune-text FILE"
+        ) from None
     return Text("\n\n".join(topics[k] for k in sorted(topics)), "Python reference docs (pydoc_data)")
 
 
@@ -82,28 +87,39 @@ def resolve_model(spec: str) -> tuple[Path, str]:
     p = Path(spec).expanduser()
     if p.exists():
         if not p.is_dir():
-            raise EvalError(f"--model {spec}: is a file; pass the folder that holds config.json (saved with "
-                            "save_pretrained) or a Hugging Face model id")
+            raise EvalError(
+                f"--model {spec}: is a file; pass the folder that holds config.json (saved with "
+                "save_pretrained) or a Hugging Face model id"
+            )
         if not (p / "config.json").is_file():
-            raise EvalError(f"--model {spec}: no config.json in this folder; pass a folder saved with "
-                            "save_pretrained or a Hugging Face model id")
+            raise EvalError(
+                f"--model {spec}: no config.json in this folder; pass a folder saved with "
+                "save_pretrained or a Hugging Face model id"
+            )
         return p, p.name
     if _looks_like_path(spec):
-        raise EvalError(f"--model {spec}: no such folder; pass an existing folder saved with save_pretrained "
-                        "or a Hugging Face model id such as gpt2")
+        raise EvalError(
+            f"--model {spec}: no such folder; pass an existing folder saved with save_pretrained "
+            "or a Hugging Face model id such as gpt2"
+        )
     try:
         from huggingface_hub import snapshot_download
     except ImportError:
-        raise EvalError(f"--model {spec} is not a local folder, and downloading it needs huggingface_hub "
-                        "(pip install huggingface_hub); or pass a local folder saved with save_pretrained",
-                        exit_code=8) from None
+        raise EvalError(
+            f"--model {spec} is not a local folder, and downloading it needs huggingface_hub "
+            "(pip install huggingface_hub); or pass a local folder saved with save_pretrained",
+            exit_code=EXIT_MISSING_DEPENDENCY,
+        ) from None
     try:
-        folder = snapshot_download(repo_id=spec, allow_patterns=[
-            "*.json", "*.safetensors", "*.txt", "*.model", "*.tiktoken", "tokenizer*"])
+        folder = snapshot_download(
+            repo_id=spec, allow_patterns=["*.json", "*.safetensors", "*.txt", "*.model", "*.tiktoken", "tokenizer*"]
+        )
     except Exception as e:  # noqa: BLE001 - network, auth and not-found errors all end here
-        raise EvalError(f"--model {spec}: not a local folder and cannot be downloaded from the Hugging Face Hub "
-                        f"({type(e).__name__}: {_first_line(e)}); pass a local folder saved with save_pretrained",
-                        exit_code=8) from None
+        raise EvalError(
+            f"--model {spec}: not a local folder and cannot be downloaded from the Hugging Face Hub "
+            f"({type(e).__name__}: {_first_line(e)}); pass a local folder saved with save_pretrained",
+            exit_code=EXIT_MISSING_DEPENDENCY,
+        ) from None
     return Path(folder), spec
 
 
@@ -115,7 +131,9 @@ def load_model(folder: Path) -> tuple[Any, Any]:
         tokenizer = AutoTokenizer.from_pretrained(folder)
         model = AutoModelForCausalLM.from_pretrained(folder, dtype="float32")
     except (OSError, ValueError, KeyError) as e:
-        raise EvalError(f"--model {folder}: transformers cannot load a causal language model and its tokenizer "
-                        f"from it ({_first_line(e)})") from None
+        raise EvalError(
+            f"--model {folder}: transformers cannot load a causal language model and its tokenizer "
+            f"from it ({_first_line(e)})"
+        ) from None
     model.eval()
     return model, tokenizer

@@ -1,6 +1,21 @@
 package dev.tenpak.internal.bridge;
 
+import dev.tenpak.error.ArtifactKindException;
+import dev.tenpak.error.BaseMismatchException;
+import dev.tenpak.error.CorruptArtifactException;
+import dev.tenpak.error.MalformedInputException;
+import dev.tenpak.error.MissingDependencyException;
+import dev.tenpak.error.NonFiniteValueException;
+import dev.tenpak.error.PlanMismatchException;
+import dev.tenpak.error.ShapeMismatchException;
+import dev.tenpak.error.TenpakException;
+import dev.tenpak.error.TenpakIOException;
+import dev.tenpak.error.UnknownCodecException;
+import dev.tenpak.error.UnsupportedVersionException;
+import dev.tenpak.error.ValueOutOfRangeException;
+import dev.tenpak.internal.format.artifact.ReservedKeys;
 import dev.tenpak.internal.pipeline.Compression;
+import dev.tenpak.internal.pipeline.ParallelDecoder;
 import dev.tenpak.options.MaterializeOptions;
 
 import dev.tenpak.options.InputFormat;
@@ -24,13 +39,20 @@ import dev.tenpak.tensor.DType;
 import dev.tenpak.tensor.Shape;
 import dev.tenpak.tensor.Tensor;
 import dev.tenpak.tensor.TensorSource;
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.IntStream;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The glue the Python package ({@code python/src/tenpak}) calls through JPype. It holds no engine
@@ -46,6 +68,10 @@ import java.util.stream.IntStream;
  *
  * <p>Shapes travel flattened: tensor {@code i} has {@code ranks[i]} dimensions, taken in order from
  * {@code dims}, so a call costs a handful of JNI conversions however many tensors there are.
+ *
+ * <p>This is the only class the Python package names (from {@code _engine.py}): every fact Python
+ * needs from the engine (the default codec, reserved metadata keys, the error classes and exit
+ * codes) comes from here rather than from a copy, and paths travel as strings.
  */
 public final class PythonBridge {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -65,6 +91,93 @@ public final class PythonBridge {
     /** The quantization kernels this JVM uses ("scalar" or a vector description). */
     public static String kernels() {
         return QuantKernels.get().description();
+    }
+
+    /** The tenpak version, from the build. */
+    public static String version() {
+        return Tenpak.version();
+    }
+
+    /** The codec used when none is named ({@link Codecs#DEFAULT}). */
+    public static String defaultCodec() {
+        return Codecs.DEFAULT;
+    }
+
+    /** The metadata key where Python records tensors that share another's storage ({@link ReservedKeys#ALIASES}). */
+    public static String aliasesKey() {
+        return ReservedKeys.ALIASES;
+    }
+
+    /** Every reserved metadata key and prefix ({@link ReservedKeys#all()}). */
+    public static String[] reservedKeys() {
+        return ReservedKeys.all().toArray(String[]::new);
+    }
+
+    /** {@code java.home} and {@code java.version} of this JVM. */
+    public static String[] javaRuntime() {
+        return new String[] {System.getProperty("java.home"), System.getProperty("java.version")};
+    }
+
+    /**
+     * One error class of the engine: its simple name, its superclass's simple name (null for
+     * {@link TenpakException}, whose superclass is not tenpak's) and the exit code the command line
+     * gives it. Python builds its error map from these.
+     */
+    public record ErrorClass(String name, String parent, int exitCode) {}
+
+    /**
+     * Every class of {@code dev.tenpak.error}, root first, each as a prototype instance (an instance
+     * is the only way to ask a subclass for its {@link TenpakException#exitCode()}, which it
+     * overrides). {@code PythonBridgeTest} checks this list against the package's class files.
+     */
+    private static List<TenpakException> errorPrototypes() {
+        return List.of(
+                new TenpakException(""),
+                new InvalidInputException(""),
+                new ArtifactKindException(""),
+                new BaseMismatchException("", "", "", ""),
+                new MalformedInputException("", null, ""),
+                new NonFiniteValueException("", 0, Float.NaN),
+                new PlanMismatchException(""),
+                new ShapeMismatchException(""),
+                new ValueOutOfRangeException("", 0, 0f, "", ""),
+                new CorruptArtifactException("", null, 0, ""),
+                new ChecksumMismatchException("", null, 0, 0, 0),
+                new MissingDependencyException(""),
+                new TenpakIOException("", new IOException("")),
+                new UnknownCodecException("", List.of()),
+                new UnsupportedVersionException("", 0, 0));
+    }
+
+    /** The engine's error classes, root first (see {@link ErrorClass}). */
+    public static ErrorClass[] errorClasses() {
+        return errorPrototypes().stream().map(e -> {
+            Class<?> c = e.getClass();
+            String parent = c == TenpakException.class ? null : c.getSuperclass().getSimpleName();
+            return new ErrorClass(c.getSimpleName(), parent, e.exitCode());
+        }).toArray(ErrorClass[]::new);
+    }
+
+    /**
+     * The command line's exit codes by constant name ({@code EXIT_INVALID_INPUT} -> 3, ...): every
+     * public static final int {@code EXIT_*} field of the error classes.
+     */
+    public static Map<String, Integer> exitCodes() {
+        Map<String, Integer> codes = new LinkedHashMap<>();
+        for (TenpakException e : errorPrototypes()) {
+            for (Field f : e.getClass().getDeclaredFields()) {
+                int m = f.getModifiers();
+                if (f.getName().startsWith("EXIT_") && f.getType() == int.class && Modifier.isStatic(m)
+                        && Modifier.isFinal(m) && Modifier.isPublic(m)) {
+                    try {
+                        codes.put(f.getName(), f.getInt(null));
+                    } catch (IllegalAccessException ex) {
+                        throw new IllegalStateException(ex);
+                    }
+                }
+            }
+        }
+        return codes;
     }
 
     /** Whether the {@code jdk.incubator.vector} module is in this JVM's boot layer. */
@@ -157,12 +270,45 @@ public final class PythonBridge {
                 MaterializeOptions.defaults().withResidualCodec(residualCodec == null || residualCodec.isEmpty() ? null : residualCodec)));
     }
 
+    /**
+     * {@link Tenpak#delta(Path, TensorSource, Path, DeltaOptions)} of tensors Python holds (a
+     * state_dict, see {@link #source}); returns the report as JSON. {@code codec} null keeps the default.
+     */
+    public static String deltaOfSource(String base, TensorSource variant, String output, double epsilon,
+                                       String codec) {
+        DeltaOptions o = DeltaOptions.of(epsilon);
+        if (codec != null) {
+            o = o.withCodec(codec);
+        }
+        return json(Tenpak.delta(Path.of(base), variant, Path.of(output), o));
+    }
+
+    /** {@link Tenpak#inspect}. */
+    public static dev.tenpak.report.ArtifactSummary inspect(String artifact) {
+        return Tenpak.inspect(Path.of(artifact));
+    }
+
+    /** {@link Tenpak#compressJsonBundle}; {@code codec} null is the default. */
+    public static byte[] compressJsonBundle(byte[] json, String codec) {
+        return Tenpak.compressJsonBundle(json, codec);
+    }
+
+    /** {@link Tenpak#decompressArtifactToJson}. */
+    public static byte[] decompressArtifactToJson(byte[] artifact) {
+        return Tenpak.decompressArtifactToJson(artifact);
+    }
+
     private static String json(Object report) {
         try {
             return JSON.writeValueAsString(report);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write report as JSON", e);
         }
+    }
+
+    /** Opens the artifact file at {@code path} (mapped until the reader is closed). */
+    public static ArtifactReader openFile(String path) {
+        return ArtifactReader.open(Path.of(path));
     }
 
     /** Opens an artifact held in memory at {@code address} that the caller keeps alive while reading. */
@@ -202,19 +348,41 @@ public final class PythonBridge {
     /**
      * Decodes the named tensors into caller-owned memory: tensor {@code names[i]} into
      * {@code byteSizes[i]} bytes at {@code addresses[i]}, which must be its original byte size.
-     * Tensors are independent and the reader is thread-safe, so they are decoded in parallel, on
-     * the common fork-join pool; the first failure is rethrown.
+     * Through the {@link ParallelDecoder} the command line uses (ranges of large tensors decode on
+     * several threads), which returns or throws only once every worker has stopped: Python may free
+     * the arrays as soon as this call ends.
      */
     public static void decodeInto(ArtifactReader reader, String[] names, long[] addresses, long[] byteSizes) {
+        decodeInto(reader, names, addresses, byteSizes, Runtime.getRuntime().availableProcessors());
+    }
+
+    /** As {@link #decodeInto(ArtifactReader, String[], long[], long[])} on {@code threads} threads. */
+    static void decodeInto(ArtifactReader reader, String[] names, long[] addresses, long[] byteSizes, int threads) {
         if (addresses.length != names.length || byteSizes.length != names.length) {
             throw new IllegalArgumentException("bridge arrays disagree in length");
         }
-        TensorEntry[] entries = new TensorEntry[names.length];
-        for (int i = 0; i < names.length; i++) {
-            entries[i] = reader.entry(names[i]);
+        if (names.length == 0) {
+            return;
         }
-        IntStream.range(0, names.length).parallel().forEach(i ->
-                reader.decodeInto(entries[i], MemorySegment.ofAddress(addresses[i]).reinterpret(byteSizes[i])));
+        List<TensorEntry> entries = new ArrayList<>(names.length);
+        List<MemorySegment> targets = new ArrayList<>(names.length);
+        for (int i = 0; i < names.length; i++) {
+            TensorEntry e = reader.entry(names[i]);
+            if (byteSizes[i] != e.originalBytes()) {
+                throw new InvalidInputException("tensor '" + e.name() + "' decodes to " + e.originalBytes()
+                        + " bytes, destination has " + byteSizes[i]);
+            }
+            entries.add(e);
+            targets.add(MemorySegment.ofAddress(addresses[i]).reinterpret(byteSizes[i]));
+        }
+        // no more threads than pieces of work: a few small tensors decode on this thread alone
+        long pieces = 0;
+        for (TensorEntry e : entries) {
+            pieces += 1 + e.shape().elementCount() / ParallelDecoder.CHUNK_ELEMENTS;
+        }
+        try (ParallelDecoder decoder = new ParallelDecoder((int) Math.max(1, Math.min(threads, pieces)))) {
+            decoder.decodeInto(reader, entries, targets);
+        }
     }
 
     /**
@@ -222,6 +390,7 @@ public final class PythonBridge {
      * {@code names[i]}, in parallel; throws {@link ChecksumMismatchException} for the first that does
      * not. Python maps {@code raw_v1} payloads straight from the file instead of decoding them, and
      * checks what it maps (not this reader's own mapping, which could be another file by then).
+     * Returns or throws only once every check has stopped reading Python's memory.
      */
     public static void verifyAt(ArtifactReader reader, String[] names, long[] addresses) {
         if (addresses.length != names.length) {
@@ -231,13 +400,37 @@ public final class PythonBridge {
         for (int i = 0; i < names.length; i++) {
             entries[i] = reader.entry(names[i]);
         }
-        IntStream.range(0, names.length).parallel().forEach(i -> {
-            TensorEntry e = entries[i];
-            int actual = Checksums.crc32c(MemorySegment.ofAddress(addresses[i]).reinterpret(e.length()));
-            if (actual != e.crc32c()) {
-                throw new ChecksumMismatchException(reader.source(), e.name(), e.offset(), e.crc32c(), actual);
+        AtomicBoolean failed = new AtomicBoolean();
+        List<Future<?>> checks = new ArrayList<>(names.length);
+        // close() waits for every task, and runs before an exception thrown in the block propagates
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < names.length; i++) {
+                TensorEntry e = entries[i];
+                long address = addresses[i];
+                checks.add(pool.submit(() -> {
+                    if (failed.get()) {
+                        return;
+                    }
+                    int actual = Checksums.crc32c(MemorySegment.ofAddress(address).reinterpret(e.length()));
+                    if (actual != e.crc32c()) {
+                        failed.set(true);
+                        throw new ChecksumMismatchException(reader.source(), e.name(), e.offset(), e.crc32c(), actual);
+                    }
+                }));
             }
-        });
+        }
+        for (Future<?> f : checks) {
+            if (f.state() == Future.State.FAILED) {
+                Throwable t = f.exceptionNow();
+                if (t instanceof RuntimeException re) {
+                    throw re;
+                }
+                if (t instanceof Error err) {
+                    throw err;
+                }
+                throw new IllegalStateException(t);
+            }
+        }
     }
 
     /**

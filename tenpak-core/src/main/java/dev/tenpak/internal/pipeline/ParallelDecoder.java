@@ -16,11 +16,13 @@ import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Decodes artifact tensors into a file at given offsets (the data section of a safetensors file)
@@ -153,6 +155,120 @@ public final class ParallelDecoder implements AutoCloseable {
                 p.quietWait();
             }
         }
+    }
+
+    /**
+     * Decodes {@code entries.get(i)} into {@code targets.get(i)}, memory the caller owns that holds
+     * exactly {@code entries.get(i).originalBytes()} bytes (the Python package's arrays). The same
+     * ranges as {@link #decodeAll}, but each worker decodes straight into its place in the target, so
+     * there are no range buffers and nothing left for the calling thread to write. A payload's
+     * checksum is checked on a worker beside its ranges. Returns, or throws the first failure, only
+     * once every task has stopped: the caller frees the targets when this returns, so no worker may
+     * still write into them (after a failure the tasks not yet started return at once).
+     */
+    public void decodeInto(ArtifactReader reader, List<TensorEntry> entries, List<MemorySegment> targets) {
+        if (targets.size() != entries.size()) {
+            throw new IllegalArgumentException(entries.size() + " entries but " + targets.size() + " targets");
+        }
+        List<Future<?>> tasks = new ArrayList<>();
+        AtomicBoolean failed = new AtomicBoolean();
+        try {
+            for (int i = 0; i < entries.size() && !failed.get(); i++) {
+                TensorEntry e = entries.get(i);
+                MemorySegment dst = targets.get(i);
+                if (dst.byteSize() != e.originalBytes()) {
+                    throw new IllegalArgumentException("tensor '" + e.name() + "' decodes to " + e.originalBytes()
+                            + " bytes, target has " + dst.byteSize());
+                }
+                Codec codec = Codecs.byName(e.codec());
+                MemorySegment payload = reader.unverifiedPayload(e);
+                long n = e.shape().elementCount();
+                long size = e.originalBytes();
+                if (!codec.lossless() && e.dtype().isCompressible()) {
+                    startJoined(tasks, failed, () -> reader.payload(e));
+                    byte[] params = e.params();
+                    for (long from = 0; from < n; from += CHUNK_ELEMENTS) {
+                        long start = from;
+                        int len = (int) Math.min(CHUNK_ELEMENTS, n - from);
+                        startJoined(tasks, failed, () -> {
+                            float[] buf = floats.get();
+                            for (int done = 0; done < len; done += SUB_CHUNK) {
+                                int step = Math.min(SUB_CHUNK, len - done);
+                                codec.decodeFloats(e.dtype(), e.shape(), params, payload, start + done, buf, 0, step);
+                                FloatConversions.fromFloats(buf, 0, step, dst, e.dtype(), start + done);
+                            }
+                        });
+                    }
+                } else if (codec == RawCodec.INSTANCE) {
+                    startJoined(tasks, failed, () -> reader.payload(e));
+                    for (long from = 0; from < size; from += RAW_CHUNK_BYTES) {
+                        long start = from;
+                        long len = Math.min(RAW_CHUNK_BYTES, size - from);
+                        startJoined(tasks, failed, () -> MemorySegment.copy(payload, start, dst, start, len));
+                    }
+                } else {
+                    startJoined(tasks, failed, () -> reader.decodeInto(e, dst));
+                }
+            }
+        } catch (RuntimeException | Error e) {
+            failed.set(true);
+            awaitAll(tasks, failed);   // the first error is this one
+            throw e;
+        }
+        RuntimeException first = awaitAll(tasks, failed);
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    /** Runs {@code task} on the pool (on the calling thread without one) unless a task has failed. */
+    private void startJoined(List<Future<?>> tasks, AtomicBoolean failed, Runnable task) {
+        if (pool == null) {
+            if (!failed.get()) {
+                task.run();
+            }
+            return;
+        }
+        tasks.add(pool.submit(() -> {
+            if (failed.get()) {
+                return;
+            }
+            try {
+                task.run();
+            } catch (RuntimeException | Error t) {
+                failed.set(true);
+                throw t;
+            }
+        }));
+    }
+
+    /**
+     * Waits for every task, also after one has failed (no cancel(): a cancelled Future's get()
+     * returns while its task may still be running); returns the first failure in queue order.
+     */
+    private static RuntimeException awaitAll(List<Future<?>> tasks, AtomicBoolean failed) {
+        Throwable first = null;
+        boolean interrupted = false;
+        for (Future<?> f : tasks) {
+            while (true) {
+                try {
+                    f.get();
+                    break;
+                } catch (InterruptedException ie) {
+                    interrupted = true;   // keep waiting: a worker may still be writing
+                } catch (ExecutionException ee) {
+                    failed.set(true);
+                    if (first == null) {
+                        first = ee.getCause();
+                    }
+                    break;
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        return first == null ? null : rethrow(first);   // an Error is thrown, once all have stopped
     }
 
     /** Queues {@code task} on the pool; null without one (the task then runs when its result is needed). */

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tenpak.options.CompressOptions;
+import dev.tenpak.error.ChecksumMismatchException;
 import dev.tenpak.error.ShapeMismatchException;
+import dev.tenpak.error.TenpakException;
 import dev.tenpak.Tenpak;
 import dev.tenpak.internal.format.artifact.ArtifactReader;
 import dev.tenpak.tensor.Bundle;
@@ -16,10 +18,14 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** The bridge over raw addresses, as Python uses it, against the facade over ordinary tensors. */
@@ -128,5 +134,139 @@ class PythonBridgeTest {
                     new long[0], new long[] {m.address()}, new long[] {4}, new String[0], new String[0], "<t>"))
                     .hasMessageContaining("unknown dtype 'F12'");
         }
+    }
+
+    /** Artifact bytes of {@link #tensors} under {@code codec}, in {@code arena}. */
+    private static MemorySegment artifact(Arena arena, MemorySegment[] t, String codec) {
+        try (MemoryArtifact mem = PythonBridge.compressToMemory(source(t, new String[0], new String[0]), 0, codec)) {
+            MemorySegment bytes = arena.allocate(mem.size(), 64);
+            mem.copyTo(bytes.address());
+            return bytes;
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"raw_v1,1", "raw_v1,4", "int8_sym_v1,1", "int8_sym_v1,4", "int4_sym_g32_v1,3"})
+    void decodeIntoGivesTheReadersBytesWhateverTheThreads(String codec, int threads) {
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment[] t = tensors(arena);   // "b" has 1.1 Mi elements: two ranges
+            try (ArtifactReader r = ArtifactReader.of(artifact(arena, t, codec), "<mem>")) {
+                MemorySegment a = arena.allocate(t[0].byteSize());
+                MemorySegment b = arena.allocate(t[1].byteSize());
+                PythonBridge.decodeInto(r, new String[] {"a", "b"}, new long[] {a.address(), b.address()},
+                        new long[] {a.byteSize(), b.byteSize()}, threads);
+                assertThat(a.mismatch(r.read("a").data())).isEqualTo(-1);
+                assertThat(b.mismatch(r.read("b").data())).isEqualTo(-1);
+            }
+        }
+    }
+
+    @Test
+    void aFailedDecodeHasStoppedWritingWhenItThrows() throws Exception {
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment[] t = tensors(arena);
+            MemorySegment bytes = artifact(arena, t, "int8_sym_v1");
+            long offsetOfB;
+            try (ArtifactReader r = ArtifactReader.of(bytes, "<mem>")) {
+                offsetOfB = r.entry("b").offset();
+            }
+            bytes.set(ValueLayout.JAVA_BYTE, offsetOfB + 12345, (byte) ~bytes.get(ValueLayout.JAVA_BYTE, offsetOfB + 12345));
+            try (ArtifactReader r = ArtifactReader.of(bytes, "<mem>")) {
+                // "b" twenty times: many ranges queued behind the failing checksum
+                int n = 20;
+                MemorySegment[] dst = new MemorySegment[n];
+                String[] names = new String[n];
+                long[] addresses = new long[n];
+                long[] sizes = new long[n];
+                for (int i = 0; i < n; i++) {
+                    dst[i] = arena.allocate(t[1].byteSize());
+                    names[i] = "b";
+                    addresses[i] = dst[i].address();
+                    sizes[i] = dst[i].byteSize();
+                }
+                assertThatThrownBy(() -> PythonBridge.decodeInto(r, names, addresses, sizes, 4))
+                        .isInstanceOf(ChecksumMismatchException.class).hasMessageContaining("tensor 'b'");
+                for (MemorySegment d : dst) {
+                    d.fill((byte) 0x5A);
+                }
+                Thread.sleep(200);   // a worker still running would overwrite the marker by now
+                for (MemorySegment d : dst) {
+                    assertThat(d.elements(ValueLayout.JAVA_BYTE).allMatch(x -> x.get(ValueLayout.JAVA_BYTE, 0) == 0x5A))
+                            .isTrue();
+                }
+            }
+        }
+    }
+
+    @Test
+    void aDestinationOfTheWrongSizeIsRefusedBeforeAnythingIsWritten() {
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment[] t = tensors(arena);
+            try (ArtifactReader r = ArtifactReader.of(artifact(arena, t, "raw_v1"), "<mem>")) {
+                MemorySegment a = arena.allocate(t[0].byteSize());
+                assertThatThrownBy(() -> PythonBridge.decodeInto(r, new String[] {"a"}, new long[] {a.address()},
+                        new long[] {a.byteSize() - 4}))
+                        .isInstanceOf(dev.tenpak.error.InvalidInputException.class).hasMessageContaining("tensor 'a'");
+            }
+        }
+    }
+
+    @Test
+    void verifyAtNamesTheTensorWhoseBytesDiffer() {
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment[] t = tensors(arena);
+            try (ArtifactReader r = ArtifactReader.of(artifact(arena, t, "raw_v1"), "<mem>")) {
+                PythonBridge.verifyAt(r, new String[] {"a", "b"}, new long[] {t[0].address(), t[1].address()});
+                MemorySegment changed = arena.allocate(t[1].byteSize());
+                changed.copyFrom(t[1]);
+                changed.set(ValueLayout.JAVA_BYTE, 7, (byte) (changed.get(ValueLayout.JAVA_BYTE, 7) + 1));
+                assertThatThrownBy(() -> PythonBridge.verifyAt(r, new String[] {"a", "b"},
+                        new long[] {t[0].address(), changed.address()}))
+                        .isInstanceOf(ChecksumMismatchException.class).hasMessageContaining("tensor 'b'");
+            }
+        }
+    }
+
+    /** The error classes the bridge lists are exactly the class files of {@code dev.tenpak.error}. */
+    @Test
+    void theErrorListIsEveryClassOfTheErrorPackage() throws Exception {
+        Path dir = Path.of(TenpakException.class.getResource("TenpakException.class").toURI()).getParent();
+        List<String> onDisk;
+        try (Stream<Path> files = Files.list(dir)) {
+            onDisk = files.map(f -> f.getFileName().toString())
+                    .filter(f -> f.endsWith(".class") && !f.contains("$") && !f.equals("package-info.class"))
+                    .map(f -> f.substring(0, f.length() - ".class".length())).sorted().toList();
+        }
+        List<String> listed = Arrays.stream(PythonBridge.errorClasses()).map(PythonBridge.ErrorClass::name).sorted()
+                .toList();
+        assertThat(listed).isEqualTo(onDisk);
+        for (PythonBridge.ErrorClass e : PythonBridge.errorClasses()) {
+            Class<?> c = Class.forName("dev.tenpak.error." + e.name());
+            assertThat(TenpakException.class.isAssignableFrom(c)).as(e.name()).isTrue();
+            assertThat(e.parent()).as(e.name())
+                    .isEqualTo(c == TenpakException.class ? null : c.getSuperclass().getSimpleName());
+        }
+    }
+
+    @Test
+    void exitCodesComeFromTheErrorClasses() {
+        var byName = Arrays.stream(PythonBridge.errorClasses())
+                .collect(java.util.stream.Collectors.toMap(PythonBridge.ErrorClass::name, PythonBridge.ErrorClass::exitCode));
+        assertThat(byName).containsEntry("TenpakException", TenpakException.EXIT_INVALID_INPUT)
+                .containsEntry("ChecksumMismatchException", TenpakException.EXIT_CORRUPT)
+                .containsEntry("UnknownCodecException", TenpakException.EXIT_UNSUPPORTED)
+                .containsEntry("TenpakIOException", TenpakException.EXIT_IO)
+                .containsEntry("MissingDependencyException",
+                        dev.tenpak.error.MissingDependencyException.EXIT_MISSING_DEPENDENCY);
+        assertThat(PythonBridge.exitCodes()).containsEntry("EXIT_INVALID_INPUT", 3).containsEntry("EXIT_CORRUPT", 4)
+                .containsEntry("EXIT_UNSUPPORTED", 5).containsEntry("EXIT_IO", 6).containsEntry("EXIT_BUDGET", 7)
+                .containsEntry("EXIT_MISSING_DEPENDENCY", 8).hasSize(6);
+    }
+
+    @Test
+    void theDefaultCodecAndReservedKeysAreTheEnginesOwn() {
+        assertThat(PythonBridge.defaultCodec()).isEqualTo(dev.tenpak.codec.Codecs.DEFAULT);
+        assertThat(PythonBridge.aliasesKey()).isEqualTo("tenpak.aliases");
+        assertThat(PythonBridge.reservedKeys()).contains(PythonBridge.aliasesKey());
     }
 }
