@@ -4,8 +4,8 @@
 #   lib/tenpak-cli-*-all.jar  the engine + CLI in one jar
 #   lib/libtenpak.so           the C ABI (include/tenpak.h); it finds the jar beside itself
 #   python/tenpak-*.whl        the Python package, the same jar inside
-#   scripts/                   run_full_eval.sh and the other scripts
-#   docs/, examples/, README.md, INSTALL.md
+#   scripts/run_full_eval.sh   the evaluation pipeline (the other scripts need a source checkout: not shipped)
+#   docs/, examples/ (bundles, fleet/, c/, ctypes/), README.md, INSTALL.md
 # Builds the jar and the wheel first when they are missing or older than the sources
 # (scripts/build-python.sh); SKIP_BUILD=1 packages what is there.
 set -euo pipefail
@@ -42,13 +42,12 @@ mkdir -p "$root/bin" "$root/lib" "$root/include" "$root/python" "$root/scripts" 
 cp bin/tenpak "$root/bin/"
 cp "$jar" "$root/lib/"
 cp "$wheel" "$root/python/"
-cp scripts/*.sh "$root/scripts/"
-mkdir -p "$root/scripts/lib" && cp scripts/lib/*.sh "$root/scripts/lib/"
+cp scripts/run_full_eval.sh "$root/scripts/"   # the only script that runs outside a source checkout
 cp README.md "$root/"
 cp docs/*.md "$root/docs/" 2>/dev/null || true
 cp examples/*.json "$root/examples/"
 cp tenpak-c/target/libtenpak.* "$root/lib/" && cp tenpak-c/include/tenpak.h "$root/include/"
-cp -r examples/ctypes examples/c "$root/examples/"
+cp -r examples/ctypes examples/c examples/fleet "$root/examples/"
 cat > "$root/INSTALL.md" <<INSTALL
 # tenpak $version
 

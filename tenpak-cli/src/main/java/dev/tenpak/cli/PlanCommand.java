@@ -19,8 +19,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code tenpak plan}: measure every codec and choose one (or one per tensor) under an MAE budget. */
 @Command(name = "plan", mixinStandardHelpOptions = true,
-        description = {"Measure every registered codec on the input in one pass and choose the smallest artifact "
-                + "whose mean absolute error is at most --max-mae (or, when none is, the lowest MAE).",
+        description = {"Measure every lossy codec (or those named by --codecs) on the input in one pass and choose the "
+                + "smallest artifact whose mean absolute error is at most --max-mae (or, when none is, the lowest MAE; "
+                + "with --fail-over-budget, exit 7 and write no plan).",
                 "Apply the plan with: tenpak compress --input B --output A --plan PLAN"})
 final class PlanCommand implements Callable<Integer> {
     @Spec
@@ -38,8 +39,12 @@ final class PlanCommand implements Callable<Integer> {
     @Option(names = "--per-tensor", description = "Choose a codec per tensor (smallest payload whose MAE <= E); the artifact may mix codecs.")
     boolean perTensor;
 
-    @Option(names = "--codecs", split = ",", paramLabel = "NAME", description = "Candidates (comma-separated). Default: every registered codec.")
+    @Option(names = "--codecs", split = ",", paramLabel = "NAME", description = "Candidates (comma-separated). Default: every lossy codec; raw_v1 competes only when named.")
     List<String> codecs = List.of();
+
+    @Option(names = "--fail-over-budget", description = "When no candidate meets --max-mae (with --per-tensor: when a tensor "
+            + "meets it under no candidate), fail with exit code 7 and write no plan, instead of choosing the lowest MAE.")
+    boolean failOverBudget;
 
     @Option(names = "--format", paramLabel = "FMT", defaultValue = "auto", description = "Input format. Default: ${DEFAULT-VALUE}.")
     String format;
@@ -61,7 +66,7 @@ final class PlanCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PlanOptions options = new PlanOptions(maxMae, perTensor, codecs, InputFormat.parse(format));
+        PlanOptions options = new PlanOptions(maxMae, perTensor, codecs, InputFormat.parse(format), failOverBudget);
         Plan p = Tenpak.plan(input, output, options);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {

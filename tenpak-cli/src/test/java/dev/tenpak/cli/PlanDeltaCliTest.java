@@ -54,8 +54,11 @@ class PlanDeltaCliTest {
         Run r = run("plan", "--input", base, "--output", plan, "--max-mae", "0.05");
         assertThat(r.code()).as(r.err()).isZero();
         for (String c : Codecs.names()) {
-            assertThat(r.out()).containsPattern("(?m)^[ *] +" + c + " ");
+            if (!c.equals("raw_v1")) {
+                assertThat(r.out()).containsPattern("(?m)^[ *] +" + c + " ");
+            }
         }
+        assertThat(r.out()).doesNotContainPattern("(?m)^[ *] +raw_v1 ");   // raw competes only when named
         assertThat(r.out()).containsPattern("(?m)^\\* +int8_sym_v1 ");
         assertThat(r.out()).contains("choice:  int8_sym_v1: smallest artifact with MAE <= 5.000e-02");
         assertThat(Files.readString(plan)).contains("\"format\" : \"tenpak-plan/1\"", "\"sha256\"", "\"candidates\"");
@@ -92,6 +95,32 @@ class PlanDeltaCliTest {
         assertThat(wrong.err().lines().toList()).hasSize(1);
         assertThat(wrong.err()).contains("was made for", "sha256");
         assertThat(out).doesNotExist();
+    }
+
+    /** issue 12 item 12: --fail-over-budget makes an unmet budget exit 7, one line, and no plan file. */
+    @Test
+    void failOverBudgetExitsSevenAndWritesNoPlan() throws Exception {
+        Path plan = dir.resolve("plan.json");
+        // large enough that every lossy codec quantizes it (small tensors stay raw under the group-wise codecs)
+        Path big = write(dir.resolve("big.json"), List.of(Tensor.ofFloats("w", gaussian(new SplittableRandom(7), 64 * 128, 1.0), 64, 128)));
+        Run over = run("plan", "--input", big, "--output", plan, "--max-mae", "0", "--fail-over-budget");
+        assertThat(over.code()).as(over.err()).isEqualTo(7);
+        assertThat(over.err().lines().toList()).hasSize(1);
+        assertThat(over.err()).startsWith("tenpak: error: " + big + ": no candidate meets MAE <= 0 (lowest MAE ");
+        assertThat(plan).doesNotExist();
+        Run perTensor = run("plan", "--input", big, "--output", plan, "--max-mae", "0", "--per-tensor", "--fail-over-budget");
+        assertThat(perTensor.code()).as(perTensor.err()).isEqualTo(7);
+        assertThat(perTensor.err()).contains("meet MAE <= 0 under no candidate");
+        assertThat(plan).doesNotExist();
+
+        Run lenient = run("plan", "--input", big, "--output", plan, "--max-mae", "0");
+        assertThat(lenient.code()).as(lenient.err()).isZero();
+        assertThat(lenient.out()).contains("no candidate meets MAE <= 0; chose the lowest MAE");
+        assertThat(plan).exists();
+        Run ok = run("plan", "--input", big, "--output", dir.resolve("ok.json"), "--max-mae", "0", "--codecs", "raw_v1,int8_sym_v1",
+                "--fail-over-budget");
+        assertThat(ok.code()).as(ok.err()).isZero();
+        assertThat(ok.out()).contains("choice:  raw_v1");
     }
 
     @Test

@@ -213,6 +213,32 @@ class TenpakCliTest {
         assertThat(i.oneErrorLine()).startsWith("tenpak: error: " + dir.resolve("nope.tenpak")).contains("no such file");
     }
 
+    /** issue 12 item 17: a path of the wrong kind is named once and said for what it is, exit 3. */
+    @Test
+    void pathsOfTheWrongKindSayWhatTheyAre() throws Exception {
+        Path folder = Files.createDirectory(dir.resolve("folder"));
+        for (String cmd : new String[] {"inspect", "decompress"}) {
+            Run r = cmd.equals("inspect") ? run(cmd, "-i", folder) : run(cmd, "-i", folder, "-o", dir.resolve("x.json"));
+            assertThat(r.code()).as(r.err()).isEqualTo(3);
+            assertThat(r.oneErrorLine()).isEqualTo("tenpak: error: " + folder + ": is a directory, expected a file");
+        }
+        Path artifact = dir.resolve("a.tenpak");
+        assertThat(run("compress", "-i", example(), "-o", artifact).code()).isZero();
+        Run c = run("compress", "-i", example(), "-o", folder);
+        assertThat(c.code()).as(c.err()).isEqualTo(3);
+        assertThat(c.oneErrorLine()).isEqualTo("tenpak: error: " + folder + ": is a directory, expected a file");
+
+        Path file = Files.writeString(dir.resolve("file"), "x");
+        Run under = run("decompress", "-i", artifact, "-o", file.resolve("x.json"));
+        assertThat(under.code()).as(under.err()).isEqualTo(3);
+        assertThat(under.oneErrorLine()).startsWith("tenpak: error: " + file.resolve("x.json") + ": ")
+                .contains(file.getFileName() + ": ").containsAnyOf("not a directory", "already exists and is not a directory");
+        Run hf = run("decompress", "-i", artifact, "-o", file, "--format", "hf");
+        assertThat(hf.code()).as(hf.err()).isEqualTo(3);
+        assertThat(hf.oneErrorLine()).isEqualTo("tenpak: error: " + file + ": already exists and is not a directory");
+        assertThat(Files.readString(file)).isEqualTo("x");
+    }
+
     @Test
     void shapeMismatch() throws Exception {
         Path in = bundle("{\"tensors\": [{\"name\": \"ok\", \"shape\": [1], \"data\": [1]},"

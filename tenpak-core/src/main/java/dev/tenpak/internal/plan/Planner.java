@@ -1,5 +1,6 @@
 package dev.tenpak.internal.plan;
 
+import dev.tenpak.error.BudgetExceededException;
 import dev.tenpak.internal.pipeline.TensorTrial;
 
 import dev.tenpak.report.InputIdentity;
@@ -26,7 +27,9 @@ import java.util.Locale;
  *
  * <p>Whole-artifact rule (the seed's): among the candidates whose MAE over all elements is
  * {@code <= E}, the one with the smallest artifact (ties: lower MAE, then registry order); when none
- * qualifies, the one with the lowest MAE (ties: smaller artifact).
+ * qualifies, the one with the lowest MAE (ties: smaller artifact), or, with
+ * {@link PlanOptions#failOverBudget()}, a {@link BudgetExceededException}. The default candidates
+ * are the lossy codecs: {@code raw_v1} (MAE 0) would always qualify.
  *
  * <p>Per-tensor rule ({@code --per-tensor}): the same rule applied to each tensor, on its payload
  * bytes and its own MAE. Every tensor then meets the budget when any candidate can, so the
@@ -44,7 +47,7 @@ public final class Planner {
         InputIdentity id = InputIdentity.of(input);
         Plan plan;
         try (TensorSource source = Inputs.open(input, options.inputFormat())) {
-            plan = plan(source, id, options);
+            plan = plan(source, id, options);   // throws before anything is written when the budget must hold
         }
         if (planOutput != null) {
             plan.write(planOutput);
@@ -80,6 +83,14 @@ public final class Planner {
             ErrorMetrics e = mixedError.result();
             long distinct = tensors.stream().map(Plan.TensorPlan::codec).distinct().count();
             long over = tensors.stream().filter(t -> t.mae() > budget).count();
+            if (over > 0 && options.failOverBudget()) {
+                Plan.TensorPlan worst = tensors.stream().filter(t -> t.mae() > budget)
+                        .max(Comparator.comparingDouble(Plan.TensorPlan::mae)).orElseThrow();
+                throw new BudgetExceededException(String.format(Locale.ROOT,
+                        "%s: %d tensor(s) meet MAE <= %s under no candidate (worst: '%s', lowest MAE %s with %s); "
+                                + "no plan written", source.description(), over, fmt(budget), worst.name(),
+                        fmt(worst.mae()), worst.codec()), budget, worst.mae());
+            }
             String reason = String.format(Locale.ROOT, "each tensor gets its smallest payload with MAE <= %s; %d codec(s) used%s",
                     fmt(budget), distinct, over == 0 ? "" : "; " + over + " tensor(s) meet no candidate's budget and use their lowest-MAE codec");
             return new Plan(Plan.FORMAT, id, budget, Plan.MODE_PER_TENSOR, candidates, Plan.MODE_PER_TENSOR, reason, null,
@@ -89,6 +100,12 @@ public final class Planner {
 
         int best = chooseIndex(totals.stream().map(c -> new double[] {c.artifactBytes(), c.error().mae()}).toList(), budget);
         CodecSurvey.Totals chosen = totals.get(best);
+        if (chosen.error().mae() > budget && options.failOverBudget()) {
+            throw new BudgetExceededException(String.format(Locale.ROOT,
+                    "%s: no candidate meets MAE <= %s (lowest MAE %s with %s; candidates %s); no plan written",
+                    source.description(), fmt(budget), fmt(chosen.error().mae()), chosen.codec(),
+                    String.join(", ", codecs.stream().map(Codec::name).toList())), budget, chosen.error().mae());
+        }
         String reason = chosen.error().mae() <= budget
                 ? String.format(Locale.ROOT, "smallest artifact with MAE <= %s (MAE %s, %d bytes)", fmt(budget),
                         fmt(chosen.error().mae()), chosen.artifactBytes())

@@ -17,7 +17,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tenpak.options.CompressOptions;
+import dev.tenpak.options.DecompressOptions;
+import dev.tenpak.options.OutputFormat;
+import dev.tenpak.error.BudgetExceededException;
 import dev.tenpak.error.InvalidInputException;
+import dev.tenpak.error.TenpakException;
 import dev.tenpak.error.PlanMismatchException;
 import dev.tenpak.Tenpak;
 import dev.tenpak.internal.format.artifact.ArtifactReader;
@@ -63,7 +67,7 @@ class PlannerTest {
 
     @Test
     void measuresEveryRegisteredCodecWithExactArtifactSizes() {
-        Plan p = Tenpak.plan(bundle, dir.resolve("plan.json"), PlanOptions.of(1));
+        Plan p = Tenpak.plan(bundle, dir.resolve("plan.json"), PlanOptions.of(1).withCodecs(Codecs.names()));
         assertThat(p.candidates()).extracting(Plan.Candidate::codec).containsExactlyElementsOf(Codecs.names());
         for (Plan.Candidate c : p.candidates()) {
             Path out = dir.resolve(c.codec() + ".tenpak");
@@ -79,10 +83,10 @@ class PlannerTest {
 
     @Test
     void theBudgetSelectsEachCodecInTurn() {
-        List<Plan.Candidate> all = Tenpak.plan(bundle, null, PlanOptions.of(1)).candidates();
+        List<Plan.Candidate> all = Tenpak.plan(bundle, null, PlanOptions.of(1).withCodecs(Codecs.names())).candidates();
         Set<String> chosen = new HashSet<>();
         for (Plan.Candidate c : all) {
-            Plan p = Tenpak.plan(bundle, null, PlanOptions.of(c.mae()));
+            Plan p = Tenpak.plan(bundle, null, PlanOptions.of(c.mae()).withCodecs(Codecs.names()));
             Plan.Candidate expected = all.stream().filter(x -> x.mae() <= c.mae())
                     .min((a, b) -> a.artifactBytes() != b.artifactBytes() ? Long.compare(a.artifactBytes(), b.artifactBytes())
                             : Double.compare(a.mae(), b.mae())).orElseThrow();
@@ -101,6 +105,41 @@ class PlannerTest {
         assertThat(p.candidates()).noneMatch(Plan.Candidate::withinBudget);
         assertThat(p.choice()).isEqualTo("int8_sym_v1");
         assertThat(p.reason()).startsWith("no candidate meets MAE <= 0; chose the lowest MAE");
+    }
+
+    /** issue 12 item 12: raw_v1 (MAE 0) competes only when named, so the lowest-MAE rule can fire by default. */
+    @Test
+    void defaultCandidatesAreTheLossyCodecs() {
+        List<String> lossy = Codecs.all().stream().filter(c -> !c.lossless()).map(Codec::name).toList();
+        assertThat(lossy).isNotEmpty().doesNotContain("raw_v1");
+        Plan p = Tenpak.plan(bundle, null, PlanOptions.of(0));
+        assertThat(p.candidates()).extracting(Plan.Candidate::codec).containsExactlyElementsOf(lossy);
+        assertThat(p.choice()).isNotEqualTo("raw_v1");
+        assertThat(p.reason()).startsWith("no candidate meets MAE <= 0; chose the lowest MAE");
+        Plan named = Tenpak.plan(bundle, null, PlanOptions.of(0).withCodecs(List.of("int4_sym_v1", "raw_v1")));
+        assertThat(named.choice()).isEqualTo("raw_v1");
+    }
+
+    /** issue 12 item 12: exit code 7 is raised when asked for and no candidate meets the budget; no plan is written. */
+    @Test
+    void failOverBudgetRaisesBudgetExceededAndWritesNoPlan() {
+        Path planFile = dir.resolve("over.plan.json");
+        for (boolean perTensor : new boolean[] {false, true}) {
+            assertThatThrownBy(() -> Tenpak.plan(bundle, planFile, PlanOptions.of(1e-9).withPerTensor(perTensor)
+                    .withFailOverBudget(true)))
+                    .isInstanceOfSatisfying(BudgetExceededException.class, e -> {
+                        assertThat(e.exitCode()).isEqualTo(TenpakException.EXIT_BUDGET).isEqualTo(7);
+                        assertThat(e.budget()).isEqualTo(1e-9);
+                        assertThat(e.best()).isGreaterThan(1e-9);
+                        assertThat(e.getMessage()).startsWith(bundle.toString() + ": ").contains("MAE <= 1.000e-09")
+                                .doesNotContain("\n");
+                    });
+            assertThat(planFile).doesNotExist();
+        }
+        // within budget, the flag changes nothing
+        Plan ok = Tenpak.plan(bundle, planFile, PlanOptions.of(1).withFailOverBudget(true));
+        assertThat(ok.candidates()).anyMatch(Plan.Candidate::withinBudget);
+        assertThat(planFile).exists();
     }
 
     @Test
@@ -190,7 +229,7 @@ class PlannerTest {
 
                 public void close() {}
             };
-            Plan p = Planner.plan(counting, InputIdentity.of(bundle), PlanOptions.of(1e-3));
+            Plan p = Planner.plan(counting, InputIdentity.of(bundle), PlanOptions.of(1e-3).withCodecs(Codecs.names()));
             assertThat(p.candidates()).hasSize(Codecs.all().size());
         }
         assertThat(nexts[0]).isEqualTo(3 + 1);
@@ -220,10 +259,24 @@ class PlannerTest {
         assertThatThrownBy(() -> PlanOptions.of(1).withCodecs(List.of("int3"))).hasMessageContaining("known codecs");
     }
 
+    /** issue 12 item 11: a safetensors input is mapped read-only; repeating raw_v1's encode must not write to it. */
+    @Test
+    void benchRepeatsOnASafetensorsInputLeaveTheInputUntouched() throws Exception {
+        Path artifact = dir.resolve("model.tenpak");
+        Tenpak.compress(bundle, artifact, CompressOptions.defaults().withCodec("raw_v1"));
+        Path st = dir.resolve("model.safetensors");
+        Tenpak.decompress(artifact, st, DecompressOptions.defaults().withFormat(OutputFormat.SAFETENSORS));
+        byte[] before = Files.readAllBytes(st);
+        BenchReport b = Tenpak.bench(st, BenchOptions.defaults().withRepeats(3));
+        assertThat(b.rows()).extracting(BenchReport.Row::codec).containsExactlyElementsOf(Codecs.names());
+        assertThat(b.rows().stream().filter(r -> r.codec().equals("raw_v1")).findFirst().orElseThrow().mae()).isZero();
+        assertThat(Files.readAllBytes(st)).isEqualTo(before);
+    }
+
     @Test
     void benchHasOneRowPerCodecWithTheSameFiguresAsThePlan() {
         BenchReport b = Tenpak.bench(bundle, BenchOptions.defaults().withInputFormat(InputFormat.AUTO).withCodecs(List.of()).withRepeats(2));
-        Plan p = Tenpak.plan(bundle, null, PlanOptions.of(1));
+        Plan p = Tenpak.plan(bundle, null, PlanOptions.of(1).withCodecs(Codecs.names()));
         assertThat(b.rows()).extracting(BenchReport.Row::codec).containsExactlyElementsOf(Codecs.names());
         for (int i = 0; i < b.rows().size(); i++) {
             BenchReport.Row row = b.rows().get(i);

@@ -89,7 +89,7 @@ public final class CompressMojo extends AbstractMojo {
 
     /**
      * Let the planner choose the codecs: the smallest artifact whose mean absolute error (MAE) is at most
-     * this, among the {@code candidates} (every registered codec by default); when none meets it, the most
+     * this, among the {@code candidates} (every lossy codec by default); when none meets it, the most
      * precise one. Replaces {@code codec}. Each file's plan is kept in {@code planDirectory}. Changing it
      * recompresses every model file.
      *
@@ -108,7 +108,8 @@ public final class CompressMojo extends AbstractMojo {
     private boolean perTensor;
 
     /**
-     * With {@code maxMae}: the codecs the planner may choose from. Default: every registered codec.
+     * With {@code maxMae}: the codecs the planner may choose from. Default: every lossy codec; {@code raw_v1}
+     * competes only when listed (its error is 0, so it would always meet the budget).
      *
      * <pre>{@code
      * <candidates>

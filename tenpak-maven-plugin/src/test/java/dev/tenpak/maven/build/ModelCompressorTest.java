@@ -14,6 +14,7 @@ import dev.tenpak.internal.format.artifact.ArtifactReader;
 import dev.tenpak.internal.format.json.JsonBundleReader;
 import dev.tenpak.tensor.Tensor;
 import dev.tenpak.tensor.TensorSource;
+import dev.tenpak.codec.Codecs;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -196,8 +197,8 @@ class ModelCompressorTest {
         assertThat(r.compressed()).isEqualTo(2);
         assertThat(manifest().models()).allSatisfy(e -> assertThat(e.codec()).isEqualTo("int8_sym_v1"));
 
-        // every registered codec competing, budget 0: only a lossless one meets it
-        run(request().maxMae(0.0));
+        // every registered codec competing (raw_v1 must be named), budget 0: only a lossless one meets it
+        run(request().maxMae(0.0).candidates(Codecs.names()));
         assertThat(manifest().models()).allSatisfy(e -> {
             assertThat(e.mae()).isZero();
             assertThat(e.maxAbsError()).isZero();

@@ -1,8 +1,8 @@
 package dev.tenpak.internal.format.json;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
@@ -31,12 +31,18 @@ import java.util.Set;
  *
  * <p>Checks: every tensor has a non-empty name, a shape of non-negative integers and data whose
  * length equals the product of the shape; names are unique; unknown fields inside a tensor are an
- * error (they are usually typos), unknown top-level fields are skipped.
+ * error (they are usually typos), unknown top-level fields are skipped. A key that appears twice in
+ * one object, at any level, is an error (which value counts would be a guess); so is anything but
+ * whitespace after the top-level object (a second bundle appended to the file would be dropped),
+ * and a number literal beyond float32's range ({@code 1e309}, {@code 3.5e38}), which would
+ * otherwise become an infinity nobody wrote. Jackson's own limits (nesting depth, number length,
+ * string length) are input errors like any other malformed JSON.
  */
 public final class JsonBundleReader implements TensorSource {
     static final JsonFactory FACTORY = JsonFactory.builder()
             .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
             .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build();
 
     private final JsonParser parser;
@@ -45,6 +51,9 @@ public final class JsonBundleReader implements TensorSource {
     private boolean inTensors;
     private boolean done;
     private int index;
+    /** While a tensor object is being read, and its name once known: for messages about its keys. */
+    private boolean tensorOpen;
+    private String tensorName;
 
     /**
      * Most values a tensor's data array can hold: every value takes at least two bytes of JSON
@@ -110,12 +119,24 @@ public final class JsonBundleReader implements TensorSource {
                 throw bad("tensors[" + index + "] must be an object");
             }
             return readTensor();
-        } catch (JsonParseException e) {
-            throw new InvalidInputException(source + ": malformed JSON at line " + e.getLocation().getLineNr()
-                    + ", column " + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage(), e);
+        } catch (JsonProcessingException e) {
+            // JsonParseException, and Jackson's StreamConstraintsException (nesting, number and string
+            // length limits): the input's fault, never an I/O failure
+            throw malformed(e);
         } catch (IOException e) {
             throw new TenpakIOException(source + ": " + e.getMessage(), e);
         }
+    }
+
+    private InvalidInputException malformed(JsonProcessingException e) {
+        String reason = e.getOriginalMessage();
+        if (reason != null && reason.startsWith("Duplicate field")) {
+            reason = "duplicate key " + reason.substring("Duplicate field".length()).trim()
+                    + (tensorOpen ? " in " + what(tensorName) : "") + "; each key may appear once";
+        }
+        var at = e.getLocation();
+        return new InvalidInputException(source + ": malformed JSON"
+                + (at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr()) + ": " + reason, e);
     }
 
     private boolean seekTensors() throws IOException {
@@ -152,9 +173,16 @@ public final class JsonBundleReader implements TensorSource {
                 parser.skipChildren();
             }
         }
+        if (t == JsonToken.END_OBJECT && parser.nextToken() != null) {
+            var at = parser.currentTokenLocation();
+            throw bad("content after the end of the top-level object at line " + at.getLineNr() + ", column "
+                    + at.getColumnNr() + " (one bundle per file)");
+        }
     }
 
     private Tensor readTensor() throws IOException {
+        tensorOpen = true;
+        tensorName = null;
         String name = null;
         long[] shape = null;
         float[] data = null;
@@ -168,6 +196,7 @@ public final class JsonBundleReader implements TensorSource {
                         throw bad("tensors[" + index + "].name must be a string");
                     }
                     name = parser.getText();
+                    tensorName = name;
                 }
                 case "shape" -> shape = readShape(v, name);
                 case "data" -> {
@@ -213,6 +242,7 @@ public final class JsonBundleReader implements TensorSource {
             throw new InvalidInputException(source + ": duplicate tensor name '" + name + "'");
         }
         index++;
+        tensorOpen = false;
         return Tensor.ofFloats(name, s, count == data.length ? data : Arrays.copyOf(data, count));
     }
 
@@ -245,7 +275,17 @@ public final class JsonBundleReader implements TensorSource {
 
     private float number(JsonToken e, String name, int i) throws IOException {
         if (e == JsonToken.VALUE_NUMBER_FLOAT || e == JsonToken.VALUE_NUMBER_INT) {
-            return parser.getFloatValue();
+            float f = parser.getFloatValue();
+            String text;
+            if (Float.isInfinite(f) && (text = parser.getText()).chars().anyMatch(Character::isDigit)) {
+                // a literal too large for float32; the bare tokens Infinity and -Infinity are fine
+                if (text.length() > 40) {
+                    text = text.substring(0, 20) + "... (" + text.length() + " characters)";
+                }
+                throw bad(what(name) + ": data[" + i + "] = " + text + " is out of float32 range (magnitude at most "
+                        + Float.MAX_VALUE + "; write Infinity or -Infinity for an infinity)");
+            }
+            return f;
         }
         if (e == JsonToken.VALUE_STRING) {
             switch (parser.getText()) {

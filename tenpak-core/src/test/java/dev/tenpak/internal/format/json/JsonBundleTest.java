@@ -100,9 +100,45 @@ class JsonBundleTest {
                         "data[0] is VALUE_NULL"),
                 Arguments.of("unknown tensor field", "{\"tensors\": [{\"name\": \"w\", \"shape\": [1], \"data\": [1], \"dtype\": \"f32\"}]}",
                         "tensor 'w': unknown field \"dtype\""),
-                Arguments.of("tensors twice", "{\"tensors\": [], \"tensors\": []}", "\"tensors\" appears twice"),
+                Arguments.of("tensors twice", "{\"tensors\": [], \"tensors\": []}", "duplicate key 'tensors'"),
                 Arguments.of("duplicate name", "{\"tensors\": [{\"name\": \"w\", \"shape\": [1], \"data\": [1]},"
-                        + " {\"name\": \"w\", \"shape\": [1], \"data\": [2]}]}", "duplicate tensor name 'w'"));
+                        + " {\"name\": \"w\", \"shape\": [1], \"data\": [2]}]}", "duplicate tensor name 'w'"),
+                // issue 12 item 8: a key twice in one object, at any level
+                Arguments.of("data twice, shorter second", "{\"tensors\": [{\"name\": \"w\", \"shape\": [2], \"data\": [1], \"data\": [2]}]}",
+                        "duplicate key 'data' in tensor 'w'"),
+                Arguments.of("data twice, longer first", "{\"tensors\": [{\"name\": \"w\", \"shape\": [1], \"data\": [1, 2, 3], \"data\": [4]}]}",
+                        "duplicate key 'data' in tensor 'w'"),
+                Arguments.of("shape twice before the name", "{\"tensors\": [{\"shape\": [1], \"shape\": [1], \"name\": \"w\", \"data\": [4]}]}",
+                        "duplicate key 'shape' in tensors[0]"),
+                Arguments.of("name twice", "{\"tensors\": [{\"name\": \"a\", \"name\": \"b\", \"shape\": [1], \"data\": [4]}]}",
+                        "duplicate key 'name' in tensor 'a'"),
+                Arguments.of("top-level key twice", "{\"format\": 1, \"format\": 2, \"tensors\": []}", "duplicate key 'format'"),
+                Arguments.of("nested key twice", "{\"tensors\": [], \"extra\": {\"a\": {\"b\": 1, \"b\": 2}}}", "duplicate key 'b'"),
+                // issue 12 item 9: nothing after the top-level object; numbers within float32
+                Arguments.of("a second bundle appended", "{\"tensors\": []}\n{\"tensors\": [{\"name\": \"w\", \"shape\": [1], \"data\": [1]}]}",
+                        "content after the end of the top-level object at line 2"),
+                Arguments.of("garbage appended", "{\"tensors\": []} x", "malformed JSON"),
+                Arguments.of("a number appended", "{\"tensors\": []} 7", "content after the end of the top-level object"),
+                Arguments.of("1e309", "{\"tensors\": [{\"name\": \"w\", \"shape\": [2], \"data\": [0.5, 1e309]}]}",
+                        "tensor 'w': data[1] = 1e309 is out of float32 range"),
+                Arguments.of("-3.5e38", "{\"tensors\": [{\"name\": \"w\", \"shape\": [2], \"data\": [-3.5e38, 1]}]}",
+                        "tensor 'w': data[0] = -3.5e38 is out of float32 range"),
+                Arguments.of("400-digit integer", "{\"tensors\": [{\"name\": \"w\", \"shape\": [1], \"data\": [" + "9".repeat(400) + "]}]}",
+                        "tensor 'w': data[0] = 99999999999999999999... (400 characters) is out of float32 range"),
+                // issue 12 item 17: Jackson's limits are malformed input, not I/O errors
+                Arguments.of("nesting deeper than 1000", "{\"tensors\": [], \"x\": " + "[".repeat(1100) + "]".repeat(1100) + "}",
+                        "malformed JSON"),
+                Arguments.of("a number longer than 1000 digits", "{\"tensors\": [{\"name\": \"w\", \"shape\": [1], \"data\": [1." + "1".repeat(1200) + "]}]}",
+                        "malformed JSON"),
+                Arguments.of("a string longer than 20 M", "{\"tensors\": [{\"name\": \"" + "n".repeat(21_000_000) + "\", \"shape\": [1], \"data\": [1]}]}",
+                        "malformed JSON"));
+    }
+
+    @Test
+    void theLargestFloat32LiteralsAreAccepted() throws Exception {
+        Bundle b = read("{\"tensors\": [{\"name\": \"w\", \"shape\": [4], \"data\": [3.4028235e38, -3.4028235E38, 1e-50, "
+                + "340282350000000000000000000000000000000]}]}");
+        assertThat(b.get("w").toFloatArray()).containsExactly(Float.MAX_VALUE, -Float.MAX_VALUE, 0f, Float.MAX_VALUE);
     }
 
     @ParameterizedTest(name = "{0}")
