@@ -42,8 +42,9 @@ def lib(example):
 
 def test_example_runs_in_a_fresh_process(example, tmp_path):
     env = dict(os.environ, TENPAK_LIB=str(LIB))
-    r = subprocess.run([sys.executable, str(EXAMPLE), str(SIMPLE), "int8_sym_v1"], capture_output=True, text=True,
-                       env=env, timeout=120)
+    r = subprocess.run(
+        [sys.executable, str(EXAMPLE), str(SIMPLE), "int8_sym_v1"], capture_output=True, text=True, env=env, timeout=120
+    )
     assert r.returncode == 0, r.stderr
     assert "2 tensors back, max abs error" in r.stdout
     assert "an unknown codec is status 5" in r.stdout
@@ -54,8 +55,11 @@ def test_artifacts_equal_the_cli_and_the_python_bridge(lib, cli, tmp_path, codec
     bundle = SIMPLE.read_bytes()
     artifact = lib.compress_json_bundle(bundle, codec)
     out = tmp_path / "cli.tenpak"
-    subprocess.run([str(cli), "compress", "-q", "--input", str(SIMPLE), "--output", str(out), "--codec", codec],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [str(cli), "compress", "-q", "--input", str(SIMPLE), "--output", str(out), "--codec", codec],
+        check=True,
+        capture_output=True,
+    )
     assert artifact == out.read_bytes()
     assert artifact == tenpak.compress_json_bundle(bundle, codec=codec)
     assert lib.decompress_artifact_to_json(artifact) == tenpak.decompress_artifact_to_json(artifact)
@@ -74,10 +78,13 @@ def test_state_dict_round_trip_through_json(example, lib):
     assert back["layer.bias"] == ([2], [0.5, -0.5])
 
 
-@pytest.mark.parametrize("bad, status, phrase", [
-    (b'{"tensors": [', 3, "malformed JSON"),
-    (None, 5, "unknown codec 'nope_v9'"),
-])
+@pytest.mark.parametrize(
+    "bad, status, phrase",
+    [
+        (b'{"tensors": [', 3, "malformed JSON"),
+        (None, 5, "unknown codec 'nope_v9'"),
+    ],
+)
 def test_errors_carry_the_cli_exit_code_and_message(example, lib, bad, status, phrase):
     with pytest.raises(example.TenpakError) as e:
         lib.compress_json_bundle(bad or SIMPLE.read_bytes(), None if bad else "nope_v9")
@@ -137,8 +144,9 @@ print(lib.tenpak_init(None, None), lib.tenpak_last_error())
 def test_init_reports_a_bad_java_home_and_a_later_search_still_works(example, tmp_path):
     """A fresh process: tenpak_init naming a folder that is no Java home is status 8 (missing
     dependency) with the folder named; nothing was started, so tenpak_init(NULL) then succeeds."""
-    r = subprocess.run([sys.executable, "-c", _INIT_CHILD, str(LIB), str(tmp_path)], capture_output=True, text=True,
-                       timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-c", _INIT_CHILD, str(LIB), str(tmp_path)], capture_output=True, text=True, timeout=120
+    )
     assert r.returncode == 0, r.stderr
     first, second = r.stdout.splitlines()
     assert first.startswith(f"8 tenpak_options.java_home={tmp_path}: no 'release' file"), first
@@ -146,7 +154,7 @@ def test_init_reports_a_bad_java_home_and_a_later_search_still_works(example, tm
 
 
 def test_too_old_a_java_is_named(example, tmp_path):
-    (tmp_path / "release").write_text('JAVA_VERSION="17.0.12"\n')   # what a Java 17 home says of itself
+    (tmp_path / "release").write_text('JAVA_VERSION="17.0.12"\n')  # what a Java 17 home says of itself
     env = dict(os.environ, TENPAK_JAVA_HOME=str(tmp_path), TENPAK_LIB=str(LIB))
     r = subprocess.run([sys.executable, str(EXAMPLE)], capture_output=True, text=True, env=env, timeout=120)
     assert r.returncode == 1
@@ -166,7 +174,19 @@ print(len(artifact), "tenpak-cli" in str(jpype.java.lang.System.getProperty("jav
 def test_a_jvm_started_without_the_jar_gets_it_loaded(example, lib, tmp_path):
     """libtenpak reuses a JVM someone else started without the engine on its class path: it loads
     the jar it finds (here tenpak-cli/target/) into that JVM with a class loader of its own."""
-    r = subprocess.run([sys.executable, "-c", _FOREIGN_JVM_CHILD, str(LIB), str(tenpak.start_jvm().jvm_library),
-                        str(EXAMPLE.parent), str(SIMPLE)], capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _FOREIGN_JVM_CHILD,
+            str(LIB),
+            str(tenpak.start_jvm().jvm_library),
+            str(EXAMPLE.parent),
+            str(SIMPLE),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == [str(len(lib.compress_json_bundle(SIMPLE.read_bytes()))), "False"]

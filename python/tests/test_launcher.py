@@ -48,8 +48,10 @@ def test_only_the_incubator_warning_is_dropped(cli: Path, tmp_path: Path) -> Non
     missing = tmp_path / "nope.tenpak"
     picked = run_cli(cli, "inspect", "--input", missing, JAVA_TOOL_OPTIONS="-Dtenpak.launcher.test=1")
     assert picked.returncode == 3
-    assert picked.stderr.splitlines() == ["Picked up JAVA_TOOL_OPTIONS: -Dtenpak.launcher.test=1",
-                                          f"tenpak: error: {missing}: no such file"]
+    assert picked.stderr.splitlines() == [
+        "Picked up JAVA_TOOL_OPTIONS: -Dtenpak.launcher.test=1",
+        f"tenpak: error: {missing}: no such file",
+    ]
     # the JVM really prints the line: with the filter off, it is there
     raw = run_cli(cli, "inspect", "--input", missing, TENPAK_KEEP_JVM_WARNING="1")
     assert raw.returncode == 3

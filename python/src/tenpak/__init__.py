@@ -21,6 +21,7 @@ from ._jvm import JavaRuntime, find_jar, find_java, start_jvm
 from .errors import (
     ArtifactKindError,
     BaseMismatchError,
+    BudgetExceededError,
     ChecksumMismatchError,
     CorruptArtifactError,
     InvalidInputError,
@@ -62,6 +63,7 @@ __all__ = [
     "TensorReport",
     "TenpakError",
     "TenpakJVMError",
+    "BudgetExceededError",
     "InvalidInputError",
     "ShapeMismatchError",
     "ArtifactKindError",

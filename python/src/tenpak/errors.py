@@ -138,6 +138,18 @@ class MissingDependencyError(TenpakError):
     """A program or package the engine needs is not installed; the message names the command that installs it."""
 
 
+class BudgetExceededError(TenpakError):
+    """No candidate codec meets the error budget, and the caller asked for that to fail.
+
+    Attributes:
+        budget: the mean absolute error that was asked for.
+        best: the lowest mean absolute error any candidate reached.
+    """
+
+    budget: float | None = None
+    best: float | None = None
+
+
 class TenpakIOError(TenpakError, OSError):
     """An operating-system I/O failure (disk full, permission denied) on the named file."""
 

@@ -2,6 +2,7 @@ package dev.tenpak.internal.bridge;
 
 import dev.tenpak.error.ArtifactKindException;
 import dev.tenpak.error.BaseMismatchException;
+import dev.tenpak.error.BudgetExceededException;
 import dev.tenpak.error.CorruptArtifactException;
 import dev.tenpak.error.MalformedInputException;
 import dev.tenpak.error.MissingDependencyException;
@@ -146,7 +147,8 @@ public final class PythonBridge {
                 new MissingDependencyException(""),
                 new TenpakIOException("", new IOException("")),
                 new UnknownCodecException("", List.of()),
-                new UnsupportedVersionException("", 0, 0));
+                new UnsupportedVersionException("", 0, 0),
+                new BudgetExceededException("", 0, 0));
     }
 
     /** The engine's error classes, root first (see {@link ErrorClass}). */
