@@ -1,0 +1,9 @@
+/**
+ * Entropy coding of byte planes: a length-limited canonical Huffman coder with a multi-symbol
+ * decoder ({@link dev.tenpak.internal.entropy.Huffman}), the per-plane choice between raw, constant
+ * and Huffman ({@link dev.tenpak.internal.entropy.PlaneCoder}), and a self-describing byte-array
+ * entropy stage for codec payloads ({@link dev.tenpak.internal.entropy.EntropyStage}). Scalar,
+ * integer-only code: the same bytes on every JVM. Hostile streams fail with
+ * {@link dev.tenpak.CorruptArtifactException}.
+ */
+package dev.tenpak.internal.entropy;
