@@ -3,6 +3,8 @@ package dev.tenpak.internal.codec.lossless;
 import dev.tenpak.internal.codec.lossless.LosslessCodec.Layout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 
 /**
@@ -10,19 +12,57 @@ import java.nio.ByteOrder;
  * {@code buf[k * stride ..]}. The transforms are bijections on bits, so any bit pattern (NaN
  * payloads, signed zeros, subnormals) comes back as it went in.
  */
-final class Planes {
+public final class Planes {
     private static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
+    private static final ValueLayout.OfLong LONG_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle BA_LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle BA_INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long LO_BYTES = 0x00FF00FF00FF00FFL;
+
     private Planes() {}
 
+    /** Each 16-bit lane of {@code v} rotated left by one. */
+    private static long rot16(long v) {
+        return (v << 1) & 0xFFFEFFFEFFFEFFFEL | (v >>> 15) & 0x0001000100010001L;
+    }
+
+    /** Each 16-bit lane of {@code v} rotated right by one. */
+    private static long unrot16(long v) {
+        return (v >>> 1) & 0x7FFF7FFF7FFF7FFFL | (v & 0x0001000100010001L) << 15;
+    }
+
+    /** The low byte of each 16-bit lane of {@code v}, packed into the low 32 bits. */
+    private static long pack(long v) {
+        long x = v & LO_BYTES;
+        x = (x | x >>> 8) & 0x0000FFFF0000FFFFL;
+        return (x | x >>> 16) & 0xFFFFFFFFL;
+    }
+
+    /** The inverse of {@link #pack}: the low 4 bytes of {@code v}, one per 16-bit lane. */
+    private static long spread(long v) {
+        long x = v & 0xFFFFFFFFL;
+        x = (x | x << 16) & 0x0000FFFF0000FFFFL;
+        return (x | x << 8) & LO_BYTES;
+    }
+
     /** Splits elements {@code [from, from + m)} of {@code src} into {@code planes} planes of {@code buf}. */
-    static void split(MemorySegment src, Layout layout, int planes, long from, int m, byte[] buf, int stride) {
+    public static void split(MemorySegment src, Layout layout, int planes, long from, int m, byte[] buf, int stride) {
         long base = from * planes;
         switch (layout) {
             case ROT16 -> {
                 int p1 = stride;
-                for (int i = 0; i < m; i++) {
+                int i = 0;
+                // eight elements per step: two 8-byte reads, one 8-byte store per plane (the same
+                // bits as the one-element loop below, which finishes the tail)
+                for (; i + 8 <= m; i += 8) {
+                    long a = rot16(src.get(LONG_LE, base + 2L * i));
+                    long b = rot16(src.get(LONG_LE, base + 2L * i + 8));
+                    BA_LONG.set(buf, i, pack(a >>> 8) | pack(b >>> 8) << 32);
+                    BA_LONG.set(buf, p1 + i, pack(a) | pack(b) << 32);
+                }
+                for (; i < m; i++) {
                     int v = src.get(SHORT_LE, base + 2L * i);
                     // rotate left by 1 within 16 bits: exponent to the high byte, sign to bit 0
                     int r = (v << 1) | ((v >>> 15) & 1);
@@ -34,7 +74,20 @@ final class Planes {
                 int p1 = stride;
                 int p2 = 2 * stride;
                 int p3 = 3 * stride;
-                for (int i = 0; i < m; i++) {
+                int i = 0;
+                for (; i + 4 <= m; i += 4) {
+                    int r0 = Integer.rotateLeft(src.get(INT_LE, base + 4L * i), 1);
+                    int r1 = Integer.rotateLeft(src.get(INT_LE, base + 4L * i + 4), 1);
+                    int r2 = Integer.rotateLeft(src.get(INT_LE, base + 4L * i + 8), 1);
+                    int r3 = Integer.rotateLeft(src.get(INT_LE, base + 4L * i + 12), 1);
+                    BA_INT.set(buf, i, r0 >>> 24 | (r1 >>> 24) << 8 | (r2 >>> 24) << 16 | (r3 >>> 24) << 24);
+                    BA_INT.set(buf, p1 + i, (r0 >>> 16 & 0xFF) | (r1 >>> 16 & 0xFF) << 8 | (r2 >>> 16 & 0xFF) << 16
+                            | (r3 >>> 16 & 0xFF) << 24);
+                    BA_INT.set(buf, p2 + i, (r0 >>> 8 & 0xFF) | (r1 >>> 8 & 0xFF) << 8 | (r2 >>> 8 & 0xFF) << 16
+                            | (r3 >>> 8 & 0xFF) << 24);
+                    BA_INT.set(buf, p3 + i, (r0 & 0xFF) | (r1 & 0xFF) << 8 | (r2 & 0xFF) << 16 | (r3 & 0xFF) << 24);
+                }
+                for (; i < m; i++) {
                     int r = Integer.rotateLeft(src.get(INT_LE, base + 4L * i), 1);
                     buf[i] = (byte) (r >>> 24);
                     buf[p1 + i] = (byte) (r >>> 16);
@@ -58,11 +111,18 @@ final class Planes {
     }
 
     /** The inverse of {@link #split}: writes {@code m} elements to {@code dst} at byte {@code at}. */
-    static void merge(byte[] buf, int stride, Layout layout, int planes, int m, MemorySegment dst, long at) {
+    public static void merge(byte[] buf, int stride, Layout layout, int planes, int m, MemorySegment dst, long at) {
         switch (layout) {
             case ROT16 -> {
                 int p1 = stride;
-                for (int i = 0; i < m; i++) {
+                int i = 0;
+                for (; i + 8 <= m; i += 8) {
+                    long e = (long) BA_LONG.get(buf, i);
+                    long f = (long) BA_LONG.get(buf, p1 + i);
+                    dst.set(LONG_LE, at + 2L * i, unrot16(spread(e) << 8 | spread(f)));
+                    dst.set(LONG_LE, at + 2L * i + 8, unrot16(spread(e >>> 32) << 8 | spread(f >>> 32)));
+                }
+                for (; i < m; i++) {
                     int r = (buf[i] & 0xFF) << 8 | (buf[p1 + i] & 0xFF);
                     dst.set(SHORT_LE, at + 2L * i, (short) ((r >>> 1) | (r << 15)));
                 }
@@ -71,7 +131,19 @@ final class Planes {
                 int p1 = stride;
                 int p2 = 2 * stride;
                 int p3 = 3 * stride;
-                for (int i = 0; i < m; i++) {
+                int i = 0;
+                for (; i + 4 <= m; i += 4) {
+                    int e = (int) BA_INT.get(buf, i);
+                    int f = (int) BA_INT.get(buf, p1 + i);
+                    int g = (int) BA_INT.get(buf, p2 + i);
+                    int h = (int) BA_INT.get(buf, p3 + i);
+                    for (int k = 0; k < 4; k++) {
+                        int sh = 8 * k;
+                        int r = (e >>> sh) << 24 | (f >>> sh & 0xFF) << 16 | (g >>> sh & 0xFF) << 8 | (h >>> sh & 0xFF);
+                        dst.set(INT_LE, at + 4L * (i + k), Integer.rotateRight(r, 1));
+                    }
+                }
+                for (; i < m; i++) {
                     int r = buf[i] << 24 | (buf[p1 + i] & 0xFF) << 16 | (buf[p2 + i] & 0xFF) << 8 | (buf[p3 + i] & 0xFF);
                     dst.set(INT_LE, at + 4L * i, Integer.rotateRight(r, 1));
                 }
