@@ -19,6 +19,7 @@ public final class Codecs {
         register(SymmetricPerTensorCodec.INT8);
         register(SymmetricPerTensorCodec.INT4);
         GroupwiseCodec.ALL.forEach(Codecs::register);
+        register(dev.tenpak.internal.codec.lossless.LosslessCodec.INSTANCE);
     }
 
     private Codecs() {}
