@@ -29,7 +29,7 @@ public final class PlaneCoder {
     private final int[] enc = new int[256];
     private final Huffman.Decoder decoder = new Huffman.Decoder();
 
-    /** The most bytes {@link #encode} writes for {@code n} symbols (it may scribble {@link Huffman#SLACK} more). */
+    /** The most bytes {@link #encode} writes for {@code n} symbols. */
     public static int maxEncodedSize(int n) {
         return 1 + n;
     }
@@ -39,21 +39,36 @@ public final class PlaneCoder {
         return counts;
     }
 
-    /** Fills {@link #counts} with the histogram of {@code src[off .. off+n)}. */
+    /**
+     * Fills {@link #counts} with the histogram of {@code src[off .. off+n)}, and the per-stream
+     * histograms (the four runs of a {@link Huffman} stream) that give each stream's exact size.
+     */
     public void histogram(byte[] src, int off, int n) {
         int[] h = hist4;
         Arrays.fill(h, 0);
-        int i = off;
+        int q = (n + 3) >>> 2;
+        int a0 = off;
+        int a1 = off + Math.min(n, q);
+        int a2 = off + Math.min(n, 2 * q);
+        int a3 = off + Math.min(n, 3 * q);
         int end = off + n;
-        // four sub-histograms: consecutive equal bytes (common in exponent planes) do not serialize
-        for (; i + 4 <= end; i += 4) {
-            h[src[i] & 0xFF]++;
-            h[256 + (src[i + 1] & 0xFF)]++;
-            h[512 + (src[i + 2] & 0xFF)]++;
-            h[768 + (src[i + 3] & 0xFF)]++;
+        // the last run is the shortest: all four runs side by side over its length, so that runs of
+        // one symbol (common in exponent planes) update four counters, not one
+        int common = end - a3;
+        for (int j = 0; j < common; j++) {
+            h[src[a0 + j] & 0xFF]++;
+            h[256 + (src[a1 + j] & 0xFF)]++;
+            h[512 + (src[a2 + j] & 0xFF)]++;
+            h[768 + (src[a3 + j] & 0xFF)]++;
         }
-        for (; i < end; i++) {
-            h[src[i] & 0xFF]++;
+        for (int j = a0 + common; j < a1; j++) {
+            h[src[j] & 0xFF]++;
+        }
+        for (int j = a1 + common; j < a2; j++) {
+            h[256 + (src[j] & 0xFF)]++;
+        }
+        for (int j = a2 + common; j < a3; j++) {
+            h[512 + (src[j] & 0xFF)]++;
         }
         for (int s = 0; s < 256; s++) {
             counts[s] = h[s] + h[256 + s] + h[512 + s] + h[768 + s];
@@ -62,8 +77,7 @@ public final class PlaneCoder {
 
     /**
      * Writes the smallest coding of {@code src[off .. off+n)} to {@code dst[at ..]} and returns its
-     * length (at most {@link #maxEncodedSize}); {@code dst} needs {@link Huffman#SLACK} bytes of
-     * room past that.
+     * length (at most {@link #maxEncodedSize}); nothing past it is written.
      */
     public int encode(byte[] src, int off, int n, byte[] dst, int at) {
         if (n == 0) {
@@ -83,12 +97,12 @@ public final class PlaneCoder {
             return 2;
         }
         Huffman.codeLengths(counts, lengths);
-        long bits = Huffman.payloadBits(counts, lengths);
-        // each of the four streams rounds up to a byte: at most 3 bytes beyond ceil(bits / 8)
-        long huffman = 1 + Huffman.headerBytes(lengths) + (bits + 7) / 8 + 3;
+        long huffman = 1 + Huffman.headerBytes(lengths) + Huffman.streamBytes(hist4, lengths);
         if (huffman < maxEncodedSize(n)) {
             dst[at] = HUFFMAN;
-            return 1 + Huffman.encode(src, off, n, lengths, enc, dst, at + 1);
+            int w = Huffman.encode(src, off, n, lengths, enc, hist4, dst, at + 1);
+            assert w + 1 == huffman;
+            return 1 + w;
         }
         dst[at] = RAW;
         System.arraycopy(src, off, dst, at + 1, n);
@@ -97,8 +111,7 @@ public final class PlaneCoder {
 
     /**
      * Decodes a plane of {@code n} symbols at {@code src[at .. limit)} into {@code dst[off .. off+n)};
-     * returns the bytes it took. {@code dst} needs {@link Huffman#SLACK} bytes of room past
-     * {@code off + n}.
+     * returns the bytes it took; nothing past {@code dst[off + n)} is written.
      *
      * @throws CorruptArtifactException for an unknown mode, a stream past {@code limit}, or a bad
      *                                  Huffman stream
