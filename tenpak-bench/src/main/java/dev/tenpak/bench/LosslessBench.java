@@ -3,7 +3,7 @@ package dev.tenpak.bench;
 import com.github.luben.zstd.Zstd;
 import dev.tenpak.codec.Codec;
 import dev.tenpak.internal.codec.lossless.LosslessCodec;
-import dev.tenpak.internal.codec.lossless.Planes;
+import dev.tenpak.internal.codec.lossless.PlaneKernels;
 import dev.tenpak.internal.entropy.Huffman;
 import dev.tenpak.internal.entropy.PlaneCoder;
 import dev.tenpak.io.SafetensorsReader;
@@ -263,7 +263,7 @@ public final class LosslessBench {
             limit += 8 + 8 * blocks;
             for (long b = 0; b < blocks; b++) {
                 int m = (int) Math.min(be, n - b * be);
-                Planes.split(t.data(), LosslessCodec.Layout.of(t.dtype()), planes, b * be, m, buf, stride);
+                PlaneKernels.get().split(t.data(), LosslessCodec.Layout.of(t.dtype()), planes, b * be, m, buf, stride);
                 for (int p = 0; p < planes; p++) {
                     coder.histogram(buf, p * stride, m);
                     double h = PlaneCoder.entropyBits(coder.counts()) / 8;
@@ -290,7 +290,7 @@ public final class LosslessBench {
             for (long b = 0; b * be < n; b++) {
                 int m = (int) Math.min(be, n - b * be);
                 byte[] buf = new byte[np * stride];
-                Planes.split(t.data(), LosslessCodec.Layout.of(t.dtype()), np, b * be, m, buf, stride);
+                PlaneKernels.get().split(t.data(), LosslessCodec.Layout.of(t.dtype()), np, b * be, m, buf, stride);
                 for (int p = 0; p < np; p++) {
                     planes.add(java.util.Arrays.copyOfRange(buf, p * stride, p * stride + m));
                 }

@@ -47,7 +47,7 @@ public final class LosslessCodec implements Codec {
     static final int MAX_BLOCK_BYTES = 16 * 1024 * 1024;
     static final int HEADER_BYTES = 8;
 
-    public static final LosslessCodec INSTANCE = new LosslessCodec(BLOCK_BYTES);
+    public static final LosslessCodec INSTANCE = new LosslessCodec(BLOCK_BYTES, PlaneKernels.get());
 
     private static final byte[] NO_PARAMS = new byte[0];
     private static final String SOURCE = NAME + " payload";
@@ -84,18 +84,25 @@ public final class LosslessCodec implements Codec {
     }
 
     private final int blockBytes;
+    private final PlaneKernels kernels;
 
-    private LosslessCodec(int blockBytes) {
+    private LosslessCodec(int blockBytes, PlaneKernels kernels) {
         this.blockBytes = blockBytes;
+        this.kernels = kernels;
     }
 
     /** A codec writing blocks of {@code blockBytes} input bytes (a multiple of 8 * RANGE_ALIGN); for tests. */
     public static LosslessCodec withBlockBytes(int blockBytes) {
+        return with(blockBytes, PlaneKernels.get());
+    }
+
+    /** A codec with its block size and plane kernels named (tests compare the kernels' bytes). */
+    public static LosslessCodec with(int blockBytes, PlaneKernels kernels) {
         if (blockBytes <= 0 || blockBytes % (8 * RANGE_ALIGN) != 0 || blockBytes > MAX_BLOCK_BYTES) {
             throw new IllegalArgumentException("block bytes must be a positive multiple of " + 8 * RANGE_ALIGN
                     + " up to " + MAX_BLOCK_BYTES + ", got " + blockBytes);
         }
-        return new LosslessCodec(blockBytes);
+        return new LosslessCodec(blockBytes, kernels);
     }
 
     /** Elements per block this codec writes for {@code dtype}: a multiple of {@link #RANGE_ALIGN}. */
@@ -215,7 +222,7 @@ public final class LosslessCodec implements Codec {
         Scratch s = Scratch.get(planes, be);
         long from = (long) b * be;
         int m = (int) Math.min(be, tensor.elementCount() - from);
-        Planes.split(tensor.data(), layout, planes, from, m, s.planes, s.stride);
+        kernels.split(tensor.data(), layout, planes, from, m, s.planes, s.stride);
         int w = 0;
         for (int p = 0; p < planes; p++) {
             w += s.coder.encode(s.planes, p * s.stride, m, s.out, w);
@@ -346,10 +353,10 @@ public final class LosslessCodec implements Codec {
         join(all);
     }
 
-    private static void decodeBlockInto(Header h, MemorySegment payload, int b, MemorySegment dst) {
+    private void decodeBlockInto(Header h, MemorySegment payload, int b, MemorySegment dst) {
         Scratch s = Scratch.get(h.planes, h.blockElements);
         int m = decodeBlock(h, payload, b, s);
-        Planes.merge(s.planes, s.stride, h.layout, h.planes, m, dst, (long) b * h.blockElements * h.planes);
+        kernels.merge(s.planes, s.stride, h.layout, h.planes, m, dst, (long) b * h.blockElements * h.planes);
     }
 
     /**
@@ -370,10 +377,10 @@ public final class LosslessCodec implements Codec {
             int m = decodeBlock(h, payload, b, s);
             long take = Math.min(end, blockFrom + m) - at;
             if (at == blockFrom && take == m) {
-                Planes.merge(s.planes, s.stride, h.layout, planes, m, dst, (at - from) * planes);
+                kernels.merge(s.planes, s.stride, h.layout, planes, m, dst, (at - from) * planes);
             } else {
                 MemorySegment block = MemorySegment.ofArray(s.merged);
-                Planes.merge(s.planes, s.stride, h.layout, planes, m, block, 0);
+                kernels.merge(s.planes, s.stride, h.layout, planes, m, block, 0);
                 MemorySegment.copy(block, (at - blockFrom) * planes, dst, (at - from) * planes, take * planes);
             }
             at += take;
@@ -397,7 +404,7 @@ public final class LosslessCodec implements Codec {
             Scratch s = Scratch.get(h.planes, h.blockElements);
             int m = decodeBlock(h, payload, b, s);
             MemorySegment block = MemorySegment.ofArray(s.merged);
-            Planes.merge(s.planes, s.stride, h.layout, h.planes, m, block, 0);
+            kernels.merge(s.planes, s.stride, h.layout, h.planes, m, block, 0);
             int take = (int) (Math.min(end, blockFrom + m) - at);
             FloatConversions.toFloats(block, dtype, at - blockFrom, dst, off + (int) (at - from), take);
             at += take;

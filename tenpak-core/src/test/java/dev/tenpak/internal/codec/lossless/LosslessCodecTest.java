@@ -377,4 +377,40 @@ class LosslessCodecTest {
         assertThatThrownBy(() -> CODEC.encode(t, MemorySegment.ofArray(new byte[4096])))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("encodeSized");
     }
+
+    // ---------------------------------------------------------------- vector and scalar kernels
+
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"F32", "BF16", "F16", "I32", "U8"})
+    void vectorAndScalarKernelsMoveTheSameBits(DType dtype) {
+        PlaneKernels vector = PlaneKernels.get();
+        PlaneKernels scalar = PlaneKernels.scalar();
+        System.out.println("plane kernels in use: " + vector.description());
+        LosslessCodec.Layout layout = LosslessCodec.Layout.of(dtype);
+        int planes = dtype.byteSize();
+        for (int m : new int[] {1, 7, 8, 15, 16, 17, 31, 33, 63, 64, 65, 4097, 70_001}) {
+            byte[] data = randomBytes((int) dtype.byteSizeFor(m + 3), rng("kernels " + dtype + m));
+            MemorySegment src = MemorySegment.ofArray(data);
+            int stride = m + 5;
+            byte[] a = new byte[planes * stride];
+            byte[] b = new byte[planes * stride];
+            vector.split(src, layout, planes, 3, m, a, stride);
+            scalar.split(src, layout, planes, 3, m, b, stride);
+            assertThat(a).as(dtype + " split of " + m).isEqualTo(b);
+            byte[] va = new byte[(int) dtype.byteSizeFor(m) + 16];
+            byte[] sa = new byte[va.length];
+            vector.merge(a, stride, layout, planes, m, MemorySegment.ofArray(va), 16);
+            scalar.merge(a, stride, layout, planes, m, MemorySegment.ofArray(sa), 16);
+            assertThat(va).as(dtype + " merge of " + m).isEqualTo(sa);
+            assertThat(Arrays.copyOfRange(va, 16, va.length))
+                    .isEqualTo(Arrays.copyOfRange(data, 3 * planes, (3 + m) * planes));
+        }
+        Tensor t = dtype.isCompressible() ? gaussian(dtype, 100_003, rng("kernels codec " + dtype))
+                : tensor("ints", dtype, randomBytes((int) dtype.byteSizeFor(100_003), rng("kernels ints")));
+        byte[] viaVector = encode(LosslessCodec.with(32 * 1024, vector), t, false);
+        byte[] viaScalar = encode(LosslessCodec.with(32 * 1024, scalar), t, false);
+        assertThat(viaVector).as("payload of the vector kernels").isEqualTo(viaScalar);
+        byte[] back = decode(LosslessCodec.with(32 * 1024, scalar), t, viaVector, false);
+        assertThat(back).isEqualTo(t.data().toArray(ValueLayout.JAVA_BYTE));
+    }
 }

@@ -8,11 +8,12 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 
 /**
- * Elements to byte planes and back, for each {@link Layout}. Plane {@code k} of a block lives at
- * {@code buf[k * stride ..]}. The transforms are bijections on bits, so any bit pattern (NaN
- * payloads, signed zeros, subnormals) comes back as it went in.
+ * The specification of {@link PlaneKernels}: elements to byte planes and back in plain Java, eight
+ * (16-bit) or four (32-bit) elements a step, one at a time for the tail.
  */
-public final class Planes {
+final class ScalarPlaneKernels implements PlaneKernels {
+    static final ScalarPlaneKernels INSTANCE = new ScalarPlaneKernels();
+
     private static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
@@ -21,7 +22,12 @@ public final class Planes {
     private static final VarHandle BA_INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
     private static final long LO_BYTES = 0x00FF00FF00FF00FFL;
 
-    private Planes() {}
+    private ScalarPlaneKernels() {}
+
+    @Override
+    public String description() {
+        return "scalar";
+    }
 
     /** Each 16-bit lane of {@code v} rotated left by one. */
     private static long rot16(long v) {
@@ -47,13 +53,23 @@ public final class Planes {
         return (x | x << 8) & LO_BYTES;
     }
 
-    /** Splits elements {@code [from, from + m)} of {@code src} into {@code planes} planes of {@code buf}. */
-    public static void split(MemorySegment src, Layout layout, int planes, long from, int m, byte[] buf, int stride) {
+    @Override
+    public void split(MemorySegment src, Layout layout, int planes, long from, int m, byte[] buf, int stride) {
+        split(src, layout, planes, from, 0, m, buf, stride);
+    }
+
+    @Override
+    public void merge(byte[] buf, int stride, Layout layout, int planes, int m, MemorySegment dst, long at) {
+        merge(buf, stride, layout, planes, 0, m, dst, at);
+    }
+
+    /** {@link #split} of the block's elements {@code [i0, m)} only: the vector kernels' tail. */
+    void split(MemorySegment src, Layout layout, int planes, long from, int i0, int m, byte[] buf, int stride) {
         long base = from * planes;
         switch (layout) {
             case ROT16 -> {
                 int p1 = stride;
-                int i = 0;
+                int i = i0;
                 // eight elements per step: two 8-byte reads, one 8-byte store per plane (the same
                 // bits as the one-element loop below, which finishes the tail)
                 for (; i + 8 <= m; i += 8) {
@@ -74,7 +90,7 @@ public final class Planes {
                 int p1 = stride;
                 int p2 = 2 * stride;
                 int p3 = 3 * stride;
-                int i = 0;
+                int i = i0;
                 for (; i + 4 <= m; i += 4) {
                     int r0 = Integer.rotateLeft(src.get(INT_LE, base + 4L * i), 1);
                     int r1 = Integer.rotateLeft(src.get(INT_LE, base + 4L * i + 4), 1);
@@ -102,7 +118,7 @@ public final class Planes {
                 }
                 for (int k = 0; k < planes; k++) {
                     int p = k * stride;
-                    for (int i = 0; i < m; i++) {
+                    for (int i = i0; i < m; i++) {
                         buf[p + i] = src.get(ValueLayout.JAVA_BYTE, base + (long) i * planes + k);
                     }
                 }
@@ -110,12 +126,12 @@ public final class Planes {
         }
     }
 
-    /** The inverse of {@link #split}: writes {@code m} elements to {@code dst} at byte {@code at}. */
-    public static void merge(byte[] buf, int stride, Layout layout, int planes, int m, MemorySegment dst, long at) {
+    /** {@link #merge} of the block's elements {@code [i0, m)} only: the vector kernels' tail. */
+    void merge(byte[] buf, int stride, Layout layout, int planes, int i0, int m, MemorySegment dst, long at) {
         switch (layout) {
             case ROT16 -> {
                 int p1 = stride;
-                int i = 0;
+                int i = i0;
                 for (; i + 8 <= m; i += 8) {
                     long e = (long) BA_LONG.get(buf, i);
                     long f = (long) BA_LONG.get(buf, p1 + i);
@@ -131,7 +147,7 @@ public final class Planes {
                 int p1 = stride;
                 int p2 = 2 * stride;
                 int p3 = 3 * stride;
-                int i = 0;
+                int i = i0;
                 for (; i + 4 <= m; i += 4) {
                     int e = (int) BA_INT.get(buf, i);
                     int f = (int) BA_INT.get(buf, p1 + i);
@@ -155,7 +171,7 @@ public final class Planes {
                 }
                 for (int k = 0; k < planes; k++) {
                     int p = k * stride;
-                    for (int i = 0; i < m; i++) {
+                    for (int i = i0; i < m; i++) {
                         dst.set(ValueLayout.JAVA_BYTE, at + (long) i * planes + k, buf[p + i]);
                     }
                 }
