@@ -8,7 +8,10 @@ import java.util.Arrays;
 /**
  * Codes one byte plane in whichever of three forms is smallest, decided from the plane's histogram
  * before anything is written (the Huffman size is exact arithmetic on the counts and code lengths,
- * so no trial encode is wasted):
+ * so no trial encode is wasted). One shortcut: a plane of at least 32 KiB whose evenly spaced
+ * 4 KiB sample a fitted Huffman code cannot bring under 7.9 bits a byte is stored raw without a
+ * full histogram (measured: no change in ratio at three decimals on MiniLM and the synthetic
+ * TinyLlama file, a quarter to a third less encode time). The layout:
  * <pre>
  *   u8 mode
  *   mode 0 RAW:     n bytes, the plane as it is
@@ -25,6 +28,7 @@ public final class PlaneCoder {
 
     private final int[] hist4 = new int[4 * 256];
     private final int[] counts = new int[256];
+    private final int[] sampleCounts = new int[256];
     private final byte[] lengths = new byte[256];
     private final int[] enc = new int[256];
     private final Huffman.Decoder decoder = new Huffman.Decoder();
@@ -84,6 +88,11 @@ public final class PlaneCoder {
             dst[at] = RAW;
             return 1;
         }
+        if (n >= 8 * SAMPLE && sampleLooksRandom(src, off, n)) {
+            dst[at] = RAW;
+            System.arraycopy(src, off, dst, at + 1, n);
+            return 1 + n;
+        }
         histogram(src, off, n);
         int distinct = 0;
         for (int s = 0; s < 256; s++) {
@@ -107,6 +116,38 @@ public final class PlaneCoder {
         dst[at] = RAW;
         System.arraycopy(src, off, dst, at + 1, n);
         return 1 + n;
+    }
+
+    /** Bytes of the sample {@link #sampleLooksRandom} codes. */
+    static final int SAMPLE = 4096;
+    /** Huffman bits per sample byte at or above which a plane is taken to be incompressible. */
+    static final int RANDOM_BITS_X100 = 790;
+
+    /**
+     * Whether a Huffman code fitted to {@link #SAMPLE} bytes spread evenly over the plane still
+     * needs {@code RANDOM_BITS_X100 / 100} bits a byte: then the whole plane is stored raw without
+     * its histogram (mantissa planes are like this, and their histogram was a third of the encode
+     * time). A code fitted to its own sample flatters it, so a plane that fails this test is
+     * incompressible in practice. Integer arithmetic only: the same decision on every JVM.
+     */
+    private boolean sampleLooksRandom(byte[] src, int off, int n) {
+        int[] c = sampleCounts;
+        Arrays.fill(c, 0);
+        int step = n / SAMPLE;
+        for (int i = 0; i < SAMPLE; i++) {
+            c[src[off + i * step] & 0xFF]++;
+        }
+        int distinct = 0;
+        for (int x : c) {
+            if (x != 0) {
+                distinct++;
+            }
+        }
+        if (distinct < 2) {
+            return false;
+        }
+        Huffman.codeLengths(c, lengths);
+        return Huffman.payloadBits(c, lengths) * 100 >= (long) RANDOM_BITS_X100 * SAMPLE;
     }
 
     /**
