@@ -2,8 +2,10 @@ package dev.tenpak.bench;
 
 import com.github.luben.zstd.Zstd;
 import dev.tenpak.codec.Codec;
+import dev.tenpak.codec.SymmetricPerTensorCodec;
 import dev.tenpak.internal.codec.lossless.LosslessCodec;
 import dev.tenpak.internal.codec.lossless.PlaneKernels;
+import dev.tenpak.internal.entropy.EntropyStage;
 import dev.tenpak.internal.entropy.Huffman;
 import dev.tenpak.internal.entropy.PlaneCoder;
 import dev.tenpak.io.SafetensorsReader;
@@ -25,7 +27,8 @@ import java.util.SplittableRandom;
  * best of {@code --repeats}): ratio, the order-0
  * entropy limit of the planes beside it, encode and decode GB/s of tensor bytes, and zstd -1 / -3
  * (zstd-jni) on the tensors' raw bytes. A second table weighs the entropy coder itself: our Huffman
- * against zstd -1 on the very same byte planes (the choice docs/PERFORMANCE.md records).
+ * against zstd -1 on the very same byte planes (the choice docs/PERFORMANCE.md records). A third
+ * puts {@code int8_sym_v1} and {@code int4_sym_v1} payloads of MiniLM through {@link EntropyStage}.
  *
  * <p>Datasets: all-MiniLM-L6-v2 in fp32 as shipped, the same converted to bf16 (round to nearest
  * even), and a seeded synthetic bf16 model with TinyLlama-1.1B's shapes (hidden 2048, MLP 5632,
@@ -102,6 +105,41 @@ public final class LosslessBench {
         for (Dataset d : sets) {
             coders(d, repeats);
         }
+        if (minilm != null) {
+            System.out.println();
+            System.out.println("entropy stage on quantized codes (MiniLM fp32 tensors; bits per weight as stored, scales not counted):");
+            for (SymmetricPerTensorCodec q : List.of(SymmetricPerTensorCodec.INT8, SymmetricPerTensorCodec.INT4)) {
+                quantized(sets.get(0), q);
+            }
+        }
+    }
+
+    /** A quantizing codec's payloads through {@link EntropyStage}, per tensor, kept only when smaller. */
+    static void quantized(Dataset d, SymmetricPerTensorCodec q) {
+        long weights = 0;
+        long plain = 0;
+        long staged = 0;
+        double entropy = 0;
+        long z19 = 0;
+        PlaneCoder coder = new PlaneCoder();
+        for (Tensor t : d.tensors) {
+            long size = q.encodedSize(t.dtype(), t.shape());
+            MemorySegment payload = Arena.ofAuto().allocate(Math.max(1, size), 64).asSlice(0, size);
+            q.encode(t, payload);
+            byte[] codes = payload.toArray(ValueLayout.JAVA_BYTE);
+            MemorySegment out = Arena.ofAuto().allocate(EntropyStage.maxEncodedSize(size), 64);
+            long w = EntropyStage.encode(payload, out);
+            weights += t.elementCount();
+            plain += size;
+            staged += w < 0 ? size : w;
+            coder.histogram(codes, 0, codes.length);
+            entropy += PlaneCoder.entropyBits(coder.counts()) / 8;
+            z19 += Math.min(size, Zstd.compress(codes, 19).length);
+        }
+        System.out.printf(Locale.ROOT, "%-12s plain %.3f bits/weight, entropy stage %.3f (%.1f%% of plain), order-0 entropy "
+                        + "of the payload bytes %.3f (stage %+.2f%%), zstd -19 %.3f%n", q.name(), 8.0 * plain / weights,
+                8.0 * staged / weights, 100.0 * staged / plain, 8 * entropy / weights, 100 * (staged / entropy - 1),
+                8.0 * z19 / weights);
     }
 
     static Tensor copy(Tensor t) {
