@@ -400,6 +400,70 @@ public final class LosslessBench {
         }
         System.out.printf(Locale.ROOT, "%-26s %12.0f %12d %12d %9.2f %9.2f %9.2f %9.2f%n", d.name, h, huf, z1,
                 gbps(bytes, hufEnc), gbps(bytes, hufDec), gbps(bytes, zEnc), gbps(bytes, zDec));
+        tans(d, planes, coded, repeats);
+    }
+
+    /** Huffman against the tANS probe on the planes Huffman codes (mode 2), same planes, same blocks. */
+    static void tans(Dataset d, List<byte[]> planes, byte[][] coded, int repeats) {
+        List<byte[]> hp = new ArrayList<>();
+        List<byte[]> hc = new ArrayList<>();
+        for (int i = 0; i < planes.size(); i++) {
+            if (coded[i][0] == PlaneCoder.HUFFMAN) {
+                hp.add(planes.get(i));
+                hc.add(coded[i]);
+            }
+        }
+        PlaneCoder coder = new PlaneCoder();
+        TansProbe probe = new TansProbe();
+        double h = 0;
+        long hufBytes = 0;
+        long tansBytes = 0;
+        long bytes = 0;
+        byte[] out = new byte[(1 << 20) + 64];
+        byte[] back = new byte[(1 << 20) + 64];
+        long tEnc = Long.MAX_VALUE;
+        long tDec = Long.MAX_VALUE;
+        long hDec = Long.MAX_VALUE;
+        int[] sizes = new int[4];
+        int[] starts = new int[4];
+        for (int rep = 0; rep < repeats; rep++) {
+            long enc = 0;
+            long dec = 0;
+            tansBytes = 0;
+            for (byte[] p : hp) {
+                long t0 = cpu();
+                coder.histogram(p, 0, p.length);
+                probe.normalize(coder.counts(), p.length);
+                probe.build();
+                int w = probe.encode(p, 0, p.length, out, sizes, starts);
+                long t1 = cpu();
+                probe.decode(out, starts, back, 0, p.length);
+                long t2 = cpu();
+                enc += t1 - t0;
+                dec += t2 - t1;
+                tansBytes += w;
+                if (rep == 0 && !java.util.Arrays.equals(back, 0, p.length, p, 0, p.length)) {
+                    throw new AssertionError("tANS probe did not round-trip");
+                }
+            }
+            tEnc = Math.min(tEnc, enc);
+            tDec = Math.min(tDec, dec);
+            long t0 = cpu();
+            for (int i = 0; i < hp.size(); i++) {
+                coder.decode(MemorySegment.ofArray(hc.get(i)), 0, hc.get(i).length, back, 0, hp.get(i).length);
+            }
+            hDec = Math.min(hDec, cpu() - t0);
+        }
+        for (int i = 0; i < hp.size(); i++) {
+            coder.histogram(hp.get(i), 0, hp.get(i).length);
+            h += PlaneCoder.entropyBits(coder.counts()) / 8;
+            hufBytes += hc.get(i).length;
+            bytes += hp.get(i).length;
+        }
+        System.out.printf(Locale.ROOT, "%-26s Huffman-coded planes: %d MB, entropy %.0f, Huffman %d (%+.2f%%), tANS probe %d "
+                        + "(%+.2f%%); decode GB/s Huffman %.2f, tANS %.2f; tANS encode %.2f%n", "", bytes >> 20, h, hufBytes,
+                100 * (hufBytes / h - 1), tansBytes, 100 * (tansBytes / h - 1), gbps(bytes, hDec), gbps(bytes, tDec),
+                gbps(bytes, tEnc));
     }
 
     private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
