@@ -31,6 +31,7 @@ class ArchitectureTest {
             List.of("dev.tenpak.error"),
             List.of("dev.tenpak.internal.io"),
             List.of("dev.tenpak.internal.kernel"),
+            List.of("dev.tenpak.internal.entropy"),
             List.of("dev.tenpak.tensor"),
             List.of("dev.tenpak.codec"),
             List.of("dev.tenpak.options", "dev.tenpak.report"),

@@ -29,8 +29,36 @@ public interface Codec {
     /** Whether this codec can encode tensors of {@code dtype}. */
     boolean accepts(DType dtype);
 
-    /** The exact payload size for a tensor of this dtype and shape. */
+    /**
+     * The exact payload size for a tensor of this dtype and shape; for a {@link #variableSize} codec,
+     * the most it can take (the size of the segment {@link #encodeSized} is given).
+     */
     long encodedSize(DType dtype, Shape shape);
+
+    /**
+     * True when the payload size depends on the values (an entropy-coded codec): the writer then
+     * encodes with {@link #encodeSized} into {@link #encodedSize} bytes and keeps the first
+     * {@link Encoded#length} of them. {@link #encode} of such a codec refuses to run.
+     */
+    default boolean variableSize() {
+        return false;
+    }
+
+    /**
+     * What {@link #encodeSized} produced.
+     *
+     * @param params the per-tensor parameters to store in the index
+     * @param length the payload's bytes, the first {@code length} of the segment given
+     */
+    record Encoded(byte[] params, long length) {}
+
+    /**
+     * Encodes {@code tensor} into {@code dst} ({@link #encodedSize} bytes) and says how many of them
+     * the payload took: all of them for a fixed-size codec.
+     */
+    default Encoded encodeSized(Tensor tensor, MemorySegment dst) {
+        return new Encoded(encode(tensor, dst), dst.byteSize());
+    }
 
     /**
      * Encodes {@code tensor} into {@code dst} ({@link #encodedSize} bytes) and returns the

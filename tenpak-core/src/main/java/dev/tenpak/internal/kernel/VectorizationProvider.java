@@ -8,7 +8,8 @@ import java.util.logging.Logger;
 /**
  * The one place that chooses between the scalar kernels (the specification) and the Vector API
  * kernels, for every kernel family: quantization ({@link QuantKernels}), group quantization
- * ({@link GroupQuantKernels}) and dtype conversion ({@link ConversionKernels}). Lucene's
+ * ({@link GroupQuantKernels}), dtype conversion ({@link ConversionKernels}) and byte planes
+ * ({@link PlaneKernels}). Lucene's
  * {@code VectorizationProvider} shape: the vector classes are loaded by name, so nothing links
  * against {@code jdk.incubator.vector} unless the module is present, and the JDK that the Python
  * package can bring (which lacks the module) runs the scalar kernels with identical results.
@@ -30,11 +31,14 @@ public final class VectorizationProvider {
     private final QuantKernels quant;
     private final GroupQuantKernels group;
     private final ConversionKernels conversions;
+    private final PlaneKernels planes;
 
-    private VectorizationProvider(QuantKernels quant, GroupQuantKernels group, ConversionKernels conversions) {
+    private VectorizationProvider(QuantKernels quant, GroupQuantKernels group, ConversionKernels conversions,
+                                  PlaneKernels planes) {
         this.quant = quant;
         this.group = group;
         this.conversions = conversions;
+        this.planes = planes;
     }
 
     /** The kernels this JVM uses. */
@@ -54,10 +58,14 @@ public final class VectorizationProvider {
         return conversions;
     }
 
+    public PlaneKernels planeKernels() {
+        return planes;
+    }
+
     /** For reports: the description of each family, e.g. {@code quant=vector(512-bit) ...}. */
     public String description() {
         return "quant=" + quant.description() + " group=" + group.description() + " conversions="
-                + conversions.description();
+                + conversions.description() + " planes=" + planes.description();
     }
 
     private static final class Holder {
@@ -68,7 +76,7 @@ public final class VectorizationProvider {
 
     private static VectorizationProvider choose() {
         VectorizationProvider scalar = new VectorizationProvider(ScalarQuantKernels.INSTANCE,
-                ScalarGroupQuantKernels.INSTANCE, ScalarConversionKernels.INSTANCE);
+                ScalarGroupQuantKernels.INSTANCE, ScalarConversionKernels.INSTANCE, ScalarPlaneKernels.INSTANCE);
         if (!Boolean.parseBoolean(System.getProperty(PROPERTY, "true"))) {
             return scalar;
         }
@@ -80,7 +88,8 @@ public final class VectorizationProvider {
         return new VectorizationProvider(
                 load("VectorQuantKernels", QuantKernels.class, scalar.quant),
                 load("VectorGroupQuantKernels", GroupQuantKernels.class, scalar.group),
-                load("VectorConversionKernels", ConversionKernels.class, scalar.conversions));
+                load("VectorConversionKernels", ConversionKernels.class, scalar.conversions),
+                load("VectorPlaneKernels", PlaneKernels.class, scalar.planes));
     }
 
     private static <T> T load(String simpleName, Class<T> type, T fallback) {

@@ -37,8 +37,8 @@ public record EncodedTensor(String name, DType dtype, Shape shape, Codec codec, 
         }
         long size = codec.encodedSize(t.dtype(), t.shape());
         MemorySegment buf = arena.allocate(Math.max(size, 1), ArtifactFormat.ALIGNMENT).asSlice(0, size);
-        byte[] params = codec.encode(t, buf);
-        return new EncodedTensor(t.name(), t.dtype(), t.shape(), codec, params, buf);
+        Codec.Encoded enc = codec.encodeSized(t, buf);
+        return new EncodedTensor(t.name(), t.dtype(), t.shape(), codec, enc.params(), buf.asSlice(0, enc.length()));
     }
 
     /**

@@ -114,13 +114,17 @@ final class TensorPipeline {
                             r -> encodeRange(t, ce, p, payload, r, perRange, chunks, sums, aborted))
                     .thenApply(v -> result(t, codec, p, payload, sums, n)));
         }
-        CompletableFuture<byte[]> params = CompletableFuture.supplyAsync(() -> {
-            payload.fill((byte) 0);   // Codec.encode may merge into bytes it expects zeroed
-            return codec.encode(t, payload);
+        CompletableFuture<Codec.Encoded> encoded = CompletableFuture.supplyAsync(() -> {
+            if (!codec.variableSize()) {
+                payload.fill((byte) 0);   // Codec.encode may merge into bytes it expects zeroed
+            }
+            return codec.encodeSized(t, payload);
         }, executor);
         if (!measured) {
-            return params.thenApply(p -> result(t, codec, p, payload, null, n));
+            // a variable-size codec (lossless, never measured) keeps the bytes it wrote
+            return encoded.thenApply(e -> result(t, codec, e.params(), payload.asSlice(0, e.length()), null, n));
         }
+        CompletableFuture<byte[]> params = encoded.thenApply(Codec.Encoded::params);
         return params.thenCompose(p -> forRanges(ranges, executor,
                         r -> measureRange(t, codec, p, payload, r, perRange, chunks, sums, aborted))
                 .thenApply(v -> result(t, codec, p, payload, sums, n)));

@@ -68,14 +68,15 @@ public record TensorTrial(Codec requested, EncodedTensor encoded, ErrorMetrics e
         long encodeNanos = System.nanoTime() - t0;
         if (repeats > 1) {
             // raw_v1's payload is the tensor's own memory (a read-only mapping of the input for
-            // safetensors): repeat into a scratch buffer of the payload's size, never into the input
-            MemorySegment target = used.storesInputBytes()
-                    ? arena.allocate(Math.max(1, enc.payload().byteSize()), ArtifactFormat.ALIGNMENT)
-                            .asSlice(0, enc.payload().byteSize())
+            // safetensors), and a variable-size codec kept only the slice it wrote: repeat into a
+            // scratch buffer with room for the largest payload, never into the input
+            MemorySegment target = used.storesInputBytes() || used.variableSize()
+                    ? arena.allocate(Math.max(1, used.encodedSize(t.dtype(), t.shape())), ArtifactFormat.ALIGNMENT)
+                            .asSlice(0, used.encodedSize(t.dtype(), t.shape()))
                     : enc.payload();
             for (int i = 1; i < repeats; i++) {
                 long r0 = System.nanoTime();
-                used.encode(t, target);
+                used.encodeSized(t, target);
                 encodeNanos = Math.min(encodeNanos, System.nanoTime() - r0);
             }
         }

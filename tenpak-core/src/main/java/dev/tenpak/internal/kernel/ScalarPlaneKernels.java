@@ -1,0 +1,180 @@
+package dev.tenpak.internal.kernel;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
+/**
+ * The specification of {@link PlaneKernels}: elements to byte planes and back in plain Java, eight
+ * (16-bit) or four (32-bit) elements a step, one at a time for the tail.
+ */
+final class ScalarPlaneKernels implements PlaneKernels {
+    static final ScalarPlaneKernels INSTANCE = new ScalarPlaneKernels();
+
+    private static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private static final ValueLayout.OfLong LONG_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle BA_LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle BA_INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long LO_BYTES = 0x00FF00FF00FF00FFL;
+
+    private ScalarPlaneKernels() {}
+
+    @Override
+    public String description() {
+        return "scalar";
+    }
+
+    /** Each 16-bit lane of {@code v} rotated left by one. */
+    private static long rot16(long v) {
+        return (v << 1) & 0xFFFEFFFEFFFEFFFEL | (v >>> 15) & 0x0001000100010001L;
+    }
+
+    /** Each 16-bit lane of {@code v} rotated right by one. */
+    private static long unrot16(long v) {
+        return (v >>> 1) & 0x7FFF7FFF7FFF7FFFL | (v & 0x0001000100010001L) << 15;
+    }
+
+    /** The low byte of each 16-bit lane of {@code v}, packed into the low 32 bits. */
+    private static long pack(long v) {
+        long x = v & LO_BYTES;
+        x = (x | x >>> 8) & 0x0000FFFF0000FFFFL;
+        return (x | x >>> 16) & 0xFFFFFFFFL;
+    }
+
+    /** The inverse of {@link #pack}: the low 4 bytes of {@code v}, one per 16-bit lane. */
+    private static long spread(long v) {
+        long x = v & 0xFFFFFFFFL;
+        x = (x | x << 16) & 0x0000FFFF0000FFFFL;
+        return (x | x << 8) & LO_BYTES;
+    }
+
+    @Override
+    public void split(MemorySegment src, PlaneLayout layout, int planes, long from, int m, byte[] buf, int stride) {
+        split(src, layout, planes, from, 0, m, buf, stride);
+    }
+
+    @Override
+    public void merge(byte[] buf, int stride, PlaneLayout layout, int planes, int m, MemorySegment dst, long at) {
+        merge(buf, stride, layout, planes, 0, m, dst, at);
+    }
+
+    /** {@link #split} of the block's elements {@code [i0, m)} only: the vector kernels' tail. */
+    void split(MemorySegment src, PlaneLayout layout, int planes, long from, int i0, int m, byte[] buf, int stride) {
+        long base = from * planes;
+        switch (layout) {
+            case ROT16 -> {
+                int p1 = stride;
+                int i = i0;
+                // eight elements per step: two 8-byte reads, one 8-byte store per plane (the same
+                // bits as the one-element loop below, which finishes the tail)
+                for (; i + 8 <= m; i += 8) {
+                    long a = rot16(src.get(LONG_LE, base + 2L * i));
+                    long b = rot16(src.get(LONG_LE, base + 2L * i + 8));
+                    BA_LONG.set(buf, i, pack(a >>> 8) | pack(b >>> 8) << 32);
+                    BA_LONG.set(buf, p1 + i, pack(a) | pack(b) << 32);
+                }
+                for (; i < m; i++) {
+                    int v = src.get(SHORT_LE, base + 2L * i);
+                    // rotate left by 1 within 16 bits: exponent to the high byte, sign to bit 0
+                    int r = (v << 1) | ((v >>> 15) & 1);
+                    buf[i] = (byte) (r >>> 8);
+                    buf[p1 + i] = (byte) r;
+                }
+            }
+            case ROT32 -> {
+                int p1 = stride;
+                int p2 = 2 * stride;
+                int p3 = 3 * stride;
+                int i = i0;
+                for (; i + 4 <= m; i += 4) {
+                    int r0 = Integer.rotateLeft(src.get(INT_LE, base + 4L * i), 1);
+                    int r1 = Integer.rotateLeft(src.get(INT_LE, base + 4L * i + 4), 1);
+                    int r2 = Integer.rotateLeft(src.get(INT_LE, base + 4L * i + 8), 1);
+                    int r3 = Integer.rotateLeft(src.get(INT_LE, base + 4L * i + 12), 1);
+                    BA_INT.set(buf, i, r0 >>> 24 | (r1 >>> 24) << 8 | (r2 >>> 24) << 16 | (r3 >>> 24) << 24);
+                    BA_INT.set(buf, p1 + i, (r0 >>> 16 & 0xFF) | (r1 >>> 16 & 0xFF) << 8 | (r2 >>> 16 & 0xFF) << 16
+                            | (r3 >>> 16 & 0xFF) << 24);
+                    BA_INT.set(buf, p2 + i, (r0 >>> 8 & 0xFF) | (r1 >>> 8 & 0xFF) << 8 | (r2 >>> 8 & 0xFF) << 16
+                            | (r3 >>> 8 & 0xFF) << 24);
+                    BA_INT.set(buf, p3 + i, (r0 & 0xFF) | (r1 & 0xFF) << 8 | (r2 & 0xFF) << 16 | (r3 & 0xFF) << 24);
+                }
+                for (; i < m; i++) {
+                    int r = Integer.rotateLeft(src.get(INT_LE, base + 4L * i), 1);
+                    buf[i] = (byte) (r >>> 24);
+                    buf[p1 + i] = (byte) (r >>> 16);
+                    buf[p2 + i] = (byte) (r >>> 8);
+                    buf[p3 + i] = (byte) r;
+                }
+            }
+            case BYTES -> {
+                if (planes == 1) {
+                    MemorySegment.copy(src, ValueLayout.JAVA_BYTE, base, buf, 0, m);
+                    return;
+                }
+                for (int k = 0; k < planes; k++) {
+                    int p = k * stride;
+                    for (int i = i0; i < m; i++) {
+                        buf[p + i] = src.get(ValueLayout.JAVA_BYTE, base + (long) i * planes + k);
+                    }
+                }
+            }
+        }
+    }
+
+    /** {@link #merge} of the block's elements {@code [i0, m)} only: the vector kernels' tail. */
+    void merge(byte[] buf, int stride, PlaneLayout layout, int planes, int i0, int m, MemorySegment dst, long at) {
+        switch (layout) {
+            case ROT16 -> {
+                int p1 = stride;
+                int i = i0;
+                for (; i + 8 <= m; i += 8) {
+                    long e = (long) BA_LONG.get(buf, i);
+                    long f = (long) BA_LONG.get(buf, p1 + i);
+                    dst.set(LONG_LE, at + 2L * i, unrot16(spread(e) << 8 | spread(f)));
+                    dst.set(LONG_LE, at + 2L * i + 8, unrot16(spread(e >>> 32) << 8 | spread(f >>> 32)));
+                }
+                for (; i < m; i++) {
+                    int r = (buf[i] & 0xFF) << 8 | (buf[p1 + i] & 0xFF);
+                    dst.set(SHORT_LE, at + 2L * i, (short) ((r >>> 1) | (r << 15)));
+                }
+            }
+            case ROT32 -> {
+                int p1 = stride;
+                int p2 = 2 * stride;
+                int p3 = 3 * stride;
+                int i = i0;
+                for (; i + 4 <= m; i += 4) {
+                    int e = (int) BA_INT.get(buf, i);
+                    int f = (int) BA_INT.get(buf, p1 + i);
+                    int g = (int) BA_INT.get(buf, p2 + i);
+                    int h = (int) BA_INT.get(buf, p3 + i);
+                    for (int k = 0; k < 4; k++) {
+                        int sh = 8 * k;
+                        int r = (e >>> sh) << 24 | (f >>> sh & 0xFF) << 16 | (g >>> sh & 0xFF) << 8 | (h >>> sh & 0xFF);
+                        dst.set(INT_LE, at + 4L * (i + k), Integer.rotateRight(r, 1));
+                    }
+                }
+                for (; i < m; i++) {
+                    int r = buf[i] << 24 | (buf[p1 + i] & 0xFF) << 16 | (buf[p2 + i] & 0xFF) << 8 | (buf[p3 + i] & 0xFF);
+                    dst.set(INT_LE, at + 4L * i, Integer.rotateRight(r, 1));
+                }
+            }
+            case BYTES -> {
+                if (planes == 1) {
+                    MemorySegment.copy(buf, 0, dst, ValueLayout.JAVA_BYTE, at, m);
+                    return;
+                }
+                for (int k = 0; k < planes; k++) {
+                    int p = k * stride;
+                    for (int i = i0; i < m; i++) {
+                        dst.set(ValueLayout.JAVA_BYTE, at + (long) i * planes + k, buf[p + i]);
+                    }
+                }
+            }
+        }
+    }
+}

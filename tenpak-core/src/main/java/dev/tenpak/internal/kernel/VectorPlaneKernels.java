@@ -1,0 +1,106 @@
+package dev.tenpak.internal.kernel;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@link PlaneKernels} over the Vector API: the rotation is a lane-wise rotate, the byte planes are
+ * narrowing conversions of shifted lanes (and widening ones back). Loaded by name from
+ * {@link PlaneKernels.Holder}; the ROT16 and ROT32 bodies run up to the species' loop bound and the
+ * scalar specification finishes the tail; BYTES is scalar (it is a copy for one-byte dtypes).
+ * Needs a preferred vector of at least 256 bits, so that a quarter of it is still a vector shape.
+ */
+final class VectorPlaneKernels implements PlaneKernels {
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final VectorSpecies<Short> S = ShortVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Byte> B_HALF = VectorSpecies.of(byte.class, VectorShape.forBitSize(S.vectorBitSize() / 2));
+    private static final VectorSpecies<Byte> B_QUARTER = VectorSpecies.of(byte.class, VectorShape.forBitSize(I.vectorBitSize() / 4));
+
+    private final ScalarPlaneKernels scalar = ScalarPlaneKernels.INSTANCE;
+
+    private VectorPlaneKernels() {}
+
+    static PlaneKernels create() {
+        if (S.vectorBitSize() < 256) {
+            return ScalarPlaneKernels.INSTANCE;
+        }
+        return new VectorPlaneKernels();
+    }
+
+    @Override
+    public String description() {
+        return "vector(" + S.vectorBitSize() + "-bit)";
+    }
+
+    @Override
+    public void split(MemorySegment src, PlaneLayout layout, int planes, long from, int m, byte[] buf, int stride) {
+        long base = from * planes;
+        int i = 0;
+        switch (layout) {
+            case ROT16 -> {
+                for (int bound = S.loopBound(m); i < bound; i += S.length()) {
+                    ShortVector r = ShortVector.fromMemorySegment(S, src, base + 2L * i, LE).lanewise(VectorOperators.ROL, 1);
+                    r.lanewise(VectorOperators.LSHR, 8).convertShape(VectorOperators.S2B, B_HALF, 0)
+                            .reinterpretAsBytes().intoArray(buf, i);
+                    r.convertShape(VectorOperators.S2B, B_HALF, 0).reinterpretAsBytes().intoArray(buf, stride + i);
+                }
+            }
+            case ROT32 -> {
+                for (int bound = I.loopBound(m); i < bound; i += I.length()) {
+                    IntVector r = IntVector.fromMemorySegment(I, src, base + 4L * i, LE).lanewise(VectorOperators.ROL, 1);
+                    r.lanewise(VectorOperators.LSHR, 24).convertShape(VectorOperators.I2B, B_QUARTER, 0)
+                            .reinterpretAsBytes().intoArray(buf, i);
+                    r.lanewise(VectorOperators.LSHR, 16).convertShape(VectorOperators.I2B, B_QUARTER, 0)
+                            .reinterpretAsBytes().intoArray(buf, stride + i);
+                    r.lanewise(VectorOperators.LSHR, 8).convertShape(VectorOperators.I2B, B_QUARTER, 0)
+                            .reinterpretAsBytes().intoArray(buf, 2 * stride + i);
+                    r.convertShape(VectorOperators.I2B, B_QUARTER, 0).reinterpretAsBytes().intoArray(buf, 3 * stride + i);
+                }
+            }
+            case BYTES -> { }
+        }
+        scalar.split(src, layout, planes, from, i, m, buf, stride);
+    }
+
+    @Override
+    public void merge(byte[] buf, int stride, PlaneLayout layout, int planes, int m, MemorySegment dst, long at) {
+        int i = 0;
+        switch (layout) {
+            case ROT16 -> {
+                for (int bound = S.loopBound(m); i < bound; i += S.length()) {
+                    ShortVector e = (ShortVector) ByteVector.fromArray(B_HALF, buf, i).convertShape(VectorOperators.B2S, S, 0);
+                    ShortVector f = (ShortVector) ByteVector.fromArray(B_HALF, buf, stride + i)
+                            .convertShape(VectorOperators.B2S, S, 0);
+                    e.lanewise(VectorOperators.LSHL, 8).or(f.and((short) 0xFF)).lanewise(VectorOperators.ROR, 1)
+                            .intoMemorySegment(dst, at + 2L * i, LE);
+                }
+            }
+            case ROT32 -> {
+                for (int bound = I.loopBound(m); i < bound; i += I.length()) {
+                    IntVector e = (IntVector) ByteVector.fromArray(B_QUARTER, buf, i).convertShape(VectorOperators.B2I, I, 0);
+                    IntVector f = (IntVector) ByteVector.fromArray(B_QUARTER, buf, stride + i)
+                            .convertShape(VectorOperators.B2I, I, 0);
+                    IntVector g = (IntVector) ByteVector.fromArray(B_QUARTER, buf, 2 * stride + i)
+                            .convertShape(VectorOperators.B2I, I, 0);
+                    IntVector h = (IntVector) ByteVector.fromArray(B_QUARTER, buf, 3 * stride + i)
+                            .convertShape(VectorOperators.B2I, I, 0);
+                    e.lanewise(VectorOperators.LSHL, 24)
+                            .or(f.and(0xFF).lanewise(VectorOperators.LSHL, 16))
+                            .or(g.and(0xFF).lanewise(VectorOperators.LSHL, 8))
+                            .or(h.and(0xFF))
+                            .lanewise(VectorOperators.ROR, 1)
+                            .intoMemorySegment(dst, at + 4L * i, LE);
+                }
+            }
+            case BYTES -> { }
+        }
+        scalar.merge(buf, stride, layout, planes, i, m, dst, at);
+    }
+}

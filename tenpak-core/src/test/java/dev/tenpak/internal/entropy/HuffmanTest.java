@@ -1,0 +1,264 @@
+package dev.tenpak.internal.entropy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.tenpak.error.CorruptArtifactException;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The Huffman coder and the per-plane choice: exact round trips over awkward sizes and
+ * distributions, code lengths that are complete, limited and near the entropy, and hostile streams
+ * (truncated, bad tables, lengths that overflow, random damage) refused with
+ * {@link CorruptArtifactException} and nothing else.
+ */
+class HuffmanTest {
+    static final long SEED = Long.getLong("tenpak.test.seed", new SplittableRandom().nextLong());
+
+    @BeforeAll
+    static void printSeed() {
+        System.out.println("HuffmanTest: random data uses seed " + SEED + " (rerun with -Dtenpak.test.seed=" + SEED + ")");
+    }
+
+    static SplittableRandom rng(String what) {
+        return new SplittableRandom(SEED ^ what.hashCode());
+    }
+
+    /** A plane shaped like float exponents: a few central symbols, geometric tails. */
+    static byte[] exponentLike(int n, SplittableRandom r) {
+        byte[] b = new byte[n];
+        for (int i = 0; i < n; i++) {
+            double g = r.nextGaussian() * 0.02;
+            b[i] = (byte) (Float.floatToRawIntBits((float) g) >>> 23);
+        }
+        return b;
+    }
+
+    static byte[] uniform(int n, SplittableRandom r) {
+        byte[] b = new byte[n];
+        r.nextBytes(b);
+        return b;
+    }
+
+    /** Fibonacci-like counts: an unlimited Huffman tree would be far deeper than 11. */
+    static byte[] deep(int n, SplittableRandom r) {
+        int[] fib = new int[30];
+        fib[0] = 1;
+        fib[1] = 1;
+        for (int i = 2; i < 30; i++) {
+            fib[i] = fib[i - 1] + fib[i - 2];
+        }
+        byte[] b = new byte[n];
+        long total = 0;
+        for (int f : fib) {
+            total += f;
+        }
+        for (int i = 0; i < n; i++) {
+            long x = r.nextLong(total);
+            int s = 0;
+            while (x >= fib[s]) {
+                x -= fib[s];
+                s++;
+            }
+            b[i] = (byte) s;
+        }
+        return b;
+    }
+
+    static Stream<Arguments> planes() {
+        Stream.Builder<Arguments> s = Stream.builder();
+        for (int n : new int[] {1, 2, 3, 4, 5, 7, 8, 31, 33, 64, 100, 4097, 65536, 131071}) {
+            s.add(Arguments.of("exponents n=" + n, exponentLike(n, rng("exp" + n))));
+            s.add(Arguments.of("uniform n=" + n, uniform(n, rng("uni" + n))));
+            s.add(Arguments.of("deep n=" + n, deep(n, rng("deep" + n))));
+        }
+        byte[] two = new byte[1000];
+        two[500] = 7;
+        s.add(Arguments.of("one odd symbol", two));
+        s.add(Arguments.of("constant", new byte[777]));
+        byte[] all = new byte[256 * 40];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = (byte) i;
+        }
+        s.add(Arguments.of("all 256 symbols", all));
+        s.add(Arguments.of("empty", new byte[0]));
+        return s.build();
+    }
+
+    static byte[] encodePlane(byte[] src) {
+        byte[] dst = new byte[PlaneCoder.maxEncodedSize(src.length) + Huffman.SLACK];
+        int w = new PlaneCoder().encode(src, 0, src.length, dst, 0);
+        assertThat(w).isLessThanOrEqualTo(PlaneCoder.maxEncodedSize(src.length));
+        return Arrays.copyOf(dst, w);
+    }
+
+    static byte[] decodePlane(byte[] coded, int n) {
+        byte[] out = new byte[n + Huffman.SLACK];
+        long used = new PlaneCoder().decode(MemorySegment.ofArray(coded), 0, coded.length, out, 0, n);
+        assertThat(used).isEqualTo(coded.length);
+        return Arrays.copyOf(out, n);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("planes")
+    void planesRoundTripExactly(String name, byte[] src) {
+        byte[] coded = encodePlane(src);
+        assertThat(decodePlane(coded, src.length)).as(name + " (seed " + SEED + ")").isEqualTo(src);
+        // and from inside a larger segment, at an odd offset, with bytes after it
+        byte[] padded = new byte[coded.length + 13];
+        System.arraycopy(coded, 0, padded, 3, coded.length);
+        byte[] out = new byte[src.length + Huffman.SLACK];
+        long used = new PlaneCoder().decode(MemorySegment.ofArray(padded), 3, padded.length, out, 0, src.length);
+        assertThat(used).isEqualTo(coded.length);
+        assertThat(Arrays.copyOf(out, src.length)).isEqualTo(src);
+    }
+
+    @Test
+    void planeModeIsTheSmallest() {
+        assertThat(encodePlane(new byte[1000])).containsExactly(PlaneCoder.CONST, 0);
+        byte[] random = uniform(5000, rng("mode"));
+        assertThat(encodePlane(random)[0]).isEqualTo((byte) PlaneCoder.RAW);
+        assertThat(encodePlane(random)).hasSize(5001);
+        byte[] exps = exponentLike(65536, rng("mode exp"));
+        byte[] coded = encodePlane(exps);
+        assertThat(coded[0]).isEqualTo((byte) PlaneCoder.HUFFMAN);
+        assertThat(coded.length).isLessThan(exps.length / 2);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("planes")
+    void codeLengthsAreCompleteLimitedAndNearTheEntropy(String name, byte[] src) {
+        PlaneCoder c = new PlaneCoder();
+        c.histogram(src, 0, src.length);
+        int[] counts = c.counts();
+        long distinct = Arrays.stream(counts).filter(x -> x != 0).count();
+        if (distinct < 2) {
+            return;
+        }
+        byte[] lengths = new byte[256];
+        Huffman.codeLengths(counts, lengths);
+        long kraft = 0;
+        for (int s = 0; s < 256; s++) {
+            assertThat(lengths[s] == 0).isEqualTo(counts[s] == 0);
+            assertThat((int) lengths[s]).isBetween(0, Huffman.MAX_BITS);
+            if (lengths[s] != 0) {
+                kraft += 1L << (Huffman.MAX_BITS - lengths[s]);
+            }
+        }
+        assertThat(kraft).isEqualTo(1L << Huffman.MAX_BITS);
+        double h = PlaneCoder.entropyBits(counts);
+        // Huffman is within one bit per symbol of the entropy (limiting the length adds a little)
+        assertThat((double) Huffman.payloadBits(counts, lengths)).isLessThanOrEqualTo(h + src.length * 1.02 + 1);
+    }
+
+    @Test
+    void encodingIsDeterministic() {
+        byte[] src = exponentLike(100_000, rng("det"));
+        assertThat(encodePlane(src)).isEqualTo(encodePlane(src.clone()));
+    }
+
+    // ---------------------------------------------------------------- hostile streams
+
+    static byte[] sampleHuffman() {
+        byte[] coded = encodePlane(exponentLike(3000, new SplittableRandom(42)));
+        assertThat(coded[0]).isEqualTo((byte) PlaneCoder.HUFFMAN);
+        return coded;
+    }
+
+    static void assertRefused(byte[] coded, int n, String why) {
+        assertThatThrownBy(() -> new PlaneCoder().decode(MemorySegment.ofArray(coded), 0, coded.length,
+                new byte[n + Huffman.SLACK], 0, n))
+                .as(why).isInstanceOf(CorruptArtifactException.class);
+    }
+
+    @Test
+    void truncatedStreamsAreRefused() {
+        byte[] coded = sampleHuffman();
+        for (int len = 0; len < coded.length; len++) {
+            assertRefused(Arrays.copyOf(coded, len), 3000, "truncated to " + len);
+        }
+        byte[] raw = encodePlane(uniform(300, rng("raw trunc")));
+        assertRefused(Arrays.copyOf(raw, raw.length - 1), 300, "raw plane one byte short");
+        assertRefused(new byte[] {PlaneCoder.CONST}, 10, "constant without value");
+        assertRefused(new byte[] {9, 0, 0}, 1, "unknown mode");
+        assertRefused(new byte[] {PlaneCoder.HUFFMAN}, 0, "Huffman for an empty plane");
+    }
+
+    @Test
+    void badTablesAreRefused() {
+        byte[] coded = sampleHuffman();
+        int count = (coded[2] & 0xFF) + 1;
+        // a length nibble above 11
+        byte[] longCode = coded.clone();
+        longCode[3] = (byte) ((longCode[3] & 0xF0) | 0xC);
+        assertRefused(longCode, 3000, "length 12");
+        // Kraft sum not 1: drop a symbol / add a symbol
+        byte[] incomplete = coded.clone();
+        for (int i = 0; i < (count + 1) / 2; i++) {
+            if ((incomplete[3 + i] & 0xF) != 0) {
+                incomplete[3 + i] &= (byte) 0xF0;
+                break;
+            }
+        }
+        assertRefused(incomplete, 3000, "incomplete code");
+        byte[] over = coded.clone();
+        over[3] = (byte) ((over[3] & 0xF0) | 1);
+        over[4] = (byte) ((over[4] & 0xF0) | 1);
+        assertRefused(over, 3000, "over-full code");
+        // the table reaches past symbol 255
+        byte[] past = coded.clone();
+        past[1] = (byte) 250;
+        assertRefused(past, 3000, "table past 255");
+        // a single symbol is not a Huffman code
+        assertRefused(new byte[] {PlaneCoder.HUFFMAN, 5, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, 4,
+                "one symbol");
+    }
+
+    @Test
+    void streamLengthsThatOverflowOrDisagreeAreRefused() {
+        byte[] coded = sampleHuffman();
+        int count = (coded[2] & 0xFF) + 1;
+        int sizes = 1 + 2 + (count + 1) / 2;
+        for (int k = 0; k < 4; k++) {
+            byte[] huge = coded.clone();
+            huge[sizes + 4 * k] = (byte) 0xFF;
+            huge[sizes + 4 * k + 1] = (byte) 0xFF;
+            huge[sizes + 4 * k + 2] = (byte) 0xFF;
+            huge[sizes + 4 * k + 3] = (byte) 0xFF;
+            assertRefused(huge, 3000, "stream " + k + " of 4 GiB");
+        }
+        // one byte moved from stream 0 to stream 1: both streams end in the wrong place
+        byte[] moved = coded.clone();
+        moved[sizes] -= 1;
+        moved[sizes + 4] += 1;
+        assertRefused(moved, 3000, "moved boundary");
+        // the plane claims more symbols than the streams hold
+        assertRefused(coded, 4000, "too many symbols");
+    }
+
+    @Test
+    void randomDamageIsRefusedOrDecodesWithoutEscaping() {
+        byte[] coded = sampleHuffman();
+        SplittableRandom r = rng("damage");
+        for (int trial = 0; trial < 3000; trial++) {
+            byte[] bad = coded.clone();
+            int flips = 1 + r.nextInt(4);
+            for (int f = 0; f < flips; f++) {
+                bad[r.nextInt(bad.length)] ^= (byte) (1 << r.nextInt(8));
+            }
+            try {
+                new PlaneCoder().decode(MemorySegment.ofArray(bad), 0, bad.length, new byte[3000 + Huffman.SLACK], 0, 3000);
+            } catch (CorruptArtifactException expected) {
+                // refused with a typed error: fine
+            }
+        }
+    }
+}
