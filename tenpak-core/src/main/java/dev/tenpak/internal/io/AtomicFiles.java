@@ -34,7 +34,8 @@ import java.util.function.Consumer;
  *       file gets the mode the umask gives (0644 under 022); an existing file keeps its mode;
  *   <li>a symbolic link: followed (through a chain of links, dangling or not) to the file it names,
  *       which is written as above; the link stays a link;
- *   <li>a character device, FIFO or socket ({@code /dev/null}, {@code /dev/stdout} on a pipe): written
+ *   <li>a character device, FIFO or socket ({@code /dev/null}, {@code /dev/stdout} on a pipe), or a
+ *       file reached through {@code /proc} ({@code /dev/stdout} redirected to a file): written
  *       through, never replaced. A writer that needs to seek ({@link #open(Path, boolean)} with
  *       {@code seekable}) writes a temporary file in the system's temporary folder and streams it
  *       into the device once complete;
@@ -106,6 +107,12 @@ public final class AtomicFiles {
             }
             Path temp = Files.createTempFile("tenpak-", TEMP_SUFFIX);
             return new Output(target, target, temp, FileChannel.open(temp, StandardOpenOption.WRITE), true);
+        }
+        if (a != null && throughProc(target)) {
+            // /dev/stdout redirected to a file: write through the descriptor's file, as cp does, so
+            // the shell's open descriptor and the name keep meaning the same file
+            return new Output(target, target, null,
+                    FileChannel.open(target, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING), true);
         }
         Path file = followLinks(target);
         Path dir = file.getParent();
@@ -437,6 +444,21 @@ public final class AtomicFiles {
         } catch (UnsupportedOperationException e) {
             // not a POSIX file system: the new file keeps the default mode
         }
+    }
+
+    /** True when following {@code p}'s links passes through {@code /proc} (a process's open descriptor). */
+    static boolean throughProc(Path p) throws IOException {
+        Path at = p.toAbsolutePath();
+        for (int i = 0; i < MAX_LINKS; i++) {
+            if (at.startsWith("/proc")) {
+                return true;
+            }
+            if (!Files.isSymbolicLink(at)) {
+                return false;
+            }
+            at = at.getParent().resolve(Files.readSymbolicLink(at));
+        }
+        return false;
     }
 
     /** The path {@code p} names once symbolic links (dangling ones too) are followed, as {@code cp} writes. */

@@ -130,6 +130,33 @@ class AtomicFilesTest {
     }
 
     @Test
+    void aFileOpenAsADescriptorIsWrittenThroughNotRenamedOver() throws Exception {
+        // /dev/stdout redirected to a file is /proc/self/fd/1 -> that file: the shell's descriptor must still see it
+        Path file = Files.writeString(dir.resolve("redirected.out"), "old content that is longer");
+        Path proc = Path.of("/proc/self/fd");
+        assumeTrue(Files.isDirectory(proc));
+        try (java.nio.channels.FileChannel held = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.READ)) {
+            Path fd;
+            try (Stream<Path> s = Files.list(proc)) {
+                fd = s.filter(p -> {
+                    try {
+                        return Files.readSymbolicLink(p).equals(file.toRealPath());
+                    } catch (IOException e) {
+                        return false;
+                    }
+                }).findFirst().orElse(null);
+            }
+            assumeTrue(fd != null, "descriptor not found");
+            Object key = Files.readAttributes(file, BasicFileAttributes.class).fileKey();
+            write(fd, "new");
+            assertThat(file).hasContent("new");
+            assertThat(Files.readAttributes(file, BasicFileAttributes.class).fileKey()).as("same inode").isEqualTo(key);
+            assertThat(held.size()).isEqualTo(3);
+        }
+        assertThat(noTemporaries(dir)).isTrue();
+    }
+
+    @Test
     void aFolderTargetIsRefusedAndLeftAlone() throws Exception {
         Path folder = Files.createDirectories(dir.resolve("out.tenpak"));
         Files.writeString(folder.resolve("keep"), "x");
