@@ -76,11 +76,20 @@ final class CompressCommand implements Callable<Integer> {
                     + "Default: the codec's own threshold (4096 for the group-wise codecs, 0 for the per-tensor ones).")
     Long minElements;
 
+    @Option(names = "--max-carried-bytes", paramLabel = "N",
+            description = "A Hugging Face folder's non-weight files (config, tokenizer, ...) travel inside the artifact; "
+                    + "refuse the folder when they total more than N bytes. Default: " + CompressOptions.DEFAULT_MAX_CARRIED_BYTES
+                    + " (256 MiB); at most " + CompressOptions.MAX_CARRIED_BYTES_LIMIT + ".")
+    Long maxCarriedBytes;
+
     @Override
     public Integer call() {
         CompressOptions options = CompressOptions.defaults().withCodec(codec).withInputFormat(InputFormat.parse(format))
                 .withKeepRaw(keepRaw).withMinElements(minElements == null ? CompressOptions.AUTO_MIN_ELEMENTS : minElements)
                 .withSync(sync.sync);
+        if (maxCarriedBytes != null) {
+            options = options.withMaxCarriedBytes(maxCarriedBytes);
+        }
         if (threads != null) {
             options = options.withThreads(threads);
         }

@@ -29,9 +29,22 @@ import java.util.regex.PatternSyntaxException;
  * @param sync        force the artifact (and its folder) to disk before it is renamed into place
  *                    (default off, like {@code cp})
  * @param progress    receives progress in bytes of tensor data (default {@link ProgressListener#NONE})
+ * @param maxCarriedBytes the most bytes of non-weight files (config, tokenizer, ...) a Hugging Face
+ *                    folder may carry into the artifact, all files together (default
+ *                    {@link #DEFAULT_MAX_CARRIED_BYTES}); more is refused naming the largest files.
+ *                    Single files over 64 MiB are never carried (they are listed as skipped)
  */
 public record CompressOptions(String codec, InputFormat inputFormat, int threads, List<String> keepRaw,
-                              long minElements, Path plan, boolean sync, ProgressListener progress) {
+                              long minElements, Path plan, boolean sync, ProgressListener progress,
+                              long maxCarriedBytes) {
+    /** Default of {@code maxCarriedBytes}: 256 MiB, a quarter of what an artifact's index can hold. */
+    public static final long DEFAULT_MAX_CARRIED_BYTES = 256L << 20;
+    /**
+     * Largest {@code maxCarriedBytes}: carried files travel as base64 (4/3 of their size) in the
+     * artifact's index, which no reader accepts over 1 GiB.
+     */
+    public static final long MAX_CARRIED_BYTES_LIMIT = 640L << 20;
+
     /** {@code minElements} value meaning "the codec's own threshold". */
     public static final long AUTO_MIN_ELEMENTS = -1;
 
@@ -54,50 +67,60 @@ public record CompressOptions(String codec, InputFormat inputFormat, int threads
             throw InvalidInputException.forOption("min-elements", "min-elements must be >= 0, got " + minElements);
         }
         Objects.requireNonNull(progress, "progress");
+        if (maxCarriedBytes < 0 || maxCarriedBytes > MAX_CARRIED_BYTES_LIMIT) {
+            throw InvalidInputException.forOption("max-carried-bytes", "max-carried-bytes must be 0 to "
+                    + MAX_CARRIED_BYTES_LIMIT + " (an artifact's index holds 1 GiB, carried files take 4/3 of their size), got "
+                    + maxCarriedBytes);
+        }
     }
 
     /** The default codec, format detection, every processor, no keep-raw patterns, the codec's threshold. */
     public static CompressOptions defaults() {
         return new CompressOptions(Codecs.DEFAULT, InputFormat.AUTO, defaultThreads(), List.of(), AUTO_MIN_ELEMENTS,
-                null, false, ProgressListener.NONE);
+                null, false, ProgressListener.NONE, DEFAULT_MAX_CARRIED_BYTES);
     }
 
     public CompressOptions withCodec(String c) {
-        return new CompressOptions(c, inputFormat, threads, keepRaw, minElements, plan, sync, progress);
+        return new CompressOptions(c, inputFormat, threads, keepRaw, minElements, plan, sync, progress, maxCarriedBytes);
     }
 
     public CompressOptions withInputFormat(InputFormat f) {
-        return new CompressOptions(codec, f, threads, keepRaw, minElements, plan, sync, progress);
+        return new CompressOptions(codec, f, threads, keepRaw, minElements, plan, sync, progress, maxCarriedBytes);
     }
 
     public CompressOptions withThreads(int n) {
-        return new CompressOptions(codec, inputFormat, n, keepRaw, minElements, plan, sync, progress);
+        return new CompressOptions(codec, inputFormat, n, keepRaw, minElements, plan, sync, progress, maxCarriedBytes);
     }
 
     /** Adds keep-raw patterns to those already set. */
     public CompressOptions withKeepRaw(List<String> regexes) {
         List<String> all = new ArrayList<>(keepRaw);
         all.addAll(regexes);
-        return new CompressOptions(codec, inputFormat, threads, all, minElements, plan, sync, progress);
+        return new CompressOptions(codec, inputFormat, threads, all, minElements, plan, sync, progress, maxCarriedBytes);
     }
 
     /** Sets the small-tensor threshold (0 off, {@link #AUTO_MIN_ELEMENTS} for the codec's own). */
     public CompressOptions withMinElements(long n) {
-        return new CompressOptions(codec, inputFormat, threads, keepRaw, n, plan, sync, progress);
+        return new CompressOptions(codec, inputFormat, threads, keepRaw, n, plan, sync, progress, maxCarriedBytes);
     }
 
     /** Compresses as the plan file says (null: no plan). */
     public CompressOptions withPlan(Path planFile) {
-        return new CompressOptions(codec, inputFormat, threads, keepRaw, minElements, planFile, sync, progress);
+        return new CompressOptions(codec, inputFormat, threads, keepRaw, minElements, planFile, sync, progress, maxCarriedBytes);
     }
 
     /** Sets whether the artifact is forced to disk before it is renamed into place. */
     public CompressOptions withSync(boolean s) {
-        return new CompressOptions(codec, inputFormat, threads, keepRaw, minElements, plan, s, progress);
+        return new CompressOptions(codec, inputFormat, threads, keepRaw, minElements, plan, s, progress, maxCarriedBytes);
     }
 
     public CompressOptions withProgress(ProgressListener p) {
-        return new CompressOptions(codec, inputFormat, threads, keepRaw, minElements, plan, sync, p);
+        return new CompressOptions(codec, inputFormat, threads, keepRaw, minElements, plan, sync, p, maxCarriedBytes);
+    }
+
+    /** Caps the non-weight files a Hugging Face folder carries into the artifact, in bytes, all together. */
+    public CompressOptions withMaxCarriedBytes(long n) {
+        return new CompressOptions(codec, inputFormat, threads, keepRaw, minElements, plan, sync, progress, n);
     }
 
     /** The available processors. */

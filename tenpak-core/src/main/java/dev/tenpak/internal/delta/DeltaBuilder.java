@@ -7,6 +7,7 @@ import dev.tenpak.error.NonFiniteValueException;
 import dev.tenpak.internal.format.artifact.ArtifactReader;
 import dev.tenpak.internal.format.artifact.ArtifactWriter;
 import dev.tenpak.internal.io.CountingChannel;
+import dev.tenpak.internal.io.SameFiles;
 import dev.tenpak.internal.pipeline.EncodedTensor;
 import dev.tenpak.internal.format.artifact.TensorEntry;
 import dev.tenpak.codec.Codec;
@@ -53,6 +54,8 @@ public final class DeltaBuilder {
     private DeltaBuilder() {}
 
     public static DeltaReport build(Path base, Path variant, Path output, DeltaOptions options) {
+        SameFiles.refuse(output, base, "base");
+        SameFiles.refuse(output, Inputs.files(variant, options.inputFormat()), "variant");
         try (ArtifactReader br = ArtifactReader.open(base);
              TensorSource vs = Inputs.open(variant, options.inputFormat())) {
             DeltaFormat.requireFull(br, "the base");
@@ -66,6 +69,7 @@ public final class DeltaBuilder {
      * caller keeps ownership of {@code variant} and closes it.
      */
     public static DeltaReport build(Path base, TensorSource variant, Path output, DeltaOptions options) {
+        SameFiles.refuse(output, base, "base");
         try (ArtifactReader br = ArtifactReader.open(base)) {
             DeltaFormat.requireFull(br, "the base");
             return build(br, variant, output, options);

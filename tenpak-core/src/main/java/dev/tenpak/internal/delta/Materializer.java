@@ -11,6 +11,7 @@ import dev.tenpak.error.ShapeMismatchException;
 import dev.tenpak.internal.format.artifact.ArtifactReader;
 import dev.tenpak.internal.format.artifact.ArtifactWriter;
 import dev.tenpak.internal.format.artifact.TensorEntry;
+import dev.tenpak.internal.io.SameFiles;
 import dev.tenpak.codec.Codec;
 import dev.tenpak.codec.Codecs;
 import dev.tenpak.internal.codec.raw.RawCodec;
@@ -47,6 +48,8 @@ public final class Materializer {
         boolean sync = options.sync();
         ProgressListener progress = options.progress();
         Codec rc = residualCodec == null || residualCodec.isEmpty() ? RawCodec.INSTANCE : Codecs.byName(residualCodec);
+        SameFiles.refuse(output, base, "base");
+        SameFiles.refuse(output, delta, "delta");
         try (ArtifactReader br = ArtifactReader.open(base);
              ArtifactReader dr = ArtifactReader.open(delta)) {
             DeltaFormat.requireFull(br, "the base");

@@ -1,5 +1,6 @@
 package dev.tenpak.internal.format;
 
+import dev.tenpak.options.CompressOptions;
 import dev.tenpak.options.InputFormat;
 
 import dev.tenpak.internal.format.hf.HfFolder;
@@ -23,6 +24,11 @@ public final class Inputs {
     private Inputs() {}
 
     public static TensorSource open(Path path, InputFormat format) {
+        return open(path, format, CompressOptions.DEFAULT_MAX_CARRIED_BYTES);
+    }
+
+    /** As {@link #open(Path, InputFormat)}; a Hugging Face folder may carry {@code maxCarriedBytes} of non-weight files. */
+    public static TensorSource open(Path path, InputFormat format, long maxCarriedBytes) {
         if (!Files.exists(path)) {
             throw new InvalidInputException(path + ": no such file or folder");
         }
@@ -30,9 +36,31 @@ public final class Inputs {
         return switch (f) {
             case JSON -> JsonBundleReader.open(path);
             case SAFETENSORS -> SafetensorsReader.open(path);
-            case HF -> HfFolder.open(Files.isDirectory(path) ? path : path.toAbsolutePath().getParent());
+            case HF -> HfFolder.open(hfFolder(path), maxCarriedBytes);
             case AUTO -> throw new IllegalStateException();
         };
+    }
+
+    /**
+     * What an input reads from disk: the file, or for a Hugging Face input the whole folder (an
+     * output must be none of its files). {@code path} itself when it does not exist or the format
+     * cannot be told (opening it reports that).
+     */
+    public static Path files(Path path, InputFormat format) {
+        if (!Files.exists(path)) {
+            return path;
+        }
+        InputFormat f;
+        try {
+            f = format == InputFormat.AUTO ? detect(path) : format;
+        } catch (InvalidInputException e) {
+            return path;
+        }
+        return f == InputFormat.HF ? hfFolder(path) : path;
+    }
+
+    private static Path hfFolder(Path path) {
+        return Files.isDirectory(path) ? path : path.toAbsolutePath().getParent();
     }
 
     /**

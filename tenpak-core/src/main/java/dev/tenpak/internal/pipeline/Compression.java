@@ -5,6 +5,7 @@ import dev.tenpak.error.TenpakIOException;
 import dev.tenpak.internal.format.Inputs;
 import dev.tenpak.internal.format.artifact.ArtifactWriter;
 import dev.tenpak.internal.format.json.JsonBundleReader;
+import dev.tenpak.internal.io.SameFiles;
 import dev.tenpak.options.CompressOptions;
 import dev.tenpak.options.ProgressListener;
 import dev.tenpak.report.CompressReport;
@@ -29,11 +30,13 @@ public final class Compression {
 
     /** Compresses the bundle, safetensors file or Hugging Face folder at {@code input}. */
     public static CompressReport compress(Path input, Path output, CompressOptions options) {
+        SameFiles.refuse(output, Inputs.files(input, options.inputFormat()), "input");
         if (options.plan() != null) {
+            SameFiles.refuse(output, options.plan(), "plan");
             return compressWithPlan(input, output, options);
         }
         long inputBytes = sizeOf(input);
-        try (TensorSource source = Inputs.open(input, options.inputFormat())) {
+        try (TensorSource source = Inputs.open(input, options.inputFormat(), options.maxCarriedBytes())) {
             return compress(source, inputBytes, output, options);
         }
     }
@@ -71,7 +74,7 @@ public final class Compression {
         Plan plan = Plan.read(planFile);
         InputIdentity id = InputIdentity.of(input);
         plan.requireInput(planFile, id);
-        try (TensorSource source = Inputs.open(input, options.inputFormat());
+        try (TensorSource source = Inputs.open(input, options.inputFormat(), options.maxCarriedBytes());
              ArtifactWriter w = ArtifactWriter.create(output, options.sync())) {
             String label = plan.artifactCodec() != null ? plan.artifactCodec() : "mixed (per-tensor plan)";
             return run(source, id.bytes(), w, output.toString(), PlanSelector.of(plan, planFile), plan.artifactCodec(),

@@ -7,6 +7,7 @@ import dev.tenpak.internal.format.hf.HfFolder;
 import dev.tenpak.internal.format.json.JsonBundleWriter;
 import dev.tenpak.internal.format.safetensors.SafetensorsWriter;
 import dev.tenpak.internal.io.AtomicFiles;
+import dev.tenpak.internal.io.SameFiles;
 import dev.tenpak.options.DecompressOptions;
 import dev.tenpak.options.OutputFormat;
 import dev.tenpak.options.ProgressListener;
@@ -14,6 +15,7 @@ import dev.tenpak.tensor.Tensor;
 import dev.tenpak.tensor.TensorSource;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -31,6 +33,7 @@ public final class Decompression {
     /** Decodes {@code artifact} into {@code output} in the options' format ({@code AUTO}: from the path). */
     public static void decompress(Path artifact, Path output, DecompressOptions options) {
         OutputFormat f = options.format() == OutputFormat.AUTO ? Outputs.detect(output) : options.format();
+        SameFiles.refuse(output, artifact, "artifact");
         if (f == OutputFormat.JSON) {
             try (ArtifactReader r = ArtifactReader.open(artifact)) {
                 AtomicFiles.write(output, options.sync(), out -> writeJson(r, out, output.toString()));
@@ -44,7 +47,7 @@ public final class Decompression {
             progress.start("decompress", total);
             try {
                 if (f == OutputFormat.HF) {
-                    toHf(r, output, decoder, options.sync(), progress);
+                    toHf(r, artifact, output, decoder, options.sync(), progress);
                 } else {
                     toSafetensors(r, r.entries(), r.metadata(), output, decoder, options.sync(), progress);
                 }
@@ -74,8 +77,12 @@ public final class Decompression {
                 (ch, offsets) -> decoder.decodeAll(r, entries, ch, offsets, target, progress));
     }
 
-    /** Writes the artifact as a Hugging Face checkpoint folder (carried files, then the shards). */
-    public static long toHf(ArtifactReader r, Path dir, ParallelDecoder decoder, boolean sync,
+    /**
+     * Writes the artifact as a Hugging Face checkpoint folder (carried files, then the shards), all
+     * checked before anything is written and swapped in whole ({@link HfFolder#write}); refused when
+     * it would replace {@code artifact} itself.
+     */
+    public static long toHf(ArtifactReader r, Path artifact, Path dir, ParallelDecoder decoder, boolean sync,
                             ProgressListener progress) {
         Map<String, TensorEntry> byName = new HashMap<>();
         List<String> names = new ArrayList<>();
@@ -83,7 +90,13 @@ public final class Decompression {
             byName.put(e.name(), e);
             names.add(e.name());
         }
-        return HfFolder.write(r.source(), r.metadata(), names, dir, sync, (shard, meta, file) -> {
+        HfFolder.Layout layout = HfFolder.layout(r.source(), r.metadata(), names);
+        if (artifact != null && Files.isDirectory(dir)) {
+            for (String rel : layout.paths()) {
+                SameFiles.refuse(dir.resolve(rel), artifact, "artifact");
+            }
+        }
+        return HfFolder.write(layout, r.metadata(), dir, sync, (shard, meta, file) -> {
             List<TensorEntry> entries = shard.stream().map(byName::get).toList();
             return toSafetensors(r, entries, meta, file, decoder, sync, progress);
         });

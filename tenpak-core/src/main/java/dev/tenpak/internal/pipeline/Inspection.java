@@ -1,5 +1,6 @@
 package dev.tenpak.internal.pipeline;
 
+import dev.tenpak.error.CorruptArtifactException;
 import dev.tenpak.internal.format.artifact.ArtifactReader;
 import dev.tenpak.internal.format.artifact.ReservedKeys;
 import dev.tenpak.internal.format.artifact.TensorEntry;
@@ -27,15 +28,28 @@ public final class Inspection {
                         e.originalBytes(), String.format(Locale.ROOT, "%08x", e.crc32c()), ok));
             }
             return new ArtifactSummary(artifact.toString(), r.byteSize(), r.version(), r.codec(),
-                    shownMetadata(r.metadata()), list, allOk);
+                    shownMetadata(r.source(), r.metadata()), list, allOk);
         }
     }
 
-    /** Metadata as inspect shows it: carried files as their size, not their base64 bytes. */
-    private static Map<String, String> shownMetadata(Map<String, String> meta) {
+    /**
+     * Metadata as inspect shows it: carried files as their size, not their base64 bytes; a carried
+     * file that is not valid base64 makes the artifact corrupt.
+     */
+    private static Map<String, String> shownMetadata(String source, Map<String, String> meta) {
         Map<String, String> shown = new LinkedHashMap<>();
-        meta.forEach((k, v) -> shown.put(k, k.startsWith(ReservedKeys.HF_FILE_PREFIX)
-                ? "<embedded file, " + Base64.getDecoder().decode(v).length + " bytes>" : v));
+        meta.forEach((k, v) -> {
+            if (!k.startsWith(ReservedKeys.HF_FILE_PREFIX)) {
+                shown.put(k, v);
+                return;
+            }
+            try {
+                shown.put(k, "<embedded file, " + Base64.getDecoder().decode(v).length + " bytes>");
+            } catch (IllegalArgumentException e) {
+                throw new CorruptArtifactException(source, null, 0, "carried file '"
+                        + k.substring(ReservedKeys.HF_FILE_PREFIX.length()) + "' is not valid base64");
+            }
+        });
         return shown;
     }
 }

@@ -4,6 +4,8 @@ package dev.tenpak.internal.format.artifact;
 import dev.tenpak.error.InvalidInputException;
 import dev.tenpak.error.TenpakIOException;
 import dev.tenpak.codec.Codec;
+import dev.tenpak.codec.Codecs;
+import dev.tenpak.error.UnknownCodecException;
 import dev.tenpak.internal.io.AtomicFiles;
 import dev.tenpak.tensor.DType;
 import dev.tenpak.tensor.Shape;
@@ -15,12 +17,9 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -41,22 +40,25 @@ public final class ArtifactWriter implements AutoCloseable {
     private final WritableByteChannel out;
     private final String description;
     private final Path target;
-    private final Path temp;
+    private final AtomicFiles.Output file;
     private final boolean sync;
     private final List<TensorEntry> entries = new ArrayList<>();
     private final Set<String> names = new HashSet<>();
     private final Map<String, String> metadata = new LinkedHashMap<>();
     private String artifactCodec;
+    private long metadataBytes;
+    private long indexBytes;
+    private long maxIndexBytes = ArtifactFormat.MAX_INDEX_BYTES;
     private long position;
     private boolean finished;
     private boolean closed;
 
-    private ArtifactWriter(WritableByteChannel out, String description, Path target, Path temp, boolean sync) {
+    private ArtifactWriter(WritableByteChannel out, String description, Path target, AtomicFiles.Output file, boolean sync) {
         this.out = out;
         this.sync = sync;
         this.description = description;
         this.target = target;
-        this.temp = temp;
+        this.file = file;
         ByteBuffer pre = ByteBuffer.allocate(ArtifactFormat.PREAMBLE_SIZE).order(ByteOrder.LITTLE_ENDIAN);
         pre.put(ArtifactFormat.MAGIC);                       // magic
         pre.putShort((short) ArtifactFormat.VERSION);        // version: u16
@@ -77,13 +79,14 @@ public final class ArtifactWriter implements AutoCloseable {
      * {@link AtomicFiles}).
      */
     public static ArtifactWriter create(Path target, boolean sync) {
-        Path temp = null;
+        AtomicFiles.Output file = null;
         try {
-            temp = AtomicFiles.createTemp(target);
-            FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE);
-            return new ArtifactWriter(ch, target.toString(), target, temp, sync);
+            file = AtomicFiles.open(target, false);   // sequential writes: a device or FIFO is written through
+            return new ArtifactWriter(file.channel(), target.toString(), target, file, sync);
         } catch (IOException e) {
-            deleteQuietly(temp);
+            if (file != null) {
+                file.close();
+            }
             throw TenpakIOException.of(target, e);
         }
     }
@@ -108,14 +111,74 @@ public final class ArtifactWriter implements AutoCloseable {
 
     /** Sets the artifact-level codec string; by default the tensors' codec, or "mixed". */
     public ArtifactWriter artifactCodec(String codec) {
+        if (codec != null && codec.getBytes(StandardCharsets.UTF_8).length > 65_535) {
+            throw new InvalidInputException(description + ": artifact codec string longer than 65535 bytes");
+        }
         this.artifactCodec = codec;
         return this;
     }
 
-    /** Adds free-form string metadata to the index (safetensors' __metadata__ travels here). */
+    /**
+     * Adds free-form string metadata to the index (safetensors' __metadata__ travels here). Refused
+     * as soon as the index would outgrow {@link ArtifactFormat#MAX_INDEX_BYTES}.
+     */
     public ArtifactWriter metadata(Map<String, String> values) {
+        ensureOpen();
         metadata.putAll(values);
+        long bytes = 0;
+        for (var m : metadata.entrySet()) {
+            bytes += 8L + utf8Length(m.getKey()) + utf8Length(m.getValue());
+        }
+        metadataBytes = bytes;
+        checkIndexSize();
         return this;
+    }
+
+    /** The index's size so far, at least: fixed fields, metadata and entries (the exact size is checked on finish). */
+    private long indexSoFar() {
+        return 4 + 2 + 4 + metadataBytes + indexBytes;
+    }
+
+    private void checkIndexSize() {
+        long size = indexSoFar();
+        if (size > maxIndexBytes) {
+            throw indexTooLarge(size);
+        }
+    }
+
+    /** Lowers the index limit (tests reach it without a gigabyte of metadata). */
+    ArtifactWriter maxIndexBytes(long limit) {
+        this.maxIndexBytes = limit;
+        return this;
+    }
+
+    private InvalidInputException indexTooLarge(long size) {
+        return new InvalidInputException(description + ": the artifact's index would take " + size
+                + " bytes, over the format's limit of " + maxIndexBytes + " that every reader enforces ("
+                + metadataBytes + " bytes of metadata, carried folder files included, and " + entries.size()
+                + " tensor entries); carry fewer or smaller files");
+    }
+
+    private static long entryBytes(String name, Shape shape, String codec, byte[] params) {
+        return 2L + utf8Length(name) + 1 + 1 + 8L * shape.rank() + 1 + utf8Length(codec) + 2 + params.length + 8 + 8 + 4;
+    }
+
+    private static long utf8Length(String s) {
+        long n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            if (ch < 0x80) {
+                n += 1;
+            } else if (ch < 0x800) {
+                n += 2;
+            } else if (Character.isHighSurrogate(ch) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                n += 4;
+                i++;
+            } else {
+                n += 3;
+            }
+        }
+        return n;
     }
 
     /**
@@ -151,18 +214,32 @@ public final class ArtifactWriter implements AutoCloseable {
     public TensorEntry writeEncoded(String name, DType dtype, Shape shape, String codec, byte[] params,
                              MemorySegment payload, int crc32c) {
         ensureOpen();
+        if (name.isEmpty()) {
+            throw new InvalidInputException(description + ": a tensor name is empty (an artifact's index refuses that)");
+        }
         if (!names.add(name)) {
             throw new InvalidInputException(description + ": duplicate tensor name '" + name + "'");
         }
         if (name.getBytes(StandardCharsets.UTF_8).length > ArtifactFormat.MAX_NAME_BYTES) {
             throw new InvalidInputException("tensor name longer than " + ArtifactFormat.MAX_NAME_BYTES + " bytes: " + name.substring(0, 64) + "...");
         }
-        if (codec.isEmpty() || codec.length() > 255) {
-            throw new InvalidInputException("tensor '" + name + "': codec name must be 1 to 255 characters");
+        if (codec.isEmpty() || codec.getBytes(StandardCharsets.UTF_8).length > 255) {
+            throw new InvalidInputException("tensor '" + name + "': codec name must be 1 to 255 bytes");
         }
         if (params.length > ArtifactFormat.MAX_PARAMS_BYTES) {
             throw new InvalidInputException("tensor '" + name + "': codec parameters exceed " + ArtifactFormat.MAX_PARAMS_BYTES + " bytes");
         }
+        // the reader's checks, so that no artifact is written that no reader opens
+        Codec c = Codecs.find(codec);
+        if (c == null) {
+            throw new UnknownCodecException(description + ": tensor '" + name + "'", codec, Codecs.names());
+        }
+        String problem = c.validate(dtype, shape, params, payload.byteSize());
+        if (problem != null) {
+            throw new InvalidInputException(description + ": tensor '" + name + "': " + problem);
+        }
+        indexBytes = Math.addExact(indexBytes, entryBytes(name, shape, codec, params));
+        checkIndexSize();
         pad();
         long offset = position;
         writeSegment(payload);
@@ -180,6 +257,9 @@ public final class ArtifactWriter implements AutoCloseable {
     public long finish() {
         ensureOpen();
         byte[] index = encodeIndex();
+        if (index.length > maxIndexBytes) {
+            throw indexTooLarge(index.length);
+        }
         long indexOffset = position;
         writeFully(ByteBuffer.wrap(index));
         CRC32C crc = new CRC32C();
@@ -194,13 +274,9 @@ public final class ArtifactWriter implements AutoCloseable {
         finished = true;
         if (target != null) {
             try {
-                if (sync) {
-                    ((FileChannel) out).force(false);
-                }
-                out.close();
-                AtomicFiles.moveIntoPlace(temp, target, sync);
+                file.commit(sync);
             } catch (IOException e) {
-                deleteQuietly(temp);
+                file.close();
                 throw TenpakIOException.of(target, e);
             }
         }
@@ -277,23 +353,8 @@ public final class ArtifactWriter implements AutoCloseable {
             return;
         }
         closed = true;
-        if (target != null && !finished) {
-            try {
-                out.close();
-            } catch (IOException ignored) {
-                // the temporary file is deleted below either way
-            }
-            deleteQuietly(temp);
-        }
-    }
-
-    private static void deleteQuietly(Path p) {
-        if (p != null) {
-            try {
-                Files.deleteIfExists(p);
-            } catch (IOException ignored) {
-                // best effort: a stray temporary file is harmless
-            }
+        if (file != null && !finished) {
+            file.close();   // deletes the temporary file
         }
     }
 

@@ -15,7 +15,10 @@ import dev.tenpak.error.MalformedInputException;
 import dev.tenpak.error.TenpakIOException;
 import dev.tenpak.tensor.Tensor;
 import dev.tenpak.tensor.TensorSource;
+import dev.tenpak.options.CompressOptions;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.InvalidPathException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,6 +33,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -72,8 +76,16 @@ public final class HfFolder {
         return Files.isDirectory(dir) && (Files.isRegularFile(dir.resolve(SINGLE)) || Files.isRegularFile(dir.resolve(INDEX)));
     }
 
-    /** Opens the checkpoint folder {@code dir}, validating the index and every shard's header. */
+    /** Opens the checkpoint folder {@code dir} with the default cap on carried files. */
     public static TensorSource open(Path dir) {
+        return open(dir, CompressOptions.DEFAULT_MAX_CARRIED_BYTES);
+    }
+
+    /**
+     * Opens the checkpoint folder {@code dir}, validating the index and every shard's header; the
+     * non-weight files it carries may total {@code maxCarriedBytes} at most.
+     */
+    public static TensorSource open(Path dir, long maxCarriedBytes) {
         if (!Files.isDirectory(dir)) {
             throw new InvalidInputException(dir + ": not a folder");
         }
@@ -126,7 +138,7 @@ public final class HfFolder {
                     }
                 }
             }
-            embedFiles(dir, meta);
+            embedFiles(dir, meta, maxCarriedBytes);
             return new Source(dir.toString(), List.copyOf(readers), Collections.unmodifiableMap(meta), bytes);
         } catch (RuntimeException e) {
             readers.forEach(SafetensorsReader::close);
@@ -162,18 +174,55 @@ public final class HfFolder {
         return map;
     }
 
-    /** {@code dir.resolve(rel)}, refusing absolute paths and paths that climb out of {@code dir}. */
+    /**
+     * {@code dir.resolve(rel)}, refusing absolute paths, paths that climb out of {@code dir} and
+     * names no file system accepts (a NUL byte).
+     */
     private static Path inside(Path dir, String rel, String source) {
-        Path p = dir.resolve(rel).normalize();
-        if (rel.isEmpty() || Path.of(rel).isAbsolute() || !p.startsWith(dir.normalize())) {
-            throw new MalformedInputException(source, null, "file name '" + rel + "' points outside the folder");
+        Path p;
+        try {
+            p = dir.resolve(rel).normalize();
+            if (rel.isEmpty() || Path.of(rel).isAbsolute() || !p.startsWith(dir.normalize()) || p.equals(dir.normalize())) {
+                throw new MalformedInputException(source, null, "file name '" + rel + "' points outside the folder");
+            }
+        } catch (InvalidPathException e) {
+            throw new MalformedInputException(source, null, "file name '" + printable(rel) + "' is not a valid path ("
+                    + e.getReason() + ")");
         }
         return p;
     }
 
-    private static void embedFiles(Path dir, Map<String, String> meta) {
+    /** {@code s} with control characters shown as {@code <U+XXXX>}, for messages. */
+    private static String printable(String s) {
+        StringBuilder b = new StringBuilder();
+        s.chars().forEach(c -> b.append(c < 0x20 || c == 0x7f ? String.format(Locale.ROOT, "<U+%04X>", c) : String.valueOf((char) c)));
+        return b.toString();
+    }
+
+    /**
+     * The real location a carried file may resolve to: {@code dir} itself, or, for a folder of the
+     * Hugging Face cache ({@code <repo>/snapshots/<revision>}), also the cache's {@code <repo>/blobs}
+     * that its links point into.
+     */
+    private static List<Path> allowedRoots(Path dir) throws IOException {
+        Path real = dir.toRealPath();
+        Path parent = real.getParent();
+        if (parent != null && parent.getFileName() != null && parent.getFileName().toString().equals("snapshots")
+                && parent.getParent() != null) {
+            return List.of(real, parent.getParent().resolve("blobs"));
+        }
+        return List.of(real);
+    }
+
+    private static void embedFiles(Path dir, Map<String, String> meta, long maxCarriedBytes) {
         List<String> skipped = new ArrayList<>();
         Map<String, Path> files = new TreeMap<>();
+        List<Path> roots;
+        try {
+            roots = allowedRoots(dir);
+        } catch (IOException e) {
+            throw TenpakIOException.of(dir, e);
+        }
         try (Stream<Path> walk = Files.walk(dir)) {
             walk.filter(Files::isRegularFile).forEach(p -> {
                 Path rel = dir.relativize(p);
@@ -187,20 +236,55 @@ public final class HfFolder {
                 if (dot >= 0 && WEIGHT_EXTENSIONS.contains(name.substring(dot))) {
                     return;
                 }
+                if (Files.isSymbolicLink(p)) {
+                    Path real;
+                    try {
+                        real = p.toRealPath();
+                    } catch (IOException e) {
+                        throw TenpakIOException.of(p, e);
+                    }
+                    if (roots.stream().noneMatch(real::startsWith)) {
+                        throw new InvalidInputException(p + ": a symbolic link to " + real + ", outside the folder "
+                                + dir + "; its bytes would travel in the artifact, so copy the file into the folder "
+                                + "if it belongs there");
+                    }
+                }
                 files.put(rel.toString().replace('\\', '/'), p);
             });
+        } catch (UncheckedIOException e) {
+            throw TenpakIOException.of(dir, e.getCause());
         } catch (IOException e) {
             throw TenpakIOException.of(dir, e);
         }
+        long carried = 0;
+        Map<String, Long> sizes = new TreeMap<>();
         for (var f : files.entrySet()) {
             try {
-                if (Files.size(f.getValue()) > MAX_FILE_BYTES) {
+                long size = Files.size(f.getValue());
+                if (size > MAX_FILE_BYTES) {
                     skipped.add(f.getKey());
                     continue;
                 }
-                meta.put(FILE_PREFIX + f.getKey(), Base64.getEncoder().encodeToString(Files.readAllBytes(f.getValue())));
+                carried += size;
+                sizes.put(f.getKey(), size);
             } catch (IOException e) {
                 throw TenpakIOException.of(f.getValue(), e);
+            }
+        }
+        if (carried > maxCarriedBytes) {
+            String largest = sizes.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(3)
+                    .map(e -> e.getKey() + " " + e.getValue() + " B").collect(Collectors.joining(", "));
+            throw InvalidInputException.forOption("max-carried-bytes", dir + ": the folder's non-weight files (config, "
+                    + "tokenizer and the like, carried inside the artifact) total " + carried + " bytes, over the cap of "
+                    + maxCarriedBytes + " (largest: " + largest + "); move files that are not part of the model out of "
+                    + "the folder, or raise the cap");
+        }
+        for (String rel : sizes.keySet()) {
+            Path f = files.get(rel);
+            try {
+                meta.put(FILE_PREFIX + rel, Base64.getEncoder().encodeToString(Files.readAllBytes(f)));
+            } catch (IOException e) {
+                throw TenpakIOException.of(f, e);
             }
         }
         if (!skipped.isEmpty()) {
@@ -215,18 +299,28 @@ public final class HfFolder {
     }
 
     /**
-     * Writes a checkpoint folder at {@code dir} from an artifact's {@code metadata} and tensor names
-     * ({@code source} names the artifact in errors): the embedded files, then the weights through
-     * {@code shards} (shards following the embedded index, or {@code model.safetensors}). Returns
-     * bytes of weights.
+     * What {@link #write} will put in a folder, decoded and checked before anything is written:
+     * each carried file's bytes, and each weight file with its tensors in order (the shards of the
+     * embedded index, or {@code model.safetensors}). Paths are relative, with {@code '/'}.
      */
-    public static long write(String source, Map<String, String> meta, List<String> tensors, Path dir, boolean sync,
-                             ShardWriter shards) {
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw TenpakIOException.of(dir, e);
+    public record Layout(Map<String, byte[]> files, Map<String, List<String>> shards) {
+        /** Every file the folder will hold, carried files and weights. */
+        public Set<String> paths() {
+            Set<String> all = new TreeSet<>(files.keySet());
+            all.addAll(shards.keySet());
+            return all;
         }
+    }
+
+    /**
+     * Decodes and checks everything a folder written from an artifact's {@code meta} and
+     * {@code tensors} needs ({@code source} names the artifact in errors): carried files must be
+     * valid base64 with names inside the folder, the embedded index valid JSON naming a shard for
+     * every tensor. Throws before any file is touched.
+     */
+    public static Layout layout(String source, Map<String, String> meta, List<String> tensors) {
+        Path root = Path.of("/");   // only to check the names; nothing is resolved against it
+        Map<String, byte[]> files = new TreeMap<>();
         String indexText = null;
         for (var m : meta.entrySet()) {
             if (!m.getKey().startsWith(FILE_PREFIX)) {
@@ -237,43 +331,135 @@ public final class HfFolder {
             try {
                 bytes = Base64.getDecoder().decode(m.getValue());
             } catch (IllegalArgumentException e) {
-                throw new CorruptArtifactException(source, null, 0, "embedded file " + rel + " is not valid base64");
+                throw new CorruptArtifactException(source, null, 0, "carried file '" + printable(rel)
+                        + "' is not valid base64");
             }
-            Path target = inside(dir, rel, source);
+            checkName(root, rel, source);
             if (rel.equals(INDEX)) {
                 indexText = new String(bytes, StandardCharsets.UTF_8);
             }
-            AtomicFiles.write(target, sync, out -> {
-                try {
-                    out.write(bytes);
-                } catch (IOException e) {
-                    throw TenpakIOException.of(target, e);
-                }
-            });
-        }
-        if (indexText == null) {
-            return shards.write(tensors, meta, dir.resolve(SINGLE));
-        }
-        Map<String, String> weightMap;
-        try {
-            weightMap = weightMap(JSON.readTree(indexText), source + " (embedded " + INDEX + ")");
-        } catch (JsonProcessingException e) {
-            throw new CorruptArtifactException(source, null, 0, "embedded " + INDEX + " is not valid JSON");
+            files.put(rel, bytes);
         }
         Map<String, List<String>> byShard = new TreeMap<>();
-        for (String name : tensors) {
-            String shard = weightMap.get(name);
-            if (shard == null) {
-                throw new InvalidInputException(source + ": tensor '" + name + "' is not in the embedded "
-                        + INDEX + "; write the safetensors output format instead");
+        if (indexText == null) {
+            byShard.put(SINGLE, List.copyOf(tensors));
+        } else {
+            Map<String, String> weightMap;
+            try {
+                weightMap = weightMap(JSON.readTree(indexText), source + " (embedded " + INDEX + ")");
+            } catch (JsonProcessingException e) {
+                throw new CorruptArtifactException(source, null, 0, "embedded " + INDEX + " is not valid JSON");
             }
-            byShard.computeIfAbsent(shard, k -> new ArrayList<>()).add(name);
+            for (String name : tensors) {
+                String shard = weightMap.get(name);
+                if (shard == null) {
+                    throw new InvalidInputException(source + ": tensor '" + name + "' is not in the embedded "
+                            + INDEX + "; write the safetensors output format instead");
+                }
+                checkName(root, shard, source + " (embedded " + INDEX + ")");
+                byShard.computeIfAbsent(shard, k -> new ArrayList<>()).add(name);
+            }
         }
-        long total = 0;
-        for (var shard : byShard.entrySet()) {
-            total += shards.write(shard.getValue(), meta, inside(dir, shard.getKey(), source));
+        for (String shard : byShard.keySet()) {
+            if (files.containsKey(shard)) {
+                throw new CorruptArtifactException(source, null, 0, "carried file '" + shard
+                        + "' has the name of a weight file");
+            }
         }
-        return total;
+        return new Layout(Collections.unmodifiableMap(files), Collections.unmodifiableMap(byShard));
+    }
+
+    private static void checkName(Path root, String rel, String source) {
+        inside(root.resolve("d"), rel, source);
+    }
+
+    /**
+     * Writes a checkpoint folder at {@code dir} from an artifact's {@code metadata} and tensor names
+     * ({@code source} names the artifact in errors); see {@link #write(Layout, Map, Path, boolean, ShardWriter)}.
+     */
+    public static long write(String source, Map<String, String> meta, List<String> tensors, Path dir, boolean sync,
+                             ShardWriter shards) {
+        return write(layout(source, meta, tensors), meta, dir, sync, shards);
+    }
+
+    /**
+     * Writes {@code layout} as the folder {@code dir}: the carried files, then the weights through
+     * {@code shards}. The folder is built beside {@code dir} and swapped in when complete
+     * ({@link AtomicFiles#openFolder}), so {@code dir} holds its old files or the new ones, never a
+     * mix; files of an existing {@code dir} that the new folder does not write are kept, except
+     * safetensors weights and an index, which would mix with the new ones: an existing {@code dir}
+     * holding such files the new folder does not replace is refused before anything is written.
+     * Nothing is written through a link inside {@code dir}. Returns bytes of weights.
+     */
+    public static long write(Layout layout, Map<String, String> meta, Path dir, boolean sync, ShardWriter shards) {
+        refuseStaleWeights(dir, layout.paths());
+        try (AtomicFiles.Folder folder = AtomicFiles.openFolder(dir)) {
+            Path root = folder.path();
+            for (var f : layout.files().entrySet()) {
+                Path target = inside(root, f.getKey(), dir.toString());
+                byte[] bytes = f.getValue();
+                AtomicFiles.write(target, sync, out -> {
+                    try {
+                        out.write(bytes);
+                    } catch (IOException e) {
+                        throw TenpakIOException.of(target, e);
+                    }
+                });
+            }
+            long total = 0;
+            for (var shard : layout.shards().entrySet()) {
+                Path file = inside(root, shard.getKey(), dir.toString());
+                createParent(file);
+                total += shards.write(shard.getValue(), meta, file);
+            }
+            folder.commit(sync);
+            return total;
+        } catch (IOException e) {
+            throw TenpakIOException.of(dir, e);
+        }
+    }
+
+    private static void createParent(Path file) {
+        try {
+            Files.createDirectories(file.getParent());
+        } catch (IOException e) {
+            throw TenpakIOException.of(file.getParent(), e);
+        }
+    }
+
+    /**
+     * Refuses an existing folder holding safetensors weights or an index that {@code paths} do not
+     * replace: kept beside the new weights, they would make a folder of two models.
+     */
+    private static void refuseStaleWeights(Path dir, Set<String> paths) {
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        List<String> stale = new ArrayList<>();
+        try (Stream<Path> walk = Files.walk(dir.toRealPath())) {
+            Path real = dir.toRealPath();
+            walk.forEach(p -> {
+                Path relative = real.relativize(p);
+                String rel = relative.toString().replace('\\', '/');
+                String name = p.getFileName().toString();
+                for (Path part : relative) {
+                    if (part.toString().startsWith(".")) {
+                        return;   // hidden: not part of the checkpoint (and where temporaries live)
+                    }
+                }
+                if ((name.endsWith(".safetensors") || name.equals(INDEX)) && !Files.isDirectory(p)
+                        && !paths.contains(rel)) {
+                    stale.add(rel);
+                }
+            });
+        } catch (IOException | UncheckedIOException e) {
+            throw new TenpakIOException(dir + ": " + e.getMessage(), e instanceof IOException io ? io : null);
+        }
+        if (!stale.isEmpty()) {
+            throw new InvalidInputException(dir + ": holds weights this artifact does not write (" + String.join(", ",
+                    stale.subList(0, Math.min(3, stale.size()))) + (stale.size() > 3 ? ", ..." : "")
+                    + "); they would mix with the new ones, so remove them or decompress into a new folder");
+        }
     }
 
     /** Tensors of the shards, one shard after another; every mapping stays open until close. */

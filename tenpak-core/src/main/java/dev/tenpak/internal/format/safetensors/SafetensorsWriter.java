@@ -16,9 +16,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,7 +33,8 @@ import java.util.Map;
  * <p>Streaming: the output is created as a temporary file beside the target; the header is
  * written first and tensors are decoded range by range into their place in the file (by the caller's
  * {@link DataWriter}, in parallel with positional writes when it is the decompress pipeline); the temporary file is renamed over the
- * target only when every tensor decoded. Memory is bounded by the decoder's per-thread buffers
+ * target only when every tensor decoded ({@link AtomicFiles}: a link is followed, a device or FIFO
+ * receives the finished file's bytes). Memory is bounded by the decoder's per-thread buffers
  * whatever the file size. Metadata keys starting with {@code tenpak.} are
  * tenpak's own bookkeeping and are not written.
  */
@@ -64,7 +63,7 @@ public final class SafetensorsWriter {
     /**
      * Writes {@code entries} (in this order) with {@code metadata} to {@code target}; returns the file
      * size. With {@code sync} the file is forced to disk before it is renamed into place, and the
-     * folder after ({@link AtomicFiles#moveIntoPlace(Path, Path, boolean)}).
+     * folder after ({@link AtomicFiles.Output#commit(boolean)}).
      */
     public static long write(List<Entry> entries, Map<String, String> metadata, Path target, boolean sync,
                              DataWriter data) {
@@ -74,40 +73,25 @@ public final class SafetensorsWriter {
         for (Entry e : entries) {
             total = Math.addExact(total, e.bytes());
         }
-        Path temp = null;
-        try {
-            temp = AtomicFiles.createTemp(target);
-            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-                ByteBuffer head = ByteBuffer.allocate(8 + header.length).order(ByteOrder.LITTLE_ENDIAN);
-                head.putLong(header.length).put(header).flip();          // u64 N, then the JSON header
-                PositionalWrites.write(ch, MemorySegment.ofBuffer(head), 0, target);
-                long[] offsets = new long[entries.size()];
-                long at = dataStart;
-                for (int i = 0; i < offsets.length; i++) {
-                    offsets[i] = at;
-                    at += entries.get(i).bytes();
-                }
-                data.write(ch, offsets);
-                if (ch.size() != total) {
-                    throw new TenpakIOException(target + ": wrote " + ch.size() + " bytes, expected " + total, null);
-                }
-                if (sync) {
-                    ch.force(false);
-                }
+        try (AtomicFiles.Output file = AtomicFiles.open(target, true)) {   // positional writes: always a regular file
+            FileChannel ch = file.channel();
+            ByteBuffer head = ByteBuffer.allocate(8 + header.length).order(ByteOrder.LITTLE_ENDIAN);
+            head.putLong(header.length).put(header).flip();          // u64 N, then the JSON header
+            PositionalWrites.write(ch, MemorySegment.ofBuffer(head), 0, target);
+            long[] offsets = new long[entries.size()];
+            long at = dataStart;
+            for (int i = 0; i < offsets.length; i++) {
+                offsets[i] = at;
+                at += entries.get(i).bytes();
             }
-            AtomicFiles.moveIntoPlace(temp, target, sync);
-            temp = null;
+            data.write(ch, offsets);
+            if (ch.size() != total) {
+                throw new TenpakIOException(target + ": wrote " + ch.size() + " bytes, expected " + total, null);
+            }
+            file.commit(sync);
             return total;
         } catch (IOException e) {
             throw TenpakIOException.of(target, e);
-        } finally {
-            if (temp != null) {
-                try {
-                    Files.deleteIfExists(temp);
-                } catch (IOException ignored) {
-                    // best effort: the failure that got us here is what matters
-                }
-            }
         }
     }
 
