@@ -24,8 +24,8 @@ module dev.tenpak {
 
     provides dev.tenpak.codec.CodecProvider with
             dev.tenpak.internal.codec.raw.RawCodecs,
-            dev.tenpak.internal.codec.lossless.LosslessCodecs,
             dev.tenpak.internal.codec.pertensor.PerTensorCodecs,
             dev.tenpak.internal.codec.groupwise.GroupwiseCodecs,
+            dev.tenpak.internal.codec.lossless.LosslessCodecs,
             dev.tenpak.internal.codec.kquant.KQuantCodecs;
 }

@@ -256,11 +256,12 @@ class PythonBridgeTest {
                 .containsEntry("ChecksumMismatchException", TenpakException.EXIT_CORRUPT)
                 .containsEntry("UnknownCodecException", TenpakException.EXIT_UNSUPPORTED)
                 .containsEntry("TenpakIOException", TenpakException.EXIT_IO)
-                .containsEntry("MissingDependencyException",
-                        dev.tenpak.error.MissingDependencyException.EXIT_MISSING_DEPENDENCY);
+                .containsEntry("MissingDependencyException", TenpakException.EXIT_MISSING_DEPENDENCY)
+                .containsEntry("BudgetExceededException", TenpakException.EXIT_BUDGET);
         assertThat(PythonBridge.exitCodes()).containsEntry("EXIT_INVALID_INPUT", 3).containsEntry("EXIT_CORRUPT", 4)
                 .containsEntry("EXIT_UNSUPPORTED", 5).containsEntry("EXIT_IO", 6).containsEntry("EXIT_BUDGET", 7)
-                .containsEntry("EXIT_MISSING_DEPENDENCY", 8).hasSize(6);
+                .containsEntry("EXIT_MISSING_DEPENDENCY", 8).containsEntry("EXIT_OK", 0).containsEntry("EXIT_INTERNAL", 1)
+                .containsEntry("EXIT_USAGE", 2).hasSize(9);
     }
 
     @Test

@@ -193,8 +193,9 @@ public final class ArtifactWriter implements AutoCloseable {
         try (Arena arena = Arena.ofConfined()) {
             long size = codec.encodedSize(tensor.dtype(), tensor.shape());
             MemorySegment buf = arena.allocate(Math.max(size, 1), ArtifactFormat.ALIGNMENT).asSlice(0, size);
-            byte[] params = codec.encode(tensor, buf);
-            return writeEncoded(tensor.name(), tensor.dtype(), tensor.shape(), codec.name(), params, buf);
+            Codec.Encoded enc = codec.encodeSized(tensor, buf);   // a variable-size codec keeps a prefix
+            return writeEncoded(tensor.name(), tensor.dtype(), tensor.shape(), codec.name(), enc.params(),
+                    buf.asSlice(0, enc.length()));
         }
     }
 
