@@ -86,7 +86,7 @@ def test_python_reads_what_the_cli_wrote(cli: Path, codec: str, tmp_path: Path) 
         else:
             assert np.abs(arr - want[name]).max() <= np.abs(want[name]).max() * 0.5
 
-    # the seed's in-memory entry points give the very same artifact and bundle
+    # the in-memory (C ABI) entry points give the very same artifact and bundle
     artifact = tenpak.compress_json_bundle(bundle.read_bytes(), codec)
     assert artifact == path.read_bytes()
     restored = json.loads(tenpak.decompress_artifact_to_json(artifact))

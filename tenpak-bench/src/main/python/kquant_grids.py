@@ -1,4 +1,4 @@
-"""Reproduces the GAUSS_b tables of dev.tenpak.internal.codec.kquant.Grids (issue 14).
+"""Reproduces the GAUSS_b tables of dev.tenpak.internal.codec.kquant.Grids.
 
 Lloyd iterations over 40,000 blocks of 16 standard-normal samples: each round quantizes every block
 with GridQuantizer's scale search at fitting time (both grid ends, 21 trial scales 2% apart, least-squares

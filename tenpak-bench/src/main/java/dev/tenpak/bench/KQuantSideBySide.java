@@ -19,7 +19,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Issue 14's side-by-side (a benchmark, not a timed test): every group-wise and K-quant-class codec
+ * The quantizer side-by-side (a benchmark, not a timed test): every group-wise and K-quant-class codec
  * on the 39 weight tensors of all-MiniLM-L6-v2 (every 2-D float tensor with at least 4096
  * elements), printing MSE over all their weights, bits per weight (payload bytes, every scale
  * stored), and single-thread quantize/dequantize speed (codec encode and decodeFloats, after one
@@ -29,7 +29,7 @@ import java.util.Locale;
  * compiles {@code tenpak-bench/src/main/c/ggml_ref.c} against ggml's own {@code ggml-quants.c},
  * writes the same tensors flattened to one float file, and prints ggml's reference quantizers
  * (Q2_K .. Q8_0, IQ4_NL, IQ4_XS, the path llama-quantize takes without an importance matrix) on it:
- * K-quants on rows of 256 over the flattened tensors, the "idealised" K-quant of issue 14.
+ * K-quants on rows of 256 over the flattened tensors, the "idealised" K-quant.
  *
  * <p>Usage: {@code java --add-modules jdk.incubator.vector -cp <core>:<bench classes>
  * dev.tenpak.bench.KQuantSideBySide <model.safetensors> [codec ...]}.

@@ -41,7 +41,7 @@ import java.util.SplittableRandom;
  *     [--minilm path/to/model.safetensors] [--layers 2] [--repeats 5] [--dump dir]
  * </pre>
  * {@code --dump} writes each dataset's tensors back to back to {@code dir/<dataset>.bin}, the bytes
- * scripts/zipnn-peer.py gives ZipNN.
+ * tenpak-bench/src/main/python/zipnn-peer.py gives ZipNN.
  * Not a test: numbers, no assertions.
  */
 public final class LosslessBench {

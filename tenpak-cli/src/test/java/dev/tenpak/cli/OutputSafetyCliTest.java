@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What the CLI's outputs may replace and how (issue 12 items 1, 2, 5, 6, 16): never an input,
+ * What the CLI's outputs may replace and how : never an input,
  * never a device, FIFO or link, with the usual file modes, cleaning up after killed runs, and one
  * error line with the right exit code.
  */

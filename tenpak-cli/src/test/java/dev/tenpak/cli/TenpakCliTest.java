@@ -213,7 +213,7 @@ class TenpakCliTest {
         assertThat(i.oneErrorLine()).startsWith("tenpak: error: " + dir.resolve("nope.tenpak")).contains("no such file");
     }
 
-    /** issue 12 item 17: a path of the wrong kind is named once and said for what it is, exit 3. */
+    /** a path of the wrong kind is named once and said for what it is, exit 3. */
     @Test
     void pathsOfTheWrongKindSayWhatTheyAre() throws Exception {
         Path folder = Files.createDirectory(dir.resolve("folder"));

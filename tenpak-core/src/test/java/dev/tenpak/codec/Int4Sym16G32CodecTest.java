@@ -2,7 +2,7 @@ package dev.tenpak.codec;
 
 import dev.tenpak.internal.codec.kquant.KQuantCodec;
 
-/** The codec contract for {@link KQuantCodec#INT4_SYM16_G32} (issue 14). */
+/** The codec contract for {@link KQuantCodec#INT4_SYM16_G32}. */
 class Int4Sym16G32CodecTest extends KQuantCodecContract {
     @Override
     KQuantCodec kq() {

@@ -10,7 +10,7 @@ import java.util.List;
 
 /**
  * The codec contract for one {@link KQuantCodec}, with an oracle written from docs/FORMAT.md
- * (issue 14 section) alone: linear-scan nearest levels instead of the lookup table, plain loops
+ * alone: linear-scan nearest levels instead of the lookup table, plain loops
  * instead of the kernels' scratch reuse, bit-by-bit packing. One subclass per codec.
  */
 abstract class KQuantCodecContract extends AbstractCodecTest {

@@ -15,7 +15,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Error regression on the real all-MiniLM-L6-v2 weights (issue 14): over the 39 weight tensors
+ * Error regression on the real all-MiniLM-L6-v2 weights: over the 39 weight tensors
  * (every 2-D float tensor with at least 4096 elements, 22.7M weights) each K-quant-class codec
  * must stay under its ceiling: the issue's target where it is met, otherwise the ggml type it
  * beats at the same or a larger size (ggml's reference quantizers on the same weights, K-quants

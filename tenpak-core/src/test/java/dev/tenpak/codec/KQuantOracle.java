@@ -3,7 +3,7 @@ package dev.tenpak.codec;
 import dev.tenpak.internal.codec.kquant.KQuantCodec;
 
 /**
- * The K-quant-class payload computed from docs/FORMAT.md's description alone (issue 14 section):
+ * The K-quant-class payload computed from docs/FORMAT.md's description alone:
  * linear-scan nearest levels, straight loops, bit-by-bit packing. Slow on purpose.
  */
 final class KQuantOracle {

@@ -2,7 +2,7 @@ package dev.tenpak.codec;
 
 import dev.tenpak.internal.codec.kquant.KQuantCodec;
 
-/** The codec contract for {@link KQuantCodec#KQ4} (issue 14). */
+/** The codec contract for {@link KQuantCodec#KQ4}. */
 class Kq4CodecTest extends KQuantCodecContract {
     @Override
     KQuantCodec kq() {

@@ -99,7 +99,7 @@ public final class AtomicFiles {
     public static Output open(Path target, boolean seekable) throws IOException {
         BasicFileAttributes a = attributes(target, true);
         if (a != null && a.isDirectory()) {
-            throw new InvalidInputException(target + ": is a folder; expected a file name");
+            throw new InvalidInputException(target + ": is a directory, expected a file");
         }
         if (a != null && a.isOther()) {
             if (!seekable) {

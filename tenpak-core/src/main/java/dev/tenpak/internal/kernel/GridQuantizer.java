@@ -25,7 +25,7 @@ import java.util.Arrays;
  * wins, earlier ones on ties. Trying both ends is the signed-scale trick of llama.cpp's Q4_0/Q3_K:
  * the largest magnitude can land on whichever end of an asymmetric grid (-8..7) is longer.
  * Unweighted squared error is the objective: weighting by {@code |x|} (llama.cpp without an
- * importance matrix) was measured and raised the MSE on MiniLM (docs/PERFORMANCE.md, issue 14).
+ * importance matrix) was measured and raised the MSE on MiniLM (docs/PERFORMANCE.md).
  */
 public final class GridQuantizer {
     /** Trial scales per grid end on each side of the end-mapped one. */

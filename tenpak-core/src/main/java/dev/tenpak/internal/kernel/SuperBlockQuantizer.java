@@ -4,7 +4,7 @@ package dev.tenpak.internal.kernel;
  * Scalar specification of one super-block: up to {@value #SUPER} consecutive values cut into
  * sub-blocks of {@code S} (the last one shorter when the super-block is), each with its own signed
  * scale, the scales themselves quantized to {@code B}-bit signed integers under one f16 super-scale.
- * The codecs call it once per super-block; docs/FORMAT.md (issue 14 section) has the byte layout.
+ * The codecs call it once per super-block; docs/FORMAT.md has the byte layout.
  *
  * <p><b>Encoding</b> (all float arithmetic unless said otherwise; {@code lim = 2^(B-1)}):
  * <ol>

@@ -25,7 +25,7 @@ import java.util.Locale;
 /**
  * Chooses codecs under a mean-absolute-error budget {@code E}.
  *
- * <p>Whole-artifact rule (the seed's): among the candidates whose MAE over all elements is
+ * <p>Whole-artifact rule (the original one): among the candidates whose MAE over all elements is
  * {@code <= E}, the one with the smallest artifact (ties: lower MAE, then registry order); when none
  * qualifies, the one with the lowest MAE (ties: smaller artifact), or, with
  * {@link PlanOptions#failOverBudget()}, a {@link BudgetExceededException}. The default candidates

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The temp-then-rename writer against what a target can be (issue 12 items 2, 4, 5, 6): links,
+ * The temp-then-rename writer against what a target can be : links,
  * devices, FIFOs, modes, stale temporaries of killed writers, folders swapped whole.
  */
 class AtomicFilesTest {

@@ -108,7 +108,7 @@ class PlannerTest {
         assertThat(p.reason()).startsWith("no candidate meets MAE <= 0; chose the lowest MAE");
     }
 
-    /** issue 12 item 12: raw_v1 (MAE 0) competes only when named, so the lowest-MAE rule can fire by default. */
+    /** raw_v1 (MAE 0) competes only when named, so the lowest-MAE rule can fire by default. */
     @Test
     void defaultCandidatesAreTheLossyCodecs() {
         List<String> lossy = Codecs.all().stream().filter(c -> !c.lossless()).map(Codec::name).toList();
@@ -121,7 +121,7 @@ class PlannerTest {
         assertThat(named.choice()).isEqualTo("raw_v1");
     }
 
-    /** issue 12 item 12: exit code 7 is raised when asked for and no candidate meets the budget; no plan is written. */
+    /** exit code 7 is raised when asked for and no candidate meets the budget; no plan is written. */
     @Test
     void failOverBudgetRaisesBudgetExceededAndWritesNoPlan() {
         Path planFile = dir.resolve("over.plan.json");
@@ -261,7 +261,7 @@ class PlannerTest {
         assertThatThrownBy(() -> PlanOptions.of(1).withCodecs(List.of("int3"))).hasMessageContaining("known codecs");
     }
 
-    /** issue 12 item 11: a safetensors input is mapped read-only; repeating raw_v1's encode must not write to it. */
+    /** a safetensors input is mapped read-only; repeating raw_v1's encode must not write to it. */
     @Test
     void benchRepeatsOnASafetensorsInputLeaveTheInputUntouched() throws Exception {
         Path artifact = dir.resolve("model.tenpak");

@@ -1,5 +1,7 @@
 package dev.tenpak.internal.codec.groupwise;
 
+import dev.tenpak.internal.kernel.ScalarGroupVariants;
+
 import dev.tenpak.codec.ChunkEncoder;
 
 import dev.tenpak.error.InvalidInputException;
@@ -66,10 +68,9 @@ public final class GroupwiseCodec implements ChunkEncoder {
             INT4_G128, INT4_G32_SEARCH, INT4_ASYM_G32);
 
     /** Clipping ratios tried by {@link Variant#SEARCH}, in order; ties keep the earlier (larger) one. */
-    static final float[] SEARCH_RATIOS = {1.0f, 0.95f, 0.9f, 0.85f};
 
     /** Elements per encode/decode chunk: a multiple of {@link #RANGE_ALIGN}, of 32 and of every G. */
-    static final int CHUNK = 16 * RANGE_ALIGN;
+    static final int CHUNK = ChunkEncoder.CHUNK;
 
     private static final ValueLayout.OfShort F16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final byte[] NO_PARAMS = new byte[0];
@@ -321,8 +322,8 @@ public final class GroupwiseCodec implements ChunkEncoder {
         }
         int bad = switch (variant) {
             case SYMMETRIC -> GroupQuantKernels.get().quantizeGroups(x, off, groups, g, qmax, scales, k, codes, off);
-            case SEARCH -> searchGroups(x, off, groups, g, scales, k, codes);
-            case ASYMMETRIC -> asymmetricGroups(x, off, groups, g, scales, offsets, k, codes);
+            case SEARCH -> ScalarGroupVariants.searchGroups(x, off, groups, g, scales, k, codes);
+            case ASYMMETRIC -> ScalarGroupVariants.asymmetricGroups(x, off, groups, g, scales, offsets, k, codes);
         };
         if (bad >= 0) {
             throw unencodable(tensor, x, off + bad * g, g, e0);
@@ -344,105 +345,6 @@ public final class GroupwiseCodec implements ChunkEncoder {
         String limit = variant == Variant.ASYMMETRIC ? "its f16 offset and scale reach 65504"
                 : "its f16 scale reaches 65504, so |x| <= about " + (long) (65504.0 * qmax);
         return new ValueOutOfRangeException(tensor, e0 + worst, x[worst], name, limit);
-    }
-
-    /** {@link Variant#SEARCH}: scalar; returns the first unencodable group or -1. */
-    private static int searchGroups(float[] x, int off, int groups, int g, short[] scales, int k, byte[] codes) {
-        for (int j = 0; j < groups; j++) {
-            int base = off + j * g;
-            float m = GroupScales.maxAbs(x, base, g);
-            short first = GroupScales.symmetric(m, 7);
-            if (first == GroupScales.INVALID) {
-                return j;
-            }
-            short best = first;
-            double bestErr = Double.POSITIVE_INFINITY;
-            short tried = -1;
-            for (float r : SEARCH_RATIOS) {
-                short sb = r == 1.0f ? first : GroupScales.symmetric(m * r, 7);
-                if (sb == tried) {
-                    continue;
-                }
-                tried = sb;
-                float s = Float.float16ToFloat(sb);
-                float inv = GroupScales.inverse(s);
-                double err = 0;
-                for (int i = base; i < base + g; i++) {
-                    double d = x[i] - GroupScales.quantize(x[i], inv, 7f) * s;
-                    err += d * d;
-                }
-                if (err < bestErr) {
-                    bestErr = err;
-                    best = sb;
-                }
-            }
-            scales[k + j] = best;
-            float inv = GroupScales.inverse(Float.float16ToFloat(best));
-            for (int i = base; i < base + g; i++) {
-                codes[i] = (byte) GroupScales.quantize(x[i], inv, 7f);
-            }
-        }
-        return -1;
-    }
-
-    /** {@link Variant#ASYMMETRIC}: scalar; codes in [0, 15]; returns the first unencodable group or -1. */
-    private static int asymmetricGroups(float[] x, int off, int groups, int g, short[] scales, short[] offsets, int k,
-                                        byte[] codes) {
-        for (int j = 0; j < groups; j++) {
-            int base = off + j * g;
-            if (!(GroupScales.maxAbs(x, base, g) <= Float.MAX_VALUE)) {
-                return j;
-            }
-            float mn = x[base];
-            float mx = x[base];
-            for (int i = base + 1; i < base + g; i++) {
-                mn = Math.min(mn, x[i]);
-                mx = Math.max(mx, x[i]);
-            }
-            int lob = f16Floor(mn);
-            if ((lob & 0x7FFF) >= 0x7C00) {
-                return j;
-            }
-            float lo = Float.float16ToFloat((short) lob);
-            int sb = 0;
-            if (mx > lo) {
-                sb = Float.floatToFloat16((mx - lo) / 15f) & 0xFFFF;
-                while (sb < 0x7C00 && lo + 15f * Float.float16ToFloat((short) sb) < mx) {
-                    sb++;
-                }
-                if (sb >= 0x7C00) {
-                    return j;
-                }
-            }
-            scales[k + j] = (short) sb;
-            offsets[k + j] = (short) lob;
-            float s = Float.float16ToFloat((short) sb);
-            for (int i = base; i < base + g; i++) {
-                codes[i] = (byte) quantizeUnsigned(x[i], lo, s);
-            }
-        }
-        return -1;
-    }
-
-    /** {@code clamp(rint((x - lo) / s), 0, 15)}, 0 when {@code s == 0}. */
-    static int quantizeUnsigned(float x, float lo, float s) {
-        if (s == 0f) {
-            return 0;
-        }
-        float y = Math.min(15f, Math.max(0f, (x - lo) / s));
-        return (int) Math.rint(y);
-    }
-
-    /** Bits of the largest f16 {@code <= v} (v finite); magnitude {@code >= 0x7C00} when there is none. */
-    static int f16Floor(float v) {
-        int b = Float.floatToFloat16(v) & 0xFFFF;
-        if (Float.float16ToFloat((short) b) <= v) {
-            return b;
-        }
-        if ((b & 0x8000) == 0) {
-            return b == 0 ? 0x8001 : b - 1;
-        }
-        return b + 1;
     }
 
     // ---------------------------------------------------------------- int4 layout

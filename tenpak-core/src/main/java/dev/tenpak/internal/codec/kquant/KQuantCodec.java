@@ -17,7 +17,7 @@ import java.nio.ByteOrder;
 import java.util.List;
 
 /**
- * Block quantizers in the K-quant class (issue 14): every value becomes a {@code b}-bit index into
+ * Block quantizers in the K-quant class: every value becomes a {@code b}-bit index into
  * a fixed grid of levels times a signed block scale chosen by an error-minimising search
  * ({@link GridQuantizer}). Two shapes:
  * <ul>

@@ -16,7 +16,7 @@ import java.nio.ByteOrder;
 
 /**
  * Symmetric quantization with one scale for the whole tensor: {@code int8_sym_v1} and
- * {@code int4_sym_v1}, the seed's two codecs.
+ * {@code int4_sym_v1}, the original two codecs.
  *
  * <p>With {@code Q = 127} (int8) or {@code Q = 7} (int4) and {@code m = max|x|} over the tensor:
  * {@code scale = m / Q} as a float, or {@code 1.0} when {@code m == 0} (see {@link #scaleFor} for

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The writer enforces every limit the reader enforces, before anything is renamed into place, so
- * no write ends in an artifact no reader opens (issue 12 item 3).
+ * no write ends in an artifact no reader opens .
  */
 class ArtifactWriterLimitsTest {
     @TempDir

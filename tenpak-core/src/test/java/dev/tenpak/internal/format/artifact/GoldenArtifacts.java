@@ -19,14 +19,14 @@ import java.util.Map;
  * go on reading them, and the writer must go on producing them, byte for byte, forever.
  */
 final class GoldenArtifacts {
-    /** The seed's example bundle ({@code examples/simple_bundle.json}), inlined so the example may change. */
+    /** The example bundle ({@code examples/simple_bundle.json}), inlined so the example may change. */
     static final String SIMPLE_JSON = """
             {"tensors": [
               {"name": "dense.weight", "shape": [2, 2], "data": [0.1, 0.2, -0.3, 0.4]},
               {"name": "dense.bias", "shape": [2], "data": [0.01, -0.02]}
             ]}""";
 
-    /** {@code golden/v1/simple_int8.tenpak}: the seed's bundle through {@code int8_sym_v1}. */
+    /** {@code golden/v1/simple_int8.tenpak}: the example bundle through {@code int8_sym_v1}. */
     static byte[] simpleInt8() {
         return Tenpak.compressJsonBundle(SIMPLE_JSON.getBytes(StandardCharsets.UTF_8), "int8_sym_v1");
     }

@@ -27,8 +27,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Hugging Face folders in and out, against hostile and careless cases (issue 12 items 3, 4, 15,
- * 16): carried-file caps, links out of the folder, a failed decompress into an existing folder,
+ * Hugging Face folders in and out, against hostile and careless cases:
+ * carried-file caps, links out of the folder, a failed decompress into an existing folder,
  * carried metadata that is not base64, NUL bytes in names.
  */
 class HfFolderSafetyTest {

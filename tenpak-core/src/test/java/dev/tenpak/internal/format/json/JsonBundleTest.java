@@ -103,7 +103,7 @@ class JsonBundleTest {
                 Arguments.of("tensors twice", "{\"tensors\": [], \"tensors\": []}", "duplicate key 'tensors'"),
                 Arguments.of("duplicate name", "{\"tensors\": [{\"name\": \"w\", \"shape\": [1], \"data\": [1]},"
                         + " {\"name\": \"w\", \"shape\": [1], \"data\": [2]}]}", "duplicate tensor name 'w'"),
-                // issue 12 item 8: a key twice in one object, at any level
+                // a key twice in one object, at any level
                 Arguments.of("data twice, shorter second", "{\"tensors\": [{\"name\": \"w\", \"shape\": [2], \"data\": [1], \"data\": [2]}]}",
                         "duplicate key 'data' in tensor 'w'"),
                 Arguments.of("data twice, longer first", "{\"tensors\": [{\"name\": \"w\", \"shape\": [1], \"data\": [1, 2, 3], \"data\": [4]}]}",
@@ -114,7 +114,7 @@ class JsonBundleTest {
                         "duplicate key 'name' in tensor 'a'"),
                 Arguments.of("top-level key twice", "{\"format\": 1, \"format\": 2, \"tensors\": []}", "duplicate key 'format'"),
                 Arguments.of("nested key twice", "{\"tensors\": [], \"extra\": {\"a\": {\"b\": 1, \"b\": 2}}}", "duplicate key 'b'"),
-                // issue 12 item 9: nothing after the top-level object; numbers within float32
+                // nothing after the top-level object; numbers within float32
                 Arguments.of("a second bundle appended", "{\"tensors\": []}\n{\"tensors\": [{\"name\": \"w\", \"shape\": [1], \"data\": [1]}]}",
                         "content after the end of the top-level object at line 2"),
                 Arguments.of("garbage appended", "{\"tensors\": []} x", "malformed JSON"),
@@ -125,7 +125,7 @@ class JsonBundleTest {
                         "tensor 'w': data[0] = -3.5e38 is out of float32 range"),
                 Arguments.of("400-digit integer", "{\"tensors\": [{\"name\": \"w\", \"shape\": [1], \"data\": [" + "9".repeat(400) + "]}]}",
                         "tensor 'w': data[0] = 99999999999999999999... (400 characters) is out of float32 range"),
-                // issue 12 item 17: Jackson's limits are malformed input, not I/O errors
+                // Jackson's limits are malformed input, not I/O errors
                 Arguments.of("nesting deeper than 1000", "{\"tensors\": [], \"x\": " + "[".repeat(1100) + "]".repeat(1100) + "}",
                         "malformed JSON"),
                 Arguments.of("a number longer than 1000 digits", "{\"tensors\": [{\"name\": \"w\", \"shape\": [1], \"data\": [1." + "1".repeat(1200) + "]}]}",

@@ -1,7 +1,7 @@
 """ZipNN on the bytes LosslessBench dumped (--dump DIR): ratio and one-thread speed (process CPU time,
 as LosslessBench times its thread), for docs/PERFORMANCE.md.
 
-usage: python scripts/zipnn-peer.py DIR
+usage: python tenpak-bench/src/main/python/zipnn-peer.py DIR
 Needs the pip packages zipnn, zstandard, numpy and torch (ZipNN imports torch); run it from a
 separate venv, never the project's. Each DIR/<dataset>.bin is one dtype, named in the file name.
 """
