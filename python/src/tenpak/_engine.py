@@ -600,6 +600,12 @@ def materialize(
     return json.loads(str(text))
 
 
+def export_compressed_tensors(artifact: str | os.PathLike[str], folder: str | os.PathLike[str]) -> dict[str, Any]:
+    """The artifact as a compressed-tensors folder; the report (quantized and dense modules) as a dict."""
+    text = call(java().bridge.exportCompressedTensors, os.fspath(artifact), os.fspath(folder))
+    return json.loads(str(text))
+
+
 # ---- for _jvm, which starts the JVM (so these never start it themselves) -------------------------
 
 

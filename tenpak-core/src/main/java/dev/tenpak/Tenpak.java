@@ -22,6 +22,7 @@ import dev.tenpak.report.ArtifactSummary;
 import dev.tenpak.report.BenchReport;
 import dev.tenpak.report.CompressReport;
 import dev.tenpak.report.DeltaReport;
+import dev.tenpak.report.ExportReport;
 import dev.tenpak.report.MaterializeReport;
 import dev.tenpak.report.Plan;
 import dev.tenpak.tensor.Artifact;
@@ -82,6 +83,17 @@ public final class Tenpak {
      */
     public static void decompress(Path artifact, Path output, DecompressOptions options) {
         Decompression.decompress(artifact, output, options);
+    }
+
+    /**
+     * Writes {@code artifact} (compressed from a Hugging Face folder) as a compressed-tensors folder
+     * that transformers and vLLM load quantized: the stored codes of symmetric int4/int8 group codecs
+     * re-laid out without quantizing again, every other tensor decoded; the report says which Linear
+     * layers stayed dense and why. The same as {@link #decompress} with
+     * {@link dev.tenpak.options.OutputFormat#COMPRESSED_TENSORS}, which drops the report.
+     */
+    public static ExportReport exportCompressedTensors(Path artifact, Path folder, DecompressOptions options) {
+        return Decompression.exportCompressedTensors(artifact, folder, options);
     }
 
     /** Describes an artifact and checks every payload's checksum. */

@@ -39,6 +39,7 @@ class ArchitectureTest {
             List.of("dev.tenpak.internal.format.json", "dev.tenpak.internal.format.artifact"),
             List.of("dev.tenpak.internal.format.safetensors"),
             List.of("dev.tenpak.internal.format.hf"),
+            List.of("dev.tenpak.internal.format.compressedtensors"),
             List.of("dev.tenpak.internal.format"),
             List.of("dev.tenpak.internal.pipeline"),
             List.of("dev.tenpak.internal.plan", "dev.tenpak.internal.delta"),

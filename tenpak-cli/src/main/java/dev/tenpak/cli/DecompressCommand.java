@@ -8,7 +8,10 @@ import dev.tenpak.options.CompressOptions;
 import dev.tenpak.error.InvalidInputException;
 import dev.tenpak.Tenpak;
 import dev.tenpak.internal.format.Outputs;
+import dev.tenpak.report.ExportReport;
 import java.nio.file.Path;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -34,7 +37,9 @@ final class DecompressCommand implements Callable<Integer> {
 
     @Option(names = "--format", paramLabel = "FMT", defaultValue = "auto",
             description = "Output format: auto (.safetensors -> safetensors; a folder or a name without extension -> hf; "
-                    + "otherwise json), json, safetensors, hf. Default: ${DEFAULT-VALUE}.")
+                    + "otherwise json), json, safetensors, hf, compressed-tensors (a folder transformers and vLLM load "
+                    + "quantized: the stored int4/int8 group codes re-laid out, never quantized again). "
+                    + "Default: ${DEFAULT-VALUE}.")
     String format;
 
     @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "Decoding threads (default: all processors).")
@@ -52,7 +57,18 @@ final class DecompressCommand implements Callable<Integer> {
         if (n < 1) {
             throw new InvalidInputException("--threads must be at least 1, got " + n);
         }
-        Tenpak.decompress(input, output, DecompressOptions.defaults().withFormat(OutputFormat.parse(format)).withThreads(n).withSync(sync.sync).withProgress(ConsoleProgress.create(quiet)));
+        DecompressOptions options = DecompressOptions.defaults().withFormat(OutputFormat.parse(format)).withThreads(n)
+                .withSync(sync.sync).withProgress(ConsoleProgress.create(quiet));
+        if (options.format() == OutputFormat.COMPRESSED_TENSORS) {
+            ExportReport r = Tenpak.exportCompressedTensors(input, output, options);
+            var out = spec.commandLine().getOut();
+            out.println("wrote " + output + ": " + r.quantized().size() + " Linear layers quantized ("
+                    + String.join(", ", new TreeSet<>(r.quantized().values())) + "), " + r.dense().size()
+                    + " left dense, " + r.weightBytes() + " B of weights");
+            new TreeMap<>(r.dense()).forEach((m, why) -> out.println("  dense " + m + ": " + why));
+            return 0;
+        }
+        Tenpak.decompress(input, output, options);
         spec.commandLine().getOut().println("wrote " + output);
         return 0;
     }

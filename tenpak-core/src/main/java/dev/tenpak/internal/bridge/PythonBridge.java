@@ -33,6 +33,7 @@ import dev.tenpak.report.CompressReport;
 import dev.tenpak.internal.format.artifact.TensorEntry;
 import dev.tenpak.codec.Codecs;
 import dev.tenpak.internal.kernel.QuantKernels;
+import dev.tenpak.options.DecompressOptions;
 import dev.tenpak.options.DeltaOptions;
 import dev.tenpak.internal.format.Inputs;
 import dev.tenpak.options.PlanOptions;
@@ -264,6 +265,11 @@ public final class PythonBridge {
             o = o.withCodec(codec);
         }
         return json(Tenpak.delta(Path.of(base), Path.of(variant), Path.of(output), o));
+    }
+
+    /** {@link Tenpak#exportCompressedTensors} with default options; returns the report as JSON. */
+    public static String exportCompressedTensors(String artifact, String folder) {
+        return json(Tenpak.exportCompressedTensors(Path.of(artifact), Path.of(folder), DecompressOptions.defaults()));
     }
 
     /** {@link Tenpak#materialize}; returns the report as JSON. */

@@ -3,18 +3,23 @@ package dev.tenpak.internal.pipeline;
 import dev.tenpak.internal.format.Outputs;
 import dev.tenpak.internal.format.artifact.ArtifactReader;
 import dev.tenpak.internal.format.artifact.TensorEntry;
+import dev.tenpak.internal.format.compressedtensors.CompressedTensorsExport;
 import dev.tenpak.internal.format.hf.HfFolder;
 import dev.tenpak.internal.format.json.JsonBundleWriter;
 import dev.tenpak.internal.format.safetensors.SafetensorsWriter;
 import dev.tenpak.internal.io.AtomicFiles;
+import dev.tenpak.internal.io.PositionalWrites;
 import dev.tenpak.internal.io.SameFiles;
 import dev.tenpak.options.DecompressOptions;
 import dev.tenpak.options.OutputFormat;
 import dev.tenpak.options.ProgressListener;
+import dev.tenpak.report.ExportReport;
 import dev.tenpak.tensor.Tensor;
 import dev.tenpak.tensor.TensorSource;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,6 +38,10 @@ public final class Decompression {
     /** Decodes {@code artifact} into {@code output} in the options' format ({@code AUTO}: from the path). */
     public static void decompress(Path artifact, Path output, DecompressOptions options) {
         OutputFormat f = options.format() == OutputFormat.AUTO ? Outputs.detect(output) : options.format();
+        if (f == OutputFormat.COMPRESSED_TENSORS) {
+            exportCompressedTensors(artifact, output, options);
+            return;
+        }
         SameFiles.refuse(output, artifact, "artifact");
         if (f == OutputFormat.JSON) {
             try (ArtifactReader r = ArtifactReader.open(artifact)) {
@@ -99,6 +108,73 @@ public final class Decompression {
         return HfFolder.write(layout, r.metadata(), dir, sync, (shard, meta, file) -> {
             List<TensorEntry> entries = shard.stream().map(byName::get).toList();
             return toSafetensors(r, entries, meta, file, decoder, sync, progress);
+        });
+    }
+
+    /**
+     * Writes the artifact as a compressed-tensors folder ({@link CompressedTensorsExport}): planned and
+     * checked whole first, then built beside {@code dir} and swapped in ({@link HfFolder#write}), so
+     * a failure (a checksum, a full disk) leaves {@code dir} as it was.
+     */
+    public static ExportReport exportCompressedTensors(Path artifact, Path dir, DecompressOptions options) {
+        SameFiles.refuse(dir, artifact, "artifact");
+        try (ArtifactReader r = ArtifactReader.open(artifact);
+             ParallelDecoder decoder = new ParallelDecoder(options.threads())) {
+            CompressedTensorsExport.Plan plan = CompressedTensorsExport.plan(r);
+            if (Files.isDirectory(dir)) {
+                for (String rel : plan.layout().paths()) {
+                    SameFiles.refuse(dir.resolve(rel), artifact, "artifact");
+                }
+            }
+            ProgressListener progress = options.progress();
+            long total = r.entries().stream().mapToLong(TensorEntry::originalBytes).sum();
+            progress.start("export", total);
+            long bytes;
+            try {
+                bytes = HfFolder.write(plan.layout(), r.metadata(), dir, options.sync(),
+                        (shard, meta, file) -> writeExportShard(r, plan, shard, meta, file, decoder, options.sync(), progress));
+            } finally {
+                progress.finish();
+            }
+            return new ExportReport(dir.toString(), plan.quantized(), plan.dense(), bytes);
+        }
+    }
+
+    private static long writeExportShard(ArtifactReader r, CompressedTensorsExport.Plan plan, List<String> names,
+                                         Map<String, String> meta, Path file, ParallelDecoder decoder, boolean sync,
+                                         ProgressListener progress) {
+        List<SafetensorsWriter.Entry> layout = new ArrayList<>(names.size());
+        List<CompressedTensorsExport.Output> outs = new ArrayList<>(names.size());
+        for (String name : names) {
+            CompressedTensorsExport.Output o = plan.outputs().get(name);
+            outs.add(o);
+            layout.add(new SafetensorsWriter.Entry(o.name(), o.dtype(), o.shape()));
+        }
+        return SafetensorsWriter.write(layout, meta, file, sync, (ch, offsets) -> {
+            List<TensorEntry> dense = new ArrayList<>();
+            List<Long> denseAt = new ArrayList<>();
+            for (int i = 0; i < outs.size(); i++) {
+                if (outs.get(i).source() instanceof CompressedTensorsExport.Source.Dense d) {
+                    dense.add(d.entry());
+                    denseAt.add(offsets[i]);
+                }
+            }
+            decoder.decodeAll(r, dense, ch, denseAt.stream().mapToLong(Long::longValue).toArray(), file, progress);
+            for (int i = 0; i < outs.size(); i++) {
+                CompressedTensorsExport.Output o = outs.get(i);
+                if (o.source() instanceof CompressedTensorsExport.Source.Dense) {
+                    continue;
+                }
+                long size = o.dtype().byteSizeFor(o.shape().elementCount());
+                try (Arena arena = Arena.ofConfined()) {
+                    MemorySegment bytes = arena.allocate(Math.max(1, size)).asSlice(0, size);
+                    CompressedTensorsExport.fill(r, o, bytes);
+                    PositionalWrites.write(ch, bytes, offsets[i], file);
+                }
+                if (o.source() instanceof CompressedTensorsExport.Source.Packed p) {
+                    progress.advance(p.weight().originalBytes());
+                }
+            }
         });
     }
 
