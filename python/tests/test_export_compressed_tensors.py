@@ -1,4 +1,4 @@
-"""Issue 17: MiniLM compressed with int4/int8 group codecs, exported as compressed-tensors, loads with
+"""MiniLM compressed with int4/int8 group codecs, exported as compressed-tensors, loads with
 transformers, decompresses to tenpak's own decode bit for bit and embeds exactly as the model that
 ``tenpak.torch.load_into`` fills."""
 

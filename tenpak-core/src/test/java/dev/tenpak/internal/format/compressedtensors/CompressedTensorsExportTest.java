@@ -36,7 +36,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Issue 17: an artifact of a small hand-made Hugging Face folder exported as compressed-tensors,
+ * An artifact of a small hand-made Hugging Face folder exported as compressed-tensors,
  * its packed weights unpacked here the way compressed-tensors 0.20.1 does ({@code unpack_from_int32},
  * then {@code q.to(scale.dtype) * scale}) and compared bit for bit with tenpak's decode.
  */
