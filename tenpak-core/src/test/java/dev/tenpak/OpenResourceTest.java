@@ -91,6 +91,44 @@ class OpenResourceTest {
         }
     }
 
+    /** Issue 15 item 9: a classpath folder is mapped, a stored jar entry mapped in place, a deflated one copied out. */
+    @Test
+    void aFolderAStoredEntryAndADeflatedEntryAllReadTheSame() throws Exception {
+        Path classes = Files.createDirectories(dir.resolve("classes/models"));
+        Files.copy(artifact, classes.resolve("encoder.tenpak"));
+        byte[] bytes = Files.readAllBytes(artifact);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(bytes);
+        Path stored = dir.resolve("stored.jar");
+        try (OutputStream out = Files.newOutputStream(stored); JarOutputStream j = new JarOutputStream(out)) {
+            JarEntry first = new JarEntry("models/other.tenpak");
+            j.putNextEntry(first);
+            j.write(bytes);   // same bytes, deflated: must not be the one found
+            j.closeEntry();
+            JarEntry e = new JarEntry("models/encoder.tenpak");
+            e.setMethod(java.util.zip.ZipEntry.STORED);
+            e.setSize(bytes.length);
+            e.setCompressedSize(bytes.length);
+            e.setCrc(crc.getValue());
+            e.setExtra(new byte[] {(byte) 0xCA, (byte) 0xFE, 3, 0, 1, 2, 3});   // a local extra field to skip
+            j.putNextEntry(e);
+            j.write(bytes);
+            j.closeEntry();
+        }
+        float[] expected;
+        try (Artifact fromFile = Tenpak.open(artifact)) {
+            expected = fromFile.read("encoder.weight").toFloatArray();
+        }
+        for (Path entry : List.of(dir.resolve("classes"), stored, jar)) {
+            try (URLClassLoader loader = new URLClassLoader(new URL[] {entry.toUri().toURL()}, null);
+                 Artifact a = Tenpak.openResource("models/encoder.tenpak", loader)) {
+                assertThat(a.source()).isEqualTo("classpath:models/encoder.tenpak");
+                assertThat(a.byteSize()).as(entry.toString()).isEqualTo(bytes.length);
+                assertThat(a.read("encoder.weight").toFloatArray()).as(entry.toString()).containsExactly(expected);
+            }
+        }
+    }
+
     @Test
     void usesTheContextClassLoaderAndIgnoresALeadingSlash() throws Exception {
         Thread thread = Thread.currentThread();

@@ -19,10 +19,25 @@ public final class MappedFiles {
      * {@code reader} fails, the arena is closed here. An empty file maps to an empty segment.
      */
     public static <R> R open(Path path, BiFunction<MemorySegment, Arena, R> reader) {
+        return open(path, 0, -1, reader);
+    }
+
+    /**
+     * As {@link #open(Path, BiFunction)}, mapping only the {@code length} bytes at {@code offset} (a
+     * region of a larger file: an entry stored uncompressed in a jar, say); a negative {@code length}
+     * maps from {@code offset} to the end. A region past the end of the file is an I/O error.
+     */
+    public static <R> R open(Path path, long offset, long length, BiFunction<MemorySegment, Arena, R> reader) {
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            MemorySegment seg = ch.size() == 0 ? MemorySegment.ofArray(new byte[0])
-                    : ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
+            long size = ch.size();
+            long n = length < 0 ? size - offset : length;
+            if (offset < 0 || n < 0 || offset > size - n) {
+                throw new java.io.EOFException("bytes " + offset + " to " + (offset + n) + " are past the end of the file ("
+                        + size + " bytes)");
+            }
+            MemorySegment seg = n == 0 ? MemorySegment.ofArray(new byte[0])
+                    : ch.map(FileChannel.MapMode.READ_ONLY, offset, n, arena);
             return reader.apply(seg, arena);
         } catch (IOException e) {
             arena.close();

@@ -3,7 +3,9 @@ package dev.tenpak.maven.mojo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tenpak.codec.Codecs;
 import dev.tenpak.maven.build.CompressRequest;
+import dev.tenpak.maven.goal.Goals;
 import java.io.InputStream;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.w3c.dom.Document;
@@ -59,7 +61,7 @@ class CompressMojoTest {
         set(m, "perTensor", true);
         set(m, "candidates", List.of("int8_sym_v1", "int4_sym_v1"));
         set(m, "planDirectory", base.resolve("target/plans").toFile());
-        CompressRequest r = m.request();
+        CompressRequest r = Goals.request(m.settings());
         assertThat(r.plan()).hasValueSatisfying(p -> {
             assertThat(p.maxMae()).isEqualTo(0.002);
             assertThat(p.perTensor()).isTrue();
@@ -96,6 +98,39 @@ class CompressMojoTest {
                 .hasMessageContaining("src/main/models/broken.json");
     }
 
+    /**
+     * Maven's error line is the exception's message followed by the message of each cause that it does not
+     * already contain (DefaultExceptionHandler.getMessage); this is that line, so a test can read it.
+     */
+    static String mavenErrorLine(Throwable e) {
+        String line = e.getMessage();
+        for (Throwable t = e.getCause(); t != null && t != t.getCause(); t = t.getCause()) {
+            String m = t.getMessage();
+            if (m != null && !m.isEmpty() && !line.contains(m)) {
+                line = line + ": " + m;
+            }
+        }
+        return line;
+    }
+
+    /** Issue 15 item 10: the reason was printed twice, the second time after the file's absolute path. */
+    @Test
+    void aMalformedModelIsReportedOnceOnMavensErrorLine() throws Exception {
+        Path models = Files.createDirectories(base.resolve("src/main/models"));
+        Files.writeString(models.resolve("bad.json"), "{\"tensors\": [{\"name\": \"w\", \"shape\": [2, 3], \"data\": [1, 2, 3]}]}");
+        CompressMojo m = mojo();
+        set(m, "codec", "int8_sym_v1");
+        set(m, "sourceDirectory", models.toFile());
+        set(m, "outputDirectory", base.resolve("target/classes/models").toFile());
+        assertThatThrownBy(m::execute).isInstanceOfSatisfying(MojoFailureException.class, e -> {
+            assertThat(mavenErrorLine(e)).isEqualTo("tenpak: cannot compress model file src/main/models/bad.json:"
+                    + " tensor 'w': shape [2, 3] needs 6 values, data has 3");
+            // mvn -e still shows the engine's own exception
+            assertThat(e.getSuppressed()).hasSize(1);
+            assertThat(e.getSuppressed()[0].getCause()).hasMessageContaining(models.resolve("bad.json").toString());
+        });
+    }
+
     @Test
     void anUnwritableOutputFolderIsAnExecutionError() throws Exception {
         Path models = Files.createDirectories(base.resolve("src/main/models"));
@@ -116,9 +151,19 @@ class CompressMojoTest {
         m.execute();
     }
 
-    /** Read from the generated descriptor: the annotations themselves are not kept at run time. */
+    /** The default codec is copied from the engine's constant at compile time; the two agree. */
     @Test
-    void everyUserParameterHasATenpakPropertyAndAnXmlExample() throws Exception {
+    void theDefaultCodecIsTheEngines() {
+        assertThat(CompressMojo.DEFAULT_CODEC).isEqualTo(Codecs.DEFAULT);
+    }
+
+    /**
+     * Issue 15 item 10: {@code mvn help:describe -Ddetail} turns each description into plain text, where
+     * an XML example left its bare values at the end of the parameter and a link named an internal class.
+     * Read from the generated descriptor: the annotations themselves are not kept at run time.
+     */
+    @Test
+    void everyUserParameterHasATenpakPropertyAndAPlainDescription() throws Exception {
         Document d;
         try (InputStream in = CompressMojo.class.getClassLoader().getResourceAsStream("META-INF/maven/plugin.xml")) {
             assertThat(in).as("plugin descriptor on the test classpath").isNotNull();
@@ -145,11 +190,19 @@ class CompressMojoTest {
                 String name = text(p, "name");
                 String expression = config.getElementsByTagName(name).item(0).getTextContent();
                 assertThat(expression).as(goal + " " + name).startsWith("${tenpak.");
-                assertThat(text(p, "description")).as(goal + " " + name).contains("<" + name + ">");
+                assertThat(text(p, "description")).as(goal + " " + name).isNotBlank()
+                        .doesNotContain("<pre>", "&lt;", "dev.tenpak", "Codecs", "{@link");
                 checked++;
             }
         }
         assertThat(goals).containsExactlyInAnyOrder("compress", "verify", "help");
+        for (int i = 0; i < mojos.getLength(); i++) {
+            Element mojo = (Element) mojos.item(i);
+            if (!text(mojo, "goal").equals("help")) {
+                assertThat(text(mojo, "description")).as(text(mojo, "goal"))
+                        .contains("Maven 3.9 or newer running on JDK 25 or newer").doesNotContain("dev.tenpak", "{@link");
+            }
+        }
         assertThat(checked).isEqualTo(19);
     }
 

@@ -201,7 +201,16 @@ public final class ArtifactReader implements Artifact {
 
     /** Opens and validates the artifact at {@code path}, mapping it into memory. */
     public static ArtifactReader open(Path path) {
-        return MappedFiles.open(path, (seg, arena) -> new ArtifactReader(seg, path.toString(), arena));
+        return open(path, 0, -1, path.toString());
+    }
+
+    /**
+     * Opens and validates the artifact held in the {@code length} bytes at {@code offset} of {@code file}
+     * (the whole file from {@code offset} when {@code length} is negative), mapping just that region;
+     * errors name {@code source}.
+     */
+    public static ArtifactReader open(Path file, long offset, long length, String source) {
+        return MappedFiles.open(file, offset, length, (seg, arena) -> new ArtifactReader(seg, source, arena));
     }
 
     /** Reads an artifact held in memory that the caller keeps alive. */

@@ -1,0 +1,56 @@
+package dev.tenpak.maven.goal;
+
+import dev.tenpak.maven.build.CompressRequest;
+import dev.tenpak.maven.build.ModelBuildException;
+import dev.tenpak.maven.build.ModelCompressor;
+import dev.tenpak.maven.build.ModelVerifier;
+import dev.tenpak.maven.mojo.CompressSettings;
+import dev.tenpak.maven.mojo.VerifySettings;
+import org.apache.maven.plugin.MojoExecutionException;
+import org.apache.maven.plugin.MojoFailureException;
+import org.apache.maven.plugin.logging.Log;
+
+/** What each goal does once the JDK is known to be new enough; called by name from {@code dev.tenpak.maven.mojo}. */
+public final class Goals {
+    private Goals() {}
+
+    /** The compress goal: checks the settings, compresses the model files, writes the manifest. */
+    public static void compress(CompressSettings settings, Log log) throws MojoExecutionException, MojoFailureException {
+        try {
+            new ModelCompressor(request(settings), new MavenBuildLog(log)).run();
+        } catch (ModelBuildException e) {
+            MavenBuildLog.rethrow(e);
+        }
+    }
+
+    /** The verify goal: re-opens and checks every artifact of the manifest. */
+    public static void verify(VerifySettings settings, Log log) throws MojoExecutionException, MojoFailureException {
+        try {
+            new ModelVerifier(settings.outputDirectory().toPath(), settings.failIfNoModels(), new MavenBuildLog(log)).run();
+        } catch (ModelBuildException e) {
+            MavenBuildLog.rethrow(e);
+        }
+    }
+
+    /** The compress goal's settings as a checked request. */
+    public static CompressRequest request(CompressSettings s) throws ModelBuildException {
+        return new CompressRequest.Builder()
+                .baseDirectory(s.baseDirectory())
+                .sourceDirectory(s.sourceDirectory())
+                .includes(s.includes())
+                .excludes(s.excludes())
+                .outputDirectory(s.outputDirectory())
+                .codec(s.codec())
+                .maxMae(s.maxMae())
+                .perTensor(s.perTensor())
+                .candidates(s.candidates())
+                .planDirectory(s.planDirectory())
+                .failOnErrorAbove(s.failOnErrorAbove())
+                .failIfNoModels(s.failIfNoModels())
+                .force(s.force())
+                .threads(s.threads())
+                .keepRaw(s.keepRaw())
+                .minElements(s.minElements())
+                .build();
+    }
+}

@@ -1,0 +1,6 @@
+package dev.tenpak.maven.mojo;
+
+import java.io.File;
+
+/** The verify goal's parameters as Maven injected them, handed to the engine side. */
+public record VerifySettings(File outputDirectory, boolean failIfNoModels) {}
