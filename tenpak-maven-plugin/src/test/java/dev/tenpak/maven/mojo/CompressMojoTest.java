@@ -132,7 +132,9 @@ class CompressMojoTest {
     }
 
     @Test
-    void anUnwritableOutputFolderIsAnExecutionError() throws Exception {
+    void anOutputFolderUnderAFileIsABuildFailureNamingTheModel() throws Exception {
+        // a file where a folder should be is the user's configuration to fix (a path of the wrong
+        // kind), not a failure of the environment
         Path models = Files.createDirectories(base.resolve("src/main/models"));
         dev.tenpak.maven.build.BundlesForMojo.write(models.resolve("m.json"));
         Path blocker = Files.writeString(base.resolve("target"), "a file where the output folder should be");
@@ -140,7 +142,7 @@ class CompressMojoTest {
         set(m, "codec", "int8_sym_v1");
         set(m, "sourceDirectory", models.toFile());
         set(m, "outputDirectory", blocker.resolve("classes/models").toFile());
-        assertThatThrownBy(m::execute).isInstanceOf(MojoExecutionException.class).hasMessageContaining("m.json");
+        assertThatThrownBy(m::execute).isInstanceOf(MojoFailureException.class).hasMessageContaining("m.json");
     }
 
     @Test
