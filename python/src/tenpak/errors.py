@@ -185,4 +185,5 @@ __all__ = [
     "UnsupportedVersionError",
     "TenpakIOError",
     "MissingDependencyError",
+    "BudgetExceededError",
 ]
