@@ -9,14 +9,22 @@ import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.Parameter;
+import org.apache.maven.project.MavenProject;
 
 /**
- * Re-opens every artifact listed in {@code tenpak-manifest.json}: checks its size and SHA-256 against the
- * manifest, every tensor's checksum, and that every tensor decodes. Fails the build naming each artifact
+ * Checks the output folder against the model files: re-opens every artifact listed in
+ * {@code tenpak-manifest.json} (its size and SHA-256 against the manifest, every tensor's checksum, every
+ * tensor decodes), checks that its model file still exists unchanged, that no {@code .tenpak} file in the
+ * folder lacks a model file (a stale artifact would ship in the jar), and that no model file (found as
+ * the compress goal found them) lacks an artifact. Fails the build naming each artifact or model file
  * with a problem. The work is done by {@link ModelVerifier}.
  */
 @Mojo(name = "verify", defaultPhase = LifecyclePhase.VERIFY, threadSafe = true)
 public final class VerifyMojo extends AbstractMojo {
+    /** The project being built; the manifest's model file paths are relative to its folder. */
+    @Parameter(defaultValue = "${project}", readonly = true, required = true)
+    private MavenProject project;
+
     /**
      * The folder holding the artifacts and {@code tenpak-manifest.json}: the compress goal's
      * {@code outputDirectory}.
@@ -49,7 +57,8 @@ public final class VerifyMojo extends AbstractMojo {
             return;
         }
         try {
-            new ModelVerifier(outputDirectory.toPath(), failIfNoModels, new MavenBuildLog(getLog())).run();
+            new ModelVerifier(project.getBasedir().toPath(), outputDirectory.toPath(), failIfNoModels,
+                    new MavenBuildLog(getLog())).run();
         } catch (ModelBuildException e) {
             MavenBuildLog.rethrow(e);
         }
