@@ -19,7 +19,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import jpype
@@ -39,13 +39,18 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class TensorRef:
-    """A tensor's contiguous little-endian bytes at ``address``, kept alive by the caller."""
+    """A tensor's contiguous little-endian bytes at ``address``.
+
+    ``owner`` is what keeps those bytes alive (the array, or the tensor and its storage): a save
+    holds its refs, and so their owners, until it returns, whatever other threads drop meanwhile.
+    """
 
     name: str
     dtype: str
     shape: tuple[int, ...]
     address: int
     nbytes: int
+    owner: Any = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -197,15 +202,43 @@ def call(fn: Callable[..., T], *args: Any) -> T:
 # ---- save ----------------------------------------------------------------------------------------
 
 
+def tensor_items(tensors: object, expected: str) -> list[tuple[Any, Any]]:
+    """The ``(name, tensor)`` pairs of ``tensors``, copied once so that a save works on the mapping
+    as it was when it started, whatever other threads add or delete meanwhile; anything but a
+    mapping is an :class:`InvalidInputError` saying what was expected."""
+    if not isinstance(tensors, Mapping):
+        raise InvalidInputError(f"expected a mapping of tensor name -> {expected}, got {type(tensors).__name__}")
+    return list(tensors.items())
+
+
+def check_name(name: object, what: str = "tensor names") -> str:
+    """``name`` if it is a ``str`` the artifact can store (UTF-8: no lone surrogates), else an
+    :class:`InvalidInputError` naming it and what was expected."""
+    if not isinstance(name, str):
+        raise InvalidInputError(f"{what} must be str, got {type(name).__name__}: {name!r}")
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise InvalidInputError(
+            f"{what} must be valid Unicode text (stored as UTF-8); {name!r} has a lone surrogate "
+            f"{name[e.start]!r} at index {e.start}"
+        ) from None
+    return name
+
+
 def check_metadata(metadata: Mapping[str, str] | None) -> dict[str, str]:
     if metadata is None:
         return {}
     out: dict[str, str] = {}
-    for k, v in metadata.items():
+    if not isinstance(metadata, Mapping):
+        raise InvalidInputError(f"metadata must be a mapping of str to str, got {type(metadata).__name__}")
+    for k, v in list(metadata.items()):
         if not isinstance(k, str) or not isinstance(v, str):
             raise InvalidInputError(
                 f"metadata must map str to str; got {type(k).__name__} -> {type(v).__name__} for key {k!r}"
             )
+        check_name(k, "metadata keys")
+        check_name(v, f"metadata values (key {k!r})")
         if k == aliases_key():
             raise InvalidInputError(f"metadata key '{k}' is reserved: tenpak records shared tensors there")
         out[k] = v

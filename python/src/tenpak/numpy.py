@@ -92,9 +92,8 @@ def _refs(tensors: Mapping[str, ArrayLike]) -> tuple[list[TensorRef], dict[str, 
     keep: list[np.ndarray] = []
     aliases: dict[str, str] = {}
     seen: dict[tuple[object, ...], str] = {}
-    for name, value in tensors.items():
-        if not isinstance(name, str):
-            raise InvalidInputError(f"tensor names must be str, got {type(name).__name__}: {name!r}")
+    for name, value in _engine.tensor_items(tensors, "numpy array"):
+        _engine.check_name(name)
         if isinstance(value, BF16Words):
             arr, dtype = value.words, "BF16"
         elif isinstance(value, np.ndarray):
@@ -118,7 +117,9 @@ def _refs(tensors: Mapping[str, ArrayLike]) -> tuple[list[TensorRef], dict[str, 
         if not arr.flags.c_contiguous:
             arr = arr.copy(order="C")  # not np.ascontiguousarray: it turns a scalar () into (1,)
         keep.append(arr)
-        refs.append(TensorRef(name, dtype, tuple(int(d) for d in arr.shape), int(arr.ctypes.data), int(arr.nbytes)))
+        refs.append(
+            TensorRef(name, dtype, tuple(int(d) for d in arr.shape), int(arr.ctypes.data), int(arr.nbytes), arr)
+        )
     return refs, aliases, keep
 
 
@@ -130,6 +131,12 @@ def save_file(
     sync: bool = False,
 ) -> SaveReport:
     """Writes ``tensors`` to an artifact at ``path`` (atomically: a failed save leaves no file).
+
+    Other threads: the save releases the GIL while the engine reads the arrays where they lie.
+    Meanwhile other threads may read the arrays, add, delete or replace entries of ``tensors`` and
+    drop their own references: the save works on the entries as they were when it started and
+    holds every array (so numpy refuses to resize one) until it returns. They must not write to
+    those arrays in place: the artifact would hold a mix of old and new values.
 
     Args:
         tensors: name -> array. Arrays that are the same memory (same address, shape, strides and

@@ -62,11 +62,15 @@ def _refs(tensors: Mapping[str, torch.Tensor]) -> tuple[list[TensorRef], dict[st
     keep: list[torch.Tensor] = []
     aliases: dict[str, str] = {}
     seen: dict[tuple[object, ...], str] = {}
-    for name, value in tensors.items():
-        if not isinstance(name, str):
-            raise InvalidInputError(f"tensor names must be str, got {type(name).__name__}: {name!r}")
+    for name, value in _engine.tensor_items(tensors, "torch.Tensor (a state_dict)"):
+        _engine.check_name(name)
         if not isinstance(value, torch.Tensor):
             raise InvalidInputError(f"tensor '{name}': expected a torch.Tensor, got {type(value).__name__}")
+        if value.is_nested:
+            raise InvalidInputError(
+                f"tensor '{name}': nested tensors are not supported; expected a dense tensor "
+                "(save each component of .unbind() under its own name)"
+            )
         if value.layout != torch.strided:
             raise InvalidInputError(f"tensor '{name}': {value.layout} tensors are not supported; call .to_dense()")
         dtype = _TO_TENPAK.get(value.dtype)
@@ -92,7 +96,8 @@ def _refs(tensors: Mapping[str, torch.Tensor]) -> tuple[list[TensorRef], dict[st
             t = t.resolve_neg()
         t = t.contiguous()
         keep.append(t)
-        refs.append(TensorRef(name, dtype, tuple(t.shape), t.data_ptr(), t.numel() * t.element_size()))
+        owner = (t, t.untyped_storage())
+        refs.append(TensorRef(name, dtype, tuple(t.shape), t.data_ptr(), t.numel() * t.element_size(), owner))
     return refs, aliases, keep
 
 
@@ -104,6 +109,14 @@ def save_file(
     sync: bool = False,
 ) -> SaveReport:
     """Writes ``tensors`` (a state_dict) to an artifact at ``path``, atomically.
+
+    Other threads: the save releases the GIL while the engine reads the tensors where they lie.
+    Meanwhile other threads may read the tensors, add, delete or replace entries of ``tensors`` and
+    drop their own references: the save works on the entries as they were when it started and
+    holds every tensor and its storage until it returns. They must not write to those tensors in
+    place (the artifact would hold a mix of old and new values), nor resize them or free their
+    storage in place (``resize_``, ``untyped_storage().resize_(0)``): that frees the memory being
+    read, which no reference can prevent.
 
     Args:
         tensors: name -> tensor, on any device, contiguous or not.

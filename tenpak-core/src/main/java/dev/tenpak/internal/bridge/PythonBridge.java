@@ -14,6 +14,7 @@ import dev.tenpak.error.TenpakIOException;
 import dev.tenpak.error.UnknownCodecException;
 import dev.tenpak.error.UnsupportedVersionException;
 import dev.tenpak.error.ValueOutOfRangeException;
+import dev.tenpak.internal.delta.DeltaFormat;
 import dev.tenpak.internal.format.artifact.ReservedKeys;
 import dev.tenpak.internal.pipeline.Compression;
 import dev.tenpak.internal.pipeline.ParallelDecoder;
@@ -314,14 +315,32 @@ public final class PythonBridge {
         }
     }
 
-    /** Opens the artifact file at {@code path} (mapped until the reader is closed). */
+    /**
+     * Opens the artifact file at {@code path} (mapped until the reader is closed) to load it as a
+     * model. A delta artifact is refused with {@link ArtifactKindException}, as the command line
+     * refuses one where a full artifact is needed: its payloads are differences against a base, not
+     * weights.
+     */
     public static ArtifactReader openFile(String path) {
-        return ArtifactReader.open(Path.of(path));
+        return fullArtifact(ArtifactReader.open(Path.of(path)));
     }
 
-    /** Opens an artifact held in memory at {@code address} that the caller keeps alive while reading. */
+    /**
+     * Opens an artifact held in memory at {@code address} that the caller keeps alive while reading;
+     * a delta is refused as by {@link #openFile}.
+     */
     public static ArtifactReader openMemory(long address, long byteSize, String description) {
-        return ArtifactReader.of(MemorySegment.ofAddress(address).reinterpret(byteSize), description);
+        return fullArtifact(ArtifactReader.of(MemorySegment.ofAddress(address).reinterpret(byteSize), description));
+    }
+
+    private static ArtifactReader fullArtifact(ArtifactReader r) {
+        try {
+            DeltaFormat.requireFull(r, "the model to load (materialize the delta against its base first)");
+            return r;
+        } catch (RuntimeException e) {
+            r.close();
+            throw e;
+        }
     }
 
     /** The index of an artifact in flat arrays, in index order. */

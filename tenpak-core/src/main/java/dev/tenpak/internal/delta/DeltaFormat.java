@@ -94,8 +94,11 @@ public final class DeltaFormat {
         return "sha256:" + HexFormat.of().formatHex(md.digest());
     }
 
-    /** Refuses a delta where a full artifact is needed. */
-    static void requireFull(ArtifactReader r, String role) {
+    /**
+     * Refuses a delta where a full artifact is needed ({@code role} names what the artifact was given
+     * as, "the base", "the model to load"): every door that reads an artifact as a model uses this.
+     */
+    public static void requireFull(ArtifactReader r, String role) {
         if (isDelta(r)) {
             throw new ArtifactKindException(r.source() + " is a delta artifact (made against base "
                     + r.metadata().get(KEY_BASE) + "), not a full artifact; pass a full artifact as " + role);

@@ -227,6 +227,36 @@ class PythonBridgeTest {
         }
     }
 
+    /** Issue 12 item 10: a delta is differences against a base, never a model to load. */
+    @Test
+    void aDeltaArtifactIsRefusedAsAModelToLoadFromAFileOrMemory() throws Exception {
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment[] t = tensors(arena);
+            Path base = dir.resolve("base.tenpak");
+            PythonBridge.compressToFile(source(t, new String[0], new String[0]), 0, base.toString(), "raw_v1");
+            MemorySegment[] changed = tensors(arena);
+            changed[0].set(ValueLayout.JAVA_FLOAT_UNALIGNED, 0, 1.5f);
+            Path delta = dir.resolve("delta.tenpak");
+            Tenpak.delta(base, source(changed, new String[0], new String[0]), delta,
+                    dev.tenpak.options.DeltaOptions.of(0.0));
+
+            assertThatThrownBy(() -> PythonBridge.openFile(delta.toString()))
+                    .isInstanceOf(dev.tenpak.error.ArtifactKindException.class)
+                    .hasMessageContaining(delta.toString()).hasMessageContaining("is a delta artifact")
+                    .hasMessageContaining("model to load");
+            byte[] bytes = Files.readAllBytes(delta);
+            MemorySegment mem = arena.allocate(bytes.length, 64);
+            mem.copyFrom(MemorySegment.ofArray(bytes));
+            assertThatThrownBy(() -> PythonBridge.openMemory(mem.address(), mem.byteSize(), "<bytes>"))
+                    .isInstanceOf(dev.tenpak.error.ArtifactKindException.class).hasMessageContaining("<bytes>");
+            // the refused file was closed: it can be deleted and the full base still opens
+            Files.delete(delta);
+            try (ArtifactReader r = PythonBridge.openFile(base.toString())) {
+                assertThat(r.entries()).hasSize(2);
+            }
+        }
+    }
+
     /** The error classes the bridge lists are exactly the class files of {@code dev.tenpak.error}. */
     @Test
     void theErrorListIsEveryClassOfTheErrorPackage() throws Exception {

@@ -19,9 +19,11 @@ import java.util.TreeMap;
  *
  * @param format        {@link #FORMAT}; readers ignore fields they do not know
  * @param tenpakVersion the tenpak version of the build that wrote the manifest
+ * @param sources       where the model files were looked for, so that {@code verify} can find a model
+ *                      file with no artifact; null in a manifest written before tenpak recorded it
  * @param models        entries in input-path order
  */
-public record Manifest(String format, String tenpakVersion, List<Entry> models) {
+public record Manifest(String format, String tenpakVersion, Sources sources, List<Entry> models) {
     /** The file name, in the artifacts' folder. */
     public static final String FILE_NAME = "tenpak-manifest.json";
     /** The value of {@code format} this version writes. */
@@ -33,6 +35,27 @@ public record Manifest(String format, String tenpakVersion, List<Entry> models) 
 
     public Manifest {
         models = models == null ? List.of() : List.copyOf(models);
+    }
+
+    /** A manifest that does not say where its model files came from. */
+    public Manifest(String format, String tenpakVersion, List<Entry> models) {
+        this(format, tenpakVersion, null, models);
+    }
+
+    /**
+     * The model files a build covers: those under {@code directory} matched by {@code includes} and
+     * no {@code excludes} ({@link ModelFiles#scan}).
+     *
+     * @param directory the source folder, relative to the project folder, {@code '/'}-separated
+     *                  (absolute when it lies outside the project)
+     * @param includes  Ant patterns relative to {@code directory}
+     * @param excludes  Ant patterns taken out of {@code includes}
+     */
+    public record Sources(String directory, List<String> includes, List<String> excludes) {
+        public Sources {
+            includes = includes == null ? List.of() : List.copyOf(includes);
+            excludes = excludes == null ? List.of() : List.copyOf(excludes);
+        }
     }
 
     /**

@@ -9,20 +9,27 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
  * Runs a {@link CompressRequest}: finds the model files, hands each one to {@link Tenpak#compress} (all
  * compression happens in the core), and keeps {@link Manifest} up to date. A file whose SHA-256, settings
- * and artifact are unchanged since the manifest was written is not recompressed. Artifacts the previous
- * manifest listed but this run did not produce (a model file was deleted or renamed) are removed, so the
- * jar never ships a stale model.
+ * and artifact are unchanged since the manifest was written is not recompressed. After a successful run
+ * the output folder holds exactly this run's artifacts: those the previous manifest listed but this run
+ * did not produce (a model file was deleted or renamed), and any other {@code .tenpak} file there, are
+ * removed, so the jar never ships a stale model. A failed run removes nothing and its manifest loses no
+ * entry: it lists what this run compressed and, for every other model, the previous entry (whose
+ * artifact is still in place), so the next successful run still knows what to remove.
  *
  * <p>Not thread-safe per instance; separate instances on separate output folders may run in parallel
  * (a {@code -T} build runs one per module).
@@ -69,37 +76,39 @@ public final class ModelCompressor {
 
         List<Manifest.Entry> entries = new ArrayList<>();
         int compressed = 0;
-        for (Path file : files) {
-            String input = inputPath(file);
-            String artifactName = artifactNames.get(file);
-            Path artifact = output.resolve(artifactName);
-            String inputSha = sha256(file, "model file " + input);
-            Manifest.Entry old = previous.get(input);
-            if (!request.force() && upToDate(old, inputSha, settings, artifactName, artifact)) {
-                log.info(line(old) + " (up to date: input and settings unchanged, not recompressed)");
-                entries.add(old);
-                continue;
+        try {
+            for (Path file : files) {
+                String input = inputPath(file);
+                String artifactName = artifactNames.get(file);
+                Path artifact = output.resolve(artifactName);
+                String inputSha = sha256(file, "model file " + input);
+                Manifest.Entry old = previous.get(input);
+                if (!request.force() && upToDate(old, inputSha, settings, artifactName, artifact)) {
+                    log.info(line(old) + " (up to date: input and settings unchanged, not recompressed)");
+                    entries.add(old);
+                    continue;
+                }
+                CompressReport report;
+                try {
+                    report = compress(file, artifact, artifactName);
+                } catch (TenpakIOException e) {
+                    throw ModelBuildException.environment("tenpak: I/O error compressing " + input + ": " + e.getMessage(), e);
+                } catch (TenpakException e) {
+                    throw ModelBuildException.user("tenpak: cannot compress model file " + input + ": " + withoutPath(e, file), e);
+                } catch (RuntimeException e) {
+                    throw ModelBuildException.environment("tenpak: unexpected failure compressing " + input + ": " + e, e);
+                }
+                Manifest.Entry entry = new Manifest.Entry(input, inputSha, report.inputBytes(), artifactName,
+                        sha256(artifact, "artifact " + artifact), report.artifactBytes(), report.tensorBytes(),
+                        report.tensors().size(), report.codec(), report.ratio(), report.error().count(), report.error().mse(),
+                        report.error().mae(), report.error().maxAbsError(), request.tenpakVersion(), settings);
+                log.info(line(entry));
+                entries.add(entry);
+                compressed++;
             }
-            CompressReport report;
-            try {
-                report = compress(file, artifact, artifactName);
-            } catch (TenpakIOException e) {
-                keepProgress(manifestFile, entries);
-                throw ModelBuildException.environment("tenpak: I/O error compressing " + input + ": " + e.getMessage(), e);
-            } catch (TenpakException e) {
-                keepProgress(manifestFile, entries);
-                throw ModelBuildException.user("tenpak: cannot compress model file " + input + ": " + withoutPath(e, file), e);
-            } catch (RuntimeException e) {
-                keepProgress(manifestFile, entries);
-                throw ModelBuildException.environment("tenpak: unexpected failure compressing " + input + ": " + e, e);
-            }
-            Manifest.Entry entry = new Manifest.Entry(input, inputSha, report.inputBytes(), artifactName,
-                    sha256(artifact, "artifact " + artifact), report.artifactBytes(), report.tensorBytes(),
-                    report.tensors().size(), report.codec(), report.ratio(), report.error().count(), report.error().mse(),
-                    report.error().mae(), report.error().maxAbsError(), request.tenpakVersion(), settings);
-            log.info(line(entry));
-            entries.add(entry);
-            compressed++;
+        } catch (ModelBuildException | RuntimeException e) {
+            keepProgress(manifestFile, entries, previous.values());
+            throw e;
         }
         writeManifest(manifestFile, entries);
         removeStale(output, previous.values(), entries);
@@ -161,9 +170,7 @@ public final class ModelCompressor {
     }
 
     private String inputPath(Path file) {
-        Path abs = file.toAbsolutePath().normalize();
-        return abs.startsWith(request.baseDirectory()) ? ModelFiles.relative(request.baseDirectory(), abs)
-                : abs.toString().replace(abs.getFileSystem().getSeparator(), "/");
+        return ModelFiles.projectPath(request.baseDirectory(), file);
     }
 
     private Map<String, Manifest.Entry> previousEntries(Path manifestFile) {
@@ -201,30 +208,54 @@ public final class ModelCompressor {
     }
 
     private void writeManifest(Path manifestFile, List<Manifest.Entry> entries) throws ModelBuildException {
+        var sources = new Manifest.Sources(ModelFiles.projectPath(request.baseDirectory(), request.sourceDirectory()),
+                request.includes(), request.excludes());
         try {
-            new Manifest(Manifest.FORMAT, request.tenpakVersion(), entries).write(manifestFile);
+            new Manifest(Manifest.FORMAT, request.tenpakVersion(), sources, entries).write(manifestFile);
         } catch (TenpakException | UncheckedIOException e) {
             throw ModelBuildException.environment("tenpak: cannot write the manifest: " + e.getMessage(), e);
         }
     }
 
     /**
-     * Before a failure is reported: records the files done so far, so the next build does not redo them.
-     * Best effort; the failure being reported matters more than this one.
+     * Before a failure is reported: records the files done so far, so the next build does not redo them,
+     * and keeps every previous entry this run did not replace (models not reached yet, the one that
+     * failed, models deleted since): their artifacts are still in place, nothing was removed, and the
+     * next successful build needs them to know what to remove. Best effort; the failure being reported
+     * matters more than this one.
      */
-    private void keepProgress(Path manifestFile, List<Manifest.Entry> entries) {
+    private void keepProgress(Path manifestFile, List<Manifest.Entry> done, Collection<Manifest.Entry> previous) {
+        Set<String> inputs = new HashSet<>();
+        Set<String> artifacts = new HashSet<>();
+        for (Manifest.Entry e : done) {
+            inputs.add(e.input());
+            artifacts.add(e.artifact());
+        }
+        List<Manifest.Entry> kept = new ArrayList<>(done);
+        for (Manifest.Entry e : previous) {
+            if (!inputs.contains(e.input()) && !artifacts.contains(e.artifact())) {
+                kept.add(e);
+            }
+        }
+        kept.sort(Comparator.comparing(Manifest.Entry::input));
         try {
-            writeManifest(manifestFile, entries);
+            writeManifest(manifestFile, kept);
         } catch (ModelBuildException e) {
             log.warn(e.getMessage());
         }
     }
 
-    /** Deletes artifacts of the previous manifest that this run did not produce; only inside {@code output}. */
-    private void removeStale(Path output, Iterable<Manifest.Entry> previous, List<Manifest.Entry> current)
+    /**
+     * Deletes what this run did not produce: artifacts of the previous manifest, and any other
+     * {@code .tenpak} file in {@code output} (left by a build whose manifest was lost, or put there by
+     * hand); only inside {@code output}, and never in a sub-folder that holds another execution's manifest.
+     */
+    private void removeStale(Path output, Collection<Manifest.Entry> previous, List<Manifest.Entry> current)
             throws ModelBuildException {
         var kept = current.stream().map(Manifest.Entry::artifact).collect(Collectors.toSet());
+        Set<String> listed = new HashSet<>();
         for (Manifest.Entry old : previous) {
+            listed.add(old.artifact());
             if (kept.contains(old.artifact())) {
                 continue;
             }
@@ -234,7 +265,27 @@ public final class ModelCompressor {
             }
             try {
                 if (Files.deleteIfExists(stale)) {
-                    log.info("tenpak: removed " + old.artifact() + " (its model file " + old.input() + " is gone)");
+                    log.info("tenpak: removed " + old.artifact() + " (its model file " + old.input()
+                            + " is gone or no longer included)");
+                }
+            } catch (IOException e) {
+                throw ModelBuildException.environment("tenpak: cannot delete stale artifact " + stale + ": " + e, e);
+            }
+        }
+        List<String> found;
+        try {
+            found = ModelFiles.artifacts(output, ARTIFACT_EXTENSION);
+        } catch (IOException | UncheckedIOException e) {
+            throw ModelBuildException.environment("tenpak: cannot list the artifacts in " + output + ": " + e, e);
+        }
+        for (String name : found) {
+            if (kept.contains(name) || listed.contains(name)) {
+                continue;   // this run's, or already handled above
+            }
+            Path stale = output.resolve(name);
+            try {
+                if (Files.deleteIfExists(stale)) {
+                    log.info("tenpak: removed " + name + " (no model file produces it; it is in no manifest)");
                 }
             } catch (IOException e) {
                 throw ModelBuildException.environment("tenpak: cannot delete stale artifact " + stale + ": " + e, e);

@@ -1,8 +1,11 @@
 package dev.tenpak.maven.build;
 
 import java.io.IOException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -35,6 +38,45 @@ public final class ModelFiles {
         }
         found.sort(Comparator.comparing(p -> relative(root, p)));
         return found;
+    }
+
+    /**
+     * The files ending in {@code extension} under {@code output} (an output folder of the compress goal),
+     * relative to it with {@code '/'} separators, sorted. A sub-folder holding its own
+     * {@value Manifest#FILE_NAME} belongs to another execution of the goal and is not entered.
+     * An absent folder has none.
+     */
+    public static List<String> artifacts(Path output, String extension) throws IOException {
+        List<String> found = new ArrayList<>();
+        if (!Files.isDirectory(output)) {
+            return found;
+        }
+        Files.walkFileTree(output, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+                return !dir.equals(output) && Files.exists(dir.resolve(Manifest.FILE_NAME))
+                        ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                if (attrs.isRegularFile() && file.getFileName().toString().endsWith(extension)) {
+                    found.add(relative(output, file));
+                }
+                return FileVisitResult.CONTINUE;
+            }
+        });
+        found.sort(Comparator.naturalOrder());
+        return found;
+    }
+
+    /**
+     * How a manifest names {@code file}: relative to the project folder {@code base} with {@code '/'}
+     * separators, or absolute when it lies outside it.
+     */
+    public static String projectPath(Path base, Path file) {
+        Path abs = file.toAbsolutePath().normalize();
+        return abs.startsWith(base) ? relative(base, abs) : abs.toString().replace(abs.getFileSystem().getSeparator(), "/");
     }
 
     /** {@code p} relative to {@code root}, with {@code '/'} separators on every platform. */

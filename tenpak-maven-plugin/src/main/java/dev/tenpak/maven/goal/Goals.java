@@ -26,7 +26,8 @@ public final class Goals {
     /** The verify goal: re-opens and checks every artifact of the manifest. */
     public static void verify(VerifySettings settings, Log log) throws MojoExecutionException, MojoFailureException {
         try {
-            new ModelVerifier(settings.outputDirectory().toPath(), settings.failIfNoModels(), new MavenBuildLog(log)).run();
+            new ModelVerifier(settings.baseDirectory().toPath(), settings.outputDirectory().toPath(),
+                    settings.failIfNoModels(), new MavenBuildLog(log)).run();
         } catch (ModelBuildException e) {
             MavenBuildLog.rethrow(e);
         }

@@ -52,8 +52,9 @@ public final class CompressMojo extends AbstractMojo {
     /**
      * Where the artifacts and {@code tenpak-manifest.json} are written. A model file
      * {@code sub/encoder.json} becomes {@code sub/encoder.tenpak} here. The default puts them in the jar
-     * under {@code models/}. Give each execution of the goal its own folder: the manifest there lists
-     * exactly that execution's artifacts, and artifacts it does not list are removed as stale.
+     * under {@code models/}. Give each execution of the goal its own folder (a sub-folder holding another
+     * execution's manifest is left alone): after a successful build it holds exactly that execution's
+     * artifacts, and any other {@code .tenpak} file there is removed as stale.
      */
     @Parameter(property = "tenpak.outputDirectory", defaultValue = "${project.build.outputDirectory}/models")
     private File outputDirectory;

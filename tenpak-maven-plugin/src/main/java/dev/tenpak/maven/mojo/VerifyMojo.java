@@ -7,14 +7,22 @@ import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.Parameter;
+import org.apache.maven.project.MavenProject;
 
 /**
- * Re-opens every artifact listed in tenpak-manifest.json: checks its size and SHA-256 against the
- * manifest, every tensor's checksum, and that every tensor decodes. Fails the build naming each
- * artifact with a problem. Needs Maven 3.9 or newer running on JDK 25 or newer.
+ * Checks the output folder against the model files: re-opens every artifact listed in
+ * {@code tenpak-manifest.json} (its size and SHA-256 against the manifest, every tensor's checksum, every
+ * tensor decodes), checks that its model file still exists unchanged, that no {@code .tenpak} file in the
+ * folder lacks a model file (a stale artifact would ship in the jar), and that no model file (found as
+ * the compress goal found them) lacks an artifact. Fails the build naming each artifact or model file
+ * with a problem. Needs Maven 3.9 or newer running on JDK 25 or newer.
  */
 @Mojo(name = "verify", defaultPhase = LifecyclePhase.VERIFY, threadSafe = true)
 public final class VerifyMojo extends AbstractMojo {
+    /** The project being built; the manifest's model file paths are relative to its folder. */
+    @Parameter(defaultValue = "${project}", readonly = true, required = true)
+    private MavenProject project;
+
     /**
      * The folder holding the artifacts and {@code tenpak-manifest.json}: the compress goal's
      * {@code outputDirectory}.
@@ -41,6 +49,6 @@ public final class VerifyMojo extends AbstractMojo {
             return;
         }
         EngineCall.checkJdk();
-        EngineCall.run("verify", new VerifySettings(outputDirectory, failIfNoModels), getLog());
+        EngineCall.run("verify", new VerifySettings(project.getBasedir(), outputDirectory, failIfNoModels), getLog());
     }
 }

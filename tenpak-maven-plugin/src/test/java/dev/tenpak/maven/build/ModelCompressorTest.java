@@ -272,6 +272,71 @@ class ModelCompressorTest {
         assertThat(log.info).anyMatch(l -> l.contains("removed heads/classifier.tenpak"));
     }
 
+    // ---- a failed build loses no manifest entry; a good one removes every stale artifact
+
+    @Test
+    void aFailedBuildLosesNoManifestEntryAndTheNextBuildStillRemovesStaleArtifacts() throws Exception {
+        run(request());
+        Manifest.Entry classifier = manifest().models().get(1);
+        // encoder.json changes (recompressed first), f-broken.json fails next, heads/ is never reached
+        Bundles.write(models.resolve("encoder.json"), SEED + 9, 64, 32);
+        Files.writeString(models.resolve("f-broken.json"), "{\"tensors\": [{\"name\": \"w\", \"shape\": [2], \"data\": [1.0]}]}");
+        assertThatThrownBy(() -> run(request())).isInstanceOf(ModelBuildException.class).hasMessageContaining("f-broken.json");
+        Manifest kept = manifest();
+        assertThat(kept.models()).extracting(Manifest.Entry::input)
+                .containsExactly("src/main/models/encoder.json", "src/main/models/heads/classifier.json");
+        assertThat(kept.models().get(0).inputSha256()).isEqualTo(Digests.sha256(models.resolve("encoder.json")));
+        assertThat(kept.models().get(1)).isEqualTo(classifier);
+        assertThat(out.resolve("heads/classifier.tenpak")).isRegularFile();   // a failed build removes nothing
+
+        // the broken file is fixed by deleting it, and the classifier is dropped from the project
+        Files.delete(models.resolve("f-broken.json"));
+        Files.delete(models.resolve("heads/classifier.json"));
+        ModelCompressor.Result r = run(request());
+        assertThat(r.upToDate()).isEqualTo(1);
+        assertThat(out.resolve("heads/classifier.tenpak")).doesNotExist();
+        assertThat(manifest().models()).extracting(Manifest.Entry::input).containsExactly("src/main/models/encoder.json");
+        assertThat(log.info).anyMatch(l -> l.contains("removed heads/classifier.tenpak"));
+    }
+
+    @Test
+    void aBuildFailingOnItsFirstModelKeepsTheWholePreviousManifest() throws Exception {
+        run(request());
+        String before = Files.readString(out.resolve(Manifest.FILE_NAME));
+        Files.writeString(models.resolve("a-broken.json"), "{\"tensors\": [");
+        assertThatThrownBy(() -> run(request())).isInstanceOf(ModelBuildException.class);
+        assertThat(Files.readString(out.resolve(Manifest.FILE_NAME))).isEqualTo(before);
+    }
+
+    @Test
+    void anArtifactInNoManifestIsRemovedButAnotherExecutionsFolderIsLeftAlone() throws Exception {
+        run(request());
+        // the manifest is lost (an older tenpak emptied it, or it was deleted) and a model is dropped meanwhile
+        Files.delete(out.resolve(Manifest.FILE_NAME));
+        Files.delete(models.resolve("heads/classifier.json"));
+        Files.copy(out.resolve("encoder.tenpak"), out.resolve("by-hand.tenpak"));
+        Files.writeString(out.resolve("notes.txt"), "not an artifact");
+        Path other = out.resolve("other");   // another execution's output folder, inside this one
+        Files.createDirectories(other);
+        Files.copy(out.resolve("encoder.tenpak"), other.resolve("x.tenpak"));
+        Files.writeString(other.resolve(Manifest.FILE_NAME), "{}");
+
+        run(request());
+        assertThat(out.resolve("heads/classifier.tenpak")).doesNotExist();
+        assertThat(out.resolve("by-hand.tenpak")).doesNotExist();
+        assertThat(out.resolve("encoder.tenpak")).isRegularFile();
+        assertThat(out.resolve("notes.txt")).isRegularFile();
+        assertThat(other.resolve("x.tenpak")).isRegularFile();
+        assertThat(log.info).anyMatch(l -> l.contains("removed heads/classifier.tenpak (no model file produces it"));
+    }
+
+    @Test
+    void theManifestRecordsWhereTheModelFilesWereLookedFor() throws Exception {
+        run(request().excludes(List.of("**/classifier.json")));
+        assertThat(manifest().sources()).isEqualTo(new Manifest.Sources("src/main/models",
+                CompressRequest.DEFAULT_INCLUDES, List.of("**/classifier.json")));
+    }
+
     @Test
     void whenEveryModelIsGoneTheArtifactsAndTheManifestGoToo() throws Exception {
         run(request());

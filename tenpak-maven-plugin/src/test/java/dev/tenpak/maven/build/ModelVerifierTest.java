@@ -31,7 +31,7 @@ class ModelVerifierTest {
     }
 
     private int verify(boolean failIfNoModels) throws ModelBuildException {
-        return new ModelVerifier(out, failIfNoModels, log).run();
+        return new ModelVerifier(base, out, failIfNoModels, log).run();
     }
 
     @Test
@@ -90,9 +90,78 @@ class ModelVerifierTest {
     @Test
     void noManifestIsAWarningOrAFailureOnRequest() throws Exception {
         Files.delete(out.resolve(Manifest.FILE_NAME));
+        Files.delete(out.resolve("a.tenpak"));
+        Files.delete(out.resolve("b.tenpak"));
         assertThat(verify(false)).isZero();
         assertThat(log.warn).singleElement().asString().contains("nothing to verify");
         assertThatThrownBy(() -> verify(true)).isInstanceOf(ModelBuildException.class).hasMessageContaining("failIfNoModels");
+    }
+
+    // ---- the output folder against the model files, not only against the manifest
+
+    @Test
+    void artifactsWithNoManifestFail() throws Exception {
+        Files.delete(out.resolve(Manifest.FILE_NAME));
+        assertThatThrownBy(() -> verify(false))
+                .isInstanceOfSatisfying(ModelBuildException.class, e -> assertThat(e.userError()).isTrue())
+                .hasMessageContaining("holds 2 artifact(s) but no tenpak-manifest.json")
+                .hasMessageContaining("a.tenpak, b.tenpak");
+    }
+
+    @Test
+    void anArtifactWhoseModelFileIsGoneFailsAsStale() throws Exception {
+        Files.delete(base.resolve("src/main/models/b.json"));
+        assertThatThrownBy(() -> verify(false))
+                .isInstanceOfSatisfying(ModelBuildException.class, e -> assertThat(e.userError()).isTrue())
+                .hasMessageContaining("1 of 2 artifact(s)")
+                .hasMessageContaining("b.tenpak (from src/main/models/b.json): its model file is gone");
+    }
+
+    @Test
+    void anArtifactWhoseModelFileChangedFails() throws Exception {
+        Bundles.write(base.resolve("src/main/models/a.json"), 3, 16, 16);
+        assertThatThrownBy(() -> verify(false))
+                .hasMessageContaining("a.tenpak (from src/main/models/a.json): the model file changed since it was compressed");
+    }
+
+    @Test
+    void anArtifactTheManifestDoesNotListFails() throws Exception {
+        // what main shipped: a manifest emptied by a failed build, the stale artifact still in the folder
+        Manifest m = Manifest.read(out.resolve(Manifest.FILE_NAME));
+        new Manifest(m.format(), m.tenpakVersion(), m.sources(), m.models().subList(0, 1)).write(out.resolve(Manifest.FILE_NAME));
+        Files.delete(base.resolve("src/main/models/b.json"));
+        Files.createDirectories(out.resolve("sub"));
+        Files.copy(out.resolve("a.tenpak"), out.resolve("sub/copy.tenpak"));
+        assertThatThrownBy(() -> verify(false))
+                .isInstanceOfSatisfying(ModelBuildException.class, e -> assertThat(e.userError()).isTrue())
+                .hasMessageContaining("does not match the model files")
+                .hasMessageContaining("b.tenpak: no model file produced it")
+                .hasMessageContaining("sub/copy.tenpak: no model file produced it")
+                .hasMessageNotContaining("a.tenpak: no model");
+    }
+
+    @Test
+    void aModelFileWithNoArtifactFails() throws Exception {
+        Bundles.write(base.resolve("src/main/models/deep/c.json"), 4, 16, 16);
+        Files.writeString(base.resolve("src/main/models/notes.txt"), "not a model: the includes leave it out");
+        assertThatThrownBy(() -> verify(false))
+                .hasMessageContaining("model file src/main/models/deep/c.json has no artifact")
+                .hasMessageNotContaining("notes.txt");
+        // the next compress makes it, and removes the artifact of a model deleted meanwhile: all sound again
+        Files.delete(base.resolve("src/main/models/a.json"));
+        new ModelCompressor(new CompressRequest.Builder().baseDirectory(base.toFile()).build(), log).run();
+        log.clear();
+        assertThat(verify(true)).isEqualTo(2);
+        assertThat(log.info).singleElement().asString().contains("against their model files");
+    }
+
+    @Test
+    void anotherExecutionsFolderInsideTheOutputIsNotChecked() throws Exception {
+        Path other = out.resolve("other");
+        Files.createDirectories(other);
+        Files.copy(out.resolve("a.tenpak"), other.resolve("x.tenpak"));
+        Files.copy(out.resolve(Manifest.FILE_NAME), other.resolve(Manifest.FILE_NAME));
+        assertThat(verify(true)).isEqualTo(2);
     }
 
     @Test
