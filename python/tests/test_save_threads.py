@@ -1,4 +1,4 @@
-"""Issue 12 item 14: a save releases the GIL while the engine reads the tensors where they lie, so other
+"""A save releases the GIL while the engine reads the tensors where they lie, so other
 threads run meanwhile. What they may do (see ``save_file``'s docstring): drop their references, delete
 or replace the dict's entries, allocate. The save works on the entries as they were when it started,
 holds every tensor and its storage until it returns, and the file round-trips."""

@@ -1,4 +1,4 @@
-"""Issue 12 items 10 and 17: what the Python API cannot take is refused with a typed tenpak error that
+"""What the Python API cannot take is refused with a typed tenpak error that
 says what was expected, never an AttributeError, UnicodeEncodeError or RuntimeError from deeper down,
 and a delta artifact is never loaded as a model."""
 

@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 15 item 9: an artifact over 2 GiB loads from a jar. It used to be read into one byte array
+ * An artifact over 2 GiB loads from a jar. It used to be read into one byte array
  * (at most 2 GiB, and the test JVM's whole heap); now a jar entry stored uncompressed is mapped in
  * place and its tensors are decoded one at a time. The 2.2 GB tensor is zeros, taken from a sparse
  * file, so the test allocates no such buffer itself either.

@@ -91,7 +91,7 @@ class OpenResourceTest {
         }
     }
 
-    /** Issue 15 item 9: a classpath folder is mapped, a stored jar entry mapped in place, a deflated one copied out. */
+    /** A classpath folder is mapped, a stored jar entry mapped in place, a deflated one copied out. */
     @Test
     void aFolderAStoredEntryAndADeflatedEntryAllReadTheSame() throws Exception {
         Path classes = Files.createDirectories(dir.resolve("classes/models"));

@@ -227,7 +227,7 @@ class PythonBridgeTest {
         }
     }
 
-    /** Issue 12 item 10: a delta is differences against a base, never a model to load. */
+    /** A delta is differences against a base, never a model to load. */
     @Test
     void aDeltaArtifactIsRefusedAsAModelToLoadFromAFileOrMemory() throws Exception {
         try (Arena arena = Arena.ofShared()) {

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 15 item 8: the README's sample plugin configuration passes its own error budget on a real
+ * The README's sample plugin configuration passes its own error budget on a real
  * model (all-MiniLM-L6-v2), and its second sample fails the budget on purpose. The samples are read
  * from the README, so a sample edited there is tested here.
  */

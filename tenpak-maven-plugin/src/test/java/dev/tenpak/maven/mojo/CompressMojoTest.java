@@ -113,7 +113,7 @@ class CompressMojoTest {
         return line;
     }
 
-    /** Issue 15 item 10: the reason was printed twice, the second time after the file's absolute path. */
+    /** The reason was printed twice, the second time after the file's absolute path. */
     @Test
     void aMalformedModelIsReportedOnceOnMavensErrorLine() throws Exception {
         Path models = Files.createDirectories(base.resolve("src/main/models"));
@@ -160,7 +160,7 @@ class CompressMojoTest {
     }
 
     /**
-     * Issue 15 item 10: {@code mvn help:describe -Ddetail} turns each description into plain text, where
+     * {@code mvn help:describe -Ddetail} turns each description into plain text, where
      * an XML example left its bare values at the end of the parameter and a link named an internal class.
      * Read from the generated descriptor: the annotations themselves are not kept at run time.
      */

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 15 item 7: Maven on a JDK older than 25 fails with one sentence naming the JDK to run Maven with,
+ * Maven on a JDK older than 25 fails with one sentence naming the JDK to run Maven with,
  * both in the goals (instead of "Unable to load the mojo ... API incompatibility") and in {@code ./mvnw}
  * (instead of "Unrecognized option: --sun-misc-unsafe-memory-access=allow").
  */
