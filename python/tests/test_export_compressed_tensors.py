@@ -38,8 +38,9 @@ def artifacts(cli: Path, minilm_dir: Path, tmp_path_factory: pytest.TempPathFact
 
 
 def embed(model: torch.nn.Module, tokenizer: object) -> torch.Tensor:
-    batch = tokenizer(["tenpak serves what you measured", "a second, longer sentence to pad"], padding=True,
-                      return_tensors="pt")
+    batch = tokenizer(
+        ["tenpak serves what you measured", "a second, longer sentence to pad"], padding=True, return_tensors="pt"
+    )
     with torch.no_grad():
         return model(**batch).last_hidden_state
 

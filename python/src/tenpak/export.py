@@ -74,7 +74,10 @@ def export_check(folder: str | os.PathLike[str], artifact: str | os.PathLike[str
         want = reference[name]
         got = loaded.get(name)
         if got is None and prefix:
-            got = loaded.get(f"{prefix}.{name}") if not name.startswith(prefix + ".") else loaded.get(name[len(prefix) + 1 :])
+            if name.startswith(prefix + "."):
+                got = loaded.get(name[len(prefix) + 1 :])
+            else:
+                got = loaded.get(f"{prefix}.{name}")
         if got is None:
             if name.endswith(".weight"):
                 return f"{name}: in the artifact but not in the model loaded from {folder}"
