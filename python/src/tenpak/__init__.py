@@ -19,6 +19,7 @@ from typing import Any
 from . import _engine
 from ._engine import ArtifactInfo, SaveReport, TensorInfo, TensorReport
 from ._jvm import JavaRuntime, find_jar, find_java, start_jvm
+from ._safe_open import safe_open
 from .errors import (
     ArtifactKindError,
     BaseMismatchError,
@@ -44,6 +45,7 @@ __version__ = "0.1.0"
 __all__ = [
     "__version__",
     "start_jvm",
+    "safe_open",
     "java_runtime",
     "find_java",
     "find_jar",

@@ -515,6 +515,11 @@ class Artifact:
             j.long_array([t[2] for t in targets]),
         )
 
+    def decode_range(self, name: str, start: int, count: int, address: int, nbytes: int) -> None:
+        """Decodes elements ``[start, start + count)`` of ``name`` (row-major) into ``nbytes`` at
+        ``address``; a lossy codec decodes only the blocks that hold them."""
+        call(java().bridge.decodeRange, self._reader, name, int(start), int(count), int(address), int(nbytes))
+
     def verify_at(self, targets: Sequence[tuple[str, int]]) -> None:
         """Checks that the bytes at each ``(name, address)`` (a ``raw_v1`` payload mapped from the
         file rather than decoded) match the tensor's recorded checksum."""
