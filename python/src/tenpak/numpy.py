@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
 from . import _engine
-from ._engine import SaveReport, TensorRef
+from ._engine import SaveOptions, SaveReport, TensorRef
 from .errors import InvalidInputError
 
 __all__ = ["BF16Words", "bf16", "save_file", "save", "load_file", "load"]
@@ -123,14 +123,22 @@ def _refs(tensors: Mapping[str, ArrayLike]) -> tuple[list[TensorRef], dict[str, 
     return refs, aliases, keep
 
 
+@_engine.document
 def save_file(
     tensors: Mapping[str, ArrayLike],
     path: str | os.PathLike[str],
     codec: str | None = None,
     metadata: Mapping[str, str] | None = None,
     sync: bool = False,
+    *,
+    keep_raw: str | Sequence[str] | None = None,
+    min_elements: int | None = None,
+    threads: int | None = None,
+    progress: bool = False,
 ) -> SaveReport:
     """Writes ``tensors`` to an artifact at ``path`` (atomically: a failed save leaves no file).
+
+    The folder of ``path`` must exist (as with ``safetensors``, nothing is created).
 
     Other threads: the save releases the GIL while the engine reads the arrays where they lie.
     Meanwhile other threads may read the arrays, add, delete or replace entries of ``tensors`` and
@@ -141,28 +149,40 @@ def save_file(
     Args:
         tensors: name -> array. Arrays that are the same memory (same address, shape, strides and
             dtype) are stored once and restored under every name.
-        codec: the codec for float tensors (``tenpak.codecs()`` lists them; None is the
-            engine's default, ``tenpak.default_codec()``); other dtypes are stored exactly with
-            ``raw_v1``.
+        codec: the codec for float tensors; None is ``tenpak.default_codec()``, the exact
+            ``lossless_v1``; other dtypes are stored exactly with ``raw_v1``. The engine's codecs:
+
+            {codecs}
         metadata: free-form string metadata kept in the artifact.
         sync: force the file (and its folder) to disk before returning, so it survives a crash;
             by default it is left to the kernel to write back, as ``safetensors`` does.
+        keep_raw, min_elements, threads, progress: as in ``tenpak.torch.save_file`` (the command
+            line's ``--keep-raw``, ``--min-elements``, ``--threads`` and a tqdm progress bar).
 
     Returns:
         Sizes and the reconstruction error of every tensor.
     """
+    options = SaveOptions.of(keep_raw, min_elements, threads, progress)
     refs, aliases, keep = _refs(tensors)
-    report = _engine.save_to_file(refs, aliases, path, codec, metadata, sync)
+    report = _engine.save_to_file(refs, aliases, path, codec, metadata, sync, options)
     del keep
     return report
 
 
 def save(
-    tensors: Mapping[str, ArrayLike], codec: str | None = None, metadata: Mapping[str, str] | None = None
+    tensors: Mapping[str, ArrayLike],
+    codec: str | None = None,
+    metadata: Mapping[str, str] | None = None,
+    *,
+    keep_raw: str | Sequence[str] | None = None,
+    min_elements: int | None = None,
+    threads: int | None = None,
+    progress: bool = False,
 ) -> bytes:
     """Like :func:`save_file`, but returns the artifact's bytes."""
+    options = SaveOptions.of(keep_raw, min_elements, threads, progress)
     refs, aliases, keep = _refs(tensors)
-    data, _ = _engine.save_to_bytes(refs, aliases, codec, metadata)
+    data, _ = _engine.save_to_bytes(refs, aliases, codec, metadata, options)
     del keep
     return data
 

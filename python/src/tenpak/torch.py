@@ -15,13 +15,22 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
-import torch
+try:
+    import torch
+except ModuleNotFoundError as e:
+    if e.name != "torch":
+        raise
+    raise ModuleNotFoundError(
+        "tenpak.torch needs PyTorch, which is not installed here: pip install torch (or, installing tenpak "
+        "from a package index, the extra: pip install 'tenpak[torch]'); tenpak.numpy works without it",
+        name="torch",
+    ) from None
 
 from . import _engine
-from ._engine import SaveReport, TensorRef
+from ._engine import SaveOptions, SaveReport, TensorRef
 from .errors import InvalidInputError, ShapeMismatchError
 
 __all__ = ["save_file", "save", "load_file", "load", "load_into", "LoadResult"]
@@ -101,14 +110,22 @@ def _refs(tensors: Mapping[str, torch.Tensor]) -> tuple[list[TensorRef], dict[st
     return refs, aliases, keep
 
 
+@_engine.document
 def save_file(
     tensors: Mapping[str, torch.Tensor],
     path: str | os.PathLike[str],
     codec: str | None = None,
     metadata: Mapping[str, str] | None = None,
     sync: bool = False,
+    *,
+    keep_raw: str | Sequence[str] | None = None,
+    min_elements: int | None = None,
+    threads: int | None = None,
+    progress: bool = False,
 ) -> SaveReport:
     """Writes ``tensors`` (a state_dict) to an artifact at ``path``, atomically.
+
+    The folder of ``path`` must exist (as with ``safetensors``, nothing is created).
 
     Other threads: the save releases the GIL while the engine reads the tensors where they lie.
     Meanwhile other threads may read the tensors, add, delete or replace entries of ``tensors`` and
@@ -120,28 +137,52 @@ def save_file(
 
     Args:
         tensors: name -> tensor, on any device, contiguous or not.
-        codec: the codec for float tensors (``tenpak.codecs()`` lists them; ``raw_v1`` is
-            lossless; None is the engine's default, ``tenpak.default_codec()``); integer and
-            bool tensors are always stored exactly.
+        codec: the codec for float tensors; None is ``tenpak.default_codec()``, the exact
+            ``lossless_v1`` (as ``safetensors`` stores exactly; a lossy codec is a choice you name).
+            The engine's codecs:
+
+            {codecs}
         metadata: free-form string metadata kept in the artifact.
         sync: force the file (and its folder) to disk before returning, so it survives a crash;
             by default it is left to the kernel to write back, as ``safetensors`` does.
+        keep_raw: regular expressions (``--keep-raw``); a tensor whose name matches one anywhere
+            stays exact (``raw_v1``).
+        min_elements: the small-tensor rule (``--min-elements``): None takes the codec's own
+            threshold, 0 turns it off, N keeps 0-D and 1-D tensors and those under N elements exact.
+        threads: tensors (or chunks of one) encoded at once (``--threads``); None is every processor.
+        progress: draw a progress bar with ``tqdm`` when it is installed (quiet otherwise).
+
+    Which tensors stay exact: integer and bool tensors always (``raw_v1``; codecs quantize floats
+    only); under a codec listed above with a threshold (the group-wise ``*_g32/g64/g128_*`` ones),
+    also 0-D and 1-D tensors and tensors under that many elements, because a group's scale costs
+    about as much as the values it saves on a small tensor, and biases and norms are where
+    quantization error shows most; and every name ``keep_raw`` matches. ``SaveReport.tensors`` gives
+    each tensor's codec.
 
     Returns:
         Sizes and the reconstruction error of every tensor, measured in its own dtype.
     """
+    options = SaveOptions.of(keep_raw, min_elements, threads, progress)
     refs, aliases, keep = _refs(tensors)
-    report = _engine.save_to_file(refs, aliases, path, codec, metadata, sync)
+    report = _engine.save_to_file(refs, aliases, path, codec, metadata, sync, options)
     del keep
     return report
 
 
 def save(
-    tensors: Mapping[str, torch.Tensor], codec: str | None = None, metadata: Mapping[str, str] | None = None
+    tensors: Mapping[str, torch.Tensor],
+    codec: str | None = None,
+    metadata: Mapping[str, str] | None = None,
+    *,
+    keep_raw: str | Sequence[str] | None = None,
+    min_elements: int | None = None,
+    threads: int | None = None,
+    progress: bool = False,
 ) -> bytes:
     """Like :func:`save_file`, but returns the artifact's bytes."""
+    options = SaveOptions.of(keep_raw, min_elements, threads, progress)
     refs, aliases, keep = _refs(tensors)
-    data, _ = _engine.save_to_bytes(refs, aliases, codec, metadata)
+    data, _ = _engine.save_to_bytes(refs, aliases, codec, metadata, options)
     del keep
     return data
 

@@ -15,6 +15,14 @@ public final class Codecs {
     /** The codec used when none is named: per-tensor int8, the specification's default. */
     public static final String DEFAULT = "int8_sym_v1";
 
+    /**
+     * The codec library callers that save state dicts use when none is named (the Python package's
+     * {@code save_file}/{@code save}): exact, like safetensors, so that a lossy codec is always a
+     * choice someone made. Not the command line's or the specification's default ({@link #DEFAULT}),
+     * whose users ask for compression.
+     */
+    public static final String DEFAULT_LOSSLESS = "lossless_v1";
+
     private static final Map<String, Codec> BY_NAME = load();
 
     private Codecs() {}
@@ -32,6 +40,10 @@ public final class Codecs {
         if (!byName.containsKey(DEFAULT)) {
             throw new IllegalStateException("no codec providers found (META-INF/services/"
                     + CodecProvider.class.getName() + " missing from the classpath?)");
+        }
+        if (!byName.containsKey(DEFAULT_LOSSLESS) || !byName.get(DEFAULT_LOSSLESS).lossless()) {
+            throw new IllegalStateException("codec " + DEFAULT_LOSSLESS + " (the library default) is not registered "
+                    + "as a lossless codec");
         }
         return byName;
     }

@@ -35,6 +35,8 @@ import dev.tenpak.internal.format.artifact.TensorEntry;
 import dev.tenpak.codec.Codecs;
 import dev.tenpak.internal.kernel.QuantKernels;
 import dev.tenpak.options.DecompressOptions;
+import dev.tenpak.internal.kernel.VectorizationProvider;
+import dev.tenpak.tensor.FloatConversions;
 import dev.tenpak.options.DeltaOptions;
 import dev.tenpak.internal.format.Inputs;
 import dev.tenpak.options.PlanOptions;
@@ -101,9 +103,22 @@ public final class PythonBridge {
         return Tenpak.version();
     }
 
-    /** The codec used when none is named ({@link Codecs#DEFAULT}). */
+    /** The command line's and the specification's default codec ({@link Codecs#DEFAULT}). */
     public static String defaultCodec() {
         return Codecs.DEFAULT;
+    }
+
+    /**
+     * The codec a Python save uses when none is named ({@link Codecs#DEFAULT_LOSSLESS}): exact, like
+     * safetensors; lossy codecs are a named choice. {@link #options} applies it to a null codec.
+     */
+    public static String libraryDefaultCodec() {
+        return Codecs.DEFAULT_LOSSLESS;
+    }
+
+    /** The smallest element count a tensor needs before {@code codec} compresses it (0: none). */
+    public static long codecMinElements(String codec) {
+        return Codecs.byName(codec).defaultMinElements();
     }
 
     /** The metadata key where Python records tensors that share another's storage ({@link ReservedKeys#ALIASES}). */
@@ -236,13 +251,33 @@ public final class PythonBridge {
     }
 
     /**
+     * As {@link #compressToFile(TensorSource, long, String, String, boolean)} with the command line's
+     * other options: {@code keepRaw} patterns, {@code minElements} ({@link
+     * CompressOptions#AUTO_MIN_ELEMENTS} for the codec's own), {@code threads} (0: every processor)
+     * and a {@code progress} counter Python polls (null: none).
+     */
+    public static CompressReport compressToFile(TensorSource source, long inputBytes, String path, String codec,
+                                                boolean sync, String[] keepRaw, long minElements, int threads,
+                                                Progress progress) {
+        return Tenpak.compress(source, inputBytes, Path.of(path),
+                options(codec, keepRaw, minElements, threads, progress).withSync(sync));
+    }
+
+    /**
      * Compresses {@code source} into native memory; Python then copies it once into a {@code bytes}
      * object with {@link MemoryArtifact#copyTo} and closes it.
      */
     public static MemoryArtifact compressToMemory(TensorSource source, long inputBytes, String codec) {
+        return compressToMemory(source, inputBytes, codec, new String[0], CompressOptions.AUTO_MIN_ELEMENTS, 0, null);
+    }
+
+    /** As {@link #compressToMemory(TensorSource, long, String)} with the options of the long {@code compressToFile}. */
+    public static MemoryArtifact compressToMemory(TensorSource source, long inputBytes, String codec,
+                                                  String[] keepRaw, long minElements, int threads, Progress progress) {
         MemoryArtifact out = new MemoryArtifact();
         try {
-            out.report(Compression.compress(source, inputBytes, out, "<memory>", options(codec)));
+            out.report(Compression.compress(source, inputBytes, out, "<memory>",
+                    options(codec, keepRaw, minElements, threads, progress)));
             return out;
         } catch (RuntimeException e) {
             out.close();
@@ -477,6 +512,137 @@ public final class PythonBridge {
     }
 
     private static CompressOptions options(String codec) {
-        return CompressOptions.defaults().withCodec(codec == null || codec.isEmpty() ? Codecs.DEFAULT : codec);
+        return CompressOptions.defaults().withCodec(codec == null || codec.isEmpty() ? Codecs.DEFAULT_LOSSLESS : codec);
+    }
+
+    private static CompressOptions options(String codec, String[] keepRaw, long minElements, int threads,
+                                           Progress progress) {
+        CompressOptions o = options(codec).withKeepRaw(List.of(keepRaw)).withMinElements(minElements);
+        if (threads != 0) {
+            o = o.withThreads(threads);
+        }
+        return progress == null ? o : o.withProgress(progress);
+    }
+
+    /** A progress counter for one save; Python polls it from another thread while the save runs. */
+    public static Progress newProgress() {
+        return new Progress();
+    }
+
+    /**
+     * Progress of one save in bytes of tensor data, written by the engine's driving thread and read
+     * by a Python thread that draws a bar (JPype releases the GIL during the save): no call goes back
+     * from Java into Python.
+     */
+    public static final class Progress implements dev.tenpak.options.ProgressListener {
+        private volatile long total = -1;
+        private volatile long done;
+        private volatile boolean finished;
+
+        @Override
+        public void start(String task, long totalBytes) {
+            total = totalBytes;
+            done = 0;
+        }
+
+        @Override
+        public void advance(long bytes) {
+            done += bytes; // one writing thread (see ProgressListener)
+        }
+
+        @Override
+        public void finish() {
+            finished = true;
+        }
+
+        /** The bytes to do, -1 before the work starts or when unknown. */
+        public long total() {
+            return total;
+        }
+
+        public long done() {
+            return done;
+        }
+
+        public boolean finished() {
+            return finished;
+        }
+    }
+
+    /**
+     * Decodes elements {@code [from, from + count)} of tensor {@code name} (in row-major order) in its
+     * own dtype into {@code byteSize} bytes at {@code address}. A lossy codec decodes only the
+     * aligned ranges that hold them ({@link dev.tenpak.codec.Codec#RANGE_ALIGN}); other payloads
+     * (raw, lossless, non-float) are decoded whole into a temporary buffer and the range is copied.
+     * The payload's checksum is verified first either way.
+     */
+    public static void decodeRange(ArtifactReader reader, String name, long from, long count, long address,
+                                   long byteSize) {
+        TensorEntry e = reader.entry(name);
+        long n = e.shape().elementCount();
+        if (from < 0 || count < 0 || from + count > n) {
+            throw new InvalidInputException("tensor '" + name + "': elements [" + from + ", " + (from + count)
+                    + ") are outside its " + n);
+        }
+        DType dtype = e.dtype();
+        if (byteSize != dtype.byteSizeFor(count)) {
+            throw new InvalidInputException("tensor '" + name + "': " + count + " elements take "
+                    + dtype.byteSizeFor(count) + " bytes, destination has " + byteSize);
+        }
+        MemorySegment dst = MemorySegment.ofAddress(address).reinterpret(byteSize);
+        if (count == 0) {
+            return;
+        }
+        dev.tenpak.codec.Codec codec = Codecs.byName(e.codec());
+        MemorySegment payload = reader.payload(e);
+        if (codec.lossless() || !dtype.isCompressible()) {
+            try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+                MemorySegment all = arena.allocate(e.originalBytes(), 64);
+                reader.decodeInto(e, all);
+                MemorySegment.copy(all, dtype.byteSizeFor(from), dst, 0, byteSize);
+            }
+            return;
+        }
+        long align = dev.tenpak.codec.Codec.RANGE_ALIGN;
+        long start = from / align * align;
+        float[] buf = new float[(int) Math.min(16 * align, from + count - start)];
+        for (long at = start; at < from + count; at += buf.length) {
+            int len = (int) Math.min(buf.length, n - at);
+            codec.decodeFloats(dtype, e.shape(), e.params(), payload, at, buf, 0, len);
+            long lo = Math.max(at, from);
+            long hi = Math.min(at + len, from + count);
+            if (hi > lo) {
+                FloatConversions.fromFloats(buf, (int) (lo - at), (int) (hi - lo), dst, dtype, lo - from);
+            }
+        }
+    }
+
+    /**
+     * Takes the kernel choice's log lines off the JVM's stderr and returns them: the Python package
+     * calls this once, right after starting the JVM, and hands them to Python's {@code logging}, so a
+     * notebook shows no JVM lines. Makes the choice now (it happens once per JVM).
+     */
+    public static String[] takeKernelLog() {
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger(VectorizationProvider.class.getName());
+        List<String> lines = new ArrayList<>();
+        java.util.logging.Handler keep = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                if (isLoggable(r) && lines.size() < 16) {
+                    lines.add(r.getLevel().getName() + " " + r.getMessage());
+                }
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        log.setUseParentHandlers(false);
+        log.addHandler(keep);
+        VectorizationProvider.get();
+        log.removeHandler(keep);
+        return lines.toArray(String[]::new);
     }
 }
