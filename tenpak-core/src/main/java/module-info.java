@@ -18,7 +18,8 @@ module dev.tenpak {
     exports dev.tenpak.report;
     exports dev.tenpak.tensor;
 
-    opens dev.tenpak.report to com.fasterxml.jackson.databind;
+    opens dev.tenpak.report to
+            com.fasterxml.jackson.databind;
 
     uses dev.tenpak.codec.CodecProvider;
 

@@ -47,11 +47,17 @@ class ArchitectureTest {
             List.of("dev.tenpak.internal.bridge"));
 
     /** What {@code module-info.java} exports: the facade, its options and reports, the model, the errors, the SPI. */
-    static final Set<String> API = Set.of("dev.tenpak", "dev.tenpak.error", "dev.tenpak.tensor", "dev.tenpak.codec",
-            "dev.tenpak.options", "dev.tenpak.report");
+    static final Set<String> API = Set.of(
+            "dev.tenpak",
+            "dev.tenpak.error",
+            "dev.tenpak.tensor",
+            "dev.tenpak.codec",
+            "dev.tenpak.options",
+            "dev.tenpak.report");
 
     private static final Pattern PACKAGE = Pattern.compile("^package ([\\w.]+);", Pattern.MULTILINE);
-    private static final Pattern IMPORT = Pattern.compile("^import (?:static )?(dev\\.tenpak\\.[\\w.]+);", Pattern.MULTILINE);
+    private static final Pattern IMPORT =
+            Pattern.compile("^import (?:static )?(dev\\.tenpak\\.[\\w.]+);", Pattern.MULTILINE);
 
     static int layerOf(String pkg) {
         for (int i = 0; i < LAYERS.size(); i++) {
@@ -97,7 +103,8 @@ class ArchitectureTest {
             assertThat(pm.find()).as("package line of %s", f.getKey()).isTrue();
             String pkg = pm.group(1);
             int layer = layerOf(pkg);
-            assertThat(layer).as("layer of package %s (%s): add it to LAYERS and docs/ARCHITECTURE.md", pkg, f.getKey())
+            assertThat(layer)
+                    .as("layer of package %s (%s): add it to LAYERS and docs/ARCHITECTURE.md", pkg, f.getKey())
                     .isNotNegative();
             Matcher im = IMPORT.matcher(f.getValue());
             while (im.find()) {
@@ -107,7 +114,8 @@ class ArchitectureTest {
                 }
                 int to = layerOf(target);
                 if (to < 0 || to >= layer) {
-                    violations.add(f.getKey() + " (layer " + layer + ") imports " + im.group(1) + " (layer " + to + ")");
+                    violations.add(
+                            f.getKey() + " (layer " + layer + ") imports " + im.group(1) + " (layer " + to + ")");
                 }
             }
         }
@@ -134,7 +142,8 @@ class ArchitectureTest {
     void theModuleExportsExactlyTheApiPackages() throws IOException {
         String module = Files.readString(MAIN.resolve("module-info.java"));
         Set<String> exported = new TreeSet<>();
-        Matcher m = Pattern.compile("^\\s*exports ([\\w.]+);", Pattern.MULTILINE).matcher(module);
+        Matcher m =
+                Pattern.compile("^\\s*exports ([\\w.]+);", Pattern.MULTILINE).matcher(module);
         while (m.find()) {
             exported.add(m.group(1));
         }
@@ -154,7 +163,9 @@ class ArchitectureTest {
     void everyReservedMetadataKeyIsDocumentedInTheFormatSpecification() throws IOException {
         String format = Files.readString(Path.of("../docs/FORMAT.md"));
         int section = format.indexOf("## Reserved metadata keys");
-        assertThat(section).as("docs/FORMAT.md has a 'Reserved metadata keys' section").isNotNegative();
+        assertThat(section)
+                .as("docs/FORMAT.md has a 'Reserved metadata keys' section")
+                .isNotNegative();
         String text = format.substring(section);
         for (String key : ReservedKeys.all()) {
             assertThat(text).as("docs/FORMAT.md documents %s", key).contains("`" + key);

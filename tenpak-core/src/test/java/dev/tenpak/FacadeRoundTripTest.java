@@ -1,15 +1,12 @@
 package dev.tenpak;
 
-import dev.tenpak.tensor.Artifact;
-
-import dev.tenpak.error.UnknownCodecException;
-import dev.tenpak.options.CompressOptions;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tenpak.internal.format.artifact.ArtifactReader;
+import dev.tenpak.error.UnknownCodecException;
+import dev.tenpak.options.CompressOptions;
 import dev.tenpak.report.CompressReport;
+import dev.tenpak.tensor.Artifact;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

@@ -13,19 +13,19 @@ import dev.tenpak.tensor.Tensor;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
-import java.nio.channels.WritableByteChannel;
-import java.util.Arrays;
 import java.io.RandomAccessFile;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.net.URL;
 import java.net.URLClassLoader;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
@@ -41,7 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  * file, so the test allocates no such buffer itself either.
  */
 class LargeResourceTest {
-    private static final long BIG_ELEMENTS = 550_000_000L;   // 2.2 GB of float32, past Integer.MAX_VALUE bytes
+    private static final long BIG_ELEMENTS = 550_000_000L; // 2.2 GB of float32, past Integer.MAX_VALUE bytes
 
     @TempDir
     Path dir;
@@ -105,7 +105,7 @@ class LargeResourceTest {
 
         @Override
         public void close() throws IOException {
-            if (ch.size() < position) {   // the end of central directory record ends in zeros: write its last byte
+            if (ch.size() < position) { // the end of central directory record ends in zeros: write its last byte
                 ch.write(ByteBuffer.wrap(new byte[1]), position - 1);
             }
             ch.close();
@@ -124,35 +124,39 @@ class LargeResourceTest {
 
         Path zeros = dir.resolve("zeros.bin");
         try (RandomAccessFile f = new RandomAccessFile(zeros.toFile(), "rw")) {
-            f.setLength(BIG_ELEMENTS * 4);   // sparse: no block is written
+            f.setLength(BIG_ELEMENTS * 4); // sparse: no block is written
         }
         Path jar = dir.resolve("service.jar");
         CountingCrc dry = new CountingCrc();
-        try (Arena arena = Arena.ofConfined(); FileChannel zc = FileChannel.open(zeros, StandardOpenOption.READ)) {
+        try (Arena arena = Arena.ofConfined();
+                FileChannel zc = FileChannel.open(zeros, StandardOpenOption.READ)) {
             MemorySegment data = zc.map(FileChannel.MapMode.READ_ONLY, 0, BIG_ELEMENTS * 4, arena);
             // A stored zip entry needs its CRC-32 and size up front: a first pass writes the artifact into
             // nothing but a checksum, the second into the jar (the writer's bytes are deterministic).
             writeArtifact(Channels.newChannel(dry), data, last);
             try (FileChannel out = FileChannel.open(jar, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-                 JarOutputStream j = new JarOutputStream(new SparseOutput(out))) {
-                j.putNextEntry(new JarEntry("META-INF/services/x"));   // something before it, as in a real jar
+                    JarOutputStream j = new JarOutputStream(new SparseOutput(out))) {
+                j.putNextEntry(new JarEntry("META-INF/services/x")); // something before it, as in a real jar
                 j.write("x\n".getBytes());
                 j.closeEntry();
                 JarEntry e = new JarEntry("models/big.tenpak");
-                e.setMethod(ZipEntry.STORED);   // what the README tells Maven users to configure for .tenpak files
+                e.setMethod(ZipEntry.STORED); // what the README tells Maven users to configure for .tenpak files
                 e.setSize(dry.count);
                 e.setCompressedSize(dry.count);
                 e.setCrc(dry.crc.getValue());
                 j.putNextEntry(e);
-                writeArtifact(Channels.newChannel(new FilterOutputStream(j) {
-                    @Override
-                    public void write(byte[] b, int off, int len) throws IOException {
-                        out.write(b, off, len);
-                    }
+                writeArtifact(
+                        Channels.newChannel(new FilterOutputStream(j) {
+                            @Override
+                            public void write(byte[] b, int off, int len) throws IOException {
+                                out.write(b, off, len);
+                            }
 
-                    @Override
-                    public void close() {}
-                }), data, last);
+                            @Override
+                            public void close() {}
+                        }),
+                        data,
+                        last);
                 j.closeEntry();
             }
         }
@@ -164,7 +168,7 @@ class LargeResourceTest {
         System.gc();
         long heapBefore = rt.totalMemory() - rt.freeMemory();
         try (URLClassLoader loader = new URLClassLoader(new URL[] {jar.toUri().toURL()}, null);
-             Artifact a = Tenpak.openResource("models/big.tenpak", loader)) {
+                Artifact a = Tenpak.openResource("models/big.tenpak", loader)) {
             assertThat(loader.getResource("models/big.tenpak").getProtocol()).isEqualTo("jar");
             assertThat(a.source()).isEqualTo("classpath:models/big.tenpak");
             assertThat(a.byteSize()).isEqualTo(artifactBytes);
@@ -172,7 +176,9 @@ class LargeResourceTest {
             ArtifactReader r = (ArtifactReader) a;
             TensorEntry big = r.entry("big");
             assertThat(big.originalBytes()).isEqualTo(BIG_ELEMENTS * 4);
-            assertThat(r.verify(big)).as("the 2.2 GB payload's CRC32C, read from the jar in place").isTrue();
+            assertThat(r.verify(big))
+                    .as("the 2.2 GB payload's CRC32C, read from the jar in place")
+                    .isTrue();
             long heapAfter = rt.totalMemory() - rt.freeMemory();
             assertThat(heapAfter - heapBefore).as("heap growth while reading").isLessThan(256L << 20);
         }

@@ -1,16 +1,14 @@
 package dev.tenpak;
 
-import dev.tenpak.tensor.Artifact;
-
-import dev.tenpak.error.CorruptArtifactException;
-import dev.tenpak.error.InvalidInputException;
-import dev.tenpak.options.CompressOptions;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tenpak.error.CorruptArtifactException;
+import dev.tenpak.error.InvalidInputException;
 import dev.tenpak.internal.format.artifact.ArtifactReader;
 import dev.tenpak.internal.format.artifact.TensorEntry;
+import dev.tenpak.options.CompressOptions;
+import dev.tenpak.tensor.Artifact;
 import dev.tenpak.tensor.Tensor;
 import java.io.OutputStream;
 import java.net.URL;
@@ -55,7 +53,8 @@ class OpenResourceTest {
         Tenpak.compress(bundle, artifact, CompressOptions.defaults());
 
         jar = dir.resolve("service.jar");
-        try (OutputStream out = Files.newOutputStream(jar); JarOutputStream j = new JarOutputStream(out)) {
+        try (OutputStream out = Files.newOutputStream(jar);
+                JarOutputStream j = new JarOutputStream(out)) {
             j.putNextEntry(new JarEntry("models/"));
             j.closeEntry();
             j.putNextEntry(new JarEntry("models/encoder.tenpak"));
@@ -67,9 +66,10 @@ class OpenResourceTest {
     @Test
     void decodesOneTensorAndAllTensorsFromInsideAJar() throws Exception {
         try (URLClassLoader loader = new URLClassLoader(new URL[] {jar.toUri().toURL()}, null);
-             Artifact fromJar = Tenpak.openResource("models/encoder.tenpak", loader);
-             Artifact fromFile = Tenpak.open(artifact)) {
-            assertThat(loader.getResource("models/encoder.tenpak").getProtocol()).isEqualTo("jar");
+                Artifact fromJar = Tenpak.openResource("models/encoder.tenpak", loader);
+                Artifact fromFile = Tenpak.open(artifact)) {
+            assertThat(loader.getResource("models/encoder.tenpak").getProtocol())
+                    .isEqualTo("jar");
             assertThat(fromJar.source()).isEqualTo("classpath:models/encoder.tenpak");
             assertThat(fromJar.byteSize()).isEqualTo(Files.size(artifact));
 
@@ -80,7 +80,8 @@ class OpenResourceTest {
             try (var all = fromJar.tensors()) {
                 for (Tensor t = all.next(); t != null; t = all.next()) {
                     names.add(t.name());
-                    assertThat(t.toFloatArray()).containsExactly(fromFile.read(t.name()).toFloatArray());
+                    assertThat(t.toFloatArray())
+                            .containsExactly(fromFile.read(t.name()).toFloatArray());
                 }
             }
             assertThat(names).containsExactly("encoder.weight", "encoder.bias");
@@ -100,17 +101,18 @@ class OpenResourceTest {
         java.util.zip.CRC32 crc = new java.util.zip.CRC32();
         crc.update(bytes);
         Path stored = dir.resolve("stored.jar");
-        try (OutputStream out = Files.newOutputStream(stored); JarOutputStream j = new JarOutputStream(out)) {
+        try (OutputStream out = Files.newOutputStream(stored);
+                JarOutputStream j = new JarOutputStream(out)) {
             JarEntry first = new JarEntry("models/other.tenpak");
             j.putNextEntry(first);
-            j.write(bytes);   // same bytes, deflated: must not be the one found
+            j.write(bytes); // same bytes, deflated: must not be the one found
             j.closeEntry();
             JarEntry e = new JarEntry("models/encoder.tenpak");
             e.setMethod(java.util.zip.ZipEntry.STORED);
             e.setSize(bytes.length);
             e.setCompressedSize(bytes.length);
             e.setCrc(crc.getValue());
-            e.setExtra(new byte[] {(byte) 0xCA, (byte) 0xFE, 3, 0, 1, 2, 3});   // a local extra field to skip
+            e.setExtra(new byte[] {(byte) 0xCA, (byte) 0xFE, 3, 0, 1, 2, 3}); // a local extra field to skip
             j.putNextEntry(e);
             j.write(bytes);
             j.closeEntry();
@@ -120,11 +122,14 @@ class OpenResourceTest {
             expected = fromFile.read("encoder.weight").toFloatArray();
         }
         for (Path entry : List.of(dir.resolve("classes"), stored, jar)) {
-            try (URLClassLoader loader = new URLClassLoader(new URL[] {entry.toUri().toURL()}, null);
-                 Artifact a = Tenpak.openResource("models/encoder.tenpak", loader)) {
+            try (URLClassLoader loader =
+                            new URLClassLoader(new URL[] {entry.toUri().toURL()}, null);
+                    Artifact a = Tenpak.openResource("models/encoder.tenpak", loader)) {
                 assertThat(a.source()).isEqualTo("classpath:models/encoder.tenpak");
                 assertThat(a.byteSize()).as(entry.toString()).isEqualTo(bytes.length);
-                assertThat(a.read("encoder.weight").toFloatArray()).as(entry.toString()).containsExactly(expected);
+                assertThat(a.read("encoder.weight").toFloatArray())
+                        .as(entry.toString())
+                        .containsExactly(expected);
             }
         }
     }
@@ -164,20 +169,23 @@ class OpenResourceTest {
         }
         bytes[(int) payloadAt + 3] ^= 0x5A;
         Path bad = dir.resolve("bad.jar");
-        try (OutputStream out = Files.newOutputStream(bad); JarOutputStream j = new JarOutputStream(out)) {
+        try (OutputStream out = Files.newOutputStream(bad);
+                JarOutputStream j = new JarOutputStream(out)) {
             j.putNextEntry(new JarEntry("models/encoder.tenpak"));
             j.write(bytes);
             j.closeEntry();
         }
         try (URLClassLoader loader = new URLClassLoader(new URL[] {bad.toUri().toURL()}, null)) {
             assertThatThrownBy(() -> {
-                try (Artifact r = Tenpak.openResource("models/encoder.tenpak", loader);
-                     var all = r.tensors()) {
-                    while (all.next() != null) {
-                        // decode everything: the flipped payload byte fails its checksum here
-                    }
-                }
-            }).isInstanceOf(CorruptArtifactException.class).hasMessageContaining("classpath:models/encoder.tenpak");
+                        try (Artifact r = Tenpak.openResource("models/encoder.tenpak", loader);
+                                var all = r.tensors()) {
+                            while (all.next() != null) {
+                                // decode everything: the flipped payload byte fails its checksum here
+                            }
+                        }
+                    })
+                    .isInstanceOf(CorruptArtifactException.class)
+                    .hasMessageContaining("classpath:models/encoder.tenpak");
         }
     }
 }

@@ -1,8 +1,8 @@
 package dev.tenpak;
 
 import dev.tenpak.internal.format.artifact.ArtifactReader;
-import dev.tenpak.internal.io.AtomicFiles;
 import dev.tenpak.internal.format.json.JsonBundleWriter;
+import dev.tenpak.internal.io.AtomicFiles;
 import dev.tenpak.tensor.Tensor;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;

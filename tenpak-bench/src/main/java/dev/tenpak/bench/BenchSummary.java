@@ -19,21 +19,31 @@ public final class BenchSummary {
     private static final double BYTES = QuantBench.ELEMENTS * 4.0;
     /** Targets: encode at least 0.40x arraycopy, decode at least 0.80x. */
     private static final double ENCODE_TARGET = 0.40;
+
     private static final double DECODE_TARGET = 0.80;
 
     private BenchSummary() {}
 
     public static void main(String[] args) throws IOException {
         ObjectMapper json = new ObjectMapper();
-        System.out.printf(Locale.ROOT, "%-8s %-18s %10s %9s %8s  %s%n", "kernels", "benchmark", "ms/op", "GB/s",
-                "x copy", "target");
+        System.out.printf(
+                Locale.ROOT,
+                "%-8s %-18s %10s %9s %8s  %s%n",
+                "kernels",
+                "benchmark",
+                "ms/op",
+                "GB/s",
+                "x copy",
+                "target");
         for (String arg : args) {
             int eq = arg.indexOf('=');
             String label = arg.substring(0, eq);
             Map<String, Double> ms = new LinkedHashMap<>();
             for (JsonNode run : json.readTree(new File(arg.substring(eq + 1)))) {
                 String name = run.get("benchmark").asText();
-                ms.put(name.substring(name.lastIndexOf('.') + 1), run.get("primaryMetric").get("score").asDouble());
+                ms.put(
+                        name.substring(name.lastIndexOf('.') + 1),
+                        run.get("primaryMetric").get("score").asDouble());
             }
             Double copy = ms.get("arraycopy");
             if (copy == null) {
@@ -48,8 +58,15 @@ public final class BenchSummary {
                 } else if (e.getKey().endsWith("Decode")) {
                     target = (ratio >= DECODE_TARGET ? "met" : "MISSED") + " (>= " + DECODE_TARGET + ")";
                 }
-                System.out.printf(Locale.ROOT, "%-8s %-18s %10.2f %9.2f %8.2f  %s%n", label, e.getKey(), e.getValue(),
-                        gbs, ratio, target);
+                System.out.printf(
+                        Locale.ROOT,
+                        "%-8s %-18s %10.2f %9.2f %8.2f  %s%n",
+                        label,
+                        e.getKey(),
+                        e.getValue(),
+                        gbs,
+                        ratio,
+                        target);
             }
         }
     }

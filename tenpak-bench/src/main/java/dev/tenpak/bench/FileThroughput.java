@@ -1,13 +1,10 @@
 package dev.tenpak.bench;
 
-import dev.tenpak.options.DecompressOptions;
-
-import dev.tenpak.options.OutputFormat;
-
-import dev.tenpak.options.CompressOptions;
-import dev.tenpak.options.ProgressListener;
 import dev.tenpak.Tenpak;
-import dev.tenpak.internal.format.Outputs;
+import dev.tenpak.options.CompressOptions;
+import dev.tenpak.options.DecompressOptions;
+import dev.tenpak.options.OutputFormat;
+import dev.tenpak.options.ProgressListener;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -50,6 +47,7 @@ import java.util.Map;
 public final class FileThroughput {
     /** Issue 4's targets: compress at least 0.5x the copy's throughput, decompress at least 0.7x. */
     private static final double COMPRESS_TARGET = 0.5;
+
     private static final double DECOMPRESS_TARGET = 0.7;
 
     private FileThroughput() {}
@@ -100,11 +98,18 @@ public final class FileThroughput {
             seconds.put("compress " + c, new double[rounds]);
             seconds.put("decompress " + c, new double[rounds]);
         }
-        System.out.printf(Locale.ROOT, "file: %s, %.2f GiB; %d threads, %d cores; %s; %s; warm-up round, then %d rounds%n",
-                src, bytes / (double) (1L << 30), threads, Runtime.getRuntime().availableProcessors(),
+        System.out.printf(
+                Locale.ROOT,
+                "file: %s, %.2f GiB; %d threads, %d cores; %s; %s; warm-up round, then %d rounds%n",
+                src,
+                bytes / (double) (1L << 30),
+                threads,
+                Runtime.getRuntime().availableProcessors(),
                 sync ? "outputs forced to disk (--sync)" : "outputs left in the page cache, like Files.copy",
-                Files.isWritable(DROP_CACHES) ? "page cache emptied and the input re-read before each operation"
-                        : "no access to drop_caches: only sync before each operation", rounds);
+                Files.isWritable(DROP_CACHES)
+                        ? "page cache emptied and the input re-read before each operation"
+                        : "no access to drop_caches: only sync before each operation",
+                rounds);
         for (int round = -1; round < rounds; round++) {
             for (var op : seconds.entrySet()) {
                 double s = time(op.getKey(), src, dir, threads, sync);
@@ -123,10 +128,17 @@ public final class FileThroughput {
         for (var op : seconds.entrySet()) {
             double s = median(op.getValue());
             String name = op.getKey();
-            String target = name.startsWith("compress") ? ratioTarget(copy / s, COMPRESS_TARGET)
+            String target = name.startsWith("compress")
+                    ? ratioTarget(copy / s, COMPRESS_TARGET)
                     : name.startsWith("decompress") ? ratioTarget(copy / s, DECOMPRESS_TARGET) : "";
-            System.out.printf(Locale.ROOT, "| %s | %.3f | %.0f | %.2fx | %s |%n", name + (sync && !name.equals("copy") ? " --sync"
-                    : sync ? " + force" : ""), s, bytes / 1048576.0 / s, copy / s, target);
+            System.out.printf(
+                    Locale.ROOT,
+                    "| %s | %.3f | %.0f | %.2fx | %s |%n",
+                    name + (sync && !name.equals("copy") ? " --sync" : sync ? " + force" : ""),
+                    s,
+                    bytes / 1048576.0 / s,
+                    copy / s,
+                    target);
         }
     }
 
@@ -160,13 +172,27 @@ public final class FileThroughput {
                     }
                 }
             }
-            case "compress" -> Tenpak.compress(src, out,
-                    CompressOptions.defaults().withCodec(w[1]).withThreads(threads).withSync(sync));
-            default -> Tenpak.decompress(dir.resolve(w[1] + ".tenpak"), out, DecompressOptions.defaults().withFormat(OutputFormat.SAFETENSORS).withThreads(threads).withSync(sync).withProgress(ProgressListener.NONE));
+            case "compress" ->
+                Tenpak.compress(
+                        src,
+                        out,
+                        CompressOptions.defaults()
+                                .withCodec(w[1])
+                                .withThreads(threads)
+                                .withSync(sync));
+            default ->
+                Tenpak.decompress(
+                        dir.resolve(w[1] + ".tenpak"),
+                        out,
+                        DecompressOptions.defaults()
+                                .withFormat(OutputFormat.SAFETENSORS)
+                                .withThreads(threads)
+                                .withSync(sync)
+                                .withProgress(ProgressListener.NONE));
         }
         double s = (System.nanoTime() - t0) / 1e9;
         if (w[0].equals("copy") || w[0].equals("decompress")) {
-            Files.delete(out);   // the artifact stays: decompress reads it
+            Files.delete(out); // the artifact stays: decompress reads it
         }
         return s;
     }
@@ -182,7 +208,7 @@ public final class FileThroughput {
         try {
             new ProcessBuilder("sync").inheritIO().start().waitFor();
         } catch (IOException e) {
-            return;   // no sync command (not POSIX): measure without settling
+            return; // no sync command (not POSIX): measure without settling
         }
         if (Files.isWritable(DROP_CACHES)) {
             Files.writeString(DROP_CACHES, "1");

@@ -44,29 +44,74 @@ public final class GroupKernelBench {
         double bytes = 4.0 * n;
         int reps = Math.max(1, (64 << 20) / n);
 
-        System.out.printf(Locale.ROOT, "group kernels, one thread, %d floats (%.1f MiB), kernels: %s, JDK %s%n", n,
-                bytes / (1 << 20), vec.description(), System.getProperty("java.vm.version"));
+        System.out.printf(
+                Locale.ROOT,
+                "group kernels, one thread, %d floats (%.1f MiB), kernels: %s, JDK %s%n",
+                n,
+                bytes / (1 << 20),
+                vec.description(),
+                System.getProperty("java.vm.version"));
         System.out.printf(Locale.ROOT, "%-26s %12s %16s %7s%n", "kernel", "GB/s", "arraycopy GB/s", "ratio");
         Body copyBody = () -> System.arraycopy(x, 0, copy, 0, n);
         for (int g : new int[] {32, 64, 128}) {
             int groups = n / g;
-            pair("int4 g" + g + " encode vector", bytes, reps, rounds, copyBody,
+            pair(
+                    "int4 g" + g + " encode vector",
+                    bytes,
+                    reps,
+                    rounds,
+                    copyBody,
                     () -> vec.quantizeGroupsInt4(x, 0, groups, g, scales, 0, q4, 0));
-            pair("int4 g" + g + " decode vector", bytes, reps, rounds, copyBody,
+            pair(
+                    "int4 g" + g + " decode vector",
+                    bytes,
+                    reps,
+                    rounds,
+                    copyBody,
                     () -> vec.dequantizeGroupsInt4(q4, 0, groups, g, scales, 0, y, 0));
-            pair("int8 g" + g + " encode vector", bytes, reps, rounds, copyBody,
+            pair(
+                    "int8 g" + g + " encode vector",
+                    bytes,
+                    reps,
+                    rounds,
+                    copyBody,
                     () -> vec.quantizeGroups(x, 0, groups, g, 127, scales, 0, q8, 0));
-            pair("int8 g" + g + " decode vector", bytes, reps, rounds, copyBody,
+            pair(
+                    "int8 g" + g + " decode vector",
+                    bytes,
+                    reps,
+                    rounds,
+                    copyBody,
                     () -> vec.dequantizeGroups(q8, 0, groups, g, scales, 0, y, 0));
         }
         int groups = n / 32;
-        pair("int4 g32 encode scalar", bytes, reps, rounds, copyBody,
+        pair(
+                "int4 g32 encode scalar",
+                bytes,
+                reps,
+                rounds,
+                copyBody,
                 () -> sca.quantizeGroupsInt4(x, 0, groups, 32, scales, 0, q4, 0));
-        pair("int4 g32 decode scalar", bytes, reps, rounds, copyBody,
+        pair(
+                "int4 g32 decode scalar",
+                bytes,
+                reps,
+                rounds,
+                copyBody,
                 () -> sca.dequantizeGroupsInt4(q4, 0, groups, 32, scales, 0, y, 0));
-        pair("int8 g32 encode scalar", bytes, reps, rounds, copyBody,
+        pair(
+                "int8 g32 encode scalar",
+                bytes,
+                reps,
+                rounds,
+                copyBody,
                 () -> sca.quantizeGroups(x, 0, groups, 32, 127, scales, 0, q8, 0));
-        pair("int8 g32 decode scalar", bytes, reps, rounds, copyBody,
+        pair(
+                "int8 g32 decode scalar",
+                bytes,
+                reps,
+                rounds,
+                copyBody,
                 () -> sca.dequantizeGroups(q8, 0, groups, 32, scales, 0, y, 0));
         sink = new Object[] {copy, y, q8, q4, scales};
     }
@@ -99,5 +144,4 @@ public final class GroupKernelBench {
         }
         return System.nanoTime() - t0;
     }
-
 }

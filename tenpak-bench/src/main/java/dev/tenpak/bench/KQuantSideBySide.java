@@ -43,8 +43,13 @@ public final class KQuantSideBySide {
         if (args.length > 1) {
             for (int i = 1; i < args.length; i++) {
                 String name = args[i];
-                codecs.add(dev.tenpak.codec.Codecs.find(name) != null ? dev.tenpak.codec.Codecs.byName(name)
-                        : KQuantCodec.ALL.stream().filter(c -> c.name().equals(name)).findFirst().orElseThrow());
+                codecs.add(
+                        dev.tenpak.codec.Codecs.find(name) != null
+                                ? dev.tenpak.codec.Codecs.byName(name)
+                                : KQuantCodec.ALL.stream()
+                                        .filter(c -> c.name().equals(name))
+                                        .findFirst()
+                                        .orElseThrow());
             }
         } else {
             codecs.addAll(GroupwiseCodec.ALL);
@@ -53,13 +58,15 @@ public final class KQuantSideBySide {
         try (SafetensorsReader r = SafetensorsReader.open(model)) {
             List<Tensor> ts = new ArrayList<>();
             for (SafetensorsReader.Entry e : r.entries()) {
-                if (e.shape().rank() == 2 && e.dtype().isCompressible() && e.shape().elementCount() >= 4096) {
+                if (e.shape().rank() == 2
+                        && e.dtype().isCompressible()
+                        && e.shape().elementCount() >= 4096) {
                     ts.add(r.tensor(e));
                 }
             }
             long total = ts.stream().mapToLong(Tensor::elementCount).sum();
-            System.out.printf(Locale.ROOT, "%d tensors, %d weights, %s, one thread%n", ts.size(), total,
-                    Runtime.version());
+            System.out.printf(
+                    Locale.ROOT, "%d tensors, %d weights, %s, one thread%n", ts.size(), total, Runtime.version());
             System.out.println("| codec | bits/weight | MSE | quantize Mweights/s | dequantize Mweights/s |");
             System.out.println("|---|---|---|---|---|");
             for (Codec c : codecs) {
@@ -99,8 +106,14 @@ public final class KQuantSideBySide {
             }
         }
         if (print) {
-            System.out.printf(Locale.ROOT, "| `%s` | %.4f | %.4e | %.1f | %.1f |%n", c.name(), bytes * 8.0 / total,
-                    sq / total, total / (encNs / 1e3), total / (decNs / 1e3));
+            System.out.printf(
+                    Locale.ROOT,
+                    "| `%s` | %.4f | %.4e | %.1f | %.1f |%n",
+                    c.name(),
+                    bytes * 8.0 / total,
+                    sq / total,
+                    total / (encNs / 1e3),
+                    total / (decNs / 1e3));
         }
     }
 
@@ -108,27 +121,41 @@ public final class KQuantSideBySide {
     private static void ggmlReference(Path ggml, List<Tensor> ts, long total) throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("tenpak-ggml");
         Path floats = dir.resolve("weights.f32");
-        try (FileChannel ch = FileChannel.open(floats, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-             Arena a = Arena.ofConfined()) {
+        try (FileChannel ch = FileChannel.open(
+                        floats, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                Arena a = Arena.ofConfined()) {
             MemorySegment m = ch.map(FileChannel.MapMode.READ_WRITE, 0, total * 4, a);
             long at = 0;
             for (Tensor t : ts) {
                 float[] x = t.toFloatArray();
-                MemorySegment.copy(x, 0, m, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), at, x.length);
+                MemorySegment.copy(
+                        x, 0, m, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), at, x.length);
                 at += 4L * x.length;
             }
         }
         Path harness = Path.of("tenpak-bench/src/main/c/ggml_ref.c").toAbsolutePath();
         Path bin = dir.resolve("ggml_ref");
         Path src = ggml.resolve("src");
-        List<String> cc = List.of("gcc", "-O2", "-march=native", "-I" + ggml.resolve("include"), "-I" + src,
-                "-I" + src.resolve("ggml-cpu"), harness.toString(), src.resolve("ggml-quants.c").toString(), "-o",
-                bin.toString(), "-lm");
+        List<String> cc = List.of(
+                "gcc",
+                "-O2",
+                "-march=native",
+                "-I" + ggml.resolve("include"),
+                "-I" + src,
+                "-I" + src.resolve("ggml-cpu"),
+                harness.toString(),
+                src.resolve("ggml-quants.c").toString(),
+                "-o",
+                bin.toString(),
+                "-lm");
         if (new ProcessBuilder(cc).inheritIO().start().waitFor() != 0) {
             System.out.println("ggml reference: compiling " + harness + " failed; skipped");
             return;
         }
         System.out.println("ggml reference quantizers (ggml_ref.c, one thread, gcc -O2 -march=native):");
-        new ProcessBuilder(bin.toString(), floats.toString()).inheritIO().start().waitFor();
+        new ProcessBuilder(bin.toString(), floats.toString())
+                .inheritIO()
+                .start()
+                .waitFor();
     }
 }

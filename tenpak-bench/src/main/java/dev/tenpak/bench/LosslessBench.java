@@ -1,16 +1,14 @@
 package dev.tenpak.bench;
 
-import dev.tenpak.internal.kernel.PlaneLayout;
-
 import com.github.luben.zstd.Zstd;
 import dev.tenpak.codec.Codec;
-import dev.tenpak.internal.codec.pertensor.SymmetricPerTensorCodec;
 import dev.tenpak.internal.codec.lossless.LosslessCodec;
-import dev.tenpak.internal.kernel.PlaneKernels;
+import dev.tenpak.internal.codec.pertensor.SymmetricPerTensorCodec;
 import dev.tenpak.internal.entropy.EntropyStage;
 import dev.tenpak.internal.entropy.Huffman;
 import dev.tenpak.internal.entropy.PlaneCoder;
 import dev.tenpak.internal.format.safetensors.SafetensorsReader;
+import dev.tenpak.internal.kernel.PlaneKernels;
 import dev.tenpak.tensor.DType;
 import dev.tenpak.tensor.FloatConversions;
 import dev.tenpak.tensor.Shape;
@@ -72,12 +70,15 @@ public final class LosslessBench {
             SafetensorsReader r = SafetensorsReader.open(minilm);
             List<Tensor> fp32 = new ArrayList<>();
             for (SafetensorsReader.Entry e : r.entries()) {
-                if (e.dtype() == DType.F32) {   // the one I64 tensor (position ids, 4 KiB) is left out: peers take one dtype
+                if (e.dtype()
+                        == DType.F32) { // the one I64 tensor (position ids, 4 KiB) is left out: peers take one dtype
                     fp32.add(copy(r.tensor(e)));
                 }
             }
             sets.add(new Dataset("MiniLM fp32", fp32));
-            sets.add(new Dataset("MiniLM bf16", fp32.stream().map(t -> convert(t, DType.BF16)).toList()));
+            sets.add(new Dataset(
+                    "MiniLM bf16",
+                    fp32.stream().map(t -> convert(t, DType.BF16)).toList()));
         }
         sets.add(new Dataset("synthetic bf16 (" + layers + " layers)", synthetic(layers, 20261212L)));
 
@@ -86,8 +87,11 @@ public final class LosslessBench {
             java.nio.file.Files.createDirectories(dump);
             for (Dataset d : sets) {
                 Path f = dump.resolve(d.name.replaceAll("[^A-Za-z0-9]+", "-") + ".bin");
-                try (var ch = java.nio.channels.FileChannel.open(f, java.nio.file.StandardOpenOption.CREATE,
-                        java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
+                try (var ch = java.nio.channels.FileChannel.open(
+                        f,
+                        java.nio.file.StandardOpenOption.CREATE,
+                        java.nio.file.StandardOpenOption.WRITE,
+                        java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
                     for (Tensor t : d.tensors) {
                         ch.write(t.data().asByteBuffer());
                     }
@@ -95,21 +99,43 @@ public final class LosslessBench {
                 System.out.println("wrote " + f + " (" + d.bytes() + " bytes)");
             }
         }
-        System.out.printf(Locale.ROOT, "%-26s %9s | %7s %7s %7s | %7s %7s | %7s %7s %7s %7s%n", "dataset", "MB",
-                "ratio", "limit", "huf/H", "enc", "dec", "zstd-1", "zstd-3", "z1 enc", "z1 dec");
+        System.out.printf(
+                Locale.ROOT,
+                "%-26s %9s | %7s %7s %7s | %7s %7s | %7s %7s %7s %7s%n",
+                "dataset",
+                "MB",
+                "ratio",
+                "limit",
+                "huf/H",
+                "enc",
+                "dec",
+                "zstd-1",
+                "zstd-3",
+                "z1 enc",
+                "z1 dec");
         for (Dataset d : sets) {
             run(d, repeats);
         }
         System.out.println();
         System.out.println("coder on the same planes (blocks of 256 KiB input, each plane coded alone):");
-        System.out.printf(Locale.ROOT, "%-26s %12s %12s %12s %9s %9s %9s %9s%n", "dataset", "H (bytes)", "huffman",
-                "zstd-1", "huf enc", "huf dec", "z1 enc", "z1 dec");
+        System.out.printf(
+                Locale.ROOT,
+                "%-26s %12s %12s %12s %9s %9s %9s %9s%n",
+                "dataset",
+                "H (bytes)",
+                "huffman",
+                "zstd-1",
+                "huf enc",
+                "huf dec",
+                "z1 enc",
+                "z1 dec");
         for (Dataset d : sets) {
             coders(d, repeats);
         }
         if (minilm != null) {
             System.out.println();
-            System.out.println("entropy stage on quantized codes (MiniLM fp32 tensors; bits per weight as stored, scales not counted):");
+            System.out.println(
+                    "entropy stage on quantized codes (MiniLM fp32 tensors; bits per weight as stored, scales not counted):");
             for (SymmetricPerTensorCodec q : List.of(SymmetricPerTensorCodec.INT8, SymmetricPerTensorCodec.INT4)) {
                 quantized(sets.get(0), q);
             }
@@ -126,7 +152,8 @@ public final class LosslessBench {
         PlaneCoder coder = new PlaneCoder();
         for (Tensor t : d.tensors) {
             long size = q.encodedSize(t.dtype(), t.shape());
-            MemorySegment payload = Arena.ofAuto().allocate(Math.max(1, size), 64).asSlice(0, size);
+            MemorySegment payload =
+                    Arena.ofAuto().allocate(Math.max(1, size), 64).asSlice(0, size);
             q.encode(t, payload);
             byte[] codes = payload.toArray(ValueLayout.JAVA_BYTE);
             MemorySegment out = Arena.ofAuto().allocate(EntropyStage.maxEncodedSize(size), 64);
@@ -138,9 +165,16 @@ public final class LosslessBench {
             entropy += PlaneCoder.entropyBits(coder.counts()) / 8;
             z19 += Math.min(size, Zstd.compress(codes, 19).length);
         }
-        System.out.printf(Locale.ROOT, "%-12s plain %.3f bits/weight, entropy stage %.3f (%.1f%% of plain), order-0 entropy "
-                        + "of the payload bytes %.3f (stage %+.2f%%), zstd -19 %.3f%n", q.name(), 8.0 * plain / weights,
-                8.0 * staged / weights, 100.0 * staged / plain, 8 * entropy / weights, 100 * (staged / entropy - 1),
+        System.out.printf(
+                Locale.ROOT,
+                "%-12s plain %.3f bits/weight, entropy stage %.3f (%.1f%% of plain), order-0 entropy "
+                        + "of the payload bytes %.3f (stage %+.2f%%), zstd -19 %.3f%n",
+                q.name(),
+                8.0 * plain / weights,
+                8.0 * staged / weights,
+                100.0 * staged / plain,
+                8 * entropy / weights,
+                100 * (staged / entropy - 1),
                 8.0 * z19 / weights);
     }
 
@@ -154,7 +188,8 @@ public final class LosslessBench {
         int n = Math.toIntExact(t.elementCount());
         float[] x = new float[n];
         FloatConversions.toFloats(t.data(), t.dtype(), 0, x, 0, n);
-        MemorySegment m = Arena.ofAuto().allocate(Math.max(1, to.byteSizeFor(n)), 64).asSlice(0, to.byteSizeFor(n));
+        MemorySegment m =
+                Arena.ofAuto().allocate(Math.max(1, to.byteSizeFor(n)), 64).asSlice(0, to.byteSizeFor(n));
         FloatConversions.fromFloats(x, 0, n, m, to, 0);
         return new Tensor(t.name(), to, t.shape(), m);
     }
@@ -188,12 +223,12 @@ public final class LosslessBench {
     static Tensor gaussian(String name, int rows, int cols, SplittableRandom r) {
         float[] x = new float[rows * cols];
         for (int i = 0; i < rows; i++) {
-            double scale = r.nextInt(1000) == 0 ? 0.2 : 0.02;   // 0.1% of rows x10
+            double scale = r.nextInt(1000) == 0 ? 0.2 : 0.02; // 0.1% of rows x10
             for (int j = 0; j < cols; j++) {
                 x[i * cols + j] = (float) (r.nextGaussian() * scale);
             }
         }
-        for (int s = 0; s < 8; s++) {   // a few spikes
+        for (int s = 0; s < 8; s++) { // a few spikes
             x[r.nextInt(x.length)] = (float) ((r.nextBoolean() ? 1 : -1) * (0.5 + 4 * r.nextDouble()));
         }
         return bf16(name, Shape.of(rows, cols), x);
@@ -258,7 +293,9 @@ public final class LosslessBench {
         long z3 = 0;
         long z1enc = Long.MAX_VALUE;
         long z1dec = Long.MAX_VALUE;
-        List<byte[]> raw = d.tensors.stream().map(t -> t.data().toArray(ValueLayout.JAVA_BYTE)).toList();
+        List<byte[]> raw = d.tensors.stream()
+                .map(t -> t.data().toArray(ValueLayout.JAVA_BYTE))
+                .toList();
         List<byte[]> zs = new ArrayList<>();
         for (int rep = 0; rep < repeats; rep++) {
             long t0 = cpu();
@@ -280,12 +317,26 @@ public final class LosslessBench {
             z3 += Zstd.compress(b, 3).length;
         }
         long bytes = d.bytes();
-        System.out.printf(Locale.ROOT, "%-26s %9.1f | %6.3fx %6.3fx %6.2f%% | %7.2f %7.2f | %6.3fx %6.3fx %7.2f %7.2f%n",
-                d.name, bytes / 1e6, (double) bytes / size, bytes / limit[0], 100 * (limit[1] / limit[2] - 1),
-                gbps(bytes, enc), gbps(bytes, dec), (double) bytes / z1, (double) bytes / z3,
-                gbps(bytes, z1enc), gbps(bytes, z1dec));
+        System.out.printf(
+                Locale.ROOT,
+                "%-26s %9.1f | %6.3fx %6.3fx %6.2f%% | %7.2f %7.2f | %6.3fx %6.3fx %7.2f %7.2f%n",
+                d.name,
+                bytes / 1e6,
+                (double) bytes / size,
+                bytes / limit[0],
+                100 * (limit[1] / limit[2] - 1),
+                gbps(bytes, enc),
+                gbps(bytes, dec),
+                (double) bytes / z1,
+                (double) bytes / z3,
+                gbps(bytes, z1enc),
+                gbps(bytes, z1dec));
         // the same on every JVM, with or without jdk.incubator.vector: compare runs
-        System.out.printf(Locale.ROOT, "%-26s payloads crc32c %08x, plane kernels %s%n", "", crc.getValue(),
+        System.out.printf(
+                Locale.ROOT,
+                "%-26s payloads crc32c %08x, plane kernels %s%n",
+                "",
+                crc.getValue(),
                 PlaneKernels.get().description());
     }
 
@@ -400,8 +451,17 @@ public final class LosslessBench {
             }
             zDec = Math.min(zDec, cpu() - t0);
         }
-        System.out.printf(Locale.ROOT, "%-26s %12.0f %12d %12d %9.2f %9.2f %9.2f %9.2f%n", d.name, h, huf, z1,
-                gbps(bytes, hufEnc), gbps(bytes, hufDec), gbps(bytes, zEnc), gbps(bytes, zDec));
+        System.out.printf(
+                Locale.ROOT,
+                "%-26s %12.0f %12d %12d %9.2f %9.2f %9.2f %9.2f%n",
+                d.name,
+                h,
+                huf,
+                z1,
+                gbps(bytes, hufEnc),
+                gbps(bytes, hufDec),
+                gbps(bytes, zEnc),
+                gbps(bytes, zDec));
         tans(d, planes, coded, repeats);
     }
 
@@ -462,13 +522,24 @@ public final class LosslessBench {
             hufBytes += hc.get(i).length;
             bytes += hp.get(i).length;
         }
-        System.out.printf(Locale.ROOT, "%-26s Huffman-coded planes: %d MB, entropy %.0f, Huffman %d (%+.2f%%), tANS probe %d "
-                        + "(%+.2f%%); decode GB/s Huffman %.2f, tANS %.2f; tANS encode %.2f%n", "", bytes >> 20, h, hufBytes,
-                100 * (hufBytes / h - 1), tansBytes, 100 * (tansBytes / h - 1), gbps(bytes, hDec), gbps(bytes, tDec),
+        System.out.printf(
+                Locale.ROOT,
+                "%-26s Huffman-coded planes: %d MB, entropy %.0f, Huffman %d (%+.2f%%), tANS probe %d "
+                        + "(%+.2f%%); decode GB/s Huffman %.2f, tANS %.2f; tANS encode %.2f%n",
+                "",
+                bytes >> 20,
+                h,
+                hufBytes,
+                100 * (hufBytes / h - 1),
+                tansBytes,
+                100 * (tansBytes / h - 1),
+                gbps(bytes, hDec),
+                gbps(bytes, tDec),
                 gbps(bytes, tEnc));
     }
 
-    private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
+    private static final java.lang.management.ThreadMXBean THREADS =
+            java.lang.management.ManagementFactory.getThreadMXBean();
 
     /**
      * The benchmark thread's CPU time: on a shared 2-vCPU box wall time mostly measures the

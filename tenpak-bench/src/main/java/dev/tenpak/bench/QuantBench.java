@@ -40,8 +40,15 @@ import org.openjdk.jmh.annotations.Threads;
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Threads(1)
-@Fork(value = 1, jvmArgsPrepend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-    "-Xms2g", "-Xmx2g"})
+@Fork(
+        value = 1,
+        jvmArgsPrepend = {
+            "--add-modules",
+            "jdk.incubator.vector",
+            "--enable-native-access=ALL-UNNAMED",
+            "-Xms2g",
+            "-Xmx2g"
+        })
 public class QuantBench {
     /** 256 MiB of float32. */
     public static final int ELEMENTS = 64 << 20;

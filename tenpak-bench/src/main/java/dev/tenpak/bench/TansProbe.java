@@ -13,14 +13,15 @@ import java.nio.ByteOrder;
 final class TansProbe {
     static final int LOG = 12;
     static final int R = 1 << LOG;
-    private static final VarHandle BA_LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle BA_LONG =
+            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     final int[] norm = new int[256];
     final int[] cumul = new int[257];
     final int[] stateTable = new int[R];
     final int[] deltaNbBits = new int[256];
     final int[] deltaFindState = new int[256];
-    final int[] dtable = new int[R];   // symbol | nbBits << 8 | newStateBase << 16
+    final int[] dtable = new int[R]; // symbol | nbBits << 8 | newStateBase << 16
     final byte[] spread = new byte[R];
 
     /** Normalizes {@code counts} to sum R, every present symbol at least 1 (largest absorbs the rest). */
@@ -39,7 +40,7 @@ final class TansProbe {
             }
         }
         norm[maxS] += R - sum;
-        while (norm[maxS] < 1) {   // many rare symbols forced up to 1: take from the next largest
+        while (norm[maxS] < 1) { // many rare symbols forced up to 1: take from the next largest
             int best = -1;
             for (int s = 0; s < 256; s++) {
                 if (s != maxS && norm[s] > 1 && (best < 0 || norm[s] > norm[best])) {
@@ -112,7 +113,7 @@ final class TansProbe {
                     bits -= 32;
                 }
             }
-            acc |= (long) (state - R) << bits;   // final state, read first
+            acc |= (long) (state - R) << bits; // final state, read first
             bits += LOG;
             BA_LONG.set(dst, o, acc);
             o += (bits + 7) >>> 3;
@@ -182,7 +183,7 @@ final class TansProbe {
 
     private static int read(byte[] src, long bitPos, int nb) {
         if (bitPos < 0) {
-            return 0;   // past the start: only the last symbol's read, whose state is unused
+            return 0; // past the start: only the last symbol's read, whose state is unused
         }
         long x = (long) BA_LONG.get(src, (int) (bitPos >>> 3)) >>> (bitPos & 7);
         return (int) x & ((1 << nb) - 1);

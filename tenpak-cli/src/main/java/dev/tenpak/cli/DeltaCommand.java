@@ -1,30 +1,32 @@
 package dev.tenpak.cli;
 
-import dev.tenpak.options.InputFormat;
-
 import dev.tenpak.Tenpak;
 import dev.tenpak.codec.Codecs;
 import dev.tenpak.options.DeltaOptions;
+import dev.tenpak.options.InputFormat;
 import dev.tenpak.report.DeltaReport;
-import dev.tenpak.internal.format.Inputs;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code tenpak delta}: store only what a fine-tune changed relative to a base artifact. */
-@Command(name = "delta", mixinStandardHelpOptions = true,
-        description = {"Build a delta artifact of a variant bundle against a base artifact. A tensor is stored when "
-                + "its mean absolute difference from the decoded base, sum|v - b| / n, exceeds --epsilon, when it is "
-                + "new, or when its shape or dtype changed; base tensors missing from the variant are recorded as "
-                + "removed. Changed tensors are stored in full or as the quantized residual v - b, whichever "
-                + "reconstructs v with the smaller MAE."})
+@Command(
+        name = "delta",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Build a delta artifact of a variant bundle against a base artifact. A tensor is stored when "
+                    + "its mean absolute difference from the decoded base, sum|v - b| / n, exceeds --epsilon, when it is "
+                    + "new, or when its shape or dtype changed; base tensors missing from the variant are recorded as "
+                    + "removed. Changed tensors are stored in full or as the quantized residual v - b, whichever "
+                    + "reconstructs v with the smaller MAE."
+        })
 final class DeltaCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -35,18 +37,33 @@ final class DeltaCommand implements Callable<Integer> {
     @Option(names = "--variant", required = true, paramLabel = "PATH", description = "Variant bundle (the fine-tune).")
     Path variant;
 
-    @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE", description = "Delta artifact to write (replaced atomically).")
+    @Option(
+            names = {"-o", "--output"},
+            required = true,
+            paramLabel = "FILE",
+            description = "Delta artifact to write (replaced atomically).")
     Path output;
 
-    @Option(names = "--epsilon", required = true, paramLabel = "E", description = "Threshold on the mean absolute difference, finite and >= 0.")
+    @Option(
+            names = "--epsilon",
+            required = true,
+            paramLabel = "E",
+            description = "Threshold on the mean absolute difference, finite and >= 0.")
     double epsilon;
 
-    @Option(names = {"-c", "--codec"}, paramLabel = "NAME", defaultValue = Codecs.DEFAULT,
+    @Option(
+            names = {"-c", "--codec"},
+            paramLabel = "NAME",
+            defaultValue = Codecs.DEFAULT,
             description = "Codec for stored tensors: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.",
             completionCandidates = CompressCommand.CodecNames.class)
     String codec;
 
-    @Option(names = "--format", paramLabel = "FMT", defaultValue = "auto", description = "Variant input format. Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--format",
+            paramLabel = "FMT",
+            defaultValue = "auto",
+            description = "Variant input format. Default: ${DEFAULT-VALUE}.")
     String format;
 
     @Option(names = "--json", description = "Print the report as JSON.")
@@ -57,7 +74,10 @@ final class DeltaCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        DeltaOptions options = DeltaOptions.of(epsilon).withCodec(codec).withInputFormat(InputFormat.parse(format)).withSync(sync.sync);
+        DeltaOptions options = DeltaOptions.of(epsilon)
+                .withCodec(codec)
+                .withInputFormat(InputFormat.parse(format))
+                .withSync(sync.sync);
         DeltaReport r = Tenpak.delta(base, variant, output, options);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
@@ -66,13 +86,30 @@ final class DeltaCommand implements Callable<Integer> {
         }
         out.printf(Locale.ROOT, "base:     %s (%s)%n", r.base(), r.baseHash());
         out.printf(Locale.ROOT, "variant:  %s%n", r.variant());
-        out.printf(Locale.ROOT, "delta:    %s (%s, %d bytes, codec %s, epsilon %s)%n", r.output(), Format.bytes(r.deltaBytes()),
-                r.deltaBytes(), r.codec(), Format.sci(r.epsilon()));
-        out.printf(Locale.ROOT, "tensors:  %d changed, %d new, %d removed, %d unchanged%n", r.changed(), r.added(),
-                r.removed(), r.unchanged());
-        out.printf(Locale.ROOT, "size:     %.1f%% of the full variant artifact (%s, %d bytes, MAE %s)%n", 100 * r.fraction(),
-                Format.bytes(r.fullVariantBytes()), r.fullVariantBytes(), Format.sci(r.fullVariantMae()));
-        Format.Table t = new Format.Table("tensor", "status", "shape", "mode", "codec", "mean|v-b|", "MAE", "full MAE", "stored")
+        out.printf(
+                Locale.ROOT,
+                "delta:    %s (%s, %d bytes, codec %s, epsilon %s)%n",
+                r.output(),
+                Format.bytes(r.deltaBytes()),
+                r.deltaBytes(),
+                r.codec(),
+                Format.sci(r.epsilon()));
+        out.printf(
+                Locale.ROOT,
+                "tensors:  %d changed, %d new, %d removed, %d unchanged%n",
+                r.changed(),
+                r.added(),
+                r.removed(),
+                r.unchanged());
+        out.printf(
+                Locale.ROOT,
+                "size:     %.1f%% of the full variant artifact (%s, %d bytes, MAE %s)%n",
+                100 * r.fraction(),
+                Format.bytes(r.fullVariantBytes()),
+                r.fullVariantBytes(),
+                Format.sci(r.fullVariantMae()));
+        Format.Table t = new Format.Table(
+                        "tensor", "status", "shape", "mode", "codec", "mean|v-b|", "MAE", "full MAE", "stored")
                 .rightAlign(5, 6, 7, 8);
         int rows = 0;
         for (DeltaReport.Entry e : r.tensors()) {
@@ -80,9 +117,15 @@ final class DeltaCommand implements Callable<Integer> {
                 continue;
             }
             rows++;
-            t.row(e.name(), e.status(), Arrays.toString(e.shape()), dash(e.mode()), dash(e.codec()),
+            t.row(
+                    e.name(),
+                    e.status(),
+                    Arrays.toString(e.shape()),
+                    dash(e.mode()),
+                    dash(e.codec()),
                     e.meanAbsDiff() == null ? "-" : Format.sci(e.meanAbsDiff()),
-                    e.mode() == null ? "-" : Format.sci(e.mae()), e.mode() == null ? "-" : Format.sci(e.fullMae()),
+                    e.mode() == null ? "-" : Format.sci(e.mae()),
+                    e.mode() == null ? "-" : Format.sci(e.fullMae()),
                     e.mode() == null ? "-" : Format.bytes(e.storedBytes()));
         }
         if (rows > 0) {

@@ -1,8 +1,8 @@
 package dev.tenpak.cli;
 
-import dev.tenpak.report.ArtifactSummary;
-import dev.tenpak.error.TenpakException;
 import dev.tenpak.Tenpak;
+import dev.tenpak.error.TenpakException;
+import dev.tenpak.report.ArtifactSummary;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -13,13 +13,19 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code tenpak inspect}: what an artifact holds, with checksums verified. */
-@Command(name = "inspect", mixinStandardHelpOptions = true,
+@Command(
+        name = "inspect",
+        mixinStandardHelpOptions = true,
         description = "Show an artifact's version, codec and tensors, and verify every payload checksum.")
 final class InspectCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-i", "--input"}, required = true, paramLabel = "FILE", description = "Artifact to inspect.")
+    @Option(
+            names = {"-i", "--input"},
+            required = true,
+            paramLabel = "FILE",
+            description = "Artifact to inspect.")
     Path input;
 
     @Option(names = "--json", description = "Print as JSON.")
@@ -40,17 +46,25 @@ final class InspectCommand implements Callable<Integer> {
                 out.printf("metadata: %s%n", s.metadata());
             }
             out.println();
-            Format.Table t = new Format.Table("tensor", "shape", "dtype", "codec", "stored", "crc32c", "checksum")
-                    .rightAlign(4);
+            Format.Table t =
+                    new Format.Table("tensor", "shape", "dtype", "codec", "stored", "crc32c", "checksum").rightAlign(4);
             for (ArtifactSummary.Entry e : s.tensors()) {
-                t.row(e.name(), Arrays.toString(e.shape()), e.dtype(), e.codec(), Format.bytes(e.storedBytes()), e.crc32c(),
+                t.row(
+                        e.name(),
+                        Arrays.toString(e.shape()),
+                        e.dtype(),
+                        e.codec(),
+                        Format.bytes(e.storedBytes()),
+                        e.crc32c(),
                         e.checksumOk() ? "ok" : "MISMATCH");
             }
             out.print(t.render());
         }
         if (!s.checksumsOk()) {
             long bad = s.tensors().stream().filter(e -> !e.checksumOk()).count();
-            spec.commandLine().getErr().println("tenpak: error: " + input + ": " + bad + " tensor payload(s) fail their checksum");
+            spec.commandLine()
+                    .getErr()
+                    .println("tenpak: error: " + input + ": " + bad + " tensor payload(s) fail their checksum");
             return TenpakException.EXIT_CORRUPT;
         }
         return 0;

@@ -1,11 +1,9 @@
 package dev.tenpak.cli;
 
-import dev.tenpak.options.InputFormat;
-
 import dev.tenpak.Tenpak;
-import dev.tenpak.internal.format.Inputs;
-import dev.tenpak.report.Plan;
+import dev.tenpak.options.InputFormat;
 import dev.tenpak.options.PlanOptions;
+import dev.tenpak.report.Plan;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -18,35 +16,64 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code tenpak plan}: measure every codec and choose one (or one per tensor) under an MAE budget. */
-@Command(name = "plan", mixinStandardHelpOptions = true,
-        description = {"Measure every lossy codec (or those named by --codecs) on the input in one pass and choose the "
-                + "smallest artifact whose mean absolute error is at most --max-mae (or, when none is, the lowest MAE; "
-                + "with --fail-over-budget, exit 7 and write no plan).",
-                "Apply the plan with: tenpak compress --input B --output A --plan PLAN"})
+@Command(
+        name = "plan",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Measure every lossy codec (or those named by --codecs) on the input in one pass and choose the "
+                    + "smallest artifact whose mean absolute error is at most --max-mae (or, when none is, the lowest MAE; "
+                    + "with --fail-over-budget, exit 7 and write no plan).",
+            "Apply the plan with: tenpak compress --input B --output A --plan PLAN"
+        })
 final class PlanCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-i", "--input"}, required = true, paramLabel = "PATH", description = "Input bundle.")
+    @Option(
+            names = {"-i", "--input"},
+            required = true,
+            paramLabel = "PATH",
+            description = "Input bundle.")
     Path input;
 
-    @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE", description = "Plan JSON to write (replaced atomically).")
+    @Option(
+            names = {"-o", "--output"},
+            required = true,
+            paramLabel = "FILE",
+            description = "Plan JSON to write (replaced atomically).")
     Path output;
 
-    @Option(names = "--max-mae", required = true, paramLabel = "E", description = "Budget: mean absolute error, finite and >= 0.")
+    @Option(
+            names = "--max-mae",
+            required = true,
+            paramLabel = "E",
+            description = "Budget: mean absolute error, finite and >= 0.")
     double maxMae;
 
-    @Option(names = "--per-tensor", description = "Choose a codec per tensor (smallest payload whose MAE <= E); the artifact may mix codecs.")
+    @Option(
+            names = "--per-tensor",
+            description = "Choose a codec per tensor (smallest payload whose MAE <= E); the artifact may mix codecs.")
     boolean perTensor;
 
-    @Option(names = "--codecs", split = ",", paramLabel = "NAME", description = "Candidates (comma-separated). Default: every lossy codec; raw_v1 competes only when named.")
+    @Option(
+            names = "--codecs",
+            split = ",",
+            paramLabel = "NAME",
+            description = "Candidates (comma-separated). Default: every lossy codec; raw_v1 competes only when named.")
     List<String> codecs = List.of();
 
-    @Option(names = "--fail-over-budget", description = "When no candidate meets --max-mae (with --per-tensor: when a tensor "
-            + "meets it under no candidate), fail with exit code 7 and write no plan, instead of choosing the lowest MAE.")
+    @Option(
+            names = "--fail-over-budget",
+            description =
+                    "When no candidate meets --max-mae (with --per-tensor: when a tensor "
+                            + "meets it under no candidate), fail with exit code 7 and write no plan, instead of choosing the lowest MAE.")
     boolean failOverBudget;
 
-    @Option(names = "--format", paramLabel = "FMT", defaultValue = "auto", description = "Input format. Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--format",
+            paramLabel = "FMT",
+            defaultValue = "auto",
+            description = "Input format. Default: ${DEFAULT-VALUE}.")
     String format;
 
     @Option(names = "--json", description = "Print the plan as JSON instead of tables.")
@@ -73,36 +100,68 @@ final class PlanCommand implements Callable<Integer> {
             out.println(p.toJson());
             return 0;
         }
-        out.printf(Locale.ROOT, "input:   %s (%s, sha256 %s)%n", p.input().path(), Format.bytes(p.input().bytes()), p.input().sha256());
+        out.printf(
+                Locale.ROOT,
+                "input:   %s (%s, sha256 %s)%n",
+                p.input().path(),
+                Format.bytes(p.input().bytes()),
+                p.input().sha256());
         out.printf(Locale.ROOT, "budget:  MAE <= %s (%s)%n%n", Format.sci(p.maxMae()), p.mode());
-        Format.Table t = new Format.Table("", "codec", "artifact", "bytes", "ratio", "bits/weight", "MSE", "MAE", "max abs", "MAE <= E")
+        Format.Table t = new Format.Table(
+                        "", "codec", "artifact", "bytes", "ratio", "bits/weight", "MSE", "MAE", "max abs", "MAE <= E")
                 .rightAlign(2, 3, 4, 5, 6, 7, 8);
         for (Plan.Candidate c : p.candidates()) {
-            t.row(c.codec().equals(p.choice()) ? "*" : "", c.codec(), Format.bytes(c.artifactBytes()), c.artifactBytes(),
-                    String.format(Locale.ROOT, "%.2fx", c.ratio()), String.format(Locale.ROOT, "%.2f", c.bitsPerWeight()),
-                    Format.sci(c.mse()), Format.sci(c.mae()), Format.sci(c.maxAbsError()), c.withinBudget() ? "yes" : "no");
+            t.row(
+                    c.codec().equals(p.choice()) ? "*" : "",
+                    c.codec(),
+                    Format.bytes(c.artifactBytes()),
+                    c.artifactBytes(),
+                    String.format(Locale.ROOT, "%.2fx", c.ratio()),
+                    String.format(Locale.ROOT, "%.2f", c.bitsPerWeight()),
+                    Format.sci(c.mse()),
+                    Format.sci(c.mae()),
+                    Format.sci(c.maxAbsError()),
+                    c.withinBudget() ? "yes" : "no");
         }
         if (p.mode().equals(Plan.MODE_PER_TENSOR)) {
             Plan.Outcome e = p.expected();
-            t.row("*", "per-tensor", Format.bytes(e.artifactBytes()), e.artifactBytes(),
+            t.row(
+                    "*",
+                    "per-tensor",
+                    Format.bytes(e.artifactBytes()),
+                    e.artifactBytes(),
                     String.format(Locale.ROOT, "%.2fx", e.ratio()),
-                    String.format(Locale.ROOT, "%.2f", e.tensorBytes() == 0 ? 0 : 8.0 * e.artifactBytes() / elements(p)),
-                    Format.sci(e.mse()), Format.sci(e.mae()), Format.sci(e.maxAbsError()), e.mae() <= p.maxMae() ? "yes" : "no");
+                    String.format(
+                            Locale.ROOT, "%.2f", e.tensorBytes() == 0 ? 0 : 8.0 * e.artifactBytes() / elements(p)),
+                    Format.sci(e.mse()),
+                    Format.sci(e.mae()),
+                    Format.sci(e.maxAbsError()),
+                    e.mae() <= p.maxMae() ? "yes" : "no");
         }
         out.print(t.render());
         if (p.mode().equals(Plan.MODE_PER_TENSOR)) {
             out.println();
             Format.Table pt = new Format.Table("tensor", "shape", "codec", "stored", "MAE", "reason").rightAlign(3, 4);
             for (Plan.TensorPlan tp : p.tensors()) {
-                pt.row(tp.name(), Arrays.toString(tp.shape()), tp.codec(), Format.bytes(tp.storedBytes()), Format.sci(tp.mae()),
+                pt.row(
+                        tp.name(),
+                        Arrays.toString(tp.shape()),
+                        tp.codec(),
+                        Format.bytes(tp.storedBytes()),
+                        Format.sci(tp.mae()),
                         tp.reason());
             }
             out.print(pt.render());
         }
         out.println();
         out.printf(Locale.ROOT, "choice:  %s: %s%n", p.choice(), p.reason());
-        out.printf(Locale.ROOT, "expect:  %s (%d bytes), %.2fx, MAE %s, max abs %s%n", Format.bytes(p.expected().artifactBytes()),
-                p.expected().artifactBytes(), p.expected().ratio(), Format.sci(p.expected().mae()),
+        out.printf(
+                Locale.ROOT,
+                "expect:  %s (%d bytes), %.2fx, MAE %s, max abs %s%n",
+                Format.bytes(p.expected().artifactBytes()),
+                p.expected().artifactBytes(),
+                p.expected().ratio(),
+                Format.sci(p.expected().mae()),
                 Format.sci(p.expected().maxAbsError()));
         out.println("wrote:   " + output);
         return 0;

@@ -60,7 +60,11 @@ final class PythonEnvironment {
         }
         Path start;
         try {
-            start = Path.of(PythonEnvironment.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            start = Path.of(PythonEnvironment.class
+                    .getProtectionDomain()
+                    .getCodeSource()
+                    .getLocation()
+                    .toURI());
         } catch (URISyntaxException | RuntimeException e) {
             start = Path.of("").toAbsolutePath();
         }
@@ -79,7 +83,11 @@ final class PythonEnvironment {
     /** The running engine's jar, when it runs from one (so the harness uses the same engine). */
     static Path ownJar() {
         try {
-            Path p = Path.of(PythonEnvironment.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path p = Path.of(PythonEnvironment.class
+                    .getProtectionDomain()
+                    .getCodeSource()
+                    .getLocation()
+                    .toURI());
             return Files.isRegularFile(p) && p.getFileName().toString().endsWith(".jar") ? p : null;
         } catch (URISyntaxException | RuntimeException e) {
             return null;
@@ -112,7 +120,8 @@ final class PythonEnvironment {
             }
             looked.add("python3 on PATH");
             Path onPath = onPath("python3");
-            if (onPath != null && (probes.isEmpty() || !sameFile(onPath, probes.getFirst().python()))) {
+            if (onPath != null
+                    && (probes.isEmpty() || !sameFile(onPath, probes.getFirst().python()))) {
                 probes.add(probe(onPath, "PATH"));
             }
         }
@@ -124,7 +133,8 @@ final class PythonEnvironment {
         if (probes.isEmpty()) {
             throw new MissingDependencyException("no Python found (TENPAK_PYTHON is not set; looked for "
                     + String.join(" and ", looked) + "); install Python 3." + MIN_MINOR + "+ and then: python3 -m venv "
-                    + home.resolve(".venv") + " && " + home.resolve(".venv/bin/python") + " -m pip install torch transformers "
+                    + home.resolve(".venv") + " && " + home.resolve(".venv/bin/python")
+                    + " -m pip install torch transformers "
                     + tenpakRequirement() + " (or set TENPAK_PYTHON)");
         }
         Probe first = probes.getFirst();
@@ -134,8 +144,8 @@ final class PythonEnvironment {
                     + " (set TENPAK_PYTHON to one)");
         }
         throw new MissingDependencyException(first.python() + " (Python " + first.version() + ", from " + first.source()
-                + ") lacks " + String.join(", ", first.missing()) + "; install with: " + installHint(first.python(),
-                first.missing()));
+                + ") lacks " + String.join(", ", first.missing()) + "; install with: "
+                + installHint(first.python(), first.missing()));
     }
 
     private String installHint(Path python, List<String> missing) {
@@ -198,7 +208,9 @@ final class PythonEnvironment {
                 throw new MissingDependencyException(python + " (from " + source + ") is not a working Python ("
                         + firstLine(text) + "); set TENPAK_PYTHON to a Python 3." + MIN_MINOR + "+");
             }
-            List<String> missing = lines.length > 1 && !lines[1].isBlank() ? List.of(lines[1].strip().split("\\s+")) : List.of();
+            List<String> missing = lines.length > 1 && !lines[1].isBlank()
+                    ? List.of(lines[1].strip().split("\\s+"))
+                    : List.of();
             return new Probe(python, source, lines[0], missing);
         } catch (IOException e) {
             throw new MissingDependencyException(python + " (from " + source + ") cannot be run (" + e.getMessage()

@@ -25,52 +25,77 @@ import picocli.CommandLine.Unmatched;
  * arguments, streaming its tables to stdout and its progress to stderr. The harness drives the
  * engine in-process through the Python package's JPype bridge, with this jar on its classpath.
  */
-@Command(name = "runeval", mixinStandardHelpOptions = true,
-        description = {"Measure what each codec costs a causal language model: perplexity (sliding window) and "
-                + "on-disk size for FP and every codec, each model saved and reloaded through tenpak; then a short "
-                + "real fine-tune, its delta against the compressed base, and the materialized fine-tune's "
-                + "perplexity. Prints the README's results tables.",
-                "",
-                "Needs a Python 3.10+ with torch, transformers and tenpak: TENPAK_PYTHON, else <home>/.venv/bin/python, "
-                + "else python3 on PATH. Options not listed here go to the harness (python -m tenpak.eval --help "
-                + "lists them: --finetune-steps, --finetune-text, --base-codec, --fleet, ...)."},
+@Command(
+        name = "runeval",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Measure what each codec costs a causal language model: perplexity (sliding window) and "
+                    + "on-disk size for FP and every codec, each model saved and reloaded through tenpak; then a short "
+                    + "real fine-tune, its delta against the compressed base, and the materialized fine-tune's "
+                    + "perplexity. Prints the README's results tables.",
+            "",
+            "Needs a Python 3.10+ with torch, transformers and tenpak: TENPAK_PYTHON, else <home>/.venv/bin/python, "
+                    + "else python3 on PATH. Options not listed here go to the harness (python -m tenpak.eval --help "
+                    + "lists them: --finetune-steps, --finetune-text, --base-codec, --fleet, ...)."
+        },
         footerHeading = "%nExamples:%n",
-        footer = {"  tenpak runeval                              # gpt2 on WikiText-2 (needs network)",
-                "  tenpak runeval --model ./my-model --text held_out.txt --samples 64",
-                "  TENPAK_PYTHON=/opt/venv/bin/python tenpak runeval --json > results.json"})
+        footer = {
+            "  tenpak runeval                              # gpt2 on WikiText-2 (needs network)",
+            "  tenpak runeval --model ./my-model --text held_out.txt --samples 64",
+            "  TENPAK_PYTHON=/opt/venv/bin/python tenpak runeval --json > results.json"
+        })
 final class RunevalCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", paramLabel = "ID|DIR", description = "Hugging Face model id or local folder. Default: gpt2.")
+    @Option(
+            names = "--model",
+            paramLabel = "ID|DIR",
+            description = "Hugging Face model id or local folder. Default: gpt2.")
     String model;
 
     @Option(names = "--samples", paramLabel = "N", description = "Evaluation windows. Default: 128.")
     Integer samples;
 
-    @Option(names = "--codecs", paramLabel = "LIST",
+    @Option(
+            names = "--codecs",
+            paramLabel = "LIST",
             description = "Comma-separated codecs. Default: every lossy codec the engine registers.")
     String codecs;
 
-    @Option(names = "--dataset", paramLabel = "NAME", description = "wikitext-2 (test split; needs the 'datasets' package and network). Default.")
+    @Option(
+            names = "--dataset",
+            paramLabel = "NAME",
+            description = "wikitext-2 (test split; needs the 'datasets' package and network). Default.")
     String dataset;
 
-    @Option(names = "--text", paramLabel = "FILE", description = "Evaluate on this UTF-8 text file instead of a dataset.")
+    @Option(
+            names = "--text",
+            paramLabel = "FILE",
+            description = "Evaluate on this UTF-8 text file instead of a dataset.")
     Path text;
 
     @Option(names = "--device", paramLabel = "DEV", description = "auto, cpu or cuda. Default: auto.")
     String device;
 
-    @Option(names = "--write-readme", description = "Replace the results section of <home>/README.md (between the runeval markers).")
+    @Option(
+            names = "--write-readme",
+            description = "Replace the results section of <home>/README.md (between the runeval markers).")
     boolean writeReadme;
 
-    @Option(names = "--readme", paramLabel = "FILE", description = "README for --write-readme. Default: <home>/README.md.")
+    @Option(
+            names = "--readme",
+            paramLabel = "FILE",
+            description = "README for --write-readme. Default: <home>/README.md.")
     Path readme;
 
     @Option(names = "--json", description = "Print the measurements as JSON instead of the tables.")
     boolean json;
 
-    @Option(names = "--python", paramLabel = "FILE", description = "The Python to run the harness with (overrides TENPAK_PYTHON).")
+    @Option(
+            names = "--python",
+            paramLabel = "FILE",
+            description = "The Python to run the harness with (overrides TENPAK_PYTHON).")
     Path python;
 
     @Unmatched
@@ -90,7 +115,9 @@ final class RunevalCommand implements Callable<Integer> {
         if (writeReadme) {
             cmd.add("--write-readme");
             cmd.add("--readme");
-            cmd.add((readme != null ? readme : pyenv.homeDir().resolve("README.md")).toAbsolutePath().toString());
+            cmd.add((readme != null ? readme : pyenv.homeDir().resolve("README.md"))
+                    .toAbsolutePath()
+                    .toString());
         }
         if (json) {
             cmd.add("--json");
@@ -128,7 +155,8 @@ final class RunevalCommand implements Callable<Integer> {
         }
         Thread stopper = new Thread(proc::destroy);
         Runtime.getRuntime().addShutdownHook(stopper);
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(proc.getInputStream(), StandardCharsets.UTF_8))) {
+        try (BufferedReader r =
+                new BufferedReader(new InputStreamReader(proc.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line = r.readLine(); line != null; line = r.readLine()) {
                 out.println(line);
                 out.flush();

@@ -17,12 +17,22 @@ import picocli.CommandLine.Option;
  * artifact; 5 unsupported version or codec; 6 operating-system I/O error; 7 quality budget not met; 8 a
  * required program or package is missing.
  */
-@Command(name = "tenpak", mixinStandardHelpOptions = true, versionProvider = TenpakCli.Version.class,
+@Command(
+        name = "tenpak",
+        mixinStandardHelpOptions = true,
+        versionProvider = TenpakCli.Version.class,
         description = "Compress model tensors into versioned, tensor-aware artifacts.",
-        subcommands = {CompressCommand.class, DecompressCommand.class, InspectCommand.class,
-                PlanCommand.class, BenchCommand.class, DeltaCommand.class, MaterializeCommand.class,
-                RunevalCommand.class,
-                CommandLine.HelpCommand.class},
+        subcommands = {
+            CompressCommand.class,
+            DecompressCommand.class,
+            InspectCommand.class,
+            PlanCommand.class,
+            BenchCommand.class,
+            DeltaCommand.class,
+            MaterializeCommand.class,
+            RunevalCommand.class,
+            CommandLine.HelpCommand.class
+        },
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             // the numbers are the engine's (TenpakException.EXIT_*), the one source of them
@@ -36,10 +46,10 @@ import picocli.CommandLine.Option;
             TenpakException.EXIT_IO + ":I/O error from the operating system",
             TenpakException.EXIT_BUDGET + ":quality budget not met",
             TenpakException.EXIT_MISSING_DEPENDENCY
-                    + ":a required program or package is missing (runeval: Python with torch, transformers, tenpak)"})
+                    + ":a required program or package is missing (runeval: Python with torch, transformers, tenpak)"
+        })
 public final class TenpakCli implements Runnable {
-    @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
-            description = "Print stack traces for errors.")
+    @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT, description = "Print stack traces for errors.")
     boolean verbose;
 
     @Override

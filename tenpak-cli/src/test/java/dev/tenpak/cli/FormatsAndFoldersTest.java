@@ -1,30 +1,24 @@
 package dev.tenpak.cli;
 
-import dev.tenpak.options.DecompressOptions;
-
-import dev.tenpak.internal.format.Inputs;
-import dev.tenpak.internal.format.Outputs;
-
-import dev.tenpak.options.OutputFormat;
-
-import dev.tenpak.options.InputFormat;
-
-import dev.tenpak.internal.format.hf.HfFolder;
-import dev.tenpak.internal.format.safetensors.SafetensorsFixture;
-import dev.tenpak.internal.format.safetensors.SafetensorsReader;
-import dev.tenpak.internal.format.safetensors.SafetensorsReaderTest;
-
 import static dev.tenpak.internal.format.safetensors.SafetensorsFixture.bytes;
 import static dev.tenpak.internal.format.safetensors.SafetensorsFixture.file;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tenpak.options.CompressOptions;
+import dev.tenpak.Tenpak;
 import dev.tenpak.error.InvalidInputException;
 import dev.tenpak.error.MalformedInputException;
-import dev.tenpak.Tenpak;
+import dev.tenpak.internal.format.Inputs;
+import dev.tenpak.internal.format.Outputs;
 import dev.tenpak.internal.format.artifact.ArtifactReader;
-import dev.tenpak.cli.TenpakCli;
+import dev.tenpak.internal.format.hf.HfFolder;
+import dev.tenpak.internal.format.safetensors.SafetensorsFixture;
+import dev.tenpak.internal.format.safetensors.SafetensorsReader;
+import dev.tenpak.internal.format.safetensors.SafetensorsReaderTest;
+import dev.tenpak.options.CompressOptions;
+import dev.tenpak.options.DecompressOptions;
+import dev.tenpak.options.InputFormat;
+import dev.tenpak.options.OutputFormat;
 import dev.tenpak.tensor.DType;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -45,15 +39,21 @@ class FormatsAndFoldersTest {
     @Test
     void detectsInputFormatFromFolderExtensionAndMagic() throws Exception {
         byte[] st = file("{" + t("a", "U8", "[2]", 0, 2) + "}", bytes(2, 0));
-        assertThat(Inputs.detect(SafetensorsFixture.write(dir, "x.safetensors", st))).isEqualTo(InputFormat.SAFETENSORS);
-        assertThat(Inputs.detect(SafetensorsFixture.write(dir, "weights.bin", st))).isEqualTo(InputFormat.SAFETENSORS);
-        assertThat(Inputs.detect(SafetensorsFixture.write(dir, "b.json", "{}".getBytes()))).isEqualTo(InputFormat.JSON);
+        assertThat(Inputs.detect(SafetensorsFixture.write(dir, "x.safetensors", st)))
+                .isEqualTo(InputFormat.SAFETENSORS);
+        assertThat(Inputs.detect(SafetensorsFixture.write(dir, "weights.bin", st)))
+                .isEqualTo(InputFormat.SAFETENSORS);
+        assertThat(Inputs.detect(SafetensorsFixture.write(dir, "b.json", "{}".getBytes())))
+                .isEqualTo(InputFormat.JSON);
         assertThat(Inputs.detect(SafetensorsFixture.write(dir, "bundle.txt", "  {\"tensors\":[]}".getBytes())))
                 .isEqualTo(InputFormat.JSON);
         assertThat(Inputs.detect(dir)).isEqualTo(InputFormat.HF);
         Path junk = SafetensorsFixture.write(dir, "junk.dat", "hello".getBytes());
-        assertThatThrownBy(() -> Inputs.detect(junk)).isInstanceOf(InvalidInputException.class).hasMessageContaining("name the input format")
-                .extracting(e -> ((InvalidInputException) e).option()).isEqualTo("format");
+        assertThatThrownBy(() -> Inputs.detect(junk))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("name the input format")
+                .extracting(e -> ((InvalidInputException) e).option())
+                .isEqualTo("format");
         assertThat(Outputs.detect(dir.resolve("o.safetensors"))).isEqualTo(OutputFormat.SAFETENSORS);
         assertThat(Outputs.detect(dir.resolve("o.json"))).isEqualTo(OutputFormat.JSON);
         assertThat(Outputs.detect(dir.resolve("restored"))).isEqualTo(OutputFormat.HF);
@@ -68,12 +68,13 @@ class FormatsAndFoldersTest {
             Tenpak.compress(src, art, CompressOptions.defaults().withCodec(codec));
             try (ArtifactReader r = ArtifactReader.open(art)) {
                 assertThat(r.metadata()).containsEntry("format", "pt");
-                r.entries().forEach(e -> assertThat(e.codec())
-                        .isEqualTo(e.dtype().isCompressible() ? codec : "raw_v1"));
+                r.entries()
+                        .forEach(e -> assertThat(e.codec()).isEqualTo(e.dtype().isCompressible() ? codec : "raw_v1"));
             }
             Path out = dir.resolve(codec + ".safetensors");
             Tenpak.decompress(art, out, DecompressOptions.defaults().withFormat(OutputFormat.AUTO));
-            try (SafetensorsReader a = SafetensorsReader.open(src); SafetensorsReader b = SafetensorsReader.open(out)) {
+            try (SafetensorsReader a = SafetensorsReader.open(src);
+                    SafetensorsReader b = SafetensorsReader.open(out)) {
                 assertThat(b.entries()).hasSameSizeAs(a.entries());
                 for (int i = 0; i < a.entries().size(); i++) {
                     var x = a.tensor(a.entries().get(i));
@@ -83,7 +84,8 @@ class FormatsAndFoldersTest {
                         assertThat(y.data().mismatch(x.data())).as(x.name()).isEqualTo(-1L);
                     } else {
                         for (long k = 0; k < x.elementCount(); k++) {
-                            assertThat(y.getFloat(k)).isCloseTo(x.getFloat(k), org.assertj.core.data.Offset.offset(0.02f));
+                            assertThat(y.getFloat(k))
+                                    .isCloseTo(x.getFloat(k), org.assertj.core.data.Offset.offset(0.02f));
                         }
                     }
                 }
@@ -96,18 +98,34 @@ class FormatsAndFoldersTest {
 
     @Test
     void scalarsAndEmptyTensorsSurviveParallelCompressAndDecompress() throws Exception {
-        String h = "{" + t("e", "BF16", "[0,7]", 0, 0) + "," + t("s", "F32", "[]", 0, 4) + "," + t("z", "I64", "[0]", 4, 4) + "}";
+        String h = "{" + t("e", "BF16", "[0,7]", 0, 0) + "," + t("s", "F32", "[]", 0, 4) + ","
+                + t("z", "I64", "[0]", 4, 4) + "}";
         byte[] json = h.getBytes(StandardCharsets.UTF_8);
         byte[] header = java.util.Arrays.copyOf(json, (json.length + 7) & -8);
         java.util.Arrays.fill(header, json.length, header.length, (byte) ' ');
-        Path src = SafetensorsFixture.write(dir, "edge.safetensors",
-                file(header, java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN).putFloat(-3.5f).array()));
+        Path src = SafetensorsFixture.write(
+                dir,
+                "edge.safetensors",
+                file(
+                        header,
+                        java.nio.ByteBuffer.allocate(4)
+                                .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                                .putFloat(-3.5f)
+                                .array()));
         for (String codec : new String[] {"raw_v1", "int8_sym_v1", "int4_sym_v1"}) {
             Path art = dir.resolve(codec + ".tenpak");
-            Tenpak.compress(src, art, CompressOptions.defaults().withCodec(codec).withThreads(3));
+            Tenpak.compress(
+                    src, art, CompressOptions.defaults().withCodec(codec).withThreads(3));
             Path out = dir.resolve(codec + ".safetensors");
-            Tenpak.decompress(art, out, DecompressOptions.defaults().withFormat(OutputFormat.SAFETENSORS).withThreads(3));
-            assertThat(Files.mismatch(src, out)).as(codec).isEqualTo(-1L);   // -3.5 is exact in int8/int4 with scale 3.5/Q
+            Tenpak.decompress(
+                    art,
+                    out,
+                    DecompressOptions.defaults()
+                            .withFormat(OutputFormat.SAFETENSORS)
+                            .withThreads(3));
+            assertThat(Files.mismatch(src, out))
+                    .as(codec)
+                    .isEqualTo(-1L); // -3.5 is exact in int8/int4 with scale 3.5/Q
         }
     }
 
@@ -145,23 +163,29 @@ class FormatsAndFoldersTest {
     void badCheckpointFoldersAreTypedErrors() throws Exception {
         Path empty = Files.createDirectories(dir.resolve("empty"));
         assertThatThrownBy(() -> Tenpak.compress(empty, dir.resolve("a.tenpak"), CompressOptions.defaults()))
-                .isInstanceOf(InvalidInputException.class).hasMessageContaining("not a Hugging Face checkpoint folder");
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("not a Hugging Face checkpoint folder");
 
         Path missing = Files.createDirectories(dir.resolve("missing"));
         Files.writeString(missing.resolve(HfFolder.INDEX), "{\"weight_map\":{\"a\":\"model-1.safetensors\"}}");
         assertThatThrownBy(() -> Tenpak.compress(missing, dir.resolve("a.tenpak"), CompressOptions.defaults()))
-                .isInstanceOf(MalformedInputException.class).hasMessageContaining("does not exist");
+                .isInstanceOf(MalformedInputException.class)
+                .hasMessageContaining("does not exist");
 
         Path escape = Files.createDirectories(dir.resolve("escape"));
         Files.writeString(escape.resolve(HfFolder.INDEX), "{\"weight_map\":{\"a\":\"../x.safetensors\"}}");
         assertThatThrownBy(() -> Tenpak.compress(escape, dir.resolve("a.tenpak"), CompressOptions.defaults()))
-                .isInstanceOf(MalformedInputException.class).hasMessageContaining("outside the folder");
+                .isInstanceOf(MalformedInputException.class)
+                .hasMessageContaining("outside the folder");
 
         Path wrong = Files.createDirectories(dir.resolve("wrong"));
         Files.write(wrong.resolve("s1.safetensors"), file("{" + t("a", "U8", "[2]", 0, 2) + "}", bytes(2, 0)));
-        Files.writeString(wrong.resolve(HfFolder.INDEX), "{\"weight_map\":{\"a\":\"s1.safetensors\",\"b\":\"s1.safetensors\"}}");
+        Files.writeString(
+                wrong.resolve(HfFolder.INDEX), "{\"weight_map\":{\"a\":\"s1.safetensors\",\"b\":\"s1.safetensors\"}}");
         assertThatThrownBy(() -> Tenpak.compress(wrong, dir.resolve("a.tenpak"), CompressOptions.defaults()))
-                .isInstanceOfSatisfying(MalformedInputException.class, e -> assertThat(e.tensor()).isEqualTo("b"));
+                .isInstanceOfSatisfying(
+                        MalformedInputException.class,
+                        e -> assertThat(e.tensor()).isEqualTo("b"));
         assertThat(dir.resolve("a.tenpak")).doesNotExist();
     }
 
@@ -172,23 +196,57 @@ class FormatsAndFoldersTest {
         Files.writeString(folder.resolve("config.json"), "{\"model_type\":\"test\"}");
         Files.writeString(folder.resolve(".hidden"), "not copied");
         Path art = dir.resolve("m.tenpak");
-        assertThat(cli("compress", "-i", folder.toString(), "-o", art.toString(), "-c", "raw_v1", "--threads", "2", "-q"))
+        assertThat(cli(
+                        "compress",
+                        "-i",
+                        folder.toString(),
+                        "-o",
+                        art.toString(),
+                        "-c",
+                        "raw_v1",
+                        "--threads",
+                        "2",
+                        "-q"))
                 .contains("ratio:");
         String inspect = cli("inspect", "-i", art.toString());
-        assertThat(inspect).contains("tenpak.hf.file:config.json=<embedded file, 21 bytes>").doesNotContain(".hidden");
+        assertThat(inspect)
+                .contains("tenpak.hf.file:config.json=<embedded file, 21 bytes>")
+                .doesNotContain(".hidden");
         cli("decompress", "-i", art.toString(), "-o", dir.resolve("out").toString(), "--quiet");
-        assertThat(Files.mismatch(folder.resolve(HfFolder.SINGLE), dir.resolve("out").resolve(HfFolder.SINGLE))).isEqualTo(-1L);
+        assertThat(Files.mismatch(
+                        folder.resolve(HfFolder.SINGLE), dir.resolve("out").resolve(HfFolder.SINGLE)))
+                .isEqualTo(-1L);
         assertThat(dir.resolve("out").resolve("config.json")).hasContent("{\"model_type\":\"test\"}");
         assertThat(dir.resolve("out").resolve(".hidden")).doesNotExist();
-        cli("decompress", "-i", art.toString(), "-o", dir.resolve("x.bin").toString(), "--format", "safetensors", "-t", "1");
-        assertThat(Files.mismatch(folder.resolve(HfFolder.SINGLE), dir.resolve("x.bin"))).isEqualTo(-1L);
+        cli(
+                "decompress",
+                "-i",
+                art.toString(),
+                "-o",
+                dir.resolve("x.bin").toString(),
+                "--format",
+                "safetensors",
+                "-t",
+                "1");
+        assertThat(Files.mismatch(folder.resolve(HfFolder.SINGLE), dir.resolve("x.bin")))
+                .isEqualTo(-1L);
         StringWriter err = new StringWriter();
-        int code = TenpakCli.execute(new String[] {"decompress", "-i", art.toString(), "-o", dir.resolve("o.json").toString()},
-                new PrintWriter(new StringWriter()), new PrintWriter(err));
+        int code = TenpakCli.execute(
+                new String[] {
+                    "decompress",
+                    "-i",
+                    art.toString(),
+                    "-o",
+                    dir.resolve("o.json").toString()
+                },
+                new PrintWriter(new StringWriter()),
+                new PrintWriter(err));
         assertThat(code).isEqualTo(3);
         assertThat(err.toString()).contains("JSON bundles hold float tensors only");
-        code = TenpakCli.execute(new String[] {"compress", "-i", folder.toString(), "-o", art.toString(), "--format", "xml"},
-                new PrintWriter(new StringWriter()), new PrintWriter(err));
+        code = TenpakCli.execute(
+                new String[] {"compress", "-i", folder.toString(), "-o", art.toString(), "--format", "xml"},
+                new PrintWriter(new StringWriter()),
+                new PrintWriter(err));
         assertThat(code).isEqualTo(3);
         assertThat(err.toString()).contains("unknown input format 'xml'");
     }

@@ -18,17 +18,41 @@ class KeepRawCliTest {
     void cliFlagsReachThePolicyAndThePrintedReportSaysWhatWasKept() throws Exception {
         Path in = KeepRawSelectorTest.bundle(dir);
         StringWriter out = new StringWriter();
-        int rc = TenpakCli.execute(new String[] {"compress", "-i", in.toString(), "-o", dir.resolve("c.tenpak").toString(),
-                "-c", "int8_sym_g32_v1", "--keep-raw", "dense\\.weight$", "--min-elements", "3"},
-                new PrintWriter(out, true), new PrintWriter(new StringWriter(), true));
+        int rc = TenpakCli.execute(
+                new String[] {
+                    "compress",
+                    "-i",
+                    in.toString(),
+                    "-o",
+                    dir.resolve("c.tenpak").toString(),
+                    "-c",
+                    "int8_sym_g32_v1",
+                    "--keep-raw",
+                    "dense\\.weight$",
+                    "--min-elements",
+                    "3"
+                },
+                new PrintWriter(out, true),
+                new PrintWriter(new StringWriter(), true));
         String text = out.toString();
         assertThat(rc).isZero();
-        assertThat(text).contains("kept enc.dense.weight as raw_v1: matches keep-raw pattern 'dense\\.weight$'")
+        assertThat(text)
+                .contains("kept enc.dense.weight as raw_v1: matches keep-raw pattern 'dense\\.weight$'")
                 .contains("kept enc.dense.bias as raw_v1: 1-D tensor (bias or norm)")
                 .doesNotContain("kept enc.small");
         StringWriter err = new StringWriter();
-        rc = TenpakCli.execute(new String[] {"compress", "-i", in.toString(), "-o", dir.resolve("d.tenpak").toString(),
-                "--keep-raw", "[bad"}, new PrintWriter(new StringWriter(), true), new PrintWriter(err, true));
+        rc = TenpakCli.execute(
+                new String[] {
+                    "compress",
+                    "-i",
+                    in.toString(),
+                    "-o",
+                    dir.resolve("d.tenpak").toString(),
+                    "--keep-raw",
+                    "[bad"
+                },
+                new PrintWriter(new StringWriter(), true),
+                new PrintWriter(err, true));
         assertThat(rc).isNotZero();
         assertThat(err.toString()).contains("keep-raw pattern '[bad'");
     }

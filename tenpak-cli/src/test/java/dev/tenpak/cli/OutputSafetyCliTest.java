@@ -3,8 +3,8 @@ package dev.tenpak.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.tenpak.internal.format.artifact.ArtifactWriter;
 import dev.tenpak.codec.Codecs;
+import dev.tenpak.internal.format.artifact.ArtifactWriter;
 import dev.tenpak.tensor.Tensor;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -73,7 +73,8 @@ class OutputSafetyCliTest {
         Path in = bundle("m.json");
         byte[] before = Files.readAllBytes(in);
         assertRefusedUntouched(run("compress", "-i", in, "-o", in, "--format", "json"), in, before);
-        assertRefusedUntouched(run("compress", "-i", in, "-o", dir.resolve(".").resolve("m.json"), "--format", "json"), in, before);
+        assertRefusedUntouched(
+                run("compress", "-i", in, "-o", dir.resolve(".").resolve("m.json"), "--format", "json"), in, before);
         Path hard = Files.createLink(dir.resolve("hard.json"), in);
         assertRefusedUntouched(run("compress", "-i", in, "-o", hard, "--format", "json"), in, before);
         Path soft = Files.createSymbolicLink(dir.resolve("soft.tenpak"), in);
@@ -84,7 +85,8 @@ class OutputSafetyCliTest {
     void compressRefusesToWriteOverAFileOfItsInputFolder() throws Exception {
         Path folder = Files.createDirectories(dir.resolve("model"));
         Path st = dir.resolve("x.safetensors");
-        assertThat(run("decompress", "-i", artifact("a.tenpak"), "-o", st, "-q").code()).isZero();
+        assertThat(run("decompress", "-i", artifact("a.tenpak"), "-o", st, "-q").code())
+                .isZero();
         Files.copy(st, folder.resolve("model.safetensors"));
         Path config = Files.writeString(folder.resolve("config.json"), "{}");
         byte[] before = Files.readAllBytes(config);
@@ -99,7 +101,8 @@ class OutputSafetyCliTest {
         Path a = artifact("a.tenpak");
         byte[] before = Files.readAllBytes(a);
         assertRefusedUntouched(run("decompress", "-i", a, "-o", a, "--format", "safetensors"), a, before);
-        assertRefusedUntouched(run("decompress", "-i", a, "-o", dir.resolve(".").resolve("a.tenpak"), "--format", "json"), a, before);
+        assertRefusedUntouched(
+                run("decompress", "-i", a, "-o", dir.resolve(".").resolve("a.tenpak"), "--format", "json"), a, before);
     }
 
     @Test
@@ -107,18 +110,36 @@ class OutputSafetyCliTest {
         Path base = artifact("base.tenpak");
         Path variant = bundle("variant.json");
         byte[] baseBytes = Files.readAllBytes(base);
-        assertRefusedUntouched(run("delta", "--base", base, "--variant", variant, "--output", base, "--epsilon", "0.1"),
-                base, baseBytes);
+        assertRefusedUntouched(
+                run("delta", "--base", base, "--variant", variant, "--output", base, "--epsilon", "0.1"),
+                base,
+                baseBytes);
         byte[] variantBytes = Files.readAllBytes(variant);
-        assertRefusedUntouched(run("delta", "--base", base, "--variant", variant, "--output", variant, "--epsilon", "0.1",
-                "--format", "json"), variant, variantBytes);
+        assertRefusedUntouched(
+                run(
+                        "delta",
+                        "--base",
+                        base,
+                        "--variant",
+                        variant,
+                        "--output",
+                        variant,
+                        "--epsilon",
+                        "0.1",
+                        "--format",
+                        "json"),
+                variant,
+                variantBytes);
 
         Path delta = dir.resolve("d.tenpak");
-        assertThat(run("delta", "--base", base, "--variant", variant, "--output", delta, "--epsilon", "0.1").code()).isZero();
+        assertThat(run("delta", "--base", base, "--variant", variant, "--output", delta, "--epsilon", "0.1")
+                        .code())
+                .isZero();
         byte[] deltaBytes = Files.readAllBytes(delta);
         assertRefusedUntouched(run("materialize", "--base", base, "--delta", delta, "--output", base), base, baseBytes);
         Path hard = Files.createLink(dir.resolve("d-link.tenpak"), delta);
-        assertRefusedUntouched(run("materialize", "--base", base, "--delta", delta, "--output", hard), delta, deltaBytes);
+        assertRefusedUntouched(
+                run("materialize", "--base", base, "--delta", delta, "--output", hard), delta, deltaBytes);
     }
 
     // ---- item 2: devices, FIFOs, links ----
@@ -142,9 +163,10 @@ class OutputSafetyCliTest {
         reader.setDaemon(true);
         reader.start();
         Run r = run("compress", "-i", in, "-o", fifo);
-        boolean stillFifo = Files.readAttributes(fifo, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isOther();
+        boolean stillFifo = Files.readAttributes(fifo, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+                .isOther();
         if (!stillFifo) {
-            Files.delete(fifo);   // release the reader
+            Files.delete(fifo); // release the reader
         }
         assertThat(stillFifo).as("the FIFO was not replaced by a regular file").isTrue();
         assertThat(r.code()).as(r.err()).isZero();
@@ -154,12 +176,15 @@ class OutputSafetyCliTest {
     @Test
     void compressToDevNullKeepsTheDevice() throws Exception {
         Path devNull = Path.of("/dev/null");
-        assumeTrue(Files.exists(devNull) && Files.readAttributes(devNull, BasicFileAttributes.class).isOther());
+        assumeTrue(Files.exists(devNull)
+                && Files.readAttributes(devNull, BasicFileAttributes.class).isOther());
         Run r = run("compress", "-i", bundle("in.json"), "-o", devNull, "-q");
         assertThat(r.code()).as(r.err()).isZero();
         r = run("decompress", "-i", artifact("a.tenpak"), "-o", devNull, "--format", "safetensors", "-q");
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(Files.readAttributes(devNull, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isOther()).isTrue();
+        assertThat(Files.readAttributes(devNull, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+                        .isOther())
+                .isTrue();
     }
 
     @Test
@@ -170,7 +195,8 @@ class OutputSafetyCliTest {
         Run r = run("compress", "-i", bundle("in.json"), "-o", link, "-q");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(Files.isSymbolicLink(link)).isTrue();
-        assertThat(Files.readString(real, java.nio.charset.StandardCharsets.ISO_8859_1)).doesNotStartWith("old");
+        assertThat(Files.readString(real, java.nio.charset.StandardCharsets.ISO_8859_1))
+                .doesNotStartWith("old");
         assertThat(run("inspect", "-i", real).code()).isZero();
     }
 
@@ -181,9 +207,11 @@ class OutputSafetyCliTest {
         Process gone = new ProcessBuilder("true").start();
         gone.waitFor();
         assumeTrue(ProcessHandle.of(gone.pid()).isEmpty());
-        Path stale = Files.writeString(dir.resolve(".m.tenpak.tenpak-" + gone.pid() + "-k1ll3d.tmp"), "2 GB of half an artifact");
+        Path stale = Files.writeString(
+                dir.resolve(".m.tenpak.tenpak-" + gone.pid() + "-k1ll3d.tmp"), "2 GB of half an artifact");
         Path out = dir.resolve("m.tenpak");
-        assertThat(run("compress", "-i", bundle("in.json"), "-o", out, "-q").code()).isZero();
+        assertThat(run("compress", "-i", bundle("in.json"), "-o", out, "-q").code())
+                .isZero();
         assertThat(stale).doesNotExist();
         try (Stream<Path> s = Files.list(dir)) {
             assertThat(s.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".tmp"));
@@ -194,14 +222,21 @@ class OutputSafetyCliTest {
     void outputsGetTheUmasksModeAndKeepAnOverwrittenFilesMode() throws Exception {
         assumeTrue(dir.getFileSystem().supportedFileAttributeViews().contains("posix"));
         Path out = dir.resolve("m.tenpak");
-        assertThat(run("compress", "-i", bundle("in.json"), "-o", out, "-q").code()).isZero();
+        assertThat(run("compress", "-i", bundle("in.json"), "-o", out, "-q").code())
+                .isZero();
         Path probe = Files.createFile(dir.resolve("probe"));
         Set<PosixFilePermission> umask = Files.getPosixFilePermissions(probe);
-        assertThat(Files.getPosixFilePermissions(out)).as("a new output gets the umask's mode, as touch would").isEqualTo(umask);
+        assertThat(Files.getPosixFilePermissions(out))
+                .as("a new output gets the umask's mode, as touch would")
+                .isEqualTo(umask);
         Set<PosixFilePermission> shared = PosixFilePermissions.fromString("rw-rw-r--");
         Files.setPosixFilePermissions(out, shared);
-        assertThat(run("compress", "-i", bundle("in.json"), "-o", out, "-q", "-c", "raw_v1").code()).isZero();
-        assertThat(Files.getPosixFilePermissions(out)).as("an overwritten output keeps its mode").isEqualTo(shared);
+        assertThat(run("compress", "-i", bundle("in.json"), "-o", out, "-q", "-c", "raw_v1")
+                        .code())
+                .isZero();
+        assertThat(Files.getPosixFilePermissions(out))
+                .as("an overwritten output keeps its mode")
+                .isEqualTo(shared);
     }
 
     // ---- item 16: carried metadata that is not base64 ----

@@ -43,10 +43,18 @@ class PlanDeltaCliTest {
         SplittableRandom rnd = new SplittableRandom(42);
         float[] w = gaussian(rnd, 48 * 32, 5.0);
         float[] b = gaussian(rnd, 32, 0.1);
-        base = write(dir.resolve("base.json"), List.of(Tensor.ofFloats("w", w, 48, 32), Tensor.ofFloats("b", b, 32),
-                Tensor.ofFloats("head", gaussian(rnd, 64, 1.0), 2, 32)));
-        variant = write(dir.resolve("ft.json"), List.of(Tensor.ofFloats("w", nudge(w, rnd, 0.3), 48, 32),
-                Tensor.ofFloats("b", b, 32), Tensor.ofFloats("extra", gaussian(rnd, 16, 1.0), 16)));
+        base = write(
+                dir.resolve("base.json"),
+                List.of(
+                        Tensor.ofFloats("w", w, 48, 32),
+                        Tensor.ofFloats("b", b, 32),
+                        Tensor.ofFloats("head", gaussian(rnd, 64, 1.0), 2, 32)));
+        variant = write(
+                dir.resolve("ft.json"),
+                List.of(
+                        Tensor.ofFloats("w", nudge(w, rnd, 0.3), 48, 32),
+                        Tensor.ofFloats("b", b, 32),
+                        Tensor.ofFloats("extra", gaussian(rnd, 16, 1.0), 16)));
     }
 
     @Test
@@ -55,7 +63,7 @@ class PlanDeltaCliTest {
         Run r = run("plan", "--input", base, "--output", plan, "--max-mae", "0.05");
         assertThat(r.code()).as(r.err()).isZero();
         for (Codec c : Codecs.all()) {
-            if (c.lossless()) {   // exact codecs compete only when named
+            if (c.lossless()) { // exact codecs compete only when named
                 assertThat(r.out()).doesNotContainPattern("(?m)^[ *] +" + c.name() + " ");
             } else {
                 assertThat(r.out()).containsPattern("(?m)^[ *] +" + c.name() + " ");
@@ -85,12 +93,16 @@ class PlanDeltaCliTest {
         Path plan = dir.resolve("plan.json");
         Run neg = run("plan", "--input", base, "--output", plan, "--max-mae", "-0.5");
         assertThat(neg.code()).isEqualTo(3);
-        assertThat(neg.err()).isEqualTo("tenpak: error: max-mae must be a finite number >= 0, got -0.5 (--max-mae)" + System.lineSeparator());
+        assertThat(neg.err())
+                .isEqualTo("tenpak: error: max-mae must be a finite number >= 0, got -0.5 (--max-mae)"
+                        + System.lineSeparator());
         Run nan = run("plan", "--input", base, "--output", plan, "--max-mae", "NaN");
         assertThat(nan.code()).isEqualTo(3);
         assertThat(plan).doesNotExist();
 
-        assertThat(run("plan", "--input", base, "--output", plan, "--max-mae", "0.01").code()).isZero();
+        assertThat(run("plan", "--input", base, "--output", plan, "--max-mae", "0.01")
+                        .code())
+                .isZero();
         Path out = dir.resolve("v.tenpak");
         Run wrong = run("compress", "--input", variant, "--output", out, "--plan", plan);
         assertThat(wrong.code()).isEqualTo(3);
@@ -104,13 +116,16 @@ class PlanDeltaCliTest {
     void failOverBudgetExitsSevenAndWritesNoPlan() throws Exception {
         Path plan = dir.resolve("plan.json");
         // large enough that every lossy codec quantizes it (small tensors stay raw under the group-wise codecs)
-        Path big = write(dir.resolve("big.json"), List.of(Tensor.ofFloats("w", gaussian(new SplittableRandom(7), 64 * 128, 1.0), 64, 128)));
+        Path big = write(
+                dir.resolve("big.json"),
+                List.of(Tensor.ofFloats("w", gaussian(new SplittableRandom(7), 64 * 128, 1.0), 64, 128)));
         Run over = run("plan", "--input", big, "--output", plan, "--max-mae", "0", "--fail-over-budget");
         assertThat(over.code()).as(over.err()).isEqualTo(7);
         assertThat(over.err().lines().toList()).hasSize(1);
         assertThat(over.err()).startsWith("tenpak: error: " + big + ": no candidate meets MAE <= 0 (lowest MAE ");
         assertThat(plan).doesNotExist();
-        Run perTensor = run("plan", "--input", big, "--output", plan, "--max-mae", "0", "--per-tensor", "--fail-over-budget");
+        Run perTensor =
+                run("plan", "--input", big, "--output", plan, "--max-mae", "0", "--per-tensor", "--fail-over-budget");
         assertThat(perTensor.code()).as(perTensor.err()).isEqualTo(7);
         assertThat(perTensor.err()).contains("meet MAE <= 0 under no candidate");
         assertThat(plan).doesNotExist();
@@ -119,7 +134,16 @@ class PlanDeltaCliTest {
         assertThat(lenient.code()).as(lenient.err()).isZero();
         assertThat(lenient.out()).contains("no candidate meets MAE <= 0; chose the lowest MAE");
         assertThat(plan).exists();
-        Run ok = run("plan", "--input", big, "--output", dir.resolve("ok.json"), "--max-mae", "0", "--codecs", "raw_v1,int8_sym_v1",
+        Run ok = run(
+                "plan",
+                "--input",
+                big,
+                "--output",
+                dir.resolve("ok.json"),
+                "--max-mae",
+                "0",
+                "--codecs",
+                "raw_v1,int8_sym_v1",
                 "--fail-over-budget");
         assertThat(ok.code()).as(ok.err()).isZero();
         assertThat(ok.out()).contains("choice:  raw_v1");
@@ -130,11 +154,15 @@ class PlanDeltaCliTest {
         Run r = run("bench", "--input", base);
         assertThat(r.code()).as(r.err()).isZero();
         List<String> lines = r.out().lines().toList();
-        int header = lines.indexOf(lines.stream().filter(l -> l.startsWith("codec ")).findFirst().orElseThrow());
-        assertThat(lines.get(header)).contains("artifact", "ratio", "bits/weight", "MSE", "MAE", "max abs", "encode MB/s", "decode MB/s");
+        int header = lines.indexOf(
+                lines.stream().filter(l -> l.startsWith("codec ")).findFirst().orElseThrow());
+        assertThat(lines.get(header))
+                .contains("artifact", "ratio", "bits/weight", "MSE", "MAE", "max abs", "encode MB/s", "decode MB/s");
         List<String> rows = lines.subList(header + 2, lines.size());
         assertThat(rows).hasSize(Codecs.names().size());
-        assertThat(rows).allSatisfy(l -> assertThat(l.length()).isEqualTo(lines.get(header).length()));
+        assertThat(rows)
+                .allSatisfy(
+                        l -> assertThat(l.length()).isEqualTo(lines.get(header).length()));
         Run j = run("bench", "--input", base, "--json");
         assertThat(j.out()).contains("\"rows\"", "\"encodeMBps\"");
     }
@@ -142,7 +170,8 @@ class PlanDeltaCliTest {
     @Test
     void deltaAndMaterializeReportWhatTheyDid() throws Exception {
         Path baseArtifact = dir.resolve("base.tenpak");
-        assertThat(run("compress", "--input", base, "--output", baseArtifact).code()).isZero();
+        assertThat(run("compress", "--input", base, "--output", baseArtifact).code())
+                .isZero();
         Path delta = dir.resolve("ft.delta.tenpak");
         Run d = run("delta", "--base", baseArtifact, "--variant", variant, "--output", delta, "--epsilon", "0.1");
         assertThat(d.code()).as(d.err()).isZero();
@@ -156,7 +185,9 @@ class PlanDeltaCliTest {
         Path out = dir.resolve("ft.tenpak");
         Run m = run("materialize", "--base", baseArtifact, "--delta", delta, "--output", out);
         assertThat(m.code()).as(m.err()).isZero();
-        assertThat(m.out()).contains("tensors:  3: 1 copied from base, 1 copied from delta, 1 rebuilt from residuals (raw_v1), 1 removed");
+        assertThat(m.out())
+                .contains(
+                        "tensors:  3: 1 copied from base, 1 copied from delta, 1 rebuilt from residuals (raw_v1), 1 removed");
         Run i = run("inspect", "--input", delta);
         assertThat(i.code()).isZero();
         assertThat(i.out()).contains("tenpak.delta.base=sha256:");
@@ -165,17 +196,31 @@ class PlanDeltaCliTest {
     @Test
     void deltaAndMaterializeWithSyncWriteTheSameBytes() throws Exception {
         Path baseArtifact = dir.resolve("base.tenpak");
-        assertThat(run("compress", "--input", base, "--output", baseArtifact).code()).isZero();
+        assertThat(run("compress", "--input", base, "--output", baseArtifact).code())
+                .isZero();
         Path plain = dir.resolve("plain.delta.tenpak");
         Path synced = dir.resolve("synced.delta.tenpak");
-        assertThat(run("delta", "--base", baseArtifact, "--variant", variant, "--output", plain, "--epsilon", "0.1").code())
+        assertThat(run("delta", "--base", baseArtifact, "--variant", variant, "--output", plain, "--epsilon", "0.1")
+                        .code())
                 .isZero();
-        Run d = run("delta", "--sync", "--base", baseArtifact, "--variant", variant, "--output", synced, "--epsilon", "0.1");
+        Run d = run(
+                "delta",
+                "--sync",
+                "--base",
+                baseArtifact,
+                "--variant",
+                variant,
+                "--output",
+                synced,
+                "--epsilon",
+                "0.1");
         assertThat(d.code()).as(d.err()).isZero();
         assertThat(Files.readAllBytes(synced)).isEqualTo(Files.readAllBytes(plain));
         Path a = dir.resolve("a.tenpak");
         Path b = dir.resolve("b.tenpak");
-        assertThat(run("materialize", "--base", baseArtifact, "--delta", plain, "--output", a).code()).isZero();
+        assertThat(run("materialize", "--base", baseArtifact, "--delta", plain, "--output", a)
+                        .code())
+                .isZero();
         Run m = run("materialize", "--sync", "--base", baseArtifact, "--delta", plain, "--output", b);
         assertThat(m.code()).as(m.err()).isZero();
         assertThat(Files.readAllBytes(b)).isEqualTo(Files.readAllBytes(a));
@@ -195,7 +240,9 @@ class PlanDeltaCliTest {
         assertThat(neg.err()).startsWith("tenpak: error: epsilon must be a finite number >= 0");
         assertThat(delta).doesNotExist();
 
-        assertThat(run("delta", "--base", baseArtifact, "--variant", variant, "--output", delta, "--epsilon", "0.1").code()).isZero();
+        assertThat(run("delta", "--base", baseArtifact, "--variant", variant, "--output", delta, "--epsilon", "0.1")
+                        .code())
+                .isZero();
         for (Run r : List.of(
                 run("materialize", "--base", otherBase, "--delta", delta, "--output", out),
                 run("materialize", "--base", delta, "--delta", delta, "--output", out),
@@ -206,7 +253,8 @@ class PlanDeltaCliTest {
             assertThat(r.err()).startsWith("tenpak: error: ");
         }
         Run wrong = run("materialize", "--base", otherBase, "--delta", delta, "--output", out);
-        assertThat(wrong.err()).contains("was made against a base with content hash sha256:", "but " + otherBase + " has sha256:");
+        assertThat(wrong.err())
+                .contains("was made against a base with content hash sha256:", "but " + otherBase + " has sha256:");
         assertThat(out).doesNotExist();
         try (var s = Files.list(dir)) {
             assertThat(s.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".tmp"));

@@ -2,9 +2,9 @@ package dev.tenpak.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
-import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -50,12 +50,21 @@ class ReadmeSnippetsTest {
             }
             String name = "Snippet" + i;
             Path src = dir.resolve(name + ".java");
-            Files.writeString(src, imports + "\nclass " + name + " {\n    void run() throws Exception {\n" + body
-                    + "    }\n}\n");
+            Files.writeString(
+                    src, imports + "\nclass " + name + " {\n    void run() throws Exception {\n" + body + "    }\n}\n");
             ByteArrayOutputStream diagnostics = new ByteArrayOutputStream();
-            int rc = javac.run(null, diagnostics, diagnostics, "-d", dir.toString(), "-proc:none", "-cp",
-                    System.getProperty("java.class.path") + File.pathSeparator + dir, src.toString());
-            assertThat(rc).as("README snippet %d does not compile:%n%s%n%s", i + 1, snippets.get(i), diagnostics)
+            int rc = javac.run(
+                    null,
+                    diagnostics,
+                    diagnostics,
+                    "-d",
+                    dir.toString(),
+                    "-proc:none",
+                    "-cp",
+                    System.getProperty("java.class.path") + File.pathSeparator + dir,
+                    src.toString());
+            assertThat(rc)
+                    .as("README snippet %d does not compile:%n%s%n%s", i + 1, snippets.get(i), diagnostics)
                     .isZero();
         }
     }

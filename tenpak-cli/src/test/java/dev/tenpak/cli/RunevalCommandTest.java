@@ -65,7 +65,8 @@ class RunevalCommandTest {
     @Test
     void theWheelBesideAReleaseIsWhatToInstallForTenpak() throws IOException {
         Path home = Files.createDirectories(tmp.resolve("home"));
-        Path wheel = Files.createFile(Files.createDirectories(home.resolve("python")).resolve("tenpak-0.1.0-py3-none-any.whl"));
+        Path wheel = Files.createFile(
+                Files.createDirectories(home.resolve("python")).resolve("tenpak-0.1.0-py3-none-any.whl"));
         Path py = fakePython("py", "3.11.9", "tenpak");
         PythonEnvironment env = new PythonEnvironment(Map.of("TENPAK_PYTHON", py.toString()), home);
         assertThatThrownBy(() -> env.find(null))
@@ -101,7 +102,8 @@ class RunevalCommandTest {
         String[] r = run("runeval", "--python", tmp.resolve("no-such-python").toString(), "--text", "x.txt");
         assertThat(r[0]).isEqualTo("8");
         assertThat(r[1]).isEmpty();
-        assertThat(r[2].strip()).startsWith("tenpak: error: --python " + tmp.resolve("no-such-python") + ": no such executable")
+        assertThat(r[2].strip())
+                .startsWith("tenpak: error: --python " + tmp.resolve("no-such-python") + ": no such executable")
                 .doesNotContain("\n");
     }
 
@@ -109,17 +111,29 @@ class RunevalCommandTest {
     void theProjectVenvPassesTheCheck() {
         Path home = PythonEnvironment.home();
         Path venv = home.resolve(".venv/bin/python");
-        assertThat(venv).as("the project's venv (scripts/setup-python.sh creates it) at " + venv).isExecutable();
+        assertThat(venv)
+                .as("the project's venv (scripts/setup-python.sh creates it) at " + venv)
+                .isExecutable();
         PythonEnvironment.Found found = new PythonEnvironment(Map.of("PATH", "/usr/bin:/bin"), home).find(venv);
         assertThat(found.env()).containsKey("PYTHONPATH");
-        assertThat(found.env().get("PYTHONPATH")).startsWith(home.resolve("python/src").toString());
+        assertThat(found.env().get("PYTHONPATH"))
+                .startsWith(home.resolve("python/src").toString());
     }
 
     @Test
     void helpListsTheOptionsAndTheLookupOrder() {
         String[] r = run("runeval", "--help");
         assertThat(r[0]).isEqualTo("0");
-        assertThat(r[1]).contains("--model", "--samples", "--codecs", "--dataset", "--text", "--device",
-                "--write-readme", "--json", "TENPAK_PYTHON");
+        assertThat(r[1])
+                .contains(
+                        "--model",
+                        "--samples",
+                        "--codecs",
+                        "--dataset",
+                        "--text",
+                        "--device",
+                        "--write-readme",
+                        "--json",
+                        "TENPAK_PYTHON");
     }
 }

@@ -66,8 +66,12 @@ class TenpakCliTest {
         long size = Files.size(out);
         assertThat(r.out()).contains("input:     " + in + " (" + Files.size(in) + " B on disk, 24 B of tensor data)");
         assertThat(r.out()).contains("artifact:  " + out + " (" + size + " B, codec int8_sym_v1)");
-        assertThat(r.out()).contains(String.format(Locale.ROOT, "ratio:     %.2fx against tensor data, %.2fx against the input file",
-                24.0 / size, (double) Files.size(in) / size));
+        assertThat(r.out())
+                .contains(String.format(
+                        Locale.ROOT,
+                        "ratio:     %.2fx against tensor data, %.2fx against the input file",
+                        24.0 / size,
+                        (double) Files.size(in) / size));
 
         // the error figures, recomputed here from the artifact the command wrote
         float[][] original = {{0.1f, 0.2f, -0.3f, 0.4f}, {0.01f, -0.02f}};
@@ -91,13 +95,17 @@ class TenpakCliTest {
                 sumAbs += tAbs;
                 max = Math.max(max, tMax);
                 int n = y.length;
-                assertThat(r.out()).containsPattern("(?m)^" + names[t].replace(".", "\\.") + " +\\[" + (t == 0 ? "2, 2" : "2")
-                        + "\\] +F32 +int8_sym_v1 +" + 4 * n + " B +" + n + " B +" + sci(tSq / n).replace(".", "\\.").replace("+", "\\+")
-                        + " +" + sci(tAbs / n).replace(".", "\\.").replace("+", "\\+") + " +" + sci(tMax).replace(".", "\\.").replace("+", "\\+") + "$");
+                assertThat(r.out())
+                        .containsPattern("(?m)^" + names[t].replace(".", "\\.") + " +\\[" + (t == 0 ? "2, 2" : "2")
+                                + "\\] +F32 +int8_sym_v1 +" + 4 * n + " B +" + n + " B +"
+                                + sci(tSq / n).replace(".", "\\.").replace("+", "\\+")
+                                + " +" + sci(tAbs / n).replace(".", "\\.").replace("+", "\\+") + " +"
+                                + sci(tMax).replace(".", "\\.").replace("+", "\\+") + "$");
             }
         }
-        assertThat(r.out()).contains("error:     MSE " + sci(sumSq / 6) + "  MAE " + sci(sumAbs / 6) + "  max abs " + sci(max)
-                + "  over 6 values");
+        assertThat(r.out())
+                .contains("error:     MSE " + sci(sumSq / 6) + "  MAE " + sci(sumAbs / 6) + "  max abs " + sci(max)
+                        + "  over 6 values");
         assertThat(max).isPositive().isLessThanOrEqualTo(0.4 / 127 / 2 + 1e-7);
     }
 
@@ -114,7 +122,8 @@ class TenpakCliTest {
         assertThat(n.get("codec").asText()).isEqualTo("int4_sym_v1");
         assertThat(n.get("artifactBytes").asLong()).isEqualTo(Files.size(out));
         assertThat(n.get("tensorBytes").asLong()).isEqualTo(24);
-        assertThat(n.get("ratio").asDouble()).isCloseTo(24.0 / Files.size(out), org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(n.get("ratio").asDouble())
+                .isCloseTo(24.0 / Files.size(out), org.assertj.core.data.Offset.offset(1e-12));
         assertThat(n.get("error").get("count").asLong()).isEqualTo(6);
         assertThat(n.get("error").get("maxAbsError").asDouble()).isPositive().isLessThanOrEqualTo(0.4 / 7 / 2 + 1e-7);
         assertThat(n.get("tensors")).hasSize(2);
@@ -136,7 +145,8 @@ class TenpakCliTest {
         assertThat(t.get(0).get("shape").toString()).isEqualTo("[2,2]");
         double[] want = {0.1, 0.2, -0.3, 0.4};
         for (int i = 0; i < 4; i++) {
-            assertThat(t.get(0).get("data").get(i).asDouble()).isCloseTo(want[i], org.assertj.core.data.Offset.offset(0.4 / 254 + 1e-7));
+            assertThat(t.get(0).get("data").get(i).asDouble())
+                    .isCloseTo(want[i], org.assertj.core.data.Offset.offset(0.4 / 254 + 1e-7));
         }
     }
 
@@ -167,7 +177,10 @@ class TenpakCliTest {
         assertThat(run("compress", "-i", example(), "-o", a).code()).isZero();
         Run r = run("inspect", "--input", a);
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(r.out()).contains("version:  1").contains("codec:    int8_sym_v1").contains("tensors:  2");
+        assertThat(r.out())
+                .contains("version:  1")
+                .contains("codec:    int8_sym_v1")
+                .contains("tensors:  2");
         assertThat(r.out()).containsPattern("(?m)^dense\\.weight +\\[2, 2\\] +F32 +int8_sym_v1 +4 B +[0-9a-f]{8} +ok$");
         assertThat(r.out()).containsPattern("(?m)^dense\\.bias +\\[2\\] +F32 +int8_sym_v1 +2 B +[0-9a-f]{8} +ok$");
         JsonNode n = JSON.readTree(run("inspect", "-i", a, "--json").out());
@@ -190,12 +203,15 @@ class TenpakCliTest {
         Files.write(a, b);
         Run r = run("inspect", "-i", a);
         assertThat(r.code()).isEqualTo(4);
-        assertThat(r.out()).containsPattern("(?m)^dense\\.weight .* ok$").containsPattern("(?m)^dense\\.bias .* MISMATCH$");
+        assertThat(r.out())
+                .containsPattern("(?m)^dense\\.weight .* ok$")
+                .containsPattern("(?m)^dense\\.bias .* MISMATCH$");
         assertThat(r.oneErrorLine()).isEqualTo("tenpak: error: " + a + ": 1 tensor payload(s) fail their checksum");
 
         Run d = run("decompress", "-i", a, "-o", dir.resolve("x.json"));
         assertThat(d.code()).isEqualTo(4);
-        assertThat(d.oneErrorLine()).startsWith("tenpak: error: " + a + ": corrupt artifact, tensor 'dense.bias' at offset " + at)
+        assertThat(d.oneErrorLine())
+                .startsWith("tenpak: error: " + a + ": corrupt artifact, tensor 'dense.bias' at offset " + at)
                 .contains("checksum mismatch");
         assertThat(dir.resolve("x.json")).doesNotExist();
     }
@@ -210,7 +226,9 @@ class TenpakCliTest {
         assertThat(r.oneErrorLine()).startsWith("tenpak: error: " + nope).contains("no such file");
         Run i = run("inspect", "-i", dir.resolve("nope.tenpak"));
         assertThat(i.code()).isEqualTo(3);
-        assertThat(i.oneErrorLine()).startsWith("tenpak: error: " + dir.resolve("nope.tenpak")).contains("no such file");
+        assertThat(i.oneErrorLine())
+                .startsWith("tenpak: error: " + dir.resolve("nope.tenpak"))
+                .contains("no such file");
     }
 
     /** a path of the wrong kind is named once and said for what it is, exit 3. */
@@ -218,7 +236,9 @@ class TenpakCliTest {
     void pathsOfTheWrongKindSayWhatTheyAre() throws Exception {
         Path folder = Files.createDirectory(dir.resolve("folder"));
         for (String cmd : new String[] {"inspect", "decompress"}) {
-            Run r = cmd.equals("inspect") ? run(cmd, "-i", folder) : run(cmd, "-i", folder, "-o", dir.resolve("x.json"));
+            Run r = cmd.equals("inspect")
+                    ? run(cmd, "-i", folder)
+                    : run(cmd, "-i", folder, "-o", dir.resolve("x.json"));
             assertThat(r.code()).as(r.err()).isEqualTo(3);
             assertThat(r.oneErrorLine()).isEqualTo("tenpak: error: " + folder + ": is a directory, expected a file");
         }
@@ -231,8 +251,10 @@ class TenpakCliTest {
         Path file = Files.writeString(dir.resolve("file"), "x");
         Run under = run("decompress", "-i", artifact, "-o", file.resolve("x.json"));
         assertThat(under.code()).as(under.err()).isEqualTo(3);
-        assertThat(under.oneErrorLine()).startsWith("tenpak: error: " + file.resolve("x.json") + ": ")
-                .contains(file.getFileName() + ": ").containsAnyOf("not a directory", "already exists and is not a directory");
+        assertThat(under.oneErrorLine())
+                .startsWith("tenpak: error: " + file.resolve("x.json") + ": ")
+                .contains(file.getFileName() + ": ")
+                .containsAnyOf("not a directory", "already exists and is not a directory");
         Run hf = run("decompress", "-i", artifact, "-o", file, "--format", "hf");
         assertThat(hf.code()).as(hf.err()).isEqualTo(3);
         assertThat(hf.oneErrorLine()).isEqualTo("tenpak: error: " + file + ": already exists and is not a directory");
@@ -246,14 +268,16 @@ class TenpakCliTest {
         Path out = dir.resolve("a.tenpak");
         Run r = run("compress", "-i", in, "-o", out);
         assertThat(r.code()).isEqualTo(3);
-        assertThat(r.oneErrorLine()).startsWith("tenpak: error: " + in + ": tensor 'enc.w': shape [2, 3] needs 6 values, data has 3");
+        assertThat(r.oneErrorLine())
+                .startsWith("tenpak: error: " + in + ": tensor 'enc.w': shape [2, 3] needs 6 values, data has 3");
         assertThat(out).doesNotExist();
         assertThat(r.out()).isEmpty();
     }
 
     @Test
     void duplicateName() throws Exception {
-        Path in = bundle("{\"tensors\": [{\"name\": \"w\", \"shape\": [1], \"data\": [1]}, {\"name\": \"w\", \"shape\": [1], \"data\": [1]}]}");
+        Path in = bundle(
+                "{\"tensors\": [{\"name\": \"w\", \"shape\": [1], \"data\": [1]}, {\"name\": \"w\", \"shape\": [1], \"data\": [1]}]}");
         Run r = run("compress", "-i", in, "-o", dir.resolve("a.tenpak"));
         assertThat(r.code()).isEqualTo(3);
         assertThat(r.oneErrorLine()).isEqualTo("tenpak: error: " + in + ": duplicate tensor name 'w'");
@@ -265,15 +289,18 @@ class TenpakCliTest {
         Run r = run("compress", "-i", in, "-o", dir.resolve("a.tenpak"));
         assertThat(r.code()).isEqualTo(3);
         assertThat(r.oneErrorLine()).startsWith("tenpak: error: tensor 'w': element 1 is NaN");
-        assertThat(run("compress", "-i", in, "-o", dir.resolve("a.tenpak"), "-c", "raw_v1").code()).isZero();
+        assertThat(run("compress", "-i", in, "-o", dir.resolve("a.tenpak"), "-c", "raw_v1")
+                        .code())
+                .isZero();
     }
 
     @Test
     void unknownCodec() throws Exception {
         Run r = run("compress", "-i", example(), "-o", dir.resolve("a.tenpak"), "--codec", "int3_sym_v1");
         assertThat(r.code()).isEqualTo(5);
-        assertThat(r.oneErrorLine()).isEqualTo("tenpak: error: unknown codec 'int3_sym_v1'; known codecs: "
-                + String.join(", ", dev.tenpak.codec.Codecs.names()));
+        assertThat(r.oneErrorLine())
+                .isEqualTo("tenpak: error: unknown codec 'int3_sym_v1'; known codecs: "
+                        + String.join(", ", dev.tenpak.codec.Codecs.names()));
         assertThat(dir.resolve("a.tenpak")).doesNotExist();
     }
 
@@ -314,8 +341,10 @@ class TenpakCliTest {
         Files.write(unknown, fixIndexCrc(c));
         Run u = run("decompress", "-i", unknown, "-o", dir.resolve("o.json"));
         assertThat(u.code()).isEqualTo(5);
-        assertThat(u.oneErrorLine()).isEqualTo("tenpak: error: " + unknown + ": tensor 'dense.bias': unknown codec 'int9_sym_v1'; known codecs: "
-                + String.join(", ", dev.tenpak.codec.Codecs.names()));
+        assertThat(u.oneErrorLine())
+                .isEqualTo("tenpak: error: " + unknown
+                        + ": tensor 'dense.bias': unknown codec 'int9_sym_v1'; known codecs: "
+                        + String.join(", ", dev.tenpak.codec.Codecs.names()));
     }
 
     /** Recomputes the trailer's index CRC32C after an index edit. */
@@ -332,34 +361,46 @@ class TenpakCliTest {
     @Test
     void badFlagsPrintUsageAndExit2() throws Exception {
         for (Object[] args : new Object[][] {
-            {"compress", "-i", example()},                                   // missing --output
-            {"compress", "-i", example(), "-o", dir.resolve("a"), "--fast"},  // unknown flag
+            {"compress", "-i", example()}, // missing --output
+            {"compress", "-i", example(), "-o", dir.resolve("a"), "--fast"}, // unknown flag
             {"inspect"},
             {"frobnicate"},
-            {}}) {
+            {}
+        }) {
             Run r = run(args);
             assertThat(r.code()).as(Arrays.toString(args)).isEqualTo(2);
-            assertThat(r.err()).as(Arrays.toString(args)).startsWith("tenpak: ").contains("--help").doesNotContain("\tat ");
+            assertThat(r.err())
+                    .as(Arrays.toString(args))
+                    .startsWith("tenpak: ")
+                    .contains("--help")
+                    .doesNotContain("\tat ");
         }
-        assertThat(run("compress", "-i", example(), "-o", dir.resolve("a"), "--fast").err())
-                .contains("Unknown option: '--fast'").contains("Try 'tenpak compress --help' for usage.");
+        assertThat(run("compress", "-i", example(), "-o", dir.resolve("a"), "--fast")
+                        .err())
+                .contains("Unknown option: '--fast'")
+                .contains("Try 'tenpak compress --help' for usage.");
     }
 
     @Test
     void badFormatValueIsInvalidInput() throws Exception {
         Run r = run("compress", "-i", example(), "-o", dir.resolve("a.tenpak"), "--format", "pickle");
         assertThat(r.code()).isEqualTo(3);
-        assertThat(r.oneErrorLine()).isEqualTo("tenpak: error: unknown input format 'pickle'; known: auto, json, safetensors, hf");
+        assertThat(r.oneErrorLine())
+                .isEqualTo("tenpak: error: unknown input format 'pickle'; known: auto, json, safetensors, hf");
     }
 
     @Test
     void verbosePrintsTheStackTrace() throws Exception {
         Path nope = dir.resolve("nope.json");
-        for (Object[] args : new Object[][] {{"--verbose", "compress", "-i", nope, "-o", dir.resolve("a")},
-            {"compress", "--verbose", "-i", nope, "-o", dir.resolve("a")}}) {
+        for (Object[] args : new Object[][] {
+            {"--verbose", "compress", "-i", nope, "-o", dir.resolve("a")},
+            {"compress", "--verbose", "-i", nope, "-o", dir.resolve("a")}
+        }) {
             Run r = run(args);
             assertThat(r.code()).isEqualTo(3);
-            assertThat(r.err()).contains("dev.tenpak.error.InvalidInputException").contains("\tat dev.tenpak.")
+            assertThat(r.err())
+                    .contains("dev.tenpak.error.InvalidInputException")
+                    .contains("\tat dev.tenpak.")
                     .contains("tenpak: error: " + nope);
         }
     }
@@ -371,7 +412,10 @@ class TenpakCliTest {
         assertThat(r.out()).contains("compress", "decompress", "inspect", "Exit codes:", "4", "corrupt artifact");
         Run c = run("compress", "--help");
         assertThat(c.code()).isZero();
-        assertThat(c.out()).contains("--codec", "--input", "--output", "--json", "int8_sym_v1", "int4_sym_v1", "raw_v1");
-        assertThat(Stream.of("compress", "decompress", "inspect").allMatch(cmd -> run(cmd, "--help").code() == 0)).isTrue();
+        assertThat(c.out())
+                .contains("--codec", "--input", "--output", "--json", "int8_sym_v1", "int4_sym_v1", "raw_v1");
+        assertThat(Stream.of("compress", "decompress", "inspect")
+                        .allMatch(cmd -> run(cmd, "--help").code() == 0))
+                .isTrue();
     }
 }

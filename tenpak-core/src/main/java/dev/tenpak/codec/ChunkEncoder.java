@@ -38,6 +38,13 @@ public interface ChunkEncoder extends Codec {
      * last chunk. Throws the same typed errors as {@link Codec#encode} for the first element of the
      * chunk it cannot encode.
      */
-    void encodeChunk(String tensor, DType dtype, Shape shape, byte[] params, float[] x, int len, long from,
-                     MemorySegment payload);
+    void encodeChunk(
+            String tensor,
+            DType dtype,
+            Shape shape,
+            byte[] params,
+            float[] x,
+            int len,
+            long from,
+            MemorySegment payload);
 }

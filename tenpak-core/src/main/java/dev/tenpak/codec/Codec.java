@@ -79,8 +79,8 @@ public interface Codec {
      * Decodes elements {@code [from, from + len)} as floats into {@code dst[off..]}. {@code from}
      * is a multiple of {@link #RANGE_ALIGN}. Only for float dtypes.
      */
-    void decodeFloats(DType dtype, Shape shape, byte[] params, MemorySegment payload,
-                      long from, float[] dst, int off, int len);
+    void decodeFloats(
+            DType dtype, Shape shape, byte[] params, MemorySegment payload, long from, float[] dst, int off, int len);
 
     /**
      * Decodes the whole tensor into {@code dst} in its original dtype ({@code dtype.byteSizeFor(n)}

@@ -41,9 +41,10 @@ public final class Codecs {
             throw new IllegalStateException("no codec providers found (META-INF/services/"
                     + CodecProvider.class.getName() + " missing from the classpath?)");
         }
-        if (!byName.containsKey(DEFAULT_LOSSLESS) || !byName.get(DEFAULT_LOSSLESS).lossless()) {
-            throw new IllegalStateException("codec " + DEFAULT_LOSSLESS + " (the library default) is not registered "
-                    + "as a lossless codec");
+        if (!byName.containsKey(DEFAULT_LOSSLESS)
+                || !byName.get(DEFAULT_LOSSLESS).lossless()) {
+            throw new IllegalStateException(
+                    "codec " + DEFAULT_LOSSLESS + " (the library default) is not registered " + "as a lossless codec");
         }
         return byName;
     }

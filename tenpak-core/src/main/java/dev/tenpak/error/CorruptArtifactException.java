@@ -10,8 +10,8 @@ public class CorruptArtifactException extends TenpakException {
     private final String tensor;
 
     public CorruptArtifactException(String source, String tensor, long offset, String reason) {
-        super(source + ": corrupt artifact" + (tensor == null ? "" : ", tensor '" + tensor + "'")
-                + " at offset " + offset + ": " + reason);
+        super(source + ": corrupt artifact" + (tensor == null ? "" : ", tensor '" + tensor + "'") + " at offset "
+                + offset + ": " + reason);
         this.offset = offset;
         this.tensor = tensor;
     }

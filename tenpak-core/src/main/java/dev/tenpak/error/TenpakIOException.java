@@ -32,7 +32,8 @@ public class TenpakIOException extends TenpakException {
             return new InvalidInputException(path + ": is a directory, expected a file", e);
         }
         if (e instanceof NotDirectoryException || reason.equals("Not a directory")) {
-            return new InvalidInputException(path + ": " + other(path, e) + "not a directory (a file is in the way)", e);
+            return new InvalidInputException(
+                    path + ": " + other(path, e) + "not a directory (a file is in the way)", e);
         }
         if (e instanceof FileAlreadyExistsException) {
             return new InvalidInputException(path + ": " + other(path, e) + "already exists and is not a directory", e);
@@ -60,7 +61,8 @@ public class TenpakIOException extends TenpakException {
     /** The other file a {@link FileSystemException} names, when it is not {@code path} itself: "x: ". */
     private static String other(Path path, IOException e) {
         if (e instanceof FileSystemException f) {
-            String file = f.getFile() != null && !samePath(path, f.getFile()) ? f.getFile()
+            String file = f.getFile() != null && !samePath(path, f.getFile())
+                    ? f.getFile()
                     : f.getOtherFile() != null && !samePath(path, f.getOtherFile()) ? f.getOtherFile() : null;
             return file == null ? "" : file + ": ";
         }
@@ -69,7 +71,9 @@ public class TenpakIOException extends TenpakException {
 
     private static boolean samePath(Path path, String file) {
         try {
-            return path.toAbsolutePath().normalize().equals(Path.of(file).toAbsolutePath().normalize());
+            return path.toAbsolutePath()
+                    .normalize()
+                    .equals(Path.of(file).toAbsolutePath().normalize());
         } catch (RuntimeException invalid) {
             return false;
         }

@@ -5,8 +5,8 @@ public class UnsupportedVersionException extends TenpakException {
     private final int version;
 
     public UnsupportedVersionException(String source, int version, int supported) {
-        super(source + ": artifact format version " + version + " is newer than this tenpak reads (up to "
-                + supported + "); upgrade tenpak to read it");
+        super(source + ": artifact format version " + version + " is newer than this tenpak reads (up to " + supported
+                + "); upgrade tenpak to read it");
         this.version = version;
     }
 

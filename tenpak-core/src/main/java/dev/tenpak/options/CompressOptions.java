@@ -34,9 +34,16 @@ import java.util.regex.PatternSyntaxException;
  *                    {@link #DEFAULT_MAX_CARRIED_BYTES}); more is refused naming the largest files.
  *                    Single files over 64 MiB are never carried (they are listed as skipped)
  */
-public record CompressOptions(String codec, InputFormat inputFormat, int threads, List<String> keepRaw,
-                              long minElements, Path plan, boolean sync, ProgressListener progress,
-                              long maxCarriedBytes) {
+public record CompressOptions(
+        String codec,
+        InputFormat inputFormat,
+        int threads,
+        List<String> keepRaw,
+        long minElements,
+        Path plan,
+        boolean sync,
+        ProgressListener progress,
+        long maxCarriedBytes) {
     /** Default of {@code maxCarriedBytes}: 256 MiB, a quarter of what an artifact's index can hold. */
     public static final long DEFAULT_MAX_CARRIED_BYTES = 256L << 20;
     /**
@@ -59,8 +66,9 @@ public record CompressOptions(String codec, InputFormat inputFormat, int threads
             try {
                 Pattern.compile(r);
             } catch (PatternSyntaxException e) {
-                throw InvalidInputException.forOption("keep-raw", "keep-raw pattern '" + r
-                        + "' is not a valid regular expression: " + e.getDescription());
+                throw InvalidInputException.forOption(
+                        "keep-raw",
+                        "keep-raw pattern '" + r + "' is not a valid regular expression: " + e.getDescription());
             }
         }
         if (minElements < 0 && minElements != AUTO_MIN_ELEMENTS) {
@@ -68,20 +76,32 @@ public record CompressOptions(String codec, InputFormat inputFormat, int threads
         }
         Objects.requireNonNull(progress, "progress");
         if (maxCarriedBytes < 0 || maxCarriedBytes > MAX_CARRIED_BYTES_LIMIT) {
-            throw InvalidInputException.forOption("max-carried-bytes", "max-carried-bytes must be 0 to "
-                    + MAX_CARRIED_BYTES_LIMIT + " (an artifact's index holds 1 GiB, carried files take 4/3 of their size), got "
-                    + maxCarriedBytes);
+            throw InvalidInputException.forOption(
+                    "max-carried-bytes",
+                    "max-carried-bytes must be 0 to "
+                            + MAX_CARRIED_BYTES_LIMIT
+                            + " (an artifact's index holds 1 GiB, carried files take 4/3 of their size), got "
+                            + maxCarriedBytes);
         }
     }
 
     /** The default codec, format detection, every processor, no keep-raw patterns, the codec's threshold. */
     public static CompressOptions defaults() {
-        return new CompressOptions(Codecs.DEFAULT, InputFormat.AUTO, defaultThreads(), List.of(), AUTO_MIN_ELEMENTS,
-                null, false, ProgressListener.NONE, DEFAULT_MAX_CARRIED_BYTES);
+        return new CompressOptions(
+                Codecs.DEFAULT,
+                InputFormat.AUTO,
+                defaultThreads(),
+                List.of(),
+                AUTO_MIN_ELEMENTS,
+                null,
+                false,
+                ProgressListener.NONE,
+                DEFAULT_MAX_CARRIED_BYTES);
     }
 
     public CompressOptions withCodec(String c) {
-        return new CompressOptions(c, inputFormat, threads, keepRaw, minElements, plan, sync, progress, maxCarriedBytes);
+        return new CompressOptions(
+                c, inputFormat, threads, keepRaw, minElements, plan, sync, progress, maxCarriedBytes);
     }
 
     public CompressOptions withInputFormat(InputFormat f) {
@@ -96,7 +116,8 @@ public record CompressOptions(String codec, InputFormat inputFormat, int threads
     public CompressOptions withKeepRaw(List<String> regexes) {
         List<String> all = new ArrayList<>(keepRaw);
         all.addAll(regexes);
-        return new CompressOptions(codec, inputFormat, threads, all, minElements, plan, sync, progress, maxCarriedBytes);
+        return new CompressOptions(
+                codec, inputFormat, threads, all, minElements, plan, sync, progress, maxCarriedBytes);
     }
 
     /** Sets the small-tensor threshold (0 off, {@link #AUTO_MIN_ELEMENTS} for the codec's own). */
@@ -106,12 +127,14 @@ public record CompressOptions(String codec, InputFormat inputFormat, int threads
 
     /** Compresses as the plan file says (null: no plan). */
     public CompressOptions withPlan(Path planFile) {
-        return new CompressOptions(codec, inputFormat, threads, keepRaw, minElements, planFile, sync, progress, maxCarriedBytes);
+        return new CompressOptions(
+                codec, inputFormat, threads, keepRaw, minElements, planFile, sync, progress, maxCarriedBytes);
     }
 
     /** Sets whether the artifact is forced to disk before it is renamed into place. */
     public CompressOptions withSync(boolean s) {
-        return new CompressOptions(codec, inputFormat, threads, keepRaw, minElements, plan, s, progress, maxCarriedBytes);
+        return new CompressOptions(
+                codec, inputFormat, threads, keepRaw, minElements, plan, s, progress, maxCarriedBytes);
     }
 
     public CompressOptions withProgress(ProgressListener p) {

@@ -13,8 +13,8 @@ import java.util.Objects;
  * @param sync        force the delta to disk before it is renamed into place (default off)
  * @param progress    receives progress in bytes of the variant's tensor data
  */
-public record DeltaOptions(double epsilon, String codec, InputFormat inputFormat, boolean sync,
-                           ProgressListener progress) {
+public record DeltaOptions(
+        double epsilon, String codec, InputFormat inputFormat, boolean sync, ProgressListener progress) {
     public DeltaOptions {
         PlanOptions.requireBudget("epsilon", epsilon);
         Codecs.byName(codec);

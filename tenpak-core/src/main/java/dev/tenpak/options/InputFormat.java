@@ -5,7 +5,10 @@ import java.util.Locale;
 
 /** Formats tenpak reads tensors from. */
 public enum InputFormat {
-    AUTO, JSON, SAFETENSORS, HF;
+    AUTO,
+    JSON,
+    SAFETENSORS,
+    HF;
 
     public static InputFormat parse(String s) {
         try {

@@ -24,7 +24,8 @@ public enum OutputFormat {
         try {
             return valueOf(s.toUpperCase(Locale.ROOT).replace('-', '_'));
         } catch (IllegalArgumentException e) {
-            throw new InvalidInputException("unknown output format '" + s + "'; known: auto, json, safetensors, hf, compressed-tensors");
+            throw new InvalidInputException(
+                    "unknown output format '" + s + "'; known: auto, json, safetensors, hf, compressed-tensors");
         }
     }
 }

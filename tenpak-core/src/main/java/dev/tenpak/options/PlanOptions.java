@@ -1,8 +1,8 @@
 package dev.tenpak.options;
 
-import dev.tenpak.error.InvalidInputException;
 import dev.tenpak.codec.Codec;
 import dev.tenpak.codec.Codecs;
+import dev.tenpak.error.InvalidInputException;
 import java.util.List;
 
 /**
@@ -19,8 +19,8 @@ import java.util.List;
  *                    no candidate), throw {@link dev.tenpak.error.BudgetExceededException} and write
  *                    no plan, instead of choosing the lowest error
  */
-public record PlanOptions(double maxMae, boolean perTensor, List<String> codecs, InputFormat inputFormat,
-                          boolean failOverBudget) {
+public record PlanOptions(
+        double maxMae, boolean perTensor, List<String> codecs, InputFormat inputFormat, boolean failOverBudget) {
     public PlanOptions {
         requireBudget("max-mae", maxMae);
         codecs = List.copyOf(codecs);
@@ -49,7 +49,8 @@ public record PlanOptions(double maxMae, boolean perTensor, List<String> codecs,
 
     /** The candidate codecs, resolved: the named ones, or every registered lossy codec. */
     public List<Codec> candidates() {
-        return codecs.isEmpty() ? Codecs.all().stream().filter(c -> !c.lossless()).toList()
+        return codecs.isEmpty()
+                ? Codecs.all().stream().filter(c -> !c.lossless()).toList()
                 : codecs.stream().map(Codecs::byName).distinct().toList();
     }
 

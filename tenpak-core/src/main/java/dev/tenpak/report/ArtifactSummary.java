@@ -8,9 +8,22 @@ import java.util.Map;
  *
  * @param checksumsOk true when every payload matched its recorded CRC32C
  */
-public record ArtifactSummary(String path, long bytes, int version, String codec, Map<String, String> metadata,
-                              List<Entry> tensors, boolean checksumsOk) {
+public record ArtifactSummary(
+        String path,
+        long bytes,
+        int version,
+        String codec,
+        Map<String, String> metadata,
+        List<Entry> tensors,
+        boolean checksumsOk) {
     /** One tensor of the artifact. */
-    public record Entry(String name, long[] shape, String dtype, String codec, long storedBytes, long originalBytes,
-                        String crc32c, boolean checksumOk) {}
+    public record Entry(
+            String name,
+            long[] shape,
+            String dtype,
+            String codec,
+            long storedBytes,
+            long originalBytes,
+            String crc32c,
+            boolean checksumOk) {}
 }

@@ -18,6 +18,14 @@ public record BenchReport(String input, long tensorBytes, long elements, List<Ro
      * @param encodeMBps    original tensor bytes encoded per second, in 10^6 bytes
      * @param decodeMBps    original tensor bytes decoded per second, in 10^6 bytes
      */
-    public record Row(String codec, long artifactBytes, double ratio, double bitsPerWeight, double mse, double mae,
-                      double maxAbsError, double encodeMBps, double decodeMBps) {}
+    public record Row(
+            String codec,
+            long artifactBytes,
+            double ratio,
+            double bitsPerWeight,
+            double mse,
+            double mae,
+            double maxAbsError,
+            double encodeMBps,
+            double decodeMBps) {}
 }

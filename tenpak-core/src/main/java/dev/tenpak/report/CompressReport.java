@@ -1,6 +1,5 @@
 package dev.tenpak.report;
 
-import dev.tenpak.report.ErrorMetrics;
 import java.util.List;
 
 /**
@@ -12,6 +11,14 @@ import java.util.List;
  * @param ratio         {@code tensorBytes / artifactBytes}: compression against the raw data
  * @param error         element-weighted error over all tensors
  */
-public record CompressReport(String input, String output, String codec, long inputBytes, long tensorBytes,
-                             long artifactBytes, double ratio, ErrorMetrics error, List<TensorReport> tensors,
-                             double seconds) {}
+public record CompressReport(
+        String input,
+        String output,
+        String codec,
+        long inputBytes,
+        long tensorBytes,
+        long artifactBytes,
+        double ratio,
+        ErrorMetrics error,
+        List<TensorReport> tensors,
+        double seconds) {}

@@ -11,9 +11,21 @@ import java.util.List;
  * @param fullVariantMae    element-weighted MAE of that full artifact against the variant
  * @param tensors           every tensor of the variant in its order, then the removed ones
  */
-public record DeltaReport(String base, String baseHash, String variant, String output, String codec, double epsilon,
-                          long deltaBytes, long fullVariantBytes, double fullVariantMae, int changed, int added,
-                          int removed, int unchanged, List<Entry> tensors) {
+public record DeltaReport(
+        String base,
+        String baseHash,
+        String variant,
+        String output,
+        String codec,
+        double epsilon,
+        long deltaBytes,
+        long fullVariantBytes,
+        double fullVariantMae,
+        int changed,
+        int added,
+        int removed,
+        int unchanged,
+        List<Entry> tensors) {
 
     /** {@code deltaBytes / fullVariantBytes}. */
     public double fraction() {
@@ -33,6 +45,15 @@ public record DeltaReport(String base, String baseHash, String variant, String o
      * @param fullMae     MAE of storing the variant tensor itself (to compare with residual mode); null when removed
      * @param storedBytes payload bytes in the delta
      */
-    public record Entry(String name, String status, String dtype, long[] shape, String mode, String codec,
-                        Double meanAbsDiff, Double mae, Double fullMae, long storedBytes) {}
+    public record Entry(
+            String name,
+            String status,
+            String dtype,
+            long[] shape,
+            String mode,
+            String codec,
+            Double meanAbsDiff,
+            Double mae,
+            Double fullMae,
+            long storedBytes) {}
 }

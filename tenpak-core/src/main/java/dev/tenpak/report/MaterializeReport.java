@@ -8,6 +8,15 @@ package dev.tenpak.report;
  * @param rebuilt       residual tensors: decoded base plus decoded residual, encoded with {@code residualCodec}
  * @param removed       base tensors left out because the variant does not have them
  */
-public record MaterializeReport(String base, String delta, String output, String baseHash, long outputBytes,
-                                int tensors, int fromBase, int fromDelta, int rebuilt, int removed,
-                                String residualCodec) {}
+public record MaterializeReport(
+        String base,
+        String delta,
+        String output,
+        String baseHash,
+        long outputBytes,
+        int tensors,
+        int fromBase,
+        int fromDelta,
+        int rebuilt,
+        int removed,
+        String residualCodec) {}

@@ -6,16 +6,12 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.tenpak.error.InvalidInputException;
 import dev.tenpak.error.PlanMismatchException;
 import dev.tenpak.error.TenpakIOException;
-import dev.tenpak.codec.Codec;
-import dev.tenpak.codec.Codecs;
 import dev.tenpak.internal.io.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * A compression plan, as written to {@code plan.json}: the input it was measured on, every candidate
@@ -36,13 +32,23 @@ import java.util.Map;
  * @param expected      figures of the artifact the plan produces
  * @param tensors       each tensor's codec, with its figures under every candidate
  */
-public record Plan(String format, InputIdentity input, double maxMae, String mode, List<Candidate> candidates,
-                   String choice, String reason, String artifactCodec, Outcome expected, List<TensorPlan> tensors) {
+public record Plan(
+        String format,
+        InputIdentity input,
+        double maxMae,
+        String mode,
+        List<Candidate> candidates,
+        String choice,
+        String reason,
+        String artifactCodec,
+        Outcome expected,
+        List<TensorPlan> tensors) {
     public static final String FORMAT = "tenpak-plan/1";
     public static final String MODE_ARTIFACT = "artifact";
     public static final String MODE_PER_TENSOR = "per-tensor";
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(SerializationFeature.INDENT_OUTPUT)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     /**
@@ -52,19 +58,36 @@ public record Plan(String format, InputIdentity input, double maxMae, String mod
      * @param bitsPerWeight artifact bits per element, overhead included
      * @param withinBudget  {@code mae <= maxMae}
      */
-    public record Candidate(String codec, long artifactBytes, double ratio, double bitsPerWeight, double mse, double mae,
-                            double maxAbsError, boolean withinBudget) {}
+    public record Candidate(
+            String codec,
+            long artifactBytes,
+            double ratio,
+            double bitsPerWeight,
+            double mse,
+            double mae,
+            double maxAbsError,
+            boolean withinBudget) {}
 
     /** The artifact a plan produces: size, ratio against the tensors' own bytes, and error. */
-    public record Outcome(long artifactBytes, long tensorBytes, double ratio, double mse, double mae, double maxAbsError) {}
+    public record Outcome(
+            long artifactBytes, long tensorBytes, double ratio, double mse, double mae, double maxAbsError) {}
 
     /**
      * One tensor: the codec the plan gives it and its figures under each candidate.
      *
      * @param storedBytes payload bytes under the chosen codec
      */
-    public record TensorPlan(String name, String dtype, long[] shape, String codec, String reason, long storedBytes,
-                             double mse, double mae, double maxAbsError, List<TensorCandidate> candidates) {}
+    public record TensorPlan(
+            String name,
+            String dtype,
+            long[] shape,
+            String codec,
+            String reason,
+            long storedBytes,
+            double mse,
+            double mae,
+            double maxAbsError,
+            List<TensorCandidate> candidates) {}
 
     /**
      * One tensor under one candidate codec.
@@ -72,8 +95,14 @@ public record Plan(String format, InputIdentity input, double maxMae, String mod
      * @param storedCodec the codec that actually holds it (raw_v1 when the candidate cannot)
      * @param note        null, or why raw_v1 stands in
      */
-    public record TensorCandidate(String codec, String storedCodec, long storedBytes, double mse, double mae,
-                                  double maxAbsError, String note) {}
+    public record TensorCandidate(
+            String codec,
+            String storedCodec,
+            long storedBytes,
+            double mse,
+            double mae,
+            double maxAbsError,
+            String note) {}
 
     /** Writes this plan as indented JSON, atomically. */
     public void write(Path file) {
@@ -107,7 +136,9 @@ public record Plan(String format, InputIdentity input, double maxMae, String mod
         try {
             p = JSON.readValue(file.toFile(), Plan.class);
         } catch (IOException e) {
-            String detail = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
+            String detail = e.getMessage() == null
+                    ? e.toString()
+                    : e.getMessage().lines().findFirst().orElse("");
             throw new InvalidInputException(file + ": not a readable tenpak plan: " + detail, e);
         }
         if (p == null || !FORMAT.equals(p.format())) {

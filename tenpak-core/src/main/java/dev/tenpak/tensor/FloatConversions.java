@@ -1,9 +1,8 @@
 package dev.tenpak.tensor;
 
+import dev.tenpak.error.InvalidInputException;
 import dev.tenpak.internal.kernel.ConversionKernels;
 import dev.tenpak.internal.kernel.ScalarConversionKernels;
-
-import dev.tenpak.error.InvalidInputException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -71,7 +70,7 @@ public final class FloatConversions {
      */
     public static void roundTo(DType dtype, float[] x, int off, int len) {
         switch (dtype) {
-            case F32 -> { }
+            case F32 -> {}
             case F16 -> ConversionKernels.get().roundToF16(x, off, len);
             case BF16 -> ConversionKernels.get().roundToBf16(x, off, len);
             default -> throw notFloat(dtype);

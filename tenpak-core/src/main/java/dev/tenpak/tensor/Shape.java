@@ -28,7 +28,8 @@ public final class Shape {
             return SCALAR;
         }
         if (dims.length > MAX_RANK) {
-            throw new ShapeMismatchException("shape has rank " + dims.length + "; at most " + MAX_RANK + " is supported");
+            throw new ShapeMismatchException(
+                    "shape has rank " + dims.length + "; at most " + MAX_RANK + " is supported");
         }
         long count = 1;
         for (long d : dims) {
@@ -38,7 +39,8 @@ public final class Shape {
             try {
                 count = Math.multiplyExact(count, d);
             } catch (ArithmeticException e) {
-                throw new ShapeMismatchException("shape " + Arrays.toString(dims) + ": element count overflows 64 bits");
+                throw new ShapeMismatchException(
+                        "shape " + Arrays.toString(dims) + ": element count overflows 64 bits");
             }
         }
         return new Shape(dims.clone(), count);

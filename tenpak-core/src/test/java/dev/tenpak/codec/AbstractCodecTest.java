@@ -80,11 +80,11 @@ public abstract class AbstractCodecTest {
         java.util.Arrays.fill(negConstant, -3f);
         list.add(new Dataset("negative constant", new long[] {8, 8}, negConstant));
         float max = maxFinite(dtype);
-        list.add(new Dataset("+-max", new long[] {2, 4},
-                new float[] {max, -max, 0f, max / 3, -max / 7, max / 127, -max, max}));
+        list.add(new Dataset(
+                "+-max", new long[] {2, 4}, new float[] {max, -max, 0f, max / 3, -max / 7, max / 127, -max, max}));
         list.add(new Dataset("subnormals", new long[] {1000}, subnormals(dtype, 1000, rng("subnormals"))));
         float tiny = minSubnormal(dtype);
-        float[] coarse = new float[190];   // max|x| / Q is a subnormal with few significant bits
+        float[] coarse = new float[190]; // max|x| / Q is a subnormal with few significant bits
         for (int i = 0; i < coarse.length; i++) {
             coarse[i] = (i % 2 == 0 ? 1 : -1) * tinyTimes(dtype, i + 1);
         }
@@ -115,7 +115,8 @@ public abstract class AbstractCodecTest {
         Tensor t = tensor(d, dtype);
         Encoded e = encode(t);
         assertThat(e.payload.byteSize()).isEqualTo(codec().encodedSize(dtype, t.shape()));
-        assertThat(codec().validate(dtype, t.shape(), e.params, e.payload.byteSize())).isNull();
+        assertThat(codec().validate(dtype, t.shape(), e.params, e.payload.byteSize()))
+                .isNull();
         assertSameBytes(bytes(e.payload), referencePayload(t), "payload of " + dtype + " " + d);
     }
 
@@ -130,7 +131,9 @@ public abstract class AbstractCodecTest {
         double slack = 2 * Math.ulp(maxAbs(x));
         double[] bounds = errorBounds(x);
         for (int i = 0; i < x.length; i++) {
-            assertThat(Float.isFinite(y[i])).as("%s %s element %d decodes to %s", dtype, d, i, y[i]).isTrue();
+            assertThat(Float.isFinite(y[i]))
+                    .as("%s %s element %d decodes to %s", dtype, d, i, y[i])
+                    .isTrue();
             double err = Math.abs((double) x[i] - y[i]);
             double bound = bounds[i];
             if (err > bound + slack) {
@@ -172,7 +175,7 @@ public abstract class AbstractCodecTest {
         Tensor t = tensor(d, dtype);
         int n = (int) t.elementCount();
         if (n <= Codec.RANGE_ALIGN) {
-            return;   // only datasets with more than one range have a range to pick
+            return; // only datasets with more than one range have a range to pick
         }
         Encoded e = encode(t);
         float[] all = new float[n];
@@ -181,8 +184,8 @@ public abstract class AbstractCodecTest {
         int len = Math.min(n - from, Codec.RANGE_ALIGN + 3);
         float[] part = new float[len + 2];
         codec().decodeFloats(dtype, t.shape(), e.params, e.payload, from, part, 2, len);
-        int at = java.util.Arrays.mismatch(java.util.Arrays.copyOfRange(part, 2, len + 2),
-                java.util.Arrays.copyOfRange(all, from, from + len));
+        int at = java.util.Arrays.mismatch(
+                java.util.Arrays.copyOfRange(part, 2, len + 2), java.util.Arrays.copyOfRange(all, from, from + len));
         assertThat(at).as("first element where the range decode differs").isEqualTo(-1);
     }
 
@@ -207,7 +210,7 @@ public abstract class AbstractCodecTest {
     void nonFiniteValuesAreRefusedOrCarriedExactly(DType dtype, float value, int at) {
         float[] x = gaussian(70001, 0.02, rng("nonfinite"));
         x[at] = value;
-        x[70000] = at == 70000 ? value : Float.NaN;   // a later non-finite value must not be the one named
+        x[70000] = at == 70000 ? value : Float.NaN; // a later non-finite value must not be the one named
         Tensor t = tensor(new Dataset("nonfinite", new long[] {x.length}, x), dtype);
         t = new Tensor("layers.3.attn.q", dtype, t.shape(), t.data());
         if (codec().lossless()) {
@@ -254,7 +257,8 @@ public abstract class AbstractCodecTest {
             throw new AssertionError(what + ": " + actual.length + " bytes vs expected " + expected.length
                     + ", first difference at byte " + at
                     + (at < Math.min(actual.length, expected.length)
-                        ? String.format(" (0x%02x, expected 0x%02x)", actual[at], expected[at]) : "")
+                            ? String.format(" (0x%02x, expected 0x%02x)", actual[at], expected[at])
+                            : "")
                     + " (seed " + SEED + ")");
         }
     }

@@ -1,12 +1,11 @@
 package dev.tenpak.codec;
 
-import dev.tenpak.internal.codec.groupwise.GroupwiseCodec;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tenpak.error.NonFiniteValueException;
 import dev.tenpak.error.ValueOutOfRangeException;
+import dev.tenpak.internal.codec.groupwise.GroupwiseCodec;
 import dev.tenpak.tensor.DType;
 import dev.tenpak.tensor.FloatConversions;
 import dev.tenpak.tensor.Shape;
@@ -101,7 +100,8 @@ class GroupwiseCodecTest {
     }
 
     static MemorySegment encode(Codec c, Tensor t) {
-        MemorySegment dst = Arena.ofAuto().allocate(Math.max(1, c.encodedSize(t.dtype(), t.shape())))
+        MemorySegment dst = Arena.ofAuto()
+                .allocate(Math.max(1, c.encodedSize(t.dtype(), t.shape())))
                 .asSlice(0, c.encodedSize(t.dtype(), t.shape()));
         byte[] params = c.encode(t, dst);
         assertThat(params).isEmpty();
@@ -132,7 +132,9 @@ class GroupwiseCodecTest {
         if (dtype == DType.F32) {
             return Tensor.ofFloats(name, shape, x);
         }
-        MemorySegment seg = Arena.ofAuto().allocate(Math.max(1, dtype.byteSizeFor(x.length))).asSlice(0, dtype.byteSizeFor(x.length));
+        MemorySegment seg = Arena.ofAuto()
+                .allocate(Math.max(1, dtype.byteSizeFor(x.length)))
+                .asSlice(0, dtype.byteSizeFor(x.length));
         FloatConversions.fromFloats(x, 0, x.length, seg, dtype, 0);
         return new Tensor(name, dtype, shape, seg);
     }
@@ -192,7 +194,8 @@ class GroupwiseCodecTest {
         MemorySegment out = Arena.ofAuto().allocate(Math.max(1, 4 * n)).asSlice(0, 4 * n);
         c.decode(DType.F32, t.shape(), new byte[0], p, out);
         for (int i = 0; i < n; i++) {
-            assertThat(out.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), i)).isEqualTo(all[i]);
+            assertThat(out.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), i))
+                    .isEqualTo(all[i]);
         }
     }
 
@@ -215,7 +218,8 @@ class GroupwiseCodecTest {
             Tensor t = tensor("t", DType.F32, d.dims(), d.values(new SplittableRandom(SEED)));
             float[] x = t.toFloatArray();
             double plain = sse(x, decode(GroupwiseCodec.INT4_G32, t, encode(GroupwiseCodec.INT4_G32, t)));
-            double searched = sse(x, decode(GroupwiseCodec.INT4_G32_SEARCH, t, encode(GroupwiseCodec.INT4_G32_SEARCH, t)));
+            double searched =
+                    sse(x, decode(GroupwiseCodec.INT4_G32_SEARCH, t, encode(GroupwiseCodec.INT4_G32_SEARCH, t)));
             assertThat(searched).as(d.toString()).isLessThanOrEqualTo(plain);
         }
     }
@@ -280,8 +284,10 @@ class GroupwiseCodecTest {
         assertThat(c.validate(DType.F32, shape, new byte[4], size)).contains("parameters");
         assertThat(c.validate(DType.I32, shape, new byte[0], size)).contains("I32");
         // a shape whose element count fits but whose payload size does not: a message, not an exception
-        assertThat(c.validate(DType.BF16, Shape.of(1L << 62, 1), new byte[0], 64)).isNotNull();
-        assertThat(c.validate(DType.F32, Shape.of(1L << 40, 1L << 20), new byte[0], 64)).isNotNull();
+        assertThat(c.validate(DType.BF16, Shape.of(1L << 62, 1), new byte[0], 64))
+                .isNotNull();
+        assertThat(c.validate(DType.F32, Shape.of(1L << 40, 1L << 20), new byte[0], 64))
+                .isNotNull();
     }
 
     @Test
@@ -293,15 +299,27 @@ class GroupwiseCodecTest {
         assertThat(GroupwiseCodec.INT8_G64.nominalBitsPerWeight()).isEqualTo(8.25);
         assertThat(GroupwiseCodec.INT8_G128.nominalBitsPerWeight()).isEqualTo(8.125);
         assertThat(GroupwiseCodec.INT4_ASYM_G32.nominalBitsPerWeight()).isEqualTo(5.0);
-        assertThat(GroupwiseCodec.INT4_G32.bitsPerWeight(DType.F32, Shape.of(384, 1536))).isEqualTo(4.5);
-        assertThat(GroupwiseCodec.INT8_G32.bitsPerWeight(DType.BF16, Shape.of(384, 384))).isEqualTo(8.5);
+        assertThat(GroupwiseCodec.INT4_G32.bitsPerWeight(DType.F32, Shape.of(384, 1536)))
+                .isEqualTo(4.5);
+        assertThat(GroupwiseCodec.INT8_G32.bitsPerWeight(DType.BF16, Shape.of(384, 384)))
+                .isEqualTo(8.5);
     }
 
     @Test
     void registryListsRawThenPerTensorThenGroupwise() {
-        assertThat(Codecs.names()).startsWith("raw_v1", "int8_sym_v1", "int4_sym_v1", "int8_sym_g32_v1", "int8_sym_g64_v1",
-                "int8_sym_g128_v1", "int4_sym_g32_v1", "int4_sym_g64_v1", "int4_sym_g128_v1", "int4_sym_g32_search_v1",
-                "int4_asym_g32_v1");
+        assertThat(Codecs.names())
+                .startsWith(
+                        "raw_v1",
+                        "int8_sym_v1",
+                        "int4_sym_v1",
+                        "int8_sym_g32_v1",
+                        "int8_sym_g64_v1",
+                        "int8_sym_g128_v1",
+                        "int4_sym_g32_v1",
+                        "int4_sym_g64_v1",
+                        "int4_sym_g128_v1",
+                        "int4_sym_g32_search_v1",
+                        "int4_asym_g32_v1");
         assertThat(Codecs.byName("int4_sym_g32_v1")).isSameAs(GroupwiseCodec.INT4_G32);
     }
 
@@ -327,7 +345,8 @@ class GroupwiseCodecTest {
         rows[33] = -127;
         rows[65] = 63.5f;
         assertThat(hex(GroupwiseCodec.INT8_G32, Tensor.ofFloats("a", rows, 2, 33)))
-                .isEqualTo("003c" + "0040" + "003c" + "0038" + "7f" + "00".repeat(31) + "7f" + "81" + "00".repeat(31) + "7f");
+                .isEqualTo("003c" + "0040" + "003c" + "0038" + "7f" + "00".repeat(31) + "7f" + "81" + "00".repeat(31)
+                        + "7f");
     }
 
     private static String hex(Codec c, Tensor t) {

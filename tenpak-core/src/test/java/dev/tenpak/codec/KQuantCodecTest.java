@@ -53,7 +53,9 @@ class KQuantCodecTest {
         for (KQuantCodec c : KQuantCodec.ALL) {
             Tensor t = Tensor.ofFloats("g", x, 40);
             assertThat(HexFormat.of().formatHex(encode(c, t))).as(c.name()).isEqualTo(golden.get(c.name()));
-            assertThat(HexFormat.of().formatHex(KQuantOracle.payload(c, x))).as(c.name()).isEqualTo(golden.get(c.name()));
+            assertThat(HexFormat.of().formatHex(KQuantOracle.payload(c, x)))
+                    .as(c.name())
+                    .isEqualTo(golden.get(c.name()));
         }
     }
 
@@ -66,11 +68,15 @@ class KQuantCodecTest {
         assertThat(KQuantCodec.KQ5.nominalBitsPerWeight()).isEqualTo(5.5);
         assertThat(KQuantCodec.KQ6.nominalBitsPerWeight()).isEqualTo(6.5625);
         for (KQuantCodec c : KQuantCodec.ALL) {
-            assertThat(c.bitsPerWeight(DType.BF16, Shape.of(384, 1536))).as(c.name()).isEqualTo(c.nominalBitsPerWeight());
+            assertThat(c.bitsPerWeight(DType.BF16, Shape.of(384, 1536)))
+                    .as(c.name())
+                    .isEqualTo(c.nominalBitsPerWeight());
         }
         // a short last super-block and sub-block: 300 elements = 256 + 44 (16+16+12)
-        assertThat(KQuantCodec.KQ3.encodedSize(DType.F32, Shape.of(3, 100))).isEqualTo(2 * 2 + (19 * 6 + 7) / 8 + (300 * 3 + 7) / 8);
-        assertThat(KQuantCodec.INT4_SYM16_G32.encodedSize(DType.F32, Shape.of(3, 100))).isEqualTo(10 * 2 + 150);
+        assertThat(KQuantCodec.KQ3.encodedSize(DType.F32, Shape.of(3, 100)))
+                .isEqualTo(2 * 2 + (19 * 6 + 7) / 8 + (300 * 3 + 7) / 8);
+        assertThat(KQuantCodec.INT4_SYM16_G32.encodedSize(DType.F32, Shape.of(3, 100)))
+                .isEqualTo(10 * 2 + 150);
         assertThat(KQuantCodec.KQ5.encodedSize(DType.F32, Shape.of(0, 7))).isZero();
     }
 
@@ -85,8 +91,10 @@ class KQuantCodecTest {
         assertThat(c.validate(DType.F32, shape, new byte[0], -1)).isNotNull();
         assertThat(c.validate(DType.F32, shape, new byte[3], size)).contains("parameters");
         assertThat(c.validate(DType.I32, shape, new byte[0], size)).contains("I32");
-        assertThat(c.validate(DType.BF16, Shape.of(1L << 62, 1), new byte[0], 64)).isNotNull();
-        assertThat(c.validate(DType.F32, Shape.of(1L << 40, 1L << 20), new byte[0], 64)).isNotNull();
+        assertThat(c.validate(DType.BF16, Shape.of(1L << 62, 1), new byte[0], 64))
+                .isNotNull();
+        assertThat(c.validate(DType.F32, Shape.of(1L << 40, 1L << 20), new byte[0], 64))
+                .isNotNull();
     }
 
     @ParameterizedTest
@@ -99,7 +107,7 @@ class KQuantCodecTest {
             assertThat(e.index()).isEqualTo(300);
             assertThat(e.getMessage()).contains("huge").contains(c.name());
         });
-        x[300] = 60000f;   // within range everywhere
+        x[300] = 60000f; // within range everywhere
         encode(c, Tensor.ofFloats("big", Shape.of(6, 100), x));
     }
 

@@ -52,7 +52,10 @@ class KQuantMiniLmTest {
         "kq6_v1,            9.40e-7, 'issue target at <= 6.6 bits (Q6_K 1.11e-6)'",
     })
     void staysUnderItsCeiling(String name, double ceiling, String why) {
-        KQuantCodec c = KQuantCodec.ALL.stream().filter(k -> k.name().equals(name)).findFirst().orElseThrow();
+        KQuantCodec c = KQuantCodec.ALL.stream()
+                .filter(k -> k.name().equals(name))
+                .findFirst()
+                .orElseThrow();
         double sq = 0;
         long n = 0;
         long bytes = 0;
@@ -71,8 +74,14 @@ class KQuantMiniLmTest {
             bytes += size;
         }
         double mse = sq / n;
-        System.out.printf(Locale.ROOT, "MiniLM %s: %.4f bits/weight, MSE %.4e (ceiling %.2e: %s)%n", name,
-                bytes * 8.0 / n, mse, ceiling, why);
+        System.out.printf(
+                Locale.ROOT,
+                "MiniLM %s: %.4f bits/weight, MSE %.4e (ceiling %.2e: %s)%n",
+                name,
+                bytes * 8.0 / n,
+                mse,
+                ceiling,
+                why);
         assertThat(bytes * 8.0 / n).isEqualTo(c.nominalBitsPerWeight());
         assertThat(mse).isLessThan(ceiling);
     }

@@ -1,23 +1,18 @@
 package dev.tenpak.codec;
 
-import dev.tenpak.options.DecompressOptions;
-
-import dev.tenpak.options.OutputFormat;
-
-import dev.tenpak.internal.codec.groupwise.GroupwiseCodec;
-import dev.tenpak.internal.pipeline.CodecSelector;
-import dev.tenpak.internal.pipeline.KeepRawSelector;
-import dev.tenpak.report.ErrorMetrics;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tenpak.options.CompressOptions;
-import dev.tenpak.options.ProgressListener;
 import dev.tenpak.Tenpak;
-import dev.tenpak.report.CompressReport;
-import dev.tenpak.internal.pipeline.EncodedTensor;
-import dev.tenpak.internal.format.Outputs;
+import dev.tenpak.internal.codec.groupwise.GroupwiseCodec;
 import dev.tenpak.internal.format.safetensors.SafetensorsReader;
+import dev.tenpak.internal.pipeline.CodecSelector;
+import dev.tenpak.internal.pipeline.EncodedTensor;
+import dev.tenpak.internal.pipeline.KeepRawSelector;
+import dev.tenpak.options.CompressOptions;
+import dev.tenpak.options.DecompressOptions;
+import dev.tenpak.options.OutputFormat;
+import dev.tenpak.report.CompressReport;
+import dev.tenpak.report.ErrorMetrics;
 import dev.tenpak.tensor.Tensor;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
@@ -65,7 +60,8 @@ class MiniLmGroupwiseTest {
         Map<String, Double> mse = new LinkedHashMap<>();
         for (Tensor t : tensors) {
             try (Arena a = Arena.ofConfined()) {
-                EncodedTensor enc = EncodedTensor.encode(t, selector.choose(t.name(), t.dtype(), t.shape()).codec(), a);
+                EncodedTensor enc = EncodedTensor.encode(
+                        t, selector.choose(t.name(), t.dtype(), t.shape()).codec(), a);
                 ErrorMetrics m = enc.measure(t);
                 acc.add(m);
                 mse.put(t.name(), m.mse());
@@ -88,7 +84,8 @@ class MiniLmGroupwiseTest {
             int checked = 0;
             for (Tensor t : tensors) {
                 if (t.shape().rank() == 2 && t.dtype().isCompressible()) {
-                    assertThat(grouped.mseByTensor().get(t.name())).as("%s %s", g, t.name())
+                    assertThat(grouped.mseByTensor().get(t.name()))
+                            .as("%s %s", g, t.name())
                             .isLessThan(perTensor.mseByTensor().get(t.name()));
                     checked++;
                 }
@@ -99,10 +96,14 @@ class MiniLmGroupwiseTest {
 
     @Test
     void smallerGroupsAndEightBitsLowerTheError() {
-        assertThat(uniform("int4_sym_g32_v1").error().mse()).isLessThan(uniform("int4_sym_g64_v1").error().mse());
-        assertThat(uniform("int4_sym_g64_v1").error().mse()).isLessThan(uniform("int4_sym_g128_v1").error().mse());
-        assertThat(uniform("int8_sym_g32_v1").error().mse()).isLessThan(uniform("int8_sym_v1").error().mse());
-        assertThat(uniform("int8_sym_g128_v1").error().mse()).isLessThan(uniform("int4_sym_g32_v1").error().mse());
+        assertThat(uniform("int4_sym_g32_v1").error().mse())
+                .isLessThan(uniform("int4_sym_g64_v1").error().mse());
+        assertThat(uniform("int4_sym_g64_v1").error().mse())
+                .isLessThan(uniform("int4_sym_g128_v1").error().mse());
+        assertThat(uniform("int8_sym_g32_v1").error().mse())
+                .isLessThan(uniform("int8_sym_v1").error().mse());
+        assertThat(uniform("int8_sym_g128_v1").error().mse())
+                .isLessThan(uniform("int4_sym_g32_v1").error().mse());
     }
 
     /** The two int4 experiments stay registered only while they measurably beat plain int4 g32. */
@@ -111,8 +112,14 @@ class MiniLmGroupwiseTest {
         double plain = uniform("int4_sym_g32_v1").error().mse();
         double search = uniform("int4_sym_g32_search_v1").error().mse();
         double asym = uniform("int4_asym_g32_v1").error().mse();
-        System.out.printf(Locale.ROOT, "MiniLM int4 g32 MSE: plain %.4e, search %.4e (%.1f%% lower), asym %.4e (%.1f%% lower)%n",
-                plain, search, 100 * (1 - search / plain), asym, 100 * (1 - asym / plain));
+        System.out.printf(
+                Locale.ROOT,
+                "MiniLM int4 g32 MSE: plain %.4e, search %.4e (%.1f%% lower), asym %.4e (%.1f%% lower)%n",
+                plain,
+                search,
+                100 * (1 - search / plain),
+                asym,
+                100 * (1 - asym / plain));
         assertThat(search).isLessThan(plain * 0.97);
         assertThat(asym).isLessThan(plain * 0.97);
     }
@@ -131,15 +138,29 @@ class MiniLmGroupwiseTest {
         CompressReport r = Tenpak.compress(in, a1, o.withThreads(1));
         Tenpak.compress(in, a3, o.withThreads(3));
         assertThat(Files.readAllBytes(a3)).isEqualTo(Files.readAllBytes(a1));
-        assertThat(r.tensors().stream().filter(t -> t.codec().equals("raw_v1")).count()).isEqualTo(65);
+        assertThat(r.tensors().stream().filter(t -> t.codec().equals("raw_v1")).count())
+                .isEqualTo(65);
         Path out1 = dir.resolve("out1.safetensors");
         Path out3 = dir.resolve("out3.safetensors");
-        Tenpak.decompress(a1, out1, DecompressOptions.defaults().withFormat(OutputFormat.SAFETENSORS).withThreads(1));
-        Tenpak.decompress(a1, out3, DecompressOptions.defaults().withFormat(OutputFormat.SAFETENSORS).withThreads(3));
+        Tenpak.decompress(
+                a1,
+                out1,
+                DecompressOptions.defaults()
+                        .withFormat(OutputFormat.SAFETENSORS)
+                        .withThreads(1));
+        Tenpak.decompress(
+                a1,
+                out3,
+                DecompressOptions.defaults()
+                        .withFormat(OutputFormat.SAFETENSORS)
+                        .withThreads(3));
         assertThat(Files.readAllBytes(out3)).isEqualTo(Files.readAllBytes(out1));
         try (SafetensorsReader back = SafetensorsReader.open(out1)) {
             for (Tensor t : tensors) {
-                Tensor b = back.tensor(back.entries().stream().filter(e -> e.name().equals(t.name())).findFirst().orElseThrow());
+                Tensor b = back.tensor(back.entries().stream()
+                        .filter(e -> e.name().equals(t.name()))
+                        .findFirst()
+                        .orElseThrow());
                 if (t.shape().rank() <= 1 || !t.dtype().isCompressible()) {
                     assertThat(b.data().mismatch(t.data())).as(t.name()).isEqualTo(-1);
                 } else if (t.elementCount() >= 4096) {
@@ -149,8 +170,11 @@ class MiniLmGroupwiseTest {
                     for (int i = 0; i < x.length; i++) {
                         sq += ((double) x[i] - y[i]) * ((double) x[i] - y[i]);
                     }
-                    assertThat(sq / x.length).as(t.name()).isEqualTo(uniform("int4_sym_g32_v1").mseByTensor().get(t.name()),
-                            org.assertj.core.data.Offset.offset(1e-12));
+                    assertThat(sq / x.length)
+                            .as(t.name())
+                            .isEqualTo(
+                                    uniform("int4_sym_g32_v1").mseByTensor().get(t.name()),
+                                    org.assertj.core.data.Offset.offset(1e-12));
                 }
             }
         }
@@ -175,7 +199,15 @@ class MiniLmGroupwiseTest {
     }
 
     private static void row(StringBuilder sb, String codec, String policy, Result r) {
-        sb.append(String.format(Locale.ROOT, "| `%s` | %s | %.3f | %.2f MB | %.3e | %.3e | %.3e |%n", codec, policy,
-                r.stored() * 8.0 / r.elements(), r.stored() / 1e6, r.error().mse(), r.error().mae(), r.error().maxAbsError()));
+        sb.append(String.format(
+                Locale.ROOT,
+                "| `%s` | %s | %.3f | %.2f MB | %.3e | %.3e | %.3e |%n",
+                codec,
+                policy,
+                r.stored() * 8.0 / r.elements(),
+                r.stored() / 1e6,
+                r.error().mse(),
+                r.error().mae(),
+                r.error().maxAbsError()));
     }
 }

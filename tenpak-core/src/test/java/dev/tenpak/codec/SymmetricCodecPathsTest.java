@@ -1,11 +1,10 @@
 package dev.tenpak.codec;
 
-import dev.tenpak.internal.codec.pertensor.SymmetricPerTensorCodec;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tenpak.error.NonFiniteValueException;
+import dev.tenpak.internal.codec.pertensor.SymmetricPerTensorCodec;
 import dev.tenpak.tensor.DType;
 import dev.tenpak.tensor.Shape;
 import dev.tenpak.tensor.Tensor;
@@ -38,13 +37,15 @@ class SymmetricCodecPathsTest {
             backing[i] = (float) (r.nextGaussian() * 0.02);
         }
         Shape shape = Shape.of(n);
-        Tensor heap = new Tensor("w", DType.F32, shape, MemorySegment.ofArray(backing).asSlice(3L * 4, 4L * n));
+        Tensor heap =
+                new Tensor("w", DType.F32, shape, MemorySegment.ofArray(backing).asSlice(3L * 4, 4L * n));
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment off = arena.allocate(4L * n, 64);
             MemorySegment.copy(heap.data(), 0, off, 0, 4L * n);
             Tensor offHeap = new Tensor("w", DType.F32, shape, off);
 
-            for (SymmetricPerTensorCodec c : new SymmetricPerTensorCodec[] {SymmetricPerTensorCodec.INT8, SymmetricPerTensorCodec.INT4}) {
+            for (SymmetricPerTensorCodec c :
+                    new SymmetricPerTensorCodec[] {SymmetricPerTensorCodec.INT8, SymmetricPerTensorCodec.INT4}) {
                 int size = (int) c.encodedSize(DType.F32, shape);
                 byte[] heapOut = new byte[size + 5];
                 MemorySegment heapPayload = MemorySegment.ofArray(heapOut).asSlice(5, size);
@@ -52,7 +53,8 @@ class SymmetricCodecPathsTest {
                 byte[] p1 = c.encode(heap, heapPayload);
                 byte[] p2 = c.encode(offHeap, offPayload);
                 assertThat(p1).isEqualTo(p2);
-                assertThat(heapPayload.toArray(ValueLayout.JAVA_BYTE)).as(c.name())
+                assertThat(heapPayload.toArray(ValueLayout.JAVA_BYTE))
+                        .as(c.name())
                         .isEqualTo(offPayload.toArray(ValueLayout.JAVA_BYTE));
                 assertThat(heapOut[0]).isZero(); // nothing written before the slice
 
@@ -93,12 +95,18 @@ class SymmetricCodecPathsTest {
             x[first] = bad;
             x[n - 1] = Float.NaN;
             Tensor heap = Tensor.ofFloats("t", x, n);
-            Tensor offHeap = new Tensor("t", DType.F32, heap.shape(), Arena.ofAuto().allocate(4L * n).copyFrom(heap.data()));
+            Tensor offHeap = new Tensor(
+                    "t",
+                    DType.F32,
+                    heap.shape(),
+                    Arena.ofAuto().allocate(4L * n).copyFrom(heap.data()));
             for (Tensor t : new Tensor[] {heap, offHeap}) {
-                for (SymmetricPerTensorCodec c : new SymmetricPerTensorCodec[] {SymmetricPerTensorCodec.INT8, SymmetricPerTensorCodec.INT4}) {
+                for (SymmetricPerTensorCodec c :
+                        new SymmetricPerTensorCodec[] {SymmetricPerTensorCodec.INT8, SymmetricPerTensorCodec.INT4}) {
                     MemorySegment dst = MemorySegment.ofArray(new byte[(int) c.encodedSize(DType.F32, t.shape())]);
                     assertThatThrownBy(() -> c.encode(t, dst))
-                            .isInstanceOfSatisfying(NonFiniteValueException.class,
+                            .isInstanceOfSatisfying(
+                                    NonFiniteValueException.class,
                                     e -> assertThat(e.index()).isEqualTo(first));
                 }
             }

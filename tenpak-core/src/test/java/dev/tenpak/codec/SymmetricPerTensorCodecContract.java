@@ -1,9 +1,8 @@
 package dev.tenpak.codec;
 
-import dev.tenpak.internal.codec.pertensor.SymmetricPerTensorCodec;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tenpak.internal.codec.pertensor.SymmetricPerTensorCodec;
 import dev.tenpak.tensor.DType;
 import dev.tenpak.tensor.Shape;
 import dev.tenpak.tensor.Tensor;
@@ -69,8 +68,10 @@ abstract class SymmetricPerTensorCodecContract extends AbstractCodecTest {
     void paramsHoldTheScaleAsLittleEndianF32(DType dtype, Dataset d) {
         Tensor t = tensor(d, dtype);
         Encoded e = encode(t);
-        byte[] expected = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN)
-                .putFloat(referenceScale(t.toFloatArray())).array();
+        byte[] expected = ByteBuffer.allocate(4)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putFloat(referenceScale(t.toFloatArray()))
+                .array();
         assertThat(e.params()).isEqualTo(expected);
     }
 
@@ -93,7 +94,9 @@ abstract class SymmetricPerTensorCodecContract extends AbstractCodecTest {
         for (DType d : DType.values()) {
             assertThat(codec().accepts(d)).as("%s", d).isEqualTo(d.isCompressible());
             if (!d.isCompressible()) {
-                assertThat(codec().validate(d, Shape.of(4), new byte[4], 4)).as("%s", d).isNotNull();
+                assertThat(codec().validate(d, Shape.of(4), new byte[4], 4))
+                        .as("%s", d)
+                        .isNotNull();
             }
         }
     }
@@ -102,13 +105,21 @@ abstract class SymmetricPerTensorCodecContract extends AbstractCodecTest {
     void validateRejectsBadParametersAndLengths() {
         Shape s = Shape.of(5);
         long good = codec().encodedSize(DType.F32, s);
-        byte[] one = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat(1f).array();
+        byte[] one = ByteBuffer.allocate(4)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putFloat(1f)
+                .array();
         assertThat(codec().validate(DType.F32, s, one, good)).isNull();
         assertThat(codec().validate(DType.F32, s, one, good + 1)).contains("must be " + good + " bytes");
         assertThat(codec().validate(DType.F32, s, new byte[3], good)).contains("4 bytes");
         for (float bad : new float[] {0f, -1f, Float.NaN, Float.POSITIVE_INFINITY}) {
-            byte[] p = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat(bad).array();
-            assertThat(codec().validate(DType.F32, s, p, good)).as("scale %s", bad).contains("scale");
+            byte[] p = ByteBuffer.allocate(4)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .putFloat(bad)
+                    .array();
+            assertThat(codec().validate(DType.F32, s, p, good))
+                    .as("scale %s", bad)
+                    .contains("scale");
         }
     }
 }

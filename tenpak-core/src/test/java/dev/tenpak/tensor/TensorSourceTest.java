@@ -2,11 +2,11 @@ package dev.tenpak.tensor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tenpak.codec.Codecs;
 import dev.tenpak.internal.format.artifact.ArtifactReader;
 import dev.tenpak.internal.format.artifact.ArtifactWriter;
-import dev.tenpak.internal.pipeline.Compressor;
 import dev.tenpak.internal.pipeline.CodecSelector;
-import dev.tenpak.codec.Codecs;
+import dev.tenpak.internal.pipeline.Compressor;
 import dev.tenpak.report.ErrorMetrics;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,13 +22,16 @@ class TensorSourceTest {
             meta.put("key-" + (i * 7919 % 101), "value " + i);
         }
         Tensor t = Tensor.ofFloats("w", new float[] {1, -2, 3, 0.5f}, 2, 2);
-        for (TensorSource source : List.of(TensorSource.of(List.of(t), meta, "list"),
+        for (TensorSource source : List.of(
+                TensorSource.of(List.of(t), meta, "list"),
                 Bundle.of(List.of(t), meta).asSource("bundle"))) {
-            assertThat(List.copyOf(source.metadata().keySet())).as(source.description()).isEqualTo(List.copyOf(meta.keySet()));
+            assertThat(List.copyOf(source.metadata().keySet()))
+                    .as(source.description())
+                    .isEqualTo(List.copyOf(meta.keySet()));
             byte[] bytes;
             try (ArtifactWriter w = ArtifactWriter.toMemory()) {
-                Compressor.compress(source, w, CodecSelector.uniform(Codecs.byName("int8_sym_v1")),
-                        new ErrorMetrics.Accumulator());
+                Compressor.compress(
+                        source, w, CodecSelector.uniform(Codecs.byName("int8_sym_v1")), new ErrorMetrics.Accumulator());
                 w.finish();
                 bytes = w.bytes();
             }

@@ -64,7 +64,9 @@ public final class MemoryArtifact implements WritableByteChannel {
         long done = 0;
         while (done < n) {
             if (size == capacity) {
-                long next = chunks.isEmpty() ? FIRST_CHUNK : Math.min(MAX_CHUNK, 2 * chunks.getLast().byteSize());
+                long next = chunks.isEmpty()
+                        ? FIRST_CHUNK
+                        : Math.min(MAX_CHUNK, 2 * chunks.getLast().byteSize());
                 chunks.add(arena.allocate(next, 64));
                 capacity += next;
             }

@@ -1,21 +1,16 @@
 package dev.tenpak.internal.bridge;
 
-import dev.tenpak.options.DecompressOptions;
-
-import dev.tenpak.options.OutputFormat;
-
-import dev.tenpak.options.InputFormat;
-
-import dev.tenpak.options.CompressOptions;
+import dev.tenpak.Tenpak;
+import dev.tenpak.codec.Codecs;
 import dev.tenpak.error.InvalidInputException;
 import dev.tenpak.error.ShapeMismatchException;
-import dev.tenpak.Tenpak;
 import dev.tenpak.error.TenpakException;
 import dev.tenpak.internal.format.artifact.ArtifactReader;
 import dev.tenpak.internal.format.artifact.TensorEntry;
-import dev.tenpak.codec.Codecs;
-import dev.tenpak.internal.format.Inputs;
-import dev.tenpak.internal.format.Outputs;
+import dev.tenpak.options.CompressOptions;
+import dev.tenpak.options.DecompressOptions;
+import dev.tenpak.options.InputFormat;
+import dev.tenpak.options.OutputFormat;
 import dev.tenpak.tensor.DType;
 import dev.tenpak.tensor.Shape;
 import dev.tenpak.tensor.Tensor;
@@ -108,8 +103,8 @@ public final class NativeBridge {
         if (t instanceof TenpakException) {
             m = t.getMessage();
         } else if (t instanceof OutOfMemoryError) {
-            m = "the JVM ran out of memory (" + t.getMessage() + "); give it more heap: TENPAK_JVM_HEAP=8g, or -Xmx8g in "
-                    + "tenpak_options.jvm_args";
+            m = "the JVM ran out of memory (" + t.getMessage()
+                    + "); give it more heap: TENPAK_JVM_HEAP=8g, or -Xmx8g in " + "tenpak_options.jvm_args";
         } else if (t instanceof UncheckedIOException u) {
             m = "I/O error: " + u.getCause().getMessage();
         } else {
@@ -154,7 +149,10 @@ public final class NativeBridge {
         String format = o.last("format");
         OutputFormat f = format == null ? OutputFormat.AUTO : OutputFormat.parse(format);
         int threads = o.last("threads") == null ? CompressOptions.defaultThreads() : o.integer("threads");
-        Tenpak.decompress(in, out, DecompressOptions.defaults().withFormat(f).withThreads(threads).withSync(o.bool("sync")));
+        Tenpak.decompress(
+                in,
+                out,
+                DecompressOptions.defaults().withFormat(f).withThreads(threads).withSync(o.bool("sync")));
     }
 
     /**
@@ -175,9 +173,11 @@ public final class NativeBridge {
                 throw new InvalidInputException("tensors[" + i + "]: name is NULL");
             }
             DType dtype = dtype(name, cstring(structs.get(ValueLayout.JAVA_LONG, at + DTYPE)));
-            Shape shape = shape(name, structs.get(ValueLayout.JAVA_INT, at + NDIM),
-                    structs.get(ValueLayout.JAVA_LONG, at + SHAPE));
-            MemorySegment data = data(name, structs.get(ValueLayout.JAVA_LONG, at + DATA),
+            Shape shape = shape(
+                    name, structs.get(ValueLayout.JAVA_INT, at + NDIM), structs.get(ValueLayout.JAVA_LONG, at + SHAPE));
+            MemorySegment data = data(
+                    name,
+                    structs.get(ValueLayout.JAVA_LONG, at + DATA),
                     structs.get(ValueLayout.JAVA_LONG, at + NBYTES));
             list.add(new Tensor(name, dtype, shape, data));
             bytes += data.byteSize();
@@ -201,7 +201,9 @@ public final class NativeBridge {
             ByteArrayOutputStream dtypes = new ByteArrayOutputStream();
             int[] ranks = new int[n];
             long[] nbytes = new long[n];
-            long[] dims = entries.stream().flatMapToLong(e -> Arrays.stream(e.shape().dims())).toArray();
+            long[] dims = entries.stream()
+                    .flatMapToLong(e -> Arrays.stream(e.shape().dims()))
+                    .toArray();
             for (int i = 0; i < n; i++) {
                 TensorEntry e = entries.get(i);
                 names.writeBytes(utf8(e.name()));
@@ -235,8 +237,8 @@ public final class NativeBridge {
                 TensorEntry e = r.entry(name);
                 String dtype = cstring(structs.get(ValueLayout.JAVA_LONG, at + DTYPE));
                 if (dtype != null && !dtype.equals(e.dtype().safetensorsName())) {
-                    throw new ShapeMismatchException("tensor '" + name + "' is " + e.dtype().safetensorsName()
-                            + " in " + r.source() + ", the caller asked for " + dtype);
+                    throw new ShapeMismatchException("tensor '" + name + "' is "
+                            + e.dtype().safetensorsName() + " in " + r.source() + ", the caller asked for " + dtype);
                 }
                 long shapeAddress = structs.get(ValueLayout.JAVA_LONG, at + SHAPE);
                 if (shapeAddress != 0) {
@@ -264,7 +266,8 @@ public final class NativeBridge {
      * {@code format=safetensors}); {@code codec} null or empty means the default.
      */
     static CompressOptions compressOptions(String codec, Options o) {
-        CompressOptions c = CompressOptions.defaults().withCodec(codec == null || codec.isEmpty() ? Codecs.DEFAULT : codec);
+        CompressOptions c =
+                CompressOptions.defaults().withCodec(codec == null || codec.isEmpty() ? Codecs.DEFAULT : codec);
         if (o.last("format") != null) {
             c = c.withInputFormat(InputFormat.parse(o.last("format")));
         }
@@ -300,7 +303,8 @@ public final class NativeBridge {
                     }
                     String key = p.substring(0, eq).strip();
                     if (!Arrays.asList(known).contains(key)) {
-                        throw new UsageException("options: unknown key '" + key + "'; known: " + String.join(", ", known));
+                        throw new UsageException(
+                                "options: unknown key '" + key + "'; known: " + String.join(", ", known));
                     }
                     entries.add(new String[] {key, p.substring(eq + 1).strip()});
                 }
@@ -358,18 +362,20 @@ public final class NativeBridge {
 
     private static Shape shape(String tensor, int ndim, long address) {
         if (ndim < 0 || ndim > Shape.MAX_RANK) {
-            throw new InvalidInputException("tensor '" + tensor + "': ndim " + ndim + " is not in 0.." + Shape.MAX_RANK);
+            throw new InvalidInputException(
+                    "tensor '" + tensor + "': ndim " + ndim + " is not in 0.." + Shape.MAX_RANK);
         }
         if (address == 0 && ndim > 0) {
             throw new InvalidInputException("tensor '" + tensor + "': shape is NULL but ndim is " + ndim);
         }
-        return Shape.of(MemorySegment.ofAddress(address).reinterpret(ndim * 8L).toArray(ValueLayout.JAVA_LONG_UNALIGNED));
+        return Shape.of(
+                MemorySegment.ofAddress(address).reinterpret(ndim * 8L).toArray(ValueLayout.JAVA_LONG_UNALIGNED));
     }
 
     private static MemorySegment data(String tensor, long address, long nbytes) {
         if (nbytes < 0) {
-            throw new InvalidInputException("tensor '" + tensor + "': nbytes " + Long.toUnsignedString(nbytes)
-                    + " is out of range");
+            throw new InvalidInputException(
+                    "tensor '" + tensor + "': nbytes " + Long.toUnsignedString(nbytes) + " is out of range");
         }
         if (address == 0 && nbytes > 0) {
             throw new InvalidInputException("tensor '" + tensor + "': data is NULL but nbytes is " + nbytes);
@@ -380,8 +386,9 @@ public final class NativeBridge {
     private static DType dtype(String tensor, String name) {
         DType d = name == null ? null : DType.bySafetensorsName(name);
         if (d == null) {
-            throw new InvalidInputException("tensor '" + tensor + "': unknown dtype " + (name == null ? "NULL" : "'" + name + "'")
-                    + "; known: " + Arrays.stream(DType.values()).map(DType::safetensorsName).toList());
+            throw new InvalidInputException("tensor '" + tensor + "': unknown dtype "
+                    + (name == null ? "NULL" : "'" + name + "'") + "; known: "
+                    + Arrays.stream(DType.values()).map(DType::safetensorsName).toList());
         }
         return d;
     }
@@ -409,7 +416,9 @@ public final class NativeBridge {
 
     /** The NUL-terminated UTF-8 string at {@code address}; null for address 0. */
     static String cstring(long address) {
-        return address == 0 ? null : MemorySegment.ofAddress(address).reinterpret(Long.MAX_VALUE).getString(0);
+        return address == 0
+                ? null
+                : MemorySegment.ofAddress(address).reinterpret(Long.MAX_VALUE).getString(0);
     }
 
     private static byte[] utf8(String s) {

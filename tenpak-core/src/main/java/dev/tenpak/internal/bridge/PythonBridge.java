@@ -1,9 +1,15 @@
 package dev.tenpak.internal.bridge;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tenpak.Tenpak;
+import dev.tenpak.codec.Codecs;
 import dev.tenpak.error.ArtifactKindException;
 import dev.tenpak.error.BaseMismatchException;
 import dev.tenpak.error.BudgetExceededException;
+import dev.tenpak.error.ChecksumMismatchException;
 import dev.tenpak.error.CorruptArtifactException;
+import dev.tenpak.error.InvalidInputException;
 import dev.tenpak.error.MalformedInputException;
 import dev.tenpak.error.MissingDependencyException;
 import dev.tenpak.error.NonFiniteValueException;
@@ -15,32 +21,23 @@ import dev.tenpak.error.UnknownCodecException;
 import dev.tenpak.error.UnsupportedVersionException;
 import dev.tenpak.error.ValueOutOfRangeException;
 import dev.tenpak.internal.delta.DeltaFormat;
-import dev.tenpak.internal.format.artifact.ReservedKeys;
-import dev.tenpak.internal.pipeline.Compression;
-import dev.tenpak.internal.pipeline.ParallelDecoder;
-import dev.tenpak.options.MaterializeOptions;
-
-import dev.tenpak.options.InputFormat;
-
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.tenpak.error.ChecksumMismatchException;
-import dev.tenpak.options.CompressOptions;
-import dev.tenpak.error.InvalidInputException;
-import dev.tenpak.Tenpak;
 import dev.tenpak.internal.format.artifact.ArtifactReader;
 import dev.tenpak.internal.format.artifact.Checksums;
-import dev.tenpak.report.CompressReport;
+import dev.tenpak.internal.format.artifact.ReservedKeys;
 import dev.tenpak.internal.format.artifact.TensorEntry;
-import dev.tenpak.codec.Codecs;
 import dev.tenpak.internal.kernel.QuantKernels;
-import dev.tenpak.options.DecompressOptions;
 import dev.tenpak.internal.kernel.VectorizationProvider;
-import dev.tenpak.tensor.FloatConversions;
+import dev.tenpak.internal.pipeline.Compression;
+import dev.tenpak.internal.pipeline.ParallelDecoder;
+import dev.tenpak.options.CompressOptions;
+import dev.tenpak.options.DecompressOptions;
 import dev.tenpak.options.DeltaOptions;
-import dev.tenpak.internal.format.Inputs;
+import dev.tenpak.options.InputFormat;
+import dev.tenpak.options.MaterializeOptions;
 import dev.tenpak.options.PlanOptions;
+import dev.tenpak.report.CompressReport;
 import dev.tenpak.tensor.DType;
+import dev.tenpak.tensor.FloatConversions;
 import dev.tenpak.tensor.Shape;
 import dev.tenpak.tensor.Tensor;
 import dev.tenpak.tensor.TensorSource;
@@ -90,7 +87,10 @@ public final class PythonBridge {
 
     /** Names of the registered codecs that give back their input bit for bit. */
     public static String[] losslessCodecNames() {
-        return Codecs.all().stream().filter(c -> c.lossless()).map(c -> c.name()).toArray(String[]::new);
+        return Codecs.all().stream()
+                .filter(c -> c.lossless())
+                .map(c -> c.name())
+                .toArray(String[]::new);
     }
 
     /** The quantization kernels this JVM uses ("scalar" or a vector description). */
@@ -170,11 +170,15 @@ public final class PythonBridge {
 
     /** The engine's error classes, root first (see {@link ErrorClass}). */
     public static ErrorClass[] errorClasses() {
-        return errorPrototypes().stream().map(e -> {
-            Class<?> c = e.getClass();
-            String parent = c == TenpakException.class ? null : c.getSuperclass().getSimpleName();
-            return new ErrorClass(c.getSimpleName(), parent, e.exitCode());
-        }).toArray(ErrorClass[]::new);
+        return errorPrototypes().stream()
+                .map(e -> {
+                    Class<?> c = e.getClass();
+                    String parent = c == TenpakException.class
+                            ? null
+                            : c.getSuperclass().getSimpleName();
+                    return new ErrorClass(c.getSimpleName(), parent, e.exitCode());
+                })
+                .toArray(ErrorClass[]::new);
     }
 
     /**
@@ -186,8 +190,11 @@ public final class PythonBridge {
         for (TenpakException e : errorPrototypes()) {
             for (Field f : e.getClass().getDeclaredFields()) {
                 int m = f.getModifiers();
-                if (f.getName().startsWith("EXIT_") && f.getType() == int.class && Modifier.isStatic(m)
-                        && Modifier.isFinal(m) && Modifier.isPublic(m)) {
+                if (f.getName().startsWith("EXIT_")
+                        && f.getType() == int.class
+                        && Modifier.isStatic(m)
+                        && Modifier.isFinal(m)
+                        && Modifier.isPublic(m)) {
                     try {
                         codes.put(f.getName(), f.getInt(null));
                     } catch (IllegalAccessException ex) {
@@ -213,10 +220,21 @@ public final class PythonBridge {
      * @param byteSizes byte length of each tensor's data
      * @param metaKeys  metadata keys, parallel to {@code metaValues}
      */
-    public static TensorSource source(String[] names, String[] dtypes, int[] ranks, long[] dims, long[] addresses,
-                                      long[] byteSizes, String[] metaKeys, String[] metaValues, String description) {
+    public static TensorSource source(
+            String[] names,
+            String[] dtypes,
+            int[] ranks,
+            long[] dims,
+            long[] addresses,
+            long[] byteSizes,
+            String[] metaKeys,
+            String[] metaValues,
+            String description) {
         int n = names.length;
-        if (dtypes.length != n || ranks.length != n || addresses.length != n || byteSizes.length != n
+        if (dtypes.length != n
+                || ranks.length != n
+                || addresses.length != n
+                || byteSizes.length != n
                 || metaKeys.length != metaValues.length) {
             throw new IllegalArgumentException("bridge arrays disagree in length");
         }
@@ -245,8 +263,8 @@ public final class PythonBridge {
     }
 
     /** As {@link #compressToFile(TensorSource, long, String, String)}; {@code sync} forces the file to disk. */
-    public static CompressReport compressToFile(TensorSource source, long inputBytes, String path, String codec,
-                                                boolean sync) {
+    public static CompressReport compressToFile(
+            TensorSource source, long inputBytes, String path, String codec, boolean sync) {
         return Tenpak.compress(source, inputBytes, Path.of(path), options(codec).withSync(sync));
     }
 
@@ -256,10 +274,20 @@ public final class PythonBridge {
      * CompressOptions#AUTO_MIN_ELEMENTS} for the codec's own), {@code threads} (0: every processor)
      * and a {@code progress} counter Python polls (null: none).
      */
-    public static CompressReport compressToFile(TensorSource source, long inputBytes, String path, String codec,
-                                                boolean sync, String[] keepRaw, long minElements, int threads,
-                                                Progress progress) {
-        return Tenpak.compress(source, inputBytes, Path.of(path),
+    public static CompressReport compressToFile(
+            TensorSource source,
+            long inputBytes,
+            String path,
+            String codec,
+            boolean sync,
+            String[] keepRaw,
+            long minElements,
+            int threads,
+            Progress progress) {
+        return Tenpak.compress(
+                source,
+                inputBytes,
+                Path.of(path),
                 options(codec, keepRaw, minElements, threads, progress).withSync(sync));
     }
 
@@ -272,12 +300,18 @@ public final class PythonBridge {
     }
 
     /** As {@link #compressToMemory(TensorSource, long, String)} with the options of the long {@code compressToFile}. */
-    public static MemoryArtifact compressToMemory(TensorSource source, long inputBytes, String codec,
-                                                  String[] keepRaw, long minElements, int threads, Progress progress) {
+    public static MemoryArtifact compressToMemory(
+            TensorSource source,
+            long inputBytes,
+            String codec,
+            String[] keepRaw,
+            long minElements,
+            int threads,
+            Progress progress) {
         MemoryArtifact out = new MemoryArtifact();
         try {
-            out.report(Compression.compress(source, inputBytes, out, "<memory>",
-                    options(codec, keepRaw, minElements, threads, progress)));
+            out.report(Compression.compress(
+                    source, inputBytes, out, "<memory>", options(codec, keepRaw, minElements, threads, progress)));
             return out;
         } catch (RuntimeException e) {
             out.close();
@@ -286,16 +320,19 @@ public final class PythonBridge {
     }
 
     /** {@link Tenpak#plan}; returns the plan as JSON (the format it is written in). */
-    public static String plan(String input, String planOutput, double maxMae, boolean perTensor, String[] codecs,
-                              String inputFormat) {
-        PlanOptions o = PlanOptions.of(maxMae).withPerTensor(perTensor).withCodecs(List.of(codecs))
+    public static String plan(
+            String input, String planOutput, double maxMae, boolean perTensor, String[] codecs, String inputFormat) {
+        PlanOptions o = PlanOptions.of(maxMae)
+                .withPerTensor(perTensor)
+                .withCodecs(List.of(codecs))
                 .withInputFormat(InputFormat.parse(inputFormat));
-        return Tenpak.plan(Path.of(input), planOutput == null ? null : Path.of(planOutput), o).toJson();
+        return Tenpak.plan(Path.of(input), planOutput == null ? null : Path.of(planOutput), o)
+                .toJson();
     }
 
     /** {@link Tenpak#delta}; returns the report as JSON. {@code codec} null keeps the default. */
-    public static String delta(String base, String variant, String output, double epsilon, String codec,
-                               String inputFormat) {
+    public static String delta(
+            String base, String variant, String output, double epsilon, String codec, String inputFormat) {
         DeltaOptions o = DeltaOptions.of(epsilon).withInputFormat(InputFormat.parse(inputFormat));
         if (codec != null) {
             o = o.withCodec(codec);
@@ -310,16 +347,19 @@ public final class PythonBridge {
 
     /** {@link Tenpak#materialize}; returns the report as JSON. */
     public static String materialize(String base, String delta, String output, String residualCodec) {
-        return json(Tenpak.materialize(Path.of(base), Path.of(delta), Path.of(output),
-                MaterializeOptions.defaults().withResidualCodec(residualCodec == null || residualCodec.isEmpty() ? null : residualCodec)));
+        return json(Tenpak.materialize(
+                Path.of(base),
+                Path.of(delta),
+                Path.of(output),
+                MaterializeOptions.defaults()
+                        .withResidualCodec(residualCodec == null || residualCodec.isEmpty() ? null : residualCodec)));
     }
 
     /**
      * {@link Tenpak#delta(Path, TensorSource, Path, DeltaOptions)} of tensors Python holds (a
      * state_dict, see {@link #source}); returns the report as JSON. {@code codec} null keeps the default.
      */
-    public static String deltaOfSource(String base, TensorSource variant, String output, double epsilon,
-                                       String codec) {
+    public static String deltaOfSource(String base, TensorSource variant, String output, double epsilon, String codec) {
         DeltaOptions o = DeltaOptions.of(epsilon);
         if (codec != null) {
             o = o.withCodec(codec);
@@ -473,7 +513,8 @@ public final class PythonBridge {
                     if (failed.get()) {
                         return;
                     }
-                    int actual = Checksums.crc32c(MemorySegment.ofAddress(address).reinterpret(e.length()));
+                    int actual =
+                            Checksums.crc32c(MemorySegment.ofAddress(address).reinterpret(e.length()));
                     if (actual != e.crc32c()) {
                         failed.set(true);
                         throw new ChecksumMismatchException(reader.source(), e.name(), e.offset(), e.crc32c(), actual);
@@ -499,15 +540,14 @@ public final class PythonBridge {
      * An artifact's index as parallel arrays (see the class comment for the shape encoding);
      * {@code offsets} are the absolute payload offsets, multiples of 64.
      */
-    public record Listing(String[] names, String[] dtypes, String[] codecs, int[] ranks, long[] dims,
-                          long[] offsets) {}
+    public record Listing(String[] names, String[] dtypes, String[] codecs, int[] ranks, long[] dims, long[] offsets) {}
 
     private static DType dtype(String tensor, String name) {
         try {
             return DType.valueOf(name);
         } catch (IllegalArgumentException e) {
-            throw new InvalidInputException("tensor '" + tensor + "': unknown dtype '" + name + "'; known: "
-                    + Arrays.toString(DType.values()));
+            throw new InvalidInputException(
+                    "tensor '" + tensor + "': unknown dtype '" + name + "'; known: " + Arrays.toString(DType.values()));
         }
     }
 
@@ -515,8 +555,8 @@ public final class PythonBridge {
         return CompressOptions.defaults().withCodec(codec == null || codec.isEmpty() ? Codecs.DEFAULT_LOSSLESS : codec);
     }
 
-    private static CompressOptions options(String codec, String[] keepRaw, long minElements, int threads,
-                                           Progress progress) {
+    private static CompressOptions options(
+            String codec, String[] keepRaw, long minElements, int threads, Progress progress) {
         CompressOptions o = options(codec).withKeepRaw(List.of(keepRaw)).withMinElements(minElements);
         if (threads != 0) {
             o = o.withThreads(threads);
@@ -576,13 +616,13 @@ public final class PythonBridge {
      * (raw, lossless, non-float) are decoded whole into a temporary buffer and the range is copied.
      * The payload's checksum is verified first either way.
      */
-    public static void decodeRange(ArtifactReader reader, String name, long from, long count, long address,
-                                   long byteSize) {
+    public static void decodeRange(
+            ArtifactReader reader, String name, long from, long count, long address, long byteSize) {
         TensorEntry e = reader.entry(name);
         long n = e.shape().elementCount();
         if (from < 0 || count < 0 || from + count > n) {
-            throw new InvalidInputException("tensor '" + name + "': elements [" + from + ", " + (from + count)
-                    + ") are outside its " + n);
+            throw new InvalidInputException(
+                    "tensor '" + name + "': elements [" + from + ", " + (from + count) + ") are outside its " + n);
         }
         DType dtype = e.dtype();
         if (byteSize != dtype.byteSizeFor(count)) {

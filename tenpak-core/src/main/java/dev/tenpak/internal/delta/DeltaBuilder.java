@@ -1,20 +1,19 @@
 package dev.tenpak.internal.delta;
 
-import dev.tenpak.options.DeltaOptions;
-import dev.tenpak.report.DeltaReport;
-
+import dev.tenpak.codec.Codec;
+import dev.tenpak.codec.Codecs;
 import dev.tenpak.error.NonFiniteValueException;
+import dev.tenpak.internal.format.Inputs;
 import dev.tenpak.internal.format.artifact.ArtifactReader;
 import dev.tenpak.internal.format.artifact.ArtifactWriter;
+import dev.tenpak.internal.format.artifact.TensorEntry;
 import dev.tenpak.internal.io.CountingChannel;
 import dev.tenpak.internal.io.SameFiles;
 import dev.tenpak.internal.pipeline.EncodedTensor;
-import dev.tenpak.internal.format.artifact.TensorEntry;
-import dev.tenpak.codec.Codec;
-import dev.tenpak.codec.Codecs;
-import dev.tenpak.report.ErrorMetrics;
-import dev.tenpak.internal.format.Inputs;
 import dev.tenpak.internal.pipeline.TensorTrial;
+import dev.tenpak.options.DeltaOptions;
+import dev.tenpak.report.DeltaReport;
+import dev.tenpak.report.ErrorMetrics;
 import dev.tenpak.tensor.Tensor;
 import dev.tenpak.tensor.TensorSource;
 import java.lang.foreign.Arena;
@@ -57,7 +56,7 @@ public final class DeltaBuilder {
         SameFiles.refuse(output, base, "base");
         SameFiles.refuse(output, Inputs.files(variant, options.inputFormat()), "variant");
         try (ArtifactReader br = ArtifactReader.open(base);
-             TensorSource vs = Inputs.open(variant, options.inputFormat())) {
+                TensorSource vs = Inputs.open(variant, options.inputFormat())) {
             DeltaFormat.requireFull(br, "the base");
             return build(br, vs, output, options);
         }
@@ -102,9 +101,11 @@ public final class DeltaBuilder {
                     whole.encoded().writeTo(full);
                     fullError.add(whole.error());
                     TensorEntry be = br.find(v.name());
-                    String status = be == null ? "new"
-                            : be.dtype() != v.dtype() ? "dtype changed"
-                            : !be.shape().equals(v.shape()) ? "shape changed" : null;
+                    String status = be == null
+                            ? "new"
+                            : be.dtype() != v.dtype()
+                                    ? "dtype changed"
+                                    : !be.shape().equals(v.shape()) ? "shape changed" : null;
                     double diff = Double.NaN;
                     if (status == null) {
                         Tensor b = br.read(be, arena);
@@ -121,14 +122,31 @@ public final class DeltaBuilder {
                             s.enc().writeTo(w);
                             modes.put(v.name(), s.mode());
                             changed++;
-                            entries.add(new DeltaReport.Entry(v.name(), status, v.dtype().name(), v.shape().dims(),
-                                    s.mode(), s.enc().codec().name(), finite(diff), s.mae(), whole.error().mae(),
+                            entries.add(new DeltaReport.Entry(
+                                    v.name(),
+                                    status,
+                                    v.dtype().name(),
+                                    v.shape().dims(),
+                                    s.mode(),
+                                    s.enc().codec().name(),
+                                    finite(diff),
+                                    s.mae(),
+                                    whole.error().mae(),
                                     s.enc().payload().byteSize()));
                             continue;
                         }
                         unchanged++;
-                        entries.add(new DeltaReport.Entry(v.name(), status, v.dtype().name(), v.shape().dims(), null,
-                                null, finite(diff), v.dtype().isCompressible() ? diff : 0, whole.error().mae(), 0));
+                        entries.add(new DeltaReport.Entry(
+                                v.name(),
+                                status,
+                                v.dtype().name(),
+                                v.shape().dims(),
+                                null,
+                                null,
+                                finite(diff),
+                                v.dtype().isCompressible() ? diff : 0,
+                                whole.error().mae(),
+                                0));
                         continue;
                     }
                     // new, or its dtype/shape changed: only the full variant makes sense
@@ -139,8 +157,16 @@ public final class DeltaBuilder {
                     } else {
                         changed++;
                     }
-                    entries.add(new DeltaReport.Entry(v.name(), status, v.dtype().name(), v.shape().dims(),
-                            DeltaFormat.MODE_FULL, whole.storedCodec(), null, whole.error().mae(), whole.error().mae(),
+                    entries.add(new DeltaReport.Entry(
+                            v.name(),
+                            status,
+                            v.dtype().name(),
+                            v.shape().dims(),
+                            DeltaFormat.MODE_FULL,
+                            whole.storedCodec(),
+                            null,
+                            whole.error().mae(),
+                            whole.error().mae(),
                             whole.storedBytes()));
                 }
             }
@@ -148,8 +174,8 @@ public final class DeltaBuilder {
             for (TensorEntry e : br.entries()) {
                 if (!seen.contains(e.name())) {
                     removed.add(e.name());
-                    entries.add(new DeltaReport.Entry(e.name(), "removed", e.dtype().name(), e.shape().dims(), null,
-                            null, null, null, null, 0));
+                    entries.add(new DeltaReport.Entry(
+                            e.name(), "removed", e.dtype().name(), e.shape().dims(), null, null, null, null, null, 0));
                 }
             }
             Map<String, String> meta = new LinkedHashMap<>(vs.metadata());
@@ -164,9 +190,21 @@ public final class DeltaBuilder {
             w.metadata(meta);
             deltaBytes = w.finish();
             long fullSize = full.finish();
-            return new DeltaReport(br.source(), baseHash, vs.description(), output.toString(), codec.name(),
-                    options.epsilon(), deltaBytes, fullSize, fullError.result().mae(), changed, added, removed.size(),
-                    unchanged, List.copyOf(entries));
+            return new DeltaReport(
+                    br.source(),
+                    baseHash,
+                    vs.description(),
+                    output.toString(),
+                    codec.name(),
+                    options.epsilon(),
+                    deltaBytes,
+                    fullSize,
+                    fullError.result().mae(),
+                    changed,
+                    added,
+                    removed.size(),
+                    unchanged,
+                    List.copyOf(entries));
         }
     }
 
@@ -178,7 +216,8 @@ public final class DeltaBuilder {
 
     /** Full or residual, whichever reconstructs {@code v} with the smaller MAE for no more bytes. */
     private static Stored store(Tensor v, Tensor b, TensorTrial whole, Codec codec, Arena arena) {
-        Stored full = new Stored(whole.encoded(), DeltaFormat.MODE_FULL, whole.error().mae());
+        Stored full =
+                new Stored(whole.encoded(), DeltaFormat.MODE_FULL, whole.error().mae());
         if (codec.lossless() || whole.fallback() != null || !v.dtype().isCompressible()) {
             return full;
         }
@@ -187,7 +226,7 @@ public final class DeltaBuilder {
         try {
             enc = EncodedTensor.encode(r, codec, arena);
         } catch (NonFiniteValueException e) {
-            return full;   // v - b overflowed float; the full variant is the only choice
+            return full; // v - b overflowed float; the full variant is the only choice
         }
         if (enc.payload().byteSize() > whole.storedBytes()) {
             return full;

@@ -1,12 +1,11 @@
 package dev.tenpak.internal.delta;
 
-import dev.tenpak.internal.format.artifact.ReservedKeys;
-
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tenpak.error.ArtifactKindException;
 import dev.tenpak.error.CorruptArtifactException;
 import dev.tenpak.internal.format.artifact.ArtifactReader;
+import dev.tenpak.internal.format.artifact.ReservedKeys;
 import dev.tenpak.internal.format.artifact.TensorEntry;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -137,7 +136,8 @@ public final class DeltaFormat {
             }
             return list;
         } catch (IOException e) {
-            throw new CorruptArtifactException(r.source(), null, 0, "delta metadata " + key + " is not a JSON list of names");
+            throw new CorruptArtifactException(
+                    r.source(), null, 0, "delta metadata " + key + " is not a JSON list of names");
         }
     }
 

@@ -1,20 +1,18 @@
 package dev.tenpak.internal.delta;
 
-import dev.tenpak.options.MaterializeOptions;
-import dev.tenpak.options.ProgressListener;
-
-import dev.tenpak.report.MaterializeReport;
-
+import dev.tenpak.codec.Codec;
+import dev.tenpak.codec.Codecs;
 import dev.tenpak.error.BaseMismatchException;
 import dev.tenpak.error.CorruptArtifactException;
 import dev.tenpak.error.ShapeMismatchException;
+import dev.tenpak.internal.codec.raw.RawCodec;
 import dev.tenpak.internal.format.artifact.ArtifactReader;
 import dev.tenpak.internal.format.artifact.ArtifactWriter;
 import dev.tenpak.internal.format.artifact.TensorEntry;
 import dev.tenpak.internal.io.SameFiles;
-import dev.tenpak.codec.Codec;
-import dev.tenpak.codec.Codecs;
-import dev.tenpak.internal.codec.raw.RawCodec;
+import dev.tenpak.options.MaterializeOptions;
+import dev.tenpak.options.ProgressListener;
+import dev.tenpak.report.MaterializeReport;
 import dev.tenpak.tensor.DType;
 import dev.tenpak.tensor.Tensor;
 import java.lang.foreign.Arena;
@@ -51,7 +49,7 @@ public final class Materializer {
         SameFiles.refuse(output, base, "base");
         SameFiles.refuse(output, delta, "delta");
         try (ArtifactReader br = ArtifactReader.open(base);
-             ArtifactReader dr = ArtifactReader.open(delta)) {
+                ArtifactReader dr = ArtifactReader.open(delta)) {
             DeltaFormat.requireFull(br, "the base");
             DeltaFormat.requireDelta(dr);
             String expected = dr.metadata().get(DeltaFormat.KEY_BASE);
@@ -64,7 +62,10 @@ public final class Materializer {
             Set<String> inOrder = new HashSet<>(order);
             for (TensorEntry e : dr.entries()) {
                 if (!inOrder.contains(e.name())) {
-                    throw new CorruptArtifactException(dr.source(), e.name(), e.offset(),
+                    throw new CorruptArtifactException(
+                            dr.source(),
+                            e.name(),
+                            e.offset(),
                             "delta holds a tensor its " + DeltaFormat.KEY_ORDER + " does not list");
                 }
             }
@@ -84,7 +85,10 @@ public final class Materializer {
                     }
                     if (de == null) {
                         if (be == null) {
-                            throw new CorruptArtifactException(dr.source(), name, 0,
+                            throw new CorruptArtifactException(
+                                    dr.source(),
+                                    name,
+                                    0,
                                     "tensor is in the variant's order but neither in the delta nor in the base");
                         }
                         copy(br, be, w);
@@ -99,15 +103,26 @@ public final class Materializer {
                         rebuild(br, be, dr, de, w, rc);
                         rebuilt++;
                     } else {
-                        throw new CorruptArtifactException(dr.source(), name, de.offset(), "unknown delta mode '" + mode + "'");
+                        throw new CorruptArtifactException(
+                                dr.source(), name, de.offset(), "unknown delta mode '" + mode + "'");
                     }
                 }
                 size = w.finish();
             } finally {
                 progress.finish();
             }
-            return new MaterializeReport(base.toString(), delta.toString(), output.toString(), actual, size, order.size(),
-                    fromBase, fromDelta, rebuilt, removed.size(), rc.name());
+            return new MaterializeReport(
+                    base.toString(),
+                    delta.toString(),
+                    output.toString(),
+                    actual,
+                    size,
+                    order.size(),
+                    fromBase,
+                    fromDelta,
+                    rebuilt,
+                    removed.size(),
+                    rc.name());
         }
     }
 
@@ -115,18 +130,20 @@ public final class Materializer {
         w.writeEncoded(e.name(), e.dtype(), e.shape(), e.codec(), e.params(), r.payload(e));
     }
 
-    private static void rebuild(ArtifactReader br, TensorEntry be, ArtifactReader dr, TensorEntry de, ArtifactWriter w,
-                                Codec rc) {
+    private static void rebuild(
+            ArtifactReader br, TensorEntry be, ArtifactReader dr, TensorEntry de, ArtifactWriter w, Codec rc) {
         if (be == null) {
-            throw new CorruptArtifactException(dr.source(), de.name(), de.offset(),
-                    "residual tensor has no base tensor to apply to");
+            throw new CorruptArtifactException(
+                    dr.source(), de.name(), de.offset(), "residual tensor has no base tensor to apply to");
         }
         if (de.dtype() != DType.F32) {
-            throw new CorruptArtifactException(dr.source(), de.name(), de.offset(), "a residual tensor must be F32, index says " + de.dtype());
+            throw new CorruptArtifactException(
+                    dr.source(), de.name(), de.offset(), "a residual tensor must be F32, index says " + de.dtype());
         }
         if (!be.dtype().isCompressible() || !be.shape().equals(de.shape())) {
             throw new ShapeMismatchException(dr.source() + ": residual tensor '" + de.name() + "' is " + de.shape()
-                    + " but the base's is " + be.shape() + " " + be.dtype() + "; a residual needs a float base tensor of the same shape");
+                    + " but the base's is " + be.shape() + " " + be.dtype()
+                    + "; a residual needs a float base tensor of the same shape");
         }
         Codec dc = Codecs.byName(de.codec());
         try (Arena arena = Arena.ofConfined()) {

@@ -1,7 +1,7 @@
 package dev.tenpak.internal.delta;
 
-import dev.tenpak.internal.format.artifact.ArtifactFormat;
 import dev.tenpak.codec.Codec;
+import dev.tenpak.internal.format.artifact.ArtifactFormat;
 import dev.tenpak.tensor.DType;
 import dev.tenpak.tensor.FloatConversions;
 import dev.tenpak.tensor.Tensor;

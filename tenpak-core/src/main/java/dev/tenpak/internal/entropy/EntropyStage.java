@@ -26,7 +26,8 @@ public final class EntropyStage {
     static final int HEADER_BYTES = 16;
     private static final int MAX_BLOCK_BYTES = 16 * 1024 * 1024;
     private static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfLong LONG_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong LONG_LE =
+            ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final String SOURCE = "entropy-coded payload";
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -53,7 +54,8 @@ public final class EntropyStage {
         long n = src.byteSize();
         long blocks = (n + BLOCK_BYTES - 1) / BLOCK_BYTES;
         if (dst.byteSize() < maxEncodedSize(n)) {
-            throw new IllegalArgumentException("entropy stage needs " + maxEncodedSize(n) + " bytes, got " + dst.byteSize());
+            throw new IllegalArgumentException(
+                    "entropy stage needs " + maxEncodedSize(n) + " bytes, got " + dst.byteSize());
         }
         dst.set(ValueLayout.JAVA_BYTE, 0, (byte) FORMAT);
         dst.set(ValueLayout.JAVA_BYTE, 1, (byte) 0);
@@ -77,7 +79,8 @@ public final class EntropyStage {
     /** The decoded size a coded payload declares (checked against its table by {@link #decode}). */
     public static long decodedSize(MemorySegment src) {
         if (src.byteSize() < HEADER_BYTES) {
-            throw corrupt(0, "payload of " + src.byteSize() + " bytes is shorter than its " + HEADER_BYTES + "-byte header");
+            throw corrupt(
+                    0, "payload of " + src.byteSize() + " bytes is shorter than its " + HEADER_BYTES + "-byte header");
         }
         long n = src.get(LONG_LE, 8);
         if (n < 0) {
@@ -105,8 +108,10 @@ public final class EntropyStage {
         }
         long blocks = (n + blockBytes - 1) / blockBytes;
         if (blocks > (src.byteSize() - HEADER_BYTES) / 8) {
-            throw corrupt(HEADER_BYTES, blocks + " blocks need a table of " + 8 * blocks + " bytes, payload has "
-                    + (src.byteSize() - HEADER_BYTES) + " after the header");
+            throw corrupt(
+                    HEADER_BYTES,
+                    blocks + " blocks need a table of " + 8 * blocks + " bytes, payload has "
+                            + (src.byteSize() - HEADER_BYTES) + " after the header");
         }
         long area = HEADER_BYTES + 8 * blocks;
         long limit = src.byteSize() - area;
@@ -116,13 +121,16 @@ public final class EntropyStage {
         for (long b = 0; b < blocks; b++) {
             long end = src.get(LONG_LE, HEADER_BYTES + 8 * b);
             if (end < start || end > limit) {
-                throw corrupt(HEADER_BYTES + 8 * b, "block " + b + " ends at " + end + ", before its start " + start
-                        + " or past the " + limit + " bytes of blocks");
+                throw corrupt(
+                        HEADER_BYTES + 8 * b,
+                        "block " + b + " ends at " + end + ", before its start " + start + " or past the " + limit
+                                + " bytes of blocks");
             }
             int m = (int) Math.min(blockBytes, n - b * blockBytes);
             long used = s.coder.decode(src, area + start, area + end, plane, 0, m);
             if (used != end - start) {
-                throw corrupt(area + start + used, "block " + b + " has " + (end - start - used) + " bytes after its plane");
+                throw corrupt(
+                        area + start + used, "block " + b + " has " + (end - start - used) + " bytes after its plane");
             }
             MemorySegment.copy(plane, 0, dst, ValueLayout.JAVA_BYTE, b * blockBytes, m);
             start = end;

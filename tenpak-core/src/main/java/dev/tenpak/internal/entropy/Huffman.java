@@ -38,6 +38,7 @@ import java.util.Arrays;
 public final class Huffman {
     /** Longest code, and bits of the decode table index. */
     public static final int MAX_BITS = 11;
+
     static final int TABLE_SIZE = 1 << MAX_BITS;
     static final int MASK = TABLE_SIZE - 1;
     /** Most symbols one decode-table entry yields (7 bytes of a long; the top byte holds counts). */
@@ -49,9 +50,11 @@ public final class Huffman {
      */
     public static final int SLACK = 8;
 
-    private static final ValueLayout.OfLong LONG_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong LONG_LE =
+            ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final VarHandle BA_LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle BA_LONG =
+            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle BA_INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
     private static final String SOURCE = "huffman stream";
 
@@ -310,8 +313,8 @@ public final class Huffman {
 
     /** Decoder state reusable across calls on one thread: the tables of the last code seen. */
     public static final class Decoder {
-        final int[] single = new int[TABLE_SIZE];   // symbol | length << 8
-        final long[] multi = new long[TABLE_SIZE];  // up to 7 symbols | bits << 56 | count << 60
+        final int[] single = new int[TABLE_SIZE]; // symbol | length << 8
+        final long[] multi = new long[TABLE_SIZE]; // up to 7 symbols | bits << 56 | count << 60
         private final byte[] lastTable = new byte[130];
         private int lastTableLength = -1;
 
@@ -377,7 +380,7 @@ public final class Huffman {
         }
 
         private void buildTables(MemorySegment src, long p, int first, int count) {
-            lastTableLength = -1;   // a failure below leaves no stale table behind
+            lastTableLength = -1; // a failure below leaves no stale table behind
             byte[] lengths = new byte[256];
             long kraft = 0;
             int used = 0;
@@ -385,8 +388,9 @@ public final class Huffman {
                 int b = src.get(ValueLayout.JAVA_BYTE, p + 2 + i / 2) & 0xFF;
                 int len = (i & 1) == 0 ? b & 0xF : b >>> 4;
                 if (len > MAX_BITS) {
-                    throw corrupt(p + 2 + i / 2, "code length " + len + " for symbol " + (first + i)
-                            + " exceeds " + MAX_BITS);
+                    throw corrupt(
+                            p + 2 + i / 2,
+                            "code length " + len + " for symbol " + (first + i) + " exceeds " + MAX_BITS);
                 }
                 if (len != 0) {
                     lengths[first + i] = (byte) len;
@@ -395,8 +399,10 @@ public final class Huffman {
                 }
             }
             if (used < 2 || kraft != TABLE_SIZE) {
-                throw corrupt(p, "code lengths do not form a complete prefix code (" + used + " symbols, Kraft sum "
-                        + kraft + "/" + TABLE_SIZE + ")");
+                throw corrupt(
+                        p,
+                        "code lengths do not form a complete prefix code (" + used + " symbols, Kraft sum " + kraft
+                                + "/" + TABLE_SIZE + ")");
             }
             int[] enc = new int[256];
             encodeTable(lengths, enc);
@@ -509,8 +515,10 @@ public final class Huffman {
             }
             long usedBytes = (bitPos + 7) >>> 3;
             if (usedBytes != streamEnd) {
-                throw corrupt(Math.min(usedBytes, streamEnd), "stream " + k + " ends at byte " + streamEnd
-                        + " but its symbols " + (usedBytes > streamEnd ? "run past it" : "end at " + usedBytes));
+                throw corrupt(
+                        Math.min(usedBytes, streamEnd),
+                        "stream " + k + " ends at byte " + streamEnd + " but its symbols "
+                                + (usedBytes > streamEnd ? "run past it" : "end at " + usedBytes));
             }
         }
 

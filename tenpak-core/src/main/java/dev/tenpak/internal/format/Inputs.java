@@ -1,14 +1,12 @@
 package dev.tenpak.internal.format;
 
-import dev.tenpak.options.CompressOptions;
-import dev.tenpak.options.InputFormat;
-
+import dev.tenpak.error.InvalidInputException;
+import dev.tenpak.error.TenpakIOException;
 import dev.tenpak.internal.format.hf.HfFolder;
 import dev.tenpak.internal.format.json.JsonBundleReader;
 import dev.tenpak.internal.format.safetensors.SafetensorsReader;
-
-import dev.tenpak.error.InvalidInputException;
-import dev.tenpak.error.TenpakIOException;
+import dev.tenpak.options.CompressOptions;
+import dev.tenpak.options.InputFormat;
 import dev.tenpak.tensor.TensorSource;
 import java.io.IOException;
 import java.io.InputStream;
@@ -93,7 +91,8 @@ public final class Inputs {
             throw TenpakIOException.of(path, e);
         }
         if (n >= 9) {
-            long headerLength = ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
+            long headerLength =
+                    ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
             if (head[8] == '{' && headerLength > 0 && headerLength <= size - 8) {
                 return InputFormat.SAFETENSORS;
             }
@@ -106,7 +105,9 @@ public final class Inputs {
                 break;
             }
         }
-        throw InvalidInputException.forOption("format", path + ": cannot tell the input format from the name or the first bytes; "
-                + "name the input format (json, safetensors or hf)");
+        throw InvalidInputException.forOption(
+                "format",
+                path + ": cannot tell the input format from the name or the first bytes; "
+                        + "name the input format (json, safetensors or hf)");
     }
 }

@@ -1,8 +1,6 @@
 package dev.tenpak.internal.format;
 
 import dev.tenpak.options.OutputFormat;
-
-import dev.tenpak.error.InvalidInputException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -18,7 +16,9 @@ public final class Outputs {
      * safetensors support existed.
      */
     public static OutputFormat detect(Path output) {
-        String name = output.getFileName() == null ? "" : output.getFileName().toString().toLowerCase(Locale.ROOT);
+        String name = output.getFileName() == null
+                ? ""
+                : output.getFileName().toString().toLowerCase(Locale.ROOT);
         if (name.endsWith(".safetensors")) {
             return OutputFormat.SAFETENSORS;
         }

@@ -57,6 +57,7 @@ import java.util.function.Consumer;
 public final class AtomicFiles {
     /** Marks tenpak's temporaries: {@code .<name>} + this + {@code <pid>-<random>} + a suffix. */
     static final String TAG = ".tenpak-";
+
     static final String TEMP_SUFFIX = ".tmp";
     static final String OLD_SUFFIX = ".old";
     private static final int MAX_LINKS = 40;
@@ -71,18 +72,20 @@ public final class AtomicFiles {
     /** As {@link #write(Path, Consumer)}; with {@code sync} the file and its folder are forced to disk. */
     public static void write(Path target, boolean sync, Consumer<OutputStream> body) {
         try (Output o = open(target, false)) {
-            OutputStream out = new BufferedOutputStream(new FilterOutputStream(Channels.newOutputStream(o.channel())) {
-                @Override
-                public void write(byte[] b, int off, int len) throws IOException {
-                    this.out.write(b, off, len);
-                }
+            OutputStream out = new BufferedOutputStream(
+                    new FilterOutputStream(Channels.newOutputStream(o.channel())) {
+                        @Override
+                        public void write(byte[] b, int off, int len) throws IOException {
+                            this.out.write(b, off, len);
+                        }
 
-                @Override
-                public void close() throws IOException {
-                    flush();   // the channel stays open for commit, whoever closes the stream
-                }
-            }, 1 << 16);
-            body.accept(out);   // may close the stream itself (JSON generators do)
+                        @Override
+                        public void close() throws IOException {
+                            flush(); // the channel stays open for commit, whoever closes the stream
+                        }
+                    },
+                    1 << 16);
+            body.accept(out); // may close the stream itself (JSON generators do)
             out.flush();
             o.commit(sync);
         } catch (IOException e) {
@@ -111,8 +114,12 @@ public final class AtomicFiles {
         if (a != null && throughProc(target)) {
             // /dev/stdout redirected to a file: write through the descriptor's file, as cp does, so
             // the shell's open descriptor and the name keep meaning the same file
-            return new Output(target, target, null,
-                    FileChannel.open(target, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING), true);
+            return new Output(
+                    target,
+                    target,
+                    null,
+                    FileChannel.open(target, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING),
+                    true);
         }
         Path file = followLinks(target);
         Path dir = file.getParent();
@@ -178,7 +185,7 @@ public final class AtomicFiles {
             } else if (temp != null) {
                 channel.close();
                 try (FileChannel in = FileChannel.open(temp, StandardOpenOption.READ);
-                     OutputStream out = Files.newOutputStream(requested, StandardOpenOption.WRITE)) {
+                        OutputStream out = Files.newOutputStream(requested, StandardOpenOption.WRITE)) {
                     in.transferTo(0, in.size(), Channels.newChannel(out));
                 }
                 Files.deleteIfExists(temp);
@@ -341,7 +348,7 @@ public final class AtomicFiles {
             for (Path e : entries) {
                 String name = e.getFileName().toString();
                 if (name.startsWith(".") && name.contains(TAG)) {
-                    continue;   // someone's temporary: not part of the folder
+                    continue; // someone's temporary: not part of the folder
                 }
                 Path dest = to.resolve(name);
                 BasicFileAttributes ea = attributes(e, false);
@@ -375,8 +382,8 @@ public final class AtomicFiles {
     private static Path newTempName(Path dir, String name, String suffix) {
         long pid = ProcessHandle.current().pid();
         for (int i = 0; ; i++) {
-            Path p = dir.resolve("." + name + TAG + pid + "-" + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36)
-                    + suffix);
+            Path p = dir.resolve("." + name + TAG + pid + "-"
+                    + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + suffix);
             if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS) || i > 100) {
                 return p;
             }
@@ -411,7 +418,7 @@ public final class AtomicFiles {
                 Path target = dir.resolve(name);
                 if (old && a.isDirectory() && attributes(target, false) == null) {
                     try {
-                        rename(p, target);   // the swap died between its two renames: the old folder is the folder
+                        rename(p, target); // the swap died between its two renames: the old folder is the folder
                         continue;
                     } catch (IOException ignored) {
                         continue;
@@ -434,7 +441,11 @@ public final class AtomicFiles {
             return true;
         }
         // the id was reused when the process holding it now started after the file was last written
-        return h.get().info().startInstant().map(start -> start.isAfter(modified.plusSeconds(1))).orElse(false);
+        return h.get()
+                .info()
+                .startInstant()
+                .map(start -> start.isAfter(modified.plusSeconds(1)))
+                .orElse(false);
     }
 
     private static void copyMode(Path from, Path to) throws IOException {
@@ -475,7 +486,8 @@ public final class AtomicFiles {
 
     private static BasicFileAttributes attributes(Path p, boolean follow) {
         try {
-            return follow ? Files.readAttributes(p, BasicFileAttributes.class)
+            return follow
+                    ? Files.readAttributes(p, BasicFileAttributes.class)
                     : Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         } catch (IOException e) {
             return null;

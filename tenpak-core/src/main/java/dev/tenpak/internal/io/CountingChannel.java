@@ -1,6 +1,5 @@
 package dev.tenpak.internal.io;
 
-
 import java.nio.ByteBuffer;
 import java.nio.channels.WritableByteChannel;
 

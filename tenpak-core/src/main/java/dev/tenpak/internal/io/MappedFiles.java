@@ -33,10 +33,11 @@ public final class MappedFiles {
             long size = ch.size();
             long n = length < 0 ? size - offset : length;
             if (offset < 0 || n < 0 || offset > size - n) {
-                throw new java.io.EOFException("bytes " + offset + " to " + (offset + n) + " are past the end of the file ("
-                        + size + " bytes)");
+                throw new java.io.EOFException("bytes " + offset + " to " + (offset + n)
+                        + " are past the end of the file (" + size + " bytes)");
             }
-            MemorySegment seg = n == 0 ? MemorySegment.ofArray(new byte[0])
+            MemorySegment seg = n == 0
+                    ? MemorySegment.ofArray(new byte[0])
                     : ch.map(FileChannel.MapMode.READ_ONLY, offset, n, arena);
             return reader.apply(seg, arena);
         } catch (IOException e) {

@@ -14,7 +14,7 @@ public final class PositionalWrites {
     /** Writes all of {@code src} to {@code out} starting at byte {@code position}; errors name {@code target}. */
     public static void write(FileChannel out, MemorySegment src, long position, Path target) {
         long size = src.byteSize();
-        long slice = 1L << 20;   // 1 MiB a call: much larger calls were slower while other threads encoded
+        long slice = 1L << 20; // 1 MiB a call: much larger calls were slower while other threads encoded
         try {
             for (long done = 0; done < size; done += slice) {
                 ByteBuffer b = src.asSlice(done, Math.min(slice, size - done)).asByteBuffer();

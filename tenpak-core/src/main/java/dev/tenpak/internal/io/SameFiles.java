@@ -31,7 +31,7 @@ public final class SameFiles {
         try {
             if (Files.isDirectory(input)) {
                 if (Files.isDirectory(output)) {
-                    return;   // a folder output is built beside and swapped in; the caller checks the files it writes
+                    return; // a folder output is built beside and swapped in; the caller checks the files it writes
                 }
                 try (Stream<Path> walk = Files.walk(input)) {
                     for (Iterator<Path> it = walk.iterator(); it.hasNext(); ) {

@@ -1,6 +1,5 @@
 package dev.tenpak.internal.kernel;
 
-
 import java.lang.foreign.MemorySegment;
 
 /**

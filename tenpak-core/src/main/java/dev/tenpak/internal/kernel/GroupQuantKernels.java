@@ -1,6 +1,5 @@
 package dev.tenpak.internal.kernel;
 
-
 /**
  * The inner loops of the group-wise codecs: each group of {@code g} consecutive floats gets its own
  * f16 scale ({@link GroupScales}) and its values become small integer codes. {@link

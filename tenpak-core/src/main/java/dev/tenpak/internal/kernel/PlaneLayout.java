@@ -19,4 +19,3 @@ public enum PlaneLayout {
         return id;
     }
 }
-

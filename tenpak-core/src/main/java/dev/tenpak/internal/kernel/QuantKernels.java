@@ -1,6 +1,5 @@
 package dev.tenpak.internal.kernel;
 
-
 /**
  * The inner loops of the quantizing codecs over float and byte arrays. {@link ScalarQuantKernels}
  * is the specification; a Vector API implementation is loaded by class name when the

@@ -7,7 +7,8 @@ public final class ScalarGroupQuantKernels implements GroupQuantKernels {
     private ScalarGroupQuantKernels() {}
 
     @Override
-    public int quantizeGroups(float[] x, int off, int groups, int g, int qmax, short[] scales, int soff, byte[] q, int qoff) {
+    public int quantizeGroups(
+            float[] x, int off, int groups, int g, int qmax, short[] scales, int soff, byte[] q, int qoff) {
         float fq = qmax;
         for (int k = 0; k < groups; k++) {
             int base = off + k * g;
@@ -37,7 +38,8 @@ public final class ScalarGroupQuantKernels implements GroupQuantKernels {
     }
 
     @Override
-    public int quantizeGroupsInt4(float[] x, int off, int groups, int g, short[] scales, int soff, byte[] packed, int poff) {
+    public int quantizeGroupsInt4(
+            float[] x, int off, int groups, int g, short[] scales, int soff, byte[] packed, int poff) {
         for (int k = 0; k < groups; k++) {
             int base = off + k * g;
             short sb = GroupScales.symmetric(GroupScales.maxAbs(x, base, g), 7);
@@ -60,7 +62,8 @@ public final class ScalarGroupQuantKernels implements GroupQuantKernels {
     }
 
     @Override
-    public void dequantizeGroupsInt4(byte[] packed, int poff, int groups, int g, short[] scales, int soff, float[] x, int off) {
+    public void dequantizeGroupsInt4(
+            byte[] packed, int poff, int groups, int g, short[] scales, int soff, float[] x, int off) {
         for (int k = 0; k < groups; k++) {
             float s = Float.float16ToFloat(scales[soff + k]);
             for (int b = 0; b < g; b += 32) {

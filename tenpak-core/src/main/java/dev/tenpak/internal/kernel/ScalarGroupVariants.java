@@ -54,8 +54,8 @@ public final class ScalarGroupVariants {
     }
 
     /** the asymmetric variant ({@code int4_asym_g32_v1}): scalar; codes in [0, 15]; returns the first unencodable group or -1. */
-    public static int asymmetricGroups(float[] x, int off, int groups, int g, short[] scales, short[] offsets, int k,
-                                        byte[] codes) {
+    public static int asymmetricGroups(
+            float[] x, int off, int groups, int g, short[] scales, short[] offsets, int k, byte[] codes) {
         for (int j = 0; j < groups; j++) {
             int base = off + j * g;
             if (!(GroupScales.maxAbs(x, base, g) <= Float.MAX_VALUE)) {

@@ -13,11 +13,14 @@ import java.nio.ByteOrder;
 final class ScalarPlaneKernels implements PlaneKernels {
     static final ScalarPlaneKernels INSTANCE = new ScalarPlaneKernels();
 
-    private static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort SHORT_LE =
+            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    private static final ValueLayout.OfLong LONG_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final VarHandle BA_LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong LONG_LE =
+            ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle BA_LONG =
+            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle BA_INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
     private static final long LO_BYTES = 0x00FF00FF00FF00FFL;
 
@@ -96,10 +99,20 @@ final class ScalarPlaneKernels implements PlaneKernels {
                     int r2 = Integer.rotateLeft(src.get(INT_LE, base + 4L * i + 8), 1);
                     int r3 = Integer.rotateLeft(src.get(INT_LE, base + 4L * i + 12), 1);
                     BA_INT.set(buf, i, r0 >>> 24 | (r1 >>> 24) << 8 | (r2 >>> 24) << 16 | (r3 >>> 24) << 24);
-                    BA_INT.set(buf, p1 + i, (r0 >>> 16 & 0xFF) | (r1 >>> 16 & 0xFF) << 8 | (r2 >>> 16 & 0xFF) << 16
-                            | (r3 >>> 16 & 0xFF) << 24);
-                    BA_INT.set(buf, p2 + i, (r0 >>> 8 & 0xFF) | (r1 >>> 8 & 0xFF) << 8 | (r2 >>> 8 & 0xFF) << 16
-                            | (r3 >>> 8 & 0xFF) << 24);
+                    BA_INT.set(
+                            buf,
+                            p1 + i,
+                            (r0 >>> 16 & 0xFF)
+                                    | (r1 >>> 16 & 0xFF) << 8
+                                    | (r2 >>> 16 & 0xFF) << 16
+                                    | (r3 >>> 16 & 0xFF) << 24);
+                    BA_INT.set(
+                            buf,
+                            p2 + i,
+                            (r0 >>> 8 & 0xFF)
+                                    | (r1 >>> 8 & 0xFF) << 8
+                                    | (r2 >>> 8 & 0xFF) << 16
+                                    | (r3 >>> 8 & 0xFF) << 24);
                     BA_INT.set(buf, p3 + i, (r0 & 0xFF) | (r1 & 0xFF) << 8 | (r2 & 0xFF) << 16 | (r3 & 0xFF) << 24);
                 }
                 for (; i < m; i++) {
@@ -159,7 +172,10 @@ final class ScalarPlaneKernels implements PlaneKernels {
                     }
                 }
                 for (; i < m; i++) {
-                    int r = buf[i] << 24 | (buf[p1 + i] & 0xFF) << 16 | (buf[p2 + i] & 0xFF) << 8 | (buf[p3 + i] & 0xFF);
+                    int r = buf[i] << 24
+                            | (buf[p1 + i] & 0xFF) << 16
+                            | (buf[p2 + i] & 0xFF) << 8
+                            | (buf[p3 + i] & 0xFF);
                     dst.set(INT_LE, at + 4L * i, Integer.rotateRight(r, 1));
                 }
             }

@@ -77,8 +77,16 @@ public final class ScalarQuantKernels implements QuantKernels {
      * {@code i} into lane {@code i % 8}), then combines the lanes into {@code sums}: the
      * specification of {@link QuantKernels#errorSums}, and the tail of the vector version.
      */
-    static void finishErrorSums(float[] want, float[] got, int off, int from, int len, double[] sq, double[] abs,
-                                double max, double[] sums) {
+    static void finishErrorSums(
+            float[] want,
+            float[] got,
+            int off,
+            int from,
+            int len,
+            double[] sq,
+            double[] abs,
+            double max,
+            double[] sums) {
         for (int i = from; i < len; i++) {
             double d = (double) got[off + i] - want[off + i];
             double a = Math.abs(d);

@@ -137,7 +137,8 @@ public final class SuperBlockQuantizer {
         return (int) Math.max(-lim, Math.min(lim - 1, Math.rint(y)));
     }
 
-    private double codesAndError(float[] x, int off, int len, float d, byte[] l, int loff, byte[] q, int qoff, int nsub) {
+    private double codesAndError(
+            float[] x, int off, int len, float d, byte[] l, int loff, byte[] q, int qoff, int nsub) {
         double err = 0;
         for (int j = 0; j < nsub; j++) {
             int b = j * sub;

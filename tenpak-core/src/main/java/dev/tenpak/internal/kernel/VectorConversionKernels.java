@@ -1,7 +1,5 @@
 package dev.tenpak.internal.kernel;
 
-
-import dev.tenpak.internal.kernel.VectorShapes;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -39,18 +37,19 @@ public final class VectorConversionKernels implements ConversionKernels {
 
     /** Float and int lanes of the preferred (or {@code -Dtenpak.vector.bits}) shape; shorts of half that. */
     private static final VectorSpecies<Float> FS = VectorShapes.floatSpecies("vector conversions");
+
     private static final VectorSpecies<Integer> IS = VectorSpecies.of(int.class, FS.vectorShape());
     private static final VectorSpecies<Short> SS =
             VectorSpecies.of(short.class, VectorShape.forBitSize(FS.length() * Short.SIZE));
     private static final int LANES = FS.length();
     /** Elements per bulk F16 block: small enough to stay in L1 next to the floats. */
     private static final int BLOCK = 2048;
+
     private static final ThreadLocal<short[]> SCRATCH = ThreadLocal.withInitial(() -> new short[BLOCK]);
 
     private static final VectorConversionKernels INSTANCE = new VectorConversionKernels();
 
     private VectorConversionKernels() {}
-
 
     /** The conversions for this platform's vectors; called by name from the holder. */
     public static ConversionKernels create() {
@@ -75,7 +74,8 @@ public final class VectorConversionKernels implements ConversionKernels {
         int i = 0;
         for (int bound = FS.loopBound(len); i < bound; i += LANES) {
             IntVector out = toBf16Bits(FloatVector.fromArray(FS, src, off + i));
-            ((ShortVector) out.convertShape(VectorOperators.I2S, SS, 0)).intoMemorySegment(dst, byteOffset + 2L * i, LE);
+            ((ShortVector) out.convertShape(VectorOperators.I2S, SS, 0))
+                    .intoMemorySegment(dst, byteOffset + 2L * i, LE);
         }
         for (; i < len; i++) {
             dst.set(I16, byteOffset + 2L * i, ScalarConversionKernels.floatToBf16(src[off + i]));
@@ -95,8 +95,10 @@ public final class VectorConversionKernels implements ConversionKernels {
     public void roundToBf16(float[] x, int off, int len) {
         int i = 0;
         for (int bound = FS.loopBound(len); i < bound; i += LANES) {
-            toBf16Bits(FloatVector.fromArray(FS, x, off + i)).lanewise(VectorOperators.LSHL, 16)
-                    .reinterpretAsFloats().intoArray(x, off + i);
+            toBf16Bits(FloatVector.fromArray(FS, x, off + i))
+                    .lanewise(VectorOperators.LSHL, 16)
+                    .reinterpretAsFloats()
+                    .intoArray(x, off + i);
         }
         for (; i < len; i++) {
             x[off + i] = ScalarConversionKernels.bf16ToFloat(ScalarConversionKernels.floatToBf16(x[off + i]));

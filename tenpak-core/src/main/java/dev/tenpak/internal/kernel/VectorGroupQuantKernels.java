@@ -27,10 +27,10 @@ final class VectorGroupQuantKernels implements GroupQuantKernels {
     private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Integer> IS = IntVector.SPECIES_PREFERRED;
     private static final int L = FS.length();
-    private static final VectorSpecies<Byte> BS = L == 8 || L == 16
-            ? VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8)) : null;
-    private static final VectorSpecies<Short> SS = L == 8 || L == 16
-            ? VectorSpecies.of(short.class, VectorShape.forBitSize(L * 16)) : null;
+    private static final VectorSpecies<Byte> BS =
+            L == 8 || L == 16 ? VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8)) : null;
+    private static final VectorSpecies<Short> SS =
+            L == 8 || L == 16 ? VectorSpecies.of(short.class, VectorShape.forBitSize(L * 16)) : null;
 
     private VectorGroupQuantKernels() {}
 
@@ -67,8 +67,17 @@ final class VectorGroupQuantKernels implements GroupQuantKernels {
      * scalar f16 rounding of independent groups overlap in the CPU instead of forming one long
      * dependency chain per group. Returns the batch-relative index of the first invalid group, or -1.
      */
-    private static int scaleBatch(float[] x, int off, int k0, int count, int g, int qmax, short[] scales, int soff,
-                                  int[] mbits, float[] inv) {
+    private static int scaleBatch(
+            float[] x,
+            int off,
+            int k0,
+            int count,
+            int g,
+            int qmax,
+            short[] scales,
+            int soff,
+            int[] mbits,
+            float[] inv) {
         for (int j = 0; j < count; j++) {
             mbits[j] = maxAbsBits(x, off + (k0 + j) * g, g);
         }
@@ -116,9 +125,14 @@ final class VectorGroupQuantKernels implements GroupQuantKernels {
         FloatVector c = m.div((float) qmax);
         // nearest f16, as a float
         IntVector cb = c.reinterpretAsInts();
-        FloatVector normal = cb.add(cb.lanewise(VectorOperators.LSHR, 13).and(1)).add(0xFFF).and(~0x1FFF)
+        FloatVector normal = cb.add(cb.lanewise(VectorOperators.LSHR, 13).and(1))
+                .add(0xFFF)
+                .and(~0x1FFF)
                 .reinterpretAsFloats();
-        FloatVector sub = c.mul(0x1p24f).add(GroupScales.ROUNDING_MAGIC).sub(GroupScales.ROUNDING_MAGIC).mul(0x1p-24f);
+        FloatVector sub = c.mul(0x1p24f)
+                .add(GroupScales.ROUNDING_MAGIC)
+                .sub(GroupScales.ROUNDING_MAGIC)
+                .mul(0x1p-24f);
         var isSub = c.compare(VectorOperators.LT, F16_MIN_NORMAL);
         FloatVector s = normal.blend(sub, isSub);
         // one f16 step up where Q * s < m
@@ -134,8 +148,12 @@ final class VectorGroupQuantKernels implements GroupQuantKernels {
         s = s.blend(0f, zero);
         IntVector sb = s.reinterpretAsInts();
         IntVector normalBits = sb.lanewise(VectorOperators.LSHR, 13).sub(112 << 10);
-        IntVector subBits = s.mul(0x1p24f).add(GroupScales.ROUNDING_MAGIC).reinterpretAsInts().sub(GroupScales.MAGIC_BITS);
-        IntVector bits = normalBits.blend(subBits, s.compare(VectorOperators.LT, F16_MIN_NORMAL).cast(IS));
+        IntVector subBits = s.mul(0x1p24f)
+                .add(GroupScales.ROUNDING_MAGIC)
+                .reinterpretAsInts()
+                .sub(GroupScales.MAGIC_BITS);
+        IntVector bits = normalBits.blend(
+                subBits, s.compare(VectorOperators.LT, F16_MIN_NORMAL).cast(IS));
         ((ShortVector) bits.convertShape(VectorOperators.I2S, SS, 0)).intoArray(scales, soff);
         FloatVector iv = FloatVector.broadcast(FS, 1f).div(s).blend(0f, zero);
         iv.intoArray(inv, j);
@@ -148,7 +166,8 @@ final class VectorGroupQuantKernels implements GroupQuantKernels {
     }
 
     @Override
-    public int quantizeGroups(float[] x, int off, int groups, int g, int qmax, short[] scales, int soff, byte[] q, int qoff) {
+    public int quantizeGroups(
+            float[] x, int off, int groups, int g, int qmax, short[] scales, int soff, byte[] q, int qoff) {
         float fq = qmax;
         int ub = FS.loopBound(g);
         int batch = batchGroups(groups, g);
@@ -165,7 +184,8 @@ final class VectorGroupQuantKernels implements GroupQuantKernels {
                 int qb = qoff + k * g;
                 int i = 0;
                 for (; i < ub; i += L) {
-                    ((ByteVector) codes(x, base + i, inv, fq).convertShape(VectorOperators.I2B, BS, 0)).intoArray(q, qb + i);
+                    ((ByteVector) codes(x, base + i, inv, fq).convertShape(VectorOperators.I2B, BS, 0))
+                            .intoArray(q, qb + i);
                 }
                 for (; i < g; i++) {
                     q[qb + i] = (byte) GroupScales.quantize(x[base + i], inv, fq);
@@ -201,7 +221,8 @@ final class VectorGroupQuantKernels implements GroupQuantKernels {
                 int i = 0;
                 for (; i < ub; i += L) {
                     ((FloatVector) ByteVector.fromArray(BS, q, qb + i).convertShape(VectorOperators.B2F, FS, 0))
-                            .mul(s).intoArray(x, xb + i);
+                            .mul(s)
+                            .intoArray(x, xb + i);
                 }
                 for (; i < g; i++) {
                     x[xb + i] = q[qb + i] * s;
@@ -211,7 +232,8 @@ final class VectorGroupQuantKernels implements GroupQuantKernels {
     }
 
     @Override
-    public int quantizeGroupsInt4(float[] x, int off, int groups, int g, short[] scales, int soff, byte[] packed, int poff) {
+    public int quantizeGroupsInt4(
+            float[] x, int off, int groups, int g, short[] scales, int soff, byte[] packed, int poff) {
         int batch = batchGroups(groups, g);
         int[] mbits = new int[batch];
         float[] invs = new float[batch];
@@ -243,7 +265,8 @@ final class VectorGroupQuantKernels implements GroupQuantKernels {
     }
 
     @Override
-    public void dequantizeGroupsInt4(byte[] packed, int poff, int groups, int g, short[] scales, int soff, float[] x, int off) {
+    public void dequantizeGroupsInt4(
+            byte[] packed, int poff, int groups, int g, short[] scales, int soff, float[] x, int off) {
         int batch = batchGroups(groups, g);
         float[] sf = new float[batch];
         for (int k0 = 0; k0 < groups; k0 += batch) {
@@ -256,12 +279,16 @@ final class VectorGroupQuantKernels implements GroupQuantKernels {
                     int xb = off + k * g + b;
                     int pb = poff + (k * g + b) / 2;
                     for (int j = 0; j < 16; j += L) {
-                        IntVector v = (IntVector) ByteVector.fromArray(BS, packed, pb + j)
-                                .convertShape(VectorOperators.B2I, IS, 0);
+                        IntVector v = (IntVector)
+                                ByteVector.fromArray(BS, packed, pb + j).convertShape(VectorOperators.B2I, IS, 0);
                         IntVector lo = v.lanewise(VectorOperators.LSHL, 28).lanewise(VectorOperators.ASHR, 28);
                         IntVector hi = v.lanewise(VectorOperators.ASHR, 4);
-                        ((FloatVector) lo.convert(VectorOperators.I2F, 0)).mul(s).intoArray(x, xb + j);
-                        ((FloatVector) hi.convert(VectorOperators.I2F, 0)).mul(s).intoArray(x, xb + 16 + j);
+                        ((FloatVector) lo.convert(VectorOperators.I2F, 0))
+                                .mul(s)
+                                .intoArray(x, xb + j);
+                        ((FloatVector) hi.convert(VectorOperators.I2F, 0))
+                                .mul(s)
+                                .intoArray(x, xb + 16 + j);
                     }
                 }
             }

@@ -20,8 +20,10 @@ final class VectorPlaneKernels implements PlaneKernels {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final VectorSpecies<Short> S = ShortVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Byte> B_HALF = VectorSpecies.of(byte.class, VectorShape.forBitSize(S.vectorBitSize() / 2));
-    private static final VectorSpecies<Byte> B_QUARTER = VectorSpecies.of(byte.class, VectorShape.forBitSize(I.vectorBitSize() / 4));
+    private static final VectorSpecies<Byte> B_HALF =
+            VectorSpecies.of(byte.class, VectorShape.forBitSize(S.vectorBitSize() / 2));
+    private static final VectorSpecies<Byte> B_QUARTER =
+            VectorSpecies.of(byte.class, VectorShape.forBitSize(I.vectorBitSize() / 4));
 
     private final ScalarPlaneKernels scalar = ScalarPlaneKernels.INSTANCE;
 
@@ -46,25 +48,39 @@ final class VectorPlaneKernels implements PlaneKernels {
         switch (layout) {
             case ROT16 -> {
                 for (int bound = S.loopBound(m); i < bound; i += S.length()) {
-                    ShortVector r = ShortVector.fromMemorySegment(S, src, base + 2L * i, LE).lanewise(VectorOperators.ROL, 1);
-                    r.lanewise(VectorOperators.LSHR, 8).convertShape(VectorOperators.S2B, B_HALF, 0)
-                            .reinterpretAsBytes().intoArray(buf, i);
-                    r.convertShape(VectorOperators.S2B, B_HALF, 0).reinterpretAsBytes().intoArray(buf, stride + i);
+                    ShortVector r = ShortVector.fromMemorySegment(S, src, base + 2L * i, LE)
+                            .lanewise(VectorOperators.ROL, 1);
+                    r.lanewise(VectorOperators.LSHR, 8)
+                            .convertShape(VectorOperators.S2B, B_HALF, 0)
+                            .reinterpretAsBytes()
+                            .intoArray(buf, i);
+                    r.convertShape(VectorOperators.S2B, B_HALF, 0)
+                            .reinterpretAsBytes()
+                            .intoArray(buf, stride + i);
                 }
             }
             case ROT32 -> {
                 for (int bound = I.loopBound(m); i < bound; i += I.length()) {
-                    IntVector r = IntVector.fromMemorySegment(I, src, base + 4L * i, LE).lanewise(VectorOperators.ROL, 1);
-                    r.lanewise(VectorOperators.LSHR, 24).convertShape(VectorOperators.I2B, B_QUARTER, 0)
-                            .reinterpretAsBytes().intoArray(buf, i);
-                    r.lanewise(VectorOperators.LSHR, 16).convertShape(VectorOperators.I2B, B_QUARTER, 0)
-                            .reinterpretAsBytes().intoArray(buf, stride + i);
-                    r.lanewise(VectorOperators.LSHR, 8).convertShape(VectorOperators.I2B, B_QUARTER, 0)
-                            .reinterpretAsBytes().intoArray(buf, 2 * stride + i);
-                    r.convertShape(VectorOperators.I2B, B_QUARTER, 0).reinterpretAsBytes().intoArray(buf, 3 * stride + i);
+                    IntVector r = IntVector.fromMemorySegment(I, src, base + 4L * i, LE)
+                            .lanewise(VectorOperators.ROL, 1);
+                    r.lanewise(VectorOperators.LSHR, 24)
+                            .convertShape(VectorOperators.I2B, B_QUARTER, 0)
+                            .reinterpretAsBytes()
+                            .intoArray(buf, i);
+                    r.lanewise(VectorOperators.LSHR, 16)
+                            .convertShape(VectorOperators.I2B, B_QUARTER, 0)
+                            .reinterpretAsBytes()
+                            .intoArray(buf, stride + i);
+                    r.lanewise(VectorOperators.LSHR, 8)
+                            .convertShape(VectorOperators.I2B, B_QUARTER, 0)
+                            .reinterpretAsBytes()
+                            .intoArray(buf, 2 * stride + i);
+                    r.convertShape(VectorOperators.I2B, B_QUARTER, 0)
+                            .reinterpretAsBytes()
+                            .intoArray(buf, 3 * stride + i);
                 }
             }
-            case BYTES -> { }
+            case BYTES -> {}
         }
         scalar.split(src, layout, planes, from, i, m, buf, stride);
     }
@@ -75,18 +91,22 @@ final class VectorPlaneKernels implements PlaneKernels {
         switch (layout) {
             case ROT16 -> {
                 for (int bound = S.loopBound(m); i < bound; i += S.length()) {
-                    ShortVector e = (ShortVector) ByteVector.fromArray(B_HALF, buf, i).convertShape(VectorOperators.B2S, S, 0);
-                    ShortVector f = (ShortVector) ByteVector.fromArray(B_HALF, buf, stride + i)
-                            .convertShape(VectorOperators.B2S, S, 0);
-                    e.lanewise(VectorOperators.LSHL, 8).or(f.and((short) 0xFF)).lanewise(VectorOperators.ROR, 1)
+                    ShortVector e =
+                            (ShortVector) ByteVector.fromArray(B_HALF, buf, i).convertShape(VectorOperators.B2S, S, 0);
+                    ShortVector f = (ShortVector)
+                            ByteVector.fromArray(B_HALF, buf, stride + i).convertShape(VectorOperators.B2S, S, 0);
+                    e.lanewise(VectorOperators.LSHL, 8)
+                            .or(f.and((short) 0xFF))
+                            .lanewise(VectorOperators.ROR, 1)
                             .intoMemorySegment(dst, at + 2L * i, LE);
                 }
             }
             case ROT32 -> {
                 for (int bound = I.loopBound(m); i < bound; i += I.length()) {
-                    IntVector e = (IntVector) ByteVector.fromArray(B_QUARTER, buf, i).convertShape(VectorOperators.B2I, I, 0);
-                    IntVector f = (IntVector) ByteVector.fromArray(B_QUARTER, buf, stride + i)
-                            .convertShape(VectorOperators.B2I, I, 0);
+                    IntVector e =
+                            (IntVector) ByteVector.fromArray(B_QUARTER, buf, i).convertShape(VectorOperators.B2I, I, 0);
+                    IntVector f = (IntVector)
+                            ByteVector.fromArray(B_QUARTER, buf, stride + i).convertShape(VectorOperators.B2I, I, 0);
                     IntVector g = (IntVector) ByteVector.fromArray(B_QUARTER, buf, 2 * stride + i)
                             .convertShape(VectorOperators.B2I, I, 0);
                     IntVector h = (IntVector) ByteVector.fromArray(B_QUARTER, buf, 3 * stride + i)
@@ -99,7 +119,7 @@ final class VectorPlaneKernels implements PlaneKernels {
                             .intoMemorySegment(dst, at + 4L * i, LE);
                 }
             }
-            case BYTES -> { }
+            case BYTES -> {}
         }
         scalar.merge(buf, stride, layout, planes, i, m, dst, at);
     }

@@ -45,17 +45,20 @@ public final class VectorQuantKernels implements QuantKernels {
      * Vector API calls into instructions when the species is a constant.
      */
     private static final VectorSpecies<Float> FS = VectorShapes.floatSpecies("vector kernels");
+
     private static final VectorSpecies<Integer> IS = VectorSpecies.of(int.class, FS.vectorShape());
     private static final VectorSpecies<Long> LS = VectorSpecies.of(long.class, FS.vectorShape());
     /** Bytes, one per float lane: the int8 payload of one float vector, the int4 payload of two. */
     private static final VectorSpecies<Byte> BS =
             VectorSpecies.of(byte.class, VectorShape.forBitSize(FS.length() * Byte.SIZE));
+
     private static final int LANES = FS.length();
     /** Arithmetic right shifts that finish unpacking int4: 28 for low nibbles, 0 for high ones. */
     private static final IntVector INT4_SHIFTS = IntVector.fromArray(IS, int4Shifts(), 0);
 
     /** Error sums: one 8-lane double vector on 512-bit hardware, two 4-lane ones otherwise. */
     private static final boolean WIDE_ERRORS = FS.vectorBitSize() >= 512;
+
     private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
     private static final VectorSpecies<Float> F4 = FloatVector.SPECIES_128;
     private static final VectorSpecies<Double> D8 = DoubleVector.SPECIES_512;
@@ -66,7 +69,6 @@ public final class VectorQuantKernels implements QuantKernels {
     private static final VectorQuantKernels INSTANCE = new VectorQuantKernels();
 
     private VectorQuantKernels() {}
-
 
     private static int[] int4Shifts() {
         int[] shifts = new int[LANES];
@@ -127,7 +129,8 @@ public final class VectorQuantKernels implements QuantKernels {
     public void dequantizeInt8(byte[] q, int qoff, int len, float scale, float[] x, int off) {
         int i = 0;
         for (int bound = FS.loopBound(len); i < bound; i += LANES) {
-            FloatVector v = (FloatVector) ByteVector.fromArray(BS, q, qoff + i).convertShape(VectorOperators.B2F, FS, 0);
+            FloatVector v =
+                    (FloatVector) ByteVector.fromArray(BS, q, qoff + i).convertShape(VectorOperators.B2F, FS, 0);
             v.mul(scale).intoArray(x, off + i);
         }
         for (; i < len; i++) {
@@ -176,8 +179,10 @@ public final class VectorQuantKernels implements QuantKernels {
         int i = 0;
         for (int bound = len - len % step; i < bound; i += step) {
             ByteVector b = ByteVector.fromArray(BS, packed, poff + (i >>> 1));
-            unpackPairs((LongVector) b.convertShape(VectorOperators.B2L, LS, 0), scale).intoArray(x, off + i);
-            unpackPairs((LongVector) b.convertShape(VectorOperators.B2L, LS, 1), scale).intoArray(x, off + i + LANES);
+            unpackPairs((LongVector) b.convertShape(VectorOperators.B2L, LS, 0), scale)
+                    .intoArray(x, off + i);
+            unpackPairs((LongVector) b.convertShape(VectorOperators.B2L, LS, 1), scale)
+                    .intoArray(x, off + i + LANES);
         }
         // i is a multiple of the vector length, so even: the tail starts on a whole byte
         ScalarQuantKernels.INSTANCE.dequantizeInt4(packed, poff + (i >>> 1), len - i, scale, x, off + i);
@@ -197,7 +202,8 @@ public final class VectorQuantKernels implements QuantKernels {
         double[] sq = new double[ERROR_LANES];
         double[] abs = new double[ERROR_LANES];
         int bound = len & -ERROR_LANES;
-        long maxBits = WIDE_ERRORS ? errorBody8(want, got, off, bound, sq, abs) : errorBody4x2(want, got, off, bound, sq, abs);
+        long maxBits =
+                WIDE_ERRORS ? errorBody8(want, got, off, bound, sq, abs) : errorBody4x2(want, got, off, bound, sq, abs);
         ScalarQuantKernels.finishErrorSums(want, got, off, bound, len, sq, abs, Double.longBitsToDouble(maxBits), sums);
     }
 
@@ -206,7 +212,8 @@ public final class VectorQuantKernels implements QuantKernels {
         DoubleVector a = DoubleVector.zero(D8);
         LongVector m = LongVector.zero(L8);
         for (int i = 0; i < bound; i += ERROR_LANES) {
-            DoubleVector d = ((DoubleVector) FloatVector.fromArray(F8, got, off + i).castShape(D8, 0))
+            DoubleVector d = ((DoubleVector)
+                            FloatVector.fromArray(F8, got, off + i).castShape(D8, 0))
                     .sub((DoubleVector) FloatVector.fromArray(F8, want, off + i).castShape(D8, 0));
             DoubleVector ad = d.abs();
             s = s.add(d.mul(d));
@@ -227,9 +234,11 @@ public final class VectorQuantKernels implements QuantKernels {
         LongVector mHi = LongVector.zero(L4);
         for (int i = 0; i < bound; i += ERROR_LANES) {
             int at = off + i;
-            DoubleVector dLo = ((DoubleVector) FloatVector.fromArray(F4, got, at).castShape(D4, 0))
+            DoubleVector dLo = ((DoubleVector)
+                            FloatVector.fromArray(F4, got, at).castShape(D4, 0))
                     .sub((DoubleVector) FloatVector.fromArray(F4, want, at).castShape(D4, 0));
-            DoubleVector dHi = ((DoubleVector) FloatVector.fromArray(F4, got, at + 4).castShape(D4, 0))
+            DoubleVector dHi = ((DoubleVector)
+                            FloatVector.fromArray(F4, got, at + 4).castShape(D4, 0))
                     .sub((DoubleVector) FloatVector.fromArray(F4, want, at + 4).castShape(D4, 0));
             DoubleVector adLo = dLo.abs();
             DoubleVector adHi = dHi.abs();

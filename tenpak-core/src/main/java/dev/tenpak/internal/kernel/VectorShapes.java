@@ -23,8 +23,8 @@ public final class VectorShapes {
             s = VectorSpecies.of(float.class, VectorShape.forBitSize(Integer.parseInt(bits)));
         }
         if (s.length() < 8) {
-            throw new UnsupportedOperationException(what + " need 256-bit vectors or wider, this JVM offers "
-                    + s.vectorBitSize() + "-bit");
+            throw new UnsupportedOperationException(
+                    what + " need 256-bit vectors or wider, this JVM offers " + s.vectorBitSize() + "-bit");
         }
         return s;
     }

@@ -33,8 +33,8 @@ public final class VectorizationProvider {
     private final ConversionKernels conversions;
     private final PlaneKernels planes;
 
-    private VectorizationProvider(QuantKernels quant, GroupQuantKernels group, ConversionKernels conversions,
-                                  PlaneKernels planes) {
+    private VectorizationProvider(
+            QuantKernels quant, GroupQuantKernels group, ConversionKernels conversions, PlaneKernels planes) {
         this.quant = quant;
         this.group = group;
         this.conversions = conversions;
@@ -75,8 +75,11 @@ public final class VectorizationProvider {
     }
 
     private static VectorizationProvider choose() {
-        VectorizationProvider scalar = new VectorizationProvider(ScalarQuantKernels.INSTANCE,
-                ScalarGroupQuantKernels.INSTANCE, ScalarConversionKernels.INSTANCE, ScalarPlaneKernels.INSTANCE);
+        VectorizationProvider scalar = new VectorizationProvider(
+                ScalarQuantKernels.INSTANCE,
+                ScalarGroupQuantKernels.INSTANCE,
+                ScalarConversionKernels.INSTANCE,
+                ScalarPlaneKernels.INSTANCE);
         if (!Boolean.parseBoolean(System.getProperty(PROPERTY, "true"))) {
             return scalar;
         }
@@ -95,7 +98,9 @@ public final class VectorizationProvider {
     private static <T> T load(String simpleName, Class<T> type, T fallback) {
         try {
             Class<?> c = Class.forName(VectorizationProvider.class.getPackageName() + "." + simpleName);
-            return type.cast(MethodHandles.lookup().findStatic(c, "create", MethodType.methodType(type)).invoke());
+            return type.cast(MethodHandles.lookup()
+                    .findStatic(c, "create", MethodType.methodType(type))
+                    .invoke());
         } catch (Throwable t) {
             LOG.log(Level.FINE, simpleName + " unavailable (" + t + "); using the scalar kernels");
             return fallback;

@@ -2,7 +2,6 @@ package dev.tenpak.internal.pipeline;
 
 import dev.tenpak.codec.Codec;
 import dev.tenpak.internal.codec.raw.RawCodec;
-
 import dev.tenpak.tensor.DType;
 import dev.tenpak.tensor.Shape;
 

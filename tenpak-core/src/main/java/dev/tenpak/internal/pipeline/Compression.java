@@ -44,17 +44,37 @@ public final class Compression {
     /** Compresses tensors from any source (the Python bridge feeds its own) into {@code output}. */
     public static CompressReport compress(TensorSource source, long inputBytes, Path output, CompressOptions options) {
         try (ArtifactWriter w = ArtifactWriter.create(output, options.sync())) {
-            return run(source, inputBytes, w, output.toString(), KeepRawSelector.of(options), options.codec(),
-                    options.codec(), options.threads(), options.progress());
+            return run(
+                    source,
+                    inputBytes,
+                    w,
+                    output.toString(),
+                    KeepRawSelector.of(options),
+                    options.codec(),
+                    options.codec(),
+                    options.threads(),
+                    options.progress());
         }
     }
 
     /** Compresses onto a channel the caller owns and keeps open (the Python bridge's {@code save()}). */
-    public static CompressReport compress(TensorSource source, long inputBytes, WritableByteChannel out,
-                                          String description, CompressOptions options) {
+    public static CompressReport compress(
+            TensorSource source,
+            long inputBytes,
+            WritableByteChannel out,
+            String description,
+            CompressOptions options) {
         try (ArtifactWriter w = ArtifactWriter.to(out, description)) {
-            return run(source, inputBytes, w, description, KeepRawSelector.of(options), options.codec(),
-                    options.codec(), options.threads(), options.progress());
+            return run(
+                    source,
+                    inputBytes,
+                    w,
+                    description,
+                    KeepRawSelector.of(options),
+                    options.codec(),
+                    options.codec(),
+                    options.threads(),
+                    options.progress());
         }
     }
 
@@ -63,7 +83,7 @@ public final class Compression {
         String c = codec == null || codec.isEmpty() ? Codecs.DEFAULT : codec;
         CompressOptions options = CompressOptions.defaults().withCodec(c);
         try (TensorSource source = JsonBundleReader.open(json, "<json bundle>");
-             ArtifactWriter w = ArtifactWriter.toMemory()) {
+                ArtifactWriter w = ArtifactWriter.toMemory()) {
             run(source, json.length, w, "<memory>", KeepRawSelector.of(options), c, c, 1, ProgressListener.NONE);
             return w.bytes();
         }
@@ -75,17 +95,32 @@ public final class Compression {
         InputIdentity id = InputIdentity.of(input);
         plan.requireInput(planFile, id);
         try (TensorSource source = Inputs.open(input, options.inputFormat(), options.maxCarriedBytes());
-             ArtifactWriter w = ArtifactWriter.create(output, options.sync())) {
+                ArtifactWriter w = ArtifactWriter.create(output, options.sync())) {
             String label = plan.artifactCodec() != null ? plan.artifactCodec() : "mixed (per-tensor plan)";
-            return run(source, id.bytes(), w, output.toString(), PlanSelector.of(plan, planFile), plan.artifactCodec(),
-                    label, options.threads(), options.progress());
+            return run(
+                    source,
+                    id.bytes(),
+                    w,
+                    output.toString(),
+                    PlanSelector.of(plan, planFile),
+                    plan.artifactCodec(),
+                    label,
+                    options.threads(),
+                    options.progress());
         }
     }
 
     /** The one compress loop: selector, writer, progress, report. */
-    private static CompressReport run(TensorSource source, long inputBytes, ArtifactWriter w, String outputName,
-                                      CodecSelector selector, String artifactCodec, String label, int threads,
-                                      ProgressListener progress) {
+    private static CompressReport run(
+            TensorSource source,
+            long inputBytes,
+            ArtifactWriter w,
+            String outputName,
+            CodecSelector selector,
+            String artifactCodec,
+            String label,
+            int threads,
+            ProgressListener progress) {
         long start = System.nanoTime();
         ErrorMetrics.Accumulator total = new ErrorMetrics.Accumulator();
         if (artifactCodec != null) {
@@ -99,17 +134,29 @@ public final class Compression {
             progress.finish();
         }
         long size = w.finish();
-        long tensorBytes = reports.stream().mapToLong(TensorReport::originalBytes).sum();
+        long tensorBytes =
+                reports.stream().mapToLong(TensorReport::originalBytes).sum();
         double ratio = size == 0 ? 0 : (double) tensorBytes / size;
-        return new CompressReport(source.description(), outputName, label, inputBytes, tensorBytes, size, ratio,
-                total.result(), List.copyOf(reports), (System.nanoTime() - start) / 1e9);
+        return new CompressReport(
+                source.description(),
+                outputName,
+                label,
+                inputBytes,
+                tensorBytes,
+                size,
+                ratio,
+                total.result(),
+                List.copyOf(reports),
+                (System.nanoTime() - start) / 1e9);
     }
 
     private static long sizeOf(Path p) {
         try {
             if (Files.isDirectory(p)) {
                 try (var s = Files.walk(p)) {
-                    return s.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+                    return s.filter(Files::isRegularFile)
+                            .mapToLong(f -> f.toFile().length())
+                            .sum();
                 }
             }
             return Files.size(p);

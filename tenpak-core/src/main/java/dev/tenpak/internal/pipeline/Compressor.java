@@ -2,11 +2,9 @@ package dev.tenpak.internal.pipeline;
 
 import dev.tenpak.internal.format.artifact.ArtifactWriter;
 import dev.tenpak.internal.format.artifact.TensorEntry;
-import dev.tenpak.report.TensorReport;
-
 import dev.tenpak.options.ProgressListener;
-import dev.tenpak.internal.pipeline.CodecSelector;
 import dev.tenpak.report.ErrorMetrics;
+import dev.tenpak.report.TensorReport;
 import dev.tenpak.tensor.Tensor;
 import dev.tenpak.tensor.TensorSource;
 import java.lang.foreign.MemorySegment;
@@ -41,14 +39,19 @@ public final class Compressor {
     private Compressor() {}
 
     /** Streams {@code source} into {@code writer} (which the caller finishes) on the calling thread. */
-    public static List<TensorReport> compress(TensorSource source, ArtifactWriter writer, CodecSelector selector,
-                                              ErrorMetrics.Accumulator total) {
+    public static List<TensorReport> compress(
+            TensorSource source, ArtifactWriter writer, CodecSelector selector, ErrorMetrics.Accumulator total) {
         return compress(source, writer, selector, total, 1, ProgressListener.NONE);
     }
 
     /** Streams {@code source} into {@code writer} using {@code threads} encoding threads. */
-    public static List<TensorReport> compress(TensorSource source, ArtifactWriter writer, CodecSelector selector,
-                                              ErrorMetrics.Accumulator total, int threads, ProgressListener progress) {
+    public static List<TensorReport> compress(
+            TensorSource source,
+            ArtifactWriter writer,
+            CodecSelector selector,
+            ErrorMetrics.Accumulator total,
+            int threads,
+            ProgressListener progress) {
         return compress(source, writer, selector, total, threads, TensorPipeline.DEFAULT_SPLIT, progress);
     }
 
@@ -59,9 +62,14 @@ public final class Compressor {
      * depend on {@code threads} or {@code splitElements}; tests use a small split to exercise
      * many ranges on small tensors.
      */
-    public static List<TensorReport> compress(TensorSource source, ArtifactWriter writer, CodecSelector selector,
-                                              ErrorMetrics.Accumulator total, int threads, long splitElements,
-                                              ProgressListener progress) {
+    public static List<TensorReport> compress(
+            TensorSource source,
+            ArtifactWriter writer,
+            CodecSelector selector,
+            ErrorMetrics.Accumulator total,
+            int threads,
+            long splitElements,
+            ProgressListener progress) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
@@ -70,11 +78,13 @@ public final class Compressor {
         }
         List<TensorReport> reports = new ArrayList<>();
         writer.metadata(source.metadata());
-        ExecutorService pool = threads == 1 ? null : Executors.newFixedThreadPool(threads, r -> {
-            Thread th = new Thread(r, "tenpak-encode");
-            th.setDaemon(true);
-            return th;
-        });
+        ExecutorService pool = threads == 1
+                ? null
+                : Executors.newFixedThreadPool(threads, r -> {
+                    Thread th = new Thread(r, "tenpak-encode");
+                    th.setDaemon(true);
+                    return th;
+                });
         Executor executor = pool == null ? Runnable::run : pool;
         AtomicBoolean aborted = new AtomicBoolean();
         ArrayDeque<Job> inFlight = new ArrayDeque<>();
@@ -86,7 +96,8 @@ public final class Compressor {
         try {
             for (Tensor t = source.next(); t != null; t = source.next()) {
                 Job job = new Job(t, selector, buffers);
-                while (!inFlight.isEmpty() && (inFlight.size() >= maxJobs || inFlightBytes + job.encodedSize > window)) {
+                while (!inFlight.isEmpty()
+                        && (inFlight.size() >= maxJobs || inFlightBytes + job.encodedSize > window)) {
                     Job done = inFlight.removeFirst();
                     inFlightBytes -= done.encodedSize;
                     try (done) {
@@ -96,8 +107,8 @@ public final class Compressor {
                 }
                 inFlight.addLast(job);
                 inFlightBytes += job.encodedSize;
-                job.future = TensorPipeline.start(t, job.choice.codec(), job::payload, executor, splitElements,
-                        aborted::get);
+                job.future = TensorPipeline.start(
+                        t, job.choice.codec(), job::payload, executor, splitElements, aborted::get);
             }
             while (!inFlight.isEmpty()) {
                 Job done = inFlight.removeFirst();
@@ -151,7 +162,7 @@ public final class Compressor {
             try {
                 size = choice.codec().encodedSize(tensor.dtype(), tensor.shape());
             } catch (RuntimeException e) {
-                size = tensor.byteSize();   // encode will report the real problem
+                size = tensor.byteSize(); // encode will report the real problem
             }
             this.encodedSize = size;
             this.buffers = buffers;
@@ -185,14 +196,24 @@ public final class Compressor {
             }
         }
 
-        void finish(ArtifactWriter writer, List<TensorReport> reports, ErrorMetrics.Accumulator total,
-                    ProgressListener progress) {
+        void finish(
+                ArtifactWriter writer,
+                List<TensorReport> reports,
+                ErrorMetrics.Accumulator total,
+                ProgressListener progress) {
             TensorEntry e = encoded.writeTo(writer, crc32c);
             total.add(error);
-            reports.add(new TensorReport(tensor.name(), tensor.dtype().name(), tensor.shape().dims(), e.codec(),
-                    choice.reason(), tensor.byteSize(), e.length(), error));
+            reports.add(new TensorReport(
+                    tensor.name(),
+                    tensor.dtype().name(),
+                    tensor.shape().dims(),
+                    e.codec(),
+                    choice.reason(),
+                    tensor.byteSize(),
+                    e.length(),
+                    error));
             if (tensor.data().isMapped()) {
-                tensor.data().unload();   // release the input's pages: resident memory stays flat
+                tensor.data().unload(); // release the input's pages: resident memory stays flat
             }
             progress.advance(tensor.byteSize());
         }

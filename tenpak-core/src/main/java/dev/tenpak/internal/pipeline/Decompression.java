@@ -50,9 +50,10 @@ public final class Decompression {
             return;
         }
         try (ArtifactReader r = ArtifactReader.open(artifact);
-             ParallelDecoder decoder = new ParallelDecoder(options.threads())) {
+                ParallelDecoder decoder = new ParallelDecoder(options.threads())) {
             ProgressListener progress = options.progress();
-            long total = r.entries().stream().mapToLong(TensorEntry::originalBytes).sum();
+            long total =
+                    r.entries().stream().mapToLong(TensorEntry::originalBytes).sum();
             progress.start("decompress", total);
             try {
                 if (f == OutputFormat.HF) {
@@ -76,13 +77,23 @@ public final class Decompression {
     }
 
     /** Writes {@code entries} of {@code r} as one safetensors file, decoding on {@code decoder}'s threads. */
-    public static long toSafetensors(ArtifactReader r, List<TensorEntry> entries, Map<String, String> metadata,
-                                     Path target, ParallelDecoder decoder, boolean sync, ProgressListener progress) {
+    public static long toSafetensors(
+            ArtifactReader r,
+            List<TensorEntry> entries,
+            Map<String, String> metadata,
+            Path target,
+            ParallelDecoder decoder,
+            boolean sync,
+            ProgressListener progress) {
         List<SafetensorsWriter.Entry> layout = new ArrayList<>(entries.size());
         for (TensorEntry e : entries) {
             layout.add(new SafetensorsWriter.Entry(e.name(), e.dtype(), e.shape()));
         }
-        return SafetensorsWriter.write(layout, metadata, target, sync,
+        return SafetensorsWriter.write(
+                layout,
+                metadata,
+                target,
+                sync,
                 (ch, offsets) -> decoder.decodeAll(r, entries, ch, offsets, target, progress));
     }
 
@@ -91,8 +102,13 @@ public final class Decompression {
      * checked before anything is written and swapped in whole ({@link HfFolder#write}); refused when
      * it would replace {@code artifact} itself.
      */
-    public static long toHf(ArtifactReader r, Path artifact, Path dir, ParallelDecoder decoder, boolean sync,
-                            ProgressListener progress) {
+    public static long toHf(
+            ArtifactReader r,
+            Path artifact,
+            Path dir,
+            ParallelDecoder decoder,
+            boolean sync,
+            ProgressListener progress) {
         Map<String, TensorEntry> byName = new HashMap<>();
         List<String> names = new ArrayList<>();
         for (TensorEntry e : r.entries()) {
@@ -119,7 +135,7 @@ public final class Decompression {
     public static ExportReport exportCompressedTensors(Path artifact, Path dir, DecompressOptions options) {
         SameFiles.refuse(dir, artifact, "artifact");
         try (ArtifactReader r = ArtifactReader.open(artifact);
-             ParallelDecoder decoder = new ParallelDecoder(options.threads())) {
+                ParallelDecoder decoder = new ParallelDecoder(options.threads())) {
             CompressedTensorsExport.Plan plan = CompressedTensorsExport.plan(r);
             if (Files.isDirectory(dir)) {
                 for (String rel : plan.layout().paths()) {
@@ -127,12 +143,18 @@ public final class Decompression {
                 }
             }
             ProgressListener progress = options.progress();
-            long total = r.entries().stream().mapToLong(TensorEntry::originalBytes).sum();
+            long total =
+                    r.entries().stream().mapToLong(TensorEntry::originalBytes).sum();
             progress.start("export", total);
             long bytes;
             try {
-                bytes = HfFolder.write(plan.layout(), r.metadata(), dir, options.sync(),
-                        (shard, meta, file) -> writeExportShard(r, plan, shard, meta, file, decoder, options.sync(), progress));
+                bytes = HfFolder.write(
+                        plan.layout(),
+                        r.metadata(),
+                        dir,
+                        options.sync(),
+                        (shard, meta, file) ->
+                                writeExportShard(r, plan, shard, meta, file, decoder, options.sync(), progress));
             } finally {
                 progress.finish();
             }
@@ -140,9 +162,15 @@ public final class Decompression {
         }
     }
 
-    private static long writeExportShard(ArtifactReader r, CompressedTensorsExport.Plan plan, List<String> names,
-                                         Map<String, String> meta, Path file, ParallelDecoder decoder, boolean sync,
-                                         ProgressListener progress) {
+    private static long writeExportShard(
+            ArtifactReader r,
+            CompressedTensorsExport.Plan plan,
+            List<String> names,
+            Map<String, String> meta,
+            Path file,
+            ParallelDecoder decoder,
+            boolean sync,
+            ProgressListener progress) {
         List<SafetensorsWriter.Entry> layout = new ArrayList<>(names.size());
         List<CompressedTensorsExport.Output> outs = new ArrayList<>(names.size());
         for (String name : names) {
@@ -159,7 +187,8 @@ public final class Decompression {
                     denseAt.add(offsets[i]);
                 }
             }
-            decoder.decodeAll(r, dense, ch, denseAt.stream().mapToLong(Long::longValue).toArray(), file, progress);
+            decoder.decodeAll(
+                    r, dense, ch, denseAt.stream().mapToLong(Long::longValue).toArray(), file, progress);
             for (int i = 0; i < outs.size(); i++) {
                 CompressedTensorsExport.Output o = outs.get(i);
                 if (o.source() instanceof CompressedTensorsExport.Source.Dense) {

@@ -1,13 +1,11 @@
 package dev.tenpak.internal.pipeline;
 
+import dev.tenpak.codec.Codec;
+import dev.tenpak.error.InvalidInputException;
 import dev.tenpak.internal.format.artifact.ArtifactFormat;
 import dev.tenpak.internal.format.artifact.ArtifactWriter;
 import dev.tenpak.internal.format.artifact.TensorEntry;
-
-import dev.tenpak.error.InvalidInputException;
-import dev.tenpak.codec.Codec;
 import dev.tenpak.report.ErrorMetrics;
-import dev.tenpak.internal.codec.raw.RawCodec;
 import dev.tenpak.tensor.DType;
 import dev.tenpak.tensor.FloatConversions;
 import dev.tenpak.tensor.Shape;
@@ -28,15 +26,16 @@ public record EncodedTensor(String name, DType dtype, Shape shape, Codec codec, 
      */
     public static EncodedTensor encode(Tensor t, Codec codec, Arena arena) {
         if (!codec.accepts(t.dtype())) {
-            throw new InvalidInputException("tensor '" + t.name() + "': codec " + codec.name()
-                    + " cannot encode " + t.dtype() + " tensors (use raw_v1)");
+            throw new InvalidInputException("tensor '" + t.name() + "': codec " + codec.name() + " cannot encode "
+                    + t.dtype() + " tensors (use raw_v1)");
         }
         if (codec.storesInputBytes() && byteViewable(t.data())) {
             // raw_v1's payload is the tensor's own bytes: write them from where they are, no copy
             return new EncodedTensor(t.name(), t.dtype(), t.shape(), codec, new byte[0], t.data());
         }
         long size = codec.encodedSize(t.dtype(), t.shape());
-        MemorySegment buf = arena.allocate(Math.max(size, 1), ArtifactFormat.ALIGNMENT).asSlice(0, size);
+        MemorySegment buf =
+                arena.allocate(Math.max(size, 1), ArtifactFormat.ALIGNMENT).asSlice(0, size);
         Codec.Encoded enc = codec.encodeSized(t, buf);
         return new EncodedTensor(t.name(), t.dtype(), t.shape(), codec, enc.params(), buf.asSlice(0, enc.length()));
     }

@@ -24,11 +24,24 @@ public final class Inspection {
             for (TensorEntry e : r.entries()) {
                 boolean ok = r.verify(e);
                 allOk &= ok;
-                list.add(new ArtifactSummary.Entry(e.name(), e.shape().dims(), e.dtype().name(), e.codec(), e.length(),
-                        e.originalBytes(), String.format(Locale.ROOT, "%08x", e.crc32c()), ok));
+                list.add(new ArtifactSummary.Entry(
+                        e.name(),
+                        e.shape().dims(),
+                        e.dtype().name(),
+                        e.codec(),
+                        e.length(),
+                        e.originalBytes(),
+                        String.format(Locale.ROOT, "%08x", e.crc32c()),
+                        ok));
             }
-            return new ArtifactSummary(artifact.toString(), r.byteSize(), r.version(), r.codec(),
-                    shownMetadata(r.source(), r.metadata()), list, allOk);
+            return new ArtifactSummary(
+                    artifact.toString(),
+                    r.byteSize(),
+                    r.version(),
+                    r.codec(),
+                    shownMetadata(r.source(), r.metadata()),
+                    list,
+                    allOk);
         }
     }
 
@@ -46,8 +59,11 @@ public final class Inspection {
             try {
                 shown.put(k, "<embedded file, " + Base64.getDecoder().decode(v).length + " bytes>");
             } catch (IllegalArgumentException e) {
-                throw new CorruptArtifactException(source, null, 0, "carried file '"
-                        + k.substring(ReservedKeys.HF_FILE_PREFIX.length()) + "' is not valid base64");
+                throw new CorruptArtifactException(
+                        source,
+                        null,
+                        0,
+                        "carried file '" + k.substring(ReservedKeys.HF_FILE_PREFIX.length()) + "' is not valid base64");
             }
         });
         return shown;

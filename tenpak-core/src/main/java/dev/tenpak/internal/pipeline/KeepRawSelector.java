@@ -1,12 +1,10 @@
 package dev.tenpak.internal.pipeline;
 
-import dev.tenpak.codec.Codecs;
-import dev.tenpak.options.CompressOptions;
-
 import dev.tenpak.codec.Codec;
-import dev.tenpak.internal.codec.raw.RawCodec;
-
+import dev.tenpak.codec.Codecs;
 import dev.tenpak.error.InvalidInputException;
+import dev.tenpak.internal.codec.raw.RawCodec;
+import dev.tenpak.options.CompressOptions;
 import dev.tenpak.tensor.DType;
 import dev.tenpak.tensor.Shape;
 import java.util.ArrayList;
@@ -33,7 +31,6 @@ public final class KeepRawSelector implements CodecSelector {
     /** {@code minElements} value meaning: 4096 for group-wise codecs, 0 (off) otherwise. */
     /** Same as {@link CompressOptions#AUTO_MIN_ELEMENTS}. */
     public static final long AUTO = CompressOptions.AUTO_MIN_ELEMENTS;
-
 
     private final Codec codec;
     private final List<Pattern> keepRaw;
@@ -67,8 +64,9 @@ public final class KeepRawSelector implements CodecSelector {
             try {
                 out.add(Pattern.compile(r));
             } catch (PatternSyntaxException e) {
-                throw InvalidInputException.forOption("keep-raw", "keep-raw pattern '" + r + "' is not a valid regular expression: "
-                        + e.getDescription());
+                throw InvalidInputException.forOption(
+                        "keep-raw",
+                        "keep-raw pattern '" + r + "' is not a valid regular expression: " + e.getDescription());
             }
         }
         return List.copyOf(out);
@@ -109,12 +107,14 @@ public final class KeepRawSelector implements CodecSelector {
         }
         if (minElements > 0) {
             if (shape.rank() <= 1) {
-                return new Choice(RawCodec.INSTANCE, (shape.rank() == 0 ? "scalar" : "1-D tensor (bias or norm)")
-                        + "; kept exact");
+                return new Choice(
+                        RawCodec.INSTANCE,
+                        (shape.rank() == 0 ? "scalar" : "1-D tensor (bias or norm)") + "; kept exact");
             }
             if (shape.elementCount() < minElements) {
-                return new Choice(RawCodec.INSTANCE, shape.elementCount() + " elements < min-elements "
-                        + minElements + "; kept exact");
+                return new Choice(
+                        RawCodec.INSTANCE,
+                        shape.elementCount() + " elements < min-elements " + minElements + "; kept exact");
             }
         }
         return new Choice(codec, "requested");

@@ -1,15 +1,14 @@
 package dev.tenpak.internal.pipeline;
 
+import dev.tenpak.codec.Codec;
+import dev.tenpak.codec.Codecs;
+import dev.tenpak.error.TenpakException;
+import dev.tenpak.internal.codec.raw.RawCodec;
 import dev.tenpak.internal.format.artifact.ArtifactFormat;
 import dev.tenpak.internal.format.artifact.ArtifactReader;
 import dev.tenpak.internal.format.artifact.TensorEntry;
-
-import dev.tenpak.options.ProgressListener;
-import dev.tenpak.error.TenpakException;
-import dev.tenpak.codec.Codec;
-import dev.tenpak.codec.Codecs;
-import dev.tenpak.internal.codec.raw.RawCodec;
 import dev.tenpak.internal.io.PositionalWrites;
+import dev.tenpak.options.ProgressListener;
 import dev.tenpak.tensor.FloatConversions;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -46,6 +45,7 @@ public final class ParallelDecoder implements AutoCloseable {
     public static final int CHUNK_ELEMENTS = 1 << 20;
     /** Elements decoded and narrowed at a time inside a range (a multiple of {@link Codec#RANGE_ALIGN}). */
     private static final int SUB_CHUNK = 16 * Codec.RANGE_ALIGN;
+
     private static final long RAW_CHUNK_BYTES = 16L << 20;
     /** Bytes of the widest decoded range: {@link #CHUNK_ELEMENTS} F32 values. */
     private static final long RANGE_BYTES = 4L * CHUNK_ELEMENTS;
@@ -63,11 +63,13 @@ public final class ParallelDecoder implements AutoCloseable {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
         this.threads = threads;
-        this.pool = threads == 1 ? null : Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "tenpak-decode");
-            t.setDaemon(true);
-            return t;
-        });
+        this.pool = threads == 1
+                ? null
+                : Executors.newFixedThreadPool(threads, r -> {
+                    Thread t = new Thread(r, "tenpak-decode");
+                    t.setDaemon(true);
+                    return t;
+                });
     }
 
     /**
@@ -75,8 +77,13 @@ public final class ParallelDecoder implements AutoCloseable {
      * {@code entries.get(i).originalBytes()} bytes) for every i, reporting progress. {@code target}
      * names the output in errors.
      */
-    public void decodeAll(ArtifactReader reader, List<TensorEntry> entries, FileChannel out, long[] offsets, Path target,
-                          ProgressListener progress) {
+    public void decodeAll(
+            ArtifactReader reader,
+            List<TensorEntry> entries,
+            FileChannel out,
+            long[] offsets,
+            Path target,
+            ProgressListener progress) {
         ArrayDeque<Pending> inFlight = new ArrayDeque<>();
         int limit = 4 * threads;
         try {
@@ -94,7 +101,8 @@ public final class ParallelDecoder implements AutoCloseable {
                 long n = e.shape().elementCount();
                 long size = e.originalBytes();
                 boolean ranged = !codec.lossless() && e.dtype().isCompressible();
-                long pieces = ranged ? (n + CHUNK_ELEMENTS - 1) / CHUNK_ELEMENTS
+                long pieces = ranged
+                        ? (n + CHUNK_ELEMENTS - 1) / CHUNK_ELEMENTS
                         : codec == RawCodec.INSTANCE ? (size + RAW_CHUNK_BYTES - 1) / RAW_CHUNK_BYTES : 1;
                 pieces = Math.max(pieces, 1);
                 for (long p = 0; p < pieces; p++) {
@@ -107,7 +115,8 @@ public final class ParallelDecoder implements AutoCloseable {
                         int len = (int) Math.min(CHUNK_ELEMENTS, n - from);
                         long bytes = e.dtype().byteSizeFor(len);
                         long at = base + e.dtype().byteSizeFor(from);
-                        MemorySegment range = free.isEmpty() ? arena.allocate(RANGE_BYTES, ArtifactFormat.ALIGNMENT)
+                        MemorySegment range = free.isEmpty()
+                                ? arena.allocate(RANGE_BYTES, ArtifactFormat.ALIGNMENT)
                                 : free.removeFirst();
                         byte[] params = e.params();
                         Runnable decode = () -> {
@@ -119,22 +128,36 @@ public final class ParallelDecoder implements AutoCloseable {
                                 FloatConversions.fromFloats(buf, 0, step, range, e.dtype(), done);
                             }
                         };
-                        job = new Pending(submit(decode), decode,
-                                () -> PositionalWrites.write(out, range.asSlice(0, bytes), at, target), range, bytes);
+                        job = new Pending(
+                                submit(decode),
+                                decode,
+                                () -> PositionalWrites.write(out, range.asSlice(0, bytes), at, target),
+                                range,
+                                bytes);
                     } else if (codec == RawCodec.INSTANCE) {
                         long from = p * RAW_CHUNK_BYTES;
                         long len = Math.min(RAW_CHUNK_BYTES, size - from);
                         // straight from the mapped artifact: nothing to decode
-                        job = new Pending(null, null, () -> PositionalWrites.write(out, payload.asSlice(from, len),
-                                base + from, target), null, len);
+                        job = new Pending(
+                                null,
+                                null,
+                                () -> PositionalWrites.write(out, payload.asSlice(from, len), base + from, target),
+                                null,
+                                len);
                     } else {
-                        job = new Pending(null, null, () -> {
-                            try (Arena whole = Arena.ofConfined()) {
-                                MemorySegment dst = whole.allocate(Math.max(1, size), ArtifactFormat.ALIGNMENT).asSlice(0, size);
-                                reader.decodeInto(e, dst);
-                                PositionalWrites.write(out, dst, base, target);
-                            }
-                        }, null, size);
+                        job = new Pending(
+                                null,
+                                null,
+                                () -> {
+                                    try (Arena whole = Arena.ofConfined()) {
+                                        MemorySegment dst = whole.allocate(Math.max(1, size), ArtifactFormat.ALIGNMENT)
+                                                .asSlice(0, size);
+                                        reader.decodeInto(e, dst);
+                                        PositionalWrites.write(out, dst, base, target);
+                                    }
+                                },
+                                null,
+                                size);
                     }
                     if (p == pieces - 1) {
                         job.release = () -> release(payload);
@@ -212,7 +235,7 @@ public final class ParallelDecoder implements AutoCloseable {
             }
         } catch (RuntimeException | Error e) {
             failed.set(true);
-            awaitAll(tasks, failed);   // the first error is this one
+            awaitAll(tasks, failed); // the first error is this one
             throw e;
         }
         RuntimeException first = awaitAll(tasks, failed);
@@ -255,7 +278,7 @@ public final class ParallelDecoder implements AutoCloseable {
                     f.get();
                     break;
                 } catch (InterruptedException ie) {
-                    interrupted = true;   // keep waiting: a worker may still be writing
+                    interrupted = true; // keep waiting: a worker may still be writing
                 } catch (ExecutionException ee) {
                     failed.set(true);
                     if (first == null) {
@@ -268,7 +291,7 @@ public final class ParallelDecoder implements AutoCloseable {
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
-        return first == null ? null : rethrow(first);   // an Error is thrown, once all have stopped
+        return first == null ? null : rethrow(first); // an Error is thrown, once all have stopped
     }
 
     /** Queues {@code task} on the pool; null without one (the task then runs when its result is needed). */
@@ -291,7 +314,7 @@ public final class ParallelDecoder implements AutoCloseable {
                 pool.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES);
             } catch (InterruptedException ie) {
                 Thread.currentThread().interrupt();
-                return;   // better to leak the buffers than to free memory a worker may still write
+                return; // better to leak the buffers than to free memory a worker may still write
             }
         }
         arena.close();

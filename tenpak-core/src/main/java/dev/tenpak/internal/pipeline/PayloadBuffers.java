@@ -1,7 +1,6 @@
 package dev.tenpak.internal.pipeline;
 
 import dev.tenpak.internal.format.artifact.ArtifactFormat;
-
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;

@@ -33,8 +33,8 @@ public final class PlanSelector {
             }
             Codec c = codecs.get(name);
             if (!c.accepts(dtype)) {
-                throw new PlanMismatchException(planFile + ": tensor '" + name + "' is " + dtype + ", which "
-                        + c.name() + " cannot hold");
+                throw new PlanMismatchException(
+                        planFile + ": tensor '" + name + "' is " + dtype + ", which " + c.name() + " cannot hold");
             }
             return new CodecSelector.Choice(c, "plan: " + t.reason());
         };

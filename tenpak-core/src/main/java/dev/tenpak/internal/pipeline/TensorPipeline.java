@@ -1,14 +1,12 @@
 package dev.tenpak.internal.pipeline;
 
-import dev.tenpak.internal.format.artifact.Checksums;
-
-import dev.tenpak.error.InvalidInputException;
-import dev.tenpak.error.NonFiniteValueException;
 import dev.tenpak.codec.ChunkEncoder;
 import dev.tenpak.codec.Codec;
-import dev.tenpak.report.ErrorMetrics;
-import dev.tenpak.internal.codec.raw.RawCodec;
+import dev.tenpak.error.InvalidInputException;
+import dev.tenpak.error.NonFiniteValueException;
+import dev.tenpak.internal.format.artifact.Checksums;
 import dev.tenpak.internal.kernel.QuantKernels;
+import dev.tenpak.report.ErrorMetrics;
 import dev.tenpak.tensor.DType;
 import dev.tenpak.tensor.FloatConversions;
 import dev.tenpak.tensor.Tensor;
@@ -65,8 +63,13 @@ final class TensorPipeline {
      * {@code executor} (a direct executor runs everything before this returns). {@code aborted}
      * lets a failing caller skip the remaining work; the result is then meaningless.
      */
-    static CompletableFuture<Result> start(Tensor t, Codec codec, LongFunction<MemorySegment> payloads, Executor executor,
-                                           long splitElements, BooleanSupplier aborted) {
+    static CompletableFuture<Result> start(
+            Tensor t,
+            Codec codec,
+            LongFunction<MemorySegment> payloads,
+            Executor executor,
+            long splitElements,
+            BooleanSupplier aborted) {
         try {
             return begin(t, codec, payloads, executor, splitElements, aborted);
         } catch (RuntimeException e) {
@@ -74,16 +77,24 @@ final class TensorPipeline {
         }
     }
 
-    private static CompletableFuture<Result> begin(Tensor t, Codec codec, LongFunction<MemorySegment> payloads,
-                                                   Executor executor, long splitElements, BooleanSupplier aborted) {
+    private static CompletableFuture<Result> begin(
+            Tensor t,
+            Codec codec,
+            LongFunction<MemorySegment> payloads,
+            Executor executor,
+            long splitElements,
+            BooleanSupplier aborted) {
         if (!codec.accepts(t.dtype())) {
-            throw new InvalidInputException("tensor '" + t.name() + "': codec " + codec.name()
-                    + " cannot encode " + t.dtype() + " tensors (use raw_v1)");
+            throw new InvalidInputException("tensor '" + t.name() + "': codec " + codec.name() + " cannot encode "
+                    + t.dtype() + " tensors (use raw_v1)");
         }
         if (codec.storesInputBytes() && EncodedTensor.byteViewable(t.data())) {
             // as EncodedTensor.encode: raw_v1's payload is the tensor's own bytes, written from where they are
-            return CompletableFuture.supplyAsync(() -> new Result(new EncodedTensor(t.name(), t.dtype(), t.shape(), codec,
-                    new byte[0], t.data()), new ErrorMetrics(t.elementCount(), 0, 0, 0), Checksums.crc32c(t.data())),
+            return CompletableFuture.supplyAsync(
+                    () -> new Result(
+                            new EncodedTensor(t.name(), t.dtype(), t.shape(), codec, new byte[0], t.data()),
+                            new ErrorMetrics(t.elementCount(), 0, 0, 0),
+                            Checksums.crc32c(t.data())),
                     executor);
         }
         long size = codec.encodedSize(t.dtype(), t.shape());
@@ -110,23 +121,25 @@ final class TensorPipeline {
             } else {
                 params = CompletableFuture.completedFuture(ce.params(0f));
             }
-            return params.thenCompose(p -> forRanges(ranges, executor,
-                            r -> encodeRange(t, ce, p, payload, r, perRange, chunks, sums, aborted))
+            return params.thenCompose(p -> forRanges(
+                            ranges, executor, r -> encodeRange(t, ce, p, payload, r, perRange, chunks, sums, aborted))
                     .thenApply(v -> result(t, codec, p, payload, sums, n)));
         }
-        CompletableFuture<Codec.Encoded> encoded = CompletableFuture.supplyAsync(() -> {
-            if (!codec.variableSize()) {
-                payload.fill((byte) 0);   // Codec.encode may merge into bytes it expects zeroed
-            }
-            return codec.encodeSized(t, payload);
-        }, executor);
+        CompletableFuture<Codec.Encoded> encoded = CompletableFuture.supplyAsync(
+                () -> {
+                    if (!codec.variableSize()) {
+                        payload.fill((byte) 0); // Codec.encode may merge into bytes it expects zeroed
+                    }
+                    return codec.encodeSized(t, payload);
+                },
+                executor);
         if (!measured) {
             // a variable-size codec (lossless, never measured) keeps the bytes it wrote
             return encoded.thenApply(e -> result(t, codec, e.params(), payload.asSlice(0, e.length()), null, n));
         }
         CompletableFuture<byte[]> params = encoded.thenApply(Codec.Encoded::params);
-        return params.thenCompose(p -> forRanges(ranges, executor,
-                        r -> measureRange(t, codec, p, payload, r, perRange, chunks, sums, aborted))
+        return params.thenCompose(p -> forRanges(
+                        ranges, executor, r -> measureRange(t, codec, p, payload, r, perRange, chunks, sums, aborted))
                 .thenApply(v -> result(t, codec, p, payload, sums, n)));
     }
 
@@ -156,13 +169,15 @@ final class TensorPipeline {
         CompletableFuture<?>[] all = new CompletableFuture<?>[count];
         for (int i = 0; i < count; i++) {
             int r = i;
-            all[i] = CompletableFuture.runAsync(() -> {
-                try {
-                    body.accept(r);
-                } catch (Throwable e) {
-                    errors[r] = e;
-                }
-            }, executor);
+            all[i] = CompletableFuture.runAsync(
+                    () -> {
+                        try {
+                            body.accept(r);
+                        } catch (Throwable e) {
+                            errors[r] = e;
+                        }
+                    },
+                    executor);
         }
         return CompletableFuture.allOf(all).thenRun(() -> {
             for (Throwable e : errors) {
@@ -202,8 +217,16 @@ final class TensorPipeline {
         return max;
     }
 
-    private static void encodeRange(Tensor t, ChunkEncoder ce, byte[] params, MemorySegment payload, int r,
-                                    int perRange, int chunks, double[] sums, BooleanSupplier aborted) {
+    private static void encodeRange(
+            Tensor t,
+            ChunkEncoder ce,
+            byte[] params,
+            MemorySegment payload,
+            int r,
+            int perRange,
+            int chunks,
+            double[] sums,
+            BooleanSupplier aborted) {
         Buffers b = BUFFERS.get();
         long n = t.elementCount();
         for (int c = r * perRange, end = Math.min(chunks, c + perRange); c < end && !aborted.getAsBoolean(); c++) {
@@ -217,8 +240,16 @@ final class TensorPipeline {
         }
     }
 
-    private static void measureRange(Tensor t, Codec codec, byte[] params, MemorySegment payload, int r,
-                                     int perRange, int chunks, double[] sums, BooleanSupplier aborted) {
+    private static void measureRange(
+            Tensor t,
+            Codec codec,
+            byte[] params,
+            MemorySegment payload,
+            int r,
+            int perRange,
+            int chunks,
+            double[] sums,
+            BooleanSupplier aborted) {
         Buffers b = BUFFERS.get();
         long n = t.elementCount();
         for (int c = r * perRange, end = Math.min(chunks, c + perRange); c < end && !aborted.getAsBoolean(); c++) {
@@ -230,13 +261,21 @@ final class TensorPipeline {
     }
 
     /** The chunk's error sums, with {@link QuantKernels#errorSums}, as {@link ErrorMetrics.Accumulator#add} (see {@link EncodedTensor#measure}). */
-    private static void measureChunk(Tensor t, Codec codec, byte[] params, MemorySegment payload, Buffers b, int c,
-                                     long from, int len, double[] sums) {
+    private static void measureChunk(
+            Tensor t,
+            Codec codec,
+            byte[] params,
+            MemorySegment payload,
+            Buffers b,
+            int c,
+            long from,
+            int len,
+            double[] sums) {
         DType dtype = t.dtype();
         float[] want = b.x;
         float[] got = b.got;
         codec.decodeFloats(dtype, t.shape(), params, payload, from, got, 0, len);
-        FloatConversions.roundTo(dtype, got, 0, len);   // as the user will see it once stored in its dtype
+        FloatConversions.roundTo(dtype, got, 0, len); // as the user will see it once stored in its dtype
         QuantKernels.get().errorSums(want, got, 0, len, b.sums);
         sums[3 * c] = b.sums[0];
         sums[3 * c + 1] = b.sums[1];

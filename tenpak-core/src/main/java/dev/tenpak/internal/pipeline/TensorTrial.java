@@ -1,14 +1,11 @@
 package dev.tenpak.internal.pipeline;
 
+import dev.tenpak.codec.Codec;
 import dev.tenpak.error.NonFiniteValueException;
 import dev.tenpak.error.ValueOutOfRangeException;
-import dev.tenpak.internal.format.artifact.ArtifactFormat;
-import dev.tenpak.internal.pipeline.EncodedTensor;
-import dev.tenpak.codec.Codec;
-import dev.tenpak.internal.pipeline.CodecSelector;
-import dev.tenpak.report.ErrorMetrics;
-import dev.tenpak.internal.pipeline.KeepRawSelector;
 import dev.tenpak.internal.codec.raw.RawCodec;
+import dev.tenpak.internal.format.artifact.ArtifactFormat;
+import dev.tenpak.report.ErrorMetrics;
 import dev.tenpak.tensor.FloatConversions;
 import dev.tenpak.tensor.Tensor;
 import java.lang.foreign.Arena;
@@ -31,8 +28,13 @@ import java.util.List;
  * @param decodeNanos  time spent in {@link Codec#decode}
  * @param fallback     null, or why raw_v1 stands in for {@code requested}
  */
-public record TensorTrial(Codec requested, EncodedTensor encoded, ErrorMetrics error, long encodeNanos,
-                          long decodeNanos, String fallback) {
+public record TensorTrial(
+        Codec requested,
+        EncodedTensor encoded,
+        ErrorMetrics error,
+        long encodeNanos,
+        long decodeNanos,
+        String fallback) {
 
     /** Encodes {@code t} with {@code codec} into {@code arena}, decodes it once and measures the error. */
     public static TensorTrial run(Tensor t, Codec codec, Arena arena) {
@@ -46,8 +48,8 @@ public record TensorTrial(Codec requested, EncodedTensor encoded, ErrorMetrics e
     public static TensorTrial run(Tensor t, Codec codec, Arena arena, int repeats) {
         // The same choice compress makes with this codec and default options (non-float tensors, and
         // for group-wise codecs 1-D and small tensors, stay raw), so a plan's sizes are compress's sizes.
-        CodecSelector.Choice choice = KeepRawSelector.of(codec, List.of(), KeepRawSelector.AUTO)
-                .choose(t.name(), t.dtype(), t.shape());
+        CodecSelector.Choice choice =
+                KeepRawSelector.of(codec, List.of(), KeepRawSelector.AUTO).choose(t.name(), t.dtype(), t.shape());
         Codec used = choice.codec();
         String fallback = used == codec ? null : choice.reason();
         long t0 = System.nanoTime();
@@ -84,7 +86,8 @@ public record TensorTrial(Codec requested, EncodedTensor encoded, ErrorMetrics e
         long decodeNanos;
         try (Arena scratch = Arena.ofConfined()) {
             long bytes = t.byteSize();
-            MemorySegment dst = scratch.allocate(Math.max(1, bytes), ArtifactFormat.ALIGNMENT).asSlice(0, bytes);
+            MemorySegment dst = scratch.allocate(Math.max(1, bytes), ArtifactFormat.ALIGNMENT)
+                    .asSlice(0, bytes);
             decodeNanos = Long.MAX_VALUE;
             for (int i = 0; i < Math.max(1, repeats); i++) {
                 long d0 = System.nanoTime();

@@ -1,15 +1,11 @@
 package dev.tenpak.internal.plan;
 
-import dev.tenpak.codec.Codecs;
-import dev.tenpak.options.BenchOptions;
-
-import dev.tenpak.options.InputFormat;
-
-import dev.tenpak.report.BenchReport;
-
-import dev.tenpak.error.InvalidInputException;
 import dev.tenpak.codec.Codec;
+import dev.tenpak.codec.Codecs;
+import dev.tenpak.error.InvalidInputException;
 import dev.tenpak.internal.format.Inputs;
+import dev.tenpak.options.BenchOptions;
+import dev.tenpak.report.BenchReport;
 import dev.tenpak.tensor.TensorSource;
 import java.nio.file.Path;
 import java.util.List;
@@ -27,7 +23,8 @@ public final class Bench {
 
     /** Benchmarks the options' codecs (all when none) on {@code input}, best of the options' repeats. */
     public static BenchReport run(Path input, BenchOptions options) {
-        List<Codec> codecs = options.codecs().isEmpty() ? Codecs.all()
+        List<Codec> codecs = options.codecs().isEmpty()
+                ? Codecs.all()
                 : options.codecs().stream().map(Codecs::byName).distinct().toList();
         try (TensorSource source = Inputs.open(input, options.inputFormat())) {
             return run(source, codecs, options.repeats());
@@ -41,9 +38,18 @@ public final class Bench {
         List<CodecSurvey.Totals> totals = CodecSurvey.run(source, codecs, repeats, (t, trials) -> {});
         long tensorBytes = totals.isEmpty() ? 0 : totals.get(0).tensorBytes();
         long elements = totals.isEmpty() ? 0 : totals.get(0).elements();
-        List<BenchReport.Row> rows = totals.stream().map(c -> new BenchReport.Row(c.codec(), c.artifactBytes(), c.ratio(),
-                c.bitsPerWeight(), c.error().mse(), c.error().mae(), c.error().maxAbsError(),
-                mbps(c.tensorBytes(), c.encodeNanos()), mbps(c.tensorBytes(), c.decodeNanos()))).toList();
+        List<BenchReport.Row> rows = totals.stream()
+                .map(c -> new BenchReport.Row(
+                        c.codec(),
+                        c.artifactBytes(),
+                        c.ratio(),
+                        c.bitsPerWeight(),
+                        c.error().mse(),
+                        c.error().mae(),
+                        c.error().maxAbsError(),
+                        mbps(c.tensorBytes(), c.encodeNanos()),
+                        mbps(c.tensorBytes(), c.decodeNanos())))
+                .toList();
         return new BenchReport(source.description(), tensorBytes, elements, rows);
     }
 

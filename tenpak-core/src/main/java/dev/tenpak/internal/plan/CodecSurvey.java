@@ -1,10 +1,9 @@
 package dev.tenpak.internal.plan;
 
-import dev.tenpak.internal.pipeline.TensorTrial;
-
+import dev.tenpak.codec.Codec;
 import dev.tenpak.internal.format.artifact.ArtifactWriter;
 import dev.tenpak.internal.io.CountingChannel;
-import dev.tenpak.codec.Codec;
+import dev.tenpak.internal.pipeline.TensorTrial;
 import dev.tenpak.report.ErrorMetrics;
 import dev.tenpak.tensor.Tensor;
 import dev.tenpak.tensor.TensorSource;
@@ -36,8 +35,14 @@ public final class CodecSurvey {
      * @param elements      elements over all tensors
      * @param error         element-weighted reconstruction error
      */
-    public record Totals(String codec, long artifactBytes, long tensorBytes, long elements, ErrorMetrics error,
-                         long encodeNanos, long decodeNanos) {
+    public record Totals(
+            String codec,
+            long artifactBytes,
+            long tensorBytes,
+            long elements,
+            ErrorMetrics error,
+            long encodeNanos,
+            long decodeNanos) {
         public double ratio() {
             return artifactBytes == 0 ? 0 : (double) tensorBytes / artifactBytes;
         }
@@ -91,7 +96,8 @@ public final class CodecSurvey {
         List<Totals> totals = new ArrayList<>(k);
         for (int i = 0; i < k; i++) {
             long size = writers[i].finish();
-            totals.add(new Totals(codecs.get(i).name(), size, tensorBytes, elements, errors[i].result(), enc[i], dec[i]));
+            totals.add(
+                    new Totals(codecs.get(i).name(), size, tensorBytes, elements, errors[i].result(), enc[i], dec[i]));
         }
         return totals;
     }

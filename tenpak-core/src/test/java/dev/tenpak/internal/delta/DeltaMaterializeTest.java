@@ -1,11 +1,5 @@
 package dev.tenpak.internal.delta;
 
-import dev.tenpak.options.MaterializeOptions;
-
-import dev.tenpak.options.DeltaOptions;
-import dev.tenpak.report.DeltaReport;
-import dev.tenpak.report.MaterializeReport;
-
 import static dev.tenpak.PlanDeltaFixtures.decodeAll;
 import static dev.tenpak.PlanDeltaFixtures.gaussian;
 import static dev.tenpak.PlanDeltaFixtures.mae;
@@ -15,15 +9,19 @@ import static dev.tenpak.PlanDeltaFixtures.write;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tenpak.error.ArtifactKindException;
-import dev.tenpak.report.ArtifactSummary;
-import dev.tenpak.error.BaseMismatchException;
-import dev.tenpak.options.CompressOptions;
-import dev.tenpak.error.InvalidInputException;
 import dev.tenpak.Tenpak;
+import dev.tenpak.error.ArtifactKindException;
+import dev.tenpak.error.BaseMismatchException;
+import dev.tenpak.error.InvalidInputException;
+import dev.tenpak.internal.codec.pertensor.SymmetricPerTensorCodec;
 import dev.tenpak.internal.format.artifact.ArtifactReader;
 import dev.tenpak.internal.format.artifact.TensorEntry;
-import dev.tenpak.internal.codec.pertensor.SymmetricPerTensorCodec;
+import dev.tenpak.options.CompressOptions;
+import dev.tenpak.options.DeltaOptions;
+import dev.tenpak.options.MaterializeOptions;
+import dev.tenpak.report.ArtifactSummary;
+import dev.tenpak.report.DeltaReport;
+import dev.tenpak.report.MaterializeReport;
 import dev.tenpak.tensor.Tensor;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class DeltaMaterializeTest {
     private static final long SEED = 0xDE17AL;
-    private static final double EPS = 0.1;   // above int8's own MAE on fc2 (std 10): about 0.07
+    private static final double EPS = 0.1; // above int8's own MAE on fc2 (std 10): about 0.07
 
     @TempDir
     Path dir;
@@ -81,8 +79,8 @@ class DeltaMaterializeTest {
     void deltaAndMaterializeGiveBackTheVariant() {
         Path delta = dir.resolve("ft.delta.tenpak");
         DeltaReport r = Tenpak.delta(baseArtifact, variantJson, delta, DeltaOptions.of(EPS));
-        Map<String, DeltaReport.Entry> byName = r.tensors().stream()
-                .collect(Collectors.toMap(DeltaReport.Entry::name, e -> e));
+        Map<String, DeltaReport.Entry> byName =
+                r.tensors().stream().collect(Collectors.toMap(DeltaReport.Entry::name, e -> e));
         assertThat(byName.get("emb").status()).isEqualTo("unchanged");
         assertThat(byName.get("fc1").status()).isEqualTo("changed");
         assertThat(byName.get("fc1").mode()).isEqualTo("full");
@@ -97,14 +95,18 @@ class DeltaMaterializeTest {
         assertThat(r.fraction()).isLessThan(1.0);
         // the full variant artifact the fraction is measured against is what compress writes
         Path full = dir.resolve("variant.tenpak");
-        assertThat(Tenpak.compress(variantJson, full, CompressOptions.defaults()).artifactBytes())
+        assertThat(Tenpak.compress(variantJson, full, CompressOptions.defaults())
+                        .artifactBytes())
                 .isEqualTo(r.fullVariantBytes());
 
         // a delta is an ordinary artifact that inspect reads, with its bookkeeping in the metadata
         ArtifactSummary s = Tenpak.inspect(delta);
         assertThat(s.checksumsOk()).isTrue();
-        assertThat(s.tensors()).extracting(ArtifactSummary.Entry::name).containsExactly("fc1", "adapter", "fc2", "head");
-        assertThat(s.metadata()).containsEntry(DeltaFormat.KEY_BASE, r.baseHash())
+        assertThat(s.tensors())
+                .extracting(ArtifactSummary.Entry::name)
+                .containsExactly("fc1", "adapter", "fc2", "head");
+        assertThat(s.metadata())
+                .containsEntry(DeltaFormat.KEY_BASE, r.baseHash())
                 .containsEntry(DeltaFormat.KEY_REMOVED, "[\"bias\"]")
                 .containsEntry(DeltaFormat.KEY_ORDER, "[\"emb\",\"fc1\",\"adapter\",\"fc2\",\"head\"]")
                 .containsEntry(DeltaFormat.KEY_MODE_PREFIX + "fc2", "residual")
@@ -112,7 +114,8 @@ class DeltaMaterializeTest {
 
         Path out = dir.resolve("ft.tenpak");
         MaterializeReport m = Tenpak.materialize(baseArtifact, delta, out, MaterializeOptions.defaults());
-        assertThat(List.of(m.fromBase(), m.fromDelta(), m.rebuilt(), m.removed())).containsExactly(1, 3, 1, 1);
+        assertThat(List.of(m.fromBase(), m.fromDelta(), m.rebuilt(), m.removed()))
+                .containsExactly(1, 3, 1, 1);
         try (ArtifactReader a = ArtifactReader.open(out)) {
             assertThat(a.entries()).extracting(TensorEntry::name).containsExactlyElementsOf(variant.keySet());
             for (TensorEntry e : a.entries()) {
@@ -133,7 +136,9 @@ class DeltaMaterializeTest {
             } else {
                 // full: int8 bound scale/2; residual: the residual's own (much finer) scale/2
                 float peak = 0;
-                float[] ref = e.mode().equals("residual") ? diff(want, decodeAll(baseArtifact).get(v.name())) : want;
+                float[] ref = e.mode().equals("residual")
+                        ? diff(want, decodeAll(baseArtifact).get(v.name()))
+                        : want;
                 for (float x : ref) {
                     peak = Math.max(peak, Math.abs(x));
                 }
@@ -142,8 +147,9 @@ class DeltaMaterializeTest {
             }
         }
         // payloads of unchanged and full tensors are copied, not re-encoded
-        try (ArtifactReader a = ArtifactReader.open(out); ArtifactReader b = ArtifactReader.open(baseArtifact);
-             ArtifactReader d = ArtifactReader.open(delta)) {
+        try (ArtifactReader a = ArtifactReader.open(out);
+                ArtifactReader b = ArtifactReader.open(baseArtifact);
+                ArtifactReader d = ArtifactReader.open(delta)) {
             assertThat(a.entry("emb").crc32c()).isEqualTo(b.entry("emb").crc32c());
             assertThat(a.entry("fc1").crc32c()).isEqualTo(d.entry("fc1").crc32c());
             assertThat(a.entry("fc2").codec()).isEqualTo("raw_v1");
@@ -156,8 +162,10 @@ class DeltaMaterializeTest {
         DeltaReport r = Tenpak.delta(baseArtifact, variantJson, delta, DeltaOptions.of(EPS));
         Path exact = dir.resolve("exact.tenpak");
         Path small = dir.resolve("small.tenpak");
-        Tenpak.materialize(baseArtifact, delta, exact, MaterializeOptions.defaults().withResidualCodec("raw_v1"));
-        MaterializeReport m = Tenpak.materialize(baseArtifact, delta, small, MaterializeOptions.defaults().withResidualCodec("int8_sym_v1"));
+        Tenpak.materialize(
+                baseArtifact, delta, exact, MaterializeOptions.defaults().withResidualCodec("raw_v1"));
+        MaterializeReport m = Tenpak.materialize(
+                baseArtifact, delta, small, MaterializeOptions.defaults().withResidualCodec("int8_sym_v1"));
         assertThat(m.residualCodec()).isEqualTo("int8_sym_v1");
         assertThat(size(small)).isLessThan(size(exact));
         float[] want = variant.get("fc2").toFloatArray();
@@ -167,10 +175,14 @@ class DeltaMaterializeTest {
         for (float x : rebuilt) {
             m2 = Math.max(m2, Math.abs(x));
         }
-        double fc2Mae = r.tensors().stream().filter(e -> e.name().equals("fc2")).findFirst().orElseThrow().mae();
+        double fc2Mae = r.tensors().stream()
+                .filter(e -> e.name().equals("fc2"))
+                .findFirst()
+                .orElseThrow()
+                .mae();
         // documented bound: the residual's error plus the output codec's rounding
-        assertThat(maxAbs(want, requantized)).isLessThanOrEqualTo(maxAbs(want, rebuilt)
-                + SymmetricPerTensorCodec.INT8.scaleFor(m2) / 2 * 1.0001);
+        assertThat(maxAbs(want, requantized))
+                .isLessThanOrEqualTo(maxAbs(want, rebuilt) + SymmetricPerTensorCodec.INT8.scaleFor(m2) / 2 * 1.0001);
         assertThat(mae(want, requantized)).isGreaterThan(fc2Mae);
     }
 
@@ -185,7 +197,8 @@ class DeltaMaterializeTest {
         }
         Path out = dir.resolve("same.tenpak");
         Tenpak.materialize(baseArtifact, delta, out, MaterializeOptions.defaults());
-        try (ArtifactReader a = ArtifactReader.open(out); ArtifactReader b = ArtifactReader.open(baseArtifact)) {
+        try (ArtifactReader a = ArtifactReader.open(out);
+                ArtifactReader b = ArtifactReader.open(baseArtifact)) {
             assertThat(a.entries()).extracting(TensorEntry::name).containsExactlyElementsOf(base.keySet());
             assertThat(DeltaFormat.baseHash(a)).isEqualTo(DeltaFormat.baseHash(b));
         }
@@ -216,18 +229,22 @@ class DeltaMaterializeTest {
         Tenpak.delta(baseArtifact, variantJson, delta, DeltaOptions.of(EPS));
         Path out = dir.resolve("x.tenpak");
         assertThatThrownBy(() -> Tenpak.materialize(delta, delta, out, MaterializeOptions.defaults()))
-                .isInstanceOf(ArtifactKindException.class).hasMessageContaining("is a delta artifact");
+                .isInstanceOf(ArtifactKindException.class)
+                .hasMessageContaining("is a delta artifact");
         assertThatThrownBy(() -> Tenpak.materialize(baseArtifact, baseArtifact, out, MaterializeOptions.defaults()))
-                .isInstanceOf(ArtifactKindException.class).hasMessageContaining("is not a delta artifact");
+                .isInstanceOf(ArtifactKindException.class)
+                .hasMessageContaining("is not a delta artifact");
         assertThatThrownBy(() -> Tenpak.delta(delta, variantJson, out, DeltaOptions.of(EPS)))
-                .isInstanceOf(ArtifactKindException.class).hasMessageContaining("is a delta artifact");
+                .isInstanceOf(ArtifactKindException.class)
+                .hasMessageContaining("is a delta artifact");
         assertThat(out).doesNotExist();
     }
 
     @Test
     void rejectsBadEpsilons() {
         for (double bad : new double[] {-0.1, Double.NaN, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY}) {
-            assertThatThrownBy(() -> DeltaOptions.of(bad)).isInstanceOf(InvalidInputException.class)
+            assertThatThrownBy(() -> DeltaOptions.of(bad))
+                    .isInstanceOf(InvalidInputException.class)
                     .hasMessageContaining("epsilon must be a finite number >= 0");
         }
     }
@@ -235,7 +252,8 @@ class DeltaMaterializeTest {
     @Test
     void epsilonZeroStoresEveryTensorThatTheBaseCodecChanged() {
         Path delta = dir.resolve("zero.delta.tenpak");
-        DeltaReport r = Tenpak.delta(baseArtifact, baseJson, delta, DeltaOptions.of(0).withCodec("raw_v1"));
+        DeltaReport r =
+                Tenpak.delta(baseArtifact, baseJson, delta, DeltaOptions.of(0).withCodec("raw_v1"));
         // int8 moved every tensor of the base a little, so at epsilon 0 each is "changed"; raw_v1 stores it exactly
         assertThat(r.changed()).isEqualTo(base.size());
         Path out = dir.resolve("exact.tenpak");
@@ -254,7 +272,11 @@ class DeltaMaterializeTest {
         }
         Path out = dir.resolve("out.tenpak");
         // residual for fc1 ([32, 32] in the base) with shape [16, 64]
-        Path shapes = crafted("shapes.delta.tenpak", hash, "[\"fc1\"]", Map.of(DeltaFormat.KEY_MODE_PREFIX + "fc1", "residual"),
+        Path shapes = crafted(
+                "shapes.delta.tenpak",
+                hash,
+                "[\"fc1\"]",
+                Map.of(DeltaFormat.KEY_MODE_PREFIX + "fc1", "residual"),
                 Tensor.ofFloats("fc1", new float[32 * 32], 16, 64));
         assertThatThrownBy(() -> Tenpak.materialize(baseArtifact, shapes, out, MaterializeOptions.defaults()))
                 .isInstanceOf(dev.tenpak.error.ShapeMismatchException.class)
@@ -272,7 +294,8 @@ class DeltaMaterializeTest {
 
     private Path crafted(String name, String hash, String order, Map<String, String> extra, Tensor... tensors) {
         Path p = dir.resolve(name);
-        try (dev.tenpak.internal.format.artifact.ArtifactWriter w = dev.tenpak.internal.format.artifact.ArtifactWriter.create(p)) {
+        try (dev.tenpak.internal.format.artifact.ArtifactWriter w =
+                dev.tenpak.internal.format.artifact.ArtifactWriter.create(p)) {
             Map<String, String> meta = new LinkedHashMap<>();
             meta.put(DeltaFormat.KEY_VERSION, "1");
             meta.put(DeltaFormat.KEY_BASE, hash);

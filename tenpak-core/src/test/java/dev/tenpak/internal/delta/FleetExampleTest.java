@@ -1,21 +1,17 @@
 package dev.tenpak.internal.delta;
 
-import dev.tenpak.options.MaterializeOptions;
-
-import dev.tenpak.options.InputFormat;
-
-import dev.tenpak.options.DeltaOptions;
-import dev.tenpak.report.DeltaReport;
-
 import static dev.tenpak.PlanDeltaFixtures.decodeAll;
 import static dev.tenpak.PlanDeltaFixtures.mae;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tenpak.options.CompressOptions;
 import dev.tenpak.Tenpak;
 import dev.tenpak.internal.format.artifact.ArtifactReader;
 import dev.tenpak.internal.format.artifact.TensorEntry;
 import dev.tenpak.internal.format.json.JsonBundleReader;
+import dev.tenpak.options.CompressOptions;
+import dev.tenpak.options.DeltaOptions;
+import dev.tenpak.options.MaterializeOptions;
+import dev.tenpak.report.DeltaReport;
 import dev.tenpak.tensor.Bundle;
 import dev.tenpak.tensor.Tensor;
 import dev.tenpak.tensor.TensorSource;
@@ -46,32 +42,53 @@ class FleetExampleTest {
     @Test
     void basePlusThreeDeltasIsMuchSmallerThanFourFullArtifacts() throws Exception {
         Path base = dir.resolve("base.tenpak");
-        long baseBytes = Tenpak.compress(FLEET.resolve("base.json"), base, CompressOptions.defaults()).artifactBytes();
+        long baseBytes = Tenpak.compress(FLEET.resolve("base.json"), base, CompressOptions.defaults())
+                .artifactBytes();
         long jsonBytes = Files.size(FLEET.resolve("base.json"));
-        long rawBytes = Tenpak.compress(FLEET.resolve("base.json"), dir.resolve("base.raw.tenpak"),
-                CompressOptions.defaults().withCodec("raw_v1")).artifactBytes();
+        long rawBytes = Tenpak.compress(
+                        FLEET.resolve("base.json"),
+                        dir.resolve("base.raw.tenpak"),
+                        CompressOptions.defaults().withCodec("raw_v1"))
+                .artifactBytes();
         long fullBytes = baseBytes;
         long deltaBytes = 0;
         StringBuilder perVariant = new StringBuilder();
-        perVariant.append("| variant | changed | new | removed | unchanged | residual mode | delta bytes | full int8 artifact bytes | delta / full |\n");
+        perVariant.append(
+                "| variant | changed | new | removed | unchanged | residual mode | delta bytes | full int8 artifact bytes | delta / full |\n");
         perVariant.append("|---|---:|---:|---:|---:|---|---:|---:|---:|\n");
         for (String v : VARIANTS) {
             Path json = FLEET.resolve(v + ".json");
             Path delta = dir.resolve(v + ".delta.tenpak");
-            DeltaReport r = Tenpak.delta(base, json, delta, DeltaOptions.of(EPSILON).withCodec(CODEC));
-            long full = Tenpak.compress(json, dir.resolve(v + ".tenpak"), CompressOptions.defaults()).artifactBytes();
+            DeltaReport r =
+                    Tenpak.delta(base, json, delta, DeltaOptions.of(EPSILON).withCodec(CODEC));
+            long full = Tenpak.compress(json, dir.resolve(v + ".tenpak"), CompressOptions.defaults())
+                    .artifactBytes();
             assertThat(r.fullVariantBytes()).isEqualTo(full);
             assertThat(r.deltaBytes()).as(v).isLessThan(full / 3);
             jsonBytes += Files.size(json);
-            rawBytes += Tenpak.compress(json, dir.resolve(v + ".raw.tenpak"), CompressOptions.defaults().withCodec("raw_v1"))
+            rawBytes += Tenpak.compress(
+                            json,
+                            dir.resolve(v + ".raw.tenpak"),
+                            CompressOptions.defaults().withCodec("raw_v1"))
                     .artifactBytes();
             fullBytes += full;
             deltaBytes += r.deltaBytes();
-            List<String> residual = r.tensors().stream().filter(e -> "residual".equals(e.mode())).map(DeltaReport.Entry::name)
+            List<String> residual = r.tensors().stream()
+                    .filter(e -> "residual".equals(e.mode()))
+                    .map(DeltaReport.Entry::name)
                     .toList();
-            perVariant.append(String.format(Locale.ROOT, "| %s | %d | %d | %d | %d | %s | %,d | %,d | %.1f%% |%n", v,
-                    r.changed(), r.added(), r.removed(), r.unchanged(), residual.isEmpty() ? "-" : String.join(", ", residual),
-                    r.deltaBytes(), full, 100.0 * r.deltaBytes() / full));
+            perVariant.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %d | %d | %d | %d | %s | %,d | %,d | %.1f%% |%n",
+                    v,
+                    r.changed(),
+                    r.added(),
+                    r.removed(),
+                    r.unchanged(),
+                    residual.isEmpty() ? "-" : String.join(", ", residual),
+                    r.deltaBytes(),
+                    full,
+                    100.0 * r.deltaBytes() / full));
 
             checkMaterialized(base, delta, json, r);
         }
@@ -90,8 +107,10 @@ class FleetExampleTest {
         Files.writeString(rendered, table);
         System.out.println(table);
         assertThat(Files.readString(Path.of("..", "README.md")))
-                .as("README's fleet storage table is stale: replace it with %s (or the output of "
-                        + "python3 examples/fleet/storage_table.py)", rendered.toAbsolutePath())
+                .as(
+                        "README's fleet storage table is stale: replace it with %s (or the output of "
+                                + "python3 examples/fleet/storage_table.py)",
+                        rendered.toAbsolutePath())
                 .contains(table);
     }
 
@@ -104,13 +123,17 @@ class FleetExampleTest {
         Path out = dir.resolve(json.getFileName() + ".materialized.tenpak");
         Tenpak.materialize(base, delta, out, MaterializeOptions.defaults());
         Map<String, float[]> got = decodeAll(out);
-        try (TensorSource src = JsonBundleReader.open(json); ArtifactReader a = ArtifactReader.open(out)) {
+        try (TensorSource src = JsonBundleReader.open(json);
+                ArtifactReader a = ArtifactReader.open(out)) {
             Bundle variant = Bundle.readAll(src);
             assertThat(a.entries()).extracting(TensorEntry::name).containsExactlyElementsOf(variant.names());
             List<String> problems = new ArrayList<>();
             for (Tensor t : variant) {
                 assertThat(a.entry(t.name()).shape()).isEqualTo(t.shape());
-                DeltaReport.Entry e = r.tensors().stream().filter(x -> x.name().equals(t.name())).findFirst().orElseThrow();
+                DeltaReport.Entry e = r.tensors().stream()
+                        .filter(x -> x.name().equals(t.name()))
+                        .findFirst()
+                        .orElseThrow();
                 double err = mae(t.toFloatArray(), got.get(t.name()));
                 if (Math.abs(err - e.mae()) > 1e-12 || ("unchanged".equals(e.status()) && err > EPSILON)) {
                     problems.add(t.name() + ": MAE " + err + ", delta reported " + e.mae());

@@ -10,9 +10,9 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 /**
  * The entropy stage for codec payloads: int8-like codes round-trip and shrink toward their
@@ -50,7 +50,9 @@ class EntropyStageTest {
         byte[] codes = int8Codes(n, new SplittableRandom(SEED ^ n));
         byte[] coded = encode(codes);
         if (n < 100) {
-            assertThat(coded).as("40 codes cannot pay for a 16-byte header and a table").isNull();
+            assertThat(coded)
+                    .as("40 codes cannot pay for a 16-byte header and a table")
+                    .isNull();
             return;
         }
         assertThat(coded).as("seed " + SEED).isNotNull();
@@ -69,7 +71,8 @@ class EntropyStageTest {
         new SplittableRandom(SEED).nextBytes(random);
         assertThat(encode(random)).isNull();
         byte[] empty = new byte[16];
-        assertThat(EntropyStage.encode(MemorySegment.ofArray(new byte[0]), MemorySegment.ofArray(empty))).isEqualTo(-1);
+        assertThat(EntropyStage.encode(MemorySegment.ofArray(new byte[0]), MemorySegment.ofArray(empty)))
+                .isEqualTo(-1);
         assertThat(decode(empty.clone())).isEmpty();
     }
 
@@ -78,9 +81,12 @@ class EntropyStageTest {
         byte[] good = encode(int8Codes(600_000, new SplittableRandom(SEED ^ 7)));
         for (int len : new int[] {0, 15, 16, 24, 40, good.length / 2, good.length - 1}) {
             byte[] bad = Arrays.copyOf(good, len);
-            assertThatThrownBy(() -> decode(bad)).as("truncated to " + len).isInstanceOf(CorruptArtifactException.class);
+            assertThatThrownBy(() -> decode(bad))
+                    .as("truncated to " + len)
+                    .isInstanceOf(CorruptArtifactException.class);
         }
-        assertThatThrownBy(() -> decode(Arrays.copyOf(good, good.length + 1))).isInstanceOf(CorruptArtifactException.class);
+        assertThatThrownBy(() -> decode(Arrays.copyOf(good, good.length + 1)))
+                .isInstanceOf(CorruptArtifactException.class);
         byte[] huge = good.clone();
         ByteBuffer.wrap(huge).order(ByteOrder.LITTLE_ENDIAN).putLong(8, Long.MAX_VALUE);
         // the caller sizes the destination from decodedSize: a hostile size fails before any allocation here
@@ -97,8 +103,10 @@ class EntropyStageTest {
                     bad[at] = (byte) (v == 0 ? 9 : v);
                 }
                 if (!Arrays.equals(bad, good)) {
-                    assertThatThrownBy(() -> EntropyStage.decode(MemorySegment.ofArray(bad), MemorySegment.ofArray(new byte[600_000])))
-                            .as("field at " + at + " = " + v).isInstanceOf(CorruptArtifactException.class);
+                    assertThatThrownBy(() -> EntropyStage.decode(
+                                    MemorySegment.ofArray(bad), MemorySegment.ofArray(new byte[600_000])))
+                            .as("field at " + at + " = " + v)
+                            .isInstanceOf(CorruptArtifactException.class);
                 }
             }
         }

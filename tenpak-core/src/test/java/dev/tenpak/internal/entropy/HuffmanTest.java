@@ -25,7 +25,8 @@ class HuffmanTest {
 
     @BeforeAll
     static void printSeed() {
-        System.out.println("HuffmanTest: random data uses seed " + SEED + " (rerun with -Dtenpak.test.seed=" + SEED + ")");
+        System.out.println(
+                "HuffmanTest: random data uses seed " + SEED + " (rerun with -Dtenpak.test.seed=" + SEED + ")");
     }
 
     static SplittableRandom rng(String what) {
@@ -111,7 +112,9 @@ class HuffmanTest {
     @MethodSource("planes")
     void planesRoundTripExactly(String name, byte[] src) {
         byte[] coded = encodePlane(src);
-        assertThat(decodePlane(coded, src.length)).as(name + " (seed " + SEED + ")").isEqualTo(src);
+        assertThat(decodePlane(coded, src.length))
+                .as(name + " (seed " + SEED + ")")
+                .isEqualTo(src);
         // and from inside a larger segment, at an odd offset, with bytes after it
         byte[] padded = new byte[coded.length + 13];
         System.arraycopy(coded, 0, padded, 3, coded.length);
@@ -174,9 +177,10 @@ class HuffmanTest {
     }
 
     static void assertRefused(byte[] coded, int n, String why) {
-        assertThatThrownBy(() -> new PlaneCoder().decode(MemorySegment.ofArray(coded), 0, coded.length,
-                new byte[n + Huffman.SLACK], 0, n))
-                .as(why).isInstanceOf(CorruptArtifactException.class);
+        assertThatThrownBy(() -> new PlaneCoder()
+                        .decode(MemorySegment.ofArray(coded), 0, coded.length, new byte[n + Huffman.SLACK], 0, n))
+                .as(why)
+                .isInstanceOf(CorruptArtifactException.class);
     }
 
     @Test
@@ -218,7 +222,9 @@ class HuffmanTest {
         past[1] = (byte) 250;
         assertRefused(past, 3000, "table past 255");
         // a single symbol is not a Huffman code
-        assertRefused(new byte[] {PlaneCoder.HUFFMAN, 5, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, 4,
+        assertRefused(
+                new byte[] {PlaneCoder.HUFFMAN, 5, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+                4,
                 "one symbol");
     }
 
@@ -255,7 +261,8 @@ class HuffmanTest {
                 bad[r.nextInt(bad.length)] ^= (byte) (1 << r.nextInt(8));
             }
             try {
-                new PlaneCoder().decode(MemorySegment.ofArray(bad), 0, bad.length, new byte[3000 + Huffman.SLACK], 0, 3000);
+                new PlaneCoder()
+                        .decode(MemorySegment.ofArray(bad), 0, bad.length, new byte[3000 + Huffman.SLACK], 0, 3000);
             } catch (CorruptArtifactException expected) {
                 // refused with a typed error: fine
             }

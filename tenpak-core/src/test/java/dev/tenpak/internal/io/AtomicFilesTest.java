@@ -60,13 +60,17 @@ class AtomicFilesTest {
         assumeTrue(posix(dir));
         Path a = dir.resolve("a.tenpak");
         write(a, "one");
-        assertThat(Files.getPosixFilePermissions(a)).as("new file: the umask's mode, like cp or touch").isEqualTo(umaskMode());
+        assertThat(Files.getPosixFilePermissions(a))
+                .as("new file: the umask's mode, like cp or touch")
+                .isEqualTo(umaskMode());
 
         Set<PosixFilePermission> custom = PosixFilePermissions.fromString("rw-r-----");
         Files.setPosixFilePermissions(a, custom);
         write(a, "two");
         assertThat(a).hasContent("two");
-        assertThat(Files.getPosixFilePermissions(a)).as("overwrite keeps the target's mode").isEqualTo(custom);
+        assertThat(Files.getPosixFilePermissions(a))
+                .as("overwrite keeps the target's mode")
+                .isEqualTo(custom);
     }
 
     // ---- item 2: links, devices, FIFOs ----
@@ -100,9 +104,12 @@ class AtomicFilesTest {
             written.get(20, TimeUnit.SECONDS);
         } finally {
             BasicFileAttributes a = Files.readAttributes(fifo, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-            assertThat(a.isOther()).as("still a FIFO, not a regular file renamed over it").isTrue();
+            assertThat(a.isOther())
+                    .as("still a FIFO, not a regular file renamed over it")
+                    .isTrue();
         }
-        assertThat(new String(read.get(20, TimeUnit.SECONDS), StandardCharsets.UTF_8)).isEqualTo("through the pipe");
+        assertThat(new String(read.get(20, TimeUnit.SECONDS), StandardCharsets.UTF_8))
+                .isEqualTo("through the pipe");
 
         // a writer that seeks writes a temporary file and streams it into the FIFO when complete
         read = readAll(fifo);
@@ -112,20 +119,26 @@ class AtomicFilesTest {
             o.channel().write(java.nio.ByteBuffer.wrap("AAAA".getBytes(StandardCharsets.US_ASCII)), 0);
             o.commit(false);
         }
-        assertThat(new String(read.get(20, TimeUnit.SECONDS), StandardCharsets.US_ASCII)).isEqualTo("AAAABBBB");
-        assertThat(Files.readAttributes(fifo, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isOther()).isTrue();
+        assertThat(new String(read.get(20, TimeUnit.SECONDS), StandardCharsets.US_ASCII))
+                .isEqualTo("AAAABBBB");
+        assertThat(Files.readAttributes(fifo, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+                        .isOther())
+                .isTrue();
     }
 
     @Test
     void devNullIsWrittenThroughAndStaysADevice() throws Exception {
         Path devNull = Path.of("/dev/null");
-        assumeTrue(Files.exists(devNull) && Files.readAttributes(devNull, BasicFileAttributes.class).isOther());
+        assumeTrue(Files.exists(devNull)
+                && Files.readAttributes(devNull, BasicFileAttributes.class).isOther());
         write(devNull, "discarded");
         try (AtomicFiles.Output o = AtomicFiles.open(devNull, true)) {
             o.channel().write(java.nio.ByteBuffer.wrap(new byte[] {1, 2, 3}), 10);
             o.commit(false);
         }
-        assertThat(Files.readAttributes(devNull, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isOther()).isTrue();
+        assertThat(Files.readAttributes(devNull, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+                        .isOther())
+                .isTrue();
         assertThat(Files.size(devNull)).isZero();
     }
 
@@ -135,22 +148,27 @@ class AtomicFilesTest {
         Path file = Files.writeString(dir.resolve("redirected.out"), "old content that is longer");
         Path proc = Path.of("/proc/self/fd");
         assumeTrue(Files.isDirectory(proc));
-        try (java.nio.channels.FileChannel held = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.READ)) {
+        try (java.nio.channels.FileChannel held =
+                java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.READ)) {
             Path fd;
             try (Stream<Path> s = Files.list(proc)) {
                 fd = s.filter(p -> {
-                    try {
-                        return Files.readSymbolicLink(p).equals(file.toRealPath());
-                    } catch (IOException e) {
-                        return false;
-                    }
-                }).findFirst().orElse(null);
+                            try {
+                                return Files.readSymbolicLink(p).equals(file.toRealPath());
+                            } catch (IOException e) {
+                                return false;
+                            }
+                        })
+                        .findFirst()
+                        .orElse(null);
             }
             assumeTrue(fd != null, "descriptor not found");
             Object key = Files.readAttributes(file, BasicFileAttributes.class).fileKey();
             write(fd, "new");
             assertThat(file).hasContent("new");
-            assertThat(Files.readAttributes(file, BasicFileAttributes.class).fileKey()).as("same inode").isEqualTo(key);
+            assertThat(Files.readAttributes(file, BasicFileAttributes.class).fileKey())
+                    .as("same inode")
+                    .isEqualTo(key);
             assertThat(held.size()).isEqualTo(3);
         }
         assertThat(noTemporaries(dir)).isTrue();
@@ -160,7 +178,9 @@ class AtomicFilesTest {
     void aFolderTargetIsRefusedAndLeftAlone() throws Exception {
         Path folder = Files.createDirectories(dir.resolve("out.tenpak"));
         Files.writeString(folder.resolve("keep"), "x");
-        assertThatThrownBy(() -> write(folder, "y")).isInstanceOf(InvalidInputException.class).hasMessageContaining("is a folder");
+        assertThatThrownBy(() -> write(folder, "y"))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("is a folder");
         assertThat(folder.resolve("keep")).hasContent("x");
     }
 
@@ -171,19 +191,25 @@ class AtomicFilesTest {
             throws Exception {
         Path target = dir.resolve("m.tenpak");
         long dead = deadPid();
-        Path stale = Files.writeString(dir.resolve(".m.tenpak" + AtomicFiles.TAG + dead + "-abc" + AtomicFiles.TEMP_SUFFIX), "junk");
-        Path staleFolder = Files.createDirectories(dir.resolve(".m.tenpak" + AtomicFiles.TAG + dead + "-def" + AtomicFiles.TEMP_SUFFIX));
+        Path stale = Files.writeString(
+                dir.resolve(".m.tenpak" + AtomicFiles.TAG + dead + "-abc" + AtomicFiles.TEMP_SUFFIX), "junk");
+        Path staleFolder = Files.createDirectories(
+                dir.resolve(".m.tenpak" + AtomicFiles.TAG + dead + "-def" + AtomicFiles.TEMP_SUFFIX));
         Files.writeString(staleFolder.resolve("inside"), "junk");
         // our own process: a live writer (another thread of it, say)
         long self = ProcessHandle.current().pid();
-        Path live = Files.writeString(dir.resolve(".m.tenpak" + AtomicFiles.TAG + self + "-ghi" + AtomicFiles.TEMP_SUFFIX), "live");
+        Path live = Files.writeString(
+                dir.resolve(".m.tenpak" + AtomicFiles.TAG + self + "-ghi" + AtomicFiles.TEMP_SUFFIX), "live");
         // a live process that started before the file was written: its writer may still be running
         long parent = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(1L);
-        Path liveParent = Files.writeString(dir.resolve(".m.tenpak" + AtomicFiles.TAG + parent + "-jkl" + AtomicFiles.TEMP_SUFFIX), "live");
+        Path liveParent = Files.writeString(
+                dir.resolve(".m.tenpak" + AtomicFiles.TAG + parent + "-jkl" + AtomicFiles.TEMP_SUFFIX), "live");
         // a live process id that was reused: the process holding it now started after the file was written
-        Path reused = Files.writeString(dir.resolve(".m.tenpak" + AtomicFiles.TAG + parent + "-mno" + AtomicFiles.TEMP_SUFFIX), "old");
+        Path reused = Files.writeString(
+                dir.resolve(".m.tenpak" + AtomicFiles.TAG + parent + "-mno" + AtomicFiles.TEMP_SUFFIX), "old");
         Files.setLastModifiedTime(reused, FileTime.from(Instant.EPOCH));
-        Path otherTarget = Files.writeString(dir.resolve(".other.tenpak" + AtomicFiles.TAG + dead + "-pqr" + AtomicFiles.TEMP_SUFFIX), "x");
+        Path otherTarget = Files.writeString(
+                dir.resolve(".other.tenpak" + AtomicFiles.TAG + dead + "-pqr" + AtomicFiles.TEMP_SUFFIX), "x");
         Path notOurs = Files.writeString(dir.resolve(".m.tenpak.12345.tmp"), "someone else's naming");
 
         write(target, "fresh");
@@ -194,7 +220,9 @@ class AtomicFilesTest {
         assertThat(reused).doesNotExist();
         assertThat(live).exists();
         assertThat(liveParent).exists();
-        assertThat(otherTarget).as("another target's temporaries are its own writer's business").exists();
+        assertThat(otherTarget)
+                .as("another target's temporaries are its own writer's business")
+                .exists();
         assertThat(notOurs).exists();
     }
 
@@ -203,9 +231,12 @@ class AtomicFilesTest {
         Path target = dir.resolve("x.tenpak");
         try (AtomicFiles.Output o = AtomicFiles.open(target, false)) {
             try (Stream<Path> s = Files.list(dir)) {
-                assertThat(s.map(p -> p.getFileName().toString()).toList()).singleElement().satisfies(n -> assertThat(n)
-                        .startsWith(".x.tenpak" + AtomicFiles.TAG + ProcessHandle.current().pid() + "-")
-                        .endsWith(AtomicFiles.TEMP_SUFFIX));
+                assertThat(s.map(p -> p.getFileName().toString()).toList())
+                        .singleElement()
+                        .satisfies(n -> assertThat(n)
+                                .startsWith(".x.tenpak" + AtomicFiles.TAG
+                                        + ProcessHandle.current().pid() + "-")
+                                .endsWith(AtomicFiles.TEMP_SUFFIX));
             }
         }
         assertThat(noTemporaries(dir)).isTrue();
@@ -225,7 +256,9 @@ class AtomicFilesTest {
             Files.writeString(f.path().resolve("config.json"), "new config");
             Files.createDirectories(f.path().resolve("sub"));
             Files.writeString(f.path().resolve("sub").resolve("new"), "new");
-            assertThat(target.resolve("config.json")).as("nothing changes before the swap").hasContent("old config");
+            assertThat(target.resolve("config.json"))
+                    .as("nothing changes before the swap")
+                    .hasContent("old config");
             f.commit(false);
         }
         assertThat(target.resolve("config.json")).hasContent("new config");
@@ -251,7 +284,8 @@ class AtomicFilesTest {
     void aFolderSwapCutShortIsPutBackByTheNextWrite() throws Exception {
         // a writer killed between its two renames leaves the target missing and the old copy aside
         Path target = dir.resolve("model");
-        Path aside = Files.createDirectories(dir.resolve(".model" + AtomicFiles.TAG + deadPid() + "-x" + AtomicFiles.OLD_SUFFIX));
+        Path aside = Files.createDirectories(
+                dir.resolve(".model" + AtomicFiles.TAG + deadPid() + "-x" + AtomicFiles.OLD_SUFFIX));
         Files.writeString(aside.resolve("config.json"), "old config");
         AtomicFiles.cleanStale(dir, "model");
         assertThat(target.resolve("config.json")).hasContent("old config");
@@ -280,13 +314,15 @@ class AtomicFilesTest {
     };
 
     static CompletableFuture<byte[]> readAll(Path fifo) {
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                return Files.readAllBytes(fifo);
-            } catch (IOException e) {
-                throw new RuntimeException(e);
-            }
-        }, THREADS);
+        return CompletableFuture.supplyAsync(
+                () -> {
+                    try {
+                        return Files.readAllBytes(fifo);
+                    } catch (IOException e) {
+                        throw new RuntimeException(e);
+                    }
+                },
+                THREADS);
     }
 
     static Path mkfifo(Path p) throws Exception {

@@ -1,10 +1,9 @@
 package dev.tenpak.internal.kernel;
 
-import dev.tenpak.tensor.DType;
-import dev.tenpak.tensor.FloatConversions;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tenpak.tensor.DType;
+import dev.tenpak.tensor.FloatConversions;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -62,7 +61,8 @@ class ConversionKernelsTest {
                     vector.f16ToFloats(seg, shift, got, 5, 65536);
                 }
                 for (int i = 0; i < got.length; i++) {
-                    assertThat(Float.floatToRawIntBits(got[i])).as("%s pattern %04x", bf16 ? "bf16" : "f16", i - 5)
+                    assertThat(Float.floatToRawIntBits(got[i]))
+                            .as("%s pattern %04x", bf16 ? "bf16" : "f16", i - 5)
                             .isEqualTo(Float.floatToRawIntBits(want[i]));
                 }
                 if (bf16) {
@@ -82,17 +82,36 @@ class ConversionKernelsTest {
         int k = 0;
         for (int hi = 0; hi < 65536; hi++) {
             int base = hi << 16;
-            x[k++] = Float.intBitsToFloat(base);            // exact
-            x[k++] = Float.intBitsToFloat(base | 0x7FFF);   // just below the tie
-            x[k++] = Float.intBitsToFloat(base | 0x8000);   // tie: to even
-            x[k++] = Float.intBitsToFloat(base | 0x8001);   // just above the tie
-            x[k++] = Float.intBitsToFloat(base | 0xFFFF);   // rounds up (carries into the exponent at the top)
+            x[k++] = Float.intBitsToFloat(base); // exact
+            x[k++] = Float.intBitsToFloat(base | 0x7FFF); // just below the tie
+            x[k++] = Float.intBitsToFloat(base | 0x8000); // tie: to even
+            x[k++] = Float.intBitsToFloat(base | 0x8001); // just above the tie
+            x[k++] = Float.intBitsToFloat(base | 0xFFFF); // rounds up (carries into the exponent at the top)
             x[k++] = Float.intBitsToFloat(base | (r.nextInt() & 0xFFFF));
         }
-        float[] specials = {Float.NaN, Float.intBitsToFloat(0x7F80_0001), Float.intBitsToFloat(0xFF80_0001),
-            Float.intBitsToFloat(0x7FC1_2345), Float.intBitsToFloat(0x7FFF_FFFF), Float.intBitsToFloat(0xFFFF_FFFF),
-            Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MAX_VALUE, -Float.MAX_VALUE, Float.MIN_VALUE,
-            -Float.MIN_VALUE, Float.MIN_NORMAL, 0f, -0f, 65504f, 65520f, 1e-8f, -6.1e-5f, 5.9604645e-8f, 2.9802322e-8f};
+        float[] specials = {
+            Float.NaN,
+            Float.intBitsToFloat(0x7F80_0001),
+            Float.intBitsToFloat(0xFF80_0001),
+            Float.intBitsToFloat(0x7FC1_2345),
+            Float.intBitsToFloat(0x7FFF_FFFF),
+            Float.intBitsToFloat(0xFFFF_FFFF),
+            Float.POSITIVE_INFINITY,
+            Float.NEGATIVE_INFINITY,
+            Float.MAX_VALUE,
+            -Float.MAX_VALUE,
+            Float.MIN_VALUE,
+            -Float.MIN_VALUE,
+            Float.MIN_NORMAL,
+            0f,
+            -0f,
+            65504f,
+            65520f,
+            1e-8f,
+            -6.1e-5f,
+            5.9604645e-8f,
+            2.9802322e-8f
+        };
         for (float s : specials) {
             x[k++] = s;
         }
@@ -120,8 +139,9 @@ class ConversionKernelsTest {
                 }
                 for (int i = 0; i < x.length; i++) {
                     short w = want.get(I16, 3 + 2L * i);
-                    assertThat(got.get(I16, 3 + 2L * i)).as("%s of %08x", bf16 ? "bf16" : "f16",
-                            Float.floatToRawIntBits(x[i])).isEqualTo(w);
+                    assertThat(got.get(I16, 3 + 2L * i))
+                            .as("%s of %08x", bf16 ? "bf16" : "f16", Float.floatToRawIntBits(x[i]))
+                            .isEqualTo(w);
                     if (bf16) {
                         assertThat(w).isEqualTo(FloatConversions.floatToBf16(x[i]));
                     } else {
@@ -196,7 +216,7 @@ class ConversionKernelsTest {
                 }
                 try (Arena arena = Arena.ofConfined()) {
                     MemorySegment buf = arena.allocate(2L * len);
-                    scalar.floatsToBf16(x, off, 0, buf, 0);   // zero-length calls are no-ops
+                    scalar.floatsToBf16(x, off, 0, buf, 0); // zero-length calls are no-ops
                     if (dtype == DType.BF16) {
                         scalar.floatsToBf16(x, off, len, buf, 0);
                         scalar.bf16ToFloats(buf, 0, viaBuffer, 0, len);
@@ -207,8 +227,12 @@ class ConversionKernelsTest {
                 }
                 for (int i = 0; i < x.length; i++) {
                     int want = Float.floatToRawIntBits(i >= off && i < off + len ? viaBuffer[i - off] : x[i]);
-                    assertThat(Float.floatToRawIntBits(viaScalar[i])).as("%s scalar at %d", dtype, i).isEqualTo(want);
-                    assertThat(Float.floatToRawIntBits(viaVector[i])).as("%s vector at %d", dtype, i).isEqualTo(want);
+                    assertThat(Float.floatToRawIntBits(viaScalar[i]))
+                            .as("%s scalar at %d", dtype, i)
+                            .isEqualTo(want);
+                    assertThat(Float.floatToRawIntBits(viaVector[i]))
+                            .as("%s vector at %d", dtype, i)
+                            .isEqualTo(want);
                 }
                 float[] viaFacade = x.clone();
                 FloatConversions.roundTo(dtype, viaFacade, off, len);

@@ -32,7 +32,18 @@ class GroupQuantKernelsTest {
         assertThat(GroupQuantKernels.get().description()).startsWith("vector(");
     }
 
-    enum Data { GAUSSIAN, TIES, ZEROS, TINY, SUBNORMAL_SCALE, HUGE, MIXED_SIGN_ZERO, NAN, INF, OVERFLOW }
+    enum Data {
+        GAUSSIAN,
+        TIES,
+        ZEROS,
+        TINY,
+        SUBNORMAL_SCALE,
+        HUGE,
+        MIXED_SIGN_ZERO,
+        NAN,
+        INF,
+        OVERFLOW
+    }
 
     static float[] data(Data d, int n, SplittableRandom r) {
         float[] x = new float[n];
@@ -195,8 +206,8 @@ class GroupQuantKernelsTest {
                 int upTo = r1 < 0 ? len : r1;
                 for (int i = 0; i < upTo; i++) {
                     if (s1[i] != s2[i] || q1[i] != q2[i]) {
-                        throw new AssertionError("m=" + x[i] + " qmax=" + qmax + ": scalar scale " + Integer.toHexString(s1[i])
-                                + " vector " + Integer.toHexString(s2[i]));
+                        throw new AssertionError("m=" + x[i] + " qmax=" + qmax + ": scalar scale "
+                                + Integer.toHexString(s1[i]) + " vector " + Integer.toHexString(s2[i]));
                     }
                 }
             }

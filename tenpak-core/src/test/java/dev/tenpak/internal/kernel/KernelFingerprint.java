@@ -76,7 +76,8 @@ public final class KernelFingerprint {
             }
         }
         Tensor t = Tensor.ofFloats("w", x, n);
-        for (SymmetricPerTensorCodec c : new SymmetricPerTensorCodec[] {SymmetricPerTensorCodec.INT8, SymmetricPerTensorCodec.INT4}) {
+        for (SymmetricPerTensorCodec c :
+                new SymmetricPerTensorCodec[] {SymmetricPerTensorCodec.INT8, SymmetricPerTensorCodec.INT4}) {
             byte[] payload = new byte[(int) c.encodedSize(t.dtype(), t.shape())];
             MemorySegment dst = MemorySegment.ofArray(payload);
             byte[] params = c.encode(t, dst);

@@ -63,10 +63,29 @@ class VectorKernelsTest {
                 v.add(2 * q * scale);
             }
         }
-        v.addAll(List.of(0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, 1e-40f, -1e-40f, Float.MIN_NORMAL,
-                Float.MAX_VALUE, -Float.MAX_VALUE, 1e30f, -1e30f, 0.5f, 1.5f, -2.5f, 2.5f, -0.5f,
-                Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN,
-                Float.intBitsToFloat(0xFFC0_0000), Float.intBitsToFloat(0x7F80_0001), Float.intBitsToFloat(0xFFBF_FFFF)));
+        v.addAll(List.of(
+                0f,
+                -0f,
+                Float.MIN_VALUE,
+                -Float.MIN_VALUE,
+                1e-40f,
+                -1e-40f,
+                Float.MIN_NORMAL,
+                Float.MAX_VALUE,
+                -Float.MAX_VALUE,
+                1e30f,
+                -1e30f,
+                0.5f,
+                1.5f,
+                -2.5f,
+                2.5f,
+                -0.5f,
+                Float.POSITIVE_INFINITY,
+                Float.NEGATIVE_INFINITY,
+                Float.NaN,
+                Float.intBitsToFloat(0xFFC0_0000),
+                Float.intBitsToFloat(0x7F80_0001),
+                Float.intBitsToFloat(0xFFBF_FFFF)));
         float[] out = new float[v.size()];
         for (int i = 0; i < out.length; i++) {
             out[i] = v.get(i);
@@ -110,7 +129,9 @@ class VectorKernelsTest {
             byte[] got = filled(off + n + 3);
             scalar.quantizeInt8(x, off, n, scale, want, off);
             vector.quantizeInt8(x, off, n, scale, got, off);
-            assertThat(got).as("int8 bytes, n=%d off=%d scale=%s", n, off, scale).isEqualTo(want);
+            assertThat(got)
+                    .as("int8 bytes, n=%d off=%d scale=%s", n, off, scale)
+                    .isEqualTo(want);
 
             float[] a = new float[off + n + 3];
             float[] b = new float[off + n + 3];
@@ -132,7 +153,9 @@ class VectorKernelsTest {
             byte[] got = filled(poff + (n + 1) / 2 + 3);
             scalar.quantizeInt4(x, off, n, scale, want, poff);
             vector.quantizeInt4(x, off, n, scale, got, poff);
-            assertThat(got).as("int4 bytes, n=%d off=%d scale=%s", n, off, scale).isEqualTo(want);
+            assertThat(got)
+                    .as("int4 bytes, n=%d off=%d scale=%s", n, off, scale)
+                    .isEqualTo(want);
 
             float[] a = new float[off + n + 3];
             float[] b = new float[off + n + 3];
@@ -171,9 +194,24 @@ class VectorKernelsTest {
     @Test
     void tiesRoundToEvenAndTheClampHolds() {
         float scale = 0.25f;
-        float[] x = {0.5f * scale, 1.5f * scale, -2.5f * scale, 2.5f * scale, -0.5f * scale, 126.5f * scale,
-            Math.nextUp(127 * scale), -1e30f, 6.5f * scale, 7.5f * scale, -0f, Float.MIN_VALUE, Float.NaN,
-            Float.POSITIVE_INFINITY, 0, 0};
+        float[] x = {
+            0.5f * scale,
+            1.5f * scale,
+            -2.5f * scale,
+            2.5f * scale,
+            -0.5f * scale,
+            126.5f * scale,
+            Math.nextUp(127 * scale),
+            -1e30f,
+            6.5f * scale,
+            7.5f * scale,
+            -0f,
+            Float.MIN_VALUE,
+            Float.NaN,
+            Float.POSITIVE_INFINITY,
+            0,
+            0
+        };
         byte[] q = new byte[x.length];
         vector.quantizeInt8(x, 0, x.length, scale, q, 0);
         assertThat(q).containsExactly(0, 2, -2, 2, 0, 126, 127, -127, 6, 8, 0, 0, 0, 127, 0, 0);
@@ -201,7 +239,9 @@ class VectorKernelsTest {
                 y[off + pos] = b;
                 float m = vector.maxAbs(y, off, n);
                 assertSameMax(m, scalar.maxAbs(y, off, n), "n=" + n + " pos=" + pos + " value=" + b);
-                assertThat(m <= Float.MAX_VALUE).as("non-finite detected, n=%d pos=%d", n, pos).isFalse();
+                assertThat(m <= Float.MAX_VALUE)
+                        .as("non-finite detected, n=%d pos=%d", n, pos)
+                        .isFalse();
             }
         }
         float[] y = x.clone();
@@ -240,7 +280,8 @@ class VectorKernelsTest {
         scalar.errorSums(want, got, off, n, s);
         vector.errorSums(want, got, off, n, v);
         for (int j = 0; j < 3; j++) {
-            assertThat(Double.doubleToRawLongBits(v[j])).as("sum %d, n=%d off=%d: vector %s scalar %s", j, n, off, v[j], s[j])
+            assertThat(Double.doubleToRawLongBits(v[j]))
+                    .as("sum %d, n=%d off=%d: vector %s scalar %s", j, n, off, v[j], s[j])
                     .isEqualTo(Double.doubleToRawLongBits(s[j]));
         }
         // and both are the sums: within rounding of a plain sequential sum
@@ -315,7 +356,9 @@ class VectorKernelsTest {
         assertThat(answer(absent)).as("no --add-modules: module absent").isEqualTo("scalar " + hash);
         assertThat(answer(disabled)).as("-Dtenpak.vector=false").isEqualTo("scalar " + hash);
         assertThat(answer(narrow)).as("256-bit vectors").isEqualTo("vector(256-bit) " + hash);
-        assertThat(answer(tooNarrow)).as("128-bit vectors are refused: scalar fallback").isEqualTo("scalar " + hash);
+        assertThat(answer(tooNarrow))
+                .as("128-bit vectors are refused: scalar fallback")
+                .isEqualTo("scalar " + hash);
     }
 
     private static Process child(List<String> flags) throws IOException {
@@ -331,7 +374,9 @@ class VectorKernelsTest {
         byte[] out = p.getInputStream().readAllBytes();
         assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
         String text = new String(out, StandardCharsets.UTF_8);
-        assertThat(p.exitValue()).as("child %s output:%n%s", p.info().commandLine().orElse("?"), text).isZero();
+        assertThat(p.exitValue())
+                .as("child %s output:%n%s", p.info().commandLine().orElse("?"), text)
+                .isZero();
         // The JVM may print a warning about the incubator module first; the answer is the last line.
         String[] lines = text.strip().split("\\R");
         return lines[lines.length - 1];
@@ -355,7 +400,8 @@ class VectorKernelsTest {
         if (Float.isNaN(want)) {
             assertThat(got).as(what).isNaN();
         } else {
-            assertThat(Float.floatToRawIntBits(got)).as("%s: %s vs scalar %s", what, got, want)
+            assertThat(Float.floatToRawIntBits(got))
+                    .as("%s: %s vs scalar %s", what, got, want)
                     .isEqualTo(Float.floatToRawIntBits(want));
         }
     }

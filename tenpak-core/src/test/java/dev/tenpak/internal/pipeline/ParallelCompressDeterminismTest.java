@@ -1,23 +1,20 @@
 package dev.tenpak.internal.pipeline;
 
-import dev.tenpak.internal.codec.kquant.KQuantCodec;
-
-import dev.tenpak.internal.format.artifact.ArtifactWriter;
-import dev.tenpak.internal.format.artifact.TensorEntry;
-import dev.tenpak.report.TensorReport;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tenpak.error.NonFiniteValueException;
-import dev.tenpak.options.ProgressListener;
-import dev.tenpak.error.TenpakException;
 import dev.tenpak.codec.ChunkEncoder;
 import dev.tenpak.codec.Codec;
-import dev.tenpak.internal.pipeline.CodecSelector;
 import dev.tenpak.codec.Codecs;
-import dev.tenpak.report.ErrorMetrics;
+import dev.tenpak.error.NonFiniteValueException;
+import dev.tenpak.error.TenpakException;
 import dev.tenpak.internal.codec.groupwise.GroupwiseCodec;
+import dev.tenpak.internal.codec.kquant.KQuantCodec;
+import dev.tenpak.internal.format.artifact.ArtifactWriter;
+import dev.tenpak.internal.format.artifact.TensorEntry;
+import dev.tenpak.options.ProgressListener;
+import dev.tenpak.report.ErrorMetrics;
+import dev.tenpak.report.TensorReport;
 import dev.tenpak.tensor.Bundle;
 import dev.tenpak.tensor.DType;
 import dev.tenpak.tensor.FloatConversions;
@@ -57,12 +54,12 @@ class ParallelCompressDeterminismTest {
         arena = Arena.ofShared();
         SplittableRandom r = new SplittableRandom(SEED);
         tensors = new ArrayList<>();
-        tensors.add(make("w.bf16", DType.BF16, Shape.of(600, 512), r));         // 4.7 chunks, uniform groups
-        tensors.add(make("w.f16", DType.F16, Shape.of(300, 1024), r));          // exactly 4.69 chunks
-        tensors.add(make("w.f32", DType.F32, Shape.of(97, 3000), r));           // last dim not a multiple of 32
-        tensors.add(make("odd.bf16", DType.BF16, Shape.of(3, 99_999), r));      // odd count: int4 half byte
+        tensors.add(make("w.bf16", DType.BF16, Shape.of(600, 512), r)); // 4.7 chunks, uniform groups
+        tensors.add(make("w.f16", DType.F16, Shape.of(300, 1024), r)); // exactly 4.69 chunks
+        tensors.add(make("w.f32", DType.F32, Shape.of(97, 3000), r)); // last dim not a multiple of 32
+        tensors.add(make("odd.bf16", DType.BF16, Shape.of(3, 99_999), r)); // odd count: int4 half byte
         tensors.add(make("vec.bf16", DType.BF16, Shape.of(70_001), r));
-        tensors.add(make("exact.bf16", DType.BF16, Shape.of(2, CHUNK), r));     // whole chunks only
+        tensors.add(make("exact.bf16", DType.BF16, Shape.of(2, CHUNK), r)); // whole chunks only
         tensors.add(make("small.f32", DType.F32, Shape.of(8, 32), r));
         tensors.add(make("empty.bf16", DType.BF16, Shape.of(0, 64), r));
         tensors.add(make("scalar.f32", DType.F32, Shape.of(), r));
@@ -101,8 +98,14 @@ class ParallelCompressDeterminismTest {
     private static Run parallel(List<Tensor> list, Codec codec, int threads, long split) {
         ErrorMetrics.Accumulator total = new ErrorMetrics.Accumulator();
         try (ArtifactWriter w = ArtifactWriter.toMemory()) {
-            List<TensorReport> reports = Compressor.compress(Bundle.of(list).asSource("test"), w,
-                    CodecSelector.uniform(codec), total, threads, split, ProgressListener.NONE);
+            List<TensorReport> reports = Compressor.compress(
+                    Bundle.of(list).asSource("test"),
+                    w,
+                    CodecSelector.uniform(codec),
+                    total,
+                    threads,
+                    split,
+                    ProgressListener.NONE);
             w.finish();
             return new Run(w.bytes(), reports, total.result());
         }
@@ -113,15 +116,23 @@ class ParallelCompressDeterminismTest {
         ErrorMetrics.Accumulator total = new ErrorMetrics.Accumulator();
         List<TensorReport> reports = new ArrayList<>();
         CodecSelector selector = CodecSelector.uniform(codec);
-        try (ArtifactWriter w = ArtifactWriter.toMemory(); Arena a = Arena.ofConfined()) {
+        try (ArtifactWriter w = ArtifactWriter.toMemory();
+                Arena a = Arena.ofConfined()) {
             for (Tensor t : list) {
                 Codec c = selector.choose(t.name(), t.dtype(), t.shape()).codec();
                 EncodedTensor e = EncodedTensor.encode(t, c, a);
                 ErrorMetrics m = e.measure(t);
                 TensorEntry entry = e.writeTo(w);
                 total.add(m);
-                reports.add(new TensorReport(t.name(), t.dtype().name(), t.shape().dims(), entry.codec(), "", t.byteSize(),
-                        entry.length(), m));
+                reports.add(new TensorReport(
+                        t.name(),
+                        t.dtype().name(),
+                        t.shape().dims(),
+                        entry.codec(),
+                        "",
+                        t.byteSize(),
+                        entry.length(),
+                        m));
             }
             w.finish();
             return new Run(w.bytes(), reports, total.result());
@@ -140,13 +151,16 @@ class ParallelCompressDeterminismTest {
                 assertThat(got.bytes()).as(what).isEqualTo(want.bytes());
                 assertThat(got.total()).as(what).isEqualTo(want.total());
                 for (int i = 0; i < tensors.size(); i++) {
-                    assertThat(got.reports().get(i).error()).as(what + ", " + tensors.get(i).name())
+                    assertThat(got.reports().get(i).error())
+                            .as(what + ", " + tensors.get(i).name())
                             .isEqualTo(want.reports().get(i).error());
                 }
             }
         }
         if (!codec.lossless()) {
-            assertThat(want.total().mse()).as(name + " is lossy: the figures are not trivially zero").isPositive();
+            assertThat(want.total().mse())
+                    .as(name + " is lossy: the figures are not trivially zero")
+                    .isPositive();
         }
     }
 
@@ -218,7 +232,8 @@ class ParallelCompressDeterminismTest {
                     FloatConversions.toFloats(t.data(), t.dtype(), from, x, 0, len);
                     ce.encodeChunk(t.name(), t.dtype(), t.shape(), p, x, len, from, payload);
                 }
-                assertThat(dirty).as("%s on %s over bytes 0x%02X", name, t.name(), garbage & 0xFF)
+                assertThat(dirty)
+                        .as("%s on %s over bytes 0x%02X", name, t.name(), garbage & 0xFF)
                         .isEqualTo(zeroed.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
             }
             checked++;
@@ -231,18 +246,29 @@ class ParallelCompressDeterminismTest {
         // so the test above really compares the chunked encoder with the codec's own encode
         for (Codec c : Codecs.all()) {
             if (c instanceof GroupwiseCodec g) {
-                assertThat(g.chunkable(DType.BF16, Shape.of(600, 512))).as(c.name()).isTrue();
-                assertThat(g.chunkable(DType.F32, Shape.of(97, 3000))).as(c.name()).isFalse();
-                assertThat(g.chunkable(DType.I32, Shape.of(600, 512))).as(c.name()).isFalse();
+                assertThat(g.chunkable(DType.BF16, Shape.of(600, 512)))
+                        .as(c.name())
+                        .isTrue();
+                assertThat(g.chunkable(DType.F32, Shape.of(97, 3000)))
+                        .as(c.name())
+                        .isFalse();
+                assertThat(g.chunkable(DType.I32, Shape.of(600, 512)))
+                        .as(c.name())
+                        .isFalse();
                 assertThat(g.needsMaxAbs()).isFalse();
             } else if (c instanceof KQuantCodec k) {
-                assertThat(k.chunkable(DType.BF16, Shape.of(600, 512))).as(c.name()).isTrue();
+                assertThat(k.chunkable(DType.BF16, Shape.of(600, 512)))
+                        .as(c.name())
+                        .isTrue();
                 assertThat(k.needsMaxAbs()).as(c.name()).isFalse();
             } else if (c instanceof ChunkEncoder ce) {
-                assertThat(ce.chunkable(DType.BF16, Shape.of(3, 99_999))).as(c.name()).isTrue();
+                assertThat(ce.chunkable(DType.BF16, Shape.of(3, 99_999)))
+                        .as(c.name())
+                        .isTrue();
                 assertThat(ce.needsMaxAbs()).as(c.name()).isTrue();
             }
         }
-        assertThat(Codecs.all().stream().filter(c -> c instanceof ChunkEncoder).count()).isGreaterThanOrEqualTo(8);
+        assertThat(Codecs.all().stream().filter(c -> c instanceof ChunkEncoder).count())
+                .isGreaterThanOrEqualTo(8);
     }
 }

@@ -1,20 +1,15 @@
 package dev.tenpak.internal.pipeline;
 
-import dev.tenpak.options.DecompressOptions;
-
-import dev.tenpak.options.OutputFormat;
-
-import dev.tenpak.internal.format.artifact.ArtifactReader;
-import dev.tenpak.internal.format.artifact.TensorEntry;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tenpak.error.ChecksumMismatchException;
-import dev.tenpak.options.CompressOptions;
-import dev.tenpak.options.ProgressListener;
 import dev.tenpak.Tenpak;
-import dev.tenpak.internal.format.Outputs;
+import dev.tenpak.error.ChecksumMismatchException;
+import dev.tenpak.internal.format.artifact.ArtifactReader;
+import dev.tenpak.internal.format.artifact.TensorEntry;
+import dev.tenpak.options.CompressOptions;
+import dev.tenpak.options.DecompressOptions;
+import dev.tenpak.options.OutputFormat;
 import dev.tenpak.tensor.Bundle;
 import dev.tenpak.tensor.DType;
 import dev.tenpak.tensor.FloatConversions;
@@ -43,7 +38,7 @@ class ParallelDecodeTest {
     private Path artifact() {
         SplittableRandom r = new SplittableRandom(20261127L);
         Arena arena = Arena.ofAuto();
-        int big = 3 * ParallelDecoder.CHUNK_ELEMENTS + 4096;   // four ranges, the last one short
+        int big = 3 * ParallelDecoder.CHUNK_ELEMENTS + 4096; // four ranges, the last one short
         float[] x = new float[big];
         for (int i = 0; i < big; i++) {
             x[i] = (float) (r.nextGaussian() * 0.02);
@@ -59,7 +54,10 @@ class ParallelDecodeTest {
                 Tensor.ofFloats("small.f32", Shape.of(64, 96), small),
                 new Tensor("ids.i64", DType.I64, Shape.of(4), MemorySegment.ofArray(new long[] {1, 2, 3, 4})));
         Path a = dir.resolve("model.tenpak");
-        Tenpak.compress(Bundle.of(tensors).asSource("test"), 0, a,
+        Tenpak.compress(
+                Bundle.of(tensors).asSource("test"),
+                0,
+                a,
                 CompressOptions.defaults().withCodec("int8_sym_g32_v1").withMinElements(0));
         return a;
     }
@@ -68,15 +66,26 @@ class ParallelDecodeTest {
     void theOutputDoesNotDependOnTheThreadCount() throws Exception {
         Path a = artifact();
         Path one = dir.resolve("one.safetensors");
-        Tenpak.decompress(a, one, DecompressOptions.defaults().withFormat(OutputFormat.SAFETENSORS).withThreads(1));
+        Tenpak.decompress(
+                a,
+                one,
+                DecompressOptions.defaults()
+                        .withFormat(OutputFormat.SAFETENSORS)
+                        .withThreads(1));
         byte[] want = Files.readAllBytes(one);
         for (int threads : new int[] {2, 3, 5}) {
             Path out = dir.resolve(threads + ".safetensors");
-            Tenpak.decompress(a, out, DecompressOptions.defaults().withFormat(OutputFormat.SAFETENSORS).withThreads(threads));
+            Tenpak.decompress(
+                    a,
+                    out,
+                    DecompressOptions.defaults()
+                            .withFormat(OutputFormat.SAFETENSORS)
+                            .withThreads(threads));
             assertThat(Files.readAllBytes(out)).as("%d threads", threads).isEqualTo(want);
         }
         try (ArtifactReader r = ArtifactReader.open(a)) {
-            long data = r.entries().stream().mapToLong(TensorEntry::originalBytes).sum();
+            long data =
+                    r.entries().stream().mapToLong(TensorEntry::originalBytes).sum();
             assertThat(want.length).isGreaterThan((int) data);
         }
     }
@@ -98,9 +107,15 @@ class ParallelDecodeTest {
                 Files.write(a, bad);
                 for (int threads : new int[] {1, 3}) {
                     Path out = dir.resolve("out.safetensors");
-                    assertThatThrownBy(() -> Tenpak.decompress(a, out, DecompressOptions.defaults().withFormat(OutputFormat.SAFETENSORS).withThreads(threads)))
+                    assertThatThrownBy(() -> Tenpak.decompress(
+                                    a,
+                                    out,
+                                    DecompressOptions.defaults()
+                                            .withFormat(OutputFormat.SAFETENSORS)
+                                            .withThreads(threads)))
                             .as("%s byte %d, %d threads", e.name(), at, threads)
-                            .isInstanceOfSatisfying(ChecksumMismatchException.class,
+                            .isInstanceOfSatisfying(
+                                    ChecksumMismatchException.class,
                                     ex -> assertThat(ex.tensor()).isEqualTo(e.name()));
                     assertThat(out).doesNotExist();
                     try (Stream<Path> files = Files.list(dir)) {

@@ -1,37 +1,31 @@
 package dev.tenpak.internal.plan;
 
-import dev.tenpak.options.BenchOptions;
-
-import dev.tenpak.report.InputIdentity;
-
-import dev.tenpak.report.Plan;
-
-import dev.tenpak.options.InputFormat;
-
-import dev.tenpak.options.PlanOptions;
-import dev.tenpak.report.BenchReport;
-
 import static dev.tenpak.PlanDeltaFixtures.gaussian;
 import static dev.tenpak.PlanDeltaFixtures.write;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tenpak.options.CompressOptions;
-import dev.tenpak.options.DecompressOptions;
-import dev.tenpak.options.OutputFormat;
-import dev.tenpak.error.BudgetExceededException;
-import dev.tenpak.error.InvalidInputException;
-import dev.tenpak.error.TenpakException;
-import dev.tenpak.error.PlanMismatchException;
 import dev.tenpak.Tenpak;
-import dev.tenpak.internal.format.artifact.ArtifactReader;
-import dev.tenpak.report.CompressReport;
-import dev.tenpak.internal.format.artifact.TensorEntry;
-import dev.tenpak.report.TensorReport;
 import dev.tenpak.codec.Codec;
 import dev.tenpak.codec.Codecs;
-import dev.tenpak.internal.format.Inputs;
+import dev.tenpak.error.BudgetExceededException;
+import dev.tenpak.error.InvalidInputException;
+import dev.tenpak.error.PlanMismatchException;
+import dev.tenpak.error.TenpakException;
+import dev.tenpak.internal.format.artifact.ArtifactReader;
+import dev.tenpak.internal.format.artifact.TensorEntry;
 import dev.tenpak.internal.format.json.JsonBundleReader;
+import dev.tenpak.options.BenchOptions;
+import dev.tenpak.options.CompressOptions;
+import dev.tenpak.options.DecompressOptions;
+import dev.tenpak.options.InputFormat;
+import dev.tenpak.options.OutputFormat;
+import dev.tenpak.options.PlanOptions;
+import dev.tenpak.report.BenchReport;
+import dev.tenpak.report.CompressReport;
+import dev.tenpak.report.InputIdentity;
+import dev.tenpak.report.Plan;
+import dev.tenpak.report.TensorReport;
 import dev.tenpak.tensor.Tensor;
 import dev.tenpak.tensor.TensorSource;
 import java.nio.file.Files;
@@ -59,10 +53,12 @@ class PlannerTest {
     void writeBundle() {
         System.out.println("PlannerTest seed " + SEED);
         SplittableRandom rnd = new SplittableRandom(SEED);
-        bundle = write(dir.resolve("model.json"), List.of(
-                Tensor.ofFloats("layer0.weight", gaussian(rnd, 64 * 64, 0.02), 64, 64),
-                Tensor.ofFloats("layer1.weight", gaussian(rnd, 32 * 96, 0.05), 32, 96),
-                Tensor.ofFloats("layer1.bias", gaussian(rnd, 96, 0.01), 96)));
+        bundle = write(
+                dir.resolve("model.json"),
+                List.of(
+                        Tensor.ofFloats("layer0.weight", gaussian(rnd, 64 * 64, 0.02), 64, 64),
+                        Tensor.ofFloats("layer1.weight", gaussian(rnd, 32 * 96, 0.05), 32, 96),
+                        Tensor.ofFloats("layer1.bias", gaussian(rnd, 96, 0.01), 96)));
     }
 
     @Test
@@ -71,8 +67,12 @@ class PlannerTest {
         assertThat(p.candidates()).extracting(Plan.Candidate::codec).containsExactlyElementsOf(Codecs.names());
         for (Plan.Candidate c : p.candidates()) {
             Path out = dir.resolve(c.codec() + ".tenpak");
-            CompressReport r = Tenpak.compress(bundle, out, CompressOptions.defaults().withCodec(c.codec()));
-            assertThat(c.artifactBytes()).as(c.codec()).isEqualTo(r.artifactBytes()).isEqualTo(size(out));
+            CompressReport r =
+                    Tenpak.compress(bundle, out, CompressOptions.defaults().withCodec(c.codec()));
+            assertThat(c.artifactBytes())
+                    .as(c.codec())
+                    .isEqualTo(r.artifactBytes())
+                    .isEqualTo(size(out));
             assertThat(c.mae()).as(c.codec()).isEqualTo(r.error().mae());
             assertThat(c.mse()).as(c.codec()).isEqualTo(r.error().mse());
             assertThat(c.maxAbsError()).as(c.codec()).isEqualTo(r.error().maxAbsError());
@@ -83,13 +83,17 @@ class PlannerTest {
 
     @Test
     void theBudgetSelectsEachCodecInTurn() {
-        List<Plan.Candidate> all = Tenpak.plan(bundle, null, PlanOptions.of(1).withCodecs(Codecs.names())).candidates();
+        List<Plan.Candidate> all = Tenpak.plan(bundle, null, PlanOptions.of(1).withCodecs(Codecs.names()))
+                .candidates();
         Set<String> chosen = new HashSet<>();
         for (Plan.Candidate c : all) {
             Plan p = Tenpak.plan(bundle, null, PlanOptions.of(c.mae()).withCodecs(Codecs.names()));
-            Plan.Candidate expected = all.stream().filter(x -> x.mae() <= c.mae())
-                    .min((a, b) -> a.artifactBytes() != b.artifactBytes() ? Long.compare(a.artifactBytes(), b.artifactBytes())
-                            : Double.compare(a.mae(), b.mae())).orElseThrow();
+            Plan.Candidate expected = all.stream()
+                    .filter(x -> x.mae() <= c.mae())
+                    .min((a, b) -> a.artifactBytes() != b.artifactBytes()
+                            ? Long.compare(a.artifactBytes(), b.artifactBytes())
+                            : Double.compare(a.mae(), b.mae()))
+                    .orElseThrow();
             assertThat(p.choice()).as("budget %s", c.mae()).isEqualTo(expected.codec());
             assertThat(p.reason()).startsWith("smallest artifact with MAE <=");
             assertThat(p.expected().artifactBytes()).isEqualTo(expected.artifactBytes());
@@ -111,7 +115,10 @@ class PlannerTest {
     /** raw_v1 (MAE 0) competes only when named, so the lowest-MAE rule can fire by default. */
     @Test
     void defaultCandidatesAreTheLossyCodecs() {
-        List<String> lossy = Codecs.all().stream().filter(c -> !c.lossless()).map(Codec::name).toList();
+        List<String> lossy = Codecs.all().stream()
+                .filter(c -> !c.lossless())
+                .map(Codec::name)
+                .toList();
         assertThat(lossy).isNotEmpty().doesNotContain("raw_v1");
         Plan p = Tenpak.plan(bundle, null, PlanOptions.of(0));
         assertThat(p.candidates()).extracting(Plan.Candidate::codec).containsExactlyElementsOf(lossy);
@@ -126,13 +133,19 @@ class PlannerTest {
     void failOverBudgetRaisesBudgetExceededAndWritesNoPlan() {
         Path planFile = dir.resolve("over.plan.json");
         for (boolean perTensor : new boolean[] {false, true}) {
-            assertThatThrownBy(() -> Tenpak.plan(bundle, planFile, PlanOptions.of(1e-9).withPerTensor(perTensor)
-                    .withFailOverBudget(true)))
+            assertThatThrownBy(() -> Tenpak.plan(
+                            bundle,
+                            planFile,
+                            PlanOptions.of(1e-9).withPerTensor(perTensor).withFailOverBudget(true)))
                     .isInstanceOfSatisfying(BudgetExceededException.class, e -> {
-                        assertThat(e.exitCode()).isEqualTo(TenpakException.EXIT_BUDGET).isEqualTo(7);
+                        assertThat(e.exitCode())
+                                .isEqualTo(TenpakException.EXIT_BUDGET)
+                                .isEqualTo(7);
                         assertThat(e.budget()).isEqualTo(1e-9);
                         assertThat(e.best()).isGreaterThan(1e-9);
-                        assertThat(e.getMessage()).startsWith(bundle.toString() + ": ").contains("MAE <= 1.000e-09")
+                        assertThat(e.getMessage())
+                                .startsWith(bundle.toString() + ": ")
+                                .contains("MAE <= 1.000e-09")
                                 .doesNotContain("\n");
                     });
             assertThat(planFile).doesNotExist();
@@ -146,26 +159,34 @@ class PlannerTest {
     @Test
     void perTensorPlanMixesCodecsAndCompressReproducesItExactly() {
         SplittableRandom rnd = new SplittableRandom(SEED + 1);
-        Path mixed = write(dir.resolve("mixed.json"), List.of(
-                Tensor.ofFloats("tiny", gaussian(rnd, 4096, 0.001), 64, 64),     // int4 error ~1e-4
-                Tensor.ofFloats("unit", gaussian(rnd, 4096, 1.0), 64, 64),       // int8 error ~8e-3
-                Tensor.ofFloats("huge", gaussian(rnd, 1024, 100.0), 1024)));    // only exact codecs meet 1e-2
+        Path mixed = write(
+                dir.resolve("mixed.json"),
+                List.of(
+                        Tensor.ofFloats("tiny", gaussian(rnd, 4096, 0.001), 64, 64), // int4 error ~1e-4
+                        Tensor.ofFloats("unit", gaussian(rnd, 4096, 1.0), 64, 64), // int8 error ~8e-3
+                        Tensor.ofFloats("huge", gaussian(rnd, 1024, 100.0), 1024))); // only exact codecs meet 1e-2
         double budget = 1e-2;
-        Plan p = Tenpak.plan(mixed, dir.resolve("p.json"), PlanOptions.of(budget).withPerTensor(true));
-        Map<String, String> codecs = p.tensors().stream().collect(Collectors.toMap(Plan.TensorPlan::name, Plan.TensorPlan::codec));
+        Plan p =
+                Tenpak.plan(mixed, dir.resolve("p.json"), PlanOptions.of(budget).withPerTensor(true));
+        Map<String, String> codecs =
+                p.tensors().stream().collect(Collectors.toMap(Plan.TensorPlan::name, Plan.TensorPlan::codec));
         // only exact storage meets 1e-2: the group-wise candidates keep this 1-D tensor raw (small-tensor rule)
         assertThat(codecs).containsEntry("huge", "raw_v1");
         assertThat(p.tensors()).allSatisfy(t -> assertThat(t.mae()).as(t.name()).isLessThanOrEqualTo(budget));
         assertThat(p.tensors()).allSatisfy(t -> {
             // the chosen payload is the smallest among candidates within budget
-            long smallest = t.candidates().stream().filter(c -> c.mae() <= budget).mapToLong(Plan.TensorCandidate::storedBytes)
-                    .min().orElseThrow();
+            long smallest = t.candidates().stream()
+                    .filter(c -> c.mae() <= budget)
+                    .mapToLong(Plan.TensorCandidate::storedBytes)
+                    .min()
+                    .orElseThrow();
             assertThat(t.storedBytes()).as(t.name()).isEqualTo(smallest);
         });
         assertThat(codecs.values().stream().distinct().count()).isGreaterThanOrEqualTo(2);
 
         Path out = dir.resolve("mixed.tenpak");
-        CompressReport r = Tenpak.compress(mixed, out, CompressOptions.defaults().withPlan(dir.resolve("p.json")));
+        CompressReport r =
+                Tenpak.compress(mixed, out, CompressOptions.defaults().withPlan(dir.resolve("p.json")));
         assertThat(r.artifactBytes()).isEqualTo(p.expected().artifactBytes()).isEqualTo(size(out));
         assertThat(r.error().mae()).isEqualTo(p.expected().mae()).isLessThanOrEqualTo(budget);
         try (ArtifactReader a = ArtifactReader.open(out)) {
@@ -187,7 +208,8 @@ class PlannerTest {
         Plan p = Tenpak.plan(bundle, planFile, PlanOptions.of(1e-3));
         assertThat(Plan.read(planFile)).usingRecursiveComparison().isEqualTo(p);
         Path out = dir.resolve("planned.tenpak");
-        CompressReport r = Tenpak.compress(bundle, out, CompressOptions.defaults().withPlan(planFile));
+        CompressReport r =
+                Tenpak.compress(bundle, out, CompressOptions.defaults().withPlan(planFile));
         assertThat(r.artifactBytes()).isEqualTo(p.expected().artifactBytes());
         assertThat(r.error().mae()).isEqualTo(p.expected().mae()).isLessThanOrEqualTo(1e-3);
         try (ArtifactReader a = ArtifactReader.open(out)) {
@@ -203,7 +225,8 @@ class PlannerTest {
         Files.writeString(other, Files.readString(bundle).replaceFirst("layer0", "layerX"));
         String otherHash = InputIdentity.of(other).sha256();
         Path out = dir.resolve("x.tenpak");
-        assertThatThrownBy(() -> Tenpak.compress(other, out, CompressOptions.defaults().withPlan(planFile)))
+        assertThatThrownBy(() ->
+                        Tenpak.compress(other, out, CompressOptions.defaults().withPlan(planFile)))
                 .isInstanceOf(PlanMismatchException.class)
                 .hasMessageContaining(p.input().sha256())
                 .hasMessageContaining(otherHash);
@@ -231,7 +254,8 @@ class PlannerTest {
 
                 public void close() {}
             };
-            Plan p = Planner.plan(counting, InputIdentity.of(bundle), PlanOptions.of(1e-3).withCodecs(Codecs.names()));
+            Plan p = Planner.plan(
+                    counting, InputIdentity.of(bundle), PlanOptions.of(1e-3).withCodecs(Codecs.names()));
             assertThat(p.candidates()).hasSize(Codecs.all().size());
         }
         assertThat(nexts[0]).isEqualTo(3 + 1);
@@ -240,14 +264,17 @@ class PlannerTest {
     @Test
     void nonFiniteTensorsStayRawInEveryCandidate() throws Exception {
         Path nan = dir.resolve("nan.json");
-        Files.writeString(nan, "{\"tensors\":[{\"name\":\"w\",\"shape\":[4],\"data\":[0.5,-0.25,0.125,1]},"
-                + "{\"name\":\"mask\",\"shape\":[2],\"data\":[NaN,1]}]}");
+        Files.writeString(
+                nan,
+                "{\"tensors\":[{\"name\":\"w\",\"shape\":[4],\"data\":[0.5,-0.25,0.125,1]},"
+                        + "{\"name\":\"mask\",\"shape\":[2],\"data\":[NaN,1]}]}");
         Path planFile = dir.resolve("nan.plan.json");
         Plan p = Tenpak.plan(nan, planFile, PlanOptions.of(1).withCodecs(List.of("int4_sym_v1")));
         Plan.TensorPlan mask = p.tensors().get(1);
         assertThat(mask.codec()).isEqualTo("raw_v1");
         assertThat(mask.reason()).contains("non-finite");
-        CompressReport r = Tenpak.compress(nan, dir.resolve("nan.tenpak"), CompressOptions.defaults().withPlan(planFile));
+        CompressReport r = Tenpak.compress(
+                nan, dir.resolve("nan.tenpak"), CompressOptions.defaults().withPlan(planFile));
         assertThat(r.tensors()).extracting(TensorReport::codec).containsExactly("int4_sym_v1", "raw_v1");
         assertThat(r.artifactBytes()).isEqualTo(p.expected().artifactBytes());
     }
@@ -255,7 +282,8 @@ class PlannerTest {
     @Test
     void rejectsBadBudgetsAndUnknownCodecs() {
         for (double bad : new double[] {-1e-9, Double.NaN, Double.POSITIVE_INFINITY}) {
-            assertThatThrownBy(() -> PlanOptions.of(bad)).isInstanceOf(InvalidInputException.class)
+            assertThatThrownBy(() -> PlanOptions.of(bad))
+                    .isInstanceOf(InvalidInputException.class)
                     .hasMessageContaining("max-mae must be a finite number >= 0");
         }
         assertThatThrownBy(() -> PlanOptions.of(1).withCodecs(List.of("int3"))).hasMessageContaining("known codecs");
@@ -271,13 +299,23 @@ class PlannerTest {
         byte[] before = Files.readAllBytes(st);
         BenchReport b = Tenpak.bench(st, BenchOptions.defaults().withRepeats(3));
         assertThat(b.rows()).extracting(BenchReport.Row::codec).containsExactlyElementsOf(Codecs.names());
-        assertThat(b.rows().stream().filter(r -> r.codec().equals("raw_v1")).findFirst().orElseThrow().mae()).isZero();
+        assertThat(b.rows().stream()
+                        .filter(r -> r.codec().equals("raw_v1"))
+                        .findFirst()
+                        .orElseThrow()
+                        .mae())
+                .isZero();
         assertThat(Files.readAllBytes(st)).isEqualTo(before);
     }
 
     @Test
     void benchHasOneRowPerCodecWithTheSameFiguresAsThePlan() {
-        BenchReport b = Tenpak.bench(bundle, BenchOptions.defaults().withInputFormat(InputFormat.AUTO).withCodecs(List.of()).withRepeats(2));
+        BenchReport b = Tenpak.bench(
+                bundle,
+                BenchOptions.defaults()
+                        .withInputFormat(InputFormat.AUTO)
+                        .withCodecs(List.of())
+                        .withRepeats(2));
         Plan p = Tenpak.plan(bundle, null, PlanOptions.of(1).withCodecs(Codecs.names()));
         assertThat(b.rows()).extracting(BenchReport.Row::codec).containsExactlyElementsOf(Codecs.names());
         for (int i = 0; i < b.rows().size(); i++) {

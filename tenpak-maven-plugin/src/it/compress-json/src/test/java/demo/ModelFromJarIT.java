@@ -1,14 +1,12 @@
 package demo;
 
-import dev.tenpak.Tenpak;
-
-import dev.tenpak.options.InputFormat;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tenpak.tensor.TensorInfo;
+import dev.tenpak.Tenpak;
+import dev.tenpak.options.InputFormat;
 import dev.tenpak.tensor.Tensor;
+import dev.tenpak.tensor.TensorInfo;
 import dev.tenpak.tensor.TensorSource;
 import java.net.URL;
 import java.nio.file.Path;
@@ -19,7 +17,8 @@ class ModelFromJarIT {
     @Test
     void theModelComesOutOfTheJar() {
         URL url = ModelService.class.getClassLoader().getResource("models/encoder.tenpak");
-        assertTrue(url != null && url.getProtocol().equals("jar"), "models/encoder.tenpak should be inside a jar: " + url);
+        assertTrue(
+                url != null && url.getProtocol().equals("jar"), "models/encoder.tenpak should be inside a jar: " + url);
         assertTrue(url.toString().contains("compress-json-1.0.jar!"), url.toString());
         assertTrue(ModelService.class.getClassLoader().getResource("models/decoder.tenpak") != null);
         assertTrue(ModelService.class.getClassLoader().getResource("models/tenpak-manifest.json") != null);
@@ -48,7 +47,9 @@ class ModelFromJarIT {
                 float[] got = service.weights(t.name());
                 assertEquals(want.length, got.length, t.name());
                 String name = t.name();
-                TensorInfo e = service.artifact().index().stream().filter(i -> i.name().equals(name)).findFirst()
+                TensorInfo e = service.artifact().index().stream()
+                        .filter(i -> i.name().equals(name))
+                        .findFirst()
                         .orElseThrow();
                 float max = 0;
                 for (float v : want) {
@@ -57,7 +58,8 @@ class ModelFromJarIT {
                 // int8_sym_v1 stores q = rint(x / s) with s = max|x| / 127; 1-D tensors may be kept exact
                 float bound = e.codec().equals("raw_v1") ? 0f : max / 127f / 2f + 1e-7f;
                 for (int i = 0; i < want.length; i++) {
-                    assertTrue(Math.abs(got[i] - want[i]) <= bound,
+                    assertTrue(
+                            Math.abs(got[i] - want[i]) <= bound,
                             t.name() + "[" + i + "]: " + got[i] + " vs " + want[i] + " (bound " + bound + ")");
                 }
                 tensors++;

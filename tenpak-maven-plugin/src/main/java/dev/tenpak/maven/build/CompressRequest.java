@@ -1,9 +1,9 @@
 package dev.tenpak.maven.build;
 
-import dev.tenpak.options.CompressOptions;
 import dev.tenpak.Tenpak;
-import dev.tenpak.error.TenpakException;
 import dev.tenpak.codec.Codecs;
+import dev.tenpak.error.TenpakException;
+import dev.tenpak.options.CompressOptions;
 import dev.tenpak.options.PlanOptions;
 import java.io.File;
 import java.nio.file.Path;
@@ -35,10 +35,19 @@ import java.util.TreeMap;
  * @param force            whether to recompress files that are up to date
  * @param tenpakVersion    the engine's version; part of the settings, so a new engine recompresses
  */
-public record CompressRequest(Path baseDirectory, Path sourceDirectory, List<String> includes, List<String> excludes,
-                              Path outputDirectory, CompressOptions options, Optional<PlanOptions> plan,
-                              Path planDirectory, OptionalDouble failOnErrorAbove, boolean failIfNoModels, boolean force,
-                              String tenpakVersion) {
+public record CompressRequest(
+        Path baseDirectory,
+        Path sourceDirectory,
+        List<String> includes,
+        List<String> excludes,
+        Path outputDirectory,
+        CompressOptions options,
+        Optional<PlanOptions> plan,
+        Path planDirectory,
+        OptionalDouble failOnErrorAbove,
+        boolean failIfNoModels,
+        boolean force,
+        String tenpakVersion) {
     /** Model files compressed when no includes are given: JSON bundles and safetensors files. */
     public static final List<String> DEFAULT_INCLUDES = List.of("**/*.json", "**/*.safetensors");
     /** Where model files live unless {@code sourceDirectory} says otherwise, relative to the project. */
@@ -192,8 +201,9 @@ public record CompressRequest(Path baseDirectory, Path sourceDirectory, List<Str
             Path source = resolve(base, sourceDirectory, DEFAULT_SOURCE_DIRECTORY);
             Path output = resolve(base, outputDirectory, DEFAULT_OUTPUT_DIRECTORY);
             if (output.startsWith(source)) {
-                throw ModelBuildException.user("tenpak: outputDirectory " + output + " lies inside sourceDirectory "
-                        + source + "; the artifacts would be read back as models. Choose an outputDirectory outside it.");
+                throw ModelBuildException.user(
+                        "tenpak: outputDirectory " + output + " lies inside sourceDirectory " + source
+                                + "; the artifacts would be read back as models. Choose an outputDirectory outside it.");
             }
             List<String> inc = patterns(includes);
             if (inc.isEmpty()) {
@@ -232,16 +242,30 @@ public record CompressRequest(Path baseDirectory, Path sourceDirectory, List<Str
             Optional<PlanOptions> plan = Optional.empty();
             if (maxMae != null) {
                 try {
-                    plan = Optional.of(PlanOptions.of(requireBudget("maxMae", maxMae)).withPerTensor(perTensor)
-                            .withCodecs(trimmed(candidates)).withInputFormat(options.inputFormat()));
+                    plan = Optional.of(PlanOptions.of(requireBudget("maxMae", maxMae))
+                            .withPerTensor(perTensor)
+                            .withCodecs(trimmed(candidates))
+                            .withInputFormat(options.inputFormat()));
                 } catch (TenpakException e) {
-                    throw ModelBuildException.user("tenpak: bad <candidates> (tenpak.candidates): " + e.getMessage(), e);
+                    throw ModelBuildException.user(
+                            "tenpak: bad <candidates> (tenpak.candidates): " + e.getMessage(), e);
                 }
             }
             Path plans = resolve(base, planDirectory, DEFAULT_PLAN_DIRECTORY);
             String version = tenpakVersion == null ? Tenpak.version() : tenpakVersion;
-            return new CompressRequest(base, source, inc, patterns(excludes), output, options, plan, plans, budget,
-                    failIfNoModels, force, version);
+            return new CompressRequest(
+                    base,
+                    source,
+                    inc,
+                    patterns(excludes),
+                    output,
+                    options,
+                    plan,
+                    plans,
+                    budget,
+                    failIfNoModels,
+                    force,
+                    version);
         }
 
         private static double requireBudget(String parameter, double b) throws ModelBuildException {

@@ -78,9 +78,23 @@ public record Manifest(String format, String tenpakVersion, Sources sources, Lis
      * @param tenpakVersion  the tenpak version that wrote the artifact
      * @param settings       every setting that shapes the artifact; a change recompresses
      */
-    public record Entry(String input, String inputSha256, long inputBytes, String artifact, String artifactSha256,
-                        long artifactBytes, long tensorBytes, int tensors, String codec, double ratio, long elements,
-                        double mse, double mae, double maxAbsError, String tenpakVersion, Map<String, String> settings) {
+    public record Entry(
+            String input,
+            String inputSha256,
+            long inputBytes,
+            String artifact,
+            String artifactSha256,
+            long artifactBytes,
+            long tensorBytes,
+            int tensors,
+            String codec,
+            double ratio,
+            long elements,
+            double mse,
+            double mae,
+            double maxAbsError,
+            String tenpakVersion,
+            Map<String, String> settings) {
         public Entry {
             settings = settings == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(settings));
         }
@@ -91,7 +105,7 @@ public record Manifest(String format, String tenpakVersion, Sources sources, Lis
         Manifest m;
         try {
             m = JSON.readValue(file.toFile(), Manifest.class);
-        } catch (RuntimeException e) {   // a record constructor refusing what the JSON holds
+        } catch (RuntimeException e) { // a record constructor refusing what the JSON holds
             throw new IOException(e.getMessage(), e);
         }
         if (m == null || !FORMAT.equals(m.format())) {

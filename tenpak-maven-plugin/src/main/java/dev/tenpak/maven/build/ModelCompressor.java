@@ -92,16 +92,32 @@ public final class ModelCompressor {
                 try {
                     report = compress(file, artifact, artifactName);
                 } catch (TenpakIOException e) {
-                    throw ModelBuildException.environment("tenpak: I/O error compressing " + input + ": " + e.getMessage(), e);
+                    throw ModelBuildException.environment(
+                            "tenpak: I/O error compressing " + input + ": " + e.getMessage(), e);
                 } catch (TenpakException e) {
-                    throw ModelBuildException.user("tenpak: cannot compress model file " + input + ": " + withoutPath(e, file), e);
+                    throw ModelBuildException.user(
+                            "tenpak: cannot compress model file " + input + ": " + withoutPath(e, file), e);
                 } catch (RuntimeException e) {
-                    throw ModelBuildException.environment("tenpak: unexpected failure compressing " + input + ": " + e, e);
+                    throw ModelBuildException.environment(
+                            "tenpak: unexpected failure compressing " + input + ": " + e, e);
                 }
-                Manifest.Entry entry = new Manifest.Entry(input, inputSha, report.inputBytes(), artifactName,
-                        sha256(artifact, "artifact " + artifact), report.artifactBytes(), report.tensorBytes(),
-                        report.tensors().size(), report.codec(), report.ratio(), report.error().count(), report.error().mse(),
-                        report.error().mae(), report.error().maxAbsError(), request.tenpakVersion(), settings);
+                Manifest.Entry entry = new Manifest.Entry(
+                        input,
+                        inputSha,
+                        report.inputBytes(),
+                        artifactName,
+                        sha256(artifact, "artifact " + artifact),
+                        report.artifactBytes(),
+                        report.tensorBytes(),
+                        report.tensors().size(),
+                        report.codec(),
+                        report.ratio(),
+                        report.error().count(),
+                        report.error().mse(),
+                        report.error().mae(),
+                        report.error().maxAbsError(),
+                        request.tenpakVersion(),
+                        settings);
                 log.info(line(entry));
                 entries.add(entry);
                 compressed++;
@@ -145,7 +161,8 @@ public final class ModelCompressor {
         try {
             return ModelFiles.scan(source, request.includes(), request.excludes());
         } catch (IOException | UncheckedIOException e) {
-            throw ModelBuildException.environment("tenpak: cannot list model files under " + source + ": " + e.getMessage(), e);
+            throw ModelBuildException.environment(
+                    "tenpak: cannot list model files under " + source + ": " + e.getMessage(), e);
         }
     }
 
@@ -161,8 +178,8 @@ public final class ModelCompressor {
             String name = stem + ARTIFACT_EXTENSION;
             Path other = owners.putIfAbsent(name.toLowerCase(Locale.ROOT), f);
             if (other != null) {
-                throw ModelBuildException.user("tenpak: model files " + other + " and " + f + " would both be written to "
-                        + name + "; rename one or exclude it");
+                throw ModelBuildException.user("tenpak: model files " + other + " and " + f
+                        + " would both be written to " + name + "; rename one or exclude it");
             }
             names.put(f, name);
         }
@@ -184,15 +201,20 @@ public final class ModelCompressor {
             }
             return byInput;
         } catch (IOException e) {
-            log.warn("tenpak: ignoring unreadable " + manifestFile + " (" + e.getMessage() + "); compressing every model file");
+            log.warn("tenpak: ignoring unreadable " + manifestFile + " (" + e.getMessage()
+                    + "); compressing every model file");
             return Map.of();
         }
     }
 
-    private boolean upToDate(Manifest.Entry old, String inputSha, Map<String, String> settings, String artifactName,
-                             Path artifact) throws ModelBuildException {
-        if (old == null || !inputSha.equals(old.inputSha256()) || !settings.equals(old.settings())
-                || !artifactName.equals(old.artifact()) || !Files.isRegularFile(artifact)) {
+    private boolean upToDate(
+            Manifest.Entry old, String inputSha, Map<String, String> settings, String artifactName, Path artifact)
+            throws ModelBuildException {
+        if (old == null
+                || !inputSha.equals(old.inputSha256())
+                || !settings.equals(old.settings())
+                || !artifactName.equals(old.artifact())
+                || !Files.isRegularFile(artifact)) {
             return false;
         }
         // the artifact itself must be the one the manifest describes (not edited, not from another build)
@@ -208,8 +230,10 @@ public final class ModelCompressor {
     }
 
     private void writeManifest(Path manifestFile, List<Manifest.Entry> entries) throws ModelBuildException {
-        var sources = new Manifest.Sources(ModelFiles.projectPath(request.baseDirectory(), request.sourceDirectory()),
-                request.includes(), request.excludes());
+        var sources = new Manifest.Sources(
+                ModelFiles.projectPath(request.baseDirectory(), request.sourceDirectory()),
+                request.includes(),
+                request.excludes());
         try {
             new Manifest(Manifest.FORMAT, request.tenpakVersion(), sources, entries).write(manifestFile);
         } catch (TenpakException | UncheckedIOException e) {
@@ -261,7 +285,7 @@ public final class ModelCompressor {
             }
             Path stale = output.resolve(old.artifact()).normalize();
             if (!stale.startsWith(output) || !stale.getFileName().toString().endsWith(ARTIFACT_EXTENSION)) {
-                continue;   // never delete outside the artifacts' folder, whatever an old manifest says
+                continue; // never delete outside the artifacts' folder, whatever an old manifest says
             }
             try {
                 if (Files.deleteIfExists(stale)) {
@@ -280,7 +304,7 @@ public final class ModelCompressor {
         }
         for (String name : found) {
             if (kept.contains(name) || listed.contains(name)) {
-                continue;   // this run's, or already handled above
+                continue; // this run's, or already handled above
             }
             Path stale = output.resolve(name);
             try {
@@ -320,7 +344,8 @@ public final class ModelCompressor {
         double ratio = out == 0 ? 0 : (double) tensorBytes / out;
         log.info("tenpak: " + entries.size() + " model file(s), " + compressed + " compressed, "
                 + (entries.size() - compressed) + " up to date; total " + Sizes.bytes(in) + " -> " + Sizes.bytes(out)
-                + ", ratio " + Sizes.ratio(ratio) + " of " + Sizes.bytes(tensorBytes) + " raw tensor data, MAE " + Sizes.sci(elements == 0 ? 0 : absSum / elements)
+                + ", ratio " + Sizes.ratio(ratio) + " of " + Sizes.bytes(tensorBytes) + " raw tensor data, MAE "
+                + Sizes.sci(elements == 0 ? 0 : absSum / elements)
                 + " -> " + output);
     }
 

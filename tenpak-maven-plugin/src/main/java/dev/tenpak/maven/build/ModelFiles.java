@@ -31,7 +31,8 @@ public final class ModelFiles {
                     continue;
                 }
                 String rel = relative(root, p);
-                if (includes.stream().anyMatch(i -> matches(rel, i)) && excludes.stream().noneMatch(e -> matches(rel, e))) {
+                if (includes.stream().anyMatch(i -> matches(rel, i))
+                        && excludes.stream().noneMatch(e -> matches(rel, e))) {
                     found.add(p);
                 }
             }
@@ -55,7 +56,8 @@ public final class ModelFiles {
             @Override
             public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
                 return !dir.equals(output) && Files.exists(dir.resolve(Manifest.FILE_NAME))
-                        ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+                        ? FileVisitResult.SKIP_SUBTREE
+                        : FileVisitResult.CONTINUE;
             }
 
             @Override
@@ -76,7 +78,9 @@ public final class ModelFiles {
      */
     public static String projectPath(Path base, Path file) {
         Path abs = file.toAbsolutePath().normalize();
-        return abs.startsWith(base) ? relative(base, abs) : abs.toString().replace(abs.getFileSystem().getSeparator(), "/");
+        return abs.startsWith(base)
+                ? relative(base, abs)
+                : abs.toString().replace(abs.getFileSystem().getSeparator(), "/");
     }
 
     /** {@code p} relative to {@code root}, with {@code '/'} separators on every platform. */

@@ -1,11 +1,9 @@
 package dev.tenpak.maven.build;
 
-import dev.tenpak.tensor.Artifact;
-
-import dev.tenpak.report.ArtifactSummary;
 import dev.tenpak.Tenpak;
 import dev.tenpak.error.TenpakException;
-import dev.tenpak.internal.format.artifact.ArtifactReader;
+import dev.tenpak.report.ArtifactSummary;
+import dev.tenpak.tensor.Artifact;
 import dev.tenpak.tensor.TensorInfo;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -99,7 +97,8 @@ public final class ModelVerifier {
         try {
             return ModelFiles.artifacts(outputDirectory, ModelCompressor.ARTIFACT_EXTENSION);
         } catch (IOException | UncheckedIOException e) {
-            throw ModelBuildException.environment("tenpak: cannot list the artifacts in " + outputDirectory + ": " + e, e);
+            throw ModelBuildException.environment(
+                    "tenpak: cannot list the artifacts in " + outputDirectory + ": " + e, e);
         }
     }
 
@@ -122,7 +121,7 @@ public final class ModelVerifier {
         }
         Manifest.Sources sources = manifest.sources();
         if (sources == null) {
-            return out;   // a manifest of an older tenpak: it does not say where its model files are
+            return out; // a manifest of an older tenpak: it does not say where its model files are
         }
         Path dir = baseDirectory.resolve(sources.directory()).normalize();
         if (!Files.isDirectory(dir)) {
@@ -192,7 +191,10 @@ public final class ModelVerifier {
         try {
             ArtifactSummary summary = Tenpak.inspect(artifact);
             if (!summary.checksumsOk()) {
-                List<String> bad = summary.tensors().stream().filter(t -> !t.checksumOk()).map(ArtifactSummary.Entry::name).toList();
+                List<String> bad = summary.tensors().stream()
+                        .filter(t -> !t.checksumOk())
+                        .map(ArtifactSummary.Entry::name)
+                        .toList();
                 return name + ": checksum mismatch in tensor(s) " + bad;
             }
             if (summary.tensors().size() != e.tensors()) {
@@ -200,7 +202,7 @@ public final class ModelVerifier {
             }
             try (Artifact r = Tenpak.open(artifact)) {
                 for (TensorInfo t : r.index()) {
-                    r.read(t.name());   // decodes every tensor: a codec or shape fault fails here
+                    r.read(t.name()); // decodes every tensor: a codec or shape fault fails here
                 }
             }
         } catch (TenpakException ex) {

@@ -15,7 +15,8 @@ public final class Goals {
     private Goals() {}
 
     /** The compress goal: checks the settings, compresses the model files, writes the manifest. */
-    public static void compress(CompressSettings settings, Log log) throws MojoExecutionException, MojoFailureException {
+    public static void compress(CompressSettings settings, Log log)
+            throws MojoExecutionException, MojoFailureException {
         try {
             new ModelCompressor(request(settings), new MavenBuildLog(log)).run();
         } catch (ModelBuildException e) {
@@ -26,8 +27,12 @@ public final class Goals {
     /** The verify goal: re-opens and checks every artifact of the manifest. */
     public static void verify(VerifySettings settings, Log log) throws MojoExecutionException, MojoFailureException {
         try {
-            new ModelVerifier(settings.baseDirectory().toPath(), settings.outputDirectory().toPath(),
-                    settings.failIfNoModels(), new MavenBuildLog(log)).run();
+            new ModelVerifier(
+                            settings.baseDirectory().toPath(),
+                            settings.outputDirectory().toPath(),
+                            settings.failIfNoModels(),
+                            new MavenBuildLog(log))
+                    .run();
         } catch (ModelBuildException e) {
             MavenBuildLog.rethrow(e);
         }

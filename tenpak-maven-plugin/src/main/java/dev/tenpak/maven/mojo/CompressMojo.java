@@ -159,8 +159,22 @@ public final class CompressMojo extends AbstractMojo {
 
     /** The parameters as Maven injected them; package-private for the mapping tests. */
     CompressSettings settings() {
-        return new CompressSettings(project.getBasedir(), sourceDirectory, includes, excludes, outputDirectory, codec,
-                maxMae, perTensor, candidates, planDirectory, failOnErrorAbove, failIfNoModels, force, threads, keepRaw,
+        return new CompressSettings(
+                project.getBasedir(),
+                sourceDirectory,
+                includes,
+                excludes,
+                outputDirectory,
+                codec,
+                maxMae,
+                perTensor,
+                candidates,
+                planDirectory,
+                failOnErrorAbove,
+                failIfNoModels,
+                force,
+                threads,
+                keepRaw,
                 minElements);
     }
 }

@@ -28,14 +28,17 @@ final class EngineCall {
         if (feature >= REQUIRED_JDK) {
             return null;
         }
-        return "tenpak-maven-plugin needs Maven to run on JDK " + REQUIRED_JDK + " or newer, and this Maven runs on Java "
-                + version + " (" + javaHome + "): set JAVA_HOME to a JDK " + REQUIRED_JDK + " and run Maven again.";
+        return "tenpak-maven-plugin needs Maven to run on JDK " + REQUIRED_JDK
+                + " or newer, and this Maven runs on Java " + version + " (" + javaHome + "): set JAVA_HOME to a JDK "
+                + REQUIRED_JDK + " and run Maven again.";
     }
 
     /** Fails with {@link #tooOldJdk} when Maven runs on a JDK older than {@link #REQUIRED_JDK}. */
     static void checkJdk() throws MojoExecutionException {
         String home = System.getProperty("java.home", "");
-        String sentence = tooOldJdk(Runtime.version().feature(), System.getProperty("java.version", "?"),
+        String sentence = tooOldJdk(
+                Runtime.version().feature(),
+                System.getProperty("java.version", "?"),
                 home.isEmpty() ? "unknown java.home" : Path.of(home).toString());
         if (sentence != null) {
             throw new MojoExecutionException(sentence);
@@ -47,10 +50,13 @@ final class EngineCall {
         checkJdk();
         Method m;
         try {
-            m = Class.forName(GOALS, true, EngineCall.class.getClassLoader()).getMethod(method, settings.getClass(), Log.class);
+            m = Class.forName(GOALS, true, EngineCall.class.getClassLoader())
+                    .getMethod(method, settings.getClass(), Log.class);
         } catch (ReflectiveOperationException | LinkageError e) {
-            throw new MojoExecutionException("tenpak-maven-plugin is incomplete (" + GOALS + "." + method + ": " + e
-                    + "); use the tenpak-core of the plugin's own version", e);
+            throw new MojoExecutionException(
+                    "tenpak-maven-plugin is incomplete (" + GOALS + "." + method + ": " + e
+                            + "); use the tenpak-core of the plugin's own version",
+                    e);
         }
         try {
             m.invoke(null, settings, log);

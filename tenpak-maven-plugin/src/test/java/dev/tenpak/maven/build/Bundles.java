@@ -12,7 +12,10 @@ final class Bundles {
     static Path write(Path file, long seed, int rows, int cols) throws IOException {
         SplittableRandom rnd = new SplittableRandom(seed);
         StringBuilder json = new StringBuilder("{\"tensors\":[{\"name\":\"layer.weight\",\"shape\":[")
-                .append(rows).append(',').append(cols).append("],\"data\":[");
+                .append(rows)
+                .append(',')
+                .append(cols)
+                .append("],\"data\":[");
         for (int i = 0; i < rows * cols; i++) {
             json.append(i == 0 ? "" : ",").append((float) (rnd.nextGaussian() * 0.02));
         }

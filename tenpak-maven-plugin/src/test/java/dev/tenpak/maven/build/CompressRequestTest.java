@@ -1,12 +1,10 @@
 package dev.tenpak.maven.build;
 
-import dev.tenpak.options.InputFormat;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tenpak.Tenpak;
-import dev.tenpak.internal.format.Inputs;
+import dev.tenpak.options.InputFormat;
 import java.io.File;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -43,7 +41,10 @@ class CompressRequestTest {
 
     @Test
     void maxMaeMakesAPlanRequestWhoseSettingsReplaceTheCodec() throws Exception {
-        CompressRequest r = builder().codec("int4_sym_v1").maxMae(1e-3).candidates(List.of(" int8_sym_v1 ", "raw_v1"))
+        CompressRequest r = builder()
+                .codec("int4_sym_v1")
+                .maxMae(1e-3)
+                .candidates(List.of(" int8_sym_v1 ", "raw_v1"))
                 .build();
         assertThat(r.plan()).hasValueSatisfying(p -> {
             assertThat(p.maxMae()).isEqualTo(1e-3);
@@ -51,19 +52,29 @@ class CompressRequestTest {
             assertThat(p.codecs()).containsExactly("int8_sym_v1", "raw_v1");
             assertThat(p.inputFormat()).isEqualTo(InputFormat.AUTO);
         });
-        assertThat(r.settings()).doesNotContainKey("codec").containsEntry("plan.maxMae", "0.001")
-                .containsEntry("plan.perTensor", "false").containsEntry("plan.candidates", "int8_sym_v1,raw_v1");
+        assertThat(r.settings())
+                .doesNotContainKey("codec")
+                .containsEntry("plan.maxMae", "0.001")
+                .containsEntry("plan.perTensor", "false")
+                .containsEntry("plan.candidates", "int8_sym_v1,raw_v1");
         assertThat(builder().maxMae(1e-3).perTensor(true).build().settings())
-                .containsEntry("plan.perTensor", "true").containsEntry("plan.candidates", "all");
-        assertThat(builder().maxMae(1e-3).build().settings()).isNotEqualTo(builder().maxMae(2e-3).build().settings());
+                .containsEntry("plan.perTensor", "true")
+                .containsEntry("plan.candidates", "all");
+        assertThat(builder().maxMae(1e-3).build().settings())
+                .isNotEqualTo(builder().maxMae(2e-3).build().settings());
     }
 
     @Test
     void aBadPlanBudgetOrCandidateIsAUserErrorNamingTheParameter() {
         assertThatThrownBy(() -> builder().maxMae(-1.0).build())
-                .isInstanceOf(ModelBuildException.class).hasMessageContaining("<maxMae>").hasMessageContaining("tenpak.maxMae");
-        assertThatThrownBy(() -> builder().maxMae(1e-3).candidates(List.of("int9_v1")).build())
-                .isInstanceOf(ModelBuildException.class).hasMessageContaining("<candidates>").hasMessageContaining("int9_v1");
+                .isInstanceOf(ModelBuildException.class)
+                .hasMessageContaining("<maxMae>")
+                .hasMessageContaining("tenpak.maxMae");
+        assertThatThrownBy(() ->
+                        builder().maxMae(1e-3).candidates(List.of("int9_v1")).build())
+                .isInstanceOf(ModelBuildException.class)
+                .hasMessageContaining("<candidates>")
+                .hasMessageContaining("int9_v1");
     }
 
     @Test
@@ -87,7 +98,9 @@ class CompressRequestTest {
         assertThat(r.failOnErrorAbove()).hasValue(5e-4);
         assertThat(r.failIfNoModels()).isTrue();
         assertThat(r.force()).isTrue();
-        assertThat(r.settings()).containsEntry("codec", "int4_sym_v1").containsEntry("tenpakVersion", "9.9.9")
+        assertThat(r.settings())
+                .containsEntry("codec", "int4_sym_v1")
+                .containsEntry("tenpakVersion", "9.9.9")
                 .containsEntry("inputFormat", "auto");
     }
 
@@ -101,7 +114,9 @@ class CompressRequestTest {
     @Test
     void anUnknownCodecIsAUserErrorNamingTheParameterAndTheKnownCodecs() {
         assertThatThrownBy(() -> builder().codec("int3_magic").build())
-                .isInstanceOfSatisfying(ModelBuildException.class, e -> assertThat(e.userError()).isTrue())
+                .isInstanceOfSatisfying(
+                        ModelBuildException.class,
+                        e -> assertThat(e.userError()).isTrue())
                 .hasMessageContaining("<codec>")
                 .hasMessageContaining("tenpak.codec")
                 .hasMessageContaining("int3_magic")
@@ -112,7 +127,9 @@ class CompressRequestTest {
     void aBudgetMustBeAFiniteNonNegativeNumber() throws Exception {
         for (double bad : new double[] {-1e-6, Double.NaN, Double.POSITIVE_INFINITY}) {
             assertThatThrownBy(() -> builder().failOnErrorAbove(bad).build())
-                    .isInstanceOfSatisfying(ModelBuildException.class, e -> assertThat(e.userError()).isTrue())
+                    .isInstanceOfSatisfying(
+                            ModelBuildException.class,
+                            e -> assertThat(e.userError()).isTrue())
                     .hasMessageContaining("failOnErrorAbove");
         }
         assertThat(builder().failOnErrorAbove(0.0).build().failOnErrorAbove()).hasValue(0.0);
@@ -121,32 +138,45 @@ class CompressRequestTest {
     @Test
     void threadsMustBePositiveAndDoNotChangeTheSettings() throws Exception {
         assertThat(builder().threads(2).build().options().threads()).isEqualTo(2);
-        assertThat(builder().build().options().threads()).isEqualTo(dev.tenpak.options.CompressOptions.defaults().threads());
-        assertThat(builder().threads(1).build().settings()).isEqualTo(builder().threads(4).build().settings());
+        assertThat(builder().build().options().threads())
+                .isEqualTo(dev.tenpak.options.CompressOptions.defaults().threads());
+        assertThat(builder().threads(1).build().settings())
+                .isEqualTo(builder().threads(4).build().settings());
         assertThatThrownBy(() -> builder().threads(0).build())
-                .isInstanceOf(ModelBuildException.class).hasMessageContaining("<threads>");
+                .isInstanceOf(ModelBuildException.class)
+                .hasMessageContaining("<threads>");
     }
 
     @Test
     void keepRawAndMinElementsReachTheOptionsAndTheSettings() throws Exception {
-        CompressRequest r = builder().codec("int4_sym_g32_v1").keepRaw(List.of(" ^lm_head ", "")).minElements(0L).build();
+        CompressRequest r = builder()
+                .codec("int4_sym_g32_v1")
+                .keepRaw(List.of(" ^lm_head ", ""))
+                .minElements(0L)
+                .build();
         assertThat(r.options().keepRaw()).containsExactly("^lm_head");
         assertThat(r.options().minElements()).isZero();
         assertThat(r.settings()).containsEntry("keepRaw", "[^lm_head]").containsEntry("minElements", "0");
         CompressRequest d = builder().build();
         assertThat(d.options().keepRaw()).isEmpty();
         assertThat(d.options().minElements()).isEqualTo(dev.tenpak.options.CompressOptions.AUTO_MIN_ELEMENTS);
-        assertThat(d.settings()).isNotEqualTo(builder().keepRaw(List.of("bias")).build().settings());
+        assertThat(d.settings())
+                .isNotEqualTo(builder().keepRaw(List.of("bias")).build().settings());
         assertThatThrownBy(() -> builder().keepRaw(List.of("([unclosed")).build())
-                .isInstanceOf(ModelBuildException.class).hasMessageContaining("<keepRaw>").hasMessageContaining("([unclosed");
+                .isInstanceOf(ModelBuildException.class)
+                .hasMessageContaining("<keepRaw>")
+                .hasMessageContaining("([unclosed");
         assertThatThrownBy(() -> builder().minElements(-5L).build())
-                .isInstanceOf(ModelBuildException.class).hasMessageContaining("<minElements>");
+                .isInstanceOf(ModelBuildException.class)
+                .hasMessageContaining("<minElements>");
     }
 
     @Test
     void anOutputFolderInsideTheSourceFolderIsRefused() {
-        assertThatThrownBy(() -> builder().sourceDirectory(new File("models"))
-                .outputDirectory(base.resolve("models/out").toFile()).build())
+        assertThatThrownBy(() -> builder()
+                        .sourceDirectory(new File("models"))
+                        .outputDirectory(base.resolve("models/out").toFile())
+                        .build())
                 .isInstanceOf(ModelBuildException.class)
                 .hasMessageContaining("outputDirectory")
                 .hasMessageContaining("sourceDirectory");

@@ -1,20 +1,15 @@
 package dev.tenpak.maven.build;
 
-import dev.tenpak.tensor.Artifact;
-
-import dev.tenpak.options.DecompressOptions;
-
-import dev.tenpak.options.OutputFormat;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tenpak.Tenpak;
+import dev.tenpak.codec.Codecs;
 import dev.tenpak.internal.format.artifact.ArtifactReader;
 import dev.tenpak.internal.format.json.JsonBundleReader;
+import dev.tenpak.options.DecompressOptions;
 import dev.tenpak.tensor.Tensor;
 import dev.tenpak.tensor.TensorSource;
-import dev.tenpak.codec.Codecs;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,18 +65,25 @@ class ModelCompressorTest {
         Manifest m = manifest();
         assertThat(m.format()).isEqualTo(Manifest.FORMAT);
         assertThat(m.tenpakVersion()).isEqualTo(Tenpak.version());
-        assertThat(m.models()).extracting(Manifest.Entry::input)
+        assertThat(m.models())
+                .extracting(Manifest.Entry::input)
                 .containsExactly("src/main/models/encoder.json", "src/main/models/heads/classifier.json");
         Manifest.Entry e = m.models().get(0);
         assertThat(e.artifact()).isEqualTo("encoder.tenpak");
-        assertThat(e.inputSha256()).isEqualTo(Digests.sha256(models.resolve("encoder.json"))).hasSize(64);
+        assertThat(e.inputSha256())
+                .isEqualTo(Digests.sha256(models.resolve("encoder.json")))
+                .hasSize(64);
         assertThat(e.artifactSha256()).isEqualTo(Digests.sha256(out.resolve("encoder.tenpak")));
         assertThat(e.inputBytes()).isEqualTo(Files.size(models.resolve("encoder.json")));
-        assertThat(e.artifactBytes()).isEqualTo(Files.size(out.resolve("encoder.tenpak"))).isLessThan(e.inputBytes());
+        assertThat(e.artifactBytes())
+                .isEqualTo(Files.size(out.resolve("encoder.tenpak")))
+                .isLessThan(e.inputBytes());
         assertThat(e.tensorBytes()).isEqualTo((64 * 32 + 32) * 4L);
         assertThat(e.tensors()).isEqualTo(2);
         assertThat(e.codec()).isEqualTo("int8_sym_v1");
-        assertThat(e.ratio()).isEqualTo((double) e.tensorBytes() / e.artifactBytes()).isGreaterThan(2.5);
+        assertThat(e.ratio())
+                .isEqualTo((double) e.tensorBytes() / e.artifactBytes())
+                .isGreaterThan(2.5);
         assertThat(e.elements()).isEqualTo(64 * 32 + 32);
         assertThat(e.mae()).isPositive().isLessThanOrEqualTo(e.maxAbsError());
         assertThat(e.mse()).isPositive();
@@ -90,7 +92,7 @@ class ModelCompressorTest {
 
         // the artifact decodes to the bundle within int8's bound: half a quantization step
         try (ArtifactReader a = ArtifactReader.open(out.resolve("encoder.tenpak"));
-             TensorSource original = JsonBundleReader.open(models.resolve("encoder.json"))) {
+                TensorSource original = JsonBundleReader.open(models.resolve("encoder.json"))) {
             for (Tensor t = original.next(); t != null; t = original.next()) {
                 float[] want = t.toFloatArray();
                 float[] got = a.read(t.name()).toFloatArray();
@@ -105,8 +107,12 @@ class ModelCompressorTest {
         }
 
         assertThat(log.info).hasSize(3);
-        assertThat(log.info.get(0)).startsWith("src/main/models/encoder.json: ").contains(" -> ").contains("ratio ")
-                .contains("MAE ").contains("int8_sym_v1");
+        assertThat(log.info.get(0))
+                .startsWith("src/main/models/encoder.json: ")
+                .contains(" -> ")
+                .contains("ratio ")
+                .contains("MAE ")
+                .contains("int8_sym_v1");
         assertThat(log.info.get(2)).startsWith("tenpak: 2 model file(s), 2 compressed, 0 up to date; total ");
     }
 
@@ -116,10 +122,15 @@ class ModelCompressorTest {
         Path json = Bundles.write(base.resolve("tmp/decoder.json"), SEED + 2, 24, 16);
         Path raw = base.resolve("tmp/decoder.tenpak");
         Tenpak.compress(json, raw, dev.tenpak.options.CompressOptions.defaults().withCodec("raw_v1"));
-        Tenpak.decompress(raw, models.resolve("decoder.safetensors"), DecompressOptions.defaults().withFormat(dev.tenpak.options.OutputFormat.SAFETENSORS));
+        Tenpak.decompress(
+                raw,
+                models.resolve("decoder.safetensors"),
+                DecompressOptions.defaults().withFormat(dev.tenpak.options.OutputFormat.SAFETENSORS));
 
         run(request());
-        Manifest.Entry e = manifest().models().stream().filter(m -> m.input().endsWith(".safetensors")).findFirst()
+        Manifest.Entry e = manifest().models().stream()
+                .filter(m -> m.input().endsWith(".safetensors"))
+                .findFirst()
                 .orElseThrow();
         assertThat(e.input()).isEqualTo("src/main/models/decoder.safetensors");
         assertThat(e.artifact()).isEqualTo("decoder.tenpak");
@@ -127,7 +138,7 @@ class ModelCompressorTest {
         assertThat(e.tensorBytes()).isEqualTo((24 * 16 + 16) * 4L);
         assertThat(e.artifactBytes()).isLessThan(e.inputBytes());
         try (ArtifactReader a = ArtifactReader.open(out.resolve("decoder.tenpak"));
-             TensorSource original = JsonBundleReader.open(json)) {
+                TensorSource original = JsonBundleReader.open(json)) {
             for (Tensor t = original.next(); t != null; t = original.next()) {
                 float[] want = t.toFloatArray();
                 float[] got = a.read(t.name()).toFloatArray();
@@ -188,7 +199,8 @@ class ModelCompressorTest {
         Path plan = base.resolve("target/tenpak/plans/encoder.plan.json");
         assertThat(plan).isRegularFile();
         assertThat(Files.readString(plan)).contains("\"choice\"").contains("int4_sym_v1");
-        assertThat(base.resolve("target/tenpak/plans/heads/classifier.plan.json")).isRegularFile();
+        assertThat(base.resolve("target/tenpak/plans/heads/classifier.plan.json"))
+                .isRegularFile();
 
         ModelCompressor.Result r = run(request().maxMae(1.0).candidates(List.of("int8_sym_v1", "int4_sym_v1")));
         assertThat(r.upToDate()).isEqualTo(2);
@@ -233,14 +245,18 @@ class ModelCompressorTest {
         Files.write(out.resolve("encoder.tenpak"), bytes);
         Files.delete(out.resolve("heads/classifier.tenpak"));
         assertThat(run(request()).compressed()).isEqualTo(2);
-        assertThat(Digests.sha256(out.resolve("encoder.tenpak"))).isEqualTo(manifest().models().get(0).artifactSha256());
+        assertThat(Digests.sha256(out.resolve("encoder.tenpak")))
+                .isEqualTo(manifest().models().get(0).artifactSha256());
     }
 
     @Test
     void aMalformedModelFailsNamingTheFileAndWhatIsWrong() throws Exception {
-        Files.writeString(models.resolve("broken.json"), "{\"tensors\": [{\"name\": \"w\", \"shape\": [2], \"data\": [1.0]}]}");
+        Files.writeString(
+                models.resolve("broken.json"), "{\"tensors\": [{\"name\": \"w\", \"shape\": [2], \"data\": [1.0]}]}");
         assertThatThrownBy(() -> run(request()))
-                .isInstanceOfSatisfying(ModelBuildException.class, e -> assertThat(e.userError()).isTrue())
+                .isInstanceOfSatisfying(
+                        ModelBuildException.class,
+                        e -> assertThat(e.userError()).isTrue())
                 .hasMessageContaining("src/main/models/broken.json")
                 .hasMessageContaining("shape");
     }
@@ -249,7 +265,9 @@ class ModelCompressorTest {
     void anExceededBudgetFailsNamingTheFileAndBothNumbersButKeepsTheManifest() throws Exception {
         double budget = 1e-5;
         assertThatThrownBy(() -> run(request().codec("int4_sym_v1").failOnErrorAbove(budget)))
-                .isInstanceOfSatisfying(ModelBuildException.class, e -> assertThat(e.userError()).isTrue())
+                .isInstanceOfSatisfying(
+                        ModelBuildException.class,
+                        e -> assertThat(e.userError()).isTrue())
                 .hasMessageContaining("src/main/models/encoder.json: MAE ")
                 .hasMessageContaining("exceeds failOnErrorAbove 1.000e-05");
         Manifest.Entry e = manifest().models().get(0);
@@ -280,14 +298,18 @@ class ModelCompressorTest {
         Manifest.Entry classifier = manifest().models().get(1);
         // encoder.json changes (recompressed first), f-broken.json fails next, heads/ is never reached
         Bundles.write(models.resolve("encoder.json"), SEED + 9, 64, 32);
-        Files.writeString(models.resolve("f-broken.json"), "{\"tensors\": [{\"name\": \"w\", \"shape\": [2], \"data\": [1.0]}]}");
-        assertThatThrownBy(() -> run(request())).isInstanceOf(ModelBuildException.class).hasMessageContaining("f-broken.json");
+        Files.writeString(
+                models.resolve("f-broken.json"), "{\"tensors\": [{\"name\": \"w\", \"shape\": [2], \"data\": [1.0]}]}");
+        assertThatThrownBy(() -> run(request()))
+                .isInstanceOf(ModelBuildException.class)
+                .hasMessageContaining("f-broken.json");
         Manifest kept = manifest();
-        assertThat(kept.models()).extracting(Manifest.Entry::input)
+        assertThat(kept.models())
+                .extracting(Manifest.Entry::input)
                 .containsExactly("src/main/models/encoder.json", "src/main/models/heads/classifier.json");
         assertThat(kept.models().get(0).inputSha256()).isEqualTo(Digests.sha256(models.resolve("encoder.json")));
         assertThat(kept.models().get(1)).isEqualTo(classifier);
-        assertThat(out.resolve("heads/classifier.tenpak")).isRegularFile();   // a failed build removes nothing
+        assertThat(out.resolve("heads/classifier.tenpak")).isRegularFile(); // a failed build removes nothing
 
         // the broken file is fixed by deleting it, and the classifier is dropped from the project
         Files.delete(models.resolve("f-broken.json"));
@@ -295,7 +317,9 @@ class ModelCompressorTest {
         ModelCompressor.Result r = run(request());
         assertThat(r.upToDate()).isEqualTo(1);
         assertThat(out.resolve("heads/classifier.tenpak")).doesNotExist();
-        assertThat(manifest().models()).extracting(Manifest.Entry::input).containsExactly("src/main/models/encoder.json");
+        assertThat(manifest().models())
+                .extracting(Manifest.Entry::input)
+                .containsExactly("src/main/models/encoder.json");
         assertThat(log.info).anyMatch(l -> l.contains("removed heads/classifier.tenpak"));
     }
 
@@ -316,7 +340,7 @@ class ModelCompressorTest {
         Files.delete(models.resolve("heads/classifier.json"));
         Files.copy(out.resolve("encoder.tenpak"), out.resolve("by-hand.tenpak"));
         Files.writeString(out.resolve("notes.txt"), "not an artifact");
-        Path other = out.resolve("other");   // another execution's output folder, inside this one
+        Path other = out.resolve("other"); // another execution's output folder, inside this one
         Files.createDirectories(other);
         Files.copy(out.resolve("encoder.tenpak"), other.resolve("x.tenpak"));
         Files.writeString(other.resolve(Manifest.FILE_NAME), "{}");
@@ -333,8 +357,9 @@ class ModelCompressorTest {
     @Test
     void theManifestRecordsWhereTheModelFilesWereLookedFor() throws Exception {
         run(request().excludes(List.of("**/classifier.json")));
-        assertThat(manifest().sources()).isEqualTo(new Manifest.Sources("src/main/models",
-                CompressRequest.DEFAULT_INCLUDES, List.of("**/classifier.json")));
+        assertThat(manifest().sources())
+                .isEqualTo(new Manifest.Sources(
+                        "src/main/models", CompressRequest.DEFAULT_INCLUDES, List.of("**/classifier.json")));
     }
 
     @Test
@@ -355,7 +380,8 @@ class ModelCompressorTest {
         Files.copy(models.resolve("encoder.json"), models.resolve("encoder.safetensors"));
         assertThatThrownBy(() -> run(request()))
                 .isInstanceOf(ModelBuildException.class)
-                .hasMessageContaining("encoder.json").hasMessageContaining("encoder.safetensors")
+                .hasMessageContaining("encoder.json")
+                .hasMessageContaining("encoder.safetensors")
                 .hasMessageContaining("encoder.tenpak");
     }
 
@@ -363,9 +389,16 @@ class ModelCompressorTest {
     void noMatchingModelIsAWarningOrAFailureOnRequest() throws Exception {
         ModelCompressor.Result r = run(request().includes(List.of("**/*.pt")));
         assertThat(r.entries()).isEmpty();
-        assertThat(log.warn).singleElement().asString().contains("no model files").contains("**/*.pt");
-        assertThatThrownBy(() -> run(request().sourceDirectory(new File("nowhere")).failIfNoModels(true)))
-                .isInstanceOfSatisfying(ModelBuildException.class, e -> assertThat(e.userError()).isTrue())
+        assertThat(log.warn)
+                .singleElement()
+                .asString()
+                .contains("no model files")
+                .contains("**/*.pt");
+        assertThatThrownBy(
+                        () -> run(request().sourceDirectory(new File("nowhere")).failIfNoModels(true)))
+                .isInstanceOfSatisfying(
+                        ModelBuildException.class,
+                        e -> assertThat(e.userError()).isTrue())
                 .hasMessageContaining("nowhere")
                 .hasMessageContaining("failIfNoModels");
     }

@@ -32,8 +32,9 @@ class OldJdkTest {
     @Test
     void theSentenceNamesTheJdkToUseAndTheOneInUse() {
         String s = EngineCall.tooOldJdk(17, "17.0.16", "/usr/lib/jvm/java-17");
-        assertThat(s).isEqualTo("tenpak-maven-plugin needs Maven to run on JDK 25 or newer, and this Maven runs on"
-                + " Java 17.0.16 (/usr/lib/jvm/java-17): set JAVA_HOME to a JDK 25 and run Maven again.");
+        assertThat(s)
+                .isEqualTo("tenpak-maven-plugin needs Maven to run on JDK 25 or newer, and this Maven runs on"
+                        + " Java 17.0.16 (/usr/lib/jvm/java-17): set JAVA_HOME to a JDK 25 and run Maven again.");
         assertThat(EngineCall.tooOldJdk(25, "25.0.1", "/x")).isNull();
         assertThat(EngineCall.tooOldJdk(26, "26", "/x")).isNull();
     }
@@ -45,7 +46,8 @@ class OldJdkTest {
         try (Stream<Path> s = Files.list(CLASSES)) {
             classes = s.filter(p -> p.toString().endsWith(".class")).sorted().toList();
         }
-        assertThat(classes).extracting(p -> p.getFileName().toString())
+        assertThat(classes)
+                .extracting(p -> p.getFileName().toString())
                 .contains("CompressMojo.class", "VerifyMojo.class", "HelpMojo.class", "EngineCall.class");
         Pattern named = Pattern.compile("dev/tenpak/[A-Za-z0-9_/$]+");
         for (Path c : classes) {
@@ -54,7 +56,9 @@ class OldJdkTest {
             assertThat(major).as(c.toString()).isEqualTo(61);
             Matcher m = named.matcher(new String(b, StandardCharsets.ISO_8859_1));
             while (m.find()) {
-                assertThat(m.group()).as(c + " names a class outside the goal package").startsWith("dev/tenpak/maven/mojo/");
+                assertThat(m.group())
+                        .as(c + " names a class outside the goal package")
+                        .startsWith("dev/tenpak/maven/mojo/");
             }
         }
     }
@@ -67,8 +71,9 @@ class OldJdkTest {
         Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
         Result r = run(List.of(Path.of("../mvnw").toAbsolutePath().normalize().toString(), "-v"), home.toString());
         assertThat(r.rc).isEqualTo(1);
-        assertThat(r.output.strip()).isEqualTo("tenpak needs Maven to run on JDK 25 or newer, and this Maven would run on"
-                + " Java 17.0.2 (" + java + "): set JAVA_HOME to a JDK 25 and run ./mvnw again.");
+        assertThat(r.output.strip())
+                .isEqualTo("tenpak needs Maven to run on JDK 25 or newer, and this Maven would run on"
+                        + " Java 17.0.2 (" + java + "): set JAVA_HOME to a JDK 25 and run ./mvnw again.");
     }
 
     /** The real thing where an older JDK is installed: the goal class loads on it and fails with the sentence. */
@@ -91,11 +96,18 @@ class OldJdkTest {
                     }
                 }
                 """);
-        Result r = run(List.of(old.get().resolve("bin/java").toString(), "-cp", System.getProperty("java.class.path"),
-                src.toString()), null);
-        assertThat(r.output).as(r.output).containsPattern("(?m)^tenpak-maven-plugin needs Maven to run on JDK 25 or newer,"
-                + " and this Maven runs on Java 1\\d[.\\d]* \\(.+\\): set JAVA_HOME to a JDK 25 and run Maven again\\.\\n"
-                + "tenpak-maven-plugin needs Maven .*again\\.$");
+        Result r = run(
+                List.of(
+                        old.get().resolve("bin/java").toString(),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        src.toString()),
+                null);
+        assertThat(r.output)
+                .as(r.output)
+                .containsPattern("(?m)^tenpak-maven-plugin needs Maven to run on JDK 25 or newer,"
+                        + " and this Maven runs on Java 1\\d[.\\d]* \\(.+\\): set JAVA_HOME to a JDK 25 and run Maven again\\.\\n"
+                        + "tenpak-maven-plugin needs Maven .*again\\.$");
         assertThat(r.output).doesNotContain("UnsupportedClassVersionError", "no failure");
     }
 

@@ -1,14 +1,12 @@
 package dev.tenpak.internal.codec.groupwise;
 
-import dev.tenpak.internal.kernel.ScalarGroupVariants;
-
 import dev.tenpak.codec.ChunkEncoder;
-
 import dev.tenpak.error.InvalidInputException;
 import dev.tenpak.error.NonFiniteValueException;
 import dev.tenpak.error.ValueOutOfRangeException;
 import dev.tenpak.internal.kernel.GroupQuantKernels;
 import dev.tenpak.internal.kernel.GroupScales;
+import dev.tenpak.internal.kernel.ScalarGroupVariants;
 import dev.tenpak.tensor.DType;
 import dev.tenpak.tensor.FloatConversions;
 import dev.tenpak.tensor.Shape;
@@ -52,7 +50,11 @@ import java.util.List;
  */
 public final class GroupwiseCodec implements ChunkEncoder {
     /** How codes and scales are chosen. */
-    public enum Variant { SYMMETRIC, SEARCH, ASYMMETRIC }
+    public enum Variant {
+        SYMMETRIC,
+        SEARCH,
+        ASYMMETRIC
+    }
 
     public static final GroupwiseCodec INT8_G32 = new GroupwiseCodec(8, 32, Variant.SYMMETRIC);
     public static final GroupwiseCodec INT8_G64 = new GroupwiseCodec(8, 64, Variant.SYMMETRIC);
@@ -64,8 +66,8 @@ public final class GroupwiseCodec implements ChunkEncoder {
     public static final GroupwiseCodec INT4_ASYM_G32 = new GroupwiseCodec(4, 32, Variant.ASYMMETRIC);
 
     /** Every group-wise codec, in registry order. */
-    public static final List<GroupwiseCodec> ALL = List.of(INT8_G32, INT8_G64, INT8_G128, INT4_G32, INT4_G64,
-            INT4_G128, INT4_G32_SEARCH, INT4_ASYM_G32);
+    public static final List<GroupwiseCodec> ALL =
+            List.of(INT8_G32, INT8_G64, INT8_G128, INT4_G32, INT4_G64, INT4_G128, INT4_G32_SEARCH, INT4_ASYM_G32);
 
     /** Clipping ratios tried by {@link Variant#SEARCH}, in order; ties keep the earlier (larger) one. */
 
@@ -169,7 +171,8 @@ public final class GroupwiseCodec implements ChunkEncoder {
             return name + " cannot hold " + dtype + " tensors";
         }
         if (params.length != 0) {
-            return name + " takes no index parameters (scales are in the payload), index has " + params.length + " bytes";
+            return name + " takes no index parameters (scales are in the payload), index has " + params.length
+                    + " bytes";
         }
         long expected;
         try {
@@ -177,7 +180,8 @@ public final class GroupwiseCodec implements ChunkEncoder {
         } catch (InvalidInputException e) {
             return e.getMessage();
         }
-        return payloadLength == expected ? null
+        return payloadLength == expected
+                ? null
                 : name + " payload of " + shape + " must be " + expected + " bytes, index says " + payloadLength;
     }
 
@@ -218,8 +222,8 @@ public final class GroupwiseCodec implements ChunkEncoder {
      * Encodes the chunk {@code x[0 .. len)} holding elements {@code e0 ..} (a chunk of
      * {@link #chunkLength}) whose first group is {@code g0} into {@code dst}; returns its group count.
      */
-    private int encodeChunkAt(String tensor, Geometry geo, float[] x, int len, long e0, long g0, Scratch scratch,
-                              MemorySegment dst) {
+    private int encodeChunkAt(
+            String tensor, Geometry geo, float[] x, int len, long e0, long g0, Scratch scratch, MemorySegment dst) {
         boolean fastInt4 = bits == 4 && variant == Variant.SYMMETRIC && geo.uniform();
         long offsetsAt = geo.groups() * 2;
         long valuesAt = geo.groups() * 2L * planes;
@@ -271,8 +275,15 @@ public final class GroupwiseCodec implements ChunkEncoder {
     }
 
     @Override
-    public void encodeChunk(String tensor, DType dtype, Shape shape, byte[] params, float[] x, int len, long from,
-                            MemorySegment payload) {
+    public void encodeChunk(
+            String tensor,
+            DType dtype,
+            Shape shape,
+            byte[] params,
+            float[] x,
+            int len,
+            long from,
+            MemorySegment payload) {
         Geometry geo = Geometry.of(shape, group);
         encodeChunkAt(tensor, geo, x, len, from, from / group, CHUNK_SCRATCH.get(), payload);
     }
@@ -295,8 +306,8 @@ public final class GroupwiseCodec implements ChunkEncoder {
      * Quantizes one chunk into one code byte per element: walks its row segments, each a run of
      * full groups plus a shorter last group at the end of a row. Returns the number of groups.
      */
-    private int quantizeChunk(String tensor, Geometry geo, long e0, float[] x, int len, short[] scales,
-                              short[] offsets, byte[] codes) {
+    private int quantizeChunk(
+            String tensor, Geometry geo, long e0, float[] x, int len, short[] scales, short[] offsets, byte[] codes) {
         long last = geo.lastDim();
         int i = 0;
         int k = 0;
@@ -315,8 +326,17 @@ public final class GroupwiseCodec implements ChunkEncoder {
         return k;
     }
 
-    private void quantizeGroups(String tensor, long e0, float[] x, int off, int groups, int g, short[] scales,
-                                short[] offsets, int k, byte[] codes) {
+    private void quantizeGroups(
+            String tensor,
+            long e0,
+            float[] x,
+            int off,
+            int groups,
+            int g,
+            short[] scales,
+            short[] offsets,
+            int k,
+            byte[] codes) {
         if (groups == 0) {
             return;
         }
@@ -342,7 +362,8 @@ public final class GroupwiseCodec implements ChunkEncoder {
                 worst = i;
             }
         }
-        String limit = variant == Variant.ASYMMETRIC ? "its f16 offset and scale reach 65504"
+        String limit = variant == Variant.ASYMMETRIC
+                ? "its f16 offset and scale reach 65504"
                 : "its f16 scale reaches 65504, so |x| <= about " + (long) (65504.0 * qmax);
         return new ValueOutOfRangeException(tensor, e0 + worst, x[worst], name, limit);
     }
@@ -386,8 +407,8 @@ public final class GroupwiseCodec implements ChunkEncoder {
     // ---------------------------------------------------------------- decoding
 
     @Override
-    public void decodeFloats(DType dtype, Shape shape, byte[] params, MemorySegment payload,
-                             long from, float[] dst, int off, int len) {
+    public void decodeFloats(
+            DType dtype, Shape shape, byte[] params, MemorySegment payload, long from, float[] dst, int off, int len) {
         Geometry geo = Geometry.of(shape, group);
         if (len == 0) {
             return;

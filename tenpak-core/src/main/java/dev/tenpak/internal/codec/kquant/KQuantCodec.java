@@ -1,9 +1,9 @@
 package dev.tenpak.internal.codec.kquant;
 
+import dev.tenpak.codec.ChunkEncoder;
 import dev.tenpak.error.InvalidInputException;
 import dev.tenpak.error.NonFiniteValueException;
 import dev.tenpak.error.ValueOutOfRangeException;
-import dev.tenpak.codec.ChunkEncoder;
 import dev.tenpak.internal.kernel.F16BlockQuantizer;
 import dev.tenpak.internal.kernel.GridQuantizer;
 import dev.tenpak.internal.kernel.SuperBlockQuantizer;
@@ -165,7 +165,8 @@ public final class KQuantCodec implements ChunkEncoder {
             return name + " cannot hold " + dtype + " tensors";
         }
         if (params.length != 0) {
-            return name + " takes no index parameters (scales are in the payload), index has " + params.length + " bytes";
+            return name + " takes no index parameters (scales are in the payload), index has " + params.length
+                    + " bytes";
         }
         long expected;
         try {
@@ -173,7 +174,8 @@ public final class KQuantCodec implements ChunkEncoder {
         } catch (InvalidInputException e) {
             return e.getMessage();
         }
-        return payloadLength == expected ? null
+        return payloadLength == expected
+                ? null
                 : name + " payload of " + shape + " must be " + expected + " bytes, index says " + payloadLength;
     }
 
@@ -221,8 +223,15 @@ public final class KQuantCodec implements ChunkEncoder {
     }
 
     @Override
-    public void encodeChunk(String tensor, DType dtype, Shape shape, byte[] params, float[] x, int len, long from,
-                            MemorySegment payload) {
+    public void encodeChunk(
+            String tensor,
+            DType dtype,
+            Shape shape,
+            byte[] params,
+            float[] x,
+            int len,
+            long from,
+            MemorySegment payload) {
         encodeChunkAt(tensor, shape.elementCount(), x, len, from, payload, SCRATCH.get());
     }
 
@@ -247,7 +256,8 @@ public final class KQuantCodec implements ChunkEncoder {
             }
             MemorySegment.copy(s.d, 0, dst, F16, from / SUPER * 2, nsup);
             int nb = BitPacking.pack(s.l, nsub, scaleBits, s.packed);
-            MemorySegment.copy(s.packed, 0, dst, ValueLayout.JAVA_BYTE, p.superBytes() + from / sub * scaleBits / 8, nb);
+            MemorySegment.copy(
+                    s.packed, 0, dst, ValueLayout.JAVA_BYTE, p.superBytes() + from / sub * scaleBits / 8, nb);
         } else {
             for (int j = 0; j < nsub; j++) {
                 int b = j * sub;
@@ -261,7 +271,8 @@ public final class KQuantCodec implements ChunkEncoder {
             MemorySegment.copy(s.f16, 0, dst, F16, from / sub * 2, nsub);
         }
         int nb = BitPacking.pack(s.q, len, bits, s.packed);
-        MemorySegment.copy(s.packed, 0, dst, ValueLayout.JAVA_BYTE, p.superBytes() + p.scaleBytes() + from * bits / 8, nb);
+        MemorySegment.copy(
+                s.packed, 0, dst, ValueLayout.JAVA_BYTE, p.superBytes() + p.scaleBytes() + from * bits / 8, nb);
     }
 
     private RuntimeException outOfRange(String tensor, float[] x, int b, int m, long from, String limit) {
@@ -288,8 +299,8 @@ public final class KQuantCodec implements ChunkEncoder {
     private static final ThreadLocal<DecodeScratch> DECODE = ThreadLocal.withInitial(DecodeScratch::new);
 
     @Override
-    public void decodeFloats(DType dtype, Shape shape, byte[] params, MemorySegment payload, long from, float[] dst,
-                             int off, int len) {
+    public void decodeFloats(
+            DType dtype, Shape shape, byte[] params, MemorySegment payload, long from, float[] dst, int off, int len) {
         long n = shape.elementCount();
         Planes p = planes(n);
         DecodeScratch s = DECODE.get();
@@ -306,7 +317,8 @@ public final class KQuantCodec implements ChunkEncoder {
             if (superBlocks) {
                 MemorySegment.copy(payload, F16, at / SUPER * 2, s.d, 0, nsup);
                 int lb = (int) BitPacking.bytes(nsub, scaleBits);
-                MemorySegment.copy(payload, ValueLayout.JAVA_BYTE, p.superBytes() + at / sub * scaleBits / 8, s.packed, 0, lb);
+                MemorySegment.copy(
+                        payload, ValueLayout.JAVA_BYTE, p.superBytes() + at / sub * scaleBits / 8, s.packed, 0, lb);
                 BitPacking.unpack(s.packed, nsub, scaleBits, true, s.l);
                 for (int k = 0; k < nsup; k++) {
                     int b = k * SUPER;

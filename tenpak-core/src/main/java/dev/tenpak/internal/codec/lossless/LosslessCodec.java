@@ -1,12 +1,11 @@
 package dev.tenpak.internal.codec.lossless;
 
-import dev.tenpak.internal.kernel.PlaneKernels;
-import dev.tenpak.internal.kernel.PlaneLayout;
-
-import dev.tenpak.error.CorruptArtifactException;
 import dev.tenpak.codec.Codec;
+import dev.tenpak.error.CorruptArtifactException;
 import dev.tenpak.internal.entropy.Huffman;
 import dev.tenpak.internal.entropy.PlaneCoder;
+import dev.tenpak.internal.kernel.PlaneKernels;
+import dev.tenpak.internal.kernel.PlaneLayout;
 import dev.tenpak.tensor.DType;
 import dev.tenpak.tensor.FloatConversions;
 import dev.tenpak.tensor.Shape;
@@ -48,15 +47,18 @@ public final class LosslessCodec implements Codec {
     public static final int BLOCK_BYTES = 256 * 1024;
     /** Blocks larger than this many input bytes are refused when read (a hostile header's size). */
     static final int MAX_BLOCK_BYTES = 16 * 1024 * 1024;
+
     static final int HEADER_BYTES = 8;
 
     public static final LosslessCodec INSTANCE = new LosslessCodec(BLOCK_BYTES, PlaneKernels.get());
 
     private static final byte[] NO_PARAMS = new byte[0];
     private static final String SOURCE = NAME + " payload";
-    private static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort SHORT_LE =
+            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfLong LONG_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong LONG_LE =
+            ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** The plane layout for a dtype: rotated words for F32, F16 and BF16, plain bytes otherwise. */
     public static PlaneLayout layoutOf(DType dtype) {
@@ -119,7 +121,8 @@ public final class LosslessCodec implements Codec {
     public long encodedSize(DType dtype, Shape shape) {
         long n = shape.elementCount();
         long blocks = blocks(n, blockElements(dtype));
-        return Math.addExact(Math.addExact(HEADER_BYTES, 8 * blocks),
+        return Math.addExact(
+                Math.addExact(HEADER_BYTES, 8 * blocks),
                 Math.addExact(dtype.byteSizeFor(n), blocks * dtype.byteSize()));
     }
 
@@ -157,7 +160,7 @@ public final class LosslessCodec implements Codec {
         dst.set(ValueLayout.JAVA_BYTE, 5, (byte) planes);
         dst.set(SHORT_LE, 6, (short) 0);
         long area = HEADER_BYTES + 8L * blocks;
-        long slot = (long) be * planes + planes;   // a block's most: every plane raw with its mode byte
+        long slot = (long) be * planes + planes; // a block's most: every plane raw with its mode byte
         long[] sizes = new long[blocks];
         if (executor == null || blocks < 2) {
             long at = area;
@@ -171,7 +174,8 @@ public final class LosslessCodec implements Codec {
             for (int b = 0; b < blocks; b++) {
                 int blk = b;
                 all[b] = CompletableFuture.runAsync(
-                        () -> sizes[blk] = encodeBlock(tensor, layout, planes, be, blk, dst, area + blk * slot), executor);
+                        () -> sizes[blk] = encodeBlock(tensor, layout, planes, be, blk, dst, area + blk * slot),
+                        executor);
             }
             join(all);
             long at = area;
@@ -225,9 +229,10 @@ public final class LosslessCodec implements Codec {
         long n = shape.elementCount();
         long blocks = blocks(n, RANGE_ALIGN);
         long max = HEADER_BYTES + 8 * blocks + dtype.byteSizeFor(n) + blocks * dtype.byteSize();
-        return payloadLength >= HEADER_BYTES && payloadLength <= max ? null
+        return payloadLength >= HEADER_BYTES && payloadLength <= max
+                ? null
                 : NAME + " payload of " + shape + " " + dtype + " must be " + HEADER_BYTES + " to " + max
-                + " bytes, index says " + payloadLength;
+                        + " bytes, index says " + payloadLength;
     }
 
     // ---------------------------------------------------------------- decode
@@ -255,14 +260,18 @@ public final class LosslessCodec implements Codec {
             throw corrupt(6, "reserved header bytes are " + reserved + ", not 0");
         }
         if (be <= 0 || be % RANGE_ALIGN != 0 || (long) be * planes > MAX_BLOCK_BYTES) {
-            throw corrupt(0, "block of " + be + " elements: not a positive multiple of " + RANGE_ALIGN
-                    + " within " + MAX_BLOCK_BYTES + " bytes");
+            throw corrupt(
+                    0,
+                    "block of " + be + " elements: not a positive multiple of " + RANGE_ALIGN + " within "
+                            + MAX_BLOCK_BYTES + " bytes");
         }
         long n = shape.elementCount();
         long blocks = blocks(n, be);
         if (blocks > (size - HEADER_BYTES) / 8) {
-            throw corrupt(HEADER_BYTES, blocks + " blocks need a table of " + 8 * blocks + " bytes, payload has "
-                    + (size - HEADER_BYTES) + " after the header");
+            throw corrupt(
+                    HEADER_BYTES,
+                    blocks + " blocks need a table of " + 8 * blocks + " bytes, payload has " + (size - HEADER_BYTES)
+                            + " after the header");
         }
         return new Header(be, layout, planes, (int) blocks, HEADER_BYTES + 8 * blocks, n);
     }
@@ -271,8 +280,10 @@ public final class LosslessCodec implements Codec {
     private static long blockStart(Header h, MemorySegment payload, int b) {
         long start = b == 0 ? 0 : payload.get(LONG_LE, HEADER_BYTES + 8L * (b - 1));
         if (start < 0 || start > payload.byteSize() - h.area) {
-            throw corrupt(HEADER_BYTES + 8L * (b - 1), "block " + b + " starts at " + start + ", outside the "
-                    + (payload.byteSize() - h.area) + " bytes of blocks");
+            throw corrupt(
+                    HEADER_BYTES + 8L * (b - 1),
+                    "block " + b + " starts at " + start + ", outside the " + (payload.byteSize() - h.area)
+                            + " bytes of blocks");
         }
         return h.area + start;
     }
@@ -281,8 +292,10 @@ public final class LosslessCodec implements Codec {
         long at = HEADER_BYTES + 8L * b;
         long end = payload.get(LONG_LE, at);
         if (end < start - h.area || end > payload.byteSize() - h.area) {
-            throw corrupt(at, "block " + b + " ends at " + end + ", before its start " + (start - h.area)
-                    + " or past the " + (payload.byteSize() - h.area) + " bytes of blocks");
+            throw corrupt(
+                    at,
+                    "block " + b + " ends at " + end + ", before its start " + (start - h.area) + " or past the "
+                            + (payload.byteSize() - h.area) + " bytes of blocks");
         }
         return h.area + end;
     }
@@ -317,8 +330,10 @@ public final class LosslessCodec implements Codec {
         if (h.blocks > 0) {
             long last = payload.get(LONG_LE, HEADER_BYTES + 8L * (h.blocks - 1));
             if (last != payload.byteSize() - h.area) {
-                throw corrupt(HEADER_BYTES + 8L * (h.blocks - 1), "blocks end at " + last + " but the payload holds "
-                        + (payload.byteSize() - h.area) + " bytes of blocks");
+                throw corrupt(
+                        HEADER_BYTES + 8L * (h.blocks - 1),
+                        "blocks end at " + last + " but the payload holds " + (payload.byteSize() - h.area)
+                                + " bytes of blocks");
             }
         } else if (payload.byteSize() != h.area) {
             throw corrupt(h.area, "an empty tensor's payload has " + (payload.byteSize() - h.area) + " extra bytes");
@@ -350,7 +365,8 @@ public final class LosslessCodec implements Codec {
     public void decodeRange(DType dtype, Shape shape, MemorySegment payload, long from, long count, MemorySegment dst) {
         Header h = header(dtype, shape, payload);
         if (from < 0 || count < 0 || from > h.n - count) {
-            throw new IndexOutOfBoundsException("range [" + from + ", " + from + "+" + count + ") of " + h.n + " elements");
+            throw new IndexOutOfBoundsException(
+                    "range [" + from + ", " + from + "+" + count + ") of " + h.n + " elements");
         }
         int planes = h.planes;
         long end = from + count;
@@ -372,8 +388,8 @@ public final class LosslessCodec implements Codec {
     }
 
     @Override
-    public void decodeFloats(DType dtype, Shape shape, byte[] params, MemorySegment payload,
-                             long from, float[] dst, int off, int len) {
+    public void decodeFloats(
+            DType dtype, Shape shape, byte[] params, MemorySegment payload, long from, float[] dst, int off, int len) {
         if (!dtype.isCompressible()) {
             throw new IllegalArgumentException(NAME + ": decodeFloats is for F32, F16 and BF16, not " + dtype);
         }

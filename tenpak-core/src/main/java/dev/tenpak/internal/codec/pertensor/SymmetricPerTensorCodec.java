@@ -2,7 +2,6 @@ package dev.tenpak.internal.codec.pertensor;
 
 import dev.tenpak.codec.ChunkEncoder;
 import dev.tenpak.codec.Codec;
-
 import dev.tenpak.error.NonFiniteValueException;
 import dev.tenpak.internal.kernel.QuantKernels;
 import dev.tenpak.tensor.DType;
@@ -119,10 +118,12 @@ public final class SymmetricPerTensorCodec implements ChunkEncoder {
         }
         float scale = scaleFor(maxAbs);
 
-        byte[] directOut = dst.byteSize() >= encodedSize(tensor.dtype(), tensor.shape())
-                ? heapArray(dst, byte[].class, 1) : null;
+        byte[] directOut =
+                dst.byteSize() >= encodedSize(tensor.dtype(), tensor.shape()) ? heapArray(dst, byte[].class, 1) : null;
         int outBase = directOut == null ? 0 : (int) dst.address();
-        byte[] out = directOut != null ? null : new byte[(int) (bits == 8 ? Math.min(n, CHUNK) : (Math.min(n, CHUNK) + 1) / 2)];
+        byte[] out = directOut != null
+                ? null
+                : new byte[(int) (bits == 8 ? Math.min(n, CHUNK) : (Math.min(n, CHUNK) + 1) / 2)];
         for (long from = 0; from < n; from += CHUNK) {
             int len = (int) Math.min(CHUNK, n - from);
             float[] src = direct != null ? direct : buf;
@@ -143,7 +144,10 @@ public final class SymmetricPerTensorCodec implements ChunkEncoder {
                 MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, outAt, outLen);
             }
         }
-        return ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat(scale).array();
+        return ByteBuffer.allocate(4)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putFloat(scale)
+                .array();
     }
 
     @Override
@@ -159,13 +163,23 @@ public final class SymmetricPerTensorCodec implements ChunkEncoder {
     /** The scale for {@code maxAbs} ({@link #scaleFor}) as the 4-byte little-endian parameter. */
     @Override
     public byte[] params(float maxAbs) {
-        return ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat(scaleFor(maxAbs)).array();
+        return ByteBuffer.allocate(4)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putFloat(scaleFor(maxAbs))
+                .array();
     }
 
     /** Quantizes the chunk with the scale in {@code params}; int4 chunks start at an even element, so bytes never overlap. */
     @Override
-    public void encodeChunk(String tensor, DType dtype, Shape shape, byte[] params, float[] x, int len, long from,
-                            MemorySegment payload) {
+    public void encodeChunk(
+            String tensor,
+            DType dtype,
+            Shape shape,
+            byte[] params,
+            float[] x,
+            int len,
+            long from,
+            MemorySegment payload) {
         float scale = scaleOf(params);
         byte[] q = SCRATCH.get();
         QuantKernels k = QuantKernels.get();
@@ -218,21 +232,22 @@ public final class SymmetricPerTensorCodec implements ChunkEncoder {
             return name + " scale must be positive and finite, index has " + scale;
         }
         long expected = encodedSize(dtype, shape);
-        return payloadLength == expected ? null
+        return payloadLength == expected
+                ? null
                 : name + " payload of " + shape + " must be " + expected + " bytes, index says " + payloadLength;
     }
 
     @Override
-    public void decodeFloats(DType dtype, Shape shape, byte[] params, MemorySegment payload,
-                             long from, float[] dst, int off, int len) {
+    public void decodeFloats(
+            DType dtype, Shape shape, byte[] params, MemorySegment payload, long from, float[] dst, int off, int len) {
         QuantKernels k = QuantKernels.get();
         float scale = scaleOf(params);
         // A payload over a writable byte[] is decoded in place; a mapped, off-heap or read-only one
         // is copied chunk by chunk into this thread's scratch buffer (no allocation per call).
         long end = from + len;
         // Only in bounds: a short payload keeps failing in MemorySegment.copy as before.
-        byte[] direct = payload.byteSize() >= (bits == 8 ? end : (end + 1) / 2)
-                ? heapArray(payload, byte[].class, 1) : null;
+        byte[] direct =
+                payload.byteSize() >= (bits == 8 ? end : (end + 1) / 2) ? heapArray(payload, byte[].class, 1) : null;
         int base = direct == null ? 0 : (int) payload.address();
         byte[] in = direct != null ? null : SCRATCH.get();
         for (int done = 0; done < len; ) {

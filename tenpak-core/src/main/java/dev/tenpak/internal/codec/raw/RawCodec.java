@@ -1,7 +1,6 @@
 package dev.tenpak.internal.codec.raw;
 
 import dev.tenpak.codec.Codec;
-
 import dev.tenpak.tensor.DType;
 import dev.tenpak.tensor.FloatConversions;
 import dev.tenpak.tensor.Shape;
@@ -58,13 +57,15 @@ public final class RawCodec implements Codec {
             return "raw_v1 takes no parameters, index has " + params.length + " bytes";
         }
         long expected = encodedSize(dtype, shape);
-        return payloadLength == expected ? null
-                : "raw_v1 payload of " + shape + " " + dtype + " must be " + expected + " bytes, index says " + payloadLength;
+        return payloadLength == expected
+                ? null
+                : "raw_v1 payload of " + shape + " " + dtype + " must be " + expected + " bytes, index says "
+                        + payloadLength;
     }
 
     @Override
-    public void decodeFloats(DType dtype, Shape shape, byte[] params, MemorySegment payload,
-                             long from, float[] dst, int off, int len) {
+    public void decodeFloats(
+            DType dtype, Shape shape, byte[] params, MemorySegment payload, long from, float[] dst, int off, int len) {
         FloatConversions.toFloats(payload, dtype, from, dst, off, len);
     }
 

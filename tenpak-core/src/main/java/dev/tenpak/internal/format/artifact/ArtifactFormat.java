@@ -25,6 +25,7 @@ public final class ArtifactFormat {
 
     /** Upper bounds that keep a hostile index from asking for huge allocations. */
     public static final int MAX_NAME_BYTES = 65_535;
+
     public static final int MAX_PARAMS_BYTES = 65_535;
     public static final long MAX_INDEX_BYTES = 1L << 30;
 

@@ -1,18 +1,18 @@
 package dev.tenpak.internal.format.artifact;
 
+import dev.tenpak.codec.Codec;
+import dev.tenpak.codec.Codecs;
 import dev.tenpak.error.ChecksumMismatchException;
 import dev.tenpak.error.CorruptArtifactException;
 import dev.tenpak.error.InvalidInputException;
 import dev.tenpak.error.TenpakIOException;
 import dev.tenpak.error.UnknownCodecException;
 import dev.tenpak.error.UnsupportedVersionException;
-import dev.tenpak.codec.Codec;
-import dev.tenpak.codec.Codecs;
 import dev.tenpak.internal.io.MappedFiles;
+import dev.tenpak.tensor.Artifact;
 import dev.tenpak.tensor.DType;
 import dev.tenpak.tensor.Shape;
 import dev.tenpak.tensor.Tensor;
-import dev.tenpak.tensor.Artifact;
 import dev.tenpak.tensor.TensorInfo;
 import dev.tenpak.tensor.TensorSource;
 import java.io.IOException;
@@ -65,8 +65,12 @@ public final class ArtifactReader implements Artifact {
         this.arena = arena;
         long size = data.byteSize();
         if (size < ArtifactFormat.PREAMBLE_SIZE + ArtifactFormat.TRAILER_SIZE) {
-            throw corrupt(null, size, "file is " + size + " bytes, shorter than preamble and trailer ("
-                    + (ArtifactFormat.PREAMBLE_SIZE + ArtifactFormat.TRAILER_SIZE) + "); truncated or not an artifact");
+            throw corrupt(
+                    null,
+                    size,
+                    "file is " + size + " bytes, shorter than preamble and trailer ("
+                            + (ArtifactFormat.PREAMBLE_SIZE + ArtifactFormat.TRAILER_SIZE)
+                            + "); truncated or not an artifact");
         }
         // preamble
         checkMagic(0, "not a tenpak artifact (bad magic at start)");
@@ -99,22 +103,35 @@ public final class ArtifactReader implements Artifact {
         if (data.get(U32, t + 20) != 0) {
             throw corrupt(null, t + 20, "reserved trailer field is not zero");
         }
-        if (indexOffset < ArtifactFormat.PREAMBLE_SIZE || indexLength < 0 || indexLength > ArtifactFormat.MAX_INDEX_BYTES
-                || indexOffset > t || indexLength != t - indexOffset) {
-            throw corrupt(null, t, "index at " + indexOffset + " length " + indexLength
-                    + " does not end where the trailer starts (" + t + ")");
+        if (indexOffset < ArtifactFormat.PREAMBLE_SIZE
+                || indexLength < 0
+                || indexLength > ArtifactFormat.MAX_INDEX_BYTES
+                || indexOffset > t
+                || indexLength != t - indexOffset) {
+            throw corrupt(
+                    null,
+                    t,
+                    "index at " + indexOffset + " length " + indexLength + " does not end where the trailer starts ("
+                            + t + ")");
         }
         MemorySegment index = data.asSlice(indexOffset, indexLength);
         CRC32C crc = new CRC32C();
         crc.update(index.asByteBuffer());
         if ((int) crc.getValue() != indexCrc) {
-            throw corrupt(null, indexOffset, String.format("index checksum mismatch (trailer says crc32c %08x, index has %08x)",
-                    indexCrc, (int) crc.getValue()));
+            throw corrupt(
+                    null,
+                    indexOffset,
+                    String.format(
+                            "index checksum mismatch (trailer says crc32c %08x, index has %08x)",
+                            indexCrc, (int) crc.getValue()));
         }
         IndexParser p = new IndexParser(index, indexOffset);
         long count = Integer.toUnsignedLong(p.u32("entry count"));
-        if (count > indexLength / 24) {   // every entry takes at least 24 bytes of index
-            throw corrupt(null, indexOffset, "index claims " + count + " tensors, more than its " + indexLength + " bytes can hold");
+        if (count > indexLength / 24) { // every entry takes at least 24 bytes of index
+            throw corrupt(
+                    null,
+                    indexOffset,
+                    "index claims " + count + " tensors, more than its " + indexLength + " bytes can hold");
         }
         this.codec = p.str(p.u16("codec length"), "artifact codec");
         long metaCount = Integer.toUnsignedLong(p.u32("metadata count"));
@@ -124,8 +141,8 @@ public final class ArtifactReader implements Artifact {
         Map<String, String> meta = new LinkedHashMap<>();
         for (long i = 0; i < metaCount; i++) {
             long at = p.absolute();
-            String k = p.str(p.u32len("metadata key length"), "metadata key");   // key: u32 length + UTF-8
-            String v = p.str(p.u32len("metadata value length"), "metadata value");   // value: u32 length + UTF-8
+            String k = p.str(p.u32len("metadata key length"), "metadata key"); // key: u32 length + UTF-8
+            String v = p.str(p.u32len("metadata value length"), "metadata value"); // value: u32 length + UTF-8
             if (meta.putIfAbsent(k, v) != null) {
                 throw corrupt(null, at, "duplicate metadata key '" + k + "'");
             }
@@ -164,10 +181,16 @@ public final class ArtifactReader implements Artifact {
             long offset = p.i64("payload offset");
             long length = p.i64("payload length");
             int crc32c = p.u32("payload checksum");
-            if (offset < ArtifactFormat.PREAMBLE_SIZE || length < 0 || offset % ArtifactFormat.ALIGNMENT != 0
-                    || offset > indexOffset || length > indexOffset - offset) {
-                throw corrupt(name, at, "payload at " + offset + " length " + length + " is outside the payload area [64, "
-                        + indexOffset + ") or not 64-byte aligned");
+            if (offset < ArtifactFormat.PREAMBLE_SIZE
+                    || length < 0
+                    || offset % ArtifactFormat.ALIGNMENT != 0
+                    || offset > indexOffset
+                    || length > indexOffset - offset) {
+                throw corrupt(
+                        name,
+                        at,
+                        "payload at " + offset + " length " + length + " is outside the payload area [64, "
+                                + indexOffset + ") or not 64-byte aligned");
             }
             Codec c = Codecs.find(codecName);
             if (c == null) {
@@ -254,8 +277,9 @@ public final class ArtifactReader implements Artifact {
 
     @Override
     public List<TensorInfo> index() {
-        return entries.stream().map(e -> new TensorInfo(e.name(), e.dtype(), e.shape(), e.codec(), e.length(),
-                e.originalBytes())).toList();
+        return entries.stream()
+                .map(e -> new TensorInfo(e.name(), e.dtype(), e.shape(), e.codec(), e.length(), e.originalBytes()))
+                .toList();
     }
 
     /** The index entries with everything the format stores (offsets, parameters, checksums). */
@@ -326,7 +350,8 @@ public final class ArtifactReader implements Artifact {
 
     /** Decodes {@code e} into memory from {@code arena}. */
     public Tensor read(TensorEntry e, Arena arena) {
-        MemorySegment dst = arena.allocate(Math.max(1, e.originalBytes()), ArtifactFormat.ALIGNMENT).asSlice(0, e.originalBytes());
+        MemorySegment dst = arena.allocate(Math.max(1, e.originalBytes()), ArtifactFormat.ALIGNMENT)
+                .asSlice(0, e.originalBytes());
         decodeInto(e, dst);
         return new Tensor(e.name(), e.dtype(), e.shape(), dst);
     }
@@ -403,8 +428,10 @@ public final class ArtifactReader implements Artifact {
 
         private void need(long n, String what) {
             if (n > remaining()) {
-                throw corrupt(null, absolute(), "index ends inside " + what + " (needs " + n + " bytes, "
-                        + remaining() + " left)");
+                throw corrupt(
+                        null,
+                        absolute(),
+                        "index ends inside " + what + " (needs " + n + " bytes, " + remaining() + " left)");
             }
         }
 
@@ -450,8 +477,12 @@ public final class ArtifactReader implements Artifact {
             long at = absolute();
             byte[] b = bytes(n, what);
             try {
-                return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(b)).toString();
+                return StandardCharsets.UTF_8
+                        .newDecoder()
+                        .onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT)
+                        .decode(java.nio.ByteBuffer.wrap(b))
+                        .toString();
             } catch (CharacterCodingException e) {
                 throw corrupt(null, at, what + " is not valid UTF-8");
             }

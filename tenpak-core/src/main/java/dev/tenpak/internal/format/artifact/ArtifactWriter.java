@@ -1,10 +1,9 @@
 package dev.tenpak.internal.format.artifact;
 
-
-import dev.tenpak.error.InvalidInputException;
-import dev.tenpak.error.TenpakIOException;
 import dev.tenpak.codec.Codec;
 import dev.tenpak.codec.Codecs;
+import dev.tenpak.error.InvalidInputException;
+import dev.tenpak.error.TenpakIOException;
 import dev.tenpak.error.UnknownCodecException;
 import dev.tenpak.internal.io.AtomicFiles;
 import dev.tenpak.tensor.DType;
@@ -53,18 +52,19 @@ public final class ArtifactWriter implements AutoCloseable {
     private boolean finished;
     private boolean closed;
 
-    private ArtifactWriter(WritableByteChannel out, String description, Path target, AtomicFiles.Output file, boolean sync) {
+    private ArtifactWriter(
+            WritableByteChannel out, String description, Path target, AtomicFiles.Output file, boolean sync) {
         this.out = out;
         this.sync = sync;
         this.description = description;
         this.target = target;
         this.file = file;
         ByteBuffer pre = ByteBuffer.allocate(ArtifactFormat.PREAMBLE_SIZE).order(ByteOrder.LITTLE_ENDIAN);
-        pre.put(ArtifactFormat.MAGIC);                       // magic
-        pre.putShort((short) ArtifactFormat.VERSION);        // version: u16
-        pre.putShort((short) ArtifactFormat.PREAMBLE_SIZE);  // preamble_size: u16
-        pre.putInt(0);                                       // flags: u32, zero in v1
-        pre.position(ArtifactFormat.PREAMBLE_SIZE);          // reserved: 48 zero bytes
+        pre.put(ArtifactFormat.MAGIC); // magic
+        pre.putShort((short) ArtifactFormat.VERSION); // version: u16
+        pre.putShort((short) ArtifactFormat.PREAMBLE_SIZE); // preamble_size: u16
+        pre.putInt(0); // flags: u32, zero in v1
+        pre.position(ArtifactFormat.PREAMBLE_SIZE); // reserved: 48 zero bytes
         writeFully(pre.flip());
     }
 
@@ -81,7 +81,7 @@ public final class ArtifactWriter implements AutoCloseable {
     public static ArtifactWriter create(Path target, boolean sync) {
         AtomicFiles.Output file = null;
         try {
-            file = AtomicFiles.open(target, false);   // sequential writes: a device or FIFO is written through
+            file = AtomicFiles.open(target, false); // sequential writes: a device or FIFO is written through
             return new ArtifactWriter(file.channel(), target.toString(), target, file, sync);
         } catch (IOException e) {
             if (file != null) {
@@ -160,7 +160,18 @@ public final class ArtifactWriter implements AutoCloseable {
     }
 
     private static long entryBytes(String name, Shape shape, String codec, byte[] params) {
-        return 2L + utf8Length(name) + 1 + 1 + 8L * shape.rank() + 1 + utf8Length(codec) + 2 + params.length + 8 + 8 + 4;
+        return 2L
+                + utf8Length(name)
+                + 1
+                + 1
+                + 8L * shape.rank()
+                + 1
+                + utf8Length(codec)
+                + 2
+                + params.length
+                + 8
+                + 8
+                + 4;
     }
 
     private static long utf8Length(String s) {
@@ -171,7 +182,9 @@ public final class ArtifactWriter implements AutoCloseable {
                 n += 1;
             } else if (ch < 0x800) {
                 n += 2;
-            } else if (Character.isHighSurrogate(ch) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+            } else if (Character.isHighSurrogate(ch)
+                    && i + 1 < s.length()
+                    && Character.isLowSurrogate(s.charAt(i + 1))) {
                 n += 4;
                 i++;
             } else {
@@ -187,14 +200,20 @@ public final class ArtifactWriter implements AutoCloseable {
      */
     public TensorEntry write(Tensor tensor, Codec codec) {
         if (!codec.accepts(tensor.dtype())) {
-            throw new InvalidInputException("tensor '" + tensor.name() + "': codec " + codec.name()
-                    + " cannot encode " + tensor.dtype() + " tensors (use raw_v1)");
+            throw new InvalidInputException("tensor '" + tensor.name() + "': codec " + codec.name() + " cannot encode "
+                    + tensor.dtype() + " tensors (use raw_v1)");
         }
         try (Arena arena = Arena.ofConfined()) {
             long size = codec.encodedSize(tensor.dtype(), tensor.shape());
-            MemorySegment buf = arena.allocate(Math.max(size, 1), ArtifactFormat.ALIGNMENT).asSlice(0, size);
-            Codec.Encoded enc = codec.encodeSized(tensor, buf);   // a variable-size codec keeps a prefix
-            return writeEncoded(tensor.name(), tensor.dtype(), tensor.shape(), codec.name(), enc.params(),
+            MemorySegment buf =
+                    arena.allocate(Math.max(size, 1), ArtifactFormat.ALIGNMENT).asSlice(0, size);
+            Codec.Encoded enc = codec.encodeSized(tensor, buf); // a variable-size codec keeps a prefix
+            return writeEncoded(
+                    tensor.name(),
+                    tensor.dtype(),
+                    tensor.shape(),
+                    codec.name(),
+                    enc.params(),
                     buf.asSlice(0, enc.length()));
         }
     }
@@ -203,8 +222,8 @@ public final class ArtifactWriter implements AutoCloseable {
      * Writes a payload that is already encoded (materialize copies payloads this way, without
      * decoding them).
      */
-    public TensorEntry writeEncoded(String name, DType dtype, Shape shape, String codec, byte[] params,
-                                    MemorySegment payload) {
+    public TensorEntry writeEncoded(
+            String name, DType dtype, Shape shape, String codec, byte[] params, MemorySegment payload) {
         return writeEncoded(name, dtype, shape, codec, params, payload, Checksums.crc32c(payload));
     }
 
@@ -212,23 +231,26 @@ public final class ArtifactWriter implements AutoCloseable {
      * As {@link #writeEncoded(String, DType, Shape, String, byte[], MemorySegment)} with the payload's
      * CRC32C already computed (the compressor computes it on a worker thread, off the writing one).
      */
-    public TensorEntry writeEncoded(String name, DType dtype, Shape shape, String codec, byte[] params,
-                             MemorySegment payload, int crc32c) {
+    public TensorEntry writeEncoded(
+            String name, DType dtype, Shape shape, String codec, byte[] params, MemorySegment payload, int crc32c) {
         ensureOpen();
         if (name.isEmpty()) {
-            throw new InvalidInputException(description + ": a tensor name is empty (an artifact's index refuses that)");
+            throw new InvalidInputException(
+                    description + ": a tensor name is empty (an artifact's index refuses that)");
         }
         if (!names.add(name)) {
             throw new InvalidInputException(description + ": duplicate tensor name '" + name + "'");
         }
         if (name.getBytes(StandardCharsets.UTF_8).length > ArtifactFormat.MAX_NAME_BYTES) {
-            throw new InvalidInputException("tensor name longer than " + ArtifactFormat.MAX_NAME_BYTES + " bytes: " + name.substring(0, 64) + "...");
+            throw new InvalidInputException("tensor name longer than " + ArtifactFormat.MAX_NAME_BYTES + " bytes: "
+                    + name.substring(0, 64) + "...");
         }
         if (codec.isEmpty() || codec.getBytes(StandardCharsets.UTF_8).length > 255) {
             throw new InvalidInputException("tensor '" + name + "': codec name must be 1 to 255 bytes");
         }
         if (params.length > ArtifactFormat.MAX_PARAMS_BYTES) {
-            throw new InvalidInputException("tensor '" + name + "': codec parameters exceed " + ArtifactFormat.MAX_PARAMS_BYTES + " bytes");
+            throw new InvalidInputException(
+                    "tensor '" + name + "': codec parameters exceed " + ArtifactFormat.MAX_PARAMS_BYTES + " bytes");
         }
         // the reader's checks, so that no artifact is written that no reader opens
         Codec c = Codecs.find(codec);
@@ -266,11 +288,11 @@ public final class ArtifactWriter implements AutoCloseable {
         CRC32C crc = new CRC32C();
         crc.update(index);
         ByteBuffer tr = ByteBuffer.allocate(ArtifactFormat.TRAILER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
-        tr.putLong(indexOffset);           // index_offset: u64
-        tr.putLong(index.length);          // index_length: u64
-        tr.putInt((int) crc.getValue());   // index_crc32c: u32
-        tr.putInt(0);                      // reserved: u32
-        tr.put(ArtifactFormat.MAGIC);      // magic again, so truncation is detected
+        tr.putLong(indexOffset); // index_offset: u64
+        tr.putLong(index.length); // index_length: u64
+        tr.putInt((int) crc.getValue()); // index_crc32c: u32
+        tr.putInt(0); // reserved: u32
+        tr.put(ArtifactFormat.MAGIC); // magic again, so truncation is detected
         writeFully(tr.flip());
         finished = true;
         if (target != null) {
@@ -292,25 +314,25 @@ public final class ArtifactWriter implements AutoCloseable {
             codec = used.size() == 1 ? used.iterator().next() : used.isEmpty() ? "raw_v1" : "mixed";
         }
         IndexBuffer b = new IndexBuffer();
-        b.u32(entries.size());                   // entry_count: u32
-        b.str16(codec);                          // artifact codec: u16 length + UTF-8
-        b.u32(metadata.size());                  // metadata_count: u32
+        b.u32(entries.size()); // entry_count: u32
+        b.str16(codec); // artifact codec: u16 length + UTF-8
+        b.u32(metadata.size()); // metadata_count: u32
         metadata.forEach((k, v) -> {
-            b.str32(k);                          // key: u32 length + UTF-8
-            b.str32(v);                          // value: u32 length + UTF-8
+            b.str32(k); // key: u32 length + UTF-8
+            b.str32(v); // value: u32 length + UTF-8
         });
         for (TensorEntry e : entries) {
-            b.str16(e.name());                   // name: u16 length + UTF-8
-            b.u8(e.dtype().id());                // dtype id: u8
-            b.u8(e.shape().rank());              // rank: u8
+            b.str16(e.name()); // name: u16 length + UTF-8
+            b.u8(e.dtype().id()); // dtype id: u8
+            b.u8(e.shape().rank()); // rank: u8
             for (long d : e.shape().dims()) {
-                b.i64(d);                        // dims: i64 x rank
+                b.i64(d); // dims: i64 x rank
             }
-            b.str8(e.codec());                   // codec: u8 length + ASCII
-            b.bytes16(e.params());               // params: u16 length + bytes
-            b.i64(e.offset());                   // payload offset: u64
-            b.i64(e.length());                   // payload length: u64
-            b.u32(e.crc32c());                   // payload crc32c: u32
+            b.str8(e.codec()); // codec: u8 length + ASCII
+            b.bytes16(e.params()); // params: u16 length + bytes
+            b.i64(e.offset()); // payload offset: u64
+            b.i64(e.length()); // payload length: u64
+            b.u32(e.crc32c()); // payload crc32c: u32
         }
         return b.toByteArray();
     }
@@ -337,7 +359,9 @@ public final class ArtifactWriter implements AutoCloseable {
                 position += out.write(buf);
             }
         } catch (IOException e) {
-            throw target != null ? TenpakIOException.of(target, e) : new TenpakIOException(description + ": " + e.getMessage(), e);
+            throw target != null
+                    ? TenpakIOException.of(target, e)
+                    : new TenpakIOException(description + ": " + e.getMessage(), e);
         }
     }
 
@@ -355,7 +379,7 @@ public final class ArtifactWriter implements AutoCloseable {
         }
         closed = true;
         if (file != null && !finished) {
-            file.close();   // deletes the temporary file
+            file.close(); // deletes the temporary file
         }
     }
 

@@ -59,11 +59,12 @@ public final class ClasspathArtifacts {
                     region = StoredJarEntries.find(jar.get(), c.getEntryName());
                 }
             } catch (IOException | RuntimeException e) {
-                region = Optional.empty();   // not a plain local jar: copied out below
+                region = Optional.empty(); // not a plain local jar: copied out below
             }
         }
         if (region.isPresent()) {
-            return ArtifactReader.open(jar.get(), region.get().offset(), region.get().length(), source);
+            return ArtifactReader.open(
+                    jar.get(), region.get().offset(), region.get().length(), source);
         }
         return openCopy(url, source);
     }
@@ -91,14 +92,16 @@ public final class ClasspathArtifacts {
             }
             return ArtifactReader.open(tmp, 0, -1, source);
         } catch (IOException e) {
-            throw new TenpakIOException(source + ": cannot copy the resource to a temporary file ("
-                    + (tmp == null ? "none created" : tmp) + "): " + e.getMessage(), e);
+            throw new TenpakIOException(
+                    source + ": cannot copy the resource to a temporary file (" + (tmp == null ? "none created" : tmp)
+                            + "): " + e.getMessage(),
+                    e);
         } finally {
             if (tmp != null) {
                 try {
                     Files.deleteIfExists(tmp);
                 } catch (IOException e) {
-                    tmp.toFile().deleteOnExit();   // Windows keeps a mapped file's name
+                    tmp.toFile().deleteOnExit(); // Windows keeps a mapped file's name
                 }
             }
         }

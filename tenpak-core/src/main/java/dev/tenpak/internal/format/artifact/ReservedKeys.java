@@ -42,7 +42,18 @@ public final class ReservedKeys {
 
     /** Every constant above (the prefixes as they are), in declaration order. */
     public static List<String> all() {
-        return List.of(PREFIX, HF_FILE_PREFIX, HF_SKIPPED, DELTA_PREFIX, DELTA_VERSION, DELTA_BASE, DELTA_ORDER,
-                DELTA_REMOVED, DELTA_EPSILON, DELTA_CODEC, DELTA_MODE_PREFIX, ALIASES);
+        return List.of(
+                PREFIX,
+                HF_FILE_PREFIX,
+                HF_SKIPPED,
+                DELTA_PREFIX,
+                DELTA_VERSION,
+                DELTA_BASE,
+                DELTA_ORDER,
+                DELTA_REMOVED,
+                DELTA_EPSILON,
+                DELTA_CODEC,
+                DELTA_MODE_PREFIX,
+                ALIASES);
     }
 }

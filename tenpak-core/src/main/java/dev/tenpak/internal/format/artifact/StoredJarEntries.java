@@ -89,8 +89,8 @@ final class StoredJarEntries {
                 if (next > cd.limit()) {
                     return Optional.empty();
                 }
-                if (nameLength == wanted.length && Arrays.equals(cd.array(), p + 46, p + 46 + nameLength, wanted, 0,
-                        wanted.length)) {
+                if (nameLength == wanted.length
+                        && Arrays.equals(cd.array(), p + 46, p + 46 + nameLength, wanted, 0, wanted.length)) {
                     if (method != 0 || (flags & 1) != 0) {
                         return Optional.empty();
                     }
@@ -121,7 +121,10 @@ final class StoredJarEntries {
                     if (header.getInt(0) != LOCAL) {
                         return Optional.empty();
                     }
-                    long data = local + 30 + Short.toUnsignedInt(header.getShort(26)) + Short.toUnsignedInt(header.getShort(28));
+                    long data = local
+                            + 30
+                            + Short.toUnsignedInt(header.getShort(26))
+                            + Short.toUnsignedInt(header.getShort(28));
                     if (compressed < 0 || data > size - compressed) {
                         return Optional.empty();
                     }

@@ -16,8 +16,8 @@ import dev.tenpak.tensor.Shape;
  * @param length payload length in bytes
  * @param crc32c CRC32C of the payload bytes
  */
-public record TensorEntry(String name, DType dtype, Shape shape, String codec, byte[] params,
-                          long offset, long length, int crc32c) {
+public record TensorEntry(
+        String name, DType dtype, Shape shape, String codec, byte[] params, long offset, long length, int crc32c) {
     public TensorEntry {
         params = params.clone();
     }

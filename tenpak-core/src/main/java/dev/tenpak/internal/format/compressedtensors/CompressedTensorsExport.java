@@ -1,5 +1,11 @@
 package dev.tenpak.internal.format.compressedtensors;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tenpak.error.CorruptArtifactException;
 import dev.tenpak.error.InvalidInputException;
 import dev.tenpak.internal.codec.groupwise.GroupwiseCodec;
@@ -9,12 +15,6 @@ import dev.tenpak.internal.format.artifact.TensorEntry;
 import dev.tenpak.internal.format.hf.HfFolder;
 import dev.tenpak.tensor.DType;
 import dev.tenpak.tensor.Shape;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -121,8 +121,11 @@ public final class CompressedTensorsExport {
      * @param quantized exported modules and the codec each was stored with
      * @param dense     Linear candidates left dense (and listed in {@code ignore}), with the reason
      */
-    public record Plan(HfFolder.Layout layout, Map<String, Output> outputs, Map<String, String> quantized,
-                       Map<String, String> dense) {}
+    public record Plan(
+            HfFolder.Layout layout,
+            Map<String, Output> outputs,
+            Map<String, String> quantized,
+            Map<String, String> dense) {}
 
     /**
      * Plans the export of the artifact {@code r}. Reads (and checks the checksum of) the payload of
@@ -132,8 +135,9 @@ public final class CompressedTensorsExport {
         String source = r.source();
         Map<String, String> meta = r.metadata();
         if (!meta.containsKey(HfFolder.FILE_PREFIX + CONFIG)) {
-            throw new InvalidInputException(source + ": carries no " + CONFIG + "; a compressed-tensors folder needs the "
-                    + "model's config, so compress the Hugging Face folder (not a lone safetensors file)");
+            throw new InvalidInputException(
+                    source + ": carries no " + CONFIG + "; a compressed-tensors folder needs the "
+                            + "model's config, so compress the Hugging Face folder (not a lone safetensors file)");
         }
         Map<String, String> quantized = new TreeMap<>();
         Map<String, String> dense = new TreeMap<>();
@@ -160,9 +164,15 @@ public final class CompressedTensorsExport {
             } else {
                 long out = e.shape().dim(0);
                 long in = e.shape().dim(1);
-                outs.add(new Output(module + ".weight_packed", DType.I32, Shape.of(out, in * scheme.bits() / 32),
+                outs.add(new Output(
+                        module + ".weight_packed",
+                        DType.I32,
+                        Shape.of(out, in * scheme.bits() / 32),
                         new Source.Packed(e, scheme)));
-                outs.add(new Output(module + ".weight_scale", e.dtype(), Shape.of(out, in / scheme.groupSize()),
+                outs.add(new Output(
+                        module + ".weight_scale",
+                        e.dtype(),
+                        Shape.of(out, in / scheme.groupSize()),
                         new Source.Scales(e, scheme)));
                 outs.add(new Output(module + ".weight_shape", DType.I64, Shape.of(2), new Source.WeightShape(out, in)));
                 quantized.put(module, e.codec());
@@ -171,16 +181,17 @@ public final class CompressedTensorsExport {
             }
             for (Output o : outs) {
                 if (outputs.put(o.name(), o) != null) {
-                    throw new InvalidInputException(source + ": the exported tensor '" + o.name() + "' would be written "
-                            + "twice (the artifact holds a tensor of that name besides " + e.name() + ")");
+                    throw new InvalidInputException(
+                            source + ": the exported tensor '" + o.name() + "' would be written "
+                                    + "twice (the artifact holds a tensor of that name besides " + e.name() + ")");
                 }
             }
             byTensor.put(e.name(), outs);
         }
         if (quantized.isEmpty()) {
             throw new InvalidInputException(source + ": no tensor can be exported as compressed-tensors ("
-                    + (dense.isEmpty() ? "no 2-D <module>.weight tensor of a Linear layer"
-                    : summary(dense)) + "); compress with a symmetric group codec such as int4_sym_g32_v1, or "
+                    + (dense.isEmpty() ? "no 2-D <module>.weight tensor of a Linear layer" : summary(dense))
+                    + "); compress with a symmetric group codec such as int4_sym_g32_v1, or "
                     + "decompress with --format hf");
         }
         HfFolder.Layout hf = HfFolder.layout(source, meta, names);
@@ -201,8 +212,10 @@ public final class CompressedTensorsExport {
         if (files.containsKey(HfFolder.INDEX)) {
             files.put(HfFolder.INDEX, index(source, files.get(HfFolder.INDEX), weightMap, outputs));
         }
-        return new Plan(new HfFolder.Layout(Collections.unmodifiableMap(files), Collections.unmodifiableMap(shards)),
-                Collections.unmodifiableMap(outputs), Collections.unmodifiableMap(quantized),
+        return new Plan(
+                new HfFolder.Layout(Collections.unmodifiableMap(files), Collections.unmodifiableMap(shards)),
+                Collections.unmodifiableMap(outputs),
+                Collections.unmodifiableMap(quantized),
                 Collections.unmodifiableMap(dense));
     }
 
@@ -259,7 +272,7 @@ public final class CompressedTensorsExport {
                         + "compressed-tensors dequantizes)";
             }
         }
-        r.payload(e);   // checksum now, before the folder is begun
+        r.payload(e); // checksum now, before the folder is begun
         return scheme;
     }
 
@@ -306,8 +319,8 @@ public final class CompressedTensorsExport {
     }
 
     /** config.json with {@code quantization_config}. */
-    private static byte[] config(String source, byte[] bytes, Map<Scheme, List<String>> modulesOf,
-                                 java.util.Set<String> ignore) {
+    private static byte[] config(
+            String source, byte[] bytes, Map<Scheme, List<String>> modulesOf, java.util.Set<String> ignore) {
         JsonNode root;
         try {
             root = JSON.readTree(bytes);
@@ -319,7 +332,8 @@ public final class CompressedTensorsExport {
         }
         if (config.has("quantization_config")) {
             throw new InvalidInputException(source + ": the model's " + CONFIG + " already has a quantization_config ("
-                    + config.get("quantization_config").path("quant_method").asText("?") + "); export a model compressed "
+                    + config.get("quantization_config").path("quant_method").asText("?")
+                    + "); export a model compressed "
                     + "from unquantized weights");
         }
         ObjectNode q = config.putObject("quantization_config");
@@ -358,10 +372,11 @@ public final class CompressedTensorsExport {
     }
 
     /** The embedded index with the output tensor names and their total size. */
-    private static byte[] index(String source, byte[] bytes, Map<String, String> weightMap, Map<String, Output> outputs) {
+    private static byte[] index(
+            String source, byte[] bytes, Map<String, String> weightMap, Map<String, Output> outputs) {
         ObjectNode root;
         try {
-            root = (ObjectNode) JSON.readTree(bytes);   // HfFolder.layout parsed it already
+            root = (ObjectNode) JSON.readTree(bytes); // HfFolder.layout parsed it already
         } catch (java.io.IOException | ClassCastException e) {
             throw new CorruptArtifactException(source, null, 0, "embedded " + HfFolder.INDEX + " is not a JSON object");
         }
@@ -369,7 +384,8 @@ public final class CompressedTensorsExport {
         for (Output o : outputs.values()) {
             total += o.dtype().byteSizeFor(o.shape().elementCount());
         }
-        ObjectNode m = root.has("metadata") && root.get("metadata").isObject() ? (ObjectNode) root.get("metadata")
+        ObjectNode m = root.has("metadata") && root.get("metadata").isObject()
+                ? (ObjectNode) root.get("metadata")
                 : root.putObject("metadata");
         m.put("total_size", total);
         ObjectNode wm = root.putObject("weight_map");
@@ -393,7 +409,8 @@ public final class CompressedTensorsExport {
             }
             case Source.Scales s -> scales(r.payload(s.weight()), s.weight(), s.scheme(), dst);
             case Source.Packed p -> packed(r.payload(p.weight()), p.weight(), p.scheme(), dst);
-            case Source.Dense d -> throw new IllegalArgumentException("dense tensor " + d.entry().name() + " is decoded, not filled");
+            case Source.Dense d ->
+                throw new IllegalArgumentException("dense tensor " + d.entry().name() + " is decoded, not filled");
         }
     }
 
@@ -427,8 +444,8 @@ public final class CompressedTensorsExport {
                 for (long b = 0; b < n / 32; b++) {
                     MemorySegment.copy(payload, ValueLayout.JAVA_BYTE, at + b * 16, in, 0, 16);
                     for (int k = 0; k < 16; k++) {
-                        int lo = k < 8 ? in[2 * k] & 0x0F : (in[2 * k - 16] >> 4) & 0x0F;   // element 2k
-                        int hi = k < 8 ? in[2 * k + 1] & 0x0F : (in[2 * k + 1 - 16] >> 4) & 0x0F;   // element 2k + 1
+                        int lo = k < 8 ? in[2 * k] & 0x0F : (in[2 * k - 16] >> 4) & 0x0F; // element 2k
+                        int hi = k < 8 ? in[2 * k + 1] & 0x0F : (in[2 * k + 1 - 16] >> 4) & 0x0F; // element 2k + 1
                         out[k] = (byte) (((lo ^ 0x8) | ((hi ^ 0x8) << 4)));
                     }
                     MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, b * 16, 16);

@@ -1,11 +1,5 @@
 package dev.tenpak.internal.format.hf;
 
-import dev.tenpak.internal.format.artifact.ReservedKeys;
-
-import dev.tenpak.internal.format.safetensors.SafetensorsReader;
-import dev.tenpak.internal.format.safetensors.SafetensorsWriter;
-import dev.tenpak.internal.io.AtomicFiles;
-
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -13,14 +7,17 @@ import dev.tenpak.error.CorruptArtifactException;
 import dev.tenpak.error.InvalidInputException;
 import dev.tenpak.error.MalformedInputException;
 import dev.tenpak.error.TenpakIOException;
+import dev.tenpak.internal.format.artifact.ReservedKeys;
+import dev.tenpak.internal.format.safetensors.SafetensorsReader;
+import dev.tenpak.internal.io.AtomicFiles;
+import dev.tenpak.options.CompressOptions;
 import dev.tenpak.tensor.Tensor;
 import dev.tenpak.tensor.TensorSource;
-import dev.tenpak.options.CompressOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.InvalidPathException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -65,15 +62,31 @@ public final class HfFolder {
     /** Largest folder file embedded in an artifact. */
     public static final long MAX_FILE_BYTES = 64L << 20;
 
-    private static final Set<String> WEIGHT_EXTENSIONS = Set.of(".safetensors", ".bin", ".pt", ".pth", ".ckpt",
-            ".h5", ".msgpack", ".onnx", ".gguf", ".tflite", ".ot", ".npz", ".pb", ".mlmodel", ".xml", ".tenpak");
+    private static final Set<String> WEIGHT_EXTENSIONS = Set.of(
+            ".safetensors",
+            ".bin",
+            ".pt",
+            ".pth",
+            ".ckpt",
+            ".h5",
+            ".msgpack",
+            ".onnx",
+            ".gguf",
+            ".tflite",
+            ".ot",
+            ".npz",
+            ".pb",
+            ".mlmodel",
+            ".xml",
+            ".tenpak");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private HfFolder() {}
 
     /** True when {@code dir} looks like a checkpoint folder (holds the single file or the index). */
     public static boolean isCheckpointFolder(Path dir) {
-        return Files.isDirectory(dir) && (Files.isRegularFile(dir.resolve(SINGLE)) || Files.isRegularFile(dir.resolve(INDEX)));
+        return Files.isDirectory(dir)
+                && (Files.isRegularFile(dir.resolve(SINGLE)) || Files.isRegularFile(dir.resolve(INDEX)));
     }
 
     /** Opens the checkpoint folder {@code dir} with the default cap on carried files. */
@@ -102,8 +115,8 @@ public final class HfFolder {
         } else if (Files.isRegularFile(dir.resolve(SINGLE))) {
             shards = List.of(dir.resolve(SINGLE));
         } else {
-            throw new InvalidInputException(dir + ": not a Hugging Face checkpoint folder (no " + SINGLE + " or " + INDEX
-                    + "; only safetensors weights are supported)");
+            throw new InvalidInputException(dir + ": not a Hugging Face checkpoint folder (no " + SINGLE + " or "
+                    + INDEX + "; only safetensors weights are supported)");
         }
         List<SafetensorsReader> readers = new ArrayList<>();
         try {
@@ -112,8 +125,10 @@ public final class HfFolder {
             Set<String> seen = new LinkedHashSet<>();
             for (Path shard : shards) {
                 if (!Files.isRegularFile(shard)) {
-                    throw new MalformedInputException(index.toString(), null, "weight_map names shard "
-                            + dir.relativize(shard) + ", which does not exist");
+                    throw new MalformedInputException(
+                            index.toString(),
+                            null,
+                            "weight_map names shard " + dir.relativize(shard) + ", which does not exist");
                 }
                 SafetensorsReader r = SafetensorsReader.open(shard);
                 readers.add(r);
@@ -122,19 +137,24 @@ public final class HfFolder {
                 String file = dir.relativize(shard).toString().replace('\\', '/');
                 for (SafetensorsReader.Entry e : r.entries()) {
                     if (!seen.add(e.name())) {
-                        throw new MalformedInputException(shard.toString(), e.name(), "tensor appears in more than one shard");
+                        throw new MalformedInputException(
+                                shard.toString(), e.name(), "tensor appears in more than one shard");
                     }
                     if (weightMap != null && !file.equals(weightMap.get(e.name()))) {
-                        throw new MalformedInputException(index.toString(), e.name(), "tensor is in shard " + file
-                                + " but weight_map says " + weightMap.get(e.name()));
+                        throw new MalformedInputException(
+                                index.toString(),
+                                e.name(),
+                                "tensor is in shard " + file + " but weight_map says " + weightMap.get(e.name()));
                     }
                 }
             }
             if (weightMap != null) {
                 for (String name : weightMap.keySet()) {
                     if (!seen.contains(name)) {
-                        throw new MalformedInputException(index.toString(), name, "weight_map names a tensor that shard "
-                                + weightMap.get(name) + " does not hold");
+                        throw new MalformedInputException(
+                                index.toString(),
+                                name,
+                                "weight_map names a tensor that shard " + weightMap.get(name) + " does not hold");
                     }
                 }
             }
@@ -182,12 +202,15 @@ public final class HfFolder {
         Path p;
         try {
             p = dir.resolve(rel).normalize();
-            if (rel.isEmpty() || Path.of(rel).isAbsolute() || !p.startsWith(dir.normalize()) || p.equals(dir.normalize())) {
+            if (rel.isEmpty()
+                    || Path.of(rel).isAbsolute()
+                    || !p.startsWith(dir.normalize())
+                    || p.equals(dir.normalize())) {
                 throw new MalformedInputException(source, null, "file name '" + rel + "' points outside the folder");
             }
         } catch (InvalidPathException e) {
-            throw new MalformedInputException(source, null, "file name '" + printable(rel) + "' is not a valid path ("
-                    + e.getReason() + ")");
+            throw new MalformedInputException(
+                    source, null, "file name '" + printable(rel) + "' is not a valid path (" + e.getReason() + ")");
         }
         return p;
     }
@@ -195,7 +218,9 @@ public final class HfFolder {
     /** {@code s} with control characters shown as {@code <U+XXXX>}, for messages. */
     private static String printable(String s) {
         StringBuilder b = new StringBuilder();
-        s.chars().forEach(c -> b.append(c < 0x20 || c == 0x7f ? String.format(Locale.ROOT, "<U+%04X>", c) : String.valueOf((char) c)));
+        s.chars()
+                .forEach(c -> b.append(
+                        c < 0x20 || c == 0x7f ? String.format(Locale.ROOT, "<U+%04X>", c) : String.valueOf((char) c)));
         return b.toString();
     }
 
@@ -207,7 +232,9 @@ public final class HfFolder {
     private static List<Path> allowedRoots(Path dir) throws IOException {
         Path real = dir.toRealPath();
         Path parent = real.getParent();
-        if (parent != null && parent.getFileName() != null && parent.getFileName().toString().equals("snapshots")
+        if (parent != null
+                && parent.getFileName() != null
+                && parent.getFileName().toString().equals("snapshots")
                 && parent.getParent() != null) {
             return List.of(real, parent.getParent().resolve("blobs"));
         }
@@ -272,12 +299,19 @@ public final class HfFolder {
             }
         }
         if (carried > maxCarriedBytes) {
-            String largest = sizes.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(3)
-                    .map(e -> e.getKey() + " " + e.getValue() + " B").collect(Collectors.joining(", "));
-            throw InvalidInputException.forOption("max-carried-bytes", dir + ": the folder's non-weight files (config, "
-                    + "tokenizer and the like, carried inside the artifact) total " + carried + " bytes, over the cap of "
-                    + maxCarriedBytes + " (largest: " + largest + "); move files that are not part of the model out of "
-                    + "the folder, or raise the cap");
+            String largest = sizes.entrySet().stream()
+                    .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                    .limit(3)
+                    .map(e -> e.getKey() + " " + e.getValue() + " B")
+                    .collect(Collectors.joining(", "));
+            throw InvalidInputException.forOption(
+                    "max-carried-bytes",
+                    dir + ": the folder's non-weight files (config, "
+                            + "tokenizer and the like, carried inside the artifact) total " + carried
+                            + " bytes, over the cap of "
+                            + maxCarriedBytes + " (largest: " + largest
+                            + "); move files that are not part of the model out of "
+                            + "the folder, or raise the cap");
         }
         for (String rel : sizes.keySet()) {
             Path f = files.get(rel);
@@ -319,7 +353,7 @@ public final class HfFolder {
      * every tensor. Throws before any file is touched.
      */
     public static Layout layout(String source, Map<String, String> meta, List<String> tensors) {
-        Path root = Path.of("/");   // only to check the names; nothing is resolved against it
+        Path root = Path.of("/"); // only to check the names; nothing is resolved against it
         Map<String, byte[]> files = new TreeMap<>();
         String indexText = null;
         for (var m : meta.entrySet()) {
@@ -331,8 +365,8 @@ public final class HfFolder {
             try {
                 bytes = Base64.getDecoder().decode(m.getValue());
             } catch (IllegalArgumentException e) {
-                throw new CorruptArtifactException(source, null, 0, "carried file '" + printable(rel)
-                        + "' is not valid base64");
+                throw new CorruptArtifactException(
+                        source, null, 0, "carried file '" + printable(rel) + "' is not valid base64");
             }
             checkName(root, rel, source);
             if (rel.equals(INDEX)) {
@@ -353,8 +387,8 @@ public final class HfFolder {
             for (String name : tensors) {
                 String shard = weightMap.get(name);
                 if (shard == null) {
-                    throw new InvalidInputException(source + ": tensor '" + name + "' is not in the embedded "
-                            + INDEX + "; write the safetensors output format instead");
+                    throw new InvalidInputException(source + ": tensor '" + name + "' is not in the embedded " + INDEX
+                            + "; write the safetensors output format instead");
                 }
                 checkName(root, shard, source + " (embedded " + INDEX + ")");
                 byShard.computeIfAbsent(shard, k -> new ArrayList<>()).add(name);
@@ -362,8 +396,8 @@ public final class HfFolder {
         }
         for (String shard : byShard.keySet()) {
             if (files.containsKey(shard)) {
-                throw new CorruptArtifactException(source, null, 0, "carried file '" + shard
-                        + "' has the name of a weight file");
+                throw new CorruptArtifactException(
+                        source, null, 0, "carried file '" + shard + "' has the name of a weight file");
             }
         }
         return new Layout(Collections.unmodifiableMap(files), Collections.unmodifiableMap(byShard));
@@ -377,8 +411,8 @@ public final class HfFolder {
      * Writes a checkpoint folder at {@code dir} from an artifact's {@code metadata} and tensor names
      * ({@code source} names the artifact in errors); see {@link #write(Layout, Map, Path, boolean, ShardWriter)}.
      */
-    public static long write(String source, Map<String, String> meta, List<String> tensors, Path dir, boolean sync,
-                             ShardWriter shards) {
+    public static long write(
+            String source, Map<String, String> meta, List<String> tensors, Path dir, boolean sync, ShardWriter shards) {
         return write(layout(source, meta, tensors), meta, dir, sync, shards);
     }
 
@@ -444,10 +478,11 @@ public final class HfFolder {
                 String name = p.getFileName().toString();
                 for (Path part : relative) {
                     if (part.toString().startsWith(".")) {
-                        return;   // hidden: not part of the checkpoint (and where temporaries live)
+                        return; // hidden: not part of the checkpoint (and where temporaries live)
                     }
                 }
-                if ((name.endsWith(".safetensors") || name.equals(INDEX)) && !Files.isDirectory(p)
+                if ((name.endsWith(".safetensors") || name.equals(INDEX))
+                        && !Files.isDirectory(p)
                         && !paths.contains(rel)) {
                     stale.add(rel);
                 }
@@ -456,8 +491,8 @@ public final class HfFolder {
             throw new TenpakIOException(dir + ": " + e.getMessage(), e instanceof IOException io ? io : null);
         }
         if (!stale.isEmpty()) {
-            throw new InvalidInputException(dir + ": holds weights this artifact does not write (" + String.join(", ",
-                    stale.subList(0, Math.min(3, stale.size()))) + (stale.size() > 3 ? ", ..." : "")
+            throw new InvalidInputException(dir + ": holds weights this artifact does not write ("
+                    + String.join(", ", stale.subList(0, Math.min(3, stale.size()))) + (stale.size() > 3 ? ", ..." : "")
                     + "); they would mix with the new ones, so remove them or decompress into a new folder");
         }
     }

@@ -53,6 +53,7 @@ public final class JsonBundleReader implements TensorSource {
     private int index;
     /** While a tensor object is being read, and its name once known: for messages about its keys. */
     private boolean tensorOpen;
+
     private String tensorName;
 
     /**
@@ -131,12 +132,16 @@ public final class JsonBundleReader implements TensorSource {
     private InvalidInputException malformed(JsonProcessingException e) {
         String reason = e.getOriginalMessage();
         if (reason != null && reason.startsWith("Duplicate field")) {
-            reason = "duplicate key " + reason.substring("Duplicate field".length()).trim()
+            reason = "duplicate key "
+                    + reason.substring("Duplicate field".length()).trim()
                     + (tensorOpen ? " in " + what(tensorName) : "") + "; each key may appear once";
         }
         var at = e.getLocation();
-        return new InvalidInputException(source + ": malformed JSON"
-                + (at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr()) + ": " + reason, e);
+        return new InvalidInputException(
+                source + ": malformed JSON"
+                        + (at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr()) + ": "
+                        + reason,
+                e);
     }
 
     private boolean seekTensors() throws IOException {
@@ -205,16 +210,18 @@ public final class JsonBundleReader implements TensorSource {
                     }
                     long limit = Integer.MAX_VALUE - 8L;
                     long expected = shape == null ? -1 : Shape.of(shape).elementCount();
-                    data = new float[(int) (expected >= 0 ? Math.min(Math.min(expected, limit), maxPreallocated) : 1024)];
+                    data = new float
+                            [(int) (expected >= 0 ? Math.min(Math.min(expected, limit), maxPreallocated) : 1024)];
                     JsonToken e;
                     while ((e = parser.nextToken()) != JsonToken.END_ARRAY) {
                         if (count == data.length) {
                             if (count >= limit) {
-                                throw bad(what(name) + ": more than " + count + " values, too many for one JSON tensor");
+                                throw bad(
+                                        what(name) + ": more than " + count + " values, too many for one JSON tensor");
                             }
                             long grown = Math.min(limit, Math.max(16, 2L * count));
                             if (expected > count && expected < grown) {
-                                grown = expected;   // land exactly on the declared size: no final trim copy
+                                grown = expected; // land exactly on the declared size: no final trim copy
                             }
                             data = Arrays.copyOf(data, (int) grown);
                         }
@@ -298,7 +305,7 @@ public final class JsonBundleReader implements TensorSource {
                 case "-Infinity" -> {
                     return Float.NEGATIVE_INFINITY;
                 }
-                default -> { }
+                default -> {}
             }
         }
         throw bad(what(name) + ": data[" + i + "] is " + e + ", expected a number");

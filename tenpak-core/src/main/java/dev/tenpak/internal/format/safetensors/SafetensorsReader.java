@@ -1,7 +1,5 @@
 package dev.tenpak.internal.format.safetensors;
 
-import dev.tenpak.internal.io.MappedFiles;
-
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -10,6 +8,7 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import dev.tenpak.error.InvalidInputException;
 import dev.tenpak.error.MalformedInputException;
+import dev.tenpak.internal.io.MappedFiles;
 import dev.tenpak.tensor.DType;
 import dev.tenpak.tensor.Shape;
 import dev.tenpak.tensor.Tensor;
@@ -61,7 +60,9 @@ public final class SafetensorsReader implements TensorSource {
     private static final JsonFactory JSON = JsonFactory.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .streamReadConstraints(StreamReadConstraints.builder()
-                    .maxStringLength((int) MAX_HEADER_BYTES).maxNestingDepth(8).build())
+                    .maxStringLength((int) MAX_HEADER_BYTES)
+                    .maxNestingDepth(8)
+                    .build())
             .build();
 
     /** One tensor's header entry, validated. */
@@ -87,9 +88,11 @@ public final class SafetensorsReader implements TensorSource {
         if (size < 8) {
             throw bad(null, "file is " + size + " bytes; a safetensors file starts with an 8-byte header length");
         }
-        long n = file.get(U64, 0);   // header length: u64 little-endian
+        long n = file.get(U64, 0); // header length: u64 little-endian
         if (n < 0 || n > MAX_HEADER_BYTES) {
-            throw bad(null, "header length " + Long.toUnsignedString(n) + " exceeds the " + MAX_HEADER_BYTES + "-byte limit");
+            throw bad(
+                    null,
+                    "header length " + Long.toUnsignedString(n) + " exceeds the " + MAX_HEADER_BYTES + "-byte limit");
         }
         if (n > size - 8) {
             throw bad(null, "header length " + n + " runs past the end of the " + size + "-byte file");
@@ -107,28 +110,37 @@ public final class SafetensorsReader implements TensorSource {
         for (Entry e : list) {
             // contiguous, non-overlapping, starting at 0: begin == previous end
             if (e.begin() != expectedBegin) {
-                throw bad(e.name(), "data_offsets [" + e.begin() + ", " + e.end() + "] "
-                        + (e.begin() < expectedBegin ? "overlap the previous tensor" : "leave a gap")
-                        + "; expected begin " + expectedBegin);
+                throw bad(
+                        e.name(),
+                        "data_offsets [" + e.begin() + ", " + e.end() + "] "
+                                + (e.begin() < expectedBegin ? "overlap the previous tensor" : "leave a gap")
+                                + "; expected begin " + expectedBegin);
             }
             long nbytes;
             try {
-                nbytes = Math.multiplyExact(e.shape().elementCount(), (long) e.dtype().byteSize());
+                nbytes = Math.multiplyExact(
+                        e.shape().elementCount(), (long) e.dtype().byteSize());
             } catch (ArithmeticException ex) {
                 throw bad(e.name(), "shape " + e.shape() + " of " + e.dtype() + " overflows a 64-bit byte size");
             }
             if (e.end() - e.begin() != nbytes) {
-                throw bad(e.name(), "data_offsets [" + e.begin() + ", " + e.end() + "] hold " + (e.end() - e.begin())
-                        + " bytes but shape " + e.shape() + " of " + e.dtype() + " needs " + nbytes);
+                throw bad(
+                        e.name(),
+                        "data_offsets [" + e.begin() + ", " + e.end() + "] hold " + (e.end() - e.begin())
+                                + " bytes but shape " + e.shape() + " of " + e.dtype() + " needs " + nbytes);
             }
             if (e.end() > bufferSize) {
-                throw bad(e.name(), "data_offsets end " + e.end() + " is past the data buffer (" + bufferSize + " bytes)");
+                throw bad(
+                        e.name(),
+                        "data_offsets end " + e.end() + " is past the data buffer (" + bufferSize + " bytes)");
             }
             expectedBegin = e.end();
         }
         if (expectedBegin != bufferSize) {
-            throw bad(null, "tensors cover " + expectedBegin + " bytes but the data buffer after the header has "
-                    + bufferSize + "; the file is truncated or has trailing bytes");
+            throw bad(
+                    null,
+                    "tensors cover " + expectedBegin + " bytes but the data buffer after the header has " + bufferSize
+                            + "; the file is truncated or has trailing bytes");
         }
         this.entries = List.copyOf(list);
         this.metadata = Collections.unmodifiableMap(meta);
@@ -150,7 +162,8 @@ public final class SafetensorsReader implements TensorSource {
 
     private String utf8(MemorySegment header) {
         try {
-            CharBuffer chars = StandardCharsets.UTF_8.newDecoder()
+            CharBuffer chars = StandardCharsets.UTF_8
+                    .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
                     .decode(header.asByteBuffer());
@@ -224,7 +237,7 @@ public final class SafetensorsReader implements TensorSource {
                 }
                 case "shape" -> shape = longs(p, v, name, "shape", Shape.MAX_RANK);
                 case "data_offsets" -> offsets = longs(p, v, name, "data_offsets", 2);
-                default -> p.skipChildren();   // the reference ignores unknown fields
+                default -> p.skipChildren(); // the reference ignores unknown fields
             }
         }
         if (dtypeName == null || shape == null || offsets == null) {
@@ -232,8 +245,12 @@ public final class SafetensorsReader implements TensorSource {
         }
         DType dtype = DType.bySafetensorsName(dtypeName);
         if (dtype == null) {
-            throw bad(name, "unknown dtype '" + dtypeName + "' (tenpak reads "
-                    + java.util.Arrays.stream(DType.values()).map(DType::safetensorsName).toList() + ")");
+            throw bad(
+                    name,
+                    "unknown dtype '" + dtypeName + "' (tenpak reads "
+                            + java.util.Arrays.stream(DType.values())
+                                    .map(DType::safetensorsName)
+                                    .toList() + ")");
         }
         if (offsets.length != 2) {
             throw bad(name, "data_offsets must be [begin, end]");

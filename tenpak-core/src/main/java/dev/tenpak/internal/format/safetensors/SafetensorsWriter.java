@@ -1,13 +1,11 @@
 package dev.tenpak.internal.format.safetensors;
 
-import dev.tenpak.internal.format.artifact.ReservedKeys;
-
-import dev.tenpak.internal.io.AtomicFiles;
-import dev.tenpak.internal.io.PositionalWrites;
-
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.tenpak.error.TenpakIOException;
+import dev.tenpak.internal.format.artifact.ReservedKeys;
+import dev.tenpak.internal.io.AtomicFiles;
+import dev.tenpak.internal.io.PositionalWrites;
 import dev.tenpak.tensor.DType;
 import dev.tenpak.tensor.Shape;
 import java.io.ByteArrayOutputStream;
@@ -65,18 +63,18 @@ public final class SafetensorsWriter {
      * size. With {@code sync} the file is forced to disk before it is renamed into place, and the
      * folder after ({@link AtomicFiles.Output#commit(boolean)}).
      */
-    public static long write(List<Entry> entries, Map<String, String> metadata, Path target, boolean sync,
-                             DataWriter data) {
+    public static long write(
+            List<Entry> entries, Map<String, String> metadata, Path target, boolean sync, DataWriter data) {
         byte[] header = header(entries, metadata);
         long dataStart = 8L + header.length;
         long total = dataStart;
         for (Entry e : entries) {
             total = Math.addExact(total, e.bytes());
         }
-        try (AtomicFiles.Output file = AtomicFiles.open(target, true)) {   // positional writes: always a regular file
+        try (AtomicFiles.Output file = AtomicFiles.open(target, true)) { // positional writes: always a regular file
             FileChannel ch = file.channel();
             ByteBuffer head = ByteBuffer.allocate(8 + header.length).order(ByteOrder.LITTLE_ENDIAN);
-            head.putLong(header.length).put(header).flip();          // u64 N, then the JSON header
+            head.putLong(header.length).put(header).flip(); // u64 N, then the JSON header
             PositionalWrites.write(ch, MemorySegment.ofBuffer(head), 0, target);
             long[] offsets = new long[entries.size()];
             long at = dataStart;
@@ -135,7 +133,7 @@ public final class SafetensorsWriter {
             throw new IllegalStateException("writing JSON to memory cannot fail", e);
         }
         byte[] json = buf.toByteArray();
-        int padded = (json.length + 7) & -8;   // the reference pads with spaces to 8-byte alignment
+        int padded = (json.length + 7) & -8; // the reference pads with spaces to 8-byte alignment
         byte[] out = Arrays.copyOf(json, padded);
         Arrays.fill(out, json.length, padded, (byte) ' ');
         return out;

@@ -2,12 +2,12 @@ package dev.tenpak.internal.codec.lossless;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tenpak.options.ProgressListener;
 import dev.tenpak.internal.format.artifact.ArtifactReader;
 import dev.tenpak.internal.format.artifact.ArtifactWriter;
-import dev.tenpak.internal.pipeline.Compressor;
 import dev.tenpak.internal.format.artifact.TensorEntry;
 import dev.tenpak.internal.pipeline.CodecSelector;
+import dev.tenpak.internal.pipeline.Compressor;
+import dev.tenpak.options.ProgressListener;
 import dev.tenpak.report.ErrorMetrics;
 import dev.tenpak.tensor.DType;
 import dev.tenpak.tensor.Shape;
@@ -38,10 +38,17 @@ class LosslessArtifactTest {
                 float f = (float) (r.nextGaussian() * 0.02);
                 int bits = Float.floatToRawIntBits(f);
                 switch (d) {
-                    case F32 -> { b[4 * i] = (byte) bits; b[4 * i + 1] = (byte) (bits >> 8);
-                        b[4 * i + 2] = (byte) (bits >> 16); b[4 * i + 3] = (byte) (bits >> 24); }
+                    case F32 -> {
+                        b[4 * i] = (byte) bits;
+                        b[4 * i + 1] = (byte) (bits >> 8);
+                        b[4 * i + 2] = (byte) (bits >> 16);
+                        b[4 * i + 3] = (byte) (bits >> 24);
+                    }
                     case I64 -> b[8 * i] = (byte) r.nextInt(5);
-                    default -> { b[2 * i] = (byte) (bits >> 16); b[2 * i + 1] = (byte) (bits >> 24); }
+                    default -> {
+                        b[2 * i] = (byte) (bits >> 16);
+                        b[2 * i + 1] = (byte) (bits >> 24);
+                    }
                 }
             }
             out.add(new Tensor("t." + d, d, Shape.of(n), MemorySegment.ofArray(b)));
@@ -52,8 +59,12 @@ class LosslessArtifactTest {
 
     static byte[] compress(int threads) {
         try (ArtifactWriter w = ArtifactWriter.toMemory()) {
-            Compressor.compress(TensorSource.of(tensors(), Map.of(), "test"), w,
-                    CodecSelector.uniform(LosslessCodec.INSTANCE), new ErrorMetrics.Accumulator(), threads,
+            Compressor.compress(
+                    TensorSource.of(tensors(), Map.of(), "test"),
+                    w,
+                    CodecSelector.uniform(LosslessCodec.INSTANCE),
+                    new ErrorMetrics.Accumulator(),
+                    threads,
                     ProgressListener.NONE);
             w.finish();
             return w.bytes();
@@ -75,15 +86,17 @@ class LosslessArtifactTest {
         long raw = tensors().stream().mapToLong(Tensor::byteSize).sum();
         assertThat((long) one.length).isLessThan(raw * 3 / 4);
         for (byte[] artifact : new byte[][] {one, direct}) {
-            try (ArtifactReader r = ArtifactReader.of(artifact, "lossless"); Arena arena = Arena.ofConfined()) {
+            try (ArtifactReader r = ArtifactReader.of(artifact, "lossless");
+                    Arena arena = Arena.ofConfined()) {
                 for (Tensor t : tensors()) {
                     TensorEntry e = r.entry(t.name());
                     assertThat(e.codec()).isEqualTo(LosslessCodec.NAME);
-                    if (t.elementCount() > 0) {   // an empty tensor is its 8-byte header, the bound itself
+                    if (t.elementCount() > 0) { // an empty tensor is its 8-byte header, the bound itself
                         assertThat(e.length()).isLessThan(LosslessCodec.INSTANCE.encodedSize(t.dtype(), t.shape()));
                     }
                     Tensor back = r.read(e, arena);
-                    assertThat(back.data().toArray(ValueLayout.JAVA_BYTE)).isEqualTo(t.data().toArray(ValueLayout.JAVA_BYTE));
+                    assertThat(back.data().toArray(ValueLayout.JAVA_BYTE))
+                            .isEqualTo(t.data().toArray(ValueLayout.JAVA_BYTE));
                 }
             }
         }

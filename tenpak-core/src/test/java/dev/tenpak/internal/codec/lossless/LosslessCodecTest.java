@@ -1,14 +1,13 @@
 package dev.tenpak.internal.codec.lossless;
 
-import dev.tenpak.internal.kernel.PlaneKernels;
-import dev.tenpak.internal.kernel.PlaneLayout;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tenpak.error.CorruptArtifactException;
 import dev.tenpak.codec.Codec;
+import dev.tenpak.error.CorruptArtifactException;
 import dev.tenpak.internal.format.safetensors.SafetensorsReader;
+import dev.tenpak.internal.kernel.PlaneKernels;
+import dev.tenpak.internal.kernel.PlaneLayout;
 import dev.tenpak.tensor.DType;
 import dev.tenpak.tensor.FloatConversions;
 import dev.tenpak.tensor.Shape;
@@ -47,11 +46,13 @@ class LosslessCodecTest {
     static final LosslessCodec CODEC = LosslessCodec.INSTANCE;
     /** Small blocks (32 KiB of input): many blocks per test tensor. */
     static final LosslessCodec SMALL = LosslessCodec.withBlockBytes(32 * 1024);
+
     static ExecutorService pool;
 
     @BeforeAll
     static void start() {
-        System.out.println("LosslessCodecTest: random data uses seed " + SEED + " (rerun with -Dtenpak.test.seed=" + SEED + ")");
+        System.out.println(
+                "LosslessCodecTest: random data uses seed " + SEED + " (rerun with -Dtenpak.test.seed=" + SEED + ")");
         pool = Executors.newFixedThreadPool(4);
     }
 
@@ -74,18 +75,30 @@ class LosslessCodecTest {
 
     static byte[] decode(LosslessCodec c, Tensor t, byte[] payload, boolean parallel) {
         byte[] out = new byte[(int) t.byteSize()];
-        c.decode(t.dtype(), t.shape(), MemorySegment.ofArray(payload), MemorySegment.ofArray(out), parallel ? pool : null);
+        c.decode(
+                t.dtype(),
+                t.shape(),
+                MemorySegment.ofArray(payload),
+                MemorySegment.ofArray(out),
+                parallel ? pool : null);
         return out;
     }
 
     /** Encodes on 1 and on 4 threads (same bytes), decodes both ways, and checks the bytes come back. */
     static byte[] assertRoundTrip(LosslessCodec c, Tensor t) {
         byte[] payload = encode(c, t, false);
-        assertThat(encode(c, t, true)).as(t.name() + ": 4 threads give the bytes of 1").isEqualTo(payload);
-        assertThat(c.validate(t.dtype(), t.shape(), new byte[0], payload.length)).isNull();
+        assertThat(encode(c, t, true))
+                .as(t.name() + ": 4 threads give the bytes of 1")
+                .isEqualTo(payload);
+        assertThat(c.validate(t.dtype(), t.shape(), new byte[0], payload.length))
+                .isNull();
         byte[] want = t.data().toArray(ValueLayout.JAVA_BYTE);
-        assertThat(decode(c, t, payload, false)).as(t.name() + " (seed " + SEED + ")").isEqualTo(want);
-        assertThat(decode(c, t, payload, true)).as(t.name() + " parallel decode").isEqualTo(want);
+        assertThat(decode(c, t, payload, false))
+                .as(t.name() + " (seed " + SEED + ")")
+                .isEqualTo(want);
+        assertThat(decode(c, t, payload, true))
+                .as(t.name() + " parallel decode")
+                .isEqualTo(want);
         byte[] viaSpi = new byte[want.length];
         c.decode(t.dtype(), t.shape(), new byte[0], MemorySegment.ofArray(payload), MemorySegment.ofArray(viaSpi));
         assertThat(viaSpi).isEqualTo(want);
@@ -128,7 +141,9 @@ class LosslessCodecTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = DType.class, names = {"F32", "BF16", "F16"})
+    @EnumSource(
+            value = DType.class,
+            names = {"F32", "BF16", "F16"})
     void realMiniLmWeightsRoundTripBitForBit(DType dtype) throws IOException {
         long raw = 0;
         long coded = 0;
@@ -146,11 +161,13 @@ class LosslessCodecTest {
         double ratio = (double) raw / coded;
         System.out.printf("MiniLM %s: %d -> %d bytes, %.3fx%n", dtype, raw, coded, ratio);
         // measured 1.221x (fp32) and 1.505x (bf16); the floors leave room, they guard against a regression to raw
-        assertThat(ratio).isGreaterThan(switch (dtype) {
-            case F32 -> 1.2;
-            case BF16 -> 1.45;
-            default -> 1.1;
-        });
+        assertThat(ratio)
+                .isGreaterThan(
+                        switch (dtype) {
+                            case F32 -> 1.2;
+                            case BF16 -> 1.45;
+                            default -> 1.1;
+                        });
     }
 
     // ---------------------------------------------------------------- adversarial bit patterns
@@ -175,27 +192,40 @@ class LosslessCodecTest {
             // every exponent with random sign and mantissa
             b.putInt(4 * i, (i % 256) << 23 | r.nextInt(1 << 23) | (r.nextBoolean() ? 0x80000000 : 0));
         }
-        int[] special = {0x7FC00001, 0xFFC00123, 0x7F800001, 0x7FBFFFFF, 0xFF800000, 0x7F800000, 0x80000000, 0,
-            0x00000001, 0x807FFFFF, 0x00400000};
+        int[] special = {
+            0x7FC00001,
+            0xFFC00123,
+            0x7F800001,
+            0x7FBFFFFF,
+            0xFF800000,
+            0x7F800000,
+            0x80000000,
+            0,
+            0x00000001,
+            0x807FFFFF,
+            0x00400000
+        };
         for (int i = 0; i < special.length; i++) {
             b.putInt(4 * (i * 997), special[i]);
         }
-        list.add(Arguments.of("F32 every exponent, NaN payloads, subnormals, +-0", tensor("exps", DType.F32, b.array())));
+        list.add(Arguments.of(
+                "F32 every exponent, NaN payloads, subnormals, +-0", tensor("exps", DType.F32, b.array())));
         for (DType d : new DType[] {DType.F32, DType.BF16, DType.F16}) {
             byte[] c = new byte[(int) d.byteSizeFor(300_001)];
             ByteBuffer cb = ByteBuffer.wrap(c).order(ByteOrder.LITTLE_ENDIAN);
             for (int i = 0; i < 300_001; i++) {
                 if (d == DType.F32) {
-                    cb.putInt(4 * i, 0x7FC0BEEF);   // one NaN payload everywhere
+                    cb.putInt(4 * i, 0x7FC0BEEF); // one NaN payload everywhere
                 } else {
-                    cb.putShort(2 * i, (short) 0x8000);   // -0 everywhere
+                    cb.putShort(2 * i, (short) 0x8000); // -0 everywhere
                 }
             }
             list.add(Arguments.of(d + " constant", tensor("const", d, c)));
             byte[] one = new byte[d.byteSize()];
             one[d.byteSize() - 1] = (byte) 0xFF;
             list.add(Arguments.of(d + " one element", tensor("one", d, one)));
-            list.add(Arguments.of(d + " empty", new Tensor("empty", d, Shape.of(0), MemorySegment.ofArray(new byte[0]))));
+            list.add(Arguments.of(
+                    d + " empty", new Tensor("empty", d, Shape.of(0), MemorySegment.ofArray(new byte[0]))));
             list.add(Arguments.of(d + " gaussian, last block short", gaussian(d, 5 * 65536 + 4097, rng("g" + d))));
         }
         return list.stream();
@@ -237,7 +267,7 @@ class LosslessCodecTest {
     void constantTensorsCostAlmostNothing() {
         byte[] c = new byte[4 * 1_000_000];
         Tensor t = tensor("zeros", DType.F32, c);
-        assertThat(encode(CODEC, t, false).length).isLessThan(300);   // 16 blocks: header, table, 2 bytes a plane
+        assertThat(encode(CODEC, t, false).length).isLessThan(300); // 16 blocks: header, table, 2 bytes a plane
     }
 
     @ParameterizedTest
@@ -264,20 +294,34 @@ class LosslessCodecTest {
     // ---------------------------------------------------------------- random access
 
     @ParameterizedTest
-    @EnumSource(value = DType.class, names = {"F32", "BF16", "F16", "I32"})
+    @EnumSource(
+            value = DType.class,
+            names = {"F32", "BF16", "F16", "I32"})
     void rangesDecodeThroughTheBlockTable(DType dtype) {
-        Tensor t = dtype == DType.I32 ? tensor("i", dtype, randomBytes(4 * 100_003, rng("i32")))
+        Tensor t = dtype == DType.I32
+                ? tensor("i", dtype, randomBytes(4 * 100_003, rng("i32")))
                 : gaussian(dtype, 100_003, rng("range " + dtype));
         byte[] payload = encode(SMALL, t, false);
         byte[] want = t.data().toArray(ValueLayout.JAVA_BYTE);
         int size = dtype.byteSize();
         int be = SMALL.blockElements(dtype);
-        long[][] ranges = {{0, 1}, {0, be}, {be, be}, {be - 1, 2}, {3, 2 * be + 5}, {2 * be, 0},
-            {100_003 - 7, 7}, {0, 100_003}, {be * 3L + 17, 40_000}};
+        long[][] ranges = {
+            {0, 1},
+            {0, be},
+            {be, be},
+            {be - 1, 2},
+            {3, 2 * be + 5},
+            {2 * be, 0},
+            {100_003 - 7, 7},
+            {0, 100_003},
+            {be * 3L + 17, 40_000}
+        };
         for (long[] rg : ranges) {
             byte[] out = new byte[(int) (rg[1] * size)];
-            SMALL.decodeRange(dtype, t.shape(), MemorySegment.ofArray(payload), rg[0], rg[1], MemorySegment.ofArray(out));
-            assertThat(out).as("range " + Arrays.toString(rg))
+            SMALL.decodeRange(
+                    dtype, t.shape(), MemorySegment.ofArray(payload), rg[0], rg[1], MemorySegment.ofArray(out));
+            assertThat(out)
+                    .as("range " + Arrays.toString(rg))
                     .isEqualTo(Arrays.copyOfRange(want, (int) (rg[0] * size), (int) ((rg[0] + rg[1]) * size)));
         }
         if (dtype.isCompressible()) {
@@ -288,7 +332,8 @@ class LosslessCodecTest {
                 float[] got = new float[len + 2];
                 SMALL.decodeFloats(dtype, t.shape(), new byte[0], MemorySegment.ofArray(payload), from, got, 2, len);
                 for (int i = 0; i < len; i++) {
-                    assertThat(Float.floatToRawIntBits(got[2 + i])).isEqualTo(Float.floatToRawIntBits(all[(int) from + i]));
+                    assertThat(Float.floatToRawIntBits(got[2 + i]))
+                            .isEqualTo(Float.floatToRawIntBits(all[(int) from + i]));
                 }
             }
         }
@@ -340,8 +385,9 @@ class LosslessCodecTest {
         assertRefused(t, reserved, "reserved byte");
         long blocks = (50_000 + SMALL.blockElements(DType.BF16) - 1) / SMALL.blockElements(DType.BF16);
         for (int b = 0; b < blocks; b++) {
-            for (long end : new long[] {Long.MAX_VALUE, Long.MIN_VALUE, -1, 0, g.getLong(8 + 8 * b) + 1,
-                g.getLong(8 + 8 * b) - 1}) {
+            for (long end : new long[] {
+                Long.MAX_VALUE, Long.MIN_VALUE, -1, 0, g.getLong(8 + 8 * b) + 1, g.getLong(8 + 8 * b) - 1
+            }) {
                 byte[] bad = good.clone();
                 ByteBuffer.wrap(bad).order(ByteOrder.LITTLE_ENDIAN).putLong(8 + 8 * b, end);
                 if (!Arrays.equals(bad, good)) {
@@ -378,13 +424,16 @@ class LosslessCodecTest {
         Tensor t = gaussian(DType.F32, 10, rng("spi"));
         assertThat(CODEC.variableSize()).isTrue();
         assertThatThrownBy(() -> CODEC.encode(t, MemorySegment.ofArray(new byte[4096])))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("encodeSized");
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("encodeSized");
     }
 
     // ---------------------------------------------------------------- vector and scalar kernels
 
     @ParameterizedTest
-    @EnumSource(value = DType.class, names = {"F32", "BF16", "F16", "I32", "U8"})
+    @EnumSource(
+            value = DType.class,
+            names = {"F32", "BF16", "F16", "I32", "U8"})
     void vectorAndScalarKernelsMoveTheSameBits(DType dtype) {
         PlaneKernels vector = PlaneKernels.get();
         PlaneKernels scalar = PlaneKernels.scalar();
@@ -408,7 +457,8 @@ class LosslessCodecTest {
             assertThat(Arrays.copyOfRange(va, 16, va.length))
                     .isEqualTo(Arrays.copyOfRange(data, 3 * planes, (3 + m) * planes));
         }
-        Tensor t = dtype.isCompressible() ? gaussian(dtype, 100_003, rng("kernels codec " + dtype))
+        Tensor t = dtype.isCompressible()
+                ? gaussian(dtype, 100_003, rng("kernels codec " + dtype))
                 : tensor("ints", dtype, randomBytes((int) dtype.byteSizeFor(100_003), rng("kernels ints")));
         byte[] viaVector = encode(LosslessCodec.with(32 * 1024, vector), t, false);
         byte[] viaScalar = encode(LosslessCodec.with(32 * 1024, scalar), t, false);

@@ -1,23 +1,20 @@
 package dev.tenpak.internal.format.artifact;
 
-import dev.tenpak.internal.codec.kquant.KQuantCodec;
-
-import dev.tenpak.options.DecompressOptions;
-
-import dev.tenpak.options.OutputFormat;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tenpak.error.ChecksumMismatchException;
-import dev.tenpak.options.CompressOptions;
-import dev.tenpak.error.InvalidInputException;
-import dev.tenpak.error.NonFiniteValueException;
 import dev.tenpak.Tenpak;
 import dev.tenpak.codec.Codec;
 import dev.tenpak.codec.Codecs;
+import dev.tenpak.error.ChecksumMismatchException;
+import dev.tenpak.error.InvalidInputException;
+import dev.tenpak.error.NonFiniteValueException;
 import dev.tenpak.internal.codec.groupwise.GroupwiseCodec;
+import dev.tenpak.internal.codec.kquant.KQuantCodec;
 import dev.tenpak.internal.codec.pertensor.SymmetricPerTensorCodec;
+import dev.tenpak.options.CompressOptions;
+import dev.tenpak.options.DecompressOptions;
+import dev.tenpak.options.OutputFormat;
 import dev.tenpak.tensor.DType;
 import dev.tenpak.tensor.Shape;
 import dev.tenpak.tensor.Tensor;
@@ -67,8 +64,15 @@ class ArtifactRoundTripTest {
         b.metadata.put("k", "v");
         b.payloads(java.util.Arrays.copyOfRange(written, 64, (int) FormatV1.u64(written, written.length - 32)));
         for (TensorEntry e : entries) {
-            b.add(new FormatV1.Entry(e.name(), e.dtype().id(), e.shape().dims(), e.codec(), e.params(), e.offset(),
-                    e.length(), e.crc32c()));
+            b.add(new FormatV1.Entry(
+                    e.name(),
+                    e.dtype().id(),
+                    e.shape().dims(),
+                    e.codec(),
+                    e.params(),
+                    e.offset(),
+                    e.length(),
+                    e.crc32c()));
         }
         assertThat(b.build()).isEqualTo(written);
         assertThat(entries).extracting(TensorEntry::offset).containsExactly(64L, 192L, 256L);
@@ -105,8 +109,11 @@ class ArtifactRoundTripTest {
                 double[] bound = errorBound(Codecs.byName(e.codec()), e, x);
                 // decoded floats are rounded once more to the tensor's dtype: allow half its ulp
                 for (int i = 0; i < x.length; i++) {
-                    double slack = e.dtype() == DType.F32 ? Math.ulp(x[i]) : Math.abs(y[i]) / (e.dtype() == DType.F16 ? 1024 : 128);
-                    assertThat((double) Math.abs(x[i] - y[i])).as("%s[%d] seed %d", e.name(), i, SEED)
+                    double slack = e.dtype() == DType.F32
+                            ? Math.ulp(x[i])
+                            : Math.abs(y[i]) / (e.dtype() == DType.F16 ? 1024 : 128);
+                    assertThat((double) Math.abs(x[i] - y[i]))
+                            .as("%s[%d] seed %d", e.name(), i, SEED)
                             .isLessThanOrEqualTo(bound[i] + slack);
                 }
             }
@@ -129,7 +136,7 @@ class ArtifactRoundTripTest {
         }
         byte[] b = Files.readAllBytes(file);
         for (int i = 0; i < 64; i++) {
-            b[(int) secondOffset + i] ^= 0x5A;   // destroy the other payload entirely
+            b[(int) secondOffset + i] ^= 0x5A; // destroy the other payload entirely
         }
         Files.write(file, b);
         try (ArtifactReader r = ArtifactReader.open(file)) {
@@ -150,12 +157,13 @@ class ArtifactRoundTripTest {
     void aFailedWriteLeavesNeitherTargetNorTemporaryFile() throws IOException {
         Path target = dir.resolve("out.tenpak");
         assertThatThrownBy(() -> {
-            try (ArtifactWriter w = ArtifactWriter.create(target)) {
-                w.write(Tensor.ofFloats("ok", random(1000, 7), 1000), Codecs.byName("int8_sym_v1"));
-                assertThat(listDir()).hasSize(1);   // the temporary file, being written
-                throw new IllegalStateException("simulated crash mid-write");
-            }
-        }).hasMessage("simulated crash mid-write");
+                    try (ArtifactWriter w = ArtifactWriter.create(target)) {
+                        w.write(Tensor.ofFloats("ok", random(1000, 7), 1000), Codecs.byName("int8_sym_v1"));
+                        assertThat(listDir()).hasSize(1); // the temporary file, being written
+                        throw new IllegalStateException("simulated crash mid-write");
+                    }
+                })
+                .hasMessage("simulated crash mid-write");
         assertThat(listDir()).isEmpty();
     }
 
@@ -182,7 +190,8 @@ class ArtifactRoundTripTest {
         Path target = dir.resolve("a.tenpak");
         Files.writeString(target, "old");
         assertThatThrownBy(() -> Tenpak.compress(input, target, CompressOptions.defaults()))
-                .isInstanceOf(InvalidInputException.class).hasMessageContaining("'b'");
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("'b'");
         assertThat(Files.readString(target)).isEqualTo("old");
         assertThat(listDir()).containsExactlyInAnyOrder(input, target);
     }
@@ -192,11 +201,15 @@ class ArtifactRoundTripTest {
         Path artifact = dir.resolve("ints.tenpak");
         try (ArtifactWriter w = ArtifactWriter.create(artifact)) {
             w.write(Tensor.ofFloats("f", new float[] {1, 2}, 2), Codecs.byName("raw_v1"));
-            w.write(new Tensor("ids", DType.I64, Shape.of(1), MemorySegment.ofArray(new byte[8])), Codecs.byName("raw_v1"));
+            w.write(
+                    new Tensor("ids", DType.I64, Shape.of(1), MemorySegment.ofArray(new byte[8])),
+                    Codecs.byName("raw_v1"));
             w.finish();
         }
         Path out = dir.resolve("out.json");
-        assertThatThrownBy(() -> Tenpak.decompress(artifact, out, DecompressOptions.defaults().withFormat(OutputFormat.JSON))).isInstanceOf(InvalidInputException.class)
+        assertThatThrownBy(() -> Tenpak.decompress(
+                        artifact, out, DecompressOptions.defaults().withFormat(OutputFormat.JSON)))
+                .isInstanceOf(InvalidInputException.class)
                 .hasMessageContaining("'ids'");
         assertThat(listDir()).containsExactly(artifact);
     }
@@ -225,7 +238,7 @@ class ArtifactRoundTripTest {
     private static double[] errorBound(Codec codec, TensorEntry e, float[] x) {
         double[] bound = new double[x.length];
         if (codec.lossless()) {
-            return bound;   // raw_v1, lossless_v1: exact
+            return bound; // raw_v1, lossless_v1: exact
         }
         if (codec instanceof SymmetricPerTensorCodec) {
             java.util.Arrays.fill(bound, SymmetricPerTensorCodec.scaleOf(e.params()) / 2.0);
@@ -296,11 +309,15 @@ class ArtifactRoundTripTest {
                 Codec used = Codecs.byName(r.entry(t.name()).codec());
                 if (used instanceof GroupwiseCodec) {
                     // a one-element group: its f16 scale is the smallest with Q * s >= |x|
-                    assertThat(back.toFloatArray()).as(t.name()).usingComparatorWithPrecision(1.25f / 1024)
+                    assertThat(back.toFloatArray())
+                            .as(t.name())
+                            .usingComparatorWithPrecision(1.25f / 1024)
                             .containsExactly(t.toFloatArray());
                 } else if (used instanceof KQuantCodec) {
                     // a one-element block: an f16 scale times a table level, so f16 precision
-                    assertThat(back.toFloatArray()).as(t.name()).usingComparatorWithPrecision(1.25f / 512)
+                    assertThat(back.toFloatArray())
+                            .as(t.name())
+                            .usingComparatorWithPrecision(1.25f / 512)
                             .containsExactly(t.toFloatArray());
                 } else {
                     assertThat(back.toFloatArray()).as(t.name()).containsExactly(t.toFloatArray());
@@ -334,7 +351,8 @@ class ArtifactRoundTripTest {
         try (ArtifactWriter w = ArtifactWriter.toMemory()) {
             w.write(Tensor.ofFloats("x", new float[] {1}, 1), Codecs.byName("raw_v1"));
             assertThatThrownBy(() -> w.write(Tensor.ofFloats("x", new float[] {2}, 1), Codecs.byName("raw_v1")))
-                    .isInstanceOf(InvalidInputException.class).hasMessageContaining("duplicate tensor name 'x'");
+                    .isInstanceOf(InvalidInputException.class)
+                    .hasMessageContaining("duplicate tensor name 'x'");
         }
     }
 

@@ -50,10 +50,12 @@ class ArtifactWriterLimitsTest {
     void manyEntriesOverTheLimitAreRefusedAsTheyAreWritten() {
         try (ArtifactWriter w = ArtifactWriter.toMemory().maxIndexBytes(1_000)) {
             assertThatThrownBy(() -> {
-                for (int i = 0; i < 100; i++) {
-                    w.write(small("tensor.number." + i), Codecs.byName("raw_v1"));
-                }
-            }).isInstanceOf(InvalidInputException.class).hasMessageContaining("index would take");
+                        for (int i = 0; i < 100; i++) {
+                            w.write(small("tensor.number." + i), Codecs.byName("raw_v1"));
+                        }
+                    })
+                    .isInstanceOf(InvalidInputException.class)
+                    .hasMessageContaining("index would take");
         }
     }
 
@@ -77,7 +79,9 @@ class ArtifactWriterLimitsTest {
         try (ArtifactWriter w = ArtifactWriter.toMemory().maxIndexBytes(exact - 1)) {
             w.metadata(Map.of("k", "v"));
             w.write(small("a"), Codecs.byName("raw_v1"));
-            assertThatThrownBy(w::finish).isInstanceOf(InvalidInputException.class).hasMessageContaining("index would take " + exact);
+            assertThatThrownBy(w::finish)
+                    .isInstanceOf(InvalidInputException.class)
+                    .hasMessageContaining("index would take " + exact);
         }
     }
 
@@ -91,11 +95,13 @@ class ArtifactWriterLimitsTest {
         MemorySegment payload = MemorySegment.ofArray(new byte[12]);
         try (ArtifactWriter w = ArtifactWriter.toMemory()) {
             assertThatThrownBy(() -> w.writeEncoded("", DType.F32, Shape.of(3), "raw_v1", new byte[0], payload))
-                    .isInstanceOf(InvalidInputException.class).hasMessageContaining("empty");
+                    .isInstanceOf(InvalidInputException.class)
+                    .hasMessageContaining("empty");
             assertThatThrownBy(() -> w.writeEncoded("a", DType.F32, Shape.of(3), "zstd_v9", new byte[0], payload))
                     .isInstanceOf(UnknownCodecException.class);
             assertThatThrownBy(() -> w.writeEncoded("b", DType.F32, Shape.of(4), "raw_v1", new byte[0], payload))
-                    .as("a payload whose length the codec's validate refuses").isInstanceOf(InvalidInputException.class);
+                    .as("a payload whose length the codec's validate refuses")
+                    .isInstanceOf(InvalidInputException.class);
             w.writeEncoded("c", DType.F32, Shape.of(3), "raw_v1", new byte[0], payload);
             w.finish();
             try (ArtifactReader r = ArtifactReader.of(w.bytes(), "mem")) {

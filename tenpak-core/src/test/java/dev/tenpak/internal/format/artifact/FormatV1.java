@@ -22,7 +22,8 @@ final class FormatV1 {
     static final byte[] MAGIC = {(byte) 0x89, 'T', 'P', 'K', '\r', '\n', 0x1A, '\n'};
 
     /** One index entry, every field as it is stored. */
-    record Entry(String name, int dtypeId, long[] dims, String codec, byte[] params, long offset, long length, int crc32c) {
+    record Entry(
+            String name, int dtypeId, long[] dims, String codec, byte[] params, long offset, long length, int crc32c) {
         Entry with(java.util.function.UnaryOperator<Entry> f) {
             return f.apply(this);
         }
@@ -64,7 +65,7 @@ final class FormatV1 {
         String artifactCodec = "mixed";
         final Map<String, String> metadata = new LinkedHashMap<>();
         final List<Entry> entries = new ArrayList<>();
-        byte[] payloadArea = new byte[0];   // bytes from offset 64 up to the index
+        byte[] payloadArea = new byte[0]; // bytes from offset 64 up to the index
         Long entryCountOverride;
         Long metadataCountOverride;
         byte[] indexSuffix = new byte[0];
@@ -81,8 +82,8 @@ final class FormatV1 {
 
         byte[] index() {
             Out o = new Out();
-            o.u32(entryCountOverride != null ? entryCountOverride : entries.size());   // entry_count
-            o.str16(artifactCodec);                                                     // artifact codec
+            o.u32(entryCountOverride != null ? entryCountOverride : entries.size()); // entry_count
+            o.str16(artifactCodec); // artifact codec
             o.u32(metadataCountOverride != null ? metadataCountOverride : metadata.size());
             metadata.forEach((k, v) -> {
                 o.str32(k);
@@ -159,7 +160,10 @@ final class FormatV1 {
     /** Replaces the trailer's index_offset and index_length fields of a finished artifact. */
     static byte[] withTrailer(byte[] file, long indexOffset, long indexLength) {
         byte[] b = file.clone();
-        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putLong(b.length - 32, indexOffset).putLong(b.length - 24, indexLength);
+        ByteBuffer.wrap(b)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(b.length - 32, indexOffset)
+                .putLong(b.length - 24, indexLength);
         return b;
     }
 

@@ -35,13 +35,14 @@ class GoldenArtifactTest {
         // the worked example of docs/FORMAT.md: codes of dense.weight at 64, of dense.bias at 128
         assertThat(Arrays.copyOfRange(b, 64, 68)).containsExactly(32, 64, -95, 127);
         assertThat(Arrays.copyOfRange(b, 128, 130)).containsExactly(63, -127);
-        assertThat(FormatV1.u64(b, b.length - 32)).isEqualTo(130);          // index_offset
-        assertThat(FormatV1.u64(b, b.length - 24)).isEqualTo(b.length - 32 - 130);   // index_length
+        assertThat(FormatV1.u64(b, b.length - 32)).isEqualTo(130); // index_offset
+        assertThat(FormatV1.u64(b, b.length - 24)).isEqualTo(b.length - 32 - 130); // index_length
     }
 
     @Test
     void readerDecodesTheSimpleGolden() {
-        try (ArtifactReader r = ArtifactReader.of(GoldenArtifacts.resource("simple_int8.tenpak"), "simple_int8.tenpak")) {
+        try (ArtifactReader r =
+                ArtifactReader.of(GoldenArtifacts.resource("simple_int8.tenpak"), "simple_int8.tenpak")) {
             assertThat(r.version()).isEqualTo(1);
             assertThat(r.codec()).isEqualTo("int8_sym_v1");
             assertThat(r.metadata()).isEmpty();
@@ -63,8 +64,17 @@ class GoldenArtifactTest {
         try (ArtifactReader r = ArtifactReader.of(GoldenArtifacts.resource("mixed.tenpak"), "mixed.tenpak")) {
             assertThat(r.codec()).isEqualTo("mixed");
             assertThat(r.metadata()).isEqualTo(Map.of("producer", "tenpak golden v1"));
-            assertThat(r.entries()).extracting(TensorEntry::codec).containsExactly("int8_sym_v1", "int4_sym_v1", "raw_v1",
-                    "int8_sym_v1", "int4_sym_v1", "raw_v1", "raw_v1", "int4_sym_v1");
+            assertThat(r.entries())
+                    .extracting(TensorEntry::codec)
+                    .containsExactly(
+                            "int8_sym_v1",
+                            "int4_sym_v1",
+                            "raw_v1",
+                            "int8_sym_v1",
+                            "int4_sym_v1",
+                            "raw_v1",
+                            "raw_v1",
+                            "int4_sym_v1");
             for (TensorEntry e : r.entries()) {
                 assertThat(e.offset() % 64).as(e.name()).isZero();
             }
@@ -80,12 +90,16 @@ class GoldenArtifactTest {
             Tensor temp = r.read("temperature");
             assertThat(temp.dtype()).isEqualTo(DType.BF16);
             assertThat(temp.shape().rank()).isZero();
-            assertThat(temp.getFloat(0)).isEqualTo(GoldenArtifacts.narrow("t", DType.BF16, Shape.of(), 0.7f).getFloat(0));
-            float sh = 5f / 7f;   // decoded as floats, then rounded to the tensor's F16
-            assertThat(r.read("half").toFloatArray()).containsExactly(
-                    GoldenArtifacts.narrow("h", DType.F16, Shape.of(5), sh, -3 * sh, 4 * sh, -6 * sh, 7 * sh).toFloatArray());
+            assertThat(temp.getFloat(0))
+                    .isEqualTo(GoldenArtifacts.narrow("t", DType.BF16, Shape.of(), 0.7f)
+                            .getFloat(0));
+            float sh = 5f / 7f; // decoded as floats, then rounded to the tensor's F16
+            assertThat(r.read("half").toFloatArray())
+                    .containsExactly(
+                            GoldenArtifacts.narrow("h", DType.F16, Shape.of(5), sh, -3 * sh, 4 * sh, -6 * sh, 7 * sh)
+                                    .toFloatArray());
             assertThat(r.read("empty").elementCount()).isZero();
-            assertThat(r.read("ties").toFloatArray()).containsExactly(0f, 2f, 2f, -2f, 0f, 7f);   // half to even
+            assertThat(r.read("ties").toFloatArray()).containsExactly(0f, 2f, 2f, -2f, 0f, 7f); // half to even
             assertThat(r.read("token_ids").data().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE))
                     .containsExactly(1, 0, 0, 0, -1, -1, -1, 127);
         }

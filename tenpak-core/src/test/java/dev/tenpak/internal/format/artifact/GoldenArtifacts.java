@@ -38,20 +38,29 @@ final class GoldenArtifacts {
     static byte[] mixed() {
         try (ArtifactWriter w = ArtifactWriter.toMemory()) {
             w.metadata(Map.of("producer", "tenpak golden v1"));
-            w.write(Tensor.ofFloats("dense.weight", new float[] {0.1f, 0.2f, -0.3f, 0.4f, 0.5f, -0.6f}, 2, 3),
+            w.write(
+                    Tensor.ofFloats("dense.weight", new float[] {0.1f, 0.2f, -0.3f, 0.4f, 0.5f, -0.6f}, 2, 3),
                     Codecs.byName("int8_sym_v1"));
-            w.write(Tensor.ofFloats("dense.bias", new float[] {0.01f, -0.02f, 0.035f}, 3), Codecs.byName("int4_sym_v1"));
-            w.write(Tensor.ofFloats("norm.scale", new float[] {1f, -0f, Float.NaN, Float.MIN_VALUE}, 4),
+            w.write(
+                    Tensor.ofFloats("dense.bias", new float[] {0.01f, -0.02f, 0.035f}, 3),
+                    Codecs.byName("int4_sym_v1"));
+            w.write(
+                    Tensor.ofFloats("norm.scale", new float[] {1f, -0f, Float.NaN, Float.MIN_VALUE}, 4),
                     Codecs.byName("raw_v1"));
             w.write(narrow("temperature", DType.BF16, Shape.of(), 0.7f), Codecs.byName("int8_sym_v1"));
             w.write(narrow("half", DType.F16, Shape.of(5), 1f, -2f, 3f, -4f, 5f), Codecs.byName("int4_sym_v1"));
-            w.write(new Tensor("empty", DType.F16, Shape.of(0, 4), MemorySegment.ofArray(new byte[0])),
+            w.write(
+                    new Tensor("empty", DType.F16, Shape.of(0, 4), MemorySegment.ofArray(new byte[0])),
                     Codecs.byName("raw_v1"));
-            w.write(new Tensor("token_ids", DType.I32, Shape.of(2),
-                    MemorySegment.ofArray(new byte[] {1, 0, 0, 0, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0x7F})),
+            w.write(
+                    new Tensor("token_ids", DType.I32, Shape.of(2), MemorySegment.ofArray(new byte[] {
+                        1, 0, 0, 0, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0x7F
+                    })),
                     Codecs.byName("raw_v1"));
             // max 7 gives scale 1.0, so these are exact ties: they pin round-half-to-even
-            w.write(Tensor.ofFloats("ties", new float[] {0.5f, 1.5f, 2.5f, -2.5f, -0.5f, 7f}, 6), Codecs.byName("int4_sym_v1"));
+            w.write(
+                    Tensor.ofFloats("ties", new float[] {0.5f, 1.5f, 2.5f, -2.5f, -0.5f, 7f}, 6),
+                    Codecs.byName("int4_sym_v1"));
             w.finish();
             return w.bytes();
         }

@@ -31,8 +31,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * structural checks, not the index CRC, that must catch them.
  */
 class HostileArtifactTest {
-    static final List<Class<? extends TenpakException>> TYPED = List.of(
-            CorruptArtifactException.class, UnsupportedVersionException.class, UnknownCodecException.class);
+    static final List<Class<? extends TenpakException>> TYPED =
+            List.of(CorruptArtifactException.class, UnsupportedVersionException.class, UnknownCodecException.class);
 
     @TempDir
     Path dir;
@@ -76,7 +76,8 @@ class HostileArtifactTest {
     void truncatedFilesAreTypedErrorsWhenMapped(int n) throws Exception {
         Path p = dir.resolve("t" + n + ".tenpak");
         Files.write(p, Arrays.copyOf(GoldenArtifacts.resource("simple_int8.tenpak"), n));
-        assertThatThrownBy(() -> ArtifactReader.open(p).close()).isInstanceOf(CorruptArtifactException.class)
+        assertThatThrownBy(() -> ArtifactReader.open(p).close())
+                .isInstanceOf(CorruptArtifactException.class)
                 .hasMessageContaining(p.toString());
     }
 
@@ -122,7 +123,8 @@ class HostileArtifactTest {
                                 assertThat(e.tensor()).isEqualTo(owner.name());
                                 assertThat(e.offset()).isEqualTo(owner.offset());
                             })
-                            .hasMessageContaining("'" + owner.name() + "'").hasMessageContaining("offset " + owner.offset());
+                            .hasMessageContaining("'" + owner.name() + "'")
+                            .hasMessageContaining("offset " + owner.offset());
                     for (int i = 0; i < entries.size(); i++) {
                         TensorEntry other = entries.get(i);
                         if (other != owner && clean.get(i) != null) {
@@ -135,7 +137,8 @@ class HostileArtifactTest {
             }
         }
         assertThat(structural).isEqualTo(64 + full.length - indexOffset);
-        assertThat(payload).isEqualTo(entries.stream().mapToLong(TensorEntry::length).sum());
+        assertThat(payload)
+                .isEqualTo(entries.stream().mapToLong(TensorEntry::length).sum());
     }
 
     private static TensorEntry ownerOf(List<TensorEntry> entries, long at) {
@@ -152,13 +155,22 @@ class HostileArtifactTest {
     /** A valid artifact: raw F32 "a" [4] at 64, int8 "b" [2,2] at 128. Each test breaks one thing. */
     static FormatV1.Builder valid() {
         byte[] a = new byte[16];
-        a[3] = 0x3F;   // a[0] = 0.5f
+        a[3] = 0x3F; // a[0] = 0.5f
         byte[] q = {1, 2, 3, 127};
         ByteArrayOutputStream area = new ByteArrayOutputStream();
         long[] offsets = FormatV1.layout(List.of(a, q), area);
-        return new FormatV1.Builder().payloads(area.toByteArray())
-                .add(new FormatV1.Entry("a", 1, new long[] {4}, "raw_v1", new byte[0], offsets[0], 16, FormatV1.crc32c(a)))
-                .add(new FormatV1.Entry("b", 1, new long[] {2, 2}, "int8_sym_v1", FormatV1.f32(0.5f), offsets[1], 4,
+        return new FormatV1.Builder()
+                .payloads(area.toByteArray())
+                .add(new FormatV1.Entry(
+                        "a", 1, new long[] {4}, "raw_v1", new byte[0], offsets[0], 16, FormatV1.crc32c(a)))
+                .add(new FormatV1.Entry(
+                        "b",
+                        1,
+                        new long[] {2, 2},
+                        "int8_sym_v1",
+                        FormatV1.f32(0.5f),
+                        offsets[1],
+                        4,
                         FormatV1.crc32c(q)));
     }
 
@@ -185,31 +197,50 @@ class HostileArtifactTest {
                 Arguments.of("huge entry count", valid(b -> b.entryCountOverride = 0xFFFF_FFFFL), "tensors"),
                 Arguments.of("entry count one too many", valid(b -> b.entryCountOverride = 3L), "index ends inside"),
                 Arguments.of("huge metadata count", valid(b -> b.metadataCountOverride = 0x7FFF_FFFFL), "metadata"),
-                Arguments.of("huge name length past the index", valid(b -> {
-                    b.entries.clear();
-                    b.entryCountOverride = 1L;
-                    b.artifactCodec = "x".repeat(40);   // room enough that only the name is short
-                    b.indexSuffix = new byte[] {(byte) 0xFF, (byte) 0xFF, 'a'};
-                }), "index ends inside tensor name"),
-                Arguments.of("duplicate metadata key", valid(b -> {
-                    b.entries.clear();
-                    b.metadata.put("key", "one");
-                    b.metadataCountOverride = 2L;
-                    FormatV1.Out again = new FormatV1.Out();
-                    again.str32("key");
-                    again.str32("two");
-                    b.indexSuffix = again.bytes();
-                }), "duplicate metadata key 'key'"),
+                Arguments.of(
+                        "huge name length past the index",
+                        valid(b -> {
+                            b.entries.clear();
+                            b.entryCountOverride = 1L;
+                            b.artifactCodec = "x".repeat(40); // room enough that only the name is short
+                            b.indexSuffix = new byte[] {(byte) 0xFF, (byte) 0xFF, 'a'};
+                        }),
+                        "index ends inside tensor name"),
+                Arguments.of(
+                        "duplicate metadata key",
+                        valid(b -> {
+                            b.entries.clear();
+                            b.metadata.put("key", "one");
+                            b.metadataCountOverride = 2L;
+                            FormatV1.Out again = new FormatV1.Out();
+                            again.str32("key");
+                            again.str32("two");
+                            b.indexSuffix = again.bytes();
+                        }),
+                        "duplicate metadata key 'key'"),
                 Arguments.of("empty name", valid(b -> replace(b, 0, e -> e.name(""))), "empty name"),
-                Arguments.of("name not UTF-8", valid(b -> {
-                    b.entries.clear();
-                    b.entryCountOverride = 1L;
-                    b.artifactCodec = "x".repeat(40);
-                    b.indexSuffix = new byte[] {2, 0, (byte) 0xC3, (byte) 0x28};
-                }), "not valid UTF-8"),
-                Arguments.of("duplicate name", valid(b -> replace(b, 1, e -> e.name("a").codec("raw_v1").params(new byte[0])
-                        .dims(1))), "duplicate"),
-                Arguments.of("dims whose product overflows", valid(b -> replace(b, 0, e -> e.dims(1L << 32, 1L << 32))),
+                Arguments.of(
+                        "name not UTF-8",
+                        valid(b -> {
+                            b.entries.clear();
+                            b.entryCountOverride = 1L;
+                            b.artifactCodec = "x".repeat(40);
+                            b.indexSuffix = new byte[] {2, 0, (byte) 0xC3, (byte) 0x28};
+                        }),
+                        "not valid UTF-8"),
+                Arguments.of(
+                        "duplicate name",
+                        valid(b -> replace(
+                                b,
+                                1,
+                                e -> e.name("a")
+                                        .codec("raw_v1")
+                                        .params(new byte[0])
+                                        .dims(1))),
+                        "duplicate"),
+                Arguments.of(
+                        "dims whose product overflows",
+                        valid(b -> replace(b, 0, e -> e.dims(1L << 32, 1L << 32))),
                         "overflows"),
                 Arguments.of("byte size overflows", valid(b -> replace(b, 0, e -> e.dims(1L << 62))), "overflow"),
                 Arguments.of("negative dim", valid(b -> replace(b, 0, e -> e.dims(-4))), "negative"),
@@ -223,14 +254,26 @@ class HostileArtifactTest {
                 Arguments.of("huge length", valid(b -> replace(b, 1, e -> e.length(Long.MAX_VALUE))), "outside"),
                 Arguments.of("negative length", valid(b -> replace(b, 1, e -> e.length(-1))), "outside"),
                 Arguments.of("unaligned offset", valid(b -> replace(b, 1, e -> e.offset(129))), "aligned"),
-                Arguments.of("overlapping payloads", valid(b -> replace(b, 1, e -> e.offset(64))), "overlaps tensor 'a'"),
-                Arguments.of("raw length does not match shape", valid(b -> replace(b, 0, e -> e.dims(5))), "must be 20 bytes"),
-                Arguments.of("int8 length does not match shape", valid(b -> replace(b, 1, e -> e.dims(2, 3))), "must be 6 bytes"),
+                Arguments.of(
+                        "overlapping payloads", valid(b -> replace(b, 1, e -> e.offset(64))), "overlaps tensor 'a'"),
+                Arguments.of(
+                        "raw length does not match shape",
+                        valid(b -> replace(b, 0, e -> e.dims(5))),
+                        "must be 20 bytes"),
+                Arguments.of(
+                        "int8 length does not match shape",
+                        valid(b -> replace(b, 1, e -> e.dims(2, 3))),
+                        "must be 6 bytes"),
                 Arguments.of("int8 params too short", valid(b -> replace(b, 1, e -> e.params(new byte[2]))), "4 bytes"),
-                Arguments.of("int8 scale NaN", valid(b -> replace(b, 1, e -> e.params(FormatV1.f32(Float.NaN)))), "scale"),
+                Arguments.of(
+                        "int8 scale NaN", valid(b -> replace(b, 1, e -> e.params(FormatV1.f32(Float.NaN)))), "scale"),
                 Arguments.of("int8 scale zero", valid(b -> replace(b, 1, e -> e.params(FormatV1.f32(0f)))), "scale"),
-                Arguments.of("int8 on an integer dtype", valid(b -> replace(b, 1, e -> e.dtypeId(5))), "cannot hold I8"),
-                Arguments.of("trailing bytes after the last entry", valid(b -> b.indexSuffix = new byte[3]), "unexpected bytes"),
+                Arguments.of(
+                        "int8 on an integer dtype", valid(b -> replace(b, 1, e -> e.dtypeId(5))), "cannot hold I8"),
+                Arguments.of(
+                        "trailing bytes after the last entry",
+                        valid(b -> b.indexSuffix = new byte[3]),
+                        "unexpected bytes"),
                 Arguments.of("preamble size 128", valid(b -> b.preambleSize = 128), "preamble size 128"),
                 Arguments.of("unknown flags", valid(b -> b.flags = 1), "flags"),
                 Arguments.of("version 0", valid(b -> b.version = 0), "version 0"));
@@ -249,19 +292,24 @@ class HostileArtifactTest {
     void aHigherVersionNamesTheVersion() {
         for (int v : new int[] {2, 255, 65_535}) {
             byte[] file = valid(b -> b.version = v).build();
-            assertThat(openAndReadAll(file)).isInstanceOfSatisfying(UnsupportedVersionException.class, e -> {
-                assertThat(e.version()).isEqualTo(v);
-                assertThat(e.exitCode()).isEqualTo(TenpakException.EXIT_UNSUPPORTED);
-            }).hasMessageContaining("version " + v).hasMessageContaining("hostile.tenpak");
+            assertThat(openAndReadAll(file))
+                    .isInstanceOfSatisfying(UnsupportedVersionException.class, e -> {
+                        assertThat(e.version()).isEqualTo(v);
+                        assertThat(e.exitCode()).isEqualTo(TenpakException.EXIT_UNSUPPORTED);
+                    })
+                    .hasMessageContaining("version " + v)
+                    .hasMessageContaining("hostile.tenpak");
         }
     }
 
     @Test
     void anUnknownCodecNamesTheCodecAndTheTensor() {
         byte[] file = valid(b -> replace(b, 1, e -> e.codec("int3_magic_v9"))).build();
-        assertThat(openAndReadAll(file)).isInstanceOfSatisfying(UnknownCodecException.class,
-                e -> assertThat(e.codec()).isEqualTo("int3_magic_v9"))
-                .hasMessageContaining("'int3_magic_v9'").hasMessageContaining("tensor 'b'")
+        assertThat(openAndReadAll(file))
+                .isInstanceOfSatisfying(
+                        UnknownCodecException.class, e -> assertThat(e.codec()).isEqualTo("int3_magic_v9"))
+                .hasMessageContaining("'int3_magic_v9'")
+                .hasMessageContaining("tensor 'b'")
                 .hasMessageContaining("int8_sym_v1");
     }
 
@@ -270,20 +318,32 @@ class HostileArtifactTest {
         byte[] good = valid().build();
         long indexOffset = FormatV1.u64(good, good.length - 32);
         long indexLength = FormatV1.u64(good, good.length - 24);
-        for (long[] t : new long[][] {{indexOffset, indexLength + 1}, {indexOffset, 1L << 40}, {indexOffset, -1},
-                {indexOffset, Long.MAX_VALUE}, {-1, indexLength}, {0, indexLength}, {indexOffset + 1, indexLength},
-                {Long.MIN_VALUE, Long.MIN_VALUE}, {good.length, 0}}) {
+        for (long[] t : new long[][] {
+            {indexOffset, indexLength + 1},
+            {indexOffset, 1L << 40},
+            {indexOffset, -1},
+            {indexOffset, Long.MAX_VALUE},
+            {-1, indexLength},
+            {0, indexLength},
+            {indexOffset + 1, indexLength},
+            {Long.MIN_VALUE, Long.MIN_VALUE},
+            {good.length, 0}
+        }) {
             byte[] file = FormatV1.withTrailer(good, t[0], t[1]);
-            assertThat(openAndReadAll(file)).as("index_offset %d index_length %d", t[0], t[1])
-                    .isInstanceOfSatisfying(CorruptArtifactException.class, e -> assertThat(e.tensor()).isNull());
+            assertThat(openAndReadAll(file))
+                    .as("index_offset %d index_length %d", t[0], t[1])
+                    .isInstanceOfSatisfying(
+                            CorruptArtifactException.class,
+                            e -> assertThat(e.tensor()).isNull());
         }
     }
 
     @Test
     void anIndexThatFailsItsChecksumIsCorrupt() {
         byte[] file = valid().build();
-        file[file.length - 16] ^= 1;   // index_crc32c
-        assertThat(openAndReadAll(file)).isInstanceOf(CorruptArtifactException.class)
+        file[file.length - 16] ^= 1; // index_crc32c
+        assertThat(openAndReadAll(file))
+                .isInstanceOf(CorruptArtifactException.class)
                 .hasMessageContaining("index checksum mismatch");
     }
 
@@ -291,9 +351,11 @@ class HostileArtifactTest {
     void badMagicIsCorrupt() {
         byte[] file = valid().build();
         file[1] = 'X';
-        assertThat(openAndReadAll(file)).isInstanceOf(CorruptArtifactException.class)
+        assertThat(openAndReadAll(file))
+                .isInstanceOf(CorruptArtifactException.class)
                 .hasMessageContaining("not a tenpak artifact");
         assertThat(openAndReadAll(("{\"tensors\": []}" + " ".repeat(100)).getBytes()))
-                .isInstanceOf(CorruptArtifactException.class).hasMessageContaining("not a tenpak artifact");
+                .isInstanceOf(CorruptArtifactException.class)
+                .hasMessageContaining("not a tenpak artifact");
     }
 }

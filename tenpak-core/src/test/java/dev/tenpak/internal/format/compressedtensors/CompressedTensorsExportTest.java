@@ -71,7 +71,8 @@ class CompressedTensorsExportTest {
         SafetensorsWriter.write(entries, Map.of(), f.resolve("model.safetensors"), false, (ch, offsets) -> {
             for (int i = 0; i < tensors.size(); i++) {
                 T t = tensors.get(i);
-                MemorySegment seg = MemorySegment.ofArray(new byte[(int) entries.get(i).bytes()]);
+                MemorySegment seg =
+                        MemorySegment.ofArray(new byte[(int) entries.get(i).bytes()]);
                 FloatConversions.fromFloats(t.values(), 0, t.values().length, seg, t.dtype(), 0);
                 ch.write(seg.asByteBuffer(), offsets[i]);
             }
@@ -83,11 +84,11 @@ class CompressedTensorsExportTest {
     List<T> model(DType dtype) {
         SplittableRandom rnd = new SplittableRandom(SEED);
         return List.of(
-                new T("embeddings.word_embeddings.weight", dtype, new long[]{64, 128}, gaussian(rnd, 64 * 128, 0.02)),
-                new T("layer.0.query.weight", dtype, new long[]{64, 128}, gaussian(rnd, 64 * 128, 0.02)),
-                new T("layer.0.query.bias", dtype, new long[]{64}, gaussian(rnd, 64, 0.02)),
-                new T("layer.0.out.weight", dtype, new long[]{128, 256}, gaussian(rnd, 128 * 256, 0.05)),
-                new T("layer.0.norm.weight", dtype, new long[]{128}, gaussian(rnd, 128, 1)));
+                new T("embeddings.word_embeddings.weight", dtype, new long[] {64, 128}, gaussian(rnd, 64 * 128, 0.02)),
+                new T("layer.0.query.weight", dtype, new long[] {64, 128}, gaussian(rnd, 64 * 128, 0.02)),
+                new T("layer.0.query.bias", dtype, new long[] {64}, gaussian(rnd, 64, 0.02)),
+                new T("layer.0.out.weight", dtype, new long[] {128, 256}, gaussian(rnd, 128 * 256, 0.05)),
+                new T("layer.0.norm.weight", dtype, new long[] {128}, gaussian(rnd, 128, 1)));
     }
 
     Path compress(Path folder, String codec) {
@@ -97,7 +98,9 @@ class CompressedTensorsExportTest {
     }
 
     static DecompressOptions ct() {
-        return DecompressOptions.defaults().withFormat(OutputFormat.COMPRESSED_TENSORS).withThreads(2);
+        return DecompressOptions.defaults()
+                .withFormat(OutputFormat.COMPRESSED_TENSORS)
+                .withThreads(2);
     }
 
     /** compressed-tensors' decompression of {@code module}, element by element, as floats of the weight's dtype. */
@@ -153,8 +156,17 @@ class CompressedTensorsExportTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"int4_sym_g32_v1", "int4_sym_g64_v1", "int4_sym_g128_v1", "int8_sym_g32_v1",
-            "int8_sym_g64_v1", "int8_sym_g128_v1", "int4_sym_g32_search_v1", "int4_sym16_g32_v1"})
+    @ValueSource(
+            strings = {
+                "int4_sym_g32_v1",
+                "int4_sym_g64_v1",
+                "int4_sym_g128_v1",
+                "int8_sym_g32_v1",
+                "int8_sym_g64_v1",
+                "int8_sym_g128_v1",
+                "int4_sym_g32_search_v1",
+                "int4_sym16_g32_v1"
+            })
     void everyExportedLinearUnpacksToTenpaksDecodeBitForBit(String codec) throws Exception {
         Path art = compress(folder("m", model(DType.F32)), codec);
         Path out = dir.resolve("ct");
@@ -163,14 +175,19 @@ class CompressedTensorsExportTest {
         assertThat(report.dense()).isEmpty();
         CompressedTensorsExport.Scheme scheme = CompressedTensorsExport.scheme(codec);
         try (SafetensorsReader st = SafetensorsReader.open(out.resolve("model.safetensors"))) {
-            List<String> names = st.entries().stream().map(SafetensorsReader.Entry::name).toList();
-            assertThat(names).doesNotContain("layer.0.query.weight", "layer.0.out.weight")
+            List<String> names =
+                    st.entries().stream().map(SafetensorsReader.Entry::name).toList();
+            assertThat(names)
+                    .doesNotContain("layer.0.query.weight", "layer.0.out.weight")
                     .contains("embeddings.word_embeddings.weight", "layer.0.query.bias", "layer.0.norm.weight");
             for (String m : List.of("layer.0.query", "layer.0.out")) {
                 assertBitEqual(unpack(st, m, scheme.bits(), scheme.groupSize()), decoded(art, m + ".weight"), m);
             }
             // the embedding is a lookup, not a Linear: decoded, dense
-            var emb = st.entries().stream().filter(e -> e.name().startsWith("embeddings")).findFirst().orElseThrow();
+            var emb = st.entries().stream()
+                    .filter(e -> e.name().startsWith("embeddings"))
+                    .findFirst()
+                    .orElseThrow();
             Tensor t = st.tensor(emb);
             float[] x = new float[(int) t.shape().elementCount()];
             FloatConversions.toFloats(t.data(), t.dtype(), 0, x, 0, x.length);
@@ -193,7 +210,8 @@ class CompressedTensorsExportTest {
 
     @Test
     void theSixteenLevelGridIsTheIntegersMinusEightToSeven() {
-        assertThat(CompressedTensorsExport.uniformInt4(dev.tenpak.internal.codec.kquant.KQuantCodec.INT4_SYM16_G32)).isTrue();
+        assertThat(CompressedTensorsExport.uniformInt4(dev.tenpak.internal.codec.kquant.KQuantCodec.INT4_SYM16_G32))
+                .isTrue();
         assertThat(CompressedTensorsExport.scheme("kq4_v1")).isNull();
         assertThat(CompressedTensorsExport.scheme("int4_asym_g32_v1")).isNull();
     }
@@ -207,7 +225,7 @@ class CompressedTensorsExportTest {
         for (int i = 0; i < v.length; i++) {
             v[i] = i % 32 == 0 ? (rnd.nextBoolean() ? 1.75f : -1.75f) : 0.25f * (rnd.nextInt(15) - 7);
         }
-        tensors.set(1, new T("layer.0.query.weight", DType.BF16, new long[]{64, 128}, v));
+        tensors.set(1, new T("layer.0.query.weight", DType.BF16, new long[] {64, 128}, v));
         Path art = compress(folder("b", tensors), "int4_sym_g32_v1");
         Path out = dir.resolve("ct");
         ExportReport report = Tenpak.exportCompressedTensors(art, out, ct());
@@ -217,7 +235,10 @@ class CompressedTensorsExportTest {
         assertThat(quantizationConfig(out).get("ignore").get(0).asText()).isEqualTo("layer.0.out");
         try (SafetensorsReader st = SafetensorsReader.open(out.resolve("model.safetensors"))) {
             assertBitEqual(unpack(st, "layer.0.query", 4, 32), decoded(art, "layer.0.query.weight"), "query");
-            var scale = st.entries().stream().filter(e -> e.name().equals("layer.0.query.weight_scale")).findFirst().orElseThrow();
+            var scale = st.entries().stream()
+                    .filter(e -> e.name().equals("layer.0.query.weight_scale"))
+                    .findFirst()
+                    .orElseThrow();
             assertThat(scale.dtype()).isEqualTo(DType.BF16);
             assertThat(st.entries().stream().map(SafetensorsReader.Entry::name)).contains("layer.0.out.weight");
         }
@@ -233,7 +254,8 @@ class CompressedTensorsExportTest {
                 .hasMessageContaining("no tensor can be exported");
         Path raw = compress(f, "raw_v1");
         assertThatThrownBy(() -> Tenpak.exportCompressedTensors(raw, dir.resolve("r"), ct()))
-                .isInstanceOf(InvalidInputException.class).hasMessageContaining("stored raw");
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("stored raw");
         assertThat(dir.resolve("a")).doesNotExist();
         assertThat(dir.resolve("r")).doesNotExist();
     }
@@ -242,9 +264,11 @@ class CompressedTensorsExportTest {
     void anArtifactWithoutConfigIsRefused() throws Exception {
         Path f = folder("m", model(DType.F32));
         Path art = dir.resolve("lone.tenpak");
-        Tenpak.compress(f.resolve("model.safetensors"), art, CompressOptions.defaults().withCodec("int4_sym_g32_v1"));
+        Tenpak.compress(
+                f.resolve("model.safetensors"), art, CompressOptions.defaults().withCodec("int4_sym_g32_v1"));
         assertThatThrownBy(() -> Tenpak.decompress(art, dir.resolve("x"), ct()))
-                .isInstanceOf(InvalidInputException.class).hasMessageContaining("config.json");
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("config.json");
         assertThat(dir.resolve("x")).doesNotExist();
     }
 
@@ -294,12 +318,14 @@ class CompressedTensorsExportTest {
             Files.move(tmp.resolve("model.safetensors"), f.resolve(shard));
             part.forEach(t -> wm.put(t.name(), shard));
         }
-        Files.writeString(f.resolve("model.safetensors.index.json"),
+        Files.writeString(
+                f.resolve("model.safetensors.index.json"),
                 JSON.writeValueAsString(Map.of("metadata", Map.of(), "weight_map", wm)));
         Path art = compress(f, "int8_sym_g32_v1");
         Path out = dir.resolve("ct");
         Tenpak.exportCompressedTensors(art, out, ct());
-        JsonNode index = JSON.readTree(out.resolve("model.safetensors.index.json").toFile());
+        JsonNode index =
+                JSON.readTree(out.resolve("model.safetensors.index.json").toFile());
         JsonNode map = index.get("weight_map");
         assertThat(map.get("layer.0.query.weight_packed").asText()).isEqualTo("model-00001-of-00002.safetensors");
         assertThat(map.get("layer.0.out.weight_scale").asText()).isEqualTo("model-00002-of-00002.safetensors");

@@ -49,9 +49,12 @@ class HfFolderSafetyTest {
     /** A two-shard folder whose config says {@code version}. */
     Path sharded(String name, String version) throws Exception {
         Path folder = Files.createDirectories(dir.resolve(name));
-        Files.write(folder.resolve(S1), file("{" + SafetensorsReaderTest.t("a", "F32", "[2]", 0, 8) + "}", bytes(8, 1)));
-        Files.write(folder.resolve(S2), file("{" + SafetensorsReaderTest.t("b", "F32", "[2]", 0, 8) + "}", bytes(8, 40)));
-        Files.writeString(folder.resolve(HfFolder.INDEX),
+        Files.write(
+                folder.resolve(S1), file("{" + SafetensorsReaderTest.t("a", "F32", "[2]", 0, 8) + "}", bytes(8, 1)));
+        Files.write(
+                folder.resolve(S2), file("{" + SafetensorsReaderTest.t("b", "F32", "[2]", 0, 8) + "}", bytes(8, 40)));
+        Files.writeString(
+                folder.resolve(HfFolder.INDEX),
                 "{\"metadata\":{},\"weight_map\":{\"a\":\"" + S1 + "\",\"b\":\"" + S2 + "\"}}");
         Files.writeString(folder.resolve("config.json"), "{\"version\":\"" + version + "\"}");
         return folder;
@@ -59,7 +62,9 @@ class HfFolderSafetyTest {
 
     Path single(String name) throws Exception {
         Path folder = Files.createDirectories(dir.resolve(name));
-        Files.write(folder.resolve(HfFolder.SINGLE), file("{" + SafetensorsReaderTest.t("a", "F32", "[2]", 0, 8) + "}", bytes(8, 1)));
+        Files.write(
+                folder.resolve(HfFolder.SINGLE),
+                file("{" + SafetensorsReaderTest.t("a", "F32", "[2]", 0, 8) + "}", bytes(8, 1)));
         Files.writeString(folder.resolve("config.json"), "{}");
         return folder;
     }
@@ -69,7 +74,9 @@ class HfFolderSafetyTest {
         Map<String, String> all = new java.util.TreeMap<>();
         try (Stream<Path> s = Files.walk(folder)) {
             for (Path p : s.filter(Files::isRegularFile).toList()) {
-                all.put(folder.relativize(p).toString(), new String(Files.readAllBytes(p), java.nio.charset.StandardCharsets.ISO_8859_1));
+                all.put(
+                        folder.relativize(p).toString(),
+                        new String(Files.readAllBytes(p), java.nio.charset.StandardCharsets.ISO_8859_1));
             }
         }
         return all;
@@ -104,7 +111,7 @@ class HfFolderSafetyTest {
         Path src2 = sharded("src2", "v2");
         Files.write(src2.resolve(S2), file("{" + SafetensorsReaderTest.t("b", "F32", "[2]", 0, 8) + "}", bytes(8, 90)));
         Tenpak.compress(src2, v2, raw());
-        Path bad = corruptPayload(v2, "b");   // the second shard fails after config and first shard are decoded
+        Path bad = corruptPayload(v2, "b"); // the second shard fails after config and first shard are decoded
 
         assertThatThrownBy(() -> Tenpak.decompress(bad, out, hf())).isInstanceOf(ChecksumMismatchException.class);
         assertThat(snapshot(out)).as("every file as it was").isEqualTo(before);
@@ -113,8 +120,11 @@ class HfFolderSafetyTest {
         Tenpak.decompress(v2, out, hf());
         assertThat(out.resolve("config.json")).hasContent("{\"version\":\"v2\"}");
         byte[] shard = Files.readAllBytes(out.resolve(S2));
-        assertThat(java.util.Arrays.copyOfRange(shard, shard.length - 8, shard.length)).isEqualTo(bytes(8, 90));
-        assertThat(out.resolve("README.md")).as("files the artifact does not write are kept").hasContent("the user's own notes");
+        assertThat(java.util.Arrays.copyOfRange(shard, shard.length - 8, shard.length))
+                .isEqualTo(bytes(8, 90));
+        assertThat(out.resolve("README.md"))
+                .as("files the artifact does not write are kept")
+                .hasContent("the user's own notes");
         assertThat(hidden(dir)).isEmpty();
     }
 
@@ -128,7 +138,9 @@ class HfFolderSafetyTest {
         Path one = dir.resolve("single.tenpak");
         Tenpak.compress(single("one"), one, raw());
         assertThatThrownBy(() -> Tenpak.decompress(one, out, hf()))
-                .isInstanceOf(InvalidInputException.class).hasMessageContaining(S1).hasMessageContaining("new folder");
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining(S1)
+                .hasMessageContaining("new folder");
         assertThat(snapshot(out)).isEqualTo(before);
     }
 
@@ -139,13 +151,16 @@ class HfFolderSafetyTest {
         Tenpak.compress(single("src"), art, raw());
         byte[] bytes = Files.readAllBytes(art);
         Tenpak.decompress(art, out, hf());
-        assertThat(Files.readAllBytes(art)).as("carried over into the new folder").isEqualTo(bytes);
+        assertThat(Files.readAllBytes(art))
+                .as("carried over into the new folder")
+                .isEqualTo(bytes);
         assertThat(out.resolve(HfFolder.SINGLE)).exists();
 
         Path named = out.resolve(HfFolder.SINGLE);
         Files.move(art, named, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         assertThatThrownBy(() -> Tenpak.decompress(named, out, hf()))
-                .isInstanceOf(InvalidInputException.class).hasMessageContaining("same file");
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("same file");
         assertThat(Files.readAllBytes(named)).isEqualTo(bytes);
     }
 
@@ -159,7 +174,8 @@ class HfFolderSafetyTest {
         Files.createSymbolicLink(folder.resolve("config.json"), secret);
         Path out = dir.resolve("a.tenpak");
         assertThatThrownBy(() -> Tenpak.compress(folder, out, raw()))
-                .isInstanceOf(InvalidInputException.class).hasMessageContaining("outside the folder");
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("outside the folder");
         assertThat(out).doesNotExist();
     }
 
@@ -168,7 +184,8 @@ class HfFolderSafetyTest {
         Path repo = Files.createDirectories(dir.resolve("models--x--y"));
         Path blobs = Files.createDirectories(repo.resolve("blobs"));
         Path snapshot = Files.createDirectories(repo.resolve("snapshots").resolve("0123abc"));
-        Files.write(blobs.resolve("w1"), file("{" + SafetensorsReaderTest.t("a", "F32", "[2]", 0, 8) + "}", bytes(8, 1)));
+        Files.write(
+                blobs.resolve("w1"), file("{" + SafetensorsReaderTest.t("a", "F32", "[2]", 0, 8) + "}", bytes(8, 1)));
         Files.writeString(blobs.resolve("c1"), "{\"model_type\":\"bert\"}");
         Files.createSymbolicLink(snapshot.resolve(HfFolder.SINGLE), Path.of("..", "..", "blobs", "w1"));
         Files.createSymbolicLink(snapshot.resolve("config.json"), Path.of("..", "..", "blobs", "c1"));
@@ -207,8 +224,10 @@ class HfFolderSafetyTest {
         Files.writeString(folder.resolve("vocab.txt"), "v".repeat(2_000));
         Path out = dir.resolve("big.tenpak");
         assertThatThrownBy(() -> Tenpak.compress(folder, out, raw().withMaxCarriedBytes(4_000)))
-                .isInstanceOfSatisfying(InvalidInputException.class, e -> assertThat(e.option()).isEqualTo("max-carried-bytes"))
-                .hasMessageContaining("tokenizer.json 3000 B").hasMessageContaining("over the cap of 4000");
+                .isInstanceOfSatisfying(
+                        InvalidInputException.class, e -> assertThat(e.option()).isEqualTo("max-carried-bytes"))
+                .hasMessageContaining("tokenizer.json 3000 B")
+                .hasMessageContaining("over the cap of 4000");
         assertThat(out).doesNotExist();
         Tenpak.compress(folder, out, raw().withMaxCarriedBytes(10_000));
         assertThat(out).exists();
@@ -230,8 +249,10 @@ class HfFolderSafetyTest {
     @Test
     void carriedMetadataThatIsNotBase64IsACorruptArtifactForInspectAndDecompress() throws Exception {
         Path art = artifactWithMetadata(Map.of(HfFolder.FILE_PREFIX + "config.json", "%%% not base64 %%%"));
-        assertThatThrownBy(() -> Tenpak.inspect(art)).isInstanceOf(CorruptArtifactException.class)
-                .hasMessageContaining("config.json").hasMessageContaining("base64");
+        assertThatThrownBy(() -> Tenpak.inspect(art))
+                .isInstanceOf(CorruptArtifactException.class)
+                .hasMessageContaining("config.json")
+                .hasMessageContaining("base64");
         Path out = dir.resolve("out");
         assertThatThrownBy(() -> Tenpak.decompress(art, out, hf())).isInstanceOf(CorruptArtifactException.class);
         assertThat(out).doesNotExist();
@@ -241,26 +262,33 @@ class HfFolderSafetyTest {
     void aNulByteInACarriedFileOrShardNameIsATypedError() throws Exception {
         Path art = artifactWithMetadata(Map.of(HfFolder.FILE_PREFIX + "con\0fig.json", "e30="));
         Path out = dir.resolve("out");
-        assertThatThrownBy(() -> Tenpak.decompress(art, out, hf())).isInstanceOf(MalformedInputException.class)
+        assertThatThrownBy(() -> Tenpak.decompress(art, out, hf()))
+                .isInstanceOf(MalformedInputException.class)
                 .hasMessageContaining("not a valid path");
         assertThat(out).doesNotExist();
 
-        Path embedded = artifactWithMetadata(Map.of(HfFolder.FILE_PREFIX + HfFolder.INDEX, java.util.Base64.getEncoder()
-                .encodeToString("{\"weight_map\":{\"a\":\"shard\\u0000.safetensors\"}}".getBytes())));
+        Path embedded = artifactWithMetadata(Map.of(
+                HfFolder.FILE_PREFIX + HfFolder.INDEX,
+                java.util.Base64.getEncoder()
+                        .encodeToString("{\"weight_map\":{\"a\":\"shard\\u0000.safetensors\"}}".getBytes())));
         assertThatThrownBy(() -> Tenpak.decompress(embedded, out, hf())).isInstanceOf(MalformedInputException.class);
         assertThat(out).doesNotExist();
 
         Path folder = single("nul");
         Files.delete(folder.resolve(HfFolder.SINGLE));
-        Files.write(folder.resolve(S1), file("{" + SafetensorsReaderTest.t("a", "F32", "[2]", 0, 8) + "}", bytes(8, 1)));
+        Files.write(
+                folder.resolve(S1), file("{" + SafetensorsReaderTest.t("a", "F32", "[2]", 0, 8) + "}", bytes(8, 1)));
         Files.writeString(folder.resolve(HfFolder.INDEX), "{\"weight_map\":{\"a\":\"model\\u0000.safetensors\"}}");
         assertThatThrownBy(() -> Tenpak.compress(folder, dir.resolve("n.tenpak"), raw()))
-                .isInstanceOf(MalformedInputException.class).hasMessageContaining("not a valid path");
+                .isInstanceOf(MalformedInputException.class)
+                .hasMessageContaining("not a valid path");
     }
 
     static java.util.List<String> hidden(Path folder) throws Exception {
         try (Stream<Path> s = Files.list(folder)) {
-            return s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".")).toList();
+            return s.map(p -> p.getFileName().toString())
+                    .filter(n -> n.startsWith("."))
+                    .toList();
         }
     }
 }

@@ -1,16 +1,12 @@
 package dev.tenpak.internal.format.safetensors;
 
-import dev.tenpak.options.DecompressOptions;
-
-import dev.tenpak.options.OutputFormat;
-
-import dev.tenpak.internal.format.Outputs;
-import dev.tenpak.internal.format.hf.HfFolder;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tenpak.options.CompressOptions;
 import dev.tenpak.Tenpak;
+import dev.tenpak.internal.format.hf.HfFolder;
+import dev.tenpak.options.CompressOptions;
+import dev.tenpak.options.DecompressOptions;
+import dev.tenpak.options.OutputFormat;
 import dev.tenpak.report.CompressReport;
 import dev.tenpak.tensor.DType;
 import dev.tenpak.tensor.Tensor;
@@ -43,7 +39,8 @@ class MiniLmSafetensorsTest {
     }
 
     static void assertSameTensors(Path expected, Path actual, boolean exact) {
-        try (SafetensorsReader a = SafetensorsReader.open(expected); SafetensorsReader b = SafetensorsReader.open(actual)) {
+        try (SafetensorsReader a = SafetensorsReader.open(expected);
+                SafetensorsReader b = SafetensorsReader.open(actual)) {
             Map<String, Tensor> x = tensors(a);
             Map<String, Tensor> y = tensors(b);
             assertThat(y.keySet()).containsExactlyElementsOf(x.keySet());
@@ -54,7 +51,9 @@ class MiniLmSafetensorsTest {
                 assertThat(u.dtype()).as(name).isEqualTo(t.dtype());
                 assertThat(u.shape()).as(name).isEqualTo(t.shape());
                 if (exact) {
-                    assertThat(u.data().mismatch(t.data())).as("first differing byte of " + name).isEqualTo(-1L);
+                    assertThat(u.data().mismatch(t.data()))
+                            .as("first differing byte of " + name)
+                            .isEqualTo(-1L);
                 }
             }
         }
@@ -90,12 +89,17 @@ class MiniLmSafetensorsTest {
             byte[] first = null;
             for (int threads : new int[] {1, 2, 4}) {
                 Path art = dir.resolve(codec + "-" + threads + ".tenpak");
-                Tenpak.compress(RealModel.safetensors(), art, CompressOptions.defaults().withCodec(codec).withThreads(threads));
+                Tenpak.compress(
+                        RealModel.safetensors(),
+                        art,
+                        CompressOptions.defaults().withCodec(codec).withThreads(threads));
                 byte[] bytes = Files.readAllBytes(art);
                 if (first == null) {
                     first = bytes;
                 } else {
-                    assertThat(bytes).as(codec + " with " + threads + " threads").isEqualTo(first);
+                    assertThat(bytes)
+                            .as(codec + " with " + threads + " threads")
+                            .isEqualTo(first);
                 }
                 Files.delete(art);
             }
@@ -108,8 +112,18 @@ class MiniLmSafetensorsTest {
         Tenpak.compress(RealModel.safetensors(), art, CompressOptions.defaults().withCodec("int8_sym_v1"));
         Path one = dir.resolve("one.safetensors");
         Path three = dir.resolve("three.safetensors");
-        Tenpak.decompress(art, one, DecompressOptions.defaults().withFormat(OutputFormat.SAFETENSORS).withThreads(1));
-        Tenpak.decompress(art, three, DecompressOptions.defaults().withFormat(OutputFormat.SAFETENSORS).withThreads(3));
+        Tenpak.decompress(
+                art,
+                one,
+                DecompressOptions.defaults()
+                        .withFormat(OutputFormat.SAFETENSORS)
+                        .withThreads(1));
+        Tenpak.decompress(
+                art,
+                three,
+                DecompressOptions.defaults()
+                        .withFormat(OutputFormat.SAFETENSORS)
+                        .withThreads(3));
         assertThat(Files.mismatch(one, three)).isEqualTo(-1L);
     }
 
@@ -143,19 +157,27 @@ class MiniLmSafetensorsTest {
         Path src = RealModel.folder();
         Path raw = dir.resolve("raw");
         Path lossy = dir.resolve("lossy");
-        Tenpak.compress(src, dir.resolve("raw.tenpak"), CompressOptions.defaults().withCodec("raw_v1"));
-        Tenpak.compress(src, dir.resolve("lossy.tenpak"), CompressOptions.defaults().withCodec("int8_sym_v1"));
-        Tenpak.decompress(dir.resolve("raw.tenpak"), raw, DecompressOptions.defaults().withFormat(OutputFormat.HF));
-        Tenpak.decompress(dir.resolve("lossy.tenpak"), lossy, DecompressOptions.defaults().withFormat(OutputFormat.AUTO));   // no extension: a folder
+        Tenpak.compress(
+                src, dir.resolve("raw.tenpak"), CompressOptions.defaults().withCodec("raw_v1"));
+        Tenpak.compress(
+                src, dir.resolve("lossy.tenpak"), CompressOptions.defaults().withCodec("int8_sym_v1"));
+        Tenpak.decompress(
+                dir.resolve("raw.tenpak"), raw, DecompressOptions.defaults().withFormat(OutputFormat.HF));
+        Tenpak.decompress(
+                dir.resolve("lossy.tenpak"),
+                lossy,
+                DecompressOptions.defaults().withFormat(OutputFormat.AUTO)); // no extension: a folder
         // config, tokenizer and sentence-transformers files come back byte for byte
-        for (String f : List.of("config.json", "tokenizer.json", "vocab.txt", "tokenizer_config.json", "1_Pooling/config.json")) {
+        for (String f : List.of(
+                "config.json", "tokenizer.json", "vocab.txt", "tokenizer_config.json", "1_Pooling/config.json")) {
             assertThat(Files.mismatch(src.resolve(f), raw.resolve(f))).as(f).isEqualTo(-1L);
         }
         try (Stream<Path> s = Files.list(raw)) {
             assertThat(s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".safetensors")))
                     .containsExactly("model.safetensors");
         }
-        assertThat(RealModel.runPython(CHECK_FOLDERS, src.toString(), raw.toString(), lossy.toString())).contains("OK");
+        assertThat(RealModel.runPython(CHECK_FOLDERS, src.toString(), raw.toString(), lossy.toString()))
+                .contains("OK");
     }
 
     static final String MAKE_BF16 = """
@@ -195,21 +217,28 @@ class MiniLmSafetensorsTest {
         Path bf = Files.createDirectories(dir.resolve("bf16"));
         RealModel.runPython(MAKE_BF16, RealModel.folder().toString(), bf.toString());
         Path src = bf.resolve("model.safetensors");
-        Tenpak.compress(src, dir.resolve("raw.tenpak"), CompressOptions.defaults().withCodec("raw_v1"));
-        Tenpak.compress(src, dir.resolve("int8.tenpak"), CompressOptions.defaults().withCodec("int8_sym_v1"));
+        Tenpak.compress(
+                src, dir.resolve("raw.tenpak"), CompressOptions.defaults().withCodec("raw_v1"));
+        Tenpak.compress(
+                src, dir.resolve("int8.tenpak"), CompressOptions.defaults().withCodec("int8_sym_v1"));
         Path raw = dir.resolve("raw.safetensors");
         Path lossy = dir.resolve("int8.safetensors");
-        Tenpak.decompress(dir.resolve("raw.tenpak"), raw, DecompressOptions.defaults().withFormat(OutputFormat.AUTO));
-        Tenpak.decompress(dir.resolve("int8.tenpak"), lossy, DecompressOptions.defaults().withFormat(OutputFormat.AUTO));
+        Tenpak.decompress(
+                dir.resolve("raw.tenpak"), raw, DecompressOptions.defaults().withFormat(OutputFormat.AUTO));
+        Tenpak.decompress(
+                dir.resolve("int8.tenpak"), lossy, DecompressOptions.defaults().withFormat(OutputFormat.AUTO));
         try (SafetensorsReader r = SafetensorsReader.open(lossy)) {
             assertThat(r.entries()).allSatisfy(e -> assertThat(e.dtype()).isEqualTo(DType.BF16));
         }
         assertSameTensors(src, raw, true);
         assertThat(Files.mismatch(src, raw)).isEqualTo(-1L);
-        assertThat(RealModel.runPython(CHECK_BF16, src.toString(), raw.toString(), lossy.toString())).contains("OK");
+        assertThat(RealModel.runPython(CHECK_BF16, src.toString(), raw.toString(), lossy.toString()))
+                .contains("OK");
         Path hf = dir.resolve("bf16-out");
-        Tenpak.compress(bf, dir.resolve("folder.tenpak"), CompressOptions.defaults().withCodec("int8_sym_v1"));
-        Tenpak.decompress(dir.resolve("folder.tenpak"), hf, DecompressOptions.defaults().withFormat(OutputFormat.HF));
+        Tenpak.compress(
+                bf, dir.resolve("folder.tenpak"), CompressOptions.defaults().withCodec("int8_sym_v1"));
+        Tenpak.decompress(
+                dir.resolve("folder.tenpak"), hf, DecompressOptions.defaults().withFormat(OutputFormat.HF));
         assertThat(RealModel.runPython(LOAD_BF16_FOLDER, hf.toString())).contains("OK");
     }
 
@@ -242,17 +271,22 @@ class MiniLmSafetensorsTest {
         }
         assertThat(shards).hasSizeGreaterThan(1);
         Path art = dir.resolve("sharded.tenpak");
-        CompressReport r = Tenpak.compress(sharded, art, CompressOptions.defaults().withCodec("raw_v1"));
+        CompressReport r =
+                Tenpak.compress(sharded, art, CompressOptions.defaults().withCodec("raw_v1"));
         assertThat(r.tensors()).hasSizeGreaterThan(100);
         Path out = dir.resolve("restored");
         Tenpak.decompress(art, out, DecompressOptions.defaults().withFormat(OutputFormat.HF));
         for (Path shard : shards) {
             Path back = out.resolve(shard.getFileName());
             assertSameTensors(shard, back, true);
-            assertThat(Files.mismatch(shard, back)).as(shard.getFileName().toString()).isEqualTo(-1L);
+            assertThat(Files.mismatch(shard, back))
+                    .as(shard.getFileName().toString())
+                    .isEqualTo(-1L);
         }
-        assertThat(Files.mismatch(sharded.resolve(HfFolder.INDEX), out.resolve(HfFolder.INDEX))).isEqualTo(-1L);
-        assertThat(RealModel.runPython(CHECK_SHARDS, sharded.toString(), out.toString())).contains("OK");
+        assertThat(Files.mismatch(sharded.resolve(HfFolder.INDEX), out.resolve(HfFolder.INDEX)))
+                .isEqualTo(-1L);
+        assertThat(RealModel.runPython(CHECK_SHARDS, sharded.toString(), out.toString()))
+                .contains("OK");
         // a single safetensors file from a sharded artifact holds every tensor
         Path single = dir.resolve("single.safetensors");
         Tenpak.decompress(art, single, DecompressOptions.defaults().withFormat(OutputFormat.AUTO));

