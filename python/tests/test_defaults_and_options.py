@@ -1,4 +1,4 @@
-"""Safe defaults and the command line's options in Python (issue 15 items 4 and 5)."""
+"""Safe defaults and the command line's options in Python."""
 
 from __future__ import annotations
 

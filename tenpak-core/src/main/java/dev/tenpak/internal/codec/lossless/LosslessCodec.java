@@ -229,10 +229,13 @@ public final class LosslessCodec implements Codec {
         long n = shape.elementCount();
         long blocks = blocks(n, RANGE_ALIGN);
         long max = HEADER_BYTES + 8 * blocks + dtype.byteSizeFor(n) + blocks * dtype.byteSize();
-        return payloadLength >= HEADER_BYTES && payloadLength <= max
+        // and by the largest legal block, which has the shortest table: a tiny payload cannot stand
+        // for a huge tensor (a reader allocates the decoded size before it reads the header)
+        long min = HEADER_BYTES + 8 * blocks(n, MAX_BLOCK_BYTES / dtype.byteSize());
+        return payloadLength >= min && payloadLength <= max
                 ? null
-                : NAME + " payload of " + shape + " " + dtype + " must be " + HEADER_BYTES + " to " + max
-                        + " bytes, index says " + payloadLength;
+                : NAME + " payload of " + shape + " " + dtype + " must be " + min + " to " + max + " bytes, index says "
+                        + payloadLength;
     }
 
     // ---------------------------------------------------------------- decode

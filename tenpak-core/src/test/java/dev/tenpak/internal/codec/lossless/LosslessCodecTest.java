@@ -417,6 +417,13 @@ class LosslessCodecTest {
         assertThat(CODEC.validate(DType.F32, s, new byte[0], 7)).contains("must be");
         assertThat(CODEC.validate(DType.F32, s, new byte[0], 1L << 40)).contains("must be");
         assertThat(CODEC.validate(DType.F32, s, new byte[0], 100)).isNull();
+        // fuzzing: a 1005-byte artifact declared a 193 TB tensor, and reading it died in
+        // the allocation with an OutOfMemoryError; one table entry covers at most 16 MiB of elements
+        Shape huge = Shape.of(1L << 40);
+        assertThat(CODEC.validate(DType.F32, huge, new byte[0], 1005)).contains("must be 2097160 to");
+        Shape fourMi = Shape.of(4L << 20); // F32: one block of the largest size
+        assertThat(CODEC.validate(DType.F32, fourMi, new byte[0], 15)).contains("must be 16 to");
+        assertThat(CODEC.validate(DType.F32, fourMi, new byte[0], 16)).isNull();
     }
 
     @Test
