@@ -180,7 +180,7 @@ class AtomicFilesTest {
         Files.writeString(folder.resolve("keep"), "x");
         assertThatThrownBy(() -> write(folder, "y"))
                 .isInstanceOf(InvalidInputException.class)
-                .hasMessageContaining("is a folder");
+                .hasMessageContaining("is a directory");
         assertThat(folder.resolve("keep")).hasContent("x");
     }
 
