@@ -254,7 +254,7 @@ public final class AtomicFiles {
         Path dir = followLinks(target);
         BasicFileAttributes a = attributes(dir, false);
         if (a != null && !a.isDirectory()) {
-            throw new InvalidInputException(target + ": exists and is not a folder");
+            throw new InvalidInputException(target + ": already exists and is not a directory");
         }
         if (a != null && Path.of("").toRealPath().startsWith(dir.toRealPath())) {
             throw new InvalidInputException(target + ": is the current folder or holds it; it would be replaced "
