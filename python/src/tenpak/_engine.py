@@ -789,6 +789,17 @@ def materialize(
     return json.loads(str(text))
 
 
+def compress_path(input: str | os.PathLike[str], output: str | os.PathLike[str], codec: str | None) -> dict[str, Any]:
+    """A file or a Hugging Face folder compressed into an artifact; the report as a dict."""
+    text = call(java().bridge.compressPath, os.fspath(input), os.fspath(output), codec)
+    return json.loads(str(text))
+
+
+def decompress_path(artifact: str | os.PathLike[str], output: str | os.PathLike[str], fmt: str) -> None:
+    """An artifact decoded into a JSON bundle, a safetensors file or a Hugging Face folder."""
+    call(java().bridge.decompressPath, os.fspath(artifact), os.fspath(output), fmt)
+
+
 def export_compressed_tensors(artifact: str | os.PathLike[str], folder: str | os.PathLike[str]) -> dict[str, Any]:
     """The artifact as a compressed-tensors folder; the report (quantized and dense modules) as a dict."""
     text = call(java().bridge.exportCompressedTensors, os.fspath(artifact), os.fspath(folder))

@@ -34,6 +34,7 @@ import dev.tenpak.options.DecompressOptions;
 import dev.tenpak.options.DeltaOptions;
 import dev.tenpak.options.InputFormat;
 import dev.tenpak.options.MaterializeOptions;
+import dev.tenpak.options.OutputFormat;
 import dev.tenpak.options.PlanOptions;
 import dev.tenpak.report.CompressReport;
 import dev.tenpak.tensor.DType;
@@ -338,6 +339,26 @@ public final class PythonBridge {
             o = o.withCodec(codec);
         }
         return json(Tenpak.delta(Path.of(base), Path.of(variant), Path.of(output), o));
+    }
+
+    /**
+     * {@link Tenpak#compress(Path, Path, CompressOptions)} of a file or a Hugging Face folder (whose
+     * config, tokenizer and generation files the artifact carries); {@code codec} null is the library
+     * default ({@link Codecs#DEFAULT_LOSSLESS}). Returns the report as JSON.
+     */
+    public static String compressPath(String input, String output, String codec) {
+        return json(Tenpak.compress(Path.of(input), Path.of(output), options(codec)));
+    }
+
+    /**
+     * {@link Tenpak#decompress} into a JSON bundle, a safetensors file or a Hugging Face folder
+     * ({@code format}: auto, json, safetensors or hf).
+     */
+    public static void decompressPath(String artifact, String output, String format) {
+        Tenpak.decompress(
+                Path.of(artifact),
+                Path.of(output),
+                DecompressOptions.defaults().withFormat(OutputFormat.parse(format)));
     }
 
     /** {@link Tenpak#exportCompressedTensors} with default options; returns the report as JSON. */

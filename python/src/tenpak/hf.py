@@ -1,0 +1,103 @@
+"""Hugging Face models in and out of one tenpak artifact.
+
+An artifact made from a Hugging Face folder carries the folder's config, tokenizer and generation
+files beside the weights, so it is the whole model in one file::
+
+    import tenpak.hf
+    from transformers import AutoModel
+
+    model = AutoModel.from_pretrained("./all-MiniLM-L6-v2")
+    tenpak.hf.save_pretrained(model, "minilm.tenpak")                  # exact (lossless_v1)
+    tenpak.hf.save_pretrained("./all-MiniLM-L6-v2", "minilm-g32.tenpak", codec="int8_sym_g32_v1")
+
+    model = tenpak.hf.from_pretrained("minilm.tenpak")                 # a ready transformers model
+    tenpak.hf.decompress("minilm.tenpak", "./restored")               # or the folder back
+
+Loading decodes the artifact into a temporary Hugging Face folder, lets ``transformers`` load it as
+it loads any folder (so every ``from_pretrained`` option works: ``torch_dtype``, ``device_map``,
+...), then removes the folder.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from . import _engine
+from .errors import InvalidInputError
+
+
+def _transformers() -> Any:
+    try:
+        import transformers
+    except ModuleNotFoundError as e:  # pragma: no cover - the test venv has transformers
+        raise ModuleNotFoundError(
+            "tenpak.hf needs the transformers package: pip install transformers (or tenpak[hf])"
+        ) from e
+    return transformers
+
+
+def save_pretrained(
+    model_or_folder: Any,
+    path: str | os.PathLike[str],
+    *,
+    codec: str | None = None,
+    tokenizer: Any = None,
+) -> dict[str, Any]:
+    """Compresses a Hugging Face model into one artifact at ``path`` and returns the report.
+
+    Args:
+        model_or_folder: a folder saved by ``save_pretrained`` (its config, tokenizer and generation
+            files travel in the artifact), or a model object with ``save_pretrained`` (its config
+            travels; pass ``tokenizer`` to carry that too).
+        path: the artifact to write; its folder must exist.
+        codec: the codec for float tensors; None is ``tenpak.default_codec()``, the exact
+            ``lossless_v1``. Group-wise codecs keep small, 0-D and 1-D tensors exact.
+        tokenizer: with a model object, a tokenizer whose files are carried too.
+    """
+    if isinstance(model_or_folder, (str, os.PathLike)):
+        folder = Path(model_or_folder)
+        if not folder.is_dir():
+            raise InvalidInputError(f"{folder}: not a folder; pass a folder saved with save_pretrained, or a model")
+        return _engine.compress_path(folder, path, codec)
+    if not hasattr(model_or_folder, "save_pretrained"):
+        raise InvalidInputError(
+            f"expected a Hugging Face model (with save_pretrained) or a folder, got {type(model_or_folder).__name__}"
+        )
+    with tempfile.TemporaryDirectory(prefix="tenpak-hf-") as tmp:
+        model_or_folder.save_pretrained(tmp, safe_serialization=True)
+        if tokenizer is not None:
+            tokenizer.save_pretrained(tmp)
+        return _engine.compress_path(tmp, path, codec)
+
+
+def decompress(artifact: str | os.PathLike[str], folder: str | os.PathLike[str]) -> None:
+    """Writes the artifact back as a Hugging Face folder (weights in their dtype, carried files)."""
+    _engine.decompress_path(artifact, folder, "hf")
+
+
+def from_pretrained(artifact: str | os.PathLike[str], auto_class: Any = None, **kwargs: Any) -> Any:
+    """Loads the artifact as a ready ``transformers`` model.
+
+    Args:
+        artifact: an artifact made from a Hugging Face folder or model (it must carry config.json).
+        auto_class: the class to load with, e.g. ``transformers.AutoModelForCausalLM``; default
+            ``transformers.AutoModel``.
+        **kwargs: passed to ``from_pretrained`` (``torch_dtype``, ``device_map``, ...).
+    """
+    transformers = _transformers()
+    cls = auto_class if auto_class is not None else transformers.AutoModel
+    with tempfile.TemporaryDirectory(prefix="tenpak-hf-") as tmp:
+        folder = Path(tmp) / "model"
+        decompress(artifact, folder)
+        if not (folder / "config.json").is_file():
+            raise InvalidInputError(
+                f"{artifact}: carries no config.json; compress the Hugging Face folder "
+                "(or use tenpak.hf.save_pretrained)"
+            )
+        return cls.from_pretrained(folder, **kwargs)
+
+
+__all__ = ["save_pretrained", "from_pretrained", "decompress"]
