@@ -7,15 +7,12 @@ import dev.tenpak.codec.Codecs;
 import dev.tenpak.internal.format.artifact.ArtifactWriter;
 import dev.tenpak.tensor.Tensor;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -33,20 +30,9 @@ class OutputSafetyCliTest {
     @TempDir
     Path dir;
 
-    record Run(int code, String out, String err) {
-        String oneErrorLine() {
-            assertThat(err.lines().toList()).as("stderr: %s", err).hasSize(1);
-            assertThat(err).doesNotContain("\tat ").doesNotContain("Exception");
-            return err.strip();
-        }
-    }
-
-    static Run run(Object... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        String[] a = Arrays.stream(args).map(String::valueOf).toArray(String[]::new);
-        int code = TenpakCli.execute(a, new PrintWriter(out), new PrintWriter(err));
-        return new Run(code, out.toString(), err.toString());
+    /** One CLI run, as {@link TenpakCliTest} runs it. */
+    static TenpakCliTest.Run run(Object... args) {
+        return TenpakCliTest.run(args);
     }
 
     Path bundle(String name) throws IOException {
@@ -55,12 +41,12 @@ class OutputSafetyCliTest {
 
     Path artifact(String name) throws IOException {
         Path out = dir.resolve(name);
-        Run r = run("compress", "-i", bundle("in-" + name + ".json"), "-o", out, "-q");
+        TenpakCliTest.Run r = run("compress", "-i", bundle("in-" + name + ".json"), "-o", out, "-q");
         assertThat(r.code()).as(r.err()).isZero();
         return out;
     }
 
-    static void assertRefusedUntouched(Run r, Path input, byte[] before) throws IOException {
+    static void assertRefusedUntouched(TenpakCliTest.Run r, Path input, byte[] before) throws IOException {
         assertThat(r.code()).as(r.err()).isEqualTo(3);
         assertThat(r.oneErrorLine()).contains("same file");
         assertThat(Files.readAllBytes(input)).as("the input is untouched").isEqualTo(before);
@@ -90,7 +76,7 @@ class OutputSafetyCliTest {
         Files.copy(st, folder.resolve("model.safetensors"));
         Path config = Files.writeString(folder.resolve("config.json"), "{}");
         byte[] before = Files.readAllBytes(config);
-        Run r = run("compress", "-i", folder, "-o", config, "-c", "raw_v1");
+        TenpakCliTest.Run r = run("compress", "-i", folder, "-o", config, "-c", "raw_v1");
         assertThat(r.code()).as(r.err()).isEqualTo(3);
         assertThat(r.oneErrorLine()).contains("same file");
         assertThat(Files.readAllBytes(config)).isEqualTo(before);
@@ -162,7 +148,7 @@ class OutputSafetyCliTest {
         });
         reader.setDaemon(true);
         reader.start();
-        Run r = run("compress", "-i", in, "-o", fifo);
+        TenpakCliTest.Run r = run("compress", "-i", in, "-o", fifo);
         boolean stillFifo = Files.readAttributes(fifo, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
                 .isOther();
         if (!stillFifo) {
@@ -178,7 +164,7 @@ class OutputSafetyCliTest {
         Path devNull = Path.of("/dev/null");
         assumeTrue(Files.exists(devNull)
                 && Files.readAttributes(devNull, BasicFileAttributes.class).isOther());
-        Run r = run("compress", "-i", bundle("in.json"), "-o", devNull, "-q");
+        TenpakCliTest.Run r = run("compress", "-i", bundle("in.json"), "-o", devNull, "-q");
         assertThat(r.code()).as(r.err()).isZero();
         r = run("decompress", "-i", artifact("a.tenpak"), "-o", devNull, "--format", "safetensors", "-q");
         assertThat(r.code()).as(r.err()).isZero();
@@ -192,7 +178,7 @@ class OutputSafetyCliTest {
         Path real = Files.createDirectories(dir.resolve("store")).resolve("m.tenpak");
         Files.writeString(real, "old");
         Path link = Files.createSymbolicLink(dir.resolve("current.tenpak"), real);
-        Run r = run("compress", "-i", bundle("in.json"), "-o", link, "-q");
+        TenpakCliTest.Run r = run("compress", "-i", bundle("in.json"), "-o", link, "-q");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(Files.isSymbolicLink(link)).isTrue();
         assertThat(Files.readString(real, java.nio.charset.StandardCharsets.ISO_8859_1))
@@ -249,7 +235,7 @@ class OutputSafetyCliTest {
             w.write(Tensor.ofFloats("t", new float[] {1, 2}, 2), Codecs.byName("raw_v1"));
             w.finish();
         }
-        Run r = run("inspect", "-i", a);
+        TenpakCliTest.Run r = run("inspect", "-i", a);
         assertThat(r.code()).as(r.err()).isEqualTo(4);
         assertThat(r.oneErrorLine()).contains("config.json").contains("base64");
     }

@@ -1,5 +1,6 @@
 package dev.tenpak.codec;
 
+import dev.tenpak.error.InvalidInputException;
 import dev.tenpak.tensor.DType;
 import dev.tenpak.tensor.FloatConversions;
 import dev.tenpak.tensor.Shape;
@@ -118,5 +119,30 @@ public interface Codec {
     default double bitsPerWeight(DType dtype, Shape shape) {
         long n = shape.elementCount();
         return n == 0 ? 0 : encodedSize(dtype, shape) * 8.0 / n;
+    }
+
+    /**
+     * {@link #validate} for a codec whose payload is exactly {@link #encodedSize} bytes and whose
+     * index entry carries no parameters (scales live in the payload): the dtype must be accepted,
+     * the parameters empty and the length exact. Returns null or the reason, naming the codec.
+     */
+    static String validateFixedSize(Codec codec, DType dtype, Shape shape, byte[] params, long payloadLength) {
+        if (!codec.accepts(dtype)) {
+            return codec.name() + " cannot hold " + dtype + " tensors";
+        }
+        if (params.length != 0) {
+            return codec.name() + " takes no index parameters (scales are in the payload), index has " + params.length
+                    + " bytes";
+        }
+        long expected;
+        try {
+            expected = codec.encodedSize(dtype, shape);
+        } catch (InvalidInputException e) {
+            return e.getMessage();
+        }
+        return payloadLength == expected
+                ? null
+                : codec.name() + " payload of " + shape + " must be " + expected + " bytes, index says "
+                        + payloadLength;
     }
 }

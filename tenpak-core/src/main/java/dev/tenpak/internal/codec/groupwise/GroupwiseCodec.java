@@ -1,6 +1,7 @@
 package dev.tenpak.internal.codec.groupwise;
 
 import dev.tenpak.codec.ChunkEncoder;
+import dev.tenpak.codec.Codec;
 import dev.tenpak.error.InvalidInputException;
 import dev.tenpak.error.NonFiniteValueException;
 import dev.tenpak.error.ValueOutOfRangeException;
@@ -167,22 +168,7 @@ public final class GroupwiseCodec implements ChunkEncoder {
 
     @Override
     public String validate(DType dtype, Shape shape, byte[] params, long payloadLength) {
-        if (!accepts(dtype)) {
-            return name + " cannot hold " + dtype + " tensors";
-        }
-        if (params.length != 0) {
-            return name + " takes no index parameters (scales are in the payload), index has " + params.length
-                    + " bytes";
-        }
-        long expected;
-        try {
-            expected = encodedSize(dtype, shape);
-        } catch (InvalidInputException e) {
-            return e.getMessage();
-        }
-        return payloadLength == expected
-                ? null
-                : name + " payload of " + shape + " must be " + expected + " bytes, index says " + payloadLength;
+        return Codec.validateFixedSize(this, dtype, shape, params, payloadLength);
     }
 
     // ---------------------------------------------------------------- encoding
