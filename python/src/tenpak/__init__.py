@@ -154,14 +154,22 @@ def delta(
     base: str | os.PathLike[str],
     variant: str | os.PathLike[str],
     output: str | os.PathLike[str],
-    epsilon: float,
+    epsilon: float | None = None,
     *,
+    exact: bool = False,
     codec: str | None = None,
     input_format: str = "auto",
 ) -> dict[str, Any]:
     """Writes a delta of ``variant`` against the full artifact ``base``, like ``tenpak delta``;
-    returns the report as a dict."""
-    return _engine.delta(base, variant, output, epsilon, codec, input_format)
+    returns the report as a dict.
+
+    Give ``epsilon`` for a lossy delta (tensors that moved more than it are stored, quantized with
+    ``codec``), or ``exact=True`` for an exact one: every tensor whose bits changed is stored as the
+    XOR of its bits with the base's, losslessly, and :func:`materialize` gives the variant back bit
+    for bit."""
+    if exact == (epsilon is not None):
+        raise TypeError("delta() takes either epsilon (a lossy delta) or exact=True, exactly one of them")
+    return _engine.delta(base, variant, output, 0.0 if exact else epsilon, codec, input_format, exact)
 
 
 def materialize(

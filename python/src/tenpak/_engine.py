@@ -756,10 +756,18 @@ def delta(
     epsilon: float,
     codec: str | None,
     input_format: str,
+    exact: bool = False,
 ) -> dict[str, Any]:
     """A delta of the input ``variant`` (a file or folder) against ``base``; the report as a dict."""
     text = call(
-        java().bridge.delta, os.fspath(base), os.fspath(variant), os.fspath(output), float(epsilon), codec, input_format
+        java().bridge.delta,
+        os.fspath(base),
+        os.fspath(variant),
+        os.fspath(output),
+        float(epsilon),
+        bool(exact),
+        codec,
+        input_format,
     )
     return json.loads(str(text))
 
@@ -772,10 +780,13 @@ def delta_of_tensors(
     epsilon: float,
     codec: str | None,
     description: str,
+    exact: bool = False,
 ) -> dict[str, Any]:
     """A delta of tensors held in memory (read where they lie) against ``base``; the report as a dict."""
     src = _source(refs, _with_aliases({}, aliases), description)
-    text = call(java().bridge.deltaOfSource, os.fspath(base), src, os.fspath(output), float(epsilon), codec)
+    text = call(
+        java().bridge.deltaOfSource, os.fspath(base), src, os.fspath(output), float(epsilon), bool(exact), codec
+    )
     return json.loads(str(text))
 
 

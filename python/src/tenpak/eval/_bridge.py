@@ -31,14 +31,17 @@ def delta(
     output: str | os.PathLike[str],
     codec: str | None,
     epsilon: float = 0.0,
+    exact: bool = False,
 ) -> DeltaResult:
     """Writes a delta of ``variant`` (a state_dict, read where it lies) against the artifact ``base``.
 
     ``epsilon`` is the delta's threshold on the mean absolute difference from the decoded base;
-    0 stores exactly the tensors that differ from it. ``codec`` None is the engine's default.
+    0 stores exactly the tensors that differ from it. ``exact`` stores every changed tensor as the XOR
+    of its bits with the base's, losslessly (then ``epsilon`` must be 0). ``codec`` None is the
+    engine's default for the kind of delta.
     """
     refs, aliases, keep = _refs(variant)
-    r = _engine.delta_of_tensors(base, refs, aliases, output, epsilon, codec, "<fine-tuned state_dict>")
+    r = _engine.delta_of_tensors(base, refs, aliases, output, epsilon, codec, "<fine-tuned state_dict>", exact)
     del keep
     modes: dict[str, int] = {}
     for e in r["tensors"]:

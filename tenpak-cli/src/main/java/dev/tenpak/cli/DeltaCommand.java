@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code tenpak delta}: store only what a fine-tune changed relative to a base artifact. */
@@ -25,7 +26,10 @@ import picocli.CommandLine.Spec;
                     + "its mean absolute difference from the decoded base, sum|v - b| / n, exceeds --epsilon, when it is "
                     + "new, or when its shape or dtype changed; base tensors missing from the variant are recorded as "
                     + "removed. Changed tensors are stored in full or as the quantized residual v - b, whichever "
-                    + "reconstructs v with the smaller MAE."
+                    + "reconstructs v with the smaller MAE.",
+            "With --exact the delta is exact instead: a tensor is stored when any of its bits differ from the "
+                    + "decoded base, as the XOR of its bits with the base's (or in full, whichever is smaller), "
+                    + "losslessly; materialize then gives the variant back bit for bit."
         })
 final class DeltaCommand implements Callable<Integer> {
     @Spec
@@ -46,16 +50,20 @@ final class DeltaCommand implements Callable<Integer> {
 
     @Option(
             names = "--epsilon",
-            required = true,
             paramLabel = "E",
-            description = "Threshold on the mean absolute difference, finite and >= 0.")
-    double epsilon;
+            description = "Threshold on the mean absolute difference, finite and >= 0 (required without --exact).")
+    Double epsilon;
+
+    @Option(
+            names = "--exact",
+            description = "Exact delta: changed tensors stored as the XOR of their bits with the base's, losslessly.")
+    boolean exact;
 
     @Option(
             names = {"-c", "--codec"},
             paramLabel = "NAME",
-            defaultValue = Codecs.DEFAULT,
-            description = "Codec for stored tensors: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.",
+            description = "Codec for stored tensors: ${COMPLETION-CANDIDATES}. Default: " + Codecs.DEFAULT + ", or "
+                    + Codecs.DEFAULT_LOSSLESS + " with --exact (which needs a lossless codec).",
             completionCandidates = CompressCommand.CodecNames.class)
     String codec;
 
@@ -74,10 +82,19 @@ final class DeltaCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        DeltaOptions options = DeltaOptions.of(epsilon)
-                .withCodec(codec)
+        if (exact == (epsilon != null)) {
+            throw new ParameterException(
+                    spec.commandLine(),
+                    exact
+                            ? "--exact compares bits and takes no --epsilon"
+                            : "give --epsilon E (a lossy delta) or --exact (an exact delta)");
+        }
+        DeltaOptions options = (exact ? DeltaOptions.bitExact() : DeltaOptions.of(epsilon))
                 .withInputFormat(InputFormat.parse(format))
                 .withSync(sync.sync);
+        if (codec != null) {
+            options = options.withCodec(codec);
+        }
         DeltaReport r = Tenpak.delta(base, variant, output, options);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
@@ -88,12 +105,12 @@ final class DeltaCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "variant:  %s%n", r.variant());
         out.printf(
                 Locale.ROOT,
-                "delta:    %s (%s, %d bytes, codec %s, epsilon %s)%n",
+                "delta:    %s (%s, %d bytes, codec %s, %s)%n",
                 r.output(),
                 Format.bytes(r.deltaBytes()),
                 r.deltaBytes(),
                 r.codec(),
-                Format.sci(r.epsilon()));
+                r.exact() ? "exact" : "epsilon " + Format.sci(r.epsilon()));
         out.printf(
                 Locale.ROOT,
                 "tensors:  %d changed, %d new, %d removed, %d unchanged%n",
@@ -103,11 +120,14 @@ final class DeltaCommand implements Callable<Integer> {
                 r.unchanged());
         out.printf(
                 Locale.ROOT,
-                "size:     %.1f%% of the full variant artifact (%s, %d bytes, MAE %s)%n",
+                "size:     %.1f%% of the full variant artifact (%s, %d bytes, MAE %s); %.1f%% of the variant's %s"
+                        + " of tensor data%n",
                 100 * r.fraction(),
                 Format.bytes(r.fullVariantBytes()),
                 r.fullVariantBytes(),
-                Format.sci(r.fullVariantMae()));
+                Format.sci(r.fullVariantMae()),
+                100 * r.rawFraction(),
+                Format.bytes(r.variantTensorBytes()));
         Format.Table t = new Format.Table(
                         "tensor", "status", "shape", "mode", "codec", "mean|v-b|", "MAE", "full MAE", "stored")
                 .rightAlign(5, 6, 7, 8);

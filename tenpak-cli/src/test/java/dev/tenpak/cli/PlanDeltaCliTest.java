@@ -194,6 +194,53 @@ class PlanDeltaCliTest {
     }
 
     @Test
+    void anExactDeltaMaterializesTheVariantBitForBit() throws Exception {
+        Path baseArtifact = dir.resolve("base.tenpak");
+        assertThat(run("compress", "--input", base, "--output", baseArtifact).code())
+                .isZero();
+        Path delta = dir.resolve("exact.delta.tenpak");
+        Run d = run("delta", "--base", baseArtifact, "--variant", variant, "--output", delta, "--exact");
+        assertThat(d.code()).as(d.err()).isZero();
+        assertThat(d.out()).contains(", " + Files.size(delta) + " bytes, codec lossless_v1, exact)");
+        assertThat(d.out()).containsPattern("(?m)^w +changed +\\[48, 32\\] +(xor|full) +lossless_v1 ");
+        assertThat(d.out()).containsPattern("size: .*; \\d+\\.\\d% of the variant's .* of tensor data");
+
+        Path out = dir.resolve("ft.tenpak");
+        Run m = run("materialize", "--base", baseArtifact, "--delta", delta, "--output", out);
+        assertThat(m.code()).as(m.err()).isZero();
+        // the variant's values, not the int8 base's: decompressing both gives the same bundle
+        Path fromDelta = dir.resolve("from-delta.json");
+        Path direct = dir.resolve("direct.tenpak");
+        Path fromVariant = dir.resolve("from-variant.json");
+        assertThat(run("decompress", "--input", out, "--output", fromDelta).code())
+                .isZero();
+        assertThat(run("compress", "--input", variant, "--output", direct, "--codec", "raw_v1")
+                        .code())
+                .isZero();
+        assertThat(run("decompress", "--input", direct, "--output", fromVariant).code())
+                .isZero();
+        assertThat(Files.readString(fromDelta)).isEqualTo(Files.readString(fromVariant));
+
+        Run both = run(
+                "delta", "--base", baseArtifact, "--variant", variant, "--output", delta, "--exact", "--epsilon", "0");
+        assertThat(both.code()).isEqualTo(2);
+        assertThat(both.err()).contains("--exact compares bits and takes no --epsilon");
+        Run lossy = run(
+                "delta",
+                "--base",
+                baseArtifact,
+                "--variant",
+                variant,
+                "--output",
+                delta,
+                "--exact",
+                "-c",
+                "int8_sym_v1");
+        assertThat(lossy.code()).isEqualTo(3);
+        assertThat(lossy.err()).contains("int8_sym_v1 is lossy").contains("(--codec)");
+    }
+
+    @Test
     void deltaAndMaterializeWithSyncWriteTheSameBytes() throws Exception {
         Path baseArtifact = dir.resolve("base.tenpak");
         assertThat(run("compress", "--input", base, "--output", baseArtifact).code())

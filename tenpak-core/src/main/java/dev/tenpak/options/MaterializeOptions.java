@@ -6,7 +6,7 @@ import java.util.Objects;
 /**
  * How to materialize a fine-tune from its base and delta. Immutable; start from {@link #defaults()}.
  *
- * @param residualCodec codec for the rebuilt tensors of residual-mode entries; null (the default)
+ * @param residualCodec codec for the rebuilt tensors of residual- and xor-mode entries; null (the default)
  *                      stores them {@code raw_v1}: exact, with no error added to the delta's own
  * @param sync          force the artifact to disk before it is renamed into place (default off)
  * @param progress      receives progress in bytes of tensor data (default {@link ProgressListener#NONE})

@@ -9,6 +9,8 @@ import java.util.List;
  * @param deltaBytes        size of the delta artifact written
  * @param fullVariantBytes  size of the variant compressed on its own with the same codec (measured, not written)
  * @param fullVariantMae    element-weighted MAE of that full artifact against the variant
+ * @param variantTensorBytes the variant's tensor data as read (its raw size, no metadata)
+ * @param exact             whether this is an exact delta (bits compared, changed tensors stored losslessly)
  * @param tensors           every tensor of the variant in its order, then the removed ones
  */
 public record DeltaReport(
@@ -21,6 +23,8 @@ public record DeltaReport(
         long deltaBytes,
         long fullVariantBytes,
         double fullVariantMae,
+        long variantTensorBytes,
+        boolean exact,
         int changed,
         int added,
         int removed,
@@ -32,12 +36,17 @@ public record DeltaReport(
         return fullVariantBytes == 0 ? 0 : (double) deltaBytes / fullVariantBytes;
     }
 
+    /** {@code deltaBytes / variantTensorBytes}: the delta against the raw fine-tune. */
+    public double rawFraction() {
+        return variantTensorBytes == 0 ? 0 : (double) deltaBytes / variantTensorBytes;
+    }
+
     /**
      * One tensor.
      *
      * @param status      {@code changed}, {@code new}, {@code shape changed}, {@code dtype changed},
      *                    {@code unchanged} or {@code removed}
-     * @param mode        {@code full}, {@code residual}, or null when nothing is stored
+     * @param mode        {@code full}, {@code residual}, {@code xor}, or null when nothing is stored
      * @param meanAbsDiff mean absolute difference from the decoded base; null when not comparable
      *                    (new, reshaped, removed, non-float or non-finite)
      * @param mae         MAE against the variant of what materialize will give back for this tensor

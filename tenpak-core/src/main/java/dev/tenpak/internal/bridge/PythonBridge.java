@@ -36,6 +36,7 @@ import dev.tenpak.options.InputFormat;
 import dev.tenpak.options.MaterializeOptions;
 import dev.tenpak.options.OutputFormat;
 import dev.tenpak.options.PlanOptions;
+import dev.tenpak.options.ProgressListener;
 import dev.tenpak.report.CompressReport;
 import dev.tenpak.tensor.DType;
 import dev.tenpak.tensor.FloatConversions;
@@ -331,14 +332,33 @@ public final class PythonBridge {
                 .toJson();
     }
 
-    /** {@link Tenpak#delta}; returns the report as JSON. {@code codec} null keeps the default. */
+    /**
+     * {@link Tenpak#delta}; returns the report as JSON. {@code exact} makes an exact delta (then
+     * {@code epsilon} must be 0); {@code codec} null keeps the kind's default.
+     */
     public static String delta(
-            String base, String variant, String output, double epsilon, String codec, String inputFormat) {
-        DeltaOptions o = DeltaOptions.of(epsilon).withInputFormat(InputFormat.parse(inputFormat));
-        if (codec != null) {
-            o = o.withCodec(codec);
-        }
+            String base,
+            String variant,
+            String output,
+            double epsilon,
+            boolean exact,
+            String codec,
+            String inputFormat) {
+        DeltaOptions o = deltaOptions(epsilon, exact, codec).withInputFormat(InputFormat.parse(inputFormat));
         return json(Tenpak.delta(Path.of(base), Path.of(variant), Path.of(output), o));
+    }
+
+    private static DeltaOptions deltaOptions(double epsilon, boolean exact, String codec) {
+        DeltaOptions o = exact
+                ? new DeltaOptions(
+                        epsilon,
+                        codec == null ? Codecs.DEFAULT_LOSSLESS : codec,
+                        InputFormat.AUTO,
+                        false,
+                        ProgressListener.NONE,
+                        true)
+                : DeltaOptions.of(epsilon);
+        return codec == null ? o : o.withCodec(codec);
     }
 
     /**
@@ -380,12 +400,9 @@ public final class PythonBridge {
      * {@link Tenpak#delta(Path, TensorSource, Path, DeltaOptions)} of tensors Python holds (a
      * state_dict, see {@link #source}); returns the report as JSON. {@code codec} null keeps the default.
      */
-    public static String deltaOfSource(String base, TensorSource variant, String output, double epsilon, String codec) {
-        DeltaOptions o = DeltaOptions.of(epsilon);
-        if (codec != null) {
-            o = o.withCodec(codec);
-        }
-        return json(Tenpak.delta(Path.of(base), variant, Path.of(output), o));
+    public static String deltaOfSource(
+            String base, TensorSource variant, String output, double epsilon, boolean exact, String codec) {
+        return json(Tenpak.delta(Path.of(base), variant, Path.of(output), deltaOptions(epsilon, exact, codec)));
     }
 
     /** {@link Tenpak#inspect}. */

@@ -44,6 +44,10 @@ import java.util.Set;
  * lossy codec and a payload no larger than full. A small fine-tuning step on large weights has a
  * residual with a much smaller range than the weights, hence a much finer quantization step.
  *
+ * <p>An exact delta ({@link DeltaOptions#bitExact()}) compares bits instead: a tensor is unchanged only
+ * when its bytes equal the decoded base's, and a changed one is stored losslessly either in full or
+ * as {@code xor}, the XOR of its bytes with the decoded base's, whichever is smaller.
+ *
  * <p>Base tensors absent from the variant are recorded as removed, and the variant's full name
  * order is recorded, so materialize gives back exactly the variant's tensors in the variant's order.
  * The variant is also compressed in full with the same codec into a counting channel, so the report
@@ -91,10 +95,12 @@ public final class DeltaBuilder {
         int added = 0;
         int unchanged = 0;
         long deltaBytes;
+        long variantBytes = 0;
         try (ArtifactWriter w = ArtifactWriter.create(output, options.sync())) {
             w.artifactCodec(codec.name());
             for (Tensor v = vs.next(); v != null; v = vs.next()) {
                 order.add(v.name());
+                variantBytes += v.byteSize();
                 seen.add(v.name());
                 try (Arena arena = Arena.ofConfined()) {
                     TensorTrial whole = TensorTrial.run(v, codec, arena);
@@ -109,7 +115,11 @@ public final class DeltaBuilder {
                     double diff = Double.NaN;
                     if (status == null) {
                         Tensor b = br.read(be, arena);
-                        if (v.dtype().isCompressible()) {
+                        if (options.exact()) {
+                            boolean same = v.data().mismatch(b.data()) == -1;
+                            diff = same ? 0 : v.dtype().isCompressible() ? Residuals.meanAbsDiff(v, b) : Double.NaN;
+                            status = same ? "unchanged" : "changed";
+                        } else if (v.dtype().isCompressible()) {
                             diff = Residuals.meanAbsDiff(v, b);
                             status = diff <= options.epsilon() ? "unchanged" : "changed";
                         } else {
@@ -118,7 +128,9 @@ public final class DeltaBuilder {
                             status = same ? "unchanged" : "changed";
                         }
                         if (status.equals("changed")) {
-                            Stored s = store(v, b, whole, codec, arena);
+                            Stored s = options.exact()
+                                    ? storeExact(v, b, whole, codec, arena)
+                                    : store(v, b, whole, codec, arena);
                             s.enc().writeTo(w);
                             modes.put(v.name(), s.mode());
                             changed++;
@@ -180,7 +192,10 @@ public final class DeltaBuilder {
             }
             Map<String, String> meta = new LinkedHashMap<>(vs.metadata());
             meta.keySet().removeIf(k -> k.startsWith(DeltaFormat.PREFIX));
-            meta.put(DeltaFormat.KEY_VERSION, "1");
+            meta.put(
+                    DeltaFormat.KEY_VERSION,
+                    String.valueOf(
+                            modes.containsValue(DeltaFormat.MODE_XOR) ? DeltaFormat.VERSION_XOR : DeltaFormat.VERSION));
             meta.put(DeltaFormat.KEY_BASE, baseHash);
             meta.put(DeltaFormat.KEY_EPSILON, Double.toString(options.epsilon()));
             meta.put(DeltaFormat.KEY_CODEC, codec.name());
@@ -200,6 +215,8 @@ public final class DeltaBuilder {
                     deltaBytes,
                     fullSize,
                     fullError.result().mae(),
+                    variantBytes,
+                    options.exact(),
                     changed,
                     added,
                     removed.size(),
@@ -213,6 +230,17 @@ public final class DeltaBuilder {
     }
 
     private record Stored(EncodedTensor enc, String mode, double mae) {}
+
+    /**
+     * Exact: the XOR of {@code v}'s bits with {@code b}'s, or {@code v} itself, both through the
+     * (lossless) codec, whichever is smaller. Where a fine-tune moved a weight by less than its
+     * exponent's step, only low mantissa bits differ, so the XOR's exponent plane is almost all zero.
+     */
+    private static Stored storeExact(Tensor v, Tensor b, TensorTrial whole, Codec codec, Arena arena) {
+        Stored full = new Stored(whole.encoded(), DeltaFormat.MODE_FULL, 0);
+        EncodedTensor enc = EncodedTensor.encode(Residuals.xor(v, b, arena), codec, arena);
+        return enc.payload().byteSize() < whole.storedBytes() ? new Stored(enc, DeltaFormat.MODE_XOR, 0) : full;
+    }
 
     /** Full or residual, whichever reconstructs {@code v} with the smaller MAE for no more bytes. */
     private static Stored store(Tensor v, Tensor b, TensorTrial whole, Codec codec, Arena arena) {

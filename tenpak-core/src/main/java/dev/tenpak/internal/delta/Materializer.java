@@ -25,7 +25,8 @@ import java.util.Set;
  * Rebuilds a full artifact from a base and a delta, one tensor at a time, in the variant's order
  * ({@value DeltaFormat#KEY_ORDER}): a tensor the delta does not hold is copied from the base
  * payload-for-payload (no decode); a full-mode delta tensor is copied from the delta the same way;
- * a residual-mode tensor is decoded base + decoded residual, written with the residual codec.
+ * a residual-mode tensor is decoded base + decoded residual, and an xor-mode tensor decoded base XOR
+ * decoded delta, both written with the residual codec.
  *
  * <p>Error against the variant the delta was made from, per tensor: unchanged tensors differ by
  * their recorded mean absolute difference, at most epsilon; full and residual tensors by the MAE the
@@ -102,6 +103,9 @@ public final class Materializer {
                     } else if (mode.equals(DeltaFormat.MODE_RESIDUAL)) {
                         rebuild(br, be, dr, de, w, rc);
                         rebuilt++;
+                    } else if (mode.equals(DeltaFormat.MODE_XOR)) {
+                        unXor(br, be, dr, de, w, rc);
+                        rebuilt++;
                     } else {
                         throw new CorruptArtifactException(
                                 dr.source(), name, de.offset(), "unknown delta mode '" + mode + "'");
@@ -128,6 +132,24 @@ public final class Materializer {
 
     private static void copy(ArtifactReader r, TensorEntry e, ArtifactWriter w) {
         w.writeEncoded(e.name(), e.dtype(), e.shape(), e.codec(), e.params(), r.payload(e));
+    }
+
+    /** decode(delta) XOR decode(base): the variant's exact bytes, written with the residual codec. */
+    private static void unXor(
+            ArtifactReader br, TensorEntry be, ArtifactReader dr, TensorEntry de, ArtifactWriter w, Codec rc) {
+        if (be == null) {
+            throw new CorruptArtifactException(
+                    dr.source(), de.name(), de.offset(), "xor tensor has no base tensor to apply to");
+        }
+        if (be.dtype() != de.dtype() || !be.shape().equals(de.shape())) {
+            throw new ShapeMismatchException(dr.source() + ": xor tensor '" + de.name() + "' is " + de.shape() + " "
+                    + de.dtype() + " but the base's is " + be.shape() + " " + be.dtype()
+                    + "; an xor tensor needs a base tensor of the same dtype and shape");
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor t = Residuals.xor(dr.read(de, arena), br.read(be, arena), arena);
+            w.write(t, rc.accepts(t.dtype()) ? rc : RawCodec.INSTANCE);
+        }
     }
 
     private static void rebuild(

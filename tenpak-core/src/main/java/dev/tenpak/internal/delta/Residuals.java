@@ -7,6 +7,7 @@ import dev.tenpak.tensor.FloatConversions;
 import dev.tenpak.tensor.Tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * The element-wise arithmetic of deltas, in chunks so no tensor-sized float array is needed. The
@@ -83,6 +84,32 @@ final class Residuals {
         }
         return new Tensor(b.name(), b.dtype(), b.shape(), out);
     }
+
+    /**
+     * {@code v XOR b} byte for byte, named and typed like {@code v}: the exact delta of two tensors of
+     * one dtype and shape. XOR is its own inverse, so {@code xor(xor(v, b), b)} is {@code v} bit for
+     * bit (NaN payloads and signed zeros included), and the bits a fine-tune did not touch are zero.
+     */
+    static Tensor xor(Tensor v, Tensor b, Arena arena) {
+        long bytes = v.byteSize();
+        if (b.byteSize() != bytes) {
+            throw new IllegalArgumentException("xor of " + bytes + " and " + b.byteSize() + " bytes");
+        }
+        MemorySegment out = alloc(arena, bytes);
+        MemorySegment x = v.data();
+        MemorySegment y = b.data();
+        long i = 0;
+        for (; i + Long.BYTES <= bytes; i += Long.BYTES) {
+            out.set(LONG, i, x.get(LONG, i) ^ y.get(LONG, i));
+        }
+        for (; i < bytes; i++) {
+            out.set(ValueLayout.JAVA_BYTE, i, (byte)
+                    (x.get(ValueLayout.JAVA_BYTE, i) ^ y.get(ValueLayout.JAVA_BYTE, i)));
+        }
+        return new Tensor(v.name(), v.dtype(), v.shape(), out);
+    }
+
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
 
     private static MemorySegment alloc(Arena arena, long bytes) {
         return arena.allocate(Math.max(1, bytes), ArtifactFormat.ALIGNMENT).asSlice(0, bytes);
