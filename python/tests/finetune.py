@@ -80,6 +80,7 @@ def build(minilm: Path, out: Path, steps: int = STEPS, log=print) -> tuple[Path,
 
     base = out / "base.safetensors"
     tuned = out / "finetune.safetensors"
+
     def bf16(tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         return {k: (v.to(torch.bfloat16) if v.is_floating_point() else v).contiguous() for k, v in tensors.items()}
 

@@ -106,6 +106,30 @@ def test_delta_is_smaller_than_the_fine_tunes_full_artifact(run: tuple[dict, str
     assert f["domain_perplexity_materialized"] < f["domain_perplexity_base"]
 
 
+def test_an_exact_delta_keeps_the_fine_tune_and_lower_bit_deltas_trade_size_for_perplexity(
+    run: tuple[dict, str, str],
+) -> None:
+    r, _, readme = run
+    s, f = r["storage"], r["finetune"]
+    kinds = {k["kind"]: k for k in f["delta_kinds"]}
+    assert list(kinds) == ["exact", "int8_sym_g32_v1", "kq4_v1", "kq3_v1", "kq2_v1"]
+    for k in kinds.values():
+        print(
+            f"{k['kind']}: {k['bytes']:,} bytes ({100 * k['fraction_of_fp']:.1f}% of the FP fine-tune), "
+            f"perplexity {k['perplexity']:.4f}, held-out {k['domain_perplexity']:.4f}"
+        )
+    exact = kinds["exact"]
+    # bit for bit the FP fine-tune: the same perplexities, to the last digit
+    assert exact["perplexity"] == f["perplexity_fp"]
+    assert exact["domain_perplexity"] == f["domain_perplexity_fp"]
+    assert exact["modes"].get("xor", 0) > 0
+    assert exact["bytes"] < s["ft_fp_bytes"]
+    sizes = [kinds[k]["bytes"] for k in ["exact", "int8_sym_g32_v1", "kq4_v1", "kq3_v1", "kq2_v1"]]
+    assert sizes[1:] == sorted(sizes[1:], reverse=True), "fewer bits per residual, smaller delta"
+    assert kinds["kq2_v1"]["bytes"] < exact["bytes"]
+    assert "| `exact` |" in readme and "| `kq2_v1` |" in readme
+
+
 def test_progress_on_stderr_and_readme_section_replaced(run: tuple[dict, str, str]) -> None:
     _, err, readme = run
     assert "FP baseline: perplexity" in err and "fine-tune: step" in err

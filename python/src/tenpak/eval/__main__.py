@@ -54,6 +54,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--finetune-seq-len", type=int, default=256, help="tokens per sequence (default: 256)")
     p.add_argument("--finetune-batch", type=int, default=4, help="sequences per step (default: 4)")
     p.add_argument("--fleet", type=int, default=100, help="N for the fleet-of-fine-tunes table (default: 100)")
+    p.add_argument(
+        "--delta-kinds",
+        help="comma-separated deltas for the size-against-perplexity table: 'exact' and/or codec names "
+        "(default: exact,int8_sym_g32_v1,kq4_v1,kq3_v1,kq2_v1; empty: none)",
+    )
     p.add_argument("--batch-size", type=int, default=4, help="evaluation windows per forward pass (default: 4)")
     p.add_argument("--seed", type=int, default=0, help="fine-tuning seed (default: 0)")
     p.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
@@ -127,6 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         finetune_seq_len=args.finetune_seq_len,
         finetune_batch=args.finetune_batch,
         fleet=args.fleet,
+        delta_kinds=None if args.delta_kinds is None else [k.strip() for k in args.delta_kinds.split(",") if k.strip()],
         batch_size=args.batch_size,
         seed=args.seed,
         workdir=args.workdir,

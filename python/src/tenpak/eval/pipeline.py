@@ -24,6 +24,9 @@ from .progress import Progress
 from .sources import WIKITEXT2, Text, load_model, python_docs, read_text, resolve_model, wikitext2
 
 FP_CODEC = "raw_v1"
+# The deltas of the size-against-perplexity table: exact (XOR, lossless), then lossy ones whose changed
+# tensors go in full or as residuals quantized with the codec named, from 8 down to about 2.6 bits.
+DELTA_KINDS = ["exact", "int8_sym_g32_v1", "kq4_v1", "kq3_v1", "kq2_v1"]
 
 
 @dataclass
@@ -44,6 +47,7 @@ class Options:
     finetune_seq_len: int = 256
     finetune_batch: int = 4
     fleet: int = 100
+    delta_kinds: list[str] | None = None
     batch_size: int = 4
     seed: int = 0
     workdir: str | None = None
@@ -340,6 +344,29 @@ def _finetune_and_delta(
 
     ft_fp_bytes = ft_fp_path.stat().st_size
     ft_full_bytes = ft_full_path.stat().st_size
+    kinds = []
+    for kind in opts.delta_kinds if opts.delta_kinds is not None else DELTA_KINDS:
+        exact = kind == "exact"
+        path = work / f"ft.delta.{kind}.tenpak"
+        tt.load_into(model, ft_fp_path)  # the FP fine-tune again: the last materialize overwrote it
+        dk = _bridge.delta(base_path, model.state_dict(), path, codec=None if exact else kind, exact=exact)
+        mat = work / f"ft_materialized.{kind}.tenpak"
+        _bridge.materialize(base_path, path, mat)
+        tt.load_into(model, mat, strict=False)
+        row = {
+            "kind": kind,
+            "bytes": dk.delta_bytes,
+            "fraction_of_fp": dk.delta_bytes / ft_fp_bytes,
+            "modes": dk.modes,
+            "perplexity": measure(f"fine-tune from base + {kind} delta"),
+            "domain_perplexity": measure(f"fine-tune from base + {kind} delta on its held-out text", ft_held),
+        }
+        progress.stage(
+            f"{kind} delta: {dk.delta_bytes:,} bytes ({100 * row['fraction_of_fp']:.1f}% of the FP fine-tune), "
+            f"perplexity {row['perplexity']:.3f}, held-out {row['domain_perplexity']:.3f}"
+        )
+        kinds.append(row)
+        mat.unlink()
     result.finetune = {
         "text": ft_text.name,
         "tokens": int(ft_train.numel()),
@@ -364,6 +391,7 @@ def _finetune_and_delta(
         "delta_changed": d.changed,
         "delta_unchanged": d.unchanged,
         "delta_modes": d.modes,
+        "delta_kinds": kinds,
     }
     result.storage = {
         "base_codec": base_codec,

@@ -90,6 +90,22 @@ def markdown(r: Result, command: str | None = None) -> str:
             f"{size(s['base_codec_bytes'] + s['delta_bytes'])} | Compressed base ({size(s['base_codec_bytes'])}) "
             f"+ delta ({size(s['delta_bytes'])}, {100 * frac:.1f}% of the compressed fine-tune). |",
         ]
+        if f.get("delta_kinds"):
+            out += [
+                "",
+                "Kinds of delta against the same base, size against what the fine-tune keeps: `exact` stores "
+                "the XOR of each changed tensor's bits with the base's, losslessly (materialize gives the FP "
+                "fine-tune bit for bit); the others store each changed tensor in full or as a residual quantized "
+                "with the codec named, whichever reconstructs it better.",
+                "",
+                "| Delta | Size | Of the FP fine-tune | Perplexity (↓) | Held-out fine-tuning text (↓) |",
+                "|---|---:|---:|---:|---:|",
+            ]
+            for k in f["delta_kinds"]:
+                out.append(
+                    f"| `{k['kind']}` | {size(k['bytes'])} | {100 * k['fraction_of_fp']:.1f}% | "
+                    f"{k['perplexity']:.3f} | {k['domain_perplexity']:.3f} |"
+                )
         n = s["fleet"]
         out += [
             "",
