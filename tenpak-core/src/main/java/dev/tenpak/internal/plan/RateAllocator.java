@@ -1,0 +1,228 @@
+package dev.tenpak.internal.plan;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.PriorityQueue;
+
+/**
+ * Chooses one option per tensor so that the total squared error is as small as it can be while the
+ * total size stays within a budget: a multiple-choice knapsack, solved the way rate controllers of
+ * video and image coders solve it (Shoham and Gersho's convex-hull, or Lagrangian, allocation).
+ *
+ * <ol>
+ *   <li>Each tensor's options, as (bits, SSE) points, are sorted by bits. Points that another point
+ *       beats on both counts (no more bits and no more error) are dropped; of the rest, only the
+ *       lower convex hull is kept: a point above the segment joining its neighbours is never the best
+ *       trade at any price per bit.
+ *   <li>Every tensor starts at its smallest option. While the budget allows, the tensor whose next
+ *       hull step removes the most error per added bit takes that step. Along a convex hull the gain
+ *       per bit only falls, so the steps come out in order of decreasing gain across all tensors.
+ *   <li>When the best step no longer fits, a final pass spends what is left: repeatedly, of all the
+ *       moves to a better (undominated) option, hull point or not, that still fit, the one with the
+ *       most error removed per bit, until none fits.
+ * </ol>
+ *
+ * <p>Optimal on the hull: after each step of phase 2 the allocation minimises
+ * {@code SSE + lambda * bits} for {@code lambda} the step's gain per bit, so no allocation with at
+ * most as many bits has less total error. When the budget falls between two such points the exact
+ * optimum lies between their errors, and so does this allocation (phase 3 only lowers the error of
+ * the point below); finding the exact optimum there is the NP-hard knapsack, and the gap is at most
+ * one step's error. Ties go to the lower tensor index, then the earlier option, so the result does
+ * not depend on anything but the table.
+ */
+final class RateAllocator {
+    private RateAllocator() {}
+
+    /** One way of storing one tensor: its stored size in bits and the squared error summed over its elements. */
+    record Option(long bits, double sse) {}
+
+    /** How a tensor's option was reached. */
+    enum Step {
+        /** its smallest option: no upgrade was worth its bits, or none fitted */
+        SMALLEST,
+        /** a point of its convex hull, reached in order of error removed per bit */
+        HULL,
+        /** an upgrade taken from the budget left when the next hull step did not fit */
+        FILL
+    }
+
+    /**
+     * The choice.
+     *
+     * @param choice for each tensor, the index of the chosen option in its own list
+     * @param steps  for each tensor, how its option was reached
+     * @param bits   total bits of the chosen options
+     * @param sse    total squared error of the chosen options
+     */
+    record Allocation(int[] choice, Step[] steps, long bits, double sse) {}
+
+    /** The smallest total any allocation can have: each tensor at its smallest option. */
+    static long minimumBits(List<List<Option>> tensors) {
+        long sum = 0;
+        for (List<Option> opts : tensors) {
+            sum = Math.addExact(sum, opts.stream().mapToLong(Option::bits).min().orElseThrow());
+        }
+        return sum;
+    }
+
+    /**
+     * Allocates within {@code budgetBits}. Every tensor needs at least one option, and
+     * {@code budgetBits} must be at least {@link #minimumBits}.
+     */
+    static Allocation allocate(List<List<Option>> tensors, double budgetBits) {
+        int n = tensors.size();
+        long min = minimumBits(tensors);
+        if (min > budgetBits) {
+            throw new IllegalArgumentException("budget " + budgetBits + " bits is under the minimum " + min);
+        }
+        int[][] front = new int[n][];
+        int[][] hull = new int[n][];
+        for (int i = 0; i < n; i++) {
+            front[i] = paretoFront(tensors.get(i));
+            hull[i] = lowerHull(tensors.get(i), front[i]);
+        }
+        int[] choice = new int[n];
+        Step[] steps = new Step[n];
+        int[] pos = new int[n]; // position on the hull
+        long bits = 0;
+        PriorityQueue<Move> queue = new PriorityQueue<>();
+        for (int i = 0; i < n; i++) {
+            choice[i] = hull[i][0];
+            steps[i] = Step.SMALLEST;
+            bits += tensors.get(i).get(choice[i]).bits();
+            if (hull[i].length > 1) {
+                queue.add(Move.of(i, tensors.get(i), hull[i][0], hull[i][1]));
+            }
+        }
+        // phase 2: hull steps in order of error removed per bit
+        while (!queue.isEmpty()) {
+            Move m = queue.peek();
+            if (bits + m.addedBits > budgetBits) {
+                break;
+            }
+            queue.poll();
+            bits += m.addedBits;
+            choice[m.tensor] = m.to;
+            steps[m.tensor] = Step.HULL;
+            int p = ++pos[m.tensor];
+            if (p + 1 < hull[m.tensor].length) {
+                queue.add(Move.of(m.tensor, tensors.get(m.tensor), hull[m.tensor][p], hull[m.tensor][p + 1]));
+            }
+        }
+        // phase 3: spend what is left on any undominated upgrade that fits, best gain per bit first
+        while (true) {
+            Move best = null;
+            for (int i = 0; i < n; i++) {
+                List<Option> opts = tensors.get(i);
+                Option cur = opts.get(choice[i]);
+                for (int o : front[i]) {
+                    Option cand = opts.get(o);
+                    if (cand.sse() < cur.sse() && bits + (cand.bits() - cur.bits()) <= budgetBits) {
+                        Move m = Move.of(i, opts, choice[i], o);
+                        if (best == null || m.compareTo(best) < 0) {
+                            best = m;
+                        }
+                    }
+                }
+            }
+            if (best == null) {
+                break;
+            }
+            bits += best.addedBits;
+            choice[best.tensor] = best.to;
+            steps[best.tensor] = Step.FILL;
+        }
+        double sse = 0;
+        for (int i = 0; i < n; i++) {
+            sse += tensors.get(i).get(choice[i]).sse();
+        }
+        return new Allocation(choice, steps, bits, sse);
+    }
+
+    /**
+     * Indices of the undominated options, by increasing bits and strictly decreasing error. Of options
+     * with equal bits and equal error the earliest stays.
+     */
+    static int[] paretoFront(List<Option> opts) {
+        if (opts.isEmpty()) {
+            throw new IllegalArgumentException("a tensor with no option");
+        }
+        Integer[] order = new Integer[opts.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> {
+            int c = Long.compare(opts.get(a).bits(), opts.get(b).bits());
+            if (c == 0) {
+                c = Double.compare(opts.get(a).sse(), opts.get(b).sse());
+            }
+            return c != 0 ? c : Integer.compare(a, b);
+        });
+        List<Integer> kept = new ArrayList<>();
+        double bestSse = Double.POSITIVE_INFINITY;
+        for (int i : order) {
+            if (opts.get(i).sse() < bestSse) {
+                kept.add(i);
+                bestSse = opts.get(i).sse();
+            }
+        }
+        return kept.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /**
+     * The lower convex hull of the front (Andrew's monotone chain): a middle point is dropped when the
+     * error it removes per bit is less than what the next segment removes. Collinear points stay, so
+     * the greedy can stop at them.
+     */
+    static int[] lowerHull(List<Option> opts, int[] front) {
+        int[] h = new int[front.length];
+        int size = 0;
+        for (int p : front) {
+            while (size >= 2 && aboveChord(opts.get(h[size - 2]), opts.get(h[size - 1]), opts.get(p))) {
+                size--;
+            }
+            h[size++] = p;
+        }
+        return Arrays.copyOf(h, size);
+    }
+
+    /**
+     * Whether {@code b} lies strictly above the segment from {@code a} to {@code c} (all three on a
+     * front: bits increasing, error decreasing): then the step a to b gains less per bit than b to c.
+     */
+    private static boolean aboveChord(Option a, Option b, Option c) {
+        double gainAb = (a.sse() - b.sse()) * (double) (c.bits() - b.bits());
+        double gainBc = (b.sse() - c.sse()) * (double) (b.bits() - a.bits());
+        return gainAb < gainBc;
+    }
+
+    /** Moving one tensor from option {@code from} to {@code to}; ordered best first. */
+    private record Move(int tensor, int from, int to, long addedBits, double removedSse) implements Comparable<Move> {
+        static Move of(int tensor, List<Option> opts, int from, int to) {
+            return new Move(
+                    tensor,
+                    from,
+                    to,
+                    opts.get(to).bits() - opts.get(from).bits(),
+                    opts.get(from).sse() - opts.get(to).sse());
+        }
+
+        /** Error removed per bit; a free improvement (no bits added) comes first. */
+        double gain() {
+            return addedBits <= 0 ? Double.POSITIVE_INFINITY : removedSse / addedBits;
+        }
+
+        @Override
+        public int compareTo(Move o) {
+            int c = Double.compare(o.gain(), gain());
+            if (c == 0) {
+                c = Double.compare(o.removedSse, removedSse);
+            }
+            if (c == 0) {
+                c = Integer.compare(tensor, o.tensor);
+            }
+            return c != 0 ? c : Integer.compare(to, o.to);
+        }
+    }
+}
