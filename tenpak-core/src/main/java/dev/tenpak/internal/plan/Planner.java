@@ -267,6 +267,7 @@ public final class Planner {
                             case SMALLEST -> "smallest of the candidates";
                             case HULL -> "convex-hull step: most error removed per added bit";
                             case FILL -> "upgrade paid from the bits left after the hull steps";
+                            case UNIFORM -> "one codec for every tensor fits with less error than the hull steps";
                         };
                 assigned.add(assign(t, c, c.codec() + ": " + reason));
                 error.add(new ErrorMetrics(elements(t.shape()), c.mse(), c.mae(), c.maxAbsError()));

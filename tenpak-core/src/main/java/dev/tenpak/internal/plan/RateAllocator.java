@@ -21,6 +21,10 @@ import java.util.PriorityQueue;
  *   <li>When the best step no longer fits, a final pass spends what is left: repeatedly, of all the
  *       moves to a better (undominated) option, hull point or not, that still fit, the one with the
  *       most error removed per bit, until none fits.
+ *   <li>Last, a guard: when every tensor has option {@code j} (a planner's tables are one column per
+ *       candidate codec) and giving every tensor option {@code j} fits with less error, that
+ *       allocation, filled as in 3, is taken instead. So a plan is never worse than the best single
+ *       codec that fits, even between hull points.
  * </ol>
  *
  * <p>Optimal on the hull: after each step of phase 2 the allocation minimises
@@ -44,7 +48,13 @@ final class RateAllocator {
         /** a point of its convex hull, reached in order of error removed per bit */
         HULL,
         /** an upgrade taken from the budget left when the next hull step did not fit */
-        FILL
+        FILL,
+        /**
+         * the same option index as every other tensor (in a planner's table: one codec for all), which
+         * fitted and beat phases 2 and 3 (between hull points that can happen; then phase 3 runs again
+         * from it)
+         */
+        UNIFORM
     }
 
     /**
@@ -111,6 +121,46 @@ final class RateAllocator {
             }
         }
         // phase 3: spend what is left on any undominated upgrade that fits, best gain per bit first
+        bits = fill(tensors, front, choice, steps, bits, budgetBits);
+        Allocation result = new Allocation(choice, steps, bits, sse(tensors, choice));
+        // phase 4: never worse than the same option index for every tensor (one codec for all) that fits
+        int columns = tensors.stream().mapToInt(List::size).min().orElse(0);
+        for (int j = 0; j < columns; j++) {
+            int[] col = new int[n];
+            Step[] colSteps = new Step[n];
+            long colBits = 0;
+            for (int i = 0; i < n; i++) {
+                col[i] = front(tensors.get(i), front[i], j);
+                colSteps[i] = Step.UNIFORM;
+                colBits += tensors.get(i).get(col[i]).bits();
+            }
+            if (colBits <= budgetBits && sse(tensors, col) < result.sse()) {
+                colBits = fill(tensors, front, col, colSteps, colBits, budgetBits);
+                result = new Allocation(col, colSteps, colBits, sse(tensors, col));
+            }
+        }
+        return result;
+    }
+
+    /**
+     * Option {@code j} of a tensor, or the undominated option that beats it (no more bits, no more
+     * error), so that every choice stays on the front.
+     */
+    private static int front(List<Option> opts, int[] front, int j) {
+        Option o = opts.get(j);
+        for (int f : front) {
+            Option c = opts.get(f);
+            if (c.bits() <= o.bits() && c.sse() <= o.sse()) {
+                return f;
+            }
+        }
+        return j;
+    }
+
+    /** Phase 3 from {@code choice}: takes the best-per-bit undominated upgrade that fits until none does. */
+    private static long fill(
+            List<List<Option>> tensors, int[][] front, int[] choice, Step[] steps, long bits, double budgetBits) {
+        int n = tensors.size();
         while (true) {
             Move best = null;
             for (int i = 0; i < n; i++) {
@@ -127,17 +177,20 @@ final class RateAllocator {
                 }
             }
             if (best == null) {
-                break;
+                return bits;
             }
             bits += best.addedBits;
             choice[best.tensor] = best.to;
             steps[best.tensor] = Step.FILL;
         }
+    }
+
+    private static double sse(List<List<Option>> tensors, int[] choice) {
         double sse = 0;
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < choice.length; i++) {
             sse += tensors.get(i).get(choice[i]).sse();
         }
-        return new Allocation(choice, steps, bits, sse);
+        return sse;
     }
 
     /**

@@ -93,6 +93,23 @@ class RateAllocatorTest {
         assertThat(RateAllocator.allocate(List.of(twins), 1000).choice()).containsExactly(0);
     }
 
+    /**
+     * Between hull points the greedy can lose to one codec for every tensor: a cheap high-gain step
+     * (tensor 0) leaves too little for the big one (tensor 1). The guard takes the column instead.
+     */
+    @Test
+    void neverWorseThanTheSameOptionForEveryTensorWhenThatFits() {
+        List<List<Option>> t = List.of(List.of(o(0, 100), o(10, 80)), List.of(o(100, 820), o(0, 1000)));
+        Allocation a = RateAllocator.allocate(t, 100);
+        assertThat(a.choice()).containsExactly(0, 0);
+        assertThat(a.steps()).containsExactly(Step.UNIFORM, Step.UNIFORM);
+        assertThat(a.sse()).isEqualTo(920).isEqualTo(exhaustive(t, 100));
+        // with 10 more bits the column is filled too
+        Allocation b = RateAllocator.allocate(t, 110);
+        assertThat(b.choice()).containsExactly(1, 0);
+        assertThat(b.sse()).isEqualTo(900);
+    }
+
     @Test
     void aTensorWithOneOptionStaysThereAndCountsAtItsSize() {
         // a non-float tensor: every candidate stores it the same way
@@ -138,7 +155,7 @@ class RateAllocatorTest {
             assertThat(a.sse()).as("budget %d", b).isGreaterThanOrEqualTo(best - 1e-9);
             boolean onHull = true;
             for (Step s : a.steps()) {
-                onHull &= s != Step.FILL;
+                onHull &= s == Step.SMALLEST || s == Step.HULL;
             }
             if (onHull) {
                 hullTotals.add(a.bits());
