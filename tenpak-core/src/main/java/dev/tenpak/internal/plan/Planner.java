@@ -261,15 +261,16 @@ public final class Planner {
             for (int i = 0; i < described.size(); i++) {
                 Plan.TensorPlan t = described.get(i);
                 Plan.TensorCandidate c = t.candidates().get(a.choice()[i]);
-                String reason = c.note() != null
-                        ? c.note()
-                        : switch (a.steps()[i]) {
-                            case SMALLEST -> "smallest of the candidates";
-                            case HULL -> "convex-hull step: most error removed per added bit";
-                            case FILL -> "upgrade paid from the bits left after the hull steps";
-                            case UNIFORM -> "one codec for every tensor fits with less error than the hull steps";
-                        };
-                assigned.add(assign(t, c, c.codec() + ": " + reason));
+                String reason = switch (a.steps()[i]) {
+                    case SMALLEST -> "smallest of the candidates";
+                    case HULL -> "convex-hull step: most error removed per added bit";
+                    case FILL -> "upgrade paid from the bits left after the hull steps";
+                    case UNIFORM -> "one codec for every tensor fits with less error than the hull steps";
+                };
+                if (c.note() != null) {
+                    reason += " (as " + c.codec() + " stores it: " + c.note() + ")";
+                }
+                assigned.add(assign(t, c, reason));
                 error.add(new ErrorMetrics(elements(t.shape()), c.mse(), c.mae(), c.maxAbsError()));
                 Measured m = measured.get(i);
                 writer.writeEncoded(
