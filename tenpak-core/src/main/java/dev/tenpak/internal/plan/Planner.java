@@ -265,6 +265,7 @@ public final class Planner {
                     case SMALLEST -> "smallest of the candidates";
                     case HULL -> "convex-hull step: most error removed per added bit";
                     case FILL -> "upgrade paid from the bits left after the hull steps";
+                    case FIXED -> "fixed here, the other tensors allocated around it: the least error found";
                     case UNIFORM -> "one codec for every tensor fits with less error than the hull steps";
                 };
                 if (c.note() != null) {
@@ -290,11 +291,18 @@ public final class Planner {
         String reason = String.format(
                 Locale.ROOT,
                 "least total squared error (%s) within %s bits per weight: %.4f bits per weight stored, "
-                        + "%d codec(s) used; convex-hull allocation",
+                        + "%d codec(s) used; convex-hull allocation, %s",
                 fmt(outcome.sse()),
                 fmtBpw(maxBpw),
                 outcome.storedBitsPerWeight(),
-                distinct);
+                distinct,
+                a.sse() <= a.lowerBound()
+                        ? "optimal (a hull point)"
+                        : String.format(
+                                Locale.ROOT,
+                                "at most %.2f%% above the optimum (no choice goes under %s)",
+                                100 * (a.sse() / a.lowerBound() - 1),
+                                fmt(a.lowerBound())));
         return new Plan(
                 Plan.FORMAT,
                 id,
