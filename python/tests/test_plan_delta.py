@@ -44,3 +44,45 @@ def test_plan_errors_are_typed(tmp_path: Path) -> None:
         tenpak.plan(tmp_path / "absent.json", 0.001)
     with pytest.raises(tenpak.UnknownCodecError):
         tenpak.plan(FLEET / "base.json", 0.001, codecs=["nope_v1"])
+
+
+def test_plan_under_a_size_budget(tmp_path: Path) -> None:
+    base_json = FLEET / "base.json"
+    out = tmp_path / "bits.plan.json"
+    plan = tenpak.plan(base_json, max_bits_per_weight=6.0, output=out)
+    assert plan["budget"] == "max-bits-per-weight" and plan["maxBitsPerWeight"] == 6.0
+    assert plan["maxMae"] is None and plan["mode"] == "per-tensor"
+    expected = plan["expected"]
+    assert 0 < expected["storedBitsPerWeight"] <= 6.0
+    assert expected["sse"] == pytest.approx(sum(t["sse"] for t in plan["tensors"]))
+    for t in plan["tensors"]:
+        assert t["codec"] and t["bitsPerWeight"] > 0 and t["mse"] >= 0 and t["reason"]
+    fitting = [c for c in plan["candidates"] if c["storedBitsPerWeight"] <= 6.0]
+    assert fitting and all(expected["sse"] <= c["sse"] for c in fitting)
+    assert len({t["codec"] for t in plan["tensors"]}) >= 2
+    assert json.loads(out.read_text())["budget"] == "max-bits-per-weight"
+
+    # stored bits per weight: payload and codec parameters of every tensor over the float weights
+    weights = sum(int(np.prod(t["shape"])) for t in plan["tensors"])
+    stored = sum(t["storedBytes"] + t["paramsBytes"] for t in plan["tensors"])
+    assert expected["storedBitsPerWeight"] == pytest.approx(stored * 8 / weights)
+
+    # the MAE budget still works positionally, and its plans now say which budget they had
+    assert tenpak.plan(base_json, 0.01)["budget"] == "max-mae"
+
+
+def test_size_budget_errors_are_typed(tmp_path: Path) -> None:
+    base_json = FLEET / "base.json"
+    with pytest.raises(tenpak.InvalidInputError, match="give a budget"):
+        tenpak.plan(base_json)
+    with pytest.raises(tenpak.InvalidInputError, match="not both"):
+        tenpak.plan(base_json, 0.01, max_bits_per_weight=4.0)
+    with pytest.raises(tenpak.InvalidInputError, match="max-bits-per-weight must be a finite number > 0"):
+        tenpak.plan(base_json, max_bits_per_weight=0.0)
+    with pytest.raises(tenpak.BudgetExceededError) as err:
+        tenpak.plan(base_json, max_bits_per_weight=1.0, output=tmp_path / "never.json")
+    assert err.value.exit_code == 7
+    assert err.value.budget == 1.0
+    assert isinstance(err.value.best, float) and err.value.best > 1.0
+    assert f"takes {err.value.best:.4f} bits per weight" in str(err.value)
+    assert not (tmp_path / "never.json").exists()

@@ -134,20 +134,28 @@ def decompress_artifact_to_json(artifact: bytes) -> bytes:
 
 def plan(
     input: str | os.PathLike[str],
-    max_mae: float,
+    max_mae: float | None = None,
     *,
+    max_bits_per_weight: float | None = None,
     per_tensor: bool = False,
     codecs: Sequence[str] | None = None,
     output: str | os.PathLike[str] | None = None,
     input_format: str = "auto",
 ) -> dict[str, Any]:
     """Measures candidate codecs on ``input`` (a JSON bundle, safetensors file or Hugging Face
-    folder) and chooses under the mean-absolute-error budget, like ``tenpak plan``.
+    folder) and chooses under one budget, like ``tenpak plan``: ``max_mae`` (the smallest artifact
+    whose mean absolute error is at most it) or ``max_bits_per_weight`` (a codec per tensor with the
+    least total squared error whose stored bits, payload and codec parameters of every tensor, are at
+    most this many per float weight). Give exactly one; otherwise :class:`InvalidInputError`. A size
+    budget under the smallest choice raises :class:`BudgetExceededError` whose ``best`` is the
+    smallest achievable bits per weight.
 
     Returns:
-        The plan (``tenpak-plan/1``) as a dict; also written to ``output`` when given.
+        The plan (``tenpak-plan/1``) as a dict; also written to ``output`` when given. Its ``budget``
+        says which kind; ``expected`` holds ``storedBitsPerWeight`` and ``sse`` (total squared error),
+        and each entry of ``tensors`` its ``codec``, ``bitsPerWeight`` and ``mse``.
     """
-    return _engine.plan(input, max_mae, per_tensor, list(codecs or []), output, input_format)
+    return _engine.plan(input, max_mae, max_bits_per_weight, per_tensor, list(codecs or []), output, input_format)
 
 
 def delta(

@@ -223,7 +223,11 @@ def translate(ex: Any) -> TenpakError:
     for attr in errors.fields(type(err)):
         if hasattr(ex, attr):
             value = getattr(ex, attr)()
-            setattr(err, attr, None if value is None else (int(value) if isinstance(value, int) else str(value)))
+            if value is not None:
+                value = (
+                    int(value) if isinstance(value, int) else float(value) if isinstance(value, float) else str(value)
+                )
+            setattr(err, attr, value)
     return err
 
 
@@ -730,7 +734,8 @@ def exit_codes() -> dict[str, int]:
 
 def plan(
     input: str | os.PathLike[str],
-    max_mae: float,
+    max_mae: float | None,
+    max_bits_per_weight: float | None,
     per_tensor: bool,
     codecs: Sequence[str],
     output: str | os.PathLike[str] | None,
@@ -741,7 +746,8 @@ def plan(
         j.bridge.plan,
         os.fspath(input),
         None if output is None else os.fspath(output),
-        float(max_mae),
+        None if max_mae is None else jpype.JDouble(float(max_mae)),
+        None if max_bits_per_weight is None else jpype.JDouble(float(max_bits_per_weight)),
         bool(per_tensor),
         j.string_array(list(codecs)),
         input_format,

@@ -139,11 +139,13 @@ class MissingDependencyError(TenpakError):
 
 
 class BudgetExceededError(TenpakError):
-    """No candidate codec meets the error budget, and the caller asked for that to fail.
+    """A plan's budget cannot be met: no candidate codec meets the error budget and the caller asked
+    for that to fail, or even the smallest codec of every tensor is over the size budget.
 
     Attributes:
-        budget: the mean absolute error that was asked for.
-        best: the lowest mean absolute error any candidate reached.
+        budget: the mean absolute error (or, for a size budget, the bits per weight) asked for.
+        best: the lowest mean absolute error any candidate reached (or the smallest achievable bits
+            per weight).
     """
 
     budget: float | None = None

@@ -15,14 +15,20 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code tenpak plan}: measure every codec and choose one (or one per tensor) under an MAE budget. */
+/**
+ * {@code tenpak plan}: measure every codec and choose one (or one per tensor) under an MAE budget, or a
+ * codec per tensor under a size budget.
+ */
 @Command(
         name = "plan",
         mixinStandardHelpOptions = true,
         description = {
-            "Measure every lossy codec (or those named by --codecs) on the input in one pass and choose the "
-                    + "smallest artifact whose mean absolute error is at most --max-mae (or, when none is, the lowest MAE; "
-                    + "with --fail-over-budget, exit 7 and write no plan).",
+            "Measure every lossy codec (or those named by --codecs) on the input in one pass and choose under one "
+                    + "budget. With --max-mae: the smallest artifact whose mean absolute error is at most E (or, when "
+                    + "none is, the lowest MAE; with --fail-over-budget, exit 7 and write no plan). With "
+                    + "--max-bits-per-weight: a codec per tensor with the least total squared error whose stored bits "
+                    + "(payload and codec parameters of every tensor) are at most B per float weight (exit 7 and no "
+                    + "plan when even the smallest codec of every tensor is over B).",
             "Apply the plan with: tenpak compress --input B --output A --plan PLAN"
         })
 final class PlanCommand implements Callable<Integer> {
@@ -45,14 +51,22 @@ final class PlanCommand implements Callable<Integer> {
 
     @Option(
             names = "--max-mae",
-            required = true,
             paramLabel = "E",
-            description = "Budget: mean absolute error, finite and >= 0.")
-    double maxMae;
+            description = "Error budget: mean absolute error, finite and >= 0. Give this or --max-bits-per-weight.")
+    Double maxMae;
+
+    @Option(
+            names = "--max-bits-per-weight",
+            paramLabel = "B",
+            description = "Size budget: stored bits (payload and codec parameters of every tensor) per float weight, "
+                    + "finite and > 0; chooses a codec per tensor with the least total squared error. "
+                    + "Give this or --max-mae.")
+    Double maxBitsPerWeight;
 
     @Option(
             names = "--per-tensor",
-            description = "Choose a codec per tensor (smallest payload whose MAE <= E); the artifact may mix codecs.")
+            description = "With --max-mae: choose a codec per tensor (smallest payload whose MAE <= E); the artifact "
+                    + "may mix codecs.")
     boolean perTensor;
 
     @Option(
@@ -93,11 +107,16 @@ final class PlanCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PlanOptions options = new PlanOptions(maxMae, perTensor, codecs, InputFormat.parse(format), failOverBudget);
+        PlanOptions options =
+                new PlanOptions(maxMae, maxBitsPerWeight, perTensor, codecs, InputFormat.parse(format), failOverBudget);
         Plan p = Tenpak.plan(input, output, options);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             out.println(p.toJson());
+            return 0;
+        }
+        if (p.budget().equals(Plan.BUDGET_MAX_BITS_PER_WEIGHT)) {
+            printSizePlan(p, out);
             return 0;
         }
         out.printf(
@@ -165,5 +184,71 @@ final class PlanCommand implements Callable<Integer> {
                 Format.sci(p.expected().maxAbsError()));
         out.println("wrote:   " + output);
         return 0;
+    }
+
+    /** A size-budget plan: every codec's stored size and error, each tensor's codec, the totals. */
+    private void printSizePlan(Plan p, PrintWriter out) {
+        out.printf(
+                Locale.ROOT,
+                "input:   %s (%s, sha256 %s)%n",
+                p.input().path(),
+                Format.bytes(p.input().bytes()),
+                p.input().sha256());
+        out.printf(
+                Locale.ROOT,
+                "budget:  stored bits per weight <= %s (a codec per tensor, least total squared error)%n%n",
+                p.maxBitsPerWeight());
+        Format.Table t = new Format.Table(
+                        "", "codec", "artifact", "ratio", "stored bits/weight", "MSE", "SSE", "MAE", "bits <= B")
+                .rightAlign(2, 3, 4, 5, 6, 7);
+        for (Plan.Candidate c : p.candidates()) {
+            t.row(
+                    "",
+                    c.codec(),
+                    Format.bytes(c.artifactBytes()),
+                    String.format(Locale.ROOT, "%.2fx", c.ratio()),
+                    String.format(Locale.ROOT, "%.4f", c.storedBitsPerWeight()),
+                    Format.sci(c.mse()),
+                    Format.sci(c.sse()),
+                    Format.sci(c.mae()),
+                    c.withinBudget() ? "yes" : "no");
+        }
+        Plan.Outcome e = p.expected();
+        t.row(
+                "*",
+                "per-tensor",
+                Format.bytes(e.artifactBytes()),
+                String.format(Locale.ROOT, "%.2fx", e.ratio()),
+                String.format(Locale.ROOT, "%.4f", e.storedBitsPerWeight()),
+                Format.sci(e.mse()),
+                Format.sci(e.sse()),
+                Format.sci(e.mae()),
+                "yes");
+        out.print(t.render());
+        out.println();
+        Format.Table pt = new Format.Table("tensor", "shape", "codec", "bits/weight", "MSE", "reason").rightAlign(3, 4);
+        for (Plan.TensorPlan tp : p.tensors()) {
+            pt.row(
+                    tp.name(),
+                    Arrays.toString(tp.shape()),
+                    tp.codec(),
+                    String.format(Locale.ROOT, "%.3f", tp.bitsPerWeight()),
+                    Format.sci(tp.mse()),
+                    tp.reason());
+        }
+        out.print(pt.render());
+        out.println();
+        out.printf(Locale.ROOT, "choice:  %s: %s%n", p.choice(), p.reason());
+        out.printf(
+                Locale.ROOT,
+                "expect:  %s (%d bytes), %.2fx, %.4f stored bits per weight, MSE %s, SSE %s, MAE %s%n",
+                Format.bytes(e.artifactBytes()),
+                e.artifactBytes(),
+                e.ratio(),
+                e.storedBitsPerWeight(),
+                Format.sci(e.mse()),
+                Format.sci(e.sse()),
+                Format.sci(e.mae()));
+        out.println("wrote:   " + output);
     }
 }

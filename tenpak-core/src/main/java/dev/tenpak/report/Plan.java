@@ -20,10 +20,24 @@ import java.util.List;
  * and writes {@link #artifactCodec()} as the artifact codec string; the result is then exactly
  * {@link #expected()}{@code .artifactBytes()} long.
  *
+ * <p>Stored bits per weight, here and in every figure named {@code storedBitsPerWeight} or
+ * {@code bitsPerWeight} of a tensor, count what the artifact's index records for a tensor: its payload
+ * and its codec parameters, times 8. Over a whole input they are divided by the elements of its float
+ * tensors (F32, F16, BF16), so exact non-float tensors count as overhead; for one tensor, by its own
+ * elements. A size budget ({@code max-bits-per-weight}) is judged on that figure. {@code sse} is the
+ * squared error summed over elements.
+ *
+ * <p>Plans written before size budgets existed have no {@code budget}, {@code maxBitsPerWeight} or
+ * stored-size figures; they read as {@code max-mae} plans with those figures 0, and compress applies
+ * them as before.
+ *
  * @param format        {@value #FORMAT}
  * @param input         path, size and SHA-256 of the input; compress refuses any other input
- * @param maxMae        the budget the plan was made under
- * @param mode          {@code artifact} (one codec for every float tensor) or {@code per-tensor}
+ * @param budget        the kind of budget: {@value #BUDGET_MAX_MAE} or {@value #BUDGET_MAX_BITS_PER_WEIGHT}
+ * @param maxMae        the error budget the plan was made under; null under a size budget
+ * @param maxBitsPerWeight the size budget the plan was made under; null under an error budget
+ * @param mode          {@code artifact} (one codec for every float tensor) or {@code per-tensor} (a size
+ *                      budget always chooses per tensor)
  * @param candidates    every codec measured over the whole input, in registry order
  * @param choice        the chosen codec's name, or {@code per-tensor}
  * @param reason        why, in words
@@ -35,7 +49,9 @@ import java.util.List;
 public record Plan(
         String format,
         InputIdentity input,
-        double maxMae,
+        String budget,
+        Double maxMae,
+        Double maxBitsPerWeight,
         String mode,
         List<Candidate> candidates,
         String choice,
@@ -46,17 +62,30 @@ public record Plan(
     public static final String FORMAT = "tenpak-plan/1";
     public static final String MODE_ARTIFACT = "artifact";
     public static final String MODE_PER_TENSOR = "per-tensor";
+    public static final String BUDGET_MAX_MAE = "max-mae";
+    public static final String BUDGET_MAX_BITS_PER_WEIGHT = "max-bits-per-weight";
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(SerializationFeature.INDENT_OUTPUT)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    /** Reads a plan without a budget kind (written before size budgets) as an error-budget plan. */
+    public Plan {
+        if (budget == null) {
+            budget = BUDGET_MAX_MAE;
+        }
+    }
 
     /**
      * One codec over the whole input.
      *
      * @param artifactBytes exact size of the artifact with this codec (raw_v1 for tensors it cannot hold)
      * @param bitsPerWeight artifact bits per element, overhead included
-     * @param withinBudget  {@code mae <= maxMae}
+     * @param withinBudget  {@code mae <= maxMae}, or under a size budget
+     *                      {@code storedBitsPerWeight <= maxBitsPerWeight}
+     * @param storedBytes   payload and parameter bytes over every tensor
+     * @param storedBitsPerWeight {@code storedBytes * 8} over the float tensors' elements
+     * @param sse           squared error summed over every element
      */
     public record Candidate(
             String codec,
@@ -66,16 +95,38 @@ public record Plan(
             double mse,
             double mae,
             double maxAbsError,
-            boolean withinBudget) {}
+            boolean withinBudget,
+            long storedBytes,
+            double storedBitsPerWeight,
+            double sse) {}
 
-    /** The artifact a plan produces: size, ratio against the tensors' own bytes, and error. */
+    /**
+     * The artifact a plan produces: size, ratio against the tensors' own bytes, and error.
+     *
+     * @param storedBytes         payload and parameter bytes over every tensor
+     * @param storedBitsPerWeight {@code storedBytes * 8} over the float tensors' elements: the figure a
+     *                            size budget is held to
+     * @param sse                 squared error summed over every element: the figure a size budget
+     *                            minimises
+     */
     public record Outcome(
-            long artifactBytes, long tensorBytes, double ratio, double mse, double mae, double maxAbsError) {}
+            long artifactBytes,
+            long tensorBytes,
+            double ratio,
+            double mse,
+            double mae,
+            double maxAbsError,
+            long storedBytes,
+            double storedBitsPerWeight,
+            double sse) {}
 
     /**
      * One tensor: the codec the plan gives it and its figures under each candidate.
      *
-     * @param storedBytes payload bytes under the chosen codec
+     * @param storedBytes   payload bytes under the chosen codec
+     * @param paramsBytes   codec parameter bytes under the chosen codec
+     * @param bitsPerWeight {@code (storedBytes + paramsBytes) * 8} over the tensor's elements
+     * @param sse           squared error summed over the tensor's elements
      */
     public record TensorPlan(
             String name,
@@ -87,13 +138,19 @@ public record Plan(
             double mse,
             double mae,
             double maxAbsError,
-            List<TensorCandidate> candidates) {}
+            List<TensorCandidate> candidates,
+            long paramsBytes,
+            double bitsPerWeight,
+            double sse) {}
 
     /**
      * One tensor under one candidate codec.
      *
-     * @param storedCodec the codec that actually holds it (raw_v1 when the candidate cannot)
-     * @param note        null, or why raw_v1 stands in
+     * @param storedCodec   the codec that actually holds it (raw_v1 when the candidate cannot)
+     * @param note          null, or why raw_v1 stands in
+     * @param paramsBytes   codec parameter bytes
+     * @param bitsPerWeight {@code (storedBytes + paramsBytes) * 8} over the tensor's elements
+     * @param sse           squared error summed over the tensor's elements
      */
     public record TensorCandidate(
             String codec,
@@ -102,7 +159,10 @@ public record Plan(
             double mse,
             double mae,
             double maxAbsError,
-            String note) {}
+            String note,
+            long paramsBytes,
+            double bitsPerWeight,
+            double sse) {}
 
     /** Writes this plan as indented JSON, atomically. */
     public void write(Path file) {

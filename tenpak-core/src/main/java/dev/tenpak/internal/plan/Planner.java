@@ -10,8 +10,12 @@ import dev.tenpak.options.PlanOptions;
 import dev.tenpak.report.ErrorMetrics;
 import dev.tenpak.report.InputIdentity;
 import dev.tenpak.report.Plan;
+import dev.tenpak.tensor.DType;
+import dev.tenpak.tensor.Shape;
 import dev.tenpak.tensor.Tensor;
 import dev.tenpak.tensor.TensorSource;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -19,7 +23,10 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Chooses codecs under a mean-absolute-error budget {@code E}.
+ * Chooses codecs under a budget: a mean absolute error {@code E} ({@code max-mae}) or a size in bits
+ * per weight {@code B} ({@code max-bits-per-weight}).
+ *
+ * <h2>Error budget</h2>
  *
  * <p>Whole-artifact rule (the original one): among the candidates whose MAE over all elements is
  * {@code <= E}, the one with the smallest artifact (ties: lower MAE, then registry order); when none
@@ -31,9 +38,25 @@ import java.util.Locale;
  * bytes and its own MAE. Every tensor then meets the budget when any candidate can, so the
  * artifact's element-weighted MAE does too.
  *
+ * <h2>Size budget</h2>
+ *
+ * <p>A codec per tensor that minimises the total squared error (the sum over tensors of MSE times
+ * elements) while the stored bits (payload and codec parameters of every tensor, what the artifact's
+ * index records) stay within {@code B} times the elements of the float tensors. Each candidate gives
+ * each tensor one (bits, squared error) option, measured by really encoding and decoding it; a tensor
+ * the candidate cannot hold (non-float, small or 1-D under a group-wise codec, non-finite values) gets
+ * the raw_v1 option compress would give it, so it counts at its stored size. {@link RateAllocator}
+ * chooses among the options (convex-hull greedy, optimal on the hull). When even the smallest option of
+ * every tensor is over {@code B}, a {@link BudgetExceededException} names the smallest achievable bits
+ * per weight and no plan is written.
+ *
  * <p>All figures come from one {@link CodecSurvey} pass: each tensor is read once and encoded and
- * decoded once per candidate. The per-tensor artifact's size is measured exactly by writing the
- * chosen payloads to a counting writer during that same pass.
+ * decoded once per candidate. The per-tensor artifact's size under an error budget is measured
+ * exactly by writing the chosen payloads to a counting writer during that same pass; under a size
+ * budget the choice comes after the pass, so the chosen entries are written again afterwards with
+ * their recorded parameters and a zero payload of their recorded length (the writer only counts, and
+ * the size of an artifact does not depend on its payload bytes). Memory: one tensor's encodings at a
+ * time, plus a few numbers per tensor and candidate.
  */
 public final class Planner {
     private Planner() {}
@@ -53,6 +76,9 @@ public final class Planner {
 
     /** Plans for tensors from {@code source}, recording {@code id} as the input they came from. */
     public static Plan plan(TensorSource source, InputIdentity id, PlanOptions options) {
+        if (options.budget() == PlanOptions.Budget.MAX_BITS_PER_WEIGHT) {
+            return planBitsPerWeight(source, id, options);
+        }
         List<Codec> codecs = options.candidates();
         double budget = options.maxMae();
         List<Plan.TensorPlan> tensors = new ArrayList<>();
@@ -61,6 +87,7 @@ public final class Planner {
         mixed.metadata(source.metadata());
         ErrorMetrics.Accumulator mixedError = new ErrorMetrics.Accumulator();
 
+        long[] floatElements = {0};
         List<CodecSurvey.Totals> totals = CodecSurvey.run(source, codecs, (t, trials) -> {
             TensorTrial pick = options.perTensor() ? choose(trials, budget) : null;
             if (pick != null) {
@@ -68,19 +95,11 @@ public final class Planner {
                 mixedError.add(pick.error());
             }
             tensors.add(describe(t, trials, pick, budget));
+            floatElements[0] += floatElements(t);
         });
         long tensorBytes = totals.isEmpty() ? 0 : totals.get(0).tensorBytes();
-        List<Plan.Candidate> candidates = totals.stream()
-                .map(c -> new Plan.Candidate(
-                        c.codec(),
-                        c.artifactBytes(),
-                        c.ratio(),
-                        c.bitsPerWeight(),
-                        c.error().mse(),
-                        c.error().mae(),
-                        c.error().maxAbsError(),
-                        c.error().mae() <= budget))
-                .toList();
+        List<Plan.Candidate> candidates = candidates(
+                totals, tensors, floatElements[0], (c, bpw) -> c.error().mae() <= budget);
 
         if (options.perTensor()) {
             long size = mixed.finish();
@@ -118,13 +137,15 @@ public final class Planner {
             return new Plan(
                     Plan.FORMAT,
                     id,
+                    Plan.BUDGET_MAX_MAE,
                     budget,
+                    null,
                     Plan.MODE_PER_TENSOR,
                     candidates,
                     Plan.MODE_PER_TENSOR,
                     reason,
                     null,
-                    new Plan.Outcome(size, tensorBytes, ratio(tensorBytes, size), e.mse(), e.mae(), e.maxAbsError()),
+                    outcome(size, tensorBytes, e, tensors, floatElements[0]),
                     List.copyOf(tensors));
         }
 
@@ -162,35 +183,240 @@ public final class Planner {
         List<Plan.TensorPlan> assigned = new ArrayList<>(tensors.size());
         for (Plan.TensorPlan t : tensors) {
             Plan.TensorCandidate c = t.candidates().get(best);
-            assigned.add(new Plan.TensorPlan(
-                    t.name(),
-                    t.dtype(),
-                    t.shape(),
-                    c.storedCodec(),
-                    c.note() == null ? "artifact codec " + chosen.codec() : c.note(),
-                    c.storedBytes(),
-                    c.mse(),
-                    c.mae(),
-                    c.maxAbsError(),
-                    t.candidates()));
+            assigned.add(assign(t, c, c.note() == null ? "artifact codec " + chosen.codec() : c.note()));
         }
         return new Plan(
                 Plan.FORMAT,
                 id,
+                Plan.BUDGET_MAX_MAE,
                 budget,
+                null,
                 Plan.MODE_ARTIFACT,
                 candidates,
                 chosen.codec(),
                 reason,
                 chosen.codec(),
-                new Plan.Outcome(
-                        chosen.artifactBytes(),
-                        tensorBytes,
-                        chosen.ratio(),
-                        chosen.error().mse(),
-                        chosen.error().mae(),
-                        chosen.error().maxAbsError()),
+                outcome(chosen.artifactBytes(), tensorBytes, chosen.error(), assigned, floatElements[0]),
                 List.copyOf(assigned));
+    }
+
+    /** One tensor as the size budget sees it, with what is needed to write its chosen entry again. */
+    private record Measured(Plan.TensorPlan plan, DType dtype, Shape shape, List<byte[]> params) {}
+
+    /** The size budget (see the class comment). */
+    private static Plan planBitsPerWeight(TensorSource source, InputIdentity id, PlanOptions options) {
+        List<Codec> codecs = options.candidates();
+        double maxBpw = options.maxBitsPerWeight();
+        List<Measured> measured = new ArrayList<>();
+        long[] floatElements = {0};
+        List<CodecSurvey.Totals> totals = CodecSurvey.run(source, codecs, (t, trials) -> {
+            measured.add(new Measured(
+                    describe(t, trials, null, 0),
+                    t.dtype(),
+                    t.shape(),
+                    trials.stream().map(tr -> tr.encoded().params()).toList()));
+            floatElements[0] += floatElements(t);
+        });
+        long weights = floatElements[0];
+        List<Plan.TensorPlan> described = measured.stream().map(Measured::plan).toList();
+        List<Plan.Candidate> candidates = candidates(totals, described, weights, (c, bpw) -> bpw <= maxBpw);
+
+        List<List<RateAllocator.Option>> table = new ArrayList<>(described.size());
+        for (Plan.TensorPlan t : described) {
+            table.add(t.candidates().stream()
+                    .map(c -> new RateAllocator.Option(8 * (c.storedBytes() + c.paramsBytes()), c.sse()))
+                    .toList());
+        }
+        // no float weights: nothing to hold the size to, every tensor is stored as its smallest option
+        double budgetBits = weights == 0 ? Double.POSITIVE_INFINITY : maxBpw * weights;
+        long minimum = RateAllocator.minimumBits(table);
+        if (minimum > budgetBits) {
+            double smallest = (double) minimum / weights;
+            throw new BudgetExceededException(
+                    String.format(
+                            Locale.ROOT,
+                            "%s: the smallest choice for every tensor takes %.4f bits per weight, over "
+                                    + "max-bits-per-weight %s (candidates %s); no plan written",
+                            source.description(),
+                            smallest,
+                            fmtBpw(maxBpw),
+                            String.join(", ", codecs.stream().map(Codec::name).toList())),
+                    maxBpw,
+                    smallest);
+        }
+        RateAllocator.Allocation a = RateAllocator.allocate(table, budgetBits);
+
+        List<Plan.TensorPlan> assigned = new ArrayList<>(described.size());
+        ErrorMetrics.Accumulator error = new ErrorMetrics.Accumulator();
+        CountingChannel bytes = new CountingChannel();
+        ArtifactWriter writer = ArtifactWriter.to(bytes, "bits-per-weight candidate");
+        writer.metadata(source.metadata());
+        long largest = 0;
+        for (int i = 0; i < described.size(); i++) {
+            largest = Math.max(
+                    largest, described.get(i).candidates().get(a.choice()[i]).storedBytes());
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment zeros = arena.allocate(Math.max(1, largest));
+            for (int i = 0; i < described.size(); i++) {
+                Plan.TensorPlan t = described.get(i);
+                Plan.TensorCandidate c = t.candidates().get(a.choice()[i]);
+                String reason = switch (a.steps()[i]) {
+                    case SMALLEST -> "smallest of the candidates";
+                    case HULL -> "convex-hull step: most error removed per added bit";
+                    case FILL -> "upgrade paid from the bits left after the hull steps";
+                    case FIXED -> "fixed here, the other tensors allocated around it: the least error found";
+                    case UNIFORM -> "one codec for every tensor fits with less error than the hull steps";
+                };
+                if (c.note() != null) {
+                    reason += " (as " + c.codec() + " stores it: " + c.note() + ")";
+                }
+                assigned.add(assign(t, c, reason));
+                error.add(new ErrorMetrics(elements(t.shape()), c.mse(), c.mae(), c.maxAbsError()));
+                Measured m = measured.get(i);
+                writer.writeEncoded(
+                        t.name(),
+                        m.dtype(),
+                        m.shape(),
+                        c.storedCodec(),
+                        m.params().get(a.choice()[i]),
+                        zeros.asSlice(0, c.storedBytes()),
+                        0);
+            }
+        }
+        long size = writer.finish();
+        long tensorBytes = totals.isEmpty() ? 0 : totals.get(0).tensorBytes();
+        Plan.Outcome outcome = outcome(size, tensorBytes, error.result(), assigned, weights);
+        long distinct = assigned.stream().map(Plan.TensorPlan::codec).distinct().count();
+        String reason = String.format(
+                Locale.ROOT,
+                "least total squared error (%s) within %s bits per weight: %.4f bits per weight stored, "
+                        + "%d codec(s) used; convex-hull allocation, %s",
+                fmt(outcome.sse()),
+                fmtBpw(maxBpw),
+                outcome.storedBitsPerWeight(),
+                distinct,
+                a.sse() <= a.lowerBound()
+                        ? "optimal (a hull point)"
+                        : String.format(
+                                Locale.ROOT,
+                                "at most %.2f%% above the optimum (no choice goes under %s)",
+                                100 * (a.sse() / a.lowerBound() - 1),
+                                fmt(a.lowerBound())));
+        return new Plan(
+                Plan.FORMAT,
+                id,
+                Plan.BUDGET_MAX_BITS_PER_WEIGHT,
+                null,
+                maxBpw,
+                Plan.MODE_PER_TENSOR,
+                candidates,
+                Plan.MODE_PER_TENSOR,
+                reason,
+                null,
+                outcome,
+                List.copyOf(assigned));
+    }
+
+    /** Whether a candidate, by its figures over the whole input, meets the budget on its own. */
+    @FunctionalInterface
+    private interface WithinBudget {
+        boolean test(CodecSurvey.Totals totals, double storedBitsPerWeight);
+    }
+
+    /** Every codec's figures over the whole input, stored sizes and squared error included. */
+    private static List<Plan.Candidate> candidates(
+            List<CodecSurvey.Totals> totals,
+            List<Plan.TensorPlan> tensors,
+            long floatElements,
+            WithinBudget withinBudget) {
+        List<Plan.Candidate> out = new ArrayList<>(totals.size());
+        for (int j = 0; j < totals.size(); j++) {
+            CodecSurvey.Totals c = totals.get(j);
+            long stored = 0;
+            double sse = 0;
+            for (Plan.TensorPlan t : tensors) {
+                Plan.TensorCandidate tc = t.candidates().get(j);
+                stored += tc.storedBytes() + tc.paramsBytes();
+                sse += tc.sse();
+            }
+            double bpw = storedBitsPerWeight(stored, floatElements);
+            out.add(new Plan.Candidate(
+                    c.codec(),
+                    c.artifactBytes(),
+                    c.ratio(),
+                    c.bitsPerWeight(),
+                    c.error().mse(),
+                    c.error().mae(),
+                    c.error().maxAbsError(),
+                    withinBudget.test(c, bpw),
+                    stored,
+                    bpw,
+                    sse));
+        }
+        return out;
+    }
+
+    private static Plan.Outcome outcome(
+            long artifactBytes, long tensorBytes, ErrorMetrics e, List<Plan.TensorPlan> chosen, long floatElements) {
+        long stored = 0;
+        double sse = 0;
+        for (Plan.TensorPlan t : chosen) {
+            stored += t.storedBytes() + t.paramsBytes();
+            sse += t.sse();
+        }
+        return new Plan.Outcome(
+                artifactBytes,
+                tensorBytes,
+                ratio(tensorBytes, artifactBytes),
+                e.mse(),
+                e.mae(),
+                e.maxAbsError(),
+                stored,
+                storedBitsPerWeight(stored, floatElements),
+                sse);
+    }
+
+    /** {@code t} with the candidate {@code c} as its codec. */
+    private static Plan.TensorPlan assign(Plan.TensorPlan t, Plan.TensorCandidate c, String reason) {
+        return new Plan.TensorPlan(
+                t.name(),
+                t.dtype(),
+                t.shape(),
+                c.storedCodec(),
+                reason,
+                c.storedBytes(),
+                c.mse(),
+                c.mae(),
+                c.maxAbsError(),
+                t.candidates(),
+                c.paramsBytes(),
+                c.bitsPerWeight(),
+                c.sse());
+    }
+
+    static double storedBitsPerWeight(long storedBytes, long floatElements) {
+        return floatElements == 0 ? 0 : storedBytes * 8.0 / floatElements;
+    }
+
+    private static long floatElements(Tensor t) {
+        return t.dtype().isCompressible() ? t.elementCount() : 0;
+    }
+
+    private static long elements(long[] shape) {
+        long n = 1;
+        for (long d : shape) {
+            n *= d;
+        }
+        return n;
+    }
+
+    private static double sse(ErrorMetrics e) {
+        return e.mse() * e.count();
+    }
+
+    private static double bitsPerWeight(long bytes, long elements) {
+        return elements == 0 ? 0 : bytes * 8.0 / elements;
     }
 
     /** The per-tensor rule over one tensor's trials. */
@@ -234,10 +460,14 @@ public final class Planner {
                         tr.error().mse(),
                         tr.error().mae(),
                         tr.error().maxAbsError(),
-                        tr.fallback()))
+                        tr.fallback(),
+                        tr.encoded().params().length,
+                        bitsPerWeight(tr.storedBytes() + tr.encoded().params().length, t.elementCount()),
+                        sse(tr.error())))
                 .toList();
         if (pick == null) {
-            return new Plan.TensorPlan(t.name(), t.dtype().name(), t.shape().dims(), null, null, 0, 0, 0, 0, cands);
+            return new Plan.TensorPlan(
+                    t.name(), t.dtype().name(), t.shape().dims(), null, null, 0, 0, 0, 0, cands, 0, 0, 0);
         }
         String reason = pick.fallback() != null
                 ? pick.fallback()
@@ -254,7 +484,10 @@ public final class Planner {
                 pick.error().mse(),
                 pick.error().mae(),
                 pick.error().maxAbsError(),
-                cands);
+                cands,
+                pick.encoded().params().length,
+                bitsPerWeight(pick.storedBytes() + pick.encoded().params().length, t.elementCount()),
+                sse(pick.error()));
     }
 
     private static double ratio(long tensorBytes, long size) {
@@ -263,5 +496,9 @@ public final class Planner {
 
     static String fmt(double v) {
         return v == 0 ? "0" : String.format(Locale.ROOT, "%.3e", v);
+    }
+
+    private static String fmtBpw(double v) {
+        return String.format(Locale.ROOT, "%s", (float) v);
     }
 }

@@ -29,6 +29,7 @@ import java.util.TreeMap;
  * @param outputDirectory  where artifacts and the manifest are written
  * @param options          how the core compresses each file (its codec is unused when {@code plan} is set)
  * @param plan             when set, each file's codecs are chosen by {@link Tenpak#plan} under an MAE budget
+ *                         or a bits-per-weight budget
  * @param planDirectory    where the plans are written ({@code <artifact name>.plan.json}), for inspection
  * @param failOnErrorAbove the largest MAE a model file may have, or empty for no budget
  * @param failIfNoModels   whether finding no model file fails the build (otherwise a warning)
@@ -70,7 +71,11 @@ public record CompressRequest(
         Map<String, String> s = new TreeMap<>();
         if (plan.isPresent()) {
             PlanOptions p = plan.get();
-            s.put("plan.maxMae", Double.toString(p.maxMae()));
+            if (p.maxMae() != null) {
+                s.put("plan.maxMae", Double.toString(p.maxMae()));
+            } else {
+                s.put("plan.maxBitsPerWeight", Double.toString(p.maxBitsPerWeight()));
+            }
             s.put("plan.perTensor", Boolean.toString(p.perTensor()));
             s.put("plan.candidates", p.codecs().isEmpty() ? "all" : String.join(",", p.codecs()));
         } else {
@@ -93,6 +98,7 @@ public record CompressRequest(
         private String codec;
         private Double failOnErrorAbove;
         private Double maxMae;
+        private Double maxBitsPerWeight;
         private boolean perTensor;
         private List<String> candidates;
         private File planDirectory;
@@ -140,6 +146,12 @@ public record CompressRequest(
 
         public Builder maxMae(Double v) {
             maxMae = v;
+            return this;
+        }
+
+        /** The size budget in stored bits per float weight; null for none. */
+        public Builder maxBitsPerWeight(Double v) {
+            maxBitsPerWeight = v;
             return this;
         }
 
@@ -240,10 +252,26 @@ public record CompressRequest(
                 budget = OptionalDouble.of(requireBudget("failOnErrorAbove", failOnErrorAbove));
             }
             Optional<PlanOptions> plan = Optional.empty();
-            if (maxMae != null) {
+            if (maxMae != null && maxBitsPerWeight != null) {
+                throw ModelBuildException.user("tenpak: <maxMae> (tenpak.maxMae) and <maxBitsPerWeight> "
+                        + "(tenpak.maxBitsPerWeight) are two kinds of plan budget; set one");
+            }
+            if (maxBitsPerWeight != null) {
+                if (!(maxBitsPerWeight > 0) || Double.isInfinite(maxBitsPerWeight)) {
+                    throw ModelBuildException.user("tenpak: bad <maxBitsPerWeight> (tenpak.maxBitsPerWeight): "
+                            + maxBitsPerWeight + "; it is stored bits per float weight, a finite number > 0");
+                }
+                if (perTensor) {
+                    throw ModelBuildException.user("tenpak: <perTensor> (tenpak.perTensor) goes with <maxMae>; "
+                            + "<maxBitsPerWeight> always chooses a codec per tensor");
+                }
+            }
+            if (maxMae != null || maxBitsPerWeight != null) {
                 try {
-                    plan = Optional.of(PlanOptions.of(requireBudget("maxMae", maxMae))
-                            .withPerTensor(perTensor)
+                    plan = Optional.of((maxMae != null
+                                    ? PlanOptions.of(requireBudget("maxMae", maxMae))
+                                            .withPerTensor(perTensor)
+                                    : PlanOptions.ofBitsPerWeight(maxBitsPerWeight))
                             .withCodecs(trimmed(candidates))
                             .withInputFormat(options.inputFormat()));
                 } catch (TenpakException e) {

@@ -134,7 +134,7 @@ public final class ModelCompressor {
     }
 
     /**
-     * One file through the core: with a fixed codec, or (with {@code maxMae}) planned first and then
+     * One file through the core: with a fixed codec, or (with {@code maxMae} or {@code maxBitsPerWeight}) planned first and then
      * compressed as the plan says. The plan is kept in the plan folder for inspection.
      */
     private CompressReport compress(Path file, Path artifact, String artifactName) {

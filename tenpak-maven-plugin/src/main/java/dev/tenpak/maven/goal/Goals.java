@@ -48,6 +48,7 @@ public final class Goals {
                 .outputDirectory(s.outputDirectory())
                 .codec(s.codec())
                 .maxMae(s.maxMae())
+                .maxBitsPerWeight(s.maxBitsPerWeight())
                 .perTensor(s.perTensor())
                 .candidates(s.candidates())
                 .planDirectory(s.planDirectory())

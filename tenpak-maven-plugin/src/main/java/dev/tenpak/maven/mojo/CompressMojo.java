@@ -63,7 +63,7 @@ public final class CompressMojo extends AbstractMojo {
      * The codec for float tensors, for example int8_sym_v1 or int4_sym_g32_v1: any codec name of tenpak
      * ({@code tenpak compress --help} lists them, and an unknown name fails the build with the list).
      * Changing it recompresses every model file.
-     * Unused when {@code maxMae} is set.
+     * Unused when {@code maxMae} or {@code maxBitsPerWeight} is set.
      */
     @Parameter(property = "tenpak.codec", defaultValue = DEFAULT_CODEC)
     private String codec;
@@ -78,21 +78,32 @@ public final class CompressMojo extends AbstractMojo {
     private Double maxMae;
 
     /**
+     * Let the planner choose a codec per tensor under a size budget: the least total squared error whose
+     * stored bits (payload and codec parameters of every tensor) are at most this many per float weight,
+     * among the {@code candidates} (every lossy codec by default). For example 4.5 mixes 4- to 6-bit codecs
+     * where each pays most. A budget under the smallest codec of every tensor fails the build naming the
+     * smallest achievable. Replaces {@code codec}; not with {@code maxMae}. Each file's plan is kept in
+     * {@code planDirectory}. Changing it recompresses every model file.
+     */
+    @Parameter(property = "tenpak.maxBitsPerWeight")
+    private Double maxBitsPerWeight;
+
+    /**
      * With {@code maxMae}: apply the budget to each tensor and choose a codec per tensor, so the artifact
-     * may mix codecs.
+     * may mix codecs ({@code maxBitsPerWeight} always does).
      */
     @Parameter(property = "tenpak.perTensor", defaultValue = "false")
     private boolean perTensor;
 
     /**
-     * With {@code maxMae}: the codecs the planner may choose from. Default: every lossy codec; {@code raw_v1}
+     * With {@code maxMae} or {@code maxBitsPerWeight}: the codecs the planner may choose from. Default: every lossy codec; {@code raw_v1}
      * competes only when listed (its error is 0, so it would always meet the budget).
      */
     @Parameter(property = "tenpak.candidates")
     private List<String> candidates;
 
     /**
-     * With {@code maxMae}: where each model file's plan (NAME.plan.json: every candidate's size
+     * With {@code maxMae} or {@code maxBitsPerWeight}: where each model file's plan (NAME.plan.json: every candidate's size
      * and error, the choice and why) is written. Not packaged.
      */
     @Parameter(property = "tenpak.planDirectory", defaultValue = "${project.build.directory}/tenpak/plans")
@@ -120,7 +131,7 @@ public final class CompressMojo extends AbstractMojo {
     /**
      * Regular expressions of tensor names to keep exact ({@code raw_v1}) whatever the codec; a name
      * matches when the expression is found anywhere in it (anchor with {@code ^} and {@code $}).
-     * Changing them recompresses every model file. Unused with {@code maxMae}: the plan decides every tensor.
+     * Changing them recompresses every model file. Unused with a plan budget: the plan decides every tensor.
      */
     @Parameter(property = "tenpak.keepRaw")
     private List<String> keepRaw;
@@ -129,7 +140,7 @@ public final class CompressMojo extends AbstractMojo {
      * The small-tensor rule: 1-D tensors and tensors with fewer than this many elements stay exact
      * ({@code raw_v1}); 0 quantizes them too. Default: the codec's own threshold (4096 for the group-wise
      * codecs, 0 for the per-tensor ones). The group size itself is part of the codec's name
-     * ({@code int4_sym_g32_v1}). Unused with {@code maxMae}.
+     * ({@code int4_sym_g32_v1}). Unused with a plan budget.
      */
     @Parameter(property = "tenpak.minElements")
     private Long minElements;
@@ -167,6 +178,7 @@ public final class CompressMojo extends AbstractMojo {
                 outputDirectory,
                 codec,
                 maxMae,
+                maxBitsPerWeight,
                 perTensor,
                 candidates,
                 planDirectory,

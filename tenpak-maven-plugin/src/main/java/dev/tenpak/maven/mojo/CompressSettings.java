@@ -15,6 +15,7 @@ public record CompressSettings(
         File outputDirectory,
         String codec,
         Double maxMae,
+        Double maxBitsPerWeight,
         boolean perTensor,
         List<String> candidates,
         File planDirectory,

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tenpak.Tenpak;
 import dev.tenpak.options.InputFormat;
+import dev.tenpak.options.PlanOptions;
 import java.io.File;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -62,6 +63,46 @@ class CompressRequestTest {
                 .containsEntry("plan.candidates", "all");
         assertThat(builder().maxMae(1e-3).build().settings())
                 .isNotEqualTo(builder().maxMae(2e-3).build().settings());
+    }
+
+    @Test
+    void maxBitsPerWeightMakesASizeBudgetPlanRequest() throws Exception {
+        CompressRequest r = builder()
+                .maxBitsPerWeight(4.5)
+                .candidates(List.of("kq4_v1", " int4_sym_g32_v1 "))
+                .build();
+        assertThat(r.plan()).hasValueSatisfying(p -> {
+            assertThat(p.budget()).isEqualTo(PlanOptions.Budget.MAX_BITS_PER_WEIGHT);
+            assertThat(p.maxBitsPerWeight()).isEqualTo(4.5);
+            assertThat(p.maxMae()).isNull();
+            assertThat(p.codecs()).containsExactly("kq4_v1", "int4_sym_g32_v1");
+        });
+        assertThat(r.settings())
+                .doesNotContainKey("codec")
+                .doesNotContainKey("plan.maxMae")
+                .containsEntry("plan.maxBitsPerWeight", "4.5")
+                .containsEntry("plan.candidates", "kq4_v1,int4_sym_g32_v1");
+        assertThat(builder().maxBitsPerWeight(4.5).build().settings())
+                .isNotEqualTo(builder().maxBitsPerWeight(5.5).build().settings())
+                .isNotEqualTo(builder().maxMae(4.5).build().settings());
+    }
+
+    @Test
+    void aBadSizeBudgetIsAUserErrorNamingTheParameter() {
+        for (double bad : new double[] {0, -1, Double.NaN, Double.POSITIVE_INFINITY}) {
+            assertThatThrownBy(() -> builder().maxBitsPerWeight(bad).build())
+                    .isInstanceOf(ModelBuildException.class)
+                    .hasMessageContaining("<maxBitsPerWeight>")
+                    .hasMessageContaining("tenpak.maxBitsPerWeight");
+        }
+        assertThatThrownBy(() -> builder().maxMae(1e-3).maxBitsPerWeight(4.0).build())
+                .isInstanceOf(ModelBuildException.class)
+                .hasMessageContaining("<maxMae>")
+                .hasMessageContaining("<maxBitsPerWeight>")
+                .hasMessageContaining("set one");
+        assertThatThrownBy(() -> builder().maxBitsPerWeight(4.0).perTensor(true).build())
+                .isInstanceOf(ModelBuildException.class)
+                .hasMessageContaining("<perTensor>");
     }
 
     @Test

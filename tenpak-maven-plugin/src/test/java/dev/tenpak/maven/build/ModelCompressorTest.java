@@ -8,6 +8,7 @@ import dev.tenpak.codec.Codecs;
 import dev.tenpak.internal.format.artifact.ArtifactReader;
 import dev.tenpak.internal.format.json.JsonBundleReader;
 import dev.tenpak.options.DecompressOptions;
+import dev.tenpak.report.Plan;
 import dev.tenpak.tensor.Tensor;
 import dev.tenpak.tensor.TensorSource;
 import java.io.File;
@@ -219,6 +220,41 @@ class ModelCompressorTest {
         double budget = (loose.mae() + r.entries().get(0).mae()) / 2;
         run(request().maxMae(budget).failOnErrorAbove(budget));
         assertThat(manifest().models().get(0).mae()).isLessThanOrEqualTo(budget);
+    }
+
+    @Test
+    void maxBitsPerWeightMixesCodecsWithinTheSizeAndKeepsThePlan() throws Exception {
+        List<String> candidates = List.of("int8_sym_v1", "int4_sym_v1");
+        run(request().maxBitsPerWeight(6.0).candidates(candidates));
+        Manifest.Entry e = manifest().models().get(0);
+        assertThat(e.settings())
+                .containsEntry("plan.maxBitsPerWeight", "6.0")
+                .doesNotContainKey("plan.maxMae")
+                .doesNotContainKey("codec");
+        Plan plan = Plan.read(base.resolve("target/tenpak/plans/encoder.plan.json"));
+        assertThat(plan.budget()).isEqualTo(Plan.BUDGET_MAX_BITS_PER_WEIGHT);
+        assertThat(plan.expected().storedBitsPerWeight()).isLessThanOrEqualTo(6.0);
+        try (ArtifactReader a = ArtifactReader.open(out.resolve("encoder.tenpak"))) {
+            long stored = 0;
+            for (var en : a.entries()) {
+                assertThat(en.codec())
+                        .isEqualTo(plan.tensors().stream()
+                                .filter(t -> t.name().equals(en.name()))
+                                .findFirst()
+                                .orElseThrow()
+                                .codec());
+                stored += en.length() + en.params().length;
+            }
+            assertThat(stored).isEqualTo(plan.expected().storedBytes());
+        }
+        assertThat(run(request().maxBitsPerWeight(6.0).candidates(candidates)).upToDate())
+                .isEqualTo(2);
+
+        // under the smallest choice: the build fails naming the file and the smallest achievable
+        assertThatThrownBy(() -> run(request().maxBitsPerWeight(1.0).candidates(candidates)))
+                .isInstanceOf(ModelBuildException.class)
+                .hasMessageContaining("encoder.json")
+                .hasMessageContaining("bits per weight, over max-bits-per-weight 1.0");
     }
 
     @Test

@@ -82,6 +82,19 @@ class CompressMojoTest {
     }
 
     @Test
+    void maxBitsPerWeightMapsToASizeBudgetPlan() throws Exception {
+        CompressMojo m = mojo();
+        set(m, "maxBitsPerWeight", 4.5);
+        set(m, "candidates", List.of("kq4_v1", "kq5_v1"));
+        CompressRequest r = Goals.request(m.settings());
+        assertThat(r.plan()).hasValueSatisfying(p -> {
+            assertThat(p.maxBitsPerWeight()).isEqualTo(4.5);
+            assertThat(p.maxMae()).isNull();
+            assertThat(p.codecs()).containsExactly("kq4_v1", "kq5_v1");
+        });
+    }
+
+    @Test
     void aBadCodecFailsTheBuildAndAMalformedModelNamesTheFile() throws Exception {
         CompressMojo m = mojo();
         set(m, "codec", "nope_v9");
@@ -215,7 +228,7 @@ class CompressMojoTest {
                         .doesNotContain("dev.tenpak", "{@link");
             }
         }
-        assertThat(checked).isEqualTo(19);
+        assertThat(checked).isEqualTo(20);
     }
 
     private static String text(Element e, String child) {
