@@ -36,8 +36,10 @@ import java.util.SplittableRandom;
  *
  * <pre>
  * java --enable-native-access=ALL-UNNAMED -cp tenpak-bench/target/benchmarks.jar dev.tenpak.bench.LosslessBench \
- *     [--minilm path/to/model.safetensors] [--layers 2] [--repeats 5] [--dump dir]
+ *     [--minilm path/to/model.safetensors] [--layers 2] [--repeats 5] [--dump dir] [--safetensors file]...
  * </pre>
+ * {@code --safetensors} adds a file's tensors as they are as one more dataset (repeatable);
+ * {@code --layers 0} leaves the synthetic model out.
  * {@code --dump} writes each dataset's tensors back to back to {@code dir/<dataset>.bin}, the bytes
  * tenpak-bench/src/main/python/zipnn-peer.py gives ZipNN.
  * Not a test: numbers, no assertions.
@@ -56,8 +58,10 @@ public final class LosslessBench {
         int layers = 2;
         int repeats = 5;
         Path dump = null;
+        List<Path> files = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
+                case "--safetensors" -> files.add(Path.of(args[++i]));
                 case "--minilm" -> minilm = Path.of(args[++i]);
                 case "--layers" -> layers = Integer.parseInt(args[++i]);
                 case "--repeats" -> repeats = Integer.parseInt(args[++i]);
@@ -80,7 +84,18 @@ public final class LosslessBench {
                     "MiniLM bf16",
                     fp32.stream().map(t -> convert(t, DType.BF16)).toList()));
         }
-        sets.add(new Dataset("synthetic bf16 (" + layers + " layers)", synthetic(layers, 20261212L)));
+        if (layers > 0) {
+            sets.add(new Dataset("synthetic bf16 (" + layers + " layers)", synthetic(layers, 20261212L)));
+        }
+        for (Path f : files) {
+            // any safetensors file as it is, e.g. the XOR of a fine-tune with its base (bf16)
+            SafetensorsReader r = SafetensorsReader.open(f);
+            List<Tensor> ts = new ArrayList<>();
+            for (SafetensorsReader.Entry e : r.entries()) {
+                ts.add(copy(r.tensor(e)));
+            }
+            sets.add(new Dataset(f.getFileName().toString(), ts));
+        }
 
         if (dump != null) {
             // the same bytes for peers (ZipNN, zstd CLI): every tensor of a dataset, back to back
@@ -106,7 +121,7 @@ public final class LosslessBench {
                 "MB",
                 "ratio",
                 "limit",
-                "huf/H",
+                "coded/H",
                 "enc",
                 "dec",
                 "zstd-1",
@@ -343,10 +358,12 @@ public final class LosslessBench {
     /**
      * {limit, huffman bytes, entropy bytes}: limit = header and table bytes plus, for every plane of
      * every block, the smaller of its raw size and its order-0 entropy (no table costs at all);
-     * the other two are the Huffman-coded planes' size (with their tables) and their entropy.
+     * the other two are the entropy-coded planes' size (modes 2 to 4, with their tables) and
+     * their order-0 entropy.
      */
     static double[] limit(Dataset d) {
         PlaneCoder coder = new PlaneCoder();
+        long[] modes = new long[5];
         double limit = 0;
         double huf = 0;
         double ent = 0;
@@ -367,13 +384,23 @@ public final class LosslessBench {
                     double h = PlaneCoder.entropyBits(coder.counts()) / 8;
                     limit += Math.min(m, h);
                     int w = coder.encode(buf, p * stride, m, out, 0);
-                    if (out[0] == PlaneCoder.HUFFMAN) {
+                    modes[out[0]]++;
+                    if (out[0] >= PlaneCoder.HUFFMAN) {
                         huf += w;
                         ent += h;
                     }
                 }
             }
         }
+        System.out.printf(
+                Locale.ROOT,
+                "%-26s planes raw %d, const %d, huffman %d, rans %d, rans2 %d%n",
+                "",
+                modes[0],
+                modes[1],
+                modes[2],
+                modes[3],
+                modes[4]);
         return new double[] {limit, huf, ent};
     }
 
@@ -462,80 +489,81 @@ public final class LosslessBench {
                 gbps(bytes, hufDec),
                 gbps(bytes, zEnc),
                 gbps(bytes, zDec));
-        tans(d, planes, coded, repeats);
+        modes(d, planes, coded, repeats);
     }
 
-    /** Huffman against the tANS probe on the planes Huffman codes (mode 2), same planes, same blocks. */
-    static void tans(Dataset d, List<byte[]> planes, byte[][] coded, int repeats) {
-        List<byte[]> hp = new ArrayList<>();
-        List<byte[]> hc = new ArrayList<>();
+    /**
+     * The three entropy-coded plane modes on the same planes (those the writer entropy-codes),
+     * each forced: bytes against the planes' order-0 entropy, and encode and decode GB/s of plane
+     * bytes. The decode ratio of rANS to Huffman is what PlaneCoder's saving threshold rests on.
+     */
+    static void modes(Dataset d, List<byte[]> planes, byte[][] coded, int repeats) {
+        List<byte[]> cp = new ArrayList<>();
         for (int i = 0; i < planes.size(); i++) {
-            if (coded[i][0] == PlaneCoder.HUFFMAN) {
-                hp.add(planes.get(i));
-                hc.add(coded[i]);
+            if (coded[i][0] >= PlaneCoder.HUFFMAN) {
+                cp.add(planes.get(i));
             }
         }
         PlaneCoder coder = new PlaneCoder();
-        TansProbe probe = new TansProbe();
         double h = 0;
-        long hufBytes = 0;
-        long tansBytes = 0;
         long bytes = 0;
-        byte[] out = new byte[(1 << 20) + 64];
+        for (byte[] p : cp) {
+            coder.histogram(p, 0, p.length);
+            h += PlaneCoder.entropyBits(coder.counts()) / 8;
+            bytes += p.length;
+        }
+        int[] modes = {PlaneCoder.HUFFMAN, PlaneCoder.RANS, PlaneCoder.RANS2};
+        String[] names = {"huffman", "rans", "rans2"};
         byte[] back = new byte[(1 << 20) + 64];
-        long tEnc = Long.MAX_VALUE;
-        long tDec = Long.MAX_VALUE;
-        long hDec = Long.MAX_VALUE;
-        int[] sizes = new int[4];
-        int[] starts = new int[4];
-        for (int rep = 0; rep < repeats; rep++) {
-            long enc = 0;
-            long dec = 0;
-            tansBytes = 0;
-            for (byte[] p : hp) {
+        StringBuilder line = new StringBuilder();
+        for (int k = 0; k < modes.length; k++) {
+            byte[][] out = new byte[cp.size()][];
+            long size = 0;
+            long enc = Long.MAX_VALUE;
+            byte[] buf = new byte[8192 + 3 * (1 << 20)];
+            for (int rep = 0; rep < repeats; rep++) {
                 long t0 = cpu();
-                coder.histogram(p, 0, p.length);
-                probe.normalize(coder.counts(), p.length);
-                probe.build();
-                int w = probe.encode(p, 0, p.length, out, sizes, starts);
-                long t1 = cpu();
-                probe.decode(out, starts, back, 0, p.length);
-                long t2 = cpu();
-                enc += t1 - t0;
-                dec += t2 - t1;
-                tansBytes += w;
-                if (rep == 0 && !java.util.Arrays.equals(back, 0, p.length, p, 0, p.length)) {
-                    throw new AssertionError("tANS probe did not round-trip");
+                size = 0;
+                for (int i = 0; i < cp.size(); i++) {
+                    byte[] p = cp.get(i);
+                    int w = coder.encodeAs(modes[k], p, 0, p.length, buf, 0);
+                    size += w;
+                    if (rep == 0) {
+                        out[i] = java.util.Arrays.copyOf(buf, w);
+                    }
+                }
+                enc = Math.min(enc, cpu() - t0);
+            }
+            MemorySegment[] segs = new MemorySegment[out.length];
+            for (int i = 0; i < out.length; i++) {
+                segs[i] = MemorySegment.ofArray(out[i]);
+            }
+            long dec = Long.MAX_VALUE;
+            for (int rep = 0; rep < repeats; rep++) {
+                long t0 = cpu();
+                for (int i = 0; i < cp.size(); i++) {
+                    coder.decode(segs[i], 0, out[i].length, back, 0, cp.get(i).length);
+                }
+                dec = Math.min(dec, cpu() - t0);
+            }
+            for (int i = 0; i < cp.size(); i++) {
+                byte[] p = cp.get(i);
+                coder.decode(segs[i], 0, out[i].length, back, 0, p.length);
+                if (!java.util.Arrays.equals(back, 0, p.length, p, 0, p.length)) {
+                    throw new AssertionError(names[k] + " did not round-trip");
                 }
             }
-            tEnc = Math.min(tEnc, enc);
-            tDec = Math.min(tDec, dec);
-            long t0 = cpu();
-            for (int i = 0; i < hp.size(); i++) {
-                coder.decode(MemorySegment.ofArray(hc.get(i)), 0, hc.get(i).length, back, 0, hp.get(i).length);
-            }
-            hDec = Math.min(hDec, cpu() - t0);
-        }
-        for (int i = 0; i < hp.size(); i++) {
-            coder.histogram(hp.get(i), 0, hp.get(i).length);
-            h += PlaneCoder.entropyBits(coder.counts()) / 8;
-            hufBytes += hc.get(i).length;
-            bytes += hp.get(i).length;
+            line.append(String.format(
+                    Locale.ROOT,
+                    "; %s %d (%+.2f%%) enc %.2f dec %.2f",
+                    names[k],
+                    size,
+                    100 * (size / h - 1),
+                    gbps(bytes, enc),
+                    gbps(bytes, dec)));
         }
         System.out.printf(
-                Locale.ROOT,
-                "%-26s Huffman-coded planes: %d MB, entropy %.0f, Huffman %d (%+.2f%%), tANS probe %d "
-                        + "(%+.2f%%); decode GB/s Huffman %.2f, tANS %.2f; tANS encode %.2f%n",
-                "",
-                bytes >> 20,
-                h,
-                hufBytes,
-                100 * (hufBytes / h - 1),
-                tansBytes,
-                100 * (tansBytes / h - 1),
-                gbps(bytes, hDec),
-                gbps(bytes, tDec),
-                gbps(bytes, tEnc));
+                Locale.ROOT, "%-26s coded planes: %.1f MB, order-0 entropy %.0f%s%n", "", bytes / 1e6, h, line);
     }
 
     private static final java.lang.management.ThreadMXBean THREADS =

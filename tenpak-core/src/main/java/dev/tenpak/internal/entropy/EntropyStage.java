@@ -8,7 +8,7 @@ import java.nio.ByteOrder;
 /**
  * The entropy stage for any codec's payload bytes (int8 or packed int4 codes, scales): the bytes as
  * one plane, cut into blocks of {@link #BLOCK_BYTES}, each block coded by a {@link PlaneCoder}
- * (raw, constant or Huffman, whichever is smallest), located by a table of block ends so that
+ * (raw, constant, Huffman or rANS, whichever is smallest), located by a table of block ends so that
  * blocks decode independently. {@link #encode} says when the stage does not pay, and the caller
  * then keeps its bytes as they are: the decision is by size, per payload.
  *

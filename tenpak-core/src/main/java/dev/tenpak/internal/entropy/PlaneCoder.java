@@ -6,17 +6,21 @@ import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 
 /**
- * Codes one byte plane in whichever of three forms is smallest, decided from the plane's histogram
- * before anything is written (the Huffman size is exact arithmetic on the counts and code lengths,
- * so no trial encode is wasted). One shortcut: a plane of at least 32 KiB whose evenly spaced
- * 4 KiB sample a fitted Huffman code cannot bring under 7.9 bits a byte is stored raw without a
- * full histogram (measured: no change in ratio at three decimals on MiniLM and the synthetic
- * TinyLlama file, a quarter to a third less encode time). The layout:
+ * Codes one byte plane in whichever of five forms is smallest, decided from the plane's histograms
+ * before anything is written where the size is exact arithmetic (raw, constant, Huffman), and by
+ * an estimate confirmed by a measured encode for rANS. One shortcut: a plane of at least 32 KiB
+ * whose evenly spaced 4 KiB sample a fitted Huffman code cannot bring under 7.9 bits a byte is
+ * stored raw without a full histogram (measured: no change in ratio at three decimals on MiniLM
+ * and the synthetic TinyLlama file, a quarter to a third less encode time). rANS is written only
+ * where it saves more than {@link #RANS_SAVING_PERMILLE} thousandths of the best other form: its
+ * decoder is slower than Huffman's (docs/PERFORMANCE.md). The layout:
  * <pre>
  *   u8 mode
  *   mode 0 RAW:     n bytes, the plane as it is
  *   mode 1 CONST:   u8 value, repeated n times
  *   mode 2 HUFFMAN: a {@link Huffman} stream of n symbols
+ *   mode 3 RANS:    a {@link Rans} stream of n symbols, one frequency table
+ *   mode 4 RANS2:   a {@link Rans} stream of n symbols, two tables (previous symbol zero or not)
  * </pre>
  * {@code n} is not stored: the container knows it. An empty plane ({@code n == 0}) is one RAW byte.
  * Instances hold scratch tables and are not thread-safe; use one per thread.
@@ -25,6 +29,10 @@ public final class PlaneCoder {
     public static final int RAW = 0;
     public static final int CONST = 1;
     public static final int HUFFMAN = 2;
+    /** Static order-0 rANS, one frequency table ({@link Rans}). */
+    public static final int RANS = 3;
+    /** Static rANS with two tables, chosen by whether the previous symbol of the run is zero. */
+    public static final int RANS2 = 4;
 
     private final int[] hist4 = new int[4 * 256];
     private final int[] counts = new int[256];
@@ -32,6 +40,10 @@ public final class PlaneCoder {
     private final byte[] lengths = new byte[256];
     private final int[] enc = new int[256];
     private final Huffman.Decoder decoder = new Huffman.Decoder();
+    private final int[] contextCounts = new int[512];
+    private final Rans.Encoder rans1 = new Rans.Encoder();
+    private final Rans.Encoder rans2 = new Rans.Encoder();
+    private final Rans.Decoder ransDecoder = new Rans.Decoder();
 
     /** The most bytes {@link #encode} writes for {@code n} symbols. */
     public static int maxEncodedSize(int n) {
@@ -107,6 +119,31 @@ public final class PlaneCoder {
         }
         Huffman.codeLengths(counts, lengths);
         long huffman = 1 + Huffman.headerBytes(lengths) + Huffman.streamBytes(hist4, lengths);
+        long best = Math.min(huffman, maxEncodedSize(n));
+        // rANS only where it saves more than RANS_SAVING_PERMILLE of the best other form: its
+        // decoder is slower than Huffman's (docs/PERFORMANCE.md)
+        long bar = best - best * RANS_SAVING_PERMILLE / 1000;
+        // skip rANS where it cannot clear the bar: no order-0 coder beats the order-0 entropy, and
+        // the two-table mode only pays on planes with many zeros
+        boolean zeros = counts[0] >= n / 4;
+        if (zeros || Rans.entropyBytes(counts, n) + RANS_ESTIMATE_SLACK < bar) {
+            long est1 = rans1.plan(counts, 1, n);
+            long est2 = Long.MAX_VALUE;
+            if (zeros) {
+                Rans.contextHistogram(src, off, n, contextCounts);
+                est2 = rans2.plan(contextCounts, 2, n);
+            }
+            Rans.Encoder rans = est2 < est1 ? rans2 : rans1;
+            long est = Math.min(est1, est2);
+            if (est < bar + RANS_ESTIMATE_SLACK) {
+                // the estimate is within a few bytes of the truth: encode and decide by the measured size
+                int w = rans.encode(src, off, n, dst, at + 1, (int) Math.min(Integer.MAX_VALUE, bar - 2));
+                if (w >= 0) {
+                    dst[at] = (byte) (rans == rans2 ? RANS2 : RANS);
+                    return 1 + w;
+                }
+            }
+        }
         if (huffman < maxEncodedSize(n)) {
             dst[at] = HUFFMAN;
             int w = Huffman.encode(src, off, n, lengths, enc, hist4, dst, at + 1);
@@ -116,6 +153,41 @@ public final class PlaneCoder {
         dst[at] = RAW;
         System.arraycopy(src, off, dst, at + 1, n);
         return 1 + n;
+    }
+
+    /**
+     * A rANS record is written only when it is smaller than the best of raw and Huffman by more
+     * than this many thousandths of that size (its decode is slower; docs/PERFORMANCE.md).
+     */
+    static final int RANS_SAVING_PERMILLE = 20;
+    /** Bytes by which a rANS size estimate may undershoot the record: such a plane is encoded to see. */
+    static final int RANS_ESTIMATE_SLACK = 16;
+
+    /**
+     * Writes {@code src[off .. off+n)} as a record of the given entropy-coded mode ({@link #HUFFMAN},
+     * {@link #RANS} or {@link #RANS2}), whatever {@link #encode} would choose, and returns its
+     * length: for benchmarks and tests that weigh the modes on the same planes. The plane must
+     * hold at least two distinct symbols; {@code dst} needs {@code 8192 + 3 * n} bytes from {@code at}.
+     */
+    public int encodeAs(int mode, byte[] src, int off, int n, byte[] dst, int at) {
+        histogram(src, off, n);
+        dst[at] = (byte) mode;
+        switch (mode) {
+            case HUFFMAN -> {
+                Huffman.codeLengths(counts, lengths);
+                return 1 + Huffman.encode(src, off, n, lengths, enc, hist4, dst, at + 1);
+            }
+            case RANS -> {
+                rans1.plan(counts, 1, n);
+                return 1 + rans1.encode(src, off, n, dst, at + 1, Integer.MAX_VALUE);
+            }
+            case RANS2 -> {
+                Rans.contextHistogram(src, off, n, contextCounts);
+                rans2.plan(contextCounts, 2, n);
+                return 1 + rans2.encode(src, off, n, dst, at + 1, Integer.MAX_VALUE);
+            }
+            default -> throw new IllegalArgumentException("not an entropy-coded mode: " + mode);
+        }
     }
 
     /** Bytes of the sample {@link #sampleLooksRandom} codes. */
@@ -155,7 +227,7 @@ public final class PlaneCoder {
      * returns the bytes it took; nothing past {@code dst[off + n)} is written.
      *
      * @throws CorruptArtifactException for an unknown mode, a stream past {@code limit}, or a bad
-     *                                  Huffman stream
+     *                                  Huffman or rANS stream
      */
     public long decode(MemorySegment src, long at, long limit, byte[] dst, int off, int n) {
         if (at >= limit) {
@@ -182,6 +254,12 @@ public final class PlaneCoder {
                     throw Huffman.corrupt(at, "Huffman mode for an empty plane");
                 }
                 return 1 + decoder.decode(src, at + 1, limit, dst, off, n);
+            }
+            case RANS, RANS2 -> {
+                if (n == 0) {
+                    throw Huffman.corrupt(at, "rANS mode for an empty plane");
+                }
+                return 1 + ransDecoder.decode(src, at + 1, limit, mode == RANS ? 1 : 2, dst, off, n);
             }
             default -> throw Huffman.corrupt(at, "unknown plane mode " + mode);
         }

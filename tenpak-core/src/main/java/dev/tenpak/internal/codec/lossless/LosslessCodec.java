@@ -27,8 +27,9 @@ import java.util.concurrent.Executor;
  * exponent (BF16: all 8 bits; F16: 5 bits and the top 3 mantissa bits) fills the high byte; F32 is
  * rotated the same way in 32 bits, its exponent byte alone in the high byte. Other dtypes are cut
  * into their little-endian bytes as they are. Byte {@code k} of every element of a block forms
- * plane {@code k}, and each plane is stored by a {@link PlaneCoder} as raw, constant or Huffman,
- * whichever is smallest for that plane of that block.
+ * plane {@code k}, and each plane is stored by a {@link PlaneCoder} as raw, constant, Huffman or
+ * rANS, whichever is smallest for that plane of that block (rANS only where it saves enough to pay
+ * for its slower decode: the exponent plane of an exact fine-tune delta, 99% zeros).
  *
  * <p>Blocks hold a fixed number of elements (256 KiB of input by default), are coded independently
  * and are located by a table of end offsets, so blocks encode and decode on any thread in any order
