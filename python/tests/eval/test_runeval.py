@@ -122,7 +122,7 @@ def test_an_exact_delta_keeps_the_fine_tune_and_lower_bit_deltas_trade_size_for_
     # bit for bit the FP fine-tune: the same perplexities, to the last digit
     assert exact["perplexity"] == f["perplexity_fp"]
     assert exact["domain_perplexity"] == f["domain_perplexity_fp"]
-    assert exact["modes"].get("xor", 0) > 0
+    assert exact["modes"].get("ulp", 0) > 0
     assert exact["bytes"] < s["ft_fp_bytes"]
     sizes = [kinds[k]["bytes"] for k in ["exact", "int8_sym_g32_v1", "kq4_v1", "kq3_v1", "kq2_v1"]]
     assert sizes[1:] == sorted(sizes[1:], reverse=True), "fewer bits per residual, smaller delta"

@@ -46,7 +46,8 @@ import java.util.Set;
  *
  * <p>An exact delta ({@link DeltaOptions#bitExact()}) compares bits instead: a tensor is unchanged only
  * when its bytes equal the decoded base's, and a changed one is stored losslessly either in full or
- * as {@code xor}, the XOR of its bytes with the decoded base's, whichever is smaller.
+ * as its difference from the decoded base ({@code ulp} for floats, {@code xor} for the rest),
+ * whichever is smaller.
  *
  * <p>Base tensors absent from the variant are recorded as removed, and the variant's full name
  * order is recorded, so materialize gives back exactly the variant's tensors in the variant's order.
@@ -195,7 +196,9 @@ public final class DeltaBuilder {
             meta.put(
                     DeltaFormat.KEY_VERSION,
                     String.valueOf(
-                            modes.containsValue(DeltaFormat.MODE_XOR) ? DeltaFormat.VERSION_XOR : DeltaFormat.VERSION));
+                            modes.containsValue(DeltaFormat.MODE_XOR) || modes.containsValue(DeltaFormat.MODE_ULP)
+                                    ? DeltaFormat.VERSION_EXACT
+                                    : DeltaFormat.VERSION));
             meta.put(DeltaFormat.KEY_BASE, baseHash);
             meta.put(DeltaFormat.KEY_EPSILON, Double.toString(options.epsilon()));
             meta.put(DeltaFormat.KEY_CODEC, codec.name());
@@ -232,14 +235,19 @@ public final class DeltaBuilder {
     private record Stored(EncodedTensor enc, String mode, double mae) {}
 
     /**
-     * Exact: the XOR of {@code v}'s bits with {@code b}'s, or {@code v} itself, both through the
-     * (lossless) codec, whichever is smaller. Where a fine-tune moved a weight by less than its
-     * exponent's step, only low mantissa bits differ, so the XOR's exponent plane is almost all zero.
+     * Exact: for float tensors the distance from {@code b} to {@code v} in units in the last place
+     * ({@code ulp}), for the others the XOR of their bits ({@code xor}), or {@code v} itself, all
+     * through the (lossless) codec, whichever is smaller. A fine-tuning step moves most weights by a
+     * few ULPs, so the high byte planes are almost all zero and the low ones hold small numbers.
      */
     private static Stored storeExact(Tensor v, Tensor b, TensorTrial whole, Codec codec, Arena arena) {
         Stored full = new Stored(whole.encoded(), DeltaFormat.MODE_FULL, 0);
-        EncodedTensor enc = EncodedTensor.encode(Residuals.xor(v, b, arena), codec, arena);
-        return enc.payload().byteSize() < whole.storedBytes() ? new Stored(enc, DeltaFormat.MODE_XOR, 0) : full;
+        boolean ulps = Residuals.hasUlps(v.dtype());
+        Tensor d = ulps ? Residuals.ulp(v, b, arena) : Residuals.xor(v, b, arena);
+        EncodedTensor enc = EncodedTensor.encode(d, codec, arena);
+        return enc.payload().byteSize() < whole.storedBytes()
+                ? new Stored(enc, ulps ? DeltaFormat.MODE_ULP : DeltaFormat.MODE_XOR, 0)
+                : full;
     }
 
     /** Full or residual, whichever reconstructs {@code v} with the smaller MAE for no more bytes. */

@@ -22,7 +22,7 @@ import java.util.Map;
  * whose index metadata carries these keys:
  *
  * <ul>
- *   <li>{@value #KEY_VERSION}: {@code 1}, or {@code 2} when any tensor is stored in {@code xor} mode
+ *   <li>{@value #KEY_VERSION}: {@code 1}, or {@code 2} when any tensor is stored in {@code xor} or {@code ulp} mode
  *       (a reader that knows only version 1 then refuses the delta instead of misreading it)
  *   <li>{@value #KEY_BASE}: the base's content hash, {@code sha256:<hex>} ({@link #baseHash})
  *   <li>{@value #KEY_ORDER}: JSON list of every tensor name of the variant, in the variant's order
@@ -31,7 +31,9 @@ import java.util.Map;
  *   <li>{@value #KEY_MODE_PREFIX}{@code <tensor>}: {@code full} (the payload is the variant tensor)
  *       or {@code residual} (the payload is the F32 difference variant minus decoded base) or
  *       {@code xor} (the payload, stored losslessly in the variant's dtype and shape, is the variant's
- *       bytes XOR the decoded base's bytes; materialize XORs it back, bit for bit)
+ *       bytes XOR the decoded base's bytes; materialize XORs it back, bit for bit) or {@code ulp} (float
+ *       tensors: the same, but the payload holds each element's zigzag-coded distance in units in the
+ *       last place from the decoded base's, see {@link Residuals#ulp})
  * </ul>
  *
  * Other metadata keys are the variant's own and pass through materialize unchanged.
@@ -57,11 +59,12 @@ public final class DeltaFormat {
     public static final String MODE_FULL = "full";
     public static final String MODE_RESIDUAL = "residual";
     public static final String MODE_XOR = "xor";
+    public static final String MODE_ULP = "ulp";
 
     /** The delta version written when no tensor is in {@code xor} mode. */
     static final int VERSION = 1;
-    /** The delta version written when some tensor is in {@code xor} mode; the newest this reads. */
-    static final int VERSION_XOR = 2;
+    /** The delta version written when some tensor is in {@code xor} or {@code ulp} mode; the newest this reads. */
+    static final int VERSION_EXACT = 2;
 
     static final ObjectMapper JSON = new ObjectMapper();
 
@@ -120,12 +123,12 @@ public final class DeltaFormat {
                     + "); create one with tenpak delta");
         }
         String v = r.metadata().get(KEY_VERSION);
-        if (!String.valueOf(VERSION).equals(v) && !String.valueOf(VERSION_XOR).equals(v)) {
+        if (!String.valueOf(VERSION).equals(v) && !String.valueOf(VERSION_EXACT).equals(v)) {
             throw new CorruptArtifactException(
                     r.source(),
                     null,
                     0,
-                    "delta version " + v + " is not one this tenpak reads (" + VERSION + " or " + VERSION_XOR
+                    "delta version " + v + " is not one this tenpak reads (" + VERSION + " or " + VERSION_EXACT
                             + "); a newer tenpak wrote it, or the metadata is damaged");
         }
     }

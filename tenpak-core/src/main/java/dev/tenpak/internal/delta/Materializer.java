@@ -25,8 +25,9 @@ import java.util.Set;
  * Rebuilds a full artifact from a base and a delta, one tensor at a time, in the variant's order
  * ({@value DeltaFormat#KEY_ORDER}): a tensor the delta does not hold is copied from the base
  * payload-for-payload (no decode); a full-mode delta tensor is copied from the delta the same way;
- * a residual-mode tensor is decoded base + decoded residual, and an xor-mode tensor decoded base XOR
- * decoded delta, both written with the residual codec.
+ * a residual-mode tensor is decoded base + decoded residual, an xor-mode tensor decoded base XOR
+ * decoded delta, and an ulp-mode tensor the decoded base moved by the decoded ULP distances, all
+ * written with the residual codec.
  *
  * <p>Error against the variant the delta was made from, per tensor: unchanged tensors differ by
  * their recorded mean absolute difference, at most epsilon; full and residual tensors by the MAE the
@@ -103,8 +104,8 @@ public final class Materializer {
                     } else if (mode.equals(DeltaFormat.MODE_RESIDUAL)) {
                         rebuild(br, be, dr, de, w, rc);
                         rebuilt++;
-                    } else if (mode.equals(DeltaFormat.MODE_XOR)) {
-                        unXor(br, be, dr, de, w, rc);
+                    } else if (mode.equals(DeltaFormat.MODE_XOR) || mode.equals(DeltaFormat.MODE_ULP)) {
+                        undo(br, be, dr, de, w, rc, mode);
                         rebuilt++;
                     } else {
                         throw new CorruptArtifactException(
@@ -134,20 +135,40 @@ public final class Materializer {
         w.writeEncoded(e.name(), e.dtype(), e.shape(), e.codec(), e.params(), r.payload(e));
     }
 
-    /** decode(delta) XOR decode(base): the variant's exact bytes, written with the residual codec. */
-    private static void unXor(
-            ArtifactReader br, TensorEntry be, ArtifactReader dr, TensorEntry de, ArtifactWriter w, Codec rc) {
+    /**
+     * An exact entry applied to the decoded base ({@code xor}: decode(delta) XOR decode(base);
+     * {@code ulp}: the base moved by the decoded ULP distances): the variant's exact bytes, written
+     * with the residual codec.
+     */
+    private static void undo(
+            ArtifactReader br,
+            TensorEntry be,
+            ArtifactReader dr,
+            TensorEntry de,
+            ArtifactWriter w,
+            Codec rc,
+            String mode) {
         if (be == null) {
             throw new CorruptArtifactException(
-                    dr.source(), de.name(), de.offset(), "xor tensor has no base tensor to apply to");
+                    dr.source(), de.name(), de.offset(), mode + " tensor has no base tensor to apply to");
         }
         if (be.dtype() != de.dtype() || !be.shape().equals(de.shape())) {
-            throw new ShapeMismatchException(dr.source() + ": xor tensor '" + de.name() + "' is " + de.shape() + " "
-                    + de.dtype() + " but the base's is " + be.shape() + " " + be.dtype()
-                    + "; an xor tensor needs a base tensor of the same dtype and shape");
+            throw new ShapeMismatchException(dr.source() + ": " + mode + " tensor '" + de.name() + "' is "
+                    + de.shape() + " " + de.dtype() + " but the base's is " + be.shape() + " " + be.dtype()
+                    + "; an " + mode + " tensor needs a base tensor of the same dtype and shape");
+        }
+        boolean ulp = mode.equals(DeltaFormat.MODE_ULP);
+        if (ulp && !Residuals.hasUlps(de.dtype())) {
+            throw new CorruptArtifactException(
+                    dr.source(),
+                    de.name(),
+                    de.offset(),
+                    "an ulp tensor must be a float tensor, index says " + de.dtype());
         }
         try (Arena arena = Arena.ofConfined()) {
-            Tensor t = Residuals.xor(dr.read(de, arena), br.read(be, arena), arena);
+            Tensor d = dr.read(de, arena);
+            Tensor b = br.read(be, arena);
+            Tensor t = ulp ? Residuals.unUlp(d, b, arena) : Residuals.xor(d, b, arena);
             w.write(t, rc.accepts(t.dtype()) ? rc : RawCodec.INSTANCE);
         }
     }

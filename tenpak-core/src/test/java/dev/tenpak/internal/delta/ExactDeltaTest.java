@@ -139,12 +139,13 @@ class ExactDeltaTest {
                 // against a base that decodes to its own bits, untouched tensors are unchanged and the
                 // fine-tuned weights go as XOR
                 assertThat(byName.get("bf16.same").status()).isEqualTo("unchanged");
-                assertThat(byName.get("bf16.w").mode()).isEqualTo(DeltaFormat.MODE_XOR);
-                assertThat(byName.get("f32.w").mode()).isEqualTo(DeltaFormat.MODE_XOR);
+                assertThat(byName.get("bf16.w").mode()).isEqualTo(DeltaFormat.MODE_ULP);
+                assertThat(byName.get("f32.w").mode()).isEqualTo(DeltaFormat.MODE_ULP);
+                assertThat(byName.get("i64.w").mode()).isEqualTo(DeltaFormat.MODE_XOR);
             }
             try (ArtifactReader d = ArtifactReader.open(delta)) {
                 assertThat(d.metadata())
-                        .containsEntry(DeltaFormat.KEY_VERSION, String.valueOf(DeltaFormat.VERSION_XOR))
+                        .containsEntry(DeltaFormat.KEY_VERSION, String.valueOf(DeltaFormat.VERSION_EXACT))
                         .containsEntry("note", "variant");
             }
 
@@ -166,6 +167,58 @@ class ExactDeltaTest {
                 }
             }
         }
+    }
+
+    @Test
+    void ulpDistancesGiveBackEveryWordAndSmallStepsAreSmall() {
+        try (Arena arena = Arena.ofConfined()) {
+            // every 16-bit pattern against every special one, as BF16 and as F16
+            MemorySegment all = arena.allocate(2 * 65536);
+            for (int i = 0; i < 65536; i++) {
+                all.set(U16, 2L * i, (short) i);
+            }
+            for (DType t : new DType[] {DType.BF16, DType.F16}) {
+                Tensor v = new Tensor("v", t, Shape.of(65536), all);
+                for (short special : HALF_SPECIALS) {
+                    Tensor b = constant("b", t, Shape.of(65536), special, arena);
+                    Tensor z = Residuals.ulp(v, b, arena);
+                    assertThat(Residuals.unUlp(z, b, arena).data().mismatch(all))
+                            .as(t + " against " + Integer.toHexString(special & 0xFFFF))
+                            .isEqualTo(-1L);
+                }
+            }
+            // random words of every float width against random and special bases
+            SplittableRandom rnd = new SplittableRandom(SEED);
+            for (DType t : new DType[] {DType.F32, DType.F64}) {
+                int n = 4096;
+                MemorySegment vs = arena.allocate(t.byteSizeFor(n));
+                MemorySegment bs = arena.allocate(t.byteSizeFor(n));
+                for (int i = 0; i < n * t.byteSize(); i++) {
+                    vs.set(ValueLayout.JAVA_BYTE, i, (byte) rnd.nextInt(256));
+                    bs.set(ValueLayout.JAVA_BYTE, i, (byte) (i % 7 == 0 ? 0x80 : rnd.nextInt(256)));
+                }
+                Tensor v = new Tensor("v", t, Shape.of(n), vs);
+                Tensor b = new Tensor("b", t, Shape.of(n), bs);
+                assertThat(Residuals.unUlp(Residuals.ulp(v, b, arena), b, arena)
+                                .data()
+                                .mismatch(vs))
+                        .as(t.name())
+                        .isEqualTo(-1L);
+            }
+            // one ULP up or down is 2 or 1, across zero too (+0 and -0 are one ULP apart)
+            Tensor from = floats(arena, 1.0f, -1.0f, 0.0f, -0.0f, 0.0f);
+            Tensor to = floats(arena, Math.nextUp(1.0f), Math.nextDown(-1.0f), -0.0f, 0.0f, Float.MIN_VALUE);
+            Tensor z = Residuals.ulp(to, from, arena);
+            assertThat(z.data().toArray(U32)).containsExactly(2, 1, 1, 2, 2);
+        }
+    }
+
+    private static Tensor floats(Arena arena, float... values) {
+        MemorySegment s = arena.allocate(4L * values.length);
+        for (int i = 0; i < values.length; i++) {
+            s.set(U32, 4L * i, Float.floatToRawIntBits(values[i]));
+        }
+        return new Tensor("f", DType.F32, Shape.of(values.length), s);
     }
 
     @Test
@@ -218,6 +271,16 @@ class ExactDeltaTest {
             assertThatThrownBy(() -> Tenpak.materialize(baseArtifact, retyped, out, MaterializeOptions.defaults()))
                     .isInstanceOf(ShapeMismatchException.class)
                     .hasMessageContaining("xor tensor 'w' is [8, 8] F16 but the base's is [8, 8] BF16");
+            Tensor ints = random("w", DType.I16, Shape.of(8, 8), new SplittableRandom(SEED), arena);
+            Path intBase = writeBase(List.of(ints), RawCodec.INSTANCE);
+            String intHash;
+            try (ArtifactReader b = ArtifactReader.open(intBase)) {
+                intHash = DeltaFormat.baseHash(b);
+            }
+            Path ulpOfInts = crafted("ulp.delta.tenpak", intHash, "2", ints, DeltaFormat.MODE_ULP);
+            assertThatThrownBy(() -> Tenpak.materialize(intBase, ulpOfInts, out, MaterializeOptions.defaults()))
+                    .isInstanceOf(CorruptArtifactException.class)
+                    .hasMessageContaining("an ulp tensor must be a float tensor, index says I16");
             Path newer = crafted("newer.delta.tenpak", hash, "3", w);
             assertThatThrownBy(() -> Tenpak.materialize(baseArtifact, newer, out, MaterializeOptions.defaults()))
                     .isInstanceOf(CorruptArtifactException.class)
@@ -227,6 +290,10 @@ class ExactDeltaTest {
     }
 
     private Path crafted(String name, String hash, String version, Tensor xor) {
+        return crafted(name, hash, version, xor, DeltaFormat.MODE_XOR);
+    }
+
+    private Path crafted(String name, String hash, String version, Tensor xor, String mode) {
         Path p = dir.resolve(name);
         try (ArtifactWriter w = ArtifactWriter.create(p)) {
             Map<String, String> meta = new LinkedHashMap<>();
@@ -234,7 +301,7 @@ class ExactDeltaTest {
             meta.put(DeltaFormat.KEY_BASE, hash);
             meta.put(DeltaFormat.KEY_ORDER, "[\"" + xor.name() + "\"]");
             meta.put(DeltaFormat.KEY_REMOVED, "[]");
-            meta.put(DeltaFormat.KEY_MODE_PREFIX + xor.name(), DeltaFormat.MODE_XOR);
+            meta.put(DeltaFormat.KEY_MODE_PREFIX + xor.name(), mode);
             w.metadata(meta);
             w.write(xor, Codecs.byName(Codecs.DEFAULT_LOSSLESS));
             w.finish();
