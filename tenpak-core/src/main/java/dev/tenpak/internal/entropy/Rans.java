@@ -311,6 +311,13 @@ public final class Rans {
         private final int[] freq = new int[512];
         private final int[] cum = new int[512];
         private final int[] limit = new int[512];
+        /** {@code x / freq} as {@code (x * rcp) >>> rcpShift}, exact for every state below 2^31. */
+        private final long[] rcp = new long[512];
+
+        private final int[] rcpShift = new int[512];
+        /** {@code 2^t - freq}: the new state is {@code x + cum + (x / freq) * cmpl}. */
+        private final int[] cmpl = new int[512];
+
         private byte[] scratch = new byte[0];
         /** Table and stream sizes: at most 2 tables of 8 + 1 + 256 * 17 + 12 + 255 * 31 bits, 4 varints. */
         private final byte[] head = new byte[4096];
@@ -393,6 +400,15 @@ public final class Rans {
                     cum[c * 256 + s] = tb.cum[s] << scale;
                     // emit while x >= 2^(31-t) * f, i.e. x > limit; f = 2^t never emits
                     limit[c * 256 + s] = f == 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, ((long) lim + 1) * f - 1);
+                    if (f != 0) {
+                        // Granlund-Montgomery: with l = ceil(log2 f) and m = ceil(2^(31+l) / f), the
+                        // error m*f - 2^(31+l) is below f <= 2^l, so floor(x*m / 2^(31+l)) = floor(x/f)
+                        // for every x < 2^31; m < 2^32 keeps x*m inside a long
+                        int l = 32 - Integer.numberOfLeadingZeros(f - 1);
+                        rcp[c * 256 + s] = ((1L << (31 + l)) + f - 1) / f;
+                        rcpShift[c * 256 + s] = 31 + l;
+                        cmpl[c * 256 + s] = (1 << t) - f;
+                    }
                 }
             }
             int q = (n + LANES - 1) / LANES;
@@ -403,13 +419,9 @@ public final class Rans {
                 scratch = new byte[LANES * cap];
             }
             long total = 0;
+            encodeRuns(src, off, n, q, cap);
             for (int k = 0; k < LANES; k++) {
-                int from = off + Math.min(n, k * q);
-                int to = off + Math.min(n, Math.min(n, k * q) + q);
-                int end = (k + 1) * cap;
-                streamEnd[k] = end;
-                streamStart[k] = from == to ? end : encodeRun(src, from, to, t, end);
-                total += end - streamStart[k];
+                total += streamEnd[k] - streamStart[k];
             }
             // the table and sizes go to a scratch first: nothing is written to dst unless it all fits
             BitWriter w = new BitWriter(head, 0);
@@ -433,40 +445,92 @@ public final class Rans {
             return p - at;
         }
 
-        /** One run, back to front into the scratch ending at {@code end}; returns the stream's start. */
-        private int encodeRun(byte[] src, int from, int to, int t, int end) {
-            byte[] out = scratch;
-            int o = end;
-            int x = L;
-            if (contexts == 1) {
-                for (int i = to - 1; i >= from; i--) {
-                    int s = src[i] & 0xFF;
-                    int f = freq[s];
+        /**
+         * The four runs, each back to front into its part of the scratch: first the tails of the
+         * longer runs one by one, then all four side by side over the last (shortest) run's length,
+         * so that four independent state chains overlap in the processor. Fills {@link #streamStart}
+         * and {@link #streamEnd}; an empty run's stream is empty.
+         */
+        private void encodeRuns(byte[] src, int off, int n, int q, int cap) {
+            int[] from = new int[LANES];
+            int[] x = new int[LANES];
+            int[] o = new int[LANES];
+            int common = Math.min(n, 4 * q) - Math.min(n, 3 * q); // the last run's length, the shortest
+            for (int k = 0; k < LANES; k++) {
+                from[k] = off + Math.min(n, k * q);
+                int to = off + Math.min(n, Math.min(n, k * q) + q);
+                o[k] = (k + 1) * cap;
+                streamEnd[k] = o[k];
+                x[k] = L;
+                for (int i = to - 1; i >= from[k] + common; i--) {
+                    int s = symbol(src, from[k], i);
+                    int xs = x[k];
                     int lim = limit[s];
-                    while (x > lim) {
-                        out[--o] = (byte) x;
-                        x >>>= 8;
+                    while (xs > lim) {
+                        scratch[--o[k]] = (byte) xs;
+                        xs >>>= 8;
                     }
-                    x = ((x / f) << t) + (x % f) + cum[s];
-                }
-            } else {
-                for (int i = to - 1; i >= from; i--) {
-                    int ctx = i == from || src[i - 1] == 0 ? 0 : 256;
-                    int s = ctx + (src[i] & 0xFF);
-                    int f = freq[s];
-                    int lim = limit[s];
-                    while (x > lim) {
-                        out[--o] = (byte) x;
-                        x >>>= 8;
-                    }
-                    x = ((x / f) << t) + (x % f) + cum[s];
+                    x[k] = xs + cum[s] + (int) ((xs * rcp[s]) >>> rcpShift[s]) * cmpl[s];
                 }
             }
-            out[--o] = (byte) (x >>> 24);
-            out[--o] = (byte) (x >>> 16);
-            out[--o] = (byte) (x >>> 8);
-            out[--o] = (byte) x;
-            return o;
+            byte[] out = scratch;
+            int x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3];
+            int o0 = o[0], o1 = o[1], o2 = o[2], o3 = o[3];
+            int f0 = from[0], f1 = from[1], f2 = from[2], f3 = from[3];
+            for (int j = common - 1; j >= 0; j--) {
+                int s0 = symbol(src, f0, f0 + j), s1 = symbol(src, f1, f1 + j);
+                int s2 = symbol(src, f2, f2 + j), s3 = symbol(src, f3, f3 + j);
+                int m0 = limit[s0], m1 = limit[s1], m2 = limit[s2], m3 = limit[s3];
+                while (x0 > m0) {
+                    out[--o0] = (byte) x0;
+                    x0 >>>= 8;
+                }
+                while (x1 > m1) {
+                    out[--o1] = (byte) x1;
+                    x1 >>>= 8;
+                }
+                while (x2 > m2) {
+                    out[--o2] = (byte) x2;
+                    x2 >>>= 8;
+                }
+                while (x3 > m3) {
+                    out[--o3] = (byte) x3;
+                    x3 >>>= 8;
+                }
+                x0 = x0 + cum[s0] + (int) ((x0 * rcp[s0]) >>> rcpShift[s0]) * cmpl[s0];
+                x1 = x1 + cum[s1] + (int) ((x1 * rcp[s1]) >>> rcpShift[s1]) * cmpl[s1];
+                x2 = x2 + cum[s2] + (int) ((x2 * rcp[s2]) >>> rcpShift[s2]) * cmpl[s2];
+                x3 = x3 + cum[s3] + (int) ((x3 * rcp[s3]) >>> rcpShift[s3]) * cmpl[s3];
+            }
+            x[0] = x0;
+            x[1] = x1;
+            x[2] = x2;
+            x[3] = x3;
+            o[0] = o0;
+            o[1] = o1;
+            o[2] = o2;
+            o[3] = o3;
+            for (int k = 0; k < LANES; k++) {
+                if (from[k] == off + Math.min(n, Math.min(n, k * q) + q)) {
+                    streamStart[k] = streamEnd[k]; // an empty run has an empty stream
+                    continue;
+                }
+                int xs = x[k];
+                out[--o[k]] = (byte) (xs >>> 24);
+                out[--o[k]] = (byte) (xs >>> 16);
+                out[--o[k]] = (byte) (xs >>> 8);
+                out[--o[k]] = (byte) xs;
+                streamStart[k] = o[k];
+            }
+        }
+
+        /**
+         * The coded symbol at {@code i} of the run starting at {@code from}: its byte, plus 256 for
+         * the second table when the previous symbol of the run is not zero.
+         */
+        private int symbol(byte[] src, int from, int i) {
+            int s = src[i] & 0xFF;
+            return contexts == 1 || i == from || src[i - 1] == 0 ? s : 256 + s;
         }
     }
 
