@@ -202,7 +202,7 @@ class PlanDeltaCliTest {
         Run d = run("delta", "--base", baseArtifact, "--variant", variant, "--output", delta, "--exact");
         assertThat(d.code()).as(d.err()).isZero();
         assertThat(d.out()).contains(", " + Files.size(delta) + " bytes, codec lossless_v1, exact)");
-        assertThat(d.out()).containsPattern("(?m)^w +changed +\\[48, 32\\] +(xor|full) +lossless_v1 ");
+        assertThat(d.out()).containsPattern("(?m)^w +changed +\\[48, 32\\] +(ulp|full) +lossless_v1 ");
         assertThat(d.out()).containsPattern("size: .*; \\d+\\.\\d% of the variant's .* of tensor data");
 
         Path out = dir.resolve("ft.tenpak");
