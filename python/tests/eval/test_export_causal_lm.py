@@ -7,6 +7,7 @@ from the same artifact. The GPT-2 of tinymodel.py cannot be exported (its projec
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -91,3 +92,28 @@ def test_gpt2_is_refused_its_projections_are_conv1d(tiny: Path, tmp_path: Path) 
     with pytest.raises(tenpak.InvalidInputError, match="no tensor can be exported.*Conv1D"):
         tex.export(art, tmp_path / "ct")
     assert not (tmp_path / "ct").exists()
+
+
+def test_cli_check_says_bit_equal_or_names_the_first_difference(exported: dict, tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    cli = Path(__file__).resolve().parents[3] / "bin" / "tenpak"
+    env = dict(os.environ, TENPAK_PYTHON=sys.executable, PYTHONPATH=str(Path(tenpak.__file__).parents[1]))
+    art = exported["int4_sym_g32_v1"][0]
+    folder = tmp_path / "ct"
+    cmd = [str(cli), "decompress", "-q", "-i", str(art), "-o", str(folder), "--format", "compressed-tensors"]
+    r = subprocess.run([*cmd, "--check"], capture_output=True, text=True, env=env, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "15 Linear layers quantized" in r.stdout and r.stdout.rstrip().endswith("bit-equal")
+    # another artifact's folder against this artifact: exit 1 and the first difference
+    other = exported["int8_sym_g32_v1"][1]
+    r = subprocess.run(
+        [sys.executable, "-m", "tenpak.export", "--check", str(other), str(art)],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert r.returncode == 1 and "tenpak decodes" in r.stdout, r.stdout + r.stderr
+    r = subprocess.run(cmd[:-2] + ["--format", "hf", "--check"], capture_output=True, text=True, env=env)
+    assert r.returncode != 0 and "--check" in r.stderr
