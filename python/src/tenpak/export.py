@@ -98,3 +98,27 @@ def export_check(folder: str | os.PathLike[str], artifact: str | os.PathLike[str
     if compared == 0:
         return f"no tensor of {os.fspath(artifact)} is in the model loaded from {folder}"
     return "bit-equal"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m tenpak.export --check FOLDER ARTIFACT`` (what ``tenpak decompress --check`` runs):
+    prints :func:`export_check`'s line; exit status 0 when bit-equal, 1 otherwise."""
+    import argparse
+
+    p = argparse.ArgumentParser(prog="python -m tenpak.export", description=main.__doc__)
+    p.add_argument("--check", nargs=2, metavar=("FOLDER", "ARTIFACT"), required=True)
+    args = p.parse_args(argv)
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()  # the line is the answer; transformers' load report is noise here
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        line = export_check(*args.check)
+    print(line)
+    return 0 if line == "bit-equal" else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

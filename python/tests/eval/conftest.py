@@ -1,4 +1,5 @@
-"""Fixtures of the runeval tests: the small GPT-2-style model, trained once per test session."""
+"""Fixtures of the runeval tests: the small GPT-2-style model and the small Llama-style one, each
+trained once per test session."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import tinyllama  # noqa: E402
 import tinymodel  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[3]
@@ -26,4 +28,14 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = Path(env) if env else tmp_path_factory.mktemp("tinymodel")
     if not (folder / "model" / "model.safetensors").is_file():
         tinymodel.build(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_llama(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same layout for the Llama-style model of tinyllama.py (``TENPAK_EVAL_LLAMA_FIXTURE`` to reuse one)."""
+    env = os.environ.get("TENPAK_EVAL_LLAMA_FIXTURE")
+    folder = Path(env) if env else tmp_path_factory.mktemp("tinyllama")
+    if not (folder / "model" / "model.safetensors").is_file():
+        tinyllama.build(folder)
     return folder

@@ -139,3 +139,13 @@ def test_progress_on_stderr_and_readme_section_replaced(run: tuple[dict, str, st
     assert "### Codec vs. quality" in readme and "### Base + delta fine-tune storage" in readme
     assert "| tenpak int4_sym_g32_v1 | `int4_sym_g32_v1` |" in readme
     assert "A fleet of N = 10 fine-tunes" in readme
+
+
+def test_gpt2_gets_no_exported_perplexity_its_projections_are_conv1d(run: tuple[dict, str, str]) -> None:
+    r, _, readme = run
+    for c in r["codecs"][1:]:
+        assert c["exported_perplexity"] is None
+        assert "Conv1D" in c["export"]["reason"] or "no compressed-tensors layout" in c["export"]["reason"], c
+    g32 = next(c for c in r["codecs"] if c["codec"] == "int4_sym_g32_v1")
+    assert "Conv1D" in g32["export"]["reason"]
+    assert "| Exported (compressed-tensors) perplexity |" in readme

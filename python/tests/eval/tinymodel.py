@@ -42,17 +42,10 @@ def split_texts() -> tuple[str, str, str]:
     return train, ev, ft
 
 
-def build(out: Path, steps: int = STEPS, log=print) -> Path:
-    """Trains the tokenizer and the model and writes them (and the three texts) into ``out``."""
-    import torch
+def train_tokenizer(train: str, model_dir: Path):
+    """The byte-level BPE tokenizer trained on ``train``, saved into ``model_dir``; returns it."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
-
-    start = time.monotonic()
-    out.mkdir(parents=True, exist_ok=True)
-    train, ev, ft = split_texts()
-    for name, text in (("train.txt", train), ("eval.txt", ev), ("finetune.txt", ft)):
-        (out / name).write_text(text, encoding="utf-8")
+    from transformers import PreTrainedTokenizerFast
 
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
@@ -71,8 +64,52 @@ def build(out: Path, steps: int = STEPS, log=print) -> Path:
         unk_token="<|endoftext|>",
         model_max_length=CONTEXT,
     )
-    model_dir = out / "model"
     hf_tok.save_pretrained(model_dir)
+    return tok
+
+
+def train_model(model, ids, steps: int, log, start: float, name: str = "tinymodel") -> None:
+    """``steps`` AdamW steps of next-token loss on random windows of ``ids`` (warm-up, cosine decay)."""
+    import torch
+
+    opt = torch.optim.AdamW(model.parameters(), lr=LR, weight_decay=0.01, betas=(0.9, 0.98))
+    gen = torch.Generator().manual_seed(SEED)
+    warmup = max(1, steps // 20)
+    model.train()
+    for step in range(steps):
+        lr = LR * min(1.0, (step + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * step / steps))
+        for g in opt.param_groups:
+            g["lr"] = lr
+        starts = torch.randint(0, ids.numel() - CONTEXT, (BATCH,), generator=gen).tolist()
+        batch = torch.stack([ids[s : s + CONTEXT] for s in starts])
+        loss = model(input_ids=batch, labels=batch).loss
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        if step % 50 == 0 or step == steps - 1:
+            log(f"{name}: step {step + 1}/{steps} loss {loss.item():.3f} ({time.monotonic() - start:.0f} s)")
+    model.eval()
+
+
+def write_texts(out: Path) -> str:
+    """Writes the three texts into ``out`` (created); returns the training text."""
+    out.mkdir(parents=True, exist_ok=True)
+    train, ev, ft = split_texts()
+    for name, text in (("train.txt", train), ("eval.txt", ev), ("finetune.txt", ft)):
+        (out / name).write_text(text, encoding="utf-8")
+    return train
+
+
+def build(out: Path, steps: int = STEPS, log=print) -> Path:
+    """Trains the tokenizer and the model and writes them (and the three texts) into ``out``."""
+    import torch
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    start = time.monotonic()
+    train = write_texts(out)
+    model_dir = out / "model"
+    tok = train_tokenizer(train, model_dir)
 
     torch.manual_seed(SEED)
     threads = torch.get_num_threads()
@@ -91,24 +128,7 @@ def build(out: Path, steps: int = STEPS, log=print) -> Path:
     )
     model = GPT2LMHeadModel(config)
     ids = torch.tensor(tok.encode(train).ids, dtype=torch.long)
-    opt = torch.optim.AdamW(model.parameters(), lr=LR, weight_decay=0.01, betas=(0.9, 0.98))
-    gen = torch.Generator().manual_seed(SEED)
-    warmup = max(1, steps // 20)
-    model.train()
-    for step in range(steps):
-        lr = LR * min(1.0, (step + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * step / steps))
-        for g in opt.param_groups:
-            g["lr"] = lr
-        starts = torch.randint(0, ids.numel() - CONTEXT, (BATCH,), generator=gen).tolist()
-        batch = torch.stack([ids[s : s + CONTEXT] for s in starts])
-        loss = model(input_ids=batch, labels=batch).loss
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        if step % 50 == 0 or step == steps - 1:
-            log(f"tinymodel: step {step + 1}/{steps} loss {loss.item():.3f} ({time.monotonic() - start:.0f} s)")
-    model.eval()
+    train_model(model, ids, steps, log, start)
     torch.set_num_threads(threads)
     model.save_pretrained(model_dir)
     log(

@@ -59,6 +59,12 @@ def parser() -> argparse.ArgumentParser:
         help="comma-separated deltas for the size-against-perplexity table: 'exact' and/or codec names "
         "(default: exact,int8_sym_g32_v1,kq4_v1,kq3_v1,kq2_v1; empty: none)",
     )
+    p.add_argument(
+        "--no-export",
+        action="store_true",
+        help="skip the exported (compressed-tensors) perplexity column: by default each codec the engine "
+        "can export is written as a compressed-tensors folder, loaded with transformers and measured",
+    )
     p.add_argument("--batch-size", type=int, default=4, help="evaluation windows per forward pass (default: 4)")
     p.add_argument("--seed", type=int, default=0, help="fine-tuning seed (default: 0)")
     p.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
@@ -134,6 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         fleet=args.fleet,
         delta_kinds=None if args.delta_kinds is None else [k.strip() for k in args.delta_kinds.split(",") if k.strip()],
         batch_size=args.batch_size,
+        export=not args.no_export,
         seed=args.seed,
         workdir=args.workdir,
         keep=args.keep,

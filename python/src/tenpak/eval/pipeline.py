@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import platform
+import shutil
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
@@ -14,6 +15,7 @@ from typing import Any
 import torch
 
 import tenpak
+from tenpak import hf
 from tenpak import torch as tt
 
 from . import _bridge
@@ -54,6 +56,7 @@ class Options:
     keep: bool = False
     model_name: str | None = None
     text_name: str | None = None
+    export: bool = True
 
 
 @dataclass
@@ -68,6 +71,8 @@ class CodecRow:
     delta_perplexity: float | None
     mae: float
     seconds_save: float
+    exported_perplexity: float | None = None
+    export: dict[str, Any] | None = None
 
 
 @dataclass
@@ -200,9 +205,9 @@ def run(opts: Options, progress: Progress | None = None) -> Result:
         date=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     )
 
-    def measure(label: str, tokens: torch.Tensor | None = None) -> float:
+    def measure(label: str, tokens: torch.Tensor | None = None, of: Any = None) -> float:
         r = perplexity(
-            model,
+            model if of is None else of,
             ids if tokens is None else tokens,
             window,
             stride,
@@ -226,6 +231,7 @@ def run(opts: Options, progress: Progress | None = None) -> Result:
         fp_ppl = measure("FP")
         progress.stage(f"FP baseline: perplexity {fp_ppl:.3f}")
         result.codecs.append(CodecRow("FP baseline", FP_CODEC, fp_bytes, 1.0, fp_ppl, None, 0.0, fp_report.seconds))
+        exporter = _Exporter(model, tokenizer, work, device, opts.keep) if opts.export else None
 
         for i, codec in enumerate(codecs, 1):
             tt.load_into(model, fp_path)  # back to the exact FP weights
@@ -236,9 +242,11 @@ def run(opts: Options, progress: Progress | None = None) -> Result:
             progress.stage(f"[{i}/{len(codecs)}] {codec}: {size:,} bytes ({fp_bytes / size:.2f}x), MAE {rep.mae:.3g}")
             ppl = measure(codec)
             progress.stage(f"[{i}/{len(codecs)}] {codec}: perplexity {ppl:.3f} ({ppl - fp_ppl:+.3f})")
-            result.codecs.append(
-                CodecRow(f"tenpak {codec}", codec, size, fp_bytes / size, ppl, ppl - fp_ppl, rep.mae, rep.seconds)
-            )
+            row = CodecRow(f"tenpak {codec}", codec, size, fp_bytes / size, ppl, ppl - fp_ppl, rep.mae, rep.seconds)
+            if exporter is not None:
+                row.export = exporter.export(codec, path, progress, f"[{i}/{len(codecs)}] {codec}", measure)
+                row.exported_perplexity = row.export.get("perplexity")
+            result.codecs.append(row)
             if not opts.keep:
                 path.unlink()
 
@@ -266,6 +274,70 @@ def run(opts: Options, progress: Progress | None = None) -> Result:
             progress.stage(f"artifacts kept in {work}")
     result.seconds = time.monotonic() - started
     return result
+
+
+class _Exporter:
+    """The "serve what you measured" column: each measured codec's artifact as a compressed-tensors
+    folder, loaded by ``transformers`` and measured on the same windows.
+
+    The engine exports artifacts compressed from a Hugging Face folder (it needs the config), so the
+    FP model is saved once as one (float32, with its tokenizer) and compressed again with each codec;
+    :func:`tenpak.export.export_check` then proves the exported weights are the measured artifact's,
+    bit for bit. What the engine cannot export (a codec without a layout, a model whose projections
+    are not Linear layers) is refused by it; the refusal is the row's reason.
+    """
+
+    def __init__(self, model: Any, tokenizer: Any, work: Path, device: torch.device, keep: bool) -> None:
+        self.work, self.device, self.keep = work, device, keep
+        self.reason: str | None = None
+        try:
+            import compressed_tensors  # noqa: F401
+            from transformers import CompressedTensorsConfig  # noqa: F401
+        except ImportError as e:
+            self.reason = (
+                f"not measured: {e.name or 'compressed-tensors'} is not installed (pip install compressed-tensors)"
+            )
+            return
+        self.folder = work / "hf_fp"
+        model.save_pretrained(self.folder)  # the FP weights: the caller loaded them back just before
+        tokenizer.save_pretrained(self.folder)
+
+    def export(self, codec: str, measured: Path, progress: Progress, label: str, measure: Any) -> dict[str, Any]:
+        if self.reason is not None:
+            return {"reason": self.reason}
+        from transformers import AutoModelForCausalLM
+
+        from .. import export as ex
+
+        art = self.work / f"export_{codec}.tenpak"
+        folder = self.work / f"compressed-tensors_{codec}"
+        try:
+            hf.save_pretrained(self.folder, art, codec=codec)
+            try:
+                report = ex.export(art, folder)
+            except tenpak.InvalidInputError as e:
+                return {"reason": str(e)}
+            check = ex.export_check(folder, measured)
+            progress.stage(
+                f"{label}: exported as compressed-tensors ({len(report['quantized'])} Linear layers "
+                f"quantized, {len(report['dense'])} dense): {check}; measuring perplexity"
+            )
+            loaded = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32).to(self.device).eval()
+            ppl = measure(f"{codec} exported", of=loaded)
+            del loaded
+            size = sum(f.stat().st_size for f in folder.glob("*.safetensors"))
+            progress.stage(f"{label}: exported folder {size:,} bytes of weights, perplexity {ppl:.3f}")
+            return {
+                "perplexity": ppl,
+                "check": check,
+                "weight_bytes": size,
+                "quantized": len(report["quantized"]),
+                "dense": report["dense"],
+            }
+        finally:
+            if not self.keep:
+                art.unlink(missing_ok=True)
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 def _finetune_and_delta(

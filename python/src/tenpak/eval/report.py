@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from .errors import EXIT_IO, EvalError
-from .pipeline import Result
+from .pipeline import CodecRow, Result
 
 BEGIN = "<!-- runeval:begin -->"
 END = "<!-- runeval:end -->"
@@ -29,6 +29,12 @@ def _codec_ppl(r: Result, codec: str) -> str:
     return next((f"{c.perplexity:.3f}" for c in r.codecs if c.codec == codec), "—")
 
 
+def _exported(c: CodecRow) -> str:
+    if c.exported_perplexity is None or c.export is None:
+        return "—"
+    return f"{c.exported_perplexity:.3f}" + (" ✓" if c.export.get("check") == "bit-equal" else "")
+
+
 def markdown(r: Result, command: str | None = None) -> str:
     """The results section: a header naming model, data and machine, then the tables."""
     out: list[str] = []
@@ -44,20 +50,29 @@ def markdown(r: Result, command: str | None = None) -> str:
         "",
         "### Codec vs. quality",
         "",
-        "| Variant | Codec | On-disk size | Compression vs FP | Perplexity (↓) | Δ Perplexity |",
-        "|---|---|---:|---:|---:|---:|",
+        "| Variant | Codec | On-disk size | Compression vs FP | Perplexity (↓) | Δ Perplexity "
+        "| Exported (compressed-tensors) perplexity |",
+        "|---|---|---:|---:|---:|---:|---:|",
     ]
     fp = r.codecs[0].perplexity
     for c in r.codecs:
         delta = "—" if c.delta_perplexity is None else f"{c.delta_perplexity:+.3f} ({_pct(c.perplexity, fp)})"
         out.append(
-            f"| {c.variant} | `{c.codec}` | {size(c.bytes)} | {c.compression:.2f}× | {c.perplexity:.3f} | {delta} |"
+            f"| {c.variant} | `{c.codec}` | {size(c.bytes)} | {c.compression:.2f}× | {c.perplexity:.3f} | {delta} "
+            f"| {_exported(c)} |"
         )
     out.append("")
     out.append(
         "On-disk size is the artifact file; FP is the same weights stored losslessly (`raw_v1`). Each "
         "compressed model is loaded back through tenpak (`tenpak.torch.load_into`) before it is measured."
     )
+    if any(c.export is not None for c in r.codecs):
+        out.append(
+            "The exported column is the same artifact written as a compressed-tensors folder (`tenpak decompress "
+            "--format compressed-tensors`), loaded quantized by `transformers` and measured on the same windows; "
+            "✓ marks a folder whose decompressed weights equal tenpak's decode bit for bit. — : the engine cannot "
+            "export that codec or this model (the JSON's `export.reason` says why)."
+        )
     if r.storage:
         s, f = r.storage, r.finetune
         codec = s["base_codec"]

@@ -7,6 +7,7 @@ import dev.tenpak.options.DecompressOptions;
 import dev.tenpak.options.OutputFormat;
 import dev.tenpak.report.ExportReport;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
@@ -64,6 +65,17 @@ final class DecompressCommand implements Callable<Integer> {
     SyncOption sync = new SyncOption();
 
     @Option(
+            names = "--check",
+            description = "With --format compressed-tensors: load the folder with transformers (in the Python "
+                    + "runeval uses: TENPAK_PYTHON, <home>/.venv or python3, with torch, transformers and "
+                    + "compressed-tensors) and compare every weight it decompresses with tenpak's decode; prints "
+                    + "'bit-equal' or the first difference (exit status 1).")
+    boolean check;
+
+    @Option(names = "--python", paramLabel = "FILE", description = "The Python for --check (overrides TENPAK_PYTHON).")
+    Path python;
+
+    @Option(
             names = {"-q", "--quiet"},
             description = "No progress bar (it is only drawn on a terminal anyway).")
     boolean quiet;
@@ -73,6 +85,10 @@ final class DecompressCommand implements Callable<Integer> {
         int n = threads == null ? CompressOptions.defaultThreads() : threads;
         if (n < 1) {
             throw new InvalidInputException("--threads must be at least 1, got " + n);
+        }
+        if (check && OutputFormat.parse(format) != OutputFormat.COMPRESSED_TENSORS) {
+            throw new InvalidInputException("--check compares a compressed-tensors folder with the artifact; "
+                    + "it needs --format compressed-tensors");
         }
         DecompressOptions options = DecompressOptions.defaults()
                 .withFormat(OutputFormat.parse(format))
@@ -87,10 +103,29 @@ final class DecompressCommand implements Callable<Integer> {
                     + r.dense().size()
                     + " left dense, " + r.weightBytes() + " B of weights");
             new TreeMap<>(r.dense()).forEach((m, why) -> out.println("  dense " + m + ": " + why));
-            return 0;
+            return check ? check(out) : 0;
         }
         Tenpak.decompress(input, output, options);
         spec.commandLine().getOut().println("wrote " + output);
         return 0;
+    }
+
+    /** {@code python -m tenpak.export --check FOLDER ARTIFACT}: 0 when bit-equal, 1 with the first difference. */
+    private int check(java.io.PrintWriter out) {
+        PythonEnvironment.Found found = PythonEnvironment.fromSystem()
+                .needing("--check", List.of("torch", "transformers", "compressed_tensors", "tenpak"))
+                .find(python);
+        out.flush();
+        return RunevalCommand.run(
+                List.of(
+                        found.python().toString(),
+                        "-u",
+                        "-m",
+                        "tenpak.export",
+                        "--check",
+                        output.toAbsolutePath().toString(),
+                        input.toAbsolutePath().toString()),
+                found,
+                out);
     }
 }

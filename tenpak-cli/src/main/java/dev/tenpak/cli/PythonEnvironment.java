@@ -30,10 +30,12 @@ final class PythonEnvironment {
     static final List<String> MODULES = List.of("torch", "transformers", "tenpak");
     static final int MIN_MINOR = 10;
 
-    /** Prints the version, then the missing modules (space separated, maybe none). */
-    private static final String PROBE = "import sys, importlib.util\n"
-            + "print('%d.%d.%d' % sys.version_info[:3])\n"
-            + "print(' '.join(m for m in " + pyList(MODULES) + " if importlib.util.find_spec(m) is None))\n";
+    /** Prints the version, then which of {@code modules} are missing (space separated, maybe none). */
+    private static String probeScript(List<String> modules) {
+        return "import sys, importlib.util\n"
+                + "print('%d.%d.%d' % sys.version_info[:3])\n"
+                + "print(' '.join(m for m in " + pyList(modules) + " if importlib.util.find_spec(m) is None))\n";
+    }
 
     /** A Python that passed the check, and the environment to run the harness with. */
     record Found(Path python, String source, String version, Map<String, String> env) {}
@@ -42,10 +44,23 @@ final class PythonEnvironment {
 
     private final Map<String, String> env;
     private final Path home;
+    private final List<String> modules;
+    private final String purpose;
 
     PythonEnvironment(Map<String, String> env, Path home) {
+        this(env, home, MODULES, "runeval");
+    }
+
+    private PythonEnvironment(Map<String, String> env, Path home, List<String> modules, String purpose) {
         this.env = env;
         this.home = home;
+        this.modules = modules;
+        this.purpose = purpose;
+    }
+
+    /** The same lookup for a Python that has {@code needed} (module names) importable, for {@code purpose}. */
+    PythonEnvironment needing(String purpose, List<String> needed) {
+        return new PythonEnvironment(env, home, List.copyOf(needed), purpose);
     }
 
     static PythonEnvironment fromSystem() {
@@ -109,7 +124,7 @@ final class PythonEnvironment {
             Path p = explicit != null ? explicit : Path.of(fromEnv);
             if (!Files.isExecutable(p)) {
                 throw new MissingDependencyException(source + " " + p + ": no such executable; point it at a Python 3."
-                        + MIN_MINOR + "+ with " + String.join(", ", MODULES) + " installed");
+                        + MIN_MINOR + "+ with " + String.join(", ", modules) + " installed");
             }
             probes.add(probe(p, source));
         } else {
@@ -133,14 +148,14 @@ final class PythonEnvironment {
         if (probes.isEmpty()) {
             throw new MissingDependencyException("no Python found (TENPAK_PYTHON is not set; looked for "
                     + String.join(" and ", looked) + "); install Python 3." + MIN_MINOR + "+ and then: python3 -m venv "
-                    + home.resolve(".venv") + " && " + home.resolve(".venv/bin/python")
-                    + " -m pip install torch transformers "
-                    + tenpakRequirement() + " (or set TENPAK_PYTHON)");
+                    + home.resolve(".venv") + " && " + installHint(home.resolve(".venv/bin/python"), modules)
+                    + " (or set TENPAK_PYTHON)");
         }
         Probe first = probes.getFirst();
         if (minor(first.version()) < MIN_MINOR) {
             throw new MissingDependencyException(first.python() + " (from " + first.source() + ") is Python "
-                    + first.version() + "; runeval needs Python 3." + MIN_MINOR + "+ with " + String.join(", ", MODULES)
+                    + first.version() + "; " + purpose + " needs Python 3." + MIN_MINOR + "+ with "
+                    + String.join(", ", modules)
                     + " (set TENPAK_PYTHON to one)");
         }
         throw new MissingDependencyException(first.python() + " (Python " + first.version() + ", from " + first.source()
@@ -151,7 +166,7 @@ final class PythonEnvironment {
     private String installHint(Path python, List<String> missing) {
         List<String> pkgs = new ArrayList<>();
         for (String m : missing) {
-            pkgs.add(m.equals("tenpak") ? tenpakRequirement() : m);
+            pkgs.add(m.equals("tenpak") ? tenpakRequirement() : m.replace('_', '-'));
         }
         return python + " -m pip install " + String.join(" ", pkgs);
     }
@@ -186,7 +201,7 @@ final class PythonEnvironment {
     }
 
     private Probe probe(Path python, String source) {
-        List<String> cmd = List.of(python.toString(), "-c", PROBE);
+        List<String> cmd = List.of(python.toString(), "-c", probeScript(modules));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().clear();
         pb.environment().putAll(env);

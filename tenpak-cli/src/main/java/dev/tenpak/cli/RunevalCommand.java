@@ -133,7 +133,11 @@ final class RunevalCommand implements Callable<Integer> {
         }
     }
 
-    private static int run(List<String> cmd, PythonEnvironment.Found found, PrintWriter out) {
+    /**
+     * Runs {@code cmd} (a Python command line) with {@code found}'s environment and this engine's jar
+     * and Java runtime, streaming its stdout to {@code out} and its stderr to ours; its exit status.
+     */
+    static int run(List<String> cmd, PythonEnvironment.Found found, PrintWriter out) {
         ProcessBuilder pb = new ProcessBuilder(cmd)
                 .redirectInput(ProcessBuilder.Redirect.INHERIT)
                 .redirectError(ProcessBuilder.Redirect.INHERIT);
@@ -163,7 +167,8 @@ final class RunevalCommand implements Callable<Integer> {
             }
             return proc.waitFor();
         } catch (IOException e) {
-            throw new TenpakIOException("reading the output of " + String.join(" ", cmd.subList(0, 4)), e);
+            throw new TenpakIOException(
+                    "reading the output of " + String.join(" ", cmd.subList(0, Math.min(4, cmd.size()))), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             proc.destroy();

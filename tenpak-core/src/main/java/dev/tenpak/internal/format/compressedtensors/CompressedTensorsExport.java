@@ -56,7 +56,9 @@ import java.util.TreeSet;
  * {@code wpe}, {@code shared}). Candidates whose codec has no compressed-tensors layout (raw,
  * lossless, asymmetric, per-tensor, the fitted K-quant grids), whose input width is not a multiple
  * of the group, whose dtype is not f32/f16/bf16 or whose scales are not exact in it are written
- * dense and listed in {@code ignore}, each with its reason in {@link Plan#dense()}. The export is
+ * dense and listed in {@code ignore}, each with its reason in {@link Plan#dense()}; so are the
+ * {@code Conv1D} projections of GPT-2-style models ({@link #CONV1D_MODEL_TYPES}). A tied
+ * {@code lm_head} that the artifact does not store is listed in {@code ignore} too ({@link #HEAD}). The export is
  * refused when no tensor can be exported (that folder would be {@code --format hf}'s).
  *
  * <p>Nothing here writes files: {@link #plan} decodes and checks everything first (the carried
@@ -73,6 +75,29 @@ public final class CompressedTensorsExport {
     private static final ValueLayout.OfShort F16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /**
+     * The {@code model_type}s whose projections are transformers' {@code Conv1D} (GPT-2 and its
+     * relatives): the weight is stored {@code [in, out]} and the layer is not an {@code nn.Linear},
+     * which is all compressed-tensors quantizes. Exported packed, transformers' default load would
+     * leave those layers with no weight (initialized at random) and vLLM would transpose the codes;
+     * and tenpak's groups run along the stored rows, which there are output columns, so no
+     * transposition gives compressed-tensors' groups along the input. They stay dense.
+     */
+    static final java.util.Set<String> CONV1D_MODEL_TYPES =
+            java.util.Set.of("gpt2", "openai-gpt", "imagegpt", "decision_transformer", "clvp");
+    /** The names transformers gives its {@code Conv1D} layers in those models. */
+    static final java.util.Set<String> CONV1D_MODULES = java.util.Set.of("c_attn", "q_attn", "c_proj", "c_fc");
+
+    static final String CONV1D_REASON = "a transformers Conv1D (weight stored [in, out]), not an nn.Linear: "
+            + "compressed-tensors quantizes Linear layers only";
+    /**
+     * The output head's module name in transformers' causal LMs. When the artifact has no tensor of
+     * it (the head shares the embedding's weight, so the checkpoint does not store it), it still is
+     * a Linear the {@code "Linear"} target matches: transformers would compress it and find no
+     * packed weight for it, so it goes to {@code ignore} and stays tied.
+     */
+    static final String HEAD = "lm_head";
 
     private CompressedTensorsExport() {}
 
@@ -139,19 +164,24 @@ public final class CompressedTensorsExport {
                     source + ": carries no " + CONFIG + "; a compressed-tensors folder needs the "
                             + "model's config, so compress the Hugging Face folder (not a lone safetensors file)");
         }
+        List<String> names = new ArrayList<>();
+        r.entries().forEach(e -> names.add(e.name()));
+        HfFolder.Layout hf = HfFolder.layout(source, meta, names);
+        ObjectNode config = parseConfig(source, hf.files().get(CONFIG));
+        boolean conv1d = CONV1D_MODEL_TYPES.contains(config.path("model_type").asText(""));
         Map<String, String> quantized = new TreeMap<>();
         Map<String, String> dense = new TreeMap<>();
         Map<String, List<Output>> byTensor = new LinkedHashMap<>();
         Map<String, Output> outputs = new LinkedHashMap<>();
         Map<String, Scheme> schemes = new TreeMap<>();
         Map<Scheme, List<String>> modulesOf = new LinkedHashMap<>();
-        List<String> names = new ArrayList<>();
         for (TensorEntry e : r.entries()) {
-            names.add(e.name());
             List<Output> outs = new ArrayList<>();
             String module = linearModule(e);
             Scheme scheme = null;
-            if (module != null) {
+            if (module != null && conv1d && CONV1D_MODULES.contains(module.substring(module.lastIndexOf('.') + 1))) {
+                dense.put(module, CONV1D_REASON);
+            } else if (module != null) {
                 Object why = exportable(r, e);
                 if (why instanceof Scheme s) {
                     scheme = s;
@@ -194,9 +224,12 @@ public final class CompressedTensorsExport {
                     + "); compress with a symmetric group codec such as int4_sym_g32_v1, or "
                     + "decompress with --format hf");
         }
-        HfFolder.Layout hf = HfFolder.layout(source, meta, names);
         Map<String, byte[]> files = new TreeMap<>(hf.files());
-        files.put(CONFIG, config(source, files.get(CONFIG), modulesOf, dense.keySet()));
+        java.util.Set<String> ignore = new TreeSet<>(dense.keySet());
+        if (tiedHead(config) && !names.contains(HEAD + ".weight")) {
+            ignore.add(HEAD);
+        }
+        files.put(CONFIG, config(source, config, modulesOf, ignore));
         Map<String, List<String>> shards = new TreeMap<>();
         Map<String, String> weightMap = new TreeMap<>();
         for (var shard : hf.shards().entrySet()) {
@@ -318,9 +351,25 @@ public final class CompressedTensorsExport {
         return (Float.floatToRawIntBits(Float.float16ToFloat(bits)) & 0xFFFF) == 0;
     }
 
-    /** config.json with {@code quantization_config}. */
-    private static byte[] config(
-            String source, byte[] bytes, Map<Scheme, List<String>> modulesOf, java.util.Set<String> ignore) {
+    /**
+     * True when the config says the output head shares the embedding: {@code tie_word_embeddings}
+     * true, or absent (transformers' old default) in a config whose architecture has an LM head.
+     */
+    static boolean tiedHead(ObjectNode config) {
+        JsonNode tie = config.get("tie_word_embeddings");
+        if (tie != null) {
+            return tie.asBoolean(false);
+        }
+        for (JsonNode a : config.path("architectures")) {
+            String name = a.asText("");
+            if (name.endsWith("ForCausalLM") || name.endsWith("LMHeadModel")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static ObjectNode parseConfig(String source, byte[] bytes) {
         JsonNode root;
         try {
             root = JSON.readTree(bytes);
@@ -330,6 +379,12 @@ public final class CompressedTensorsExport {
         if (!(root instanceof ObjectNode config)) {
             throw new CorruptArtifactException(source, null, 0, "carried " + CONFIG + " is not a JSON object");
         }
+        return config;
+    }
+
+    /** config.json with {@code quantization_config}. */
+    private static byte[] config(
+            String source, ObjectNode config, Map<Scheme, List<String>> modulesOf, java.util.Set<String> ignore) {
         if (config.has("quantization_config")) {
             throw new InvalidInputException(source + ": the model's " + CONFIG + " already has a quantization_config ("
                     + config.get("quantization_config").path("quant_method").asText("?")

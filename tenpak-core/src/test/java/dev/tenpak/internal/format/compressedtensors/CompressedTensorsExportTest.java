@@ -61,8 +61,13 @@ class CompressedTensorsExportTest {
 
     /** Writes a folder of config.json, a tokenizer file and model.safetensors holding {@code tensors}. */
     Path folder(String name, List<T> tensors) throws Exception {
+        return folder(name, tensors, "{\"model_type\":\"bert\",\"architectures\":[\"BertModel\"]}");
+    }
+
+    /** The same with {@code config} as config.json. */
+    Path folder(String name, List<T> tensors, String config) throws Exception {
         Path f = Files.createDirectories(dir.resolve(name));
-        Files.writeString(f.resolve("config.json"), "{\"model_type\":\"bert\",\"architectures\":[\"BertModel\"]}");
+        Files.writeString(f.resolve("config.json"), config);
         Files.writeString(f.resolve("tokenizer_config.json"), "{\"x\":1}");
         List<SafetensorsWriter.Entry> entries = new ArrayList<>();
         for (T t : tensors) {
@@ -241,6 +246,82 @@ class CompressedTensorsExportTest {
                     .orElseThrow();
             assertThat(scale.dtype()).isEqualTo(DType.BF16);
             assertThat(st.entries().stream().map(SafetensorsReader.Entry::name)).contains("layer.0.out.weight");
+        }
+    }
+
+    @Test
+    void gpt2sConv1dProjectionsStayDenseSoATiedGpt2HasNothingToExport() throws Exception {
+        SplittableRandom rnd = new SplittableRandom(SEED);
+        List<T> gpt2 = List.of(
+                new T("transformer.wte.weight", DType.F32, new long[] {64, 128}, gaussian(rnd, 64 * 128, 0.02)),
+                new T(
+                        "transformer.h.0.attn.c_attn.weight",
+                        DType.F32,
+                        new long[] {128, 384},
+                        gaussian(rnd, 128 * 384, 0.02)),
+                new T(
+                        "transformer.h.0.attn.c_proj.weight",
+                        DType.F32,
+                        new long[] {128, 128},
+                        gaussian(rnd, 128 * 128, 0.02)),
+                new T(
+                        "transformer.h.0.mlp.c_fc.weight",
+                        DType.F32,
+                        new long[] {128, 512},
+                        gaussian(rnd, 128 * 512, 0.02)),
+                new T(
+                        "transformer.h.0.mlp.c_proj.weight",
+                        DType.F32,
+                        new long[] {512, 128},
+                        gaussian(rnd, 512 * 128, 0.02)));
+        Path art = compress(
+                folder(
+                        "g",
+                        gpt2,
+                        "{\"model_type\":\"gpt2\",\"architectures\":[\"GPT2LMHeadModel\"],\"tie_word_embeddings\":true}"),
+                "int4_sym_g32_v1");
+        assertThatThrownBy(() -> Tenpak.exportCompressedTensors(art, dir.resolve("ct"), ct()))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("no tensor can be exported")
+                .hasMessageContaining("transformer.h.0.attn.c_attn: a transformers Conv1D");
+        assertThat(dir.resolve("ct")).doesNotExist();
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void aTiedHeadTheArtifactDoesNotStoreIsIgnoredAStoredOneIsQuantized(boolean tied) throws Exception {
+        SplittableRandom rnd = new SplittableRandom(SEED);
+        List<T> llama = new ArrayList<>(List.of(
+                new T("model.embed_tokens.weight", DType.F32, new long[] {64, 128}, gaussian(rnd, 64 * 128, 0.02)),
+                new T(
+                        "model.layers.0.self_attn.q_proj.weight",
+                        DType.F32,
+                        new long[] {128, 128},
+                        gaussian(rnd, 128 * 128, 0.02)),
+                new T(
+                        "model.layers.0.mlp.down_proj.weight",
+                        DType.F32,
+                        new long[] {128, 256},
+                        gaussian(rnd, 128 * 256, 0.02))));
+        if (!tied) {
+            llama.add(new T("lm_head.weight", DType.F32, new long[] {64, 128}, gaussian(rnd, 64 * 128, 0.02)));
+        }
+        // no tie_word_embeddings: the old default, tied for an LM head architecture
+        String config = "{\"model_type\":\"llama\",\"architectures\":[\"LlamaForCausalLM\"]"
+                + (tied ? "" : ",\"tie_word_embeddings\":false") + "}";
+        Path art = compress(folder("l", llama, config), "int8_sym_g32_v1");
+        ExportReport report = Tenpak.exportCompressedTensors(art, dir.resolve("ct"), ct());
+        assertThat(report.dense()).isEmpty();
+        JsonNode q = quantizationConfig(dir.resolve("ct"));
+        assertThat(q.get("config_groups").get("group_0").get("targets").get(0).asText())
+                .isEqualTo("Linear");
+        if (tied) {
+            assertThat(report.quantized()).hasSize(2);
+            assertThat(q.get("ignore")).hasSize(1);
+            assertThat(q.get("ignore").get(0).asText()).isEqualTo("lm_head");
+        } else {
+            assertThat(report.quantized()).containsKey("lm_head").hasSize(3);
+            assertThat(q.get("ignore")).isEmpty();
         }
     }
 
