@@ -18,12 +18,15 @@ import java.nio.ByteOrder;
  *   u64[B] block ends, relative to the first block, B = ceil(n / blockBytes)
  *   blocks: block b is one PlaneCoder record of min(blockBytes, n - b * blockBytes) symbols
  * </pre>
- * Not yet wired into the writer: a codec or the index would record that a payload went through it.
+ * An artifact index entry of format v2 records that its payload went through the stage (stage id 1
+ * and the decoded length, docs/FORMAT.md); readers undo it before the codec reads the payload.
  */
 public final class EntropyStage {
     public static final int FORMAT = 1;
     public static final int BLOCK_BYTES = 256 * 1024;
-    static final int HEADER_BYTES = 16;
+    /** Bytes of the header before the block table: the least a coded payload holds. */
+    public static final int HEADER_BYTES = 16;
+
     private static final int MAX_BLOCK_BYTES = 16 * 1024 * 1024;
     private static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfLong LONG_LE =
