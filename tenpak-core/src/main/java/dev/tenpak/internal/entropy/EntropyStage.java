@@ -79,6 +79,15 @@ public final class EntropyStage {
         return at < n ? at : -1;
     }
 
+    /**
+     * The most bytes a coded payload of {@code stored} bytes can decode to: every block takes an
+     * 8-byte table entry and a record of at least 2 bytes (a constant block) and decodes to at most
+     * 16 MiB. Readers refuse a larger claim before allocating for it.
+     */
+    public static long maxDecodedSize(long stored) {
+        return Math.max(0, stored - HEADER_BYTES) / 10 * MAX_BLOCK_BYTES;
+    }
+
     /** The decoded size a coded payload declares (checked against its table by {@link #decode}). */
     public static long decodedSize(MemorySegment src) {
         if (src.byteSize() < HEADER_BYTES) {

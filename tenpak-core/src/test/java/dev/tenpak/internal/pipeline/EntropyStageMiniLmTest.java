@@ -51,7 +51,8 @@ class EntropyStageMiniLmTest {
 
     private static Path compress(String codec, EntropyMode mode) {
         Path out = dir.resolve(codec + "-" + mode + ".tenpak");
-        CompressOptions o = CompressOptions.defaults().withCodec(codec).withThreads(2).withEntropy(mode);
+        CompressOptions o =
+                CompressOptions.defaults().withCodec(codec).withThreads(2).withEntropy(mode);
         if (codec.startsWith("kq") || codec.startsWith("int4_sym16")) {
             // the K-quant-class encoders search scales (about 10 s a pass over the model on two
             // threads): layer 0's real weights (1.8M) are enough here, the rest stays raw_v1
@@ -120,6 +121,37 @@ class EntropyStageMiniLmTest {
         assertThat(Files.mismatch(fa, fb)).isEqualTo(-1L);
         for (Path p : List.of(off, auto, fa, fb)) {
             Files.delete(p);
+        }
+    }
+
+    @Test
+    void stagedArtifactsDoNotDependOnTheThreadCount() throws Exception {
+        Path two = compress("int8_sym_v1", EntropyMode.AUTO);
+        Path one = dir.resolve("one-thread.tenpak");
+        Tenpak.compress(
+                model,
+                one,
+                CompressOptions.defaults()
+                        .withCodec("int8_sym_v1")
+                        .withThreads(1)
+                        .withEntropy(EntropyMode.AUTO));
+        assertThat(Files.mismatch(one, two)).isEqualTo(-1L);
+    }
+
+    @Test
+    void autoWhereTheStageNeverPaysWritesTheVersion1GoldenBytes() throws Exception {
+        // the example bundle's payloads are 4 and 2 bytes: the stage declines, the file stays v1
+        Path json = dir.resolve("simple.json");
+        Files.writeString(json, """
+                {"tensors": [
+                  {"name": "dense.weight", "shape": [2, 2], "data": [0.1, 0.2, -0.3, 0.4]},
+                  {"name": "dense.bias", "shape": [2], "data": [0.01, -0.02]}
+                ]}""");
+        Path out = dir.resolve("simple.tenpak");
+        Tenpak.compress(
+                json, out, CompressOptions.defaults().withCodec("int8_sym_v1").withEntropy(EntropyMode.AUTO));
+        try (var in = getClass().getResourceAsStream("/golden/v1/simple_int8.tenpak")) {
+            assertThat(Files.readAllBytes(out)).isEqualTo(in.readAllBytes());
         }
     }
 

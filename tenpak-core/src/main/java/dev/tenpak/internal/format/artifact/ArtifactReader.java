@@ -230,6 +230,13 @@ public final class ArtifactReader implements Artifact {
                             "entropy-coded payload of " + length + " bytes is shorter than the stage's "
                                     + EntropyStage.HEADER_BYTES + "-byte header");
                 }
+                if (codecLength > EntropyStage.maxDecodedSize(length)) {
+                    throw corrupt(
+                            name,
+                            at,
+                            "an entropy-coded payload of " + length + " bytes cannot decode to " + codecLength
+                                    + " bytes (at most " + EntropyStage.maxDecodedSize(length) + ")");
+                }
             }
             String problem = c.validate(dtype, shape, params, codecLength);
             if (problem != null) {

@@ -113,6 +113,16 @@ class StagedEntryTest {
     }
 
     @Test
+    void aDecodedLengthNoStageStreamOfThatSizeCanHoldIsCorruptAtOpen() {
+        // 364 stored bytes hold at most 34 blocks of 16 MiB: a 1 GiB claim is refused before any allocation
+        assertThat(failure(file(STAGED, e -> e.dims(1 << 20, 1024).stage(1, 1L << 30))))
+                .isInstanceOfSatisfying(
+                        CorruptArtifactException.class,
+                        x -> assertThat(x.tensor()).isEqualTo("codes"))
+                .hasMessageContaining("cannot decode to 1073741824 bytes");
+    }
+
+    @Test
     void aStageOnAnExactCodecIsCorrupt() {
         assertThat(failure(
                         file(STAGED, e -> e.codec("raw_v1").params(new byte[0]).stage(1, 2048))))
