@@ -66,3 +66,17 @@ def test_what_is_not_a_model_is_refused(tmp_path: Path) -> None:
         tenpak.hf.save_pretrained(42, tmp_path / "x.tenpak")
     with pytest.raises(tenpak.InvalidInputError, match="not a folder"):
         tenpak.hf.save_pretrained(tmp_path / "missing", tmp_path / "x.tenpak")
+
+
+def test_entropy_auto_stores_smaller_codes_that_load_the_same_weights(tmp_path: Path) -> None:
+    off, auto = tmp_path / "off.tenpak", tmp_path / "auto.tenpak"
+    tenpak.hf.save_pretrained(FOLDER, off, codec="int8_sym_v1")
+    tenpak.hf.save_pretrained(FOLDER, auto, codec="int8_sym_v1", entropy="auto")
+    assert auto.stat().st_size < 0.7 * off.stat().st_size
+    assert off.read_bytes()[8] == 1 and auto.read_bytes()[8] == 2  # format version
+    a = tenpak.hf.from_pretrained(off, transformers.AutoModel, torch_dtype=torch.float32).state_dict()
+    b = tenpak.hf.from_pretrained(auto, transformers.AutoModel, torch_dtype=torch.float32).state_dict()
+    assert a.keys() == b.keys()
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    with pytest.raises(tenpak.InvalidInputError, match="entropy must be 'auto' or 'off'"):
+        tenpak.hf.save_pretrained(FOLDER, tmp_path / "x.tenpak", entropy="sometimes")

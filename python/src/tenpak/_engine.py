@@ -806,9 +806,15 @@ def materialize(
     return json.loads(str(text))
 
 
-def compress_path(input: str | os.PathLike[str], output: str | os.PathLike[str], codec: str | None) -> dict[str, Any]:
-    """A file or a Hugging Face folder compressed into an artifact; the report as a dict."""
-    text = call(java().bridge.compressPath, os.fspath(input), os.fspath(output), codec)
+def compress_path(
+    input: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    codec: str | None,
+    entropy: str = "off",
+) -> dict[str, Any]:
+    """A file or a Hugging Face folder compressed into an artifact; the report as a dict. ``entropy``
+    ``"auto"`` stores lossy codes through the entropy stage when that is smaller (format v2)."""
+    text = call(java().bridge.compressPath, os.fspath(input), os.fspath(output), codec, entropy)
     return json.loads(str(text))
 
 

@@ -45,6 +45,7 @@ def save_pretrained(
     *,
     codec: str | None = None,
     tokenizer: Any = None,
+    entropy: str = "off",
 ) -> dict[str, Any]:
     """Compresses a Hugging Face model into one artifact at ``path`` and returns the report.
 
@@ -56,12 +57,15 @@ def save_pretrained(
         codec: the codec for float tensors; None is ``tenpak.default_codec()``, the exact
             ``lossless_v1``. Group-wise codecs keep small, 0-D and 1-D tensors exact.
         tokenizer: with a model object, a tokenizer whose files are carried too.
+        entropy: ``"auto"`` stores each lossy tensor's codes through the entropy stage when that
+            makes them smaller (artifact format v2, which older tenpak releases refuse to read);
+            ``"off"`` (the default) never does.
     """
     if isinstance(model_or_folder, (str, os.PathLike)):
         folder = Path(model_or_folder)
         if not folder.is_dir():
             raise InvalidInputError(f"{folder}: not a folder; pass a folder saved with save_pretrained, or a model")
-        return _engine.compress_path(folder, path, codec)
+        return _engine.compress_path(folder, path, codec, entropy)
     if not hasattr(model_or_folder, "save_pretrained"):
         raise InvalidInputError(
             f"expected a Hugging Face model (with save_pretrained) or a folder, got {type(model_or_folder).__name__}"
@@ -70,7 +74,7 @@ def save_pretrained(
         model_or_folder.save_pretrained(tmp, safe_serialization=True)
         if tokenizer is not None:
             tokenizer.save_pretrained(tmp)
-        return _engine.compress_path(tmp, path, codec)
+        return _engine.compress_path(tmp, path, codec, entropy)
 
 
 def decompress(artifact: str | os.PathLike[str], folder: str | os.PathLike[str]) -> None:

@@ -82,18 +82,20 @@ final class BenchCommand implements Callable<Integer> {
                         "artifact",
                         "ratio",
                         "bits/weight",
+                        "entropy auto",
                         "MSE",
                         "MAE",
                         "max abs",
                         "encode MB/s",
                         "decode MB/s")
-                .rightAlign(1, 2, 3, 4, 5, 6, 7, 8);
+                .rightAlign(1, 2, 3, 4, 5, 6, 7, 8, 9);
         for (BenchReport.Row row : r.rows()) {
             t.row(
                     row.codec(),
                     Format.bytes(row.artifactBytes()),
                     String.format(Locale.ROOT, "%.2fx", row.ratio()),
                     String.format(Locale.ROOT, "%.2f", row.bitsPerWeight()),
+                    String.format(Locale.ROOT, "%.2f", row.entropyBitsPerWeight()),
                     Format.sci(row.mse()),
                     Format.sci(row.mae()),
                     Format.sci(row.maxAbsError()),

@@ -3,6 +3,7 @@ package dev.tenpak.cli;
 import dev.tenpak.Tenpak;
 import dev.tenpak.codec.Codecs;
 import dev.tenpak.options.CompressOptions;
+import dev.tenpak.options.EntropyMode;
 import dev.tenpak.options.InputFormat;
 import dev.tenpak.report.CompressReport;
 import dev.tenpak.report.TensorReport;
@@ -112,6 +113,16 @@ final class CompressCommand implements Callable<Integer> {
                             + " (256 MiB); at most " + CompressOptions.MAX_CARRIED_BYTES_LIMIT + ".")
     Long maxCarriedBytes;
 
+    @Option(
+            names = "--entropy",
+            paramLabel = "MODE",
+            defaultValue = "off",
+            description =
+                    "auto: store each lossy tensor's codes through the entropy stage when that makes them smaller "
+                            + "(artifact format v2, which tenpak before this version does not read); off: never (format v1). "
+                            + "raw_v1 and lossless_v1 are never staged. Default: ${DEFAULT-VALUE}.")
+    String entropy;
+
     @Override
     public Integer call() {
         CompressOptions options = CompressOptions.defaults()
@@ -119,7 +130,8 @@ final class CompressCommand implements Callable<Integer> {
                 .withInputFormat(InputFormat.parse(format))
                 .withKeepRaw(keepRaw)
                 .withMinElements(minElements == null ? CompressOptions.AUTO_MIN_ELEMENTS : minElements)
-                .withSync(sync.sync);
+                .withSync(sync.sync)
+                .withEntropy(EntropyMode.parse(entropy));
         if (maxCarriedBytes != null) {
             options = options.withMaxCarriedBytes(maxCarriedBytes);
         }

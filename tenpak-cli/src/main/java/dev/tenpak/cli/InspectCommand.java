@@ -6,6 +6,7 @@ import dev.tenpak.report.ArtifactSummary;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -46,15 +47,18 @@ final class InspectCommand implements Callable<Integer> {
                 out.printf("metadata: %s%n", s.metadata());
             }
             out.println();
-            Format.Table t =
-                    new Format.Table("tensor", "shape", "dtype", "codec", "stored", "crc32c", "checksum").rightAlign(4);
+            Format.Table t = new Format.Table(
+                            "tensor", "shape", "dtype", "codec", "stage", "stored", "bits/w", "crc32c", "checksum")
+                    .rightAlign(5, 6);
             for (ArtifactSummary.Entry e : s.tensors()) {
                 t.row(
                         e.name(),
                         Arrays.toString(e.shape()),
                         e.dtype(),
                         e.codec(),
+                        e.stage(),
                         Format.bytes(e.storedBytes()),
+                        String.format(Locale.ROOT, "%.3f", e.bitsPerWeight()),
                         e.crc32c(),
                         e.checksumOk() ? "ok" : "MISMATCH");
             }

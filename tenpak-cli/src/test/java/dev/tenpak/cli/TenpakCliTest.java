@@ -181,12 +181,43 @@ class TenpakCliTest {
                 .contains("version:  1")
                 .contains("codec:    int8_sym_v1")
                 .contains("tensors:  2");
-        assertThat(r.out()).containsPattern("(?m)^dense\\.weight +\\[2, 2\\] +F32 +int8_sym_v1 +4 B +[0-9a-f]{8} +ok$");
-        assertThat(r.out()).containsPattern("(?m)^dense\\.bias +\\[2\\] +F32 +int8_sym_v1 +2 B +[0-9a-f]{8} +ok$");
+        assertThat(r.out())
+                .containsPattern(
+                        "(?m)^dense\\.weight +\\[2, 2\\] +F32 +int8_sym_v1 +none +4 B +8\\.000 +[0-9a-f]{8} +ok$");
+        assertThat(r.out())
+                .containsPattern("(?m)^dense\\.bias +\\[2\\] +F32 +int8_sym_v1 +none +2 B +8\\.000 +[0-9a-f]{8} +ok$");
         JsonNode n = JSON.readTree(run("inspect", "-i", a, "--json").out());
         assertThat(n.get("version").asInt()).isEqualTo(1);
         assertThat(n.get("checksumsOk").asBoolean()).isTrue();
         assertThat(n.get("tensors").get(1).get("shape").toString()).isEqualTo("[2]");
+    }
+
+    @Test
+    void entropyAutoStoresCodesThroughTheStageAndDecompressesTheSame() throws Exception {
+        StringBuilder data = new StringBuilder();
+        for (int i = 0; i < 4096; i++) {
+            data.append(i == 0 ? "" : ",").append(((37 * i) % 23 - 11) / 16.0);
+        }
+        Path json = dir.resolve("codes.json");
+        Files.writeString(json, "{\"tensors\": [{\"name\": \"w\", \"shape\": [64, 64], \"data\": [" + data + "]}]}");
+        Path off = dir.resolve("off.tenpak");
+        Path auto = dir.resolve("auto.tenpak");
+        assertThat(run("compress", "-q", "-i", json, "-o", off).code()).isZero();
+        Run c = run("compress", "-q", "--entropy", "auto", "-i", json, "-o", auto);
+        assertThat(c.code()).as(c.err()).isZero();
+        assertThat(Files.size(auto)).isLessThan(Files.size(off));
+        Run r = run("inspect", "-i", auto);
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("version:  2").containsPattern("(?m)^w +\\[64, 64\\] +F32 +int8_sym_v1 +entropy ");
+        assertThat(run("inspect", "-i", off).out()).contains("version:  1");
+        Path a = dir.resolve("off.safetensors");
+        Path b = dir.resolve("auto.safetensors");
+        assertThat(run("decompress", "-q", "-i", off, "-o", a).code()).isZero();
+        assertThat(run("decompress", "-q", "-i", auto, "-o", b).code()).isZero();
+        assertThat(Files.readAllBytes(b)).isEqualTo(Files.readAllBytes(a));
+        Run bad = run("compress", "-q", "--entropy", "maybe", "-i", json, "-o", dir.resolve("x.tenpak"));
+        assertThat(bad.code()).isNotZero();
+        assertThat(bad.err()).contains("entropy must be 'auto' or 'off'");
     }
 
     @Test
@@ -326,12 +357,14 @@ class TenpakCliTest {
         Path a = dir.resolve("a.tenpak");
         assertThat(run("compress", "-i", example(), "-o", a).code()).isZero();
         byte[] b = Files.readAllBytes(a);
-        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putShort(8, (short) 2);
-        Path v2 = dir.resolve("v2.tenpak");
-        Files.write(v2, b);
-        Run r = run("inspect", "-i", v2);
+        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putShort(8, (short) 3);
+        Path v3 = dir.resolve("v3.tenpak");
+        Files.write(v3, b);
+        Run r = run("inspect", "-i", v3);
         assertThat(r.code()).isEqualTo(5);
-        assertThat(r.oneErrorLine()).startsWith("tenpak: error: " + v2 + ": artifact format version 2 is newer");
+        assertThat(r.oneErrorLine())
+                .startsWith("tenpak: error: " + v3 + ": artifact format version 3 is newer")
+                .contains("(up to 2)");
 
         byte[] c = Files.readAllBytes(a);
         String s = new String(c, java.nio.charset.StandardCharsets.ISO_8859_1);

@@ -33,6 +33,9 @@ import java.util.regex.PatternSyntaxException;
  *                    folder may carry into the artifact, all files together (default
  *                    {@link #DEFAULT_MAX_CARRIED_BYTES}); more is refused naming the largest files.
  *                    Single files over 64 MiB are never carried (they are listed as skipped)
+ * @param entropy     whether lossy payloads go through the entropy stage (default
+ *                    {@link EntropyMode#OFF}: the artifact is format version 1, byte for byte as
+ *                    before the stage existed)
  */
 public record CompressOptions(
         String codec,
@@ -43,7 +46,8 @@ public record CompressOptions(
         Path plan,
         boolean sync,
         ProgressListener progress,
-        long maxCarriedBytes) {
+        long maxCarriedBytes,
+        EntropyMode entropy) {
     /** Default of {@code maxCarriedBytes}: 256 MiB, a quarter of what an artifact's index can hold. */
     public static final long DEFAULT_MAX_CARRIED_BYTES = 256L << 20;
     /**
@@ -83,9 +87,27 @@ public record CompressOptions(
                             + " (an artifact's index holds 1 GiB, carried files take 4/3 of their size), got "
                             + maxCarriedBytes);
         }
+        Objects.requireNonNull(entropy, "entropy");
     }
 
-    /** The default codec, format detection, every processor, no keep-raw patterns, the codec's threshold. */
+    /** The options without an entropy setting: {@link EntropyMode#OFF}. */
+    public CompressOptions(
+            String codec,
+            InputFormat inputFormat,
+            int threads,
+            List<String> keepRaw,
+            long minElements,
+            Path plan,
+            boolean sync,
+            ProgressListener progress,
+            long maxCarriedBytes) {
+        this(codec, inputFormat, threads, keepRaw, minElements, plan, sync, progress, maxCarriedBytes, EntropyMode.OFF);
+    }
+
+    /**
+     * The default codec, format detection, every processor, no keep-raw patterns, the codec's
+     * threshold, no entropy stage.
+     */
     public static CompressOptions defaults() {
         return new CompressOptions(
                 Codecs.DEFAULT,
@@ -96,20 +118,23 @@ public record CompressOptions(
                 null,
                 false,
                 ProgressListener.NONE,
-                DEFAULT_MAX_CARRIED_BYTES);
+                DEFAULT_MAX_CARRIED_BYTES,
+                EntropyMode.OFF);
     }
 
     public CompressOptions withCodec(String c) {
         return new CompressOptions(
-                c, inputFormat, threads, keepRaw, minElements, plan, sync, progress, maxCarriedBytes);
+                c, inputFormat, threads, keepRaw, minElements, plan, sync, progress, maxCarriedBytes, entropy);
     }
 
     public CompressOptions withInputFormat(InputFormat f) {
-        return new CompressOptions(codec, f, threads, keepRaw, minElements, plan, sync, progress, maxCarriedBytes);
+        return new CompressOptions(
+                codec, f, threads, keepRaw, minElements, plan, sync, progress, maxCarriedBytes, entropy);
     }
 
     public CompressOptions withThreads(int n) {
-        return new CompressOptions(codec, inputFormat, n, keepRaw, minElements, plan, sync, progress, maxCarriedBytes);
+        return new CompressOptions(
+                codec, inputFormat, n, keepRaw, minElements, plan, sync, progress, maxCarriedBytes, entropy);
     }
 
     /** Adds keep-raw patterns to those already set. */
@@ -117,33 +142,44 @@ public record CompressOptions(
         List<String> all = new ArrayList<>(keepRaw);
         all.addAll(regexes);
         return new CompressOptions(
-                codec, inputFormat, threads, all, minElements, plan, sync, progress, maxCarriedBytes);
+                codec, inputFormat, threads, all, minElements, plan, sync, progress, maxCarriedBytes, entropy);
     }
 
     /** Sets the small-tensor threshold (0 off, {@link #AUTO_MIN_ELEMENTS} for the codec's own). */
     public CompressOptions withMinElements(long n) {
-        return new CompressOptions(codec, inputFormat, threads, keepRaw, n, plan, sync, progress, maxCarriedBytes);
+        return new CompressOptions(
+                codec, inputFormat, threads, keepRaw, n, plan, sync, progress, maxCarriedBytes, entropy);
     }
 
     /** Compresses as the plan file says (null: no plan). */
     public CompressOptions withPlan(Path planFile) {
         return new CompressOptions(
-                codec, inputFormat, threads, keepRaw, minElements, planFile, sync, progress, maxCarriedBytes);
+                codec, inputFormat, threads, keepRaw, minElements, planFile, sync, progress, maxCarriedBytes, entropy);
     }
 
     /** Sets whether the artifact is forced to disk before it is renamed into place. */
     public CompressOptions withSync(boolean s) {
         return new CompressOptions(
-                codec, inputFormat, threads, keepRaw, minElements, plan, s, progress, maxCarriedBytes);
+                codec, inputFormat, threads, keepRaw, minElements, plan, s, progress, maxCarriedBytes, entropy);
     }
 
     public CompressOptions withProgress(ProgressListener p) {
-        return new CompressOptions(codec, inputFormat, threads, keepRaw, minElements, plan, sync, p, maxCarriedBytes);
+        return new CompressOptions(
+                codec, inputFormat, threads, keepRaw, minElements, plan, sync, p, maxCarriedBytes, entropy);
     }
 
     /** Caps the non-weight files a Hugging Face folder carries into the artifact, in bytes, all together. */
     public CompressOptions withMaxCarriedBytes(long n) {
-        return new CompressOptions(codec, inputFormat, threads, keepRaw, minElements, plan, sync, progress, n);
+        return new CompressOptions(codec, inputFormat, threads, keepRaw, minElements, plan, sync, progress, n, entropy);
+    }
+
+    /**
+     * Sets the entropy stage: {@link EntropyMode#AUTO} codes each lossy payload when that makes it
+     * smaller (the artifact is then format version 2), {@link EntropyMode#OFF} never.
+     */
+    public CompressOptions withEntropy(EntropyMode e) {
+        return new CompressOptions(
+                codec, inputFormat, threads, keepRaw, minElements, plan, sync, progress, maxCarriedBytes, e);
     }
 
     /** The available processors. */

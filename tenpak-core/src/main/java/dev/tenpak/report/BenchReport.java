@@ -17,6 +17,9 @@ public record BenchReport(String input, long tensorBytes, long elements, List<Ro
      * @param bitsPerWeight artifact bits per element, index and padding included
      * @param encodeMBps    original tensor bytes encoded per second, in 10^6 bytes
      * @param decodeMBps    original tensor bytes decoded per second, in 10^6 bytes
+     * @param entropyBitsPerWeight artifact bits per element with {@code compress --entropy auto}
+     *                      (lossy payloads through the entropy stage where that is smaller); NaN
+     *                      when not measured
      */
     public record Row(
             String codec,
@@ -27,5 +30,20 @@ public record BenchReport(String input, long tensorBytes, long elements, List<Ro
             double mae,
             double maxAbsError,
             double encodeMBps,
-            double decodeMBps) {}
+            double decodeMBps,
+            double entropyBitsPerWeight) {
+        /** A row without the entropy stage's figure. */
+        public Row(
+                String codec,
+                long artifactBytes,
+                double ratio,
+                double bitsPerWeight,
+                double mse,
+                double mae,
+                double maxAbsError,
+                double encodeMBps,
+                double decodeMBps) {
+            this(codec, artifactBytes, ratio, bitsPerWeight, mse, mae, maxAbsError, encodeMBps, decodeMBps, Double.NaN);
+        }
+    }
 }

@@ -3,6 +3,7 @@ package dev.tenpak.fuzz;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.tenpak.codec.Codecs;
 import dev.tenpak.error.TenpakException;
+import dev.tenpak.internal.entropy.EntropyStage;
 import dev.tenpak.internal.format.artifact.ArtifactFormat;
 import dev.tenpak.internal.format.artifact.ArtifactReader;
 import dev.tenpak.internal.format.artifact.Checksums;
@@ -23,7 +24,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * <p>Checksums stop almost every mutant at the door, so each input is read twice: as it is, and
  * with the trailer's index CRC32C recomputed, which lets mutated indexes reach the index parser.
  * Every payload is also decoded before its own checksum is checked, as the parallel decoder does,
- * so the codecs meet hostile payload bytes too.
+ * so the codecs meet hostile payload bytes too (a staged payload through the entropy stage's
+ * decoder first).
  */
 class ArtifactReaderFuzzTest {
     private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -41,6 +43,12 @@ class ArtifactReaderFuzzTest {
      * table entry. An index entry claiming more is a tensor no payload can hold, accepted anyway.
      */
     static final long MAX_EXPANSION = 2L << 20;
+
+    /**
+     * The most a codec's payload expands when decoded: 2-bit K-quant codes to f32, 16 times (a
+     * staged entry is bounded by what its stage stream can hold times this).
+     */
+    static final long MAX_CODEC_EXPANSION = 16;
 
     static Stream<byte[]> seeds() {
         return Seeds.artifacts().stream();
@@ -63,7 +71,10 @@ class ArtifactReaderFuzzTest {
             r.metadata().forEach((k, v) -> {});
             r.index();
             for (TensorEntry e : r.entries()) {
-                if (e.originalBytes() > Math.max(1, e.length()) * MAX_EXPANSION) {
+                long bound = e.staged()
+                        ? EntropyStage.maxDecodedSize(e.length()) * MAX_CODEC_EXPANSION
+                        : Math.max(1, e.length()) * MAX_EXPANSION;
+                if (e.originalBytes() > bound) {
                     // the reader allocates this much before the codec reads the payload
                     throw new AssertionError("index accepted tensor '" + e.name() + "' of " + e.originalBytes()
                             + " bytes from a " + e.length() + "-byte " + e.codec() + " payload");
@@ -76,7 +87,17 @@ class ArtifactReaderFuzzTest {
                     MemorySegment dst =
                             arena.allocate(Math.max(1, e.originalBytes())).asSlice(0, e.originalBytes());
                     try {
-                        Codecs.byName(e.codec()).decode(e.dtype(), e.shape(), e.params(), r.unverifiedPayload(e), dst);
+                        MemorySegment payload = r.unverifiedPayload(e);
+                        if (e.staged()) { // the stage undone on unchecked bytes too, as a hostile file has them
+                            long n = EntropyStage.decodedSize(payload);
+                            if (n != e.codecLength()) {
+                                throw new dev.tenpak.error.CorruptArtifactException("fuzz", e.name(), 0, "length");
+                            }
+                            MemorySegment codes = arena.allocate(Math.max(1, n)).asSlice(0, n);
+                            EntropyStage.decode(payload, codes);
+                            payload = codes;
+                        }
+                        Codecs.byName(e.codec()).decode(e.dtype(), e.shape(), e.params(), payload, dst);
                     } catch (TenpakException expected) {
                         // a payload the codec refuses; the checksum below decides what the user sees
                     }

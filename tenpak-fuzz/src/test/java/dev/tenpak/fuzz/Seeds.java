@@ -5,6 +5,7 @@ import dev.tenpak.codec.Codecs;
 import dev.tenpak.internal.format.artifact.ArtifactWriter;
 import dev.tenpak.internal.format.json.JsonBundleWriter;
 import dev.tenpak.internal.format.safetensors.SafetensorsWriter;
+import dev.tenpak.internal.pipeline.EncodedTensor;
 import dev.tenpak.tensor.DType;
 import dev.tenpak.tensor.Shape;
 import dev.tenpak.tensor.Tensor;
@@ -57,6 +58,17 @@ final class Seeds {
                 w.finish();
                 out.add(w.bytes());
             }
+        }
+        try (ArtifactWriter w = ArtifactWriter.toMemory();
+                Arena arena = Arena.ofConfined()) { // format v2: int8 codes through the entropy stage
+            float[] x = new float[300];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (i % 7) - 3;
+            }
+            EncodedTensor.encode(Tensor.ofFloats("staged", x, 300), Codecs.byName("int8_sym_v1"), arena)
+                    .writeToStaged(w, arena);
+            w.finish();
+            out.add(w.bytes());
         }
         try (ArtifactWriter w = ArtifactWriter.toMemory()) {
             w.metadata(Map.of("producer", "fuzz seed", "tenpak.hf.file:config.json", "eyJhIjoxfQ=="));

@@ -374,7 +374,19 @@ public final class PythonBridge {
      * default ({@link Codecs#DEFAULT_LOSSLESS}). Returns the report as JSON.
      */
     public static String compressPath(String input, String output, String codec) {
-        return json(Tenpak.compress(Path.of(input), Path.of(output), options(codec)));
+        return compressPath(input, output, codec, null);
+    }
+
+    /**
+     * As {@link #compressPath(String, String, String)} with the entropy stage ({@code "auto"} or
+     * {@code "off"}; null is off, the default: the artifact is then format v1).
+     */
+    public static String compressPath(String input, String output, String codec, String entropy) {
+        CompressOptions o = options(codec);
+        if (entropy != null) {
+            o = o.withEntropy(dev.tenpak.options.EntropyMode.parse(entropy));
+        }
+        return json(Tenpak.compress(Path.of(input), Path.of(output), o));
     }
 
     /**
@@ -679,7 +691,6 @@ public final class PythonBridge {
             return;
         }
         dev.tenpak.codec.Codec codec = Codecs.byName(e.codec());
-        MemorySegment payload = reader.payload(e);
         if (codec.lossless() || !dtype.isCompressible()) {
             try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
                 MemorySegment all = arena.allocate(e.originalBytes(), 64);
@@ -688,16 +699,21 @@ public final class PythonBridge {
             }
             return;
         }
-        long align = dev.tenpak.codec.Codec.RANGE_ALIGN;
-        long start = from / align * align;
-        float[] buf = new float[(int) Math.min(16 * align, from + count - start)];
-        for (long at = start; at < from + count; at += buf.length) {
-            int len = (int) Math.min(buf.length, n - at);
-            codec.decodeFloats(dtype, e.shape(), e.params(), payload, at, buf, 0, len);
-            long lo = Math.max(at, from);
-            long hi = Math.min(at + len, from + count);
-            if (hi > lo) {
-                FloatConversions.fromFloats(buf, (int) (lo - at), (int) (hi - lo), dst, dtype, lo - from);
+        // a staged payload is decoded back to the codec's bytes first (the whole payload: its
+        // blocks do not line up with element ranges), freed when the range is done
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            MemorySegment payload = reader.codecPayload(e, arena);
+            long align = dev.tenpak.codec.Codec.RANGE_ALIGN;
+            long start = from / align * align;
+            float[] buf = new float[(int) Math.min(16 * align, from + count - start)];
+            for (long at = start; at < from + count; at += buf.length) {
+                int len = (int) Math.min(buf.length, n - at);
+                codec.decodeFloats(dtype, e.shape(), e.params(), payload, at, buf, 0, len);
+                long lo = Math.max(at, from);
+                long hi = Math.min(at + len, from + count);
+                if (hi > lo) {
+                    FloatConversions.fromFloats(buf, (int) (lo - at), (int) (hi - lo), dst, dtype, lo - from);
+                }
             }
         }
     }

@@ -77,6 +77,10 @@ public final class Materializer {
             long size;
             progress.start("materialize", -1);
             try (ArtifactWriter w = ArtifactWriter.create(output, sync)) {
+                if (br.entries().stream().anyMatch(TensorEntry::staged)
+                        || dr.entries().stream().anyMatch(TensorEntry::staged)) {
+                    w.allowStage(); // staged payloads are copied as they are stored
+                }
                 w.metadata(DeltaFormat.passThrough(dr.metadata()));
                 for (String name : order) {
                     TensorEntry de = dr.find(name);
@@ -132,7 +136,8 @@ public final class Materializer {
     }
 
     private static void copy(ArtifactReader r, TensorEntry e, ArtifactWriter w) {
-        w.writeEncoded(e.name(), e.dtype(), e.shape(), e.codec(), e.params(), r.payload(e));
+        // the stored bytes (entropy-coded ones too, with their stage) and their verified checksum
+        w.writeEncoded(e.name(), e.dtype(), e.shape(), e.codec(), e.params(), r.payload(e), e.crc32c(), e.stage());
     }
 
     /**
@@ -191,7 +196,7 @@ public final class Materializer {
         Codec dc = Codecs.byName(de.codec());
         try (Arena arena = Arena.ofConfined()) {
             Tensor b = br.read(be, arena);
-            Tensor t = Residuals.apply(b, dc, de.params(), dr.payload(de), arena);
+            Tensor t = Residuals.apply(b, dc, de.params(), dr.codecPayload(de, arena), arena);
             w.write(t, rc.accepts(t.dtype()) ? rc : RawCodec.INSTANCE);
         }
     }

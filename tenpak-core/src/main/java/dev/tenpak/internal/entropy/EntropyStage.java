@@ -18,12 +18,15 @@ import java.nio.ByteOrder;
  *   u64[B] block ends, relative to the first block, B = ceil(n / blockBytes)
  *   blocks: block b is one PlaneCoder record of min(blockBytes, n - b * blockBytes) symbols
  * </pre>
- * Not yet wired into the writer: a codec or the index would record that a payload went through it.
+ * An artifact index entry of format v2 records that its payload went through the stage (stage id 1
+ * and the decoded length, docs/FORMAT.md); readers undo it before the codec reads the payload.
  */
 public final class EntropyStage {
     public static final int FORMAT = 1;
     public static final int BLOCK_BYTES = 256 * 1024;
-    static final int HEADER_BYTES = 16;
+    /** Bytes of the header before the block table: the least a coded payload holds. */
+    public static final int HEADER_BYTES = 16;
+
     private static final int MAX_BLOCK_BYTES = 16 * 1024 * 1024;
     private static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfLong LONG_LE =
@@ -74,6 +77,15 @@ public final class EntropyStage {
             dst.set(LONG_LE, HEADER_BYTES + 8 * b, at - area);
         }
         return at < n ? at : -1;
+    }
+
+    /**
+     * The most bytes a coded payload of {@code stored} bytes can decode to: every block takes an
+     * 8-byte table entry and a record of at least 2 bytes (a constant block) and decodes to at most
+     * 16 MiB. Readers refuse a larger claim before allocating for it.
+     */
+    public static long maxDecodedSize(long stored) {
+        return Math.max(0, stored - HEADER_BYTES) / 10 * MAX_BLOCK_BYTES;
     }
 
     /** The decoded size a coded payload declares (checked against its table by {@link #decode}). */

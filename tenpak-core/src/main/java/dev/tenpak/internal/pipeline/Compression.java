@@ -7,6 +7,7 @@ import dev.tenpak.internal.format.artifact.ArtifactWriter;
 import dev.tenpak.internal.format.json.JsonBundleReader;
 import dev.tenpak.internal.io.SameFiles;
 import dev.tenpak.options.CompressOptions;
+import dev.tenpak.options.EntropyMode;
 import dev.tenpak.options.ProgressListener;
 import dev.tenpak.report.CompressReport;
 import dev.tenpak.report.ErrorMetrics;
@@ -53,6 +54,7 @@ public final class Compression {
                     options.codec(),
                     options.codec(),
                     options.threads(),
+                    options.entropy(),
                     options.progress());
         }
     }
@@ -74,6 +76,7 @@ public final class Compression {
                     options.codec(),
                     options.codec(),
                     options.threads(),
+                    options.entropy(),
                     options.progress());
         }
     }
@@ -84,7 +87,17 @@ public final class Compression {
         CompressOptions options = CompressOptions.defaults().withCodec(c);
         try (TensorSource source = JsonBundleReader.open(json, "<json bundle>");
                 ArtifactWriter w = ArtifactWriter.toMemory()) {
-            run(source, json.length, w, "<memory>", KeepRawSelector.of(options), c, c, 1, ProgressListener.NONE);
+            run(
+                    source,
+                    json.length,
+                    w,
+                    "<memory>",
+                    KeepRawSelector.of(options),
+                    c,
+                    c,
+                    1,
+                    EntropyMode.OFF,
+                    ProgressListener.NONE);
             return w.bytes();
         }
     }
@@ -106,6 +119,7 @@ public final class Compression {
                     plan.artifactCodec(),
                     label,
                     options.threads(),
+                    options.entropy(),
                     options.progress());
         }
     }
@@ -120,8 +134,13 @@ public final class Compression {
             String artifactCodec,
             String label,
             int threads,
+            EntropyMode entropy,
             ProgressListener progress) {
         long start = System.nanoTime();
+        boolean stage = entropy == EntropyMode.AUTO;
+        if (stage) {
+            w.allowStage();
+        }
         ErrorMetrics.Accumulator total = new ErrorMetrics.Accumulator();
         if (artifactCodec != null) {
             w.artifactCodec(artifactCodec);
@@ -129,7 +148,8 @@ public final class Compression {
         List<TensorReport> reports;
         progress.start("compress", source.dataBytes());
         try {
-            reports = Compressor.compress(source, w, selector, total, threads, progress);
+            reports = Compressor.compress(
+                    source, w, selector, total, threads, TensorPipeline.DEFAULT_SPLIT, stage, progress);
         } finally {
             progress.finish();
         }

@@ -1,6 +1,9 @@
 package dev.tenpak.internal.pipeline;
 
+import dev.tenpak.internal.entropy.EntropyStage;
+import dev.tenpak.internal.format.artifact.ArtifactFormat;
 import dev.tenpak.internal.format.artifact.ArtifactWriter;
+import dev.tenpak.internal.format.artifact.Checksums;
 import dev.tenpak.internal.format.artifact.TensorEntry;
 import dev.tenpak.options.ProgressListener;
 import dev.tenpak.report.ErrorMetrics;
@@ -34,6 +37,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * tensors, and each payload's checksum is computed on a worker, so the calling thread only reads
  * and writes. Pages of a memory-mapped input are released once its tensor is written, so resident
  * memory does not grow with the file.
+ *
+ * <p>With the entropy stage on, each lossy payload is then coded by {@link EntropyStage} on a worker
+ * (into a second pooled buffer) and written staged only when that is smaller: the decision depends
+ * on the payload alone, so the artifact still does not depend on the thread count.
  */
 public final class Compressor {
     private Compressor() {}
@@ -70,6 +77,23 @@ public final class Compressor {
             int threads,
             long splitElements,
             ProgressListener progress) {
+        return compress(source, writer, selector, total, threads, splitElements, false, progress);
+    }
+
+    /**
+     * As {@link #compress(TensorSource, ArtifactWriter, CodecSelector, ErrorMetrics.Accumulator, int,
+     * long, ProgressListener)}; with {@code stage}, lossy payloads go through the entropy stage
+     * where it makes them smaller (the caller has told the writer, {@link ArtifactWriter#allowStage()}).
+     */
+    public static List<TensorReport> compress(
+            TensorSource source,
+            ArtifactWriter writer,
+            CodecSelector selector,
+            ErrorMetrics.Accumulator total,
+            int threads,
+            long splitElements,
+            boolean stage,
+            ProgressListener progress) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
@@ -95,7 +119,7 @@ public final class Compressor {
         PayloadBuffers buffers = new PayloadBuffers(window);
         try {
             for (Tensor t = source.next(); t != null; t = source.next()) {
-                Job job = new Job(t, selector, buffers);
+                Job job = new Job(t, selector, buffers, stage);
                 while (!inFlight.isEmpty()
                         && (inFlight.size() >= maxJobs || inFlightBytes + job.encodedSize > window)) {
                     Job done = inFlight.removeFirst();
@@ -107,8 +131,9 @@ public final class Compressor {
                 }
                 inFlight.addLast(job);
                 inFlightBytes += job.encodedSize;
-                job.future = TensorPipeline.start(
+                CompletableFuture<TensorPipeline.Result> f = TensorPipeline.start(
                         t, job.choice.codec(), job::payload, executor, splitElements, aborted::get);
+                job.future = job.staging ? f.thenApplyAsync(job::stage, executor) : f;
             }
             while (!inFlight.isEmpty()) {
                 Job done = inFlight.removeFirst();
@@ -149,23 +174,52 @@ public final class Compressor {
         final CodecSelector.Choice choice;
         final long encodedSize;
         final PayloadBuffers buffers;
+        /** Whether this tensor's payload is offered to the entropy stage (lossy codecs only). */
+        final boolean staging;
+
         PayloadBuffers.Buffer buffer;
+        PayloadBuffers.Buffer stageBuffer;
+        /** The stage's bytes when they are smaller than the payload, else null; with their CRC32C. */
+        MemorySegment staged;
+
+        int stagedCrc32c;
         CompletableFuture<TensorPipeline.Result> future;
         EncodedTensor encoded;
         ErrorMetrics error;
         int crc32c;
 
-        Job(Tensor tensor, CodecSelector selector, PayloadBuffers buffers) {
+        Job(Tensor tensor, CodecSelector selector, PayloadBuffers buffers, boolean stage) {
             this.tensor = tensor;
             this.choice = selector.choose(tensor.name(), tensor.dtype(), tensor.shape());
+            this.staging = stage && !choice.codec().lossless();
             long size;
             try {
                 size = choice.codec().encodedSize(tensor.dtype(), tensor.shape());
             } catch (RuntimeException e) {
                 size = tensor.byteSize(); // encode will report the real problem
             }
-            this.encodedSize = size;
+            // the stage's buffer is in flight too
+            this.encodedSize = staging ? size + EntropyStage.maxEncodedSize(size) : size;
             this.buffers = buffers;
+        }
+
+        /** On a worker: codes the payload through the entropy stage and keeps it when smaller. */
+        TensorPipeline.Result stage(TensorPipeline.Result r) {
+            MemorySegment p = r.encoded().payload();
+            if (p.byteSize() == 0) {
+                return r;
+            }
+            long max = EntropyStage.maxEncodedSize(p.byteSize());
+            stageBuffer = buffers.take(max);
+            long written = EntropyStage.encode(p, stageBuffer.memory().asSlice(0, max));
+            if (written < 0) {
+                buffers.give(stageBuffer);
+                stageBuffer = null;
+                return r;
+            }
+            staged = stageBuffer.memory().asSlice(0, written);
+            stagedCrc32c = Checksums.crc32c(staged);
+            return r;
         }
 
         /** The payload memory of this tensor: {@code size} bytes of a pooled buffer, held until {@link #close}. */
@@ -201,7 +255,17 @@ public final class Compressor {
                 List<TensorReport> reports,
                 ErrorMetrics.Accumulator total,
                 ProgressListener progress) {
-            TensorEntry e = encoded.writeTo(writer, crc32c);
+            TensorEntry e = staged == null
+                    ? encoded.writeTo(writer, crc32c)
+                    : writer.writeEncoded(
+                            encoded.name(),
+                            encoded.dtype(),
+                            encoded.shape(),
+                            encoded.codec().name(),
+                            encoded.params(),
+                            staged,
+                            stagedCrc32c,
+                            ArtifactFormat.STAGE_ENTROPY);
             total.add(error);
             reports.add(new TensorReport(
                     tensor.name(),
@@ -223,6 +287,10 @@ public final class Compressor {
             if (buffer != null) {
                 buffers.give(buffer);
                 buffer = null;
+            }
+            if (stageBuffer != null) {
+                buffers.give(stageBuffer);
+                stageBuffer = null;
             }
         }
     }

@@ -2,8 +2,10 @@ package dev.tenpak.internal.pipeline;
 
 import dev.tenpak.codec.Codec;
 import dev.tenpak.error.InvalidInputException;
+import dev.tenpak.internal.entropy.EntropyStage;
 import dev.tenpak.internal.format.artifact.ArtifactFormat;
 import dev.tenpak.internal.format.artifact.ArtifactWriter;
+import dev.tenpak.internal.format.artifact.Checksums;
 import dev.tenpak.internal.format.artifact.TensorEntry;
 import dev.tenpak.report.ErrorMetrics;
 import dev.tenpak.tensor.DType;
@@ -79,6 +81,34 @@ public record EncodedTensor(String name, DType dtype, Shape shape, Codec codec, 
     /** Appends this tensor to {@code writer}. */
     public TensorEntry writeTo(ArtifactWriter writer) {
         return writer.writeEncoded(name, dtype, shape, codec.name(), params, payload);
+    }
+
+    /**
+     * Appends this tensor to {@code writer} through the entropy stage when its codec is lossy and
+     * the stage makes the payload smaller (as compress with the stage on), else as it is. The
+     * stage's bytes live in {@code arena}. A writer that cannot rewrite its preamble needs
+     * {@link ArtifactWriter#allowStage()} first.
+     */
+    public TensorEntry writeToStaged(ArtifactWriter writer, Arena arena) {
+        if (codec.lossless() || payload.byteSize() == 0) {
+            return writeTo(writer);
+        }
+        long max = EntropyStage.maxEncodedSize(payload.byteSize());
+        MemorySegment buf = arena.allocate(max, ArtifactFormat.ALIGNMENT);
+        long written = EntropyStage.encode(payload, buf);
+        if (written < 0) {
+            return writeTo(writer);
+        }
+        MemorySegment staged = buf.asSlice(0, written);
+        return writer.writeEncoded(
+                name,
+                dtype,
+                shape,
+                codec.name(),
+                params,
+                staged,
+                Checksums.crc32c(staged),
+                ArtifactFormat.STAGE_ENTROPY);
     }
 
     /** Appends this tensor to {@code writer} with its payload's CRC32C already computed. */

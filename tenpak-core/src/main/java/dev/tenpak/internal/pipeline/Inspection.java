@@ -32,7 +32,11 @@ public final class Inspection {
                         e.length(),
                         e.originalBytes(),
                         String.format(Locale.ROOT, "%08x", e.crc32c()),
-                        ok));
+                        ok,
+                        e.staged() ? "entropy" : "none",
+                        e.shape().elementCount() == 0
+                                ? 0
+                                : 8.0 * e.length() / e.shape().elementCount()));
             }
             return new ArtifactSummary(
                     artifact.toString(),

@@ -39,6 +39,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * checked on a worker while its ranges decode, and before the first of them is written. Pages of
  * the mapped artifact are released once a tensor is done, so resident memory stays flat when files
  * are larger than RAM.
+ *
+ * <p>A payload stored through the entropy stage is decoded back to its codec's bytes once, on the
+ * worker that checks its checksum (the ranges wait for it), into memory freed when the tensor's
+ * last range is written: one tensor's codec payload per tensor in flight.
  */
 public final class ParallelDecoder implements AutoCloseable {
     /** Elements per range: 1 Mi, a multiple of {@link Codec#RANGE_ALIGN}. */
@@ -85,6 +89,7 @@ public final class ParallelDecoder implements AutoCloseable {
             Path target,
             ProgressListener progress) {
         ArrayDeque<Pending> inFlight = new ArrayDeque<>();
+        List<Unstaged> unstaged = new ArrayList<>();
         int limit = 4 * threads;
         try {
             for (int i = 0; i < entries.size(); i++) {
@@ -93,14 +98,19 @@ public final class ParallelDecoder implements AutoCloseable {
                 while (inFlight.size() >= limit) {
                     inFlight.removeFirst().finish(progress, free);
                 }
-                // the checksum is checked on a worker, before any of this tensor's bytes are written
-                Runnable verify = () -> reader.payload(e);
-                inFlight.addLast(new Pending(submit(verify), verify, null, null, 0));
-                MemorySegment payload = reader.unverifiedPayload(e);
                 Codec codec = Codecs.byName(e.codec());
                 long n = e.shape().elementCount();
                 long size = e.originalBytes();
                 boolean ranged = !codec.lossless() && e.dtype().isCompressible();
+                // a staged payload is decoded back to the codec's bytes by the checksum's worker
+                Unstaged u = ranged && e.staged() ? new Unstaged(reader, e) : null;
+                if (u != null) {
+                    unstaged.add(u);
+                }
+                // the checksum is checked on a worker, before any of this tensor's bytes are written
+                Runnable verify = u != null ? u::get : () -> reader.payload(e);
+                inFlight.addLast(new Pending(submit(verify), verify, null, null, 0));
+                MemorySegment stored = reader.unverifiedPayload(e);
                 long pieces = ranged
                         ? (n + CHUNK_ELEMENTS - 1) / CHUNK_ELEMENTS
                         : codec == RawCodec.INSTANCE ? (size + RAW_CHUNK_BYTES - 1) / RAW_CHUNK_BYTES : 1;
@@ -120,6 +130,7 @@ public final class ParallelDecoder implements AutoCloseable {
                                 : free.removeFirst();
                         byte[] params = e.params();
                         Runnable decode = () -> {
+                            MemorySegment payload = u != null ? u.get() : stored;
                             // 64 Ki elements at a time: the floats stay in cache between decode and narrowing
                             float[] buf = floats.get();
                             for (int done = 0; done < len; done += SUB_CHUNK) {
@@ -141,7 +152,7 @@ public final class ParallelDecoder implements AutoCloseable {
                         job = new Pending(
                                 null,
                                 null,
-                                () -> PositionalWrites.write(out, payload.asSlice(from, len), base + from, target),
+                                () -> PositionalWrites.write(out, stored.asSlice(from, len), base + from, target),
                                 null,
                                 len);
                     } else {
@@ -160,7 +171,12 @@ public final class ParallelDecoder implements AutoCloseable {
                                 size);
                     }
                     if (p == pieces - 1) {
-                        job.release = () -> release(payload);
+                        job.release = () -> {
+                            release(stored);
+                            if (u != null) {
+                                u.close();
+                            }
+                        };
                     }
                     inFlight.addLast(job);
                 }
@@ -176,6 +192,44 @@ public final class ParallelDecoder implements AutoCloseable {
             }
             for (Pending p : inFlight) {
                 p.quietWait();
+            }
+            unstaged.forEach(Unstaged::close); // every task has stopped: nothing reads them now
+        }
+    }
+
+    /**
+     * A staged payload decoded back to its codec's bytes on first use (checksum first), by whichever
+     * worker gets there first; the others wait for it. {@link #close} frees the bytes.
+     */
+    private static final class Unstaged {
+        private final ArtifactReader reader;
+        private final TensorEntry entry;
+        private Arena arena;
+        private MemorySegment bytes;
+
+        Unstaged(ArtifactReader reader, TensorEntry entry) {
+            this.reader = reader;
+            this.entry = entry;
+        }
+
+        synchronized MemorySegment get() {
+            if (bytes == null) {
+                Arena a = Arena.ofShared();
+                try {
+                    bytes = reader.codecPayload(entry, a);
+                } catch (RuntimeException | Error e) {
+                    a.close();
+                    throw e;
+                }
+                arena = a;
+            }
+            return bytes;
+        }
+
+        synchronized void close() {
+            if (arena != null) {
+                arena.close();
+                arena = null;
             }
         }
     }
@@ -207,7 +261,10 @@ public final class ParallelDecoder implements AutoCloseable {
                 MemorySegment payload = reader.unverifiedPayload(e);
                 long n = e.shape().elementCount();
                 long size = e.originalBytes();
-                if (!codec.lossless() && e.dtype().isCompressible()) {
+                if (e.staged()) {
+                    // one worker undoes the stage and decodes the whole tensor: one codec payload per worker
+                    startJoined(tasks, failed, () -> reader.decodeInto(e, dst));
+                } else if (!codec.lossless() && e.dtype().isCompressible()) {
                     startJoined(tasks, failed, () -> reader.payload(e));
                     byte[] params = e.params();
                     for (long from = 0; from < n; from += CHUNK_ELEMENTS) {

@@ -17,6 +17,9 @@ import java.util.List;
  * tensor the fastest of {@code repeats} runs so the first, cold run does not dominate. It is still
  * one process on whatever JIT state it reaches; treat the numbers as ratios between codecs measured
  * in the same run, not as a steady-state benchmark.
+ *
+ * <p>Each codec's artifact is also sized with the entropy stage ({@code compress --entropy auto}):
+ * the stage's encode is not in the throughput, nor its decode (docs/PERFORMANCE.md has that cost).
  */
 public final class Bench {
     private Bench() {}
@@ -35,7 +38,7 @@ public final class Bench {
         if (repeats < 1 || repeats > 1000) {
             throw InvalidInputException.forOption("repeat", "repeat must be 1 to 1000, got " + repeats);
         }
-        List<CodecSurvey.Totals> totals = CodecSurvey.run(source, codecs, repeats, (t, trials) -> {});
+        List<CodecSurvey.Totals> totals = CodecSurvey.run(source, codecs, repeats, true, (t, trials) -> {});
         long tensorBytes = totals.isEmpty() ? 0 : totals.get(0).tensorBytes();
         long elements = totals.isEmpty() ? 0 : totals.get(0).elements();
         List<BenchReport.Row> rows = totals.stream()
@@ -48,7 +51,8 @@ public final class Bench {
                         c.error().mae(),
                         c.error().maxAbsError(),
                         mbps(c.tensorBytes(), c.encodeNanos()),
-                        mbps(c.tensorBytes(), c.decodeNanos())))
+                        mbps(c.tensorBytes(), c.decodeNanos()),
+                        c.entropyBitsPerWeight()))
                 .toList();
         return new BenchReport(source.description(), tensorBytes, elements, rows);
     }

@@ -34,6 +34,8 @@ public final class CodecSurvey {
      * @param tensorBytes   the tensors' size in their own dtypes
      * @param elements      elements over all tensors
      * @param error         element-weighted reconstruction error
+     * @param entropyArtifactBytes exact size of the artifact compress would write with this codec
+     *                      and {@code --entropy auto}; -1 when not measured
      */
     public record Totals(
             String codec,
@@ -42,7 +44,8 @@ public final class CodecSurvey {
             long elements,
             ErrorMetrics error,
             long encodeNanos,
-            long decodeNanos) {
+            long decodeNanos,
+            long entropyArtifactBytes) {
         public double ratio() {
             return artifactBytes == 0 ? 0 : (double) tensorBytes / artifactBytes;
         }
@@ -50,6 +53,11 @@ public final class CodecSurvey {
         /** Artifact bits (index, padding and all) per element. */
         public double bitsPerWeight() {
             return elements == 0 ? 0 : artifactBytes * 8.0 / elements;
+        }
+
+        /** As {@link #bitsPerWeight()} with the entropy stage; NaN when not measured. */
+        public double entropyBitsPerWeight() {
+            return entropyArtifactBytes < 0 ? Double.NaN : elements == 0 ? 0 : entropyArtifactBytes * 8.0 / elements;
         }
     }
 
@@ -62,7 +70,18 @@ public final class CodecSurvey {
 
     /** As above, timing the fastest of {@code repeats} encodes and decodes per tensor and codec. */
     public static List<Totals> run(TensorSource source, List<Codec> codecs, int repeats, Listener listener) {
+        return run(source, codecs, repeats, false, listener);
+    }
+
+    /**
+     * As above; with {@code entropy}, also writes each codec's payloads through the entropy stage
+     * (where it makes them smaller, as {@code compress --entropy auto}) to a second counting writer,
+     * for {@link Totals#entropyArtifactBytes()}. The stage is not timed.
+     */
+    public static List<Totals> run(
+            TensorSource source, List<Codec> codecs, int repeats, boolean entropy, Listener listener) {
         int k = codecs.size();
+        ArtifactWriter[] staged = new ArtifactWriter[entropy ? k : 0];
         CountingChannel[] channels = new CountingChannel[k];
         ArtifactWriter[] writers = new ArtifactWriter[k];
         ErrorMetrics.Accumulator[] errors = new ErrorMetrics.Accumulator[k];
@@ -74,6 +93,13 @@ public final class CodecSurvey {
             writers[i].artifactCodec(codecs.get(i).name());
             writers[i].metadata(source.metadata());
             errors[i] = new ErrorMetrics.Accumulator();
+            if (entropy) {
+                staged[i] =
+                        ArtifactWriter.to(new CountingChannel(), codecs.get(i).name() + " staged candidate");
+                staged[i].allowStage();
+                staged[i].artifactCodec(codecs.get(i).name());
+                staged[i].metadata(source.metadata());
+            }
         }
         long tensorBytes = 0;
         long elements = 0;
@@ -85,6 +111,9 @@ public final class CodecSurvey {
                 for (int i = 0; i < k; i++) {
                     TensorTrial trial = TensorTrial.run(t, codecs.get(i), arena, repeats);
                     trial.encoded().writeTo(writers[i]);
+                    if (entropy) {
+                        trial.encoded().writeToStaged(staged[i], arena);
+                    }
                     errors[i].add(trial.error());
                     enc[i] += trial.encodeNanos();
                     dec[i] += trial.decodeNanos();
@@ -96,8 +125,9 @@ public final class CodecSurvey {
         List<Totals> totals = new ArrayList<>(k);
         for (int i = 0; i < k; i++) {
             long size = writers[i].finish();
-            totals.add(
-                    new Totals(codecs.get(i).name(), size, tensorBytes, elements, errors[i].result(), enc[i], dec[i]));
+            long stagedSize = entropy ? staged[i].finish() : -1;
+            totals.add(new Totals(
+                    codecs.get(i).name(), size, tensorBytes, elements, errors[i].result(), enc[i], dec[i], stagedSize));
         }
         return totals;
     }

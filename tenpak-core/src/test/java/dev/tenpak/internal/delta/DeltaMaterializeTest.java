@@ -18,6 +18,7 @@ import dev.tenpak.internal.format.artifact.ArtifactReader;
 import dev.tenpak.internal.format.artifact.TensorEntry;
 import dev.tenpak.options.CompressOptions;
 import dev.tenpak.options.DeltaOptions;
+import dev.tenpak.options.EntropyMode;
 import dev.tenpak.options.MaterializeOptions;
 import dev.tenpak.report.ArtifactSummary;
 import dev.tenpak.report.DeltaReport;
@@ -184,6 +185,33 @@ class DeltaMaterializeTest {
         assertThat(maxAbs(want, requantized))
                 .isLessThanOrEqualTo(maxAbs(want, rebuilt) + SymmetricPerTensorCodec.INT8.scaleFor(m2) / 2 * 1.0001);
         assertThat(mae(want, requantized)).isGreaterThan(fc2Mae);
+    }
+
+    @Test
+    void aBaseStoredThroughTheEntropyStageMaterializesTheSameTensors() {
+        Path stagedBase = dir.resolve("base-staged.tenpak");
+        Tenpak.compress(baseJson, stagedBase, CompressOptions.defaults().withEntropy(EntropyMode.AUTO));
+        try (ArtifactReader r = ArtifactReader.open(stagedBase)) {
+            assertThat(r.entry("emb").staged()).isTrue();
+        }
+        Path plainDelta = dir.resolve("plain.delta.tenpak");
+        Path stagedDelta = dir.resolve("staged.delta.tenpak");
+        Tenpak.delta(baseArtifact, variantJson, plainDelta, DeltaOptions.of(EPS));
+        Tenpak.delta(stagedBase, variantJson, stagedDelta, DeltaOptions.of(EPS));
+        Path plainOut = dir.resolve("plain.tenpak");
+        Path stagedOut = dir.resolve("staged.tenpak");
+        Tenpak.materialize(baseArtifact, plainDelta, plainOut, MaterializeOptions.defaults());
+        Tenpak.materialize(stagedBase, stagedDelta, stagedOut, MaterializeOptions.defaults());
+        Map<String, float[]> want = decodeAll(plainOut);
+        Map<String, float[]> got = decodeAll(stagedOut);
+        assertThat(got.keySet()).containsExactlyElementsOf(want.keySet());
+        want.forEach((k, v) -> assertThat(got.get(k)).as(k).isEqualTo(v));
+        try (ArtifactReader r = ArtifactReader.open(stagedOut)) {
+            assertThat(r.version()).isEqualTo(2);
+            assertThat(r.entry("emb").staged())
+                    .as("copied from the base as stored")
+                    .isTrue();
+        }
     }
 
     @Test

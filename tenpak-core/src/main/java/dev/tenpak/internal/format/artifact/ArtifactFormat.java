@@ -1,8 +1,10 @@
 package dev.tenpak.internal.format.artifact;
 
 /**
- * Constants of artifact format v1; docs/FORMAT.md is the full description. All integers are
- * little-endian.
+ * Constants of artifact formats v1 and v2; docs/FORMAT.md is the full description. All integers are
+ * little-endian. Version 2 differs only in its index entries, which end with a stage byte (and the
+ * decoded length of a staged payload); a writer writes 1 whenever no entry uses a stage, so
+ * artifacts without one stay byte for byte what v1 readers read.
  *
  * <pre>
  * [0, 64)            preamble: magic(8) version:u16 preamble_size:u16 flags:u32 zero(48)
@@ -12,8 +14,17 @@ package dev.tenpak.internal.format.artifact;
  * </pre>
  */
 public final class ArtifactFormat {
-    /** The format version this build writes and the highest it reads. */
-    public static final int VERSION = 1;
+    /** The highest format version this build reads and writes. */
+    public static final int VERSION = 2;
+
+    /** The version written when no entry goes through a stage: every v1 reader reads it. */
+    public static final int VERSION_1 = 1;
+
+    /** Stage id of a payload stored as its codec wrote it (every v1 entry). */
+    public static final int STAGE_NONE = 0;
+
+    /** Stage id of a payload stored through {@code internal.entropy.EntropyStage} (v2 only). */
+    public static final int STAGE_ENTROPY = 1;
 
     /** {@code 0x89 'T' 'P' 'K' '\r' '\n' 0x1A '\n'}: a non-ASCII first byte and line endings catch text-mode damage. */
     public static final byte[] MAGIC = {(byte) 0x89, 'T', 'P', 'K', '\r', '\n', 0x1A, '\n'};

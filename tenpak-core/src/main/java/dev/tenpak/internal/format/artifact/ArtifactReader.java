@@ -8,6 +8,7 @@ import dev.tenpak.error.InvalidInputException;
 import dev.tenpak.error.TenpakIOException;
 import dev.tenpak.error.UnknownCodecException;
 import dev.tenpak.error.UnsupportedVersionException;
+import dev.tenpak.internal.entropy.EntropyStage;
 import dev.tenpak.internal.io.MappedFiles;
 import dev.tenpak.tensor.Artifact;
 import dev.tenpak.tensor.DType;
@@ -59,7 +60,7 @@ public final class ArtifactReader implements Artifact {
     private final Map<String, TensorEntry> byName;
     private final Map<String, Boolean> verified = new ConcurrentHashMap<>();
 
-    private ArtifactReader(MemorySegment data, String source, Arena arena) {
+    private ArtifactReader(MemorySegment data, String source, Arena arena, int supported) {
         this.data = data;
         this.source = source;
         this.arena = arena;
@@ -75,8 +76,8 @@ public final class ArtifactReader implements Artifact {
         // preamble
         checkMagic(0, "not a tenpak artifact (bad magic at start)");
         this.version = Short.toUnsignedInt(data.get(U16, 8));
-        if (version > ArtifactFormat.VERSION) {
-            throw new UnsupportedVersionException(source, version, ArtifactFormat.VERSION);
+        if (version > supported) {
+            throw new UnsupportedVersionException(source, version, supported);
         }
         if (version == 0) {
             throw corrupt(null, 8, "format version 0 does not exist");
@@ -87,7 +88,7 @@ public final class ArtifactReader implements Artifact {
         }
         int flags = data.get(U32, 12);
         if (flags != 0) {
-            throw corrupt(null, 12, "unknown flags 0x" + Integer.toHexString(flags) + " (v1 has none)");
+            throw corrupt(null, 12, "unknown flags 0x" + Integer.toHexString(flags) + " (v1 and v2 have none)");
         }
         for (long i = 16; i < ArtifactFormat.PREAMBLE_SIZE; i++) {
             if (data.get(ValueLayout.JAVA_BYTE, i) != 0) {
@@ -181,6 +182,24 @@ public final class ArtifactReader implements Artifact {
             long offset = p.i64("payload offset");
             long length = p.i64("payload length");
             int crc32c = p.u32("payload checksum");
+            int stage = ArtifactFormat.STAGE_NONE;
+            long codecLength = length;
+            if (version >= 2) {
+                long stageAt = p.absolute();
+                stage = p.u8("payload stage");
+                if (stage == ArtifactFormat.STAGE_ENTROPY) {
+                    codecLength = p.i64("decoded payload length");
+                    if (codecLength < 0) {
+                        throw corrupt(name, stageAt + 1, "decoded payload length " + codecLength + " is negative");
+                    }
+                } else if (stage != ArtifactFormat.STAGE_NONE) {
+                    throw corrupt(
+                            name,
+                            stageAt,
+                            "unknown payload stage id " + stage + " (this reader knows " + ArtifactFormat.STAGE_NONE
+                                    + " none and " + ArtifactFormat.STAGE_ENTROPY + " entropy)");
+                }
+            }
             if (offset < ArtifactFormat.PREAMBLE_SIZE
                     || length < 0
                     || offset % ArtifactFormat.ALIGNMENT != 0
@@ -196,11 +215,35 @@ public final class ArtifactReader implements Artifact {
             if (c == null) {
                 throw new UnknownCodecException(source + ": tensor '" + name + "'", codecName, Codecs.names());
             }
-            String problem = c.validate(dtype, shape, params, length);
+            if (stage == ArtifactFormat.STAGE_ENTROPY) {
+                if (c.lossless()) {
+                    throw corrupt(
+                            name,
+                            at,
+                            "the entropy stage does not apply to " + codecName
+                                    + " (exact codecs are stored as written, raw_v1 so that it maps)");
+                }
+                if (length < EntropyStage.HEADER_BYTES) {
+                    throw corrupt(
+                            name,
+                            at,
+                            "entropy-coded payload of " + length + " bytes is shorter than the stage's "
+                                    + EntropyStage.HEADER_BYTES + "-byte header");
+                }
+                if (codecLength > EntropyStage.maxDecodedSize(length)) {
+                    throw corrupt(
+                            name,
+                            at,
+                            "an entropy-coded payload of " + length + " bytes cannot decode to " + codecLength
+                                    + " bytes (at most " + EntropyStage.maxDecodedSize(length) + ")");
+                }
+            }
+            String problem = c.validate(dtype, shape, params, codecLength);
             if (problem != null) {
                 throw corrupt(name, at, problem);
             }
-            TensorEntry e = new TensorEntry(name, dtype, shape, codecName, params, offset, length, crc32c);
+            TensorEntry e =
+                    new TensorEntry(name, dtype, shape, codecName, params, offset, length, crc32c, stage, codecLength);
             if (map.putIfAbsent(name, e) != null) {
                 throw corrupt(name, at, "duplicate tensor name in index");
             }
@@ -233,12 +276,21 @@ public final class ArtifactReader implements Artifact {
      * errors name {@code source}.
      */
     public static ArtifactReader open(Path file, long offset, long length, String source) {
-        return MappedFiles.open(file, offset, length, (seg, arena) -> new ArtifactReader(seg, source, arena));
+        return MappedFiles.open(
+                file, offset, length, (seg, arena) -> new ArtifactReader(seg, source, arena, ArtifactFormat.VERSION));
     }
 
     /** Reads an artifact held in memory that the caller keeps alive. */
     public static ArtifactReader of(MemorySegment bytes, String source) {
-        return new ArtifactReader(bytes, source, null);
+        return new ArtifactReader(bytes, source, null, ArtifactFormat.VERSION);
+    }
+
+    /**
+     * A reader that knows format versions up to {@code supported} only: what a reader built before
+     * a newer version says when it meets one (tests).
+     */
+    static ArtifactReader of(byte[] bytes, String source, int supported) {
+        return new ArtifactReader(MemorySegment.ofArray(bytes), source, null, supported);
     }
 
     public static ArtifactReader of(byte[] bytes, String source) {
@@ -307,7 +359,11 @@ public final class ArtifactReader implements Artifact {
         return e;
     }
 
-    /** The payload bytes of {@code e}, checksum-verified (once per tensor). A view, not a copy. */
+    /**
+     * The stored payload bytes of {@code e}, checksum-verified (once per tensor). A view, not a copy.
+     * For a staged entry these are the entropy stage's bytes, not what the codec reads: decoders use
+     * {@link #codecPayload}; copying an entry as it is stored (materialize) uses this.
+     */
     public MemorySegment payload(TensorEntry e) {
         MemorySegment p = data.asSlice(e.offset(), e.length());
         if (!verified.containsKey(e.name())) {
@@ -339,13 +395,62 @@ public final class ArtifactReader implements Artifact {
         }
     }
 
+    /**
+     * The checksum-verified payload of {@code e} as its codec reads it: the stored bytes (a view)
+     * when the entry has no stage, else the stage decoded into {@code codecLength()} bytes from
+     * {@code arena} (one tensor's codec payload: the caller frees it with the arena). A stage stream
+     * that does not decode, or decodes to another length than the index says, is a
+     * {@link CorruptArtifactException} naming the tensor.
+     */
+    public MemorySegment codecPayload(TensorEntry e, Arena arena) {
+        MemorySegment stored = payload(e);
+        if (!e.staged()) {
+            return stored;
+        }
+        long declared;
+        try {
+            declared = EntropyStage.decodedSize(stored);
+        } catch (CorruptArtifactException x) {
+            throw stageCorrupt(e, x);
+        }
+        if (declared != e.codecLength()) {
+            throw corrupt(
+                    e.name(),
+                    e.offset() + 8,
+                    "entropy-coded payload decodes to " + declared + " bytes, the index says " + e.codecLength());
+        }
+        MemorySegment dst =
+                arena.allocate(Math.max(1, declared), ArtifactFormat.ALIGNMENT).asSlice(0, declared);
+        try {
+            EntropyStage.decode(stored, dst);
+        } catch (CorruptArtifactException x) {
+            throw stageCorrupt(e, x);
+        }
+        return dst;
+    }
+
+    /** The stage decoder's error (offsets within the payload) as this artifact's, naming the tensor. */
+    private CorruptArtifactException stageCorrupt(TensorEntry e, CorruptArtifactException x) {
+        String m = x.getMessage();
+        int at = m.indexOf(": ", m.indexOf("at offset"));
+        String reason = at < 0 ? m : m.substring(at + 2);
+        return corrupt(e.name(), e.offset() + x.offset(), "entropy-coded payload: " + reason);
+    }
+
     /** Decodes {@code e} into {@code dst}, which holds {@code e.originalBytes()} bytes in the original dtype. */
     public void decodeInto(TensorEntry e, MemorySegment dst) {
         if (dst.byteSize() != e.originalBytes()) {
             throw new InvalidInputException("tensor '" + e.name() + "' decodes to " + e.originalBytes()
                     + " bytes, destination has " + dst.byteSize());
         }
-        Codecs.byName(e.codec()).decode(e.dtype(), e.shape(), e.params(), payload(e), dst);
+        Codec c = Codecs.byName(e.codec());
+        if (!e.staged()) {
+            c.decode(e.dtype(), e.shape(), e.params(), payload(e), dst);
+            return;
+        }
+        try (Arena a = Arena.ofConfined()) { // one tensor's codec payload, freed before the next
+            c.decode(e.dtype(), e.shape(), e.params(), codecPayload(e, a), dst);
+        }
     }
 
     /** Decodes {@code e} into memory from {@code arena}. */

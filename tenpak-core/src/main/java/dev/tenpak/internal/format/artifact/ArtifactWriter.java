@@ -2,9 +2,11 @@ package dev.tenpak.internal.format.artifact;
 
 import dev.tenpak.codec.Codec;
 import dev.tenpak.codec.Codecs;
+import dev.tenpak.error.CorruptArtifactException;
 import dev.tenpak.error.InvalidInputException;
 import dev.tenpak.error.TenpakIOException;
 import dev.tenpak.error.UnknownCodecException;
+import dev.tenpak.internal.entropy.EntropyStage;
 import dev.tenpak.internal.io.AtomicFiles;
 import dev.tenpak.tensor.DType;
 import dev.tenpak.tensor.Shape;
@@ -16,6 +18,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -34,6 +37,13 @@ import java.util.zip.CRC32C;
  * tensor. Writing to a path goes to a temporary file beside the target that is renamed over it only
  * when {@link #finish()} succeeds; closing an unfinished writer deletes the temporary file, so an
  * error never leaves a half-written artifact under the target name.
+ *
+ * <p>The format version: 1 while no entry goes through a stage, so that such artifacts are byte
+ * for byte what a v1 writer wrote; 2 as soon as one does. The preamble (which holds the version) is
+ * written before any payload, so the writer rewrites its version field on {@link #finish()}: in
+ * its own temporary file or in memory. Where it cannot go back (a device, a FIFO, a caller's
+ * channel), a caller that may stage payloads says so with {@link #allowStage()} before the first
+ * one, and the preamble says 2 from the start.
  */
 public final class ArtifactWriter implements AutoCloseable {
     private final WritableByteChannel out;
@@ -51,6 +61,11 @@ public final class ArtifactWriter implements AutoCloseable {
     private long position;
     private boolean finished;
     private boolean closed;
+    /** The version the preamble holds once written; {@link #finish()} raises it to 2 when an entry is staged. */
+    private int preambleVersion = ArtifactFormat.VERSION_1;
+
+    private boolean preambleWritten;
+    private boolean staged;
 
     private ArtifactWriter(
             WritableByteChannel out, String description, Path target, AtomicFiles.Output file, boolean sync) {
@@ -59,13 +74,44 @@ public final class ArtifactWriter implements AutoCloseable {
         this.description = description;
         this.target = target;
         this.file = file;
+    }
+
+    /** Writes the preamble before the first payload (or the index of an empty artifact). */
+    private void ensurePreamble() {
+        if (preambleWritten) {
+            return;
+        }
+        preambleWritten = true;
         ByteBuffer pre = ByteBuffer.allocate(ArtifactFormat.PREAMBLE_SIZE).order(ByteOrder.LITTLE_ENDIAN);
         pre.put(ArtifactFormat.MAGIC); // magic
-        pre.putShort((short) ArtifactFormat.VERSION); // version: u16
+        pre.putShort((short) preambleVersion); // version: u16
         pre.putShort((short) ArtifactFormat.PREAMBLE_SIZE); // preamble_size: u16
-        pre.putInt(0); // flags: u32, zero in v1
+        pre.putInt(0); // flags: u32, zero in v1 and v2
         pre.position(ArtifactFormat.PREAMBLE_SIZE); // reserved: 48 zero bytes
         writeFully(pre.flip());
+    }
+
+    /** Whether {@link #finish()} can rewrite the preamble's version: its own temporary file, or memory. */
+    private boolean canRewriteVersion() {
+        return out instanceof MemoryChannel || (file != null && out instanceof FileChannel && !file.special());
+    }
+
+    /**
+     * Says that payloads may go through a stage ({@link #writeEncoded(String, DType, Shape, String,
+     * byte[], MemorySegment, int, int)}). Changes nothing where the writer can set the version on
+     * {@link #finish()}; on an output it cannot go back in, it makes the preamble say version 2 from
+     * the start, and must then come before the first payload.
+     */
+    public ArtifactWriter allowStage() {
+        ensureOpen();
+        if (!canRewriteVersion()) {
+            if (preambleWritten && preambleVersion < ArtifactFormat.VERSION) {
+                throw new IllegalStateException(
+                        description + ": allowStage() after the first payload of an output that cannot be rewritten");
+            }
+            preambleVersion = ArtifactFormat.VERSION;
+        }
+        return this;
     }
 
     /** A writer that creates {@code target} atomically when {@link #finish()} succeeds. */
@@ -106,7 +152,7 @@ public final class ArtifactWriter implements AutoCloseable {
         if (!(out instanceof MemoryChannel m) || !finished) {
             throw new IllegalStateException("bytes() is for a finished in-memory writer");
         }
-        return m.buffer.toByteArray();
+        return m.toByteArray();
     }
 
     /** Sets the artifact-level codec string; by default the tensors' codec, or "mixed". */
@@ -159,8 +205,9 @@ public final class ArtifactWriter implements AutoCloseable {
                 + " tensor entries); carry fewer or smaller files");
     }
 
-    private static long entryBytes(String name, Shape shape, String codec, byte[] params) {
-        return 2L
+    private static long entryBytes(String name, Shape shape, String codec, byte[] params, int stage) {
+        return (stage == ArtifactFormat.STAGE_NONE ? 0 : 1 + 8)
+                + 2L
                 + utf8Length(name)
                 + 1
                 + 1
@@ -233,6 +280,24 @@ public final class ArtifactWriter implements AutoCloseable {
      */
     public TensorEntry writeEncoded(
             String name, DType dtype, Shape shape, String codec, byte[] params, MemorySegment payload, int crc32c) {
+        return writeEncoded(name, dtype, shape, codec, params, payload, crc32c, ArtifactFormat.STAGE_NONE);
+    }
+
+    /**
+     * Writes a payload that is already encoded and, with {@link ArtifactFormat#STAGE_ENTROPY}, already
+     * through the entropy stage ({@code payload} is then the stage's bytes, and its header gives the
+     * length the codec wrote). The CRC32C is over the bytes written. A staged entry makes the
+     * artifact version 2 (see the class comment).
+     */
+    public TensorEntry writeEncoded(
+            String name,
+            DType dtype,
+            Shape shape,
+            String codec,
+            byte[] params,
+            MemorySegment payload,
+            int crc32c,
+            int stage) {
         ensureOpen();
         if (name.isEmpty()) {
             throw new InvalidInputException(
@@ -257,18 +322,48 @@ public final class ArtifactWriter implements AutoCloseable {
         if (c == null) {
             throw new UnknownCodecException(description + ": tensor '" + name + "'", codec, Codecs.names());
         }
-        String problem = c.validate(dtype, shape, params, payload.byteSize());
+        long codecLength = payload.byteSize();
+        if (stage == ArtifactFormat.STAGE_ENTROPY) {
+            codecLength = stagedLength(name, c, payload);
+            if (!canRewriteVersion() && preambleVersion < ArtifactFormat.VERSION) {
+                throw new IllegalStateException(description
+                        + ": a staged payload on an output that cannot be rewritten needs allowStage() first");
+            }
+        } else if (stage != ArtifactFormat.STAGE_NONE) {
+            throw new InvalidInputException(description + ": tensor '" + name + "': unknown payload stage " + stage);
+        }
+        String problem = c.validate(dtype, shape, params, codecLength);
         if (problem != null) {
             throw new InvalidInputException(description + ": tensor '" + name + "': " + problem);
         }
-        indexBytes = Math.addExact(indexBytes, entryBytes(name, shape, codec, params));
+        indexBytes = Math.addExact(indexBytes, entryBytes(name, shape, codec, params, stage));
         checkIndexSize();
+        ensurePreamble();
         pad();
         long offset = position;
         writeSegment(payload);
-        TensorEntry e = new TensorEntry(name, dtype, shape, codec, params, offset, payload.byteSize(), crc32c);
+        TensorEntry e = new TensorEntry(
+                name, dtype, shape, codec, params, offset, payload.byteSize(), crc32c, stage, codecLength);
         entries.add(e);
+        staged |= stage != ArtifactFormat.STAGE_NONE;
         return e;
+    }
+
+    /** The codec length an entropy-stage payload declares, after the reader's own checks on it. */
+    private long stagedLength(String name, Codec c, MemorySegment payload) {
+        if (c.lossless()) {
+            throw new InvalidInputException(description + ": tensor '" + name
+                    + "': the entropy stage does not apply to " + c.name() + " (exact codecs are stored as written)");
+        }
+        if (payload.byteSize() < EntropyStage.HEADER_BYTES) {
+            throw new InvalidInputException(description + ": tensor '" + name + "': a staged payload of "
+                    + payload.byteSize() + " bytes is shorter than the stage's header");
+        }
+        try {
+            return EntropyStage.decodedSize(payload);
+        } catch (CorruptArtifactException e) {
+            throw new InvalidInputException(description + ": tensor '" + name + "': " + e.getMessage());
+        }
     }
 
     /** Entries written so far, in order. */
@@ -279,7 +374,12 @@ public final class ArtifactWriter implements AutoCloseable {
     /** Writes the index and trailer and, for a path, moves the file into place. Returns the artifact size. */
     public long finish() {
         ensureOpen();
-        byte[] index = encodeIndex();
+        ensurePreamble();
+        int version = staged ? ArtifactFormat.VERSION : preambleVersion;
+        if (version != preambleVersion) {
+            rewriteVersion(version);
+        }
+        byte[] index = encodeIndex(version);
         if (index.length > maxIndexBytes) {
             throw indexTooLarge(index.length);
         }
@@ -306,7 +406,24 @@ public final class ArtifactWriter implements AutoCloseable {
         return position;
     }
 
-    private byte[] encodeIndex() {
+    /** Puts {@code version} in the preamble already written (the output is one {@link #canRewriteVersion} allows). */
+    private void rewriteVersion(int version) {
+        ByteBuffer v = ByteBuffer.allocate(2).order(ByteOrder.LITTLE_ENDIAN).putShort(0, (short) version);
+        if (out instanceof MemoryChannel m) {
+            m.patch(8, v.array());
+            return;
+        }
+        try {
+            FileChannel fc = (FileChannel) out;
+            while (v.hasRemaining()) {
+                fc.write(v, 8 + v.position()); // positional: the channel's position stays at the end
+            }
+        } catch (IOException e) {
+            throw TenpakIOException.of(target, e);
+        }
+    }
+
+    private byte[] encodeIndex(int version) {
         String codec = artifactCodec;
         if (codec == null) {
             Set<String> used = new LinkedHashSet<>();
@@ -333,6 +450,12 @@ public final class ArtifactWriter implements AutoCloseable {
             b.i64(e.offset()); // payload offset: u64
             b.i64(e.length()); // payload length: u64
             b.u32(e.crc32c()); // payload crc32c: u32
+            if (version >= 2) {
+                b.u8(e.stage()); // v2: stage: u8
+                if (e.stage() == ArtifactFormat.STAGE_ENTROPY) {
+                    b.i64(e.codecLength()); // v2, entropy stage: decoded payload length: u64
+                }
+            }
         }
         return b.toByteArray();
     }
@@ -436,6 +559,18 @@ public final class ArtifactWriter implements AutoCloseable {
     private static final class MemoryChannel implements WritableByteChannel {
         final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
         private final WritableByteChannel ch = Channels.newChannel(buffer);
+        private final Map<Integer, byte[]> patches = new LinkedHashMap<>();
+
+        /** Replaces bytes already written at {@code at} in what {@link #toByteArray} returns. */
+        void patch(int at, byte[] bytes) {
+            patches.put(at, bytes.clone());
+        }
+
+        byte[] toByteArray() {
+            byte[] b = buffer.toByteArray();
+            patches.forEach((at, p) -> System.arraycopy(p, 0, b, at, p.length));
+            return b;
+        }
 
         @Override
         public int write(ByteBuffer src) throws IOException {

@@ -15,6 +15,7 @@ import dev.tenpak.internal.format.artifact.TensorEntry;
 import dev.tenpak.internal.format.hf.HfFolder;
 import dev.tenpak.tensor.DType;
 import dev.tenpak.tensor.Shape;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -292,12 +293,14 @@ public final class CompressedTensorsExport {
             return "input width " + in + " is not a positive multiple of the group size " + scheme.groupSize();
         }
         if (e.dtype() == DType.BF16) {
-            MemorySegment p = r.payload(e);
             long groups = e.shape().elementCount() / scheme.groupSize();
             long inexact = 0;
-            for (long g = 0; g < groups; g++) {
-                if (!exactInBf16(p.get(F16, 2 * g))) {
-                    inexact++;
+            try (Arena a = Arena.ofConfined()) { // a staged payload is decoded back to its codec's bytes
+                MemorySegment p = r.codecPayload(e, a);
+                for (long g = 0; g < groups; g++) {
+                    if (!exactInBf16(p.get(F16, 2 * g))) {
+                        inexact++;
+                    }
                 }
             }
             if (inexact > 0) {
@@ -462,8 +465,16 @@ public final class CompressedTensorsExport {
                 dst.set(I64, 0, s.out());
                 dst.set(I64, 8, s.in());
             }
-            case Source.Scales s -> scales(r.payload(s.weight()), s.weight(), s.scheme(), dst);
-            case Source.Packed p -> packed(r.payload(p.weight()), p.weight(), p.scheme(), dst);
+            case Source.Scales s -> {
+                try (Arena a = Arena.ofConfined()) { // the codec's bytes, a staged payload decoded back
+                    scales(r.codecPayload(s.weight(), a), s.weight(), s.scheme(), dst);
+                }
+            }
+            case Source.Packed p -> {
+                try (Arena a = Arena.ofConfined()) {
+                    packed(r.codecPayload(p.weight(), a), p.weight(), p.scheme(), dst);
+                }
+            }
             case Source.Dense d ->
                 throw new IllegalArgumentException("dense tensor " + d.entry().name() + " is decoded, not filled");
         }

@@ -21,39 +21,71 @@ import java.util.zip.CRC32C;
 final class FormatV1 {
     static final byte[] MAGIC = {(byte) 0x89, 'T', 'P', 'K', '\r', '\n', 0x1A, '\n'};
 
-    /** One index entry, every field as it is stored. */
+    /**
+     * One index entry, every field as it is stored; {@code stage} and {@code codecLength} are
+     * written only in a version 2 index (the length only for stage 1).
+     */
     record Entry(
-            String name, int dtypeId, long[] dims, String codec, byte[] params, long offset, long length, int crc32c) {
+            String name,
+            int dtypeId,
+            long[] dims,
+            String codec,
+            byte[] params,
+            long offset,
+            long length,
+            int crc32c,
+            int stage,
+            long codecLength) {
+        Entry(
+                String name,
+                int dtypeId,
+                long[] dims,
+                String codec,
+                byte[] params,
+                long offset,
+                long length,
+                int crc32c) {
+            this(name, dtypeId, dims, codec, params, offset, length, crc32c, 0, length);
+        }
+
+        Entry stage(int s, long decodedLength) {
+            return new Entry(name, dtypeId, dims, codec, params, offset, length, crc32c, s, decodedLength);
+        }
+
+        Entry crc32c(int c) {
+            return new Entry(name, dtypeId, dims, codec, params, offset, length, c, stage, codecLength);
+        }
+
         Entry with(java.util.function.UnaryOperator<Entry> f) {
             return f.apply(this);
         }
 
         Entry name(String n) {
-            return new Entry(n, dtypeId, dims, codec, params, offset, length, crc32c);
+            return new Entry(n, dtypeId, dims, codec, params, offset, length, crc32c, stage, codecLength);
         }
 
         Entry dtypeId(int id) {
-            return new Entry(name, id, dims, codec, params, offset, length, crc32c);
+            return new Entry(name, id, dims, codec, params, offset, length, crc32c, stage, codecLength);
         }
 
         Entry dims(long... d) {
-            return new Entry(name, dtypeId, d, codec, params, offset, length, crc32c);
+            return new Entry(name, dtypeId, d, codec, params, offset, length, crc32c, stage, codecLength);
         }
 
         Entry codec(String c) {
-            return new Entry(name, dtypeId, dims, c, params, offset, length, crc32c);
+            return new Entry(name, dtypeId, dims, c, params, offset, length, crc32c, stage, codecLength);
         }
 
         Entry params(byte[] p) {
-            return new Entry(name, dtypeId, dims, codec, p, offset, length, crc32c);
+            return new Entry(name, dtypeId, dims, codec, p, offset, length, crc32c, stage, codecLength);
         }
 
         Entry offset(long o) {
-            return new Entry(name, dtypeId, dims, codec, params, o, length, crc32c);
+            return new Entry(name, dtypeId, dims, codec, params, o, length, crc32c, stage, codecLength);
         }
 
         Entry length(long l) {
-            return new Entry(name, dtypeId, dims, codec, params, offset, l, crc32c);
+            return new Entry(name, dtypeId, dims, codec, params, offset, l, crc32c, stage, codecLength);
         }
     }
 
@@ -104,6 +136,12 @@ final class FormatV1 {
                 o.i64(e.offset);
                 o.i64(e.length);
                 o.u32(e.crc32c);
+                if (version >= 2) {
+                    o.u8(e.stage);
+                    if (e.stage == 1) {
+                        o.i64(e.codecLength);
+                    }
+                }
             }
             o.raw(indexSuffix);
             return o.bytes();

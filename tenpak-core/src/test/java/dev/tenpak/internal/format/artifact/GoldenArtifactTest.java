@@ -10,10 +10,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * Golden artifacts of format v1. THE BYTES OF src/test/resources/golden/v1/* MUST NEVER CHANGE:
- * readers in the field rely on them. If this test fails, the writer (or a codec) changed what it
- * produces for v1; fix the code, or introduce format version 2 with its own golden files. Never
- * regenerate these files.
+ * Golden artifacts of formats v1 and v2. THE BYTES OF src/test/resources/golden/v1/* AND
+ * golden/v2/* MUST NEVER CHANGE: readers in the field rely on them. If this test fails, the writer
+ * (or a codec, or the entropy stage's encoder) changed what it produces; fix the code, or introduce
+ * a new format version with its own golden files. Never regenerate these files.
  */
 class GoldenArtifactTest {
     @Test
@@ -101,6 +101,58 @@ class GoldenArtifactTest {
             assertThat(r.read("empty").elementCount()).isZero();
             assertThat(r.read("ties").toFloatArray()).containsExactly(0f, 2f, 2f, -2f, 0f, 7f); // half to even
             assertThat(r.read("token_ids").data().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE))
+                    .containsExactly(1, 0, 0, 0, -1, -1, -1, 127);
+        }
+    }
+
+    @Test
+    void writerStillProducesTheStagedV2GoldenBytes() {
+        assertThat(GoldenArtifacts.stagedV2()).isEqualTo(GoldenArtifacts.resource("v2", "staged.tenpak"));
+    }
+
+    @Test
+    void stagedGoldenHasTheDocumentedLayout() {
+        byte[] b = GoldenArtifacts.resource("v2", "staged.tenpak");
+        assertThat(b).hasSize(771);
+        assertThat(Arrays.copyOfRange(b, 8, 10)).containsExactly(2, 0); // version 2
+        // the staged payload at 64 starts with the stage's header: format 1, block 262144, n 512
+        assertThat(Arrays.copyOfRange(b, 64, 80)).containsExactly(1, 0, 0, 0, 0, 0, 4, 0, 0, 2, 0, 0, 0, 0, 0, 0);
+        try (ArtifactReader r = ArtifactReader.of(b, "staged.tenpak")) {
+            assertThat(r.version()).isEqualTo(2);
+            TensorEntry codes = r.entry("codes");
+            assertThat(codes.stage()).isEqualTo(ArtifactFormat.STAGE_ENTROPY);
+            assertThat(codes.offset()).isEqualTo(64);
+            assertThat(codes.length()).isEqualTo(364);
+            assertThat(codes.codecLength()).isEqualTo(512);
+            assertThat(r.entry("bias").stage()).isEqualTo(ArtifactFormat.STAGE_NONE);
+            assertThat(r.entry("bias").codecLength()).isEqualTo(4);
+            assertThat(r.entry("ids").stage()).isEqualTo(ArtifactFormat.STAGE_NONE);
+        }
+    }
+
+    @Test
+    void readerDecodesTheStagedGoldenAsTheUnstagedCodec() {
+        try (ArtifactReader r = ArtifactReader.of(GoldenArtifacts.resource("v2", "staged.tenpak"), "staged.tenpak");
+                ArtifactWriter plain = ArtifactWriter.toMemory()) {
+            float[] codes = new float[512];
+            for (int i = 0; i < codes.length; i++) {
+                codes[i] = ((37 * i) % 23 - 11) / 16f;
+            }
+            plain.write(Tensor.ofFloats("codes", codes, 16, 32), dev.tenpak.codec.Codecs.byName("int8_sym_v1"));
+            plain.finish();
+            try (ArtifactReader v1 = ArtifactReader.of(plain.bytes(), "plain")) {
+                assertThat(v1.version()).isEqualTo(1);
+                assertThat(r.read("codes").data().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE))
+                        .isEqualTo(v1.read("codes").data().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+                try (java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
+                    assertThat(r.codecPayload(r.entry("codes"), a).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE))
+                            .isEqualTo(v1.payload(v1.entry("codes")).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+                }
+            }
+            float s = 0.04f / 127f;
+            assertThat(r.read("bias").toFloatArray()).hasSize(4);
+            assertThat(r.read("bias").getFloat(3)).isEqualTo(127 * s);
+            assertThat(r.read("ids").data().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE))
                     .containsExactly(1, 0, 0, 0, -1, -1, -1, 127);
         }
     }

@@ -2,6 +2,7 @@ package dev.tenpak.internal.format.artifact;
 
 import dev.tenpak.Tenpak;
 import dev.tenpak.codec.Codecs;
+import dev.tenpak.internal.pipeline.EncodedTensor;
 import dev.tenpak.tensor.DType;
 import dev.tenpak.tensor.FloatConversions;
 import dev.tenpak.tensor.Shape;
@@ -9,14 +10,16 @@ import dev.tenpak.tensor.Tensor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 /**
- * The inputs of the committed golden artifacts under {@code src/test/resources/golden/v1/}, and
- * how they were produced. The files were generated once from exactly these calls; format v1 must
- * go on reading them, and the writer must go on producing them, byte for byte, forever.
+ * The inputs of the committed golden artifacts under {@code src/test/resources/golden/v1/} and
+ * {@code golden/v2/}, and how they were produced. The files were generated once from exactly these
+ * calls; readers must go on reading them, and the writer must go on producing them, byte for byte,
+ * forever.
  */
 final class GoldenArtifacts {
     /** The example bundle ({@code examples/simple_bundle.json}), inlined so the example may change. */
@@ -66,6 +69,35 @@ final class GoldenArtifacts {
         }
     }
 
+    /**
+     * {@code golden/v2/staged.tenpak}: format version 2. {@code codes} (512 int8 codes taking 23
+     * values) goes through the entropy stage; {@code bias} (4 codes, where the stage does not pay)
+     * and {@code ids} (raw_v1, never staged) are stored as written, with stage 0.
+     */
+    static byte[] stagedV2() {
+        float[] codes = new float[512];
+        for (int i = 0; i < codes.length; i++) {
+            codes[i] = ((37 * i) % 23 - 11) / 16f;
+        }
+        try (ArtifactWriter w = ArtifactWriter.toMemory();
+                Arena arena = Arena.ofConfined()) {
+            w.metadata(Map.of("producer", "tenpak golden v2"));
+            for (Tensor t : new Tensor[] {
+                Tensor.ofFloats("codes", codes, 16, 32),
+                Tensor.ofFloats("bias", new float[] {0.01f, -0.02f, 0.03f, 0.04f}, 4)
+            }) {
+                EncodedTensor.encode(t, Codecs.byName("int8_sym_v1"), arena).writeToStaged(w, arena);
+            }
+            w.write(
+                    new Tensor("ids", DType.I32, Shape.of(2), MemorySegment.ofArray(new byte[] {
+                        1, 0, 0, 0, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0x7F
+                    })),
+                    Codecs.byName("raw_v1"));
+            w.finish();
+            return w.bytes();
+        }
+    }
+
     static Tensor narrow(String name, DType dtype, Shape shape, float... values) {
         MemorySegment data = MemorySegment.ofArray(new byte[(int) dtype.byteSizeFor(values.length)]);
         FloatConversions.fromFloats(values, 0, values.length, data, dtype, 0);
@@ -73,9 +105,13 @@ final class GoldenArtifacts {
     }
 
     static byte[] resource(String name) {
-        try (InputStream in = GoldenArtifacts.class.getResourceAsStream("/golden/v1/" + name)) {
+        return resource("v1", name);
+    }
+
+    static byte[] resource(String version, String name) {
+        try (InputStream in = GoldenArtifacts.class.getResourceAsStream("/golden/" + version + "/" + name)) {
             if (in == null) {
-                throw new IllegalStateException("missing test resource golden/v1/" + name);
+                throw new IllegalStateException("missing test resource golden/" + version + "/" + name);
             }
             return in.readAllBytes();
         } catch (IOException e) {

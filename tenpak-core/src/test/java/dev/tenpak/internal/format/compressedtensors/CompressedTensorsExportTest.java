@@ -13,6 +13,7 @@ import dev.tenpak.internal.format.safetensors.SafetensorsReader;
 import dev.tenpak.internal.format.safetensors.SafetensorsWriter;
 import dev.tenpak.options.CompressOptions;
 import dev.tenpak.options.DecompressOptions;
+import dev.tenpak.options.EntropyMode;
 import dev.tenpak.options.OutputFormat;
 import dev.tenpak.report.ExportReport;
 import dev.tenpak.tensor.DType;
@@ -211,6 +212,25 @@ class CompressedTensorsExportTest {
         assertThat(g.get("weights").get("type").asText()).isEqualTo("int");
         assertThat(q.get("ignore")).isEmpty();
         assertThat(out.resolve("tokenizer_config.json")).hasContent("{\"x\":1}");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"int8_sym_g32_v1", "int4_sym_g32_v1"})
+    void codesStoredThroughTheEntropyStageExportTheSameFolder(String codec) throws Exception {
+        Path folder = folder("e", model(DType.F32));
+        Path plain = compress(folder, codec);
+        Path staged = dir.resolve("e." + codec + ".staged.tenpak");
+        Tenpak.compress(
+                folder,
+                staged,
+                CompressOptions.defaults().withCodec(codec).withThreads(2).withEntropy(EntropyMode.AUTO));
+        try (ArtifactReader r = ArtifactReader.open(staged)) {
+            assertThat(r.entry("layer.0.out.weight").staged()).isTrue();
+        }
+        Tenpak.exportCompressedTensors(plain, dir.resolve("plain"), ct());
+        Tenpak.exportCompressedTensors(staged, dir.resolve("staged"), ct());
+        assertThat(Files.mismatch(dir.resolve("plain/model.safetensors"), dir.resolve("staged/model.safetensors")))
+                .isEqualTo(-1L);
     }
 
     @Test
