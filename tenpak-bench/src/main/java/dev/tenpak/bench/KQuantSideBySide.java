@@ -32,7 +32,8 @@ import java.util.Locale;
  * K-quants on rows of 256 over the flattened tensors, the "idealised" K-quant.
  *
  * <p>Usage: {@code java --add-modules jdk.incubator.vector -cp <core>:<bench classes>
- * dev.tenpak.bench.KQuantSideBySide <model.safetensors> [codec ...]}.
+ * dev.tenpak.bench.KQuantSideBySide <model.safetensors> [codec ...]}; {@code heavy-tailed} in place
+ * of the file runs the synthetic {@link HeavyTailedWeights} set instead (all of its tensors).
  */
 public final class KQuantSideBySide {
     private KQuantSideBySide() {}
@@ -55,13 +56,18 @@ public final class KQuantSideBySide {
             codecs.addAll(GroupwiseCodec.ALL);
             codecs.addAll(KQuantCodec.ALL);
         }
-        try (SafetensorsReader r = SafetensorsReader.open(model)) {
+        boolean synthetic = args[0].equals("heavy-tailed");
+        try (SafetensorsReader r = synthetic ? null : SafetensorsReader.open(model)) {
             List<Tensor> ts = new ArrayList<>();
-            for (SafetensorsReader.Entry e : r.entries()) {
-                if (e.shape().rank() == 2
-                        && e.dtype().isCompressible()
-                        && e.shape().elementCount() >= 4096) {
-                    ts.add(r.tensor(e));
+            if (synthetic) {
+                ts.addAll(HeavyTailedWeights.tensors());
+            } else {
+                for (SafetensorsReader.Entry e : r.entries()) {
+                    if (e.shape().rank() == 2
+                            && e.dtype().isCompressible()
+                            && e.shape().elementCount() >= 4096) {
+                        ts.add(r.tensor(e));
+                    }
                 }
             }
             long total = ts.stream().mapToLong(Tensor::elementCount).sum();
