@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
  * (1.65e-5) here, and {@code kq2_v1} (1.09e-3) to the larger Q2_K (6.53e-4).
  */
 class HeavyTailedOrderingTest {
-    static final List<String> CODECS = List.of(
-            "kq2_v1", "kq3_v1", "kq4_v1", "kq5_v1", "kq6_v1", "int4_sym16_g32_v1", "int4_sym_g32_v1");
+    static final List<String> CODECS =
+            List.of("kq2_v1", "kq3_v1", "kq4_v1", "kq5_v1", "kq6_v1", "int4_sym16_g32_v1", "int4_sym_g32_v1");
 
     static List<Tensor> set;
     static final Map<String, Double> MSE = new HashMap<>();
