@@ -38,6 +38,12 @@ import java.util.Locale;
 public final class KQuantSideBySide {
     private KQuantSideBySide() {}
 
+    /**
+     * Speeds are per thread CPU second (the issue's "CPU time"; ggml_ref.c measures the same way),
+     * so a machine shared with other work changes them less than wall time would.
+     */
+    private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
+
     public static void main(String[] args) throws Exception {
         Path model = Path.of(args[0]);
         List<Codec> codecs = new ArrayList<>();
@@ -72,7 +78,11 @@ public final class KQuantSideBySide {
             }
             long total = ts.stream().mapToLong(Tensor::elementCount).sum();
             System.out.printf(
-                    Locale.ROOT, "%d tensors, %d weights, %s, one thread%n", ts.size(), total, Runtime.version());
+                    Locale.ROOT,
+                    "%d tensors, %d weights, %s, one thread, speeds per thread CPU second%n",
+                    ts.size(),
+                    total,
+                    Runtime.version());
             System.out.println("| codec | bits/weight | MSE | quantize Mweights/s | dequantize Mweights/s |");
             System.out.println("|---|---|---|---|---|");
             for (Codec c : codecs) {
@@ -95,12 +105,12 @@ public final class KQuantSideBySide {
             for (Tensor t : ts) {
                 long size = c.encodedSize(t.dtype(), t.shape());
                 MemorySegment dst = a.allocate(Math.max(1, size)).asSlice(0, size);
-                long t0 = System.nanoTime();
+                long t0 = CPU.getCurrentThreadCpuTime();
                 byte[] params = c.encode(t, dst);
-                long t1 = System.nanoTime();
+                long t1 = CPU.getCurrentThreadCpuTime();
                 float[] y = new float[(int) t.elementCount()];
                 c.decodeFloats(t.dtype(), t.shape(), params, dst, 0, y, 0, y.length);
-                long t2 = System.nanoTime();
+                long t2 = CPU.getCurrentThreadCpuTime();
                 encNs += t1 - t0;
                 decNs += t2 - t1;
                 bytes += size + params.length;
@@ -158,7 +168,7 @@ public final class KQuantSideBySide {
             System.out.println("ggml reference: compiling " + harness + " failed; skipped");
             return;
         }
-        System.out.println("ggml reference quantizers (ggml_ref.c, one thread, gcc -O2 -march=native):");
+        System.out.println("ggml reference quantizers (ggml_ref.c, one thread, thread CPU time, gcc -O2 -march=native):");
         new ProcessBuilder(bin.toString(), floats.toString())
                 .inheritIO()
                 .start()

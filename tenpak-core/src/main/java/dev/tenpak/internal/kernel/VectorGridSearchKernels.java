@@ -2,7 +2,6 @@ package dev.tenpak.internal.kernel;
 
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -12,7 +11,8 @@ import jdk.incubator.vector.VectorSpecies;
  * float values, kept per grid), each element's level under every trial comes from a compare and
  * blend per grid midpoint (the lanes whose {@code y} is above midpoint {@code k} take level
  * {@code k + 1}; the midpoints are sorted, so the last blend that applies is the nearest level),
- * and each lane sums {@code x * g} and {@code g * g} in double over the elements in order: every
+ * and each lane sums {@code x * g} and {@code g * g} in double over the elements in order (the
+ * trials that do not fill a vector run scalar, as the specification does): every
  * product is exact, every sum has the scalar code's terms in the scalar code's order, so the sums,
  * and the winner chosen from them by the scalar rule, are the same to the bit. Loaded by name by
  * {@link VectorizationProvider}.
@@ -61,9 +61,9 @@ final class VectorGridSearchKernels implements GridSearchKernels {
         double[] sxl = sums[0];
         double[] sll = sums[1];
         FloatVector g0 = FloatVector.broadcast(FS, g[0]);
-        for (int t = 0; t < trials; t += L) {
-            VectorMask<Float> live = FS.indexInRange(t, trials);
-            FloatVector u = FloatVector.fromArray(FS, numer, t, live).div(m);
+        int full = trials - trials % L;
+        for (int t = 0; t < full; t += L) {
+            FloatVector u = FloatVector.fromArray(FS, numer, t).div(m);
             DoubleVector xl0 = DoubleVector.zero(DS);
             DoubleVector xl1 = DoubleVector.zero(DS);
             DoubleVector ll0 = DoubleVector.zero(DS);
@@ -87,6 +87,22 @@ final class VectorGridSearchKernels implements GridSearchKernels {
             xl1.intoArray(sxl, t + DS.length());
             ll0.intoArray(sll, t);
             ll1.intoArray(sll, t + DS.length());
+        }
+        // the trials left over (2 of 18 with 8 or 16 lanes): one scalar pass each, the same sums
+        for (int t = full; t < trials; t++) {
+            float u = numer[t] / m;
+            double xl = 0;
+            double ll = 0;
+            if (Float.isFinite(u)) { // otherwise pickTrial skips the trial
+                for (int i = off; i < off + len; i++) {
+                    float v = x[i];
+                    double l = g[grid.nearest(v * u)];
+                    xl += v * l;
+                    ll += l * l;
+                }
+            }
+            sxl[t] = xl;
+            sll[t] = ll;
         }
         return grid.pickTrial(m, sxl, sll);
     }
