@@ -42,7 +42,8 @@ public final class KQuantSideBySide {
      * Speeds are per thread CPU second (the issue's "CPU time"; ggml_ref.c measures the same way),
      * so a machine shared with other work changes them less than wall time would.
      */
-    private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
+    private static final java.lang.management.ThreadMXBean CPU =
+            java.lang.management.ManagementFactory.getThreadMXBean();
 
     public static void main(String[] args) throws Exception {
         Path model = Path.of(args[0]);
@@ -168,7 +169,8 @@ public final class KQuantSideBySide {
             System.out.println("ggml reference: compiling " + harness + " failed; skipped");
             return;
         }
-        System.out.println("ggml reference quantizers (ggml_ref.c, one thread, thread CPU time, gcc -O2 -march=native):");
+        System.out.println(
+                "ggml reference quantizers (ggml_ref.c, one thread, thread CPU time, gcc -O2 -march=native):");
         new ProcessBuilder(bin.toString(), floats.toString())
                 .inheritIO()
                 .start()
