@@ -14,7 +14,8 @@ size_t ggml_type_size(enum ggml_type t) { abort(); }
 DECL(q4_0) DECL(q4_1) DECL(q5_0) DECL(q5_1) DECL(q8_0) DECL(q2_K) DECL(q3_K) DECL(q4_K) DECL(q5_K) DECL(q6_K)
 size_t quantize_iq4_nl(const float*, void*, int64_t, int64_t, const float*); void dequantize_row_iq4_nl(const void*, float*, int64_t);
 size_t quantize_iq4_xs(const float*, void*, int64_t, int64_t, const float*); void dequantize_row_iq4_xs(const void*, float*, int64_t);
-static double now() { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + t.tv_nsec * 1e-9; }
+/* thread CPU time, as the Java side measures: less disturbed by other work on a shared machine */
+static double now() { struct timespec t; clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t); return t.tv_sec + t.tv_nsec * 1e-9; }
 typedef void (*qf)(const float*, void*, int64_t);
 typedef void (*df)(const void*, float*, int64_t);
 static void iq4nl(const float *x, void *y, int64_t k) { quantize_iq4_nl(x, y, k / 256, 256, NULL); }

@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tenpak.error.ValueOutOfRangeException;
 import dev.tenpak.internal.codec.kquant.KQuantCodec;
+import dev.tenpak.internal.codec.raw.RawCodec;
+import dev.tenpak.internal.pipeline.KeepRawSelector;
+import dev.tenpak.options.CompressOptions;
 import dev.tenpak.tensor.DType;
 import dev.tenpak.tensor.Shape;
 import dev.tenpak.tensor.Tensor;
@@ -78,6 +81,26 @@ class KQuantCodecTest {
         assertThat(KQuantCodec.INT4_SYM16_G32.encodedSize(DType.F32, Shape.of(3, 100)))
                 .isEqualTo(10 * 2 + 150);
         assertThat(KQuantCodec.KQ5.encodedSize(DType.F32, Shape.of(0, 7))).isZero();
+    }
+
+    /**
+     * Biases, LayerNorm weights and tensors under 4096 elements stay exact by default, as with the
+     * group-wise codecs; an explicit threshold still quantizes them.
+     */
+    @ParameterizedTest
+    @MethodSource("codecs")
+    void smallAndOneDimensionalTensorsStayRawByDefault(KQuantCodec c) {
+        assertThat(c.defaultMinElements()).isEqualTo(4096);
+        CompressOptions o = CompressOptions.defaults().withCodec(c.name());
+        KeepRawSelector sel = KeepRawSelector.of(o);
+        assertThat(sel.choose("ln.weight", DType.F32, Shape.of(384)).codec()).isSameAs(RawCodec.INSTANCE);
+        assertThat(sel.choose("ln.weight", DType.F32, Shape.of(384)).reason()).contains("1-D");
+        assertThat(sel.choose("t", DType.F32, Shape.of()).codec()).isSameAs(RawCodec.INSTANCE);
+        assertThat(sel.choose("small", DType.BF16, Shape.of(8, 511)).reason())
+                .contains("4088 elements < min-elements 4096");
+        assertThat(sel.choose("w", DType.BF16, Shape.of(8, 512)).codec()).isSameAs(c);
+        KeepRawSelector off = KeepRawSelector.of(o.withMinElements(0));
+        assertThat(off.choose("ln.bias", DType.F32, Shape.of(384)).codec()).isSameAs(c);
     }
 
     @ParameterizedTest

@@ -38,16 +38,15 @@ public final class F16BlockQuantizer {
         if (s == 0f) {
             sb = 0;
         }
-        grid.codes(x, off, len, s, q, qoff);
         if (s == 0f) {
+            grid.codes(x, off, len, s, q, qoff);
             return sb;
         }
-        double err = grid.squaredError(x, off, len, s, q, qoff);
+        double err = grid.codesAndSquaredError(x, off, len, s, q, qoff);
         short rb = Float.floatToFloat16(grid.fitScale(x, off, len, q, qoff));
         float r = Float.float16ToFloat(rb);
         if (r != 0f && Float.isFinite(r) && rb != sb) {
-            grid.codes(x, off, len, r, tmp, 0);
-            if (grid.squaredError(x, off, len, r, tmp, 0) < err) {
+            if (grid.codesAndSquaredError(x, off, len, r, tmp, 0) < err) {
                 System.arraycopy(tmp, 0, q, qoff, len);
                 return rb;
             }

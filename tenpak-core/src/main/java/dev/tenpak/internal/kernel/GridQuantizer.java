@@ -5,8 +5,9 @@ import java.util.Arrays;
 /**
  * Scalar specification of the grid quantizers behind the super-block codecs: values of a block
  * become indices into a fixed, sorted table of levels (the <em>grid</em>) times one signed block
- * scale, with the scale chosen to minimise the block's squared error. Vector kernels, when they
- * come, must give the same codes and scales bit for bit.
+ * scale, with the scale chosen to minimise the block's squared error. The search runs through
+ * {@link GridSearchKernels}, whose vector kernel gives {@link #searchScaleScalar}'s scale bit for
+ * bit; the rest is scalar.
  *
  * <p><b>Nearest level.</b> Under a scale {@code c} the code of {@code x} is the number of grid
  * midpoints {@code (g[k] + g[k + 1]) * 0.5f} that are strictly below {@code y = x * (1f / c)} (the
@@ -34,8 +35,22 @@ public final class GridQuantizer {
     /** Relative step between trial scales. */
     public static final float STEP = 0.05f;
 
+    /**
+     * Lookup-table cells per half of the narrowest gap between midpoints. The table only gives
+     * {@link #nearest} its starting guess (the count is then corrected to the exact one), so this
+     * changes speed, never a code: with cells this fine, almost no value's cell holds a midpoint,
+     * the correction loops almost never run, and their branches predict well.
+     */
+    private static final int LUT_REFINE = 16;
+
     private final float[] grid;
+    private final double[] levelD;
+    private final double[] levelSq;
     private final float[] mids;
+    private final float[] numerators;
+    /** {@code -inf, mids..., +inf}: the midpoints with sentinels, so the search needs no index tests. */
+    private final float[] bounded;
+
     private final int zeroCode;
     private final float maxGap;
     private final float minEnd;
@@ -50,6 +65,12 @@ public final class GridQuantizer {
             throw new IllegalArgumentException("a grid needs at least two levels");
         }
         this.grid = grid.clone();
+        this.levelD = new double[grid.length];
+        this.levelSq = new double[grid.length];
+        for (int k = 0; k < grid.length; k++) {
+            levelD[k] = grid[k];
+            levelSq[k] = levelD[k] * levelD[k]; // exact: a float squared fits a double
+        }
         this.mids = new float[grid.length - 1];
         float gap = 0f;
         for (int k = 0; k < mids.length; k++) {
@@ -59,6 +80,10 @@ public final class GridQuantizer {
             mids[k] = (grid[k] + grid[k + 1]) * 0.5f;
             gap = Math.max(gap, grid[k + 1] - grid[k]);
         }
+        this.bounded = new float[mids.length + 2];
+        bounded[0] = Float.NEGATIVE_INFINITY;
+        System.arraycopy(mids, 0, bounded, 1, mids.length);
+        bounded[mids.length + 1] = Float.POSITIVE_INFINITY;
         this.maxGap = gap;
         this.minEnd = Math.min(Math.abs(grid[0]), Math.abs(grid[grid.length - 1]));
         float minMidGap = Float.POSITIVE_INFINITY;
@@ -67,13 +92,23 @@ public final class GridQuantizer {
         }
         this.lutLo = mids[0];
         this.lutHi = mids[mids.length - 1];
-        int cells = mids.length == 1 ? 1 : (int) Math.min(1 << 16, Math.ceil(2 * (lutHi - lutLo) / minMidGap) + 1);
+        int cells = mids.length == 1
+                ? 1
+                : (int) Math.min(1 << 16, Math.ceil(2 * LUT_REFINE * (lutHi - lutLo) / minMidGap) + 1);
         this.lutScale = mids.length == 1 ? 0f : cells / (lutHi - lutLo);
         this.lut = new byte[cells + 1];
         for (int c = 0; c <= cells; c++) {
             lut[c] = (byte) countBelow(lutLo + c / lutScale);
         }
         this.zeroCode = nearest(0f);
+        this.numerators = new float[2 * (2 * CANDIDATES_PER_SIDE + 1)];
+        int t = 0;
+        for (int side = 0; side < 2; side++) {
+            float end = side == 0 ? grid[0] : grid[grid.length - 1];
+            for (int k = -CANDIDATES_PER_SIDE; k <= CANDIDATES_PER_SIDE; k++) {
+                numerators[t++] = end * (1 + k * STEP);
+            }
+        }
     }
 
     /** The definition: the count of midpoints strictly below {@code y}, by binary search. */
@@ -123,16 +158,14 @@ public final class GridQuantizer {
     /** The code of {@code y}: the count of midpoints strictly below it. */
     public int nearest(float y) {
         if (!(y > lutLo)) {
-            return 0;
+            return 0; // NaN too
         }
-        if (y > lutHi) {
-            return mids.length;
-        }
+        // the table's guess, then exact: above lutHi the last cell's guess climbs to mids.length
         int q = lut[Math.min(lut.length - 1, (int) ((y - lutLo) * lutScale))];
-        while (q < mids.length && mids[q] < y) {
+        while (bounded[q + 1] < y) { // mids[q] < y; bounded[mids.length + 1] is +infinity
             q++;
         }
-        while (q > 0 && !(mids[q - 1] < y)) {
+        while (!(bounded[q] < y)) { // !(mids[q - 1] < y); bounded[0] is -infinity, below any y here
             q--;
         }
         return q;
@@ -148,6 +181,27 @@ public final class GridQuantizer {
         for (int i = 0; i < len; i++) {
             q[qoff + i] = (byte) nearest(x[off + i] * inv);
         }
+    }
+
+    /**
+     * {@link #codes} and then {@link #squaredError} in one pass over the block: the same codes and
+     * the same sum (same terms, same order).
+     */
+    public double codesAndSquaredError(float[] x, int off, int len, float c, byte[] q, int qoff) {
+        if (c == 0f) {
+            Arrays.fill(q, qoff, qoff + len, (byte) zeroCode);
+            return squaredError(x, off, len, c, q, qoff);
+        }
+        float inv = 1f / c;
+        double e = 0;
+        for (int i = 0; i < len; i++) {
+            float v = x[off + i];
+            int k = nearest(v * inv);
+            q[qoff + i] = (byte) k;
+            double d = (double) v - c * grid[k];
+            e += d * d;
+        }
+        return e;
     }
 
     /** {@code sum((x - c * g[q])^2)} over the block, in double. */
@@ -174,9 +228,57 @@ public final class GridQuantizer {
 
     /**
      * The signed block scale of the search described in the class comment; 0 when every value is 0
-     * or every trial scale underflows. Values must be finite.
+     * or every trial scale underflows. Values must be finite. Runs the {@link GridSearchKernels} of
+     * this JVM, which give {@link #searchScaleScalar}'s answer bit for bit.
      */
     public float searchScale(float[] x, int off, int len) {
+        return GridSearchKernels.get().searchScale(this, x, off, len);
+    }
+
+    /** The levels themselves, not a copy: for the kernels in this package, which must not write them. */
+    float[] levelsView() {
+        return grid;
+    }
+
+    /** The midpoints themselves, not a copy (see {@link #levelsView}). */
+    float[] midsView() {
+        return mids;
+    }
+
+    /**
+     * The numerators of the trial inverse scales in trial order, {@code end * (1 + k * STEP)} as
+     * the float arithmetic of {@link #searchScaleScalar} computes them; trial {@code t}'s inverse
+     * scale is {@code numerator[t] / m}. Not a copy.
+     */
+    float[] trialNumerators() {
+        return numerators;
+    }
+
+    /**
+     * The scalar rule that picks the winner from every trial's sums ({@code sxl[t]}, {@code sll[t]}
+     * for trial {@code t}), as {@link #searchScaleScalar} does: trials whose inverse scale is not
+     * finite are skipped, then the largest {@code sxl^2 / sll} with {@code sll > 0}, earliest on ties.
+     */
+    float pickTrial(float m, double[] sxl, double[] sll) {
+        float best = 0f;
+        double bestGain = -1;
+        for (int t = 0; t < numerators.length; t++) {
+            if (!Float.isFinite(numerators[t] / m)) {
+                continue;
+            }
+            if (sll[t] > 0) {
+                double gain = sxl[t] * sxl[t] / sll[t];
+                if (gain > bestGain) {
+                    bestGain = gain;
+                    best = (float) (sxl[t] / sll[t]);
+                }
+            }
+        }
+        return best;
+    }
+
+    /** The specification of {@link #searchScale}, written as the class comment says. */
+    public float searchScaleScalar(float[] x, int off, int len) {
         float m = 0f;
         for (int i = off; i < off + len; i++) {
             if (Math.abs(x[i]) > Math.abs(m)) {
@@ -198,9 +300,10 @@ public final class GridQuantizer {
                 double sxl = 0;
                 double sll = 0;
                 for (int i = off; i < off + len; i++) {
-                    double l = grid[nearest(x[i] * u)];
-                    sxl += x[i] * l;
-                    sll += l * l;
+                    float v = x[i];
+                    int q = nearest(v * u);
+                    sxl += v * levelD[q]; // the double product of two floats: exact, as before
+                    sll += levelSq[q];
                 }
                 if (sll > 0) {
                     double gain = sxl * sxl / sll;

@@ -144,8 +144,7 @@ public final class SuperBlockQuantizer {
             int b = j * sub;
             int n = Math.min(sub, len - b);
             float c = d * l[loff + j];
-            grid.codes(x, off + b, n, c, q, qoff + b);
-            err += grid.squaredError(x, off + b, n, c, q, qoff + b);
+            err += grid.codesAndSquaredError(x, off + b, n, c, q, qoff + b);
         }
         return err;
     }

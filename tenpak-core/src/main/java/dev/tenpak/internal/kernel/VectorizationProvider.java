@@ -8,8 +8,8 @@ import java.util.logging.Logger;
 /**
  * The one place that chooses between the scalar kernels (the specification) and the Vector API
  * kernels, for every kernel family: quantization ({@link QuantKernels}), group quantization
- * ({@link GroupQuantKernels}), dtype conversion ({@link ConversionKernels}) and byte planes
- * ({@link PlaneKernels}). Lucene's
+ * ({@link GroupQuantKernels}), dtype conversion ({@link ConversionKernels}), byte planes
+ * ({@link PlaneKernels}) and the grid codecs' scale search ({@link GridSearchKernels}). Lucene's
  * {@code VectorizationProvider} shape: the vector classes are loaded by name, so nothing links
  * against {@code jdk.incubator.vector} unless the module is present, and the JDK that the Python
  * package can bring (which lacks the module) runs the scalar kernels with identical results.
@@ -32,13 +32,19 @@ public final class VectorizationProvider {
     private final GroupQuantKernels group;
     private final ConversionKernels conversions;
     private final PlaneKernels planes;
+    private final GridSearchKernels gridSearch;
 
     private VectorizationProvider(
-            QuantKernels quant, GroupQuantKernels group, ConversionKernels conversions, PlaneKernels planes) {
+            QuantKernels quant,
+            GroupQuantKernels group,
+            ConversionKernels conversions,
+            PlaneKernels planes,
+            GridSearchKernels gridSearch) {
         this.quant = quant;
         this.group = group;
         this.conversions = conversions;
         this.planes = planes;
+        this.gridSearch = gridSearch;
     }
 
     /** The kernels this JVM uses. */
@@ -62,10 +68,15 @@ public final class VectorizationProvider {
         return planes;
     }
 
+    public GridSearchKernels gridSearchKernels() {
+        return gridSearch;
+    }
+
     /** For reports: the description of each family, e.g. {@code quant=vector(512-bit) ...}. */
     public String description() {
         return "quant=" + quant.description() + " group=" + group.description() + " conversions="
-                + conversions.description() + " planes=" + planes.description();
+                + conversions.description() + " planes=" + planes.description() + " gridsearch="
+                + gridSearch.description();
     }
 
     private static final class Holder {
@@ -79,7 +90,8 @@ public final class VectorizationProvider {
                 ScalarQuantKernels.INSTANCE,
                 ScalarGroupQuantKernels.INSTANCE,
                 ScalarConversionKernels.INSTANCE,
-                ScalarPlaneKernels.INSTANCE);
+                ScalarPlaneKernels.INSTANCE,
+                ScalarGridSearchKernels.INSTANCE);
         if (!Boolean.parseBoolean(System.getProperty(PROPERTY, "true"))) {
             return scalar;
         }
@@ -92,7 +104,8 @@ public final class VectorizationProvider {
                 load("VectorQuantKernels", QuantKernels.class, scalar.quant),
                 load("VectorGroupQuantKernels", GroupQuantKernels.class, scalar.group),
                 load("VectorConversionKernels", ConversionKernels.class, scalar.conversions),
-                load("VectorPlaneKernels", PlaneKernels.class, scalar.planes));
+                load("VectorPlaneKernels", PlaneKernels.class, scalar.planes),
+                load("VectorGridSearchKernels", GridSearchKernels.class, scalar.gridSearch));
     }
 
     private static <T> T load(String simpleName, Class<T> type, T fallback) {

@@ -93,6 +93,19 @@ public final class KQuantCodec implements ChunkEncoder {
         this.blockQ = superBlocks ? null : new F16BlockQuantizer(grid);
     }
 
+    /**
+     * Like the group-wise codecs, the grid codecs keep tensors under 4096 elements, and every 0-D and
+     * 1-D tensor, exact: biases and LayerNorm weights are a tiny share of the bytes, but their error
+     * shifts every activation, and a block's scale costs as much as it saves on small tensors.
+     */
+    @Override
+    public long defaultMinElements() {
+        return DEFAULT_MIN_ELEMENTS;
+    }
+
+    /** Below this many elements a tensor stays raw unless the user chose another threshold. */
+    public static final long DEFAULT_MIN_ELEMENTS = 4096;
+
     @Override
     public String name() {
         return name;

@@ -1,0 +1,102 @@
+package dev.tenpak.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tenpak.codec.Codec;
+import dev.tenpak.codec.Codecs;
+import dev.tenpak.tensor.Tensor;
+import java.lang.foreign.MemorySegment;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Whether the K-quant-class codecs' lead is fitted to MiniLM: on the synthetic heavy-tailed set
+ * ({@link HeavyTailedWeights}) the codecs keep the order they have on the real weights, and where
+ * they beat ggml's reference quantizer of the same size there, they must keep doing so (ggml's
+ * figures measured on the same set by {@code KQuantSideBySide heavy-tailed} with {@code GGML_SRC},
+ * docs/PERFORMANCE.md). Not asserted because not true: {@code kq5_v1} (1.84e-5) loses to Q5_K
+ * (1.65e-5) here, and {@code kq2_v1} (1.09e-3) to the larger Q2_K (6.53e-4).
+ */
+class HeavyTailedOrderingTest {
+    static final List<String> CODECS =
+            List.of("kq2_v1", "kq3_v1", "kq4_v1", "kq5_v1", "kq6_v1", "int4_sym16_g32_v1", "int4_sym_g32_v1");
+
+    static List<Tensor> set;
+    static final Map<String, Double> MSE = new HashMap<>();
+
+    @BeforeAll
+    static void measure() {
+        set = HeavyTailedWeights.tensors();
+        for (String name : CODECS) {
+            Codec c = Codecs.byName(name);
+            double sq = 0;
+            long n = 0;
+            long bytes = 0;
+            for (Tensor t : set) {
+                long size = c.encodedSize(t.dtype(), t.shape());
+                MemorySegment p = MemorySegment.ofArray(new byte[(int) size]);
+                byte[] params = c.encode(t, p);
+                float[] x = t.toFloatArray();
+                float[] y = new float[x.length];
+                c.decodeFloats(t.dtype(), t.shape(), params, p, 0, y, 0, y.length);
+                for (int i = 0; i < x.length; i++) {
+                    double d = (double) x[i] - y[i];
+                    sq += d * d;
+                }
+                n += x.length;
+                bytes += size + params.length;
+            }
+            MSE.put(name, sq / n);
+            System.out.printf(
+                    Locale.ROOT, "heavy-tailed %s: %.4f bits/weight, MSE %.4e%n", name, bytes * 8.0 / n, sq / n);
+        }
+    }
+
+    @Test
+    void theSetIsFixedAndHeavierTailedThanAGaussian() {
+        List<Tensor> again = HeavyTailedWeights.tensors();
+        assertThat(again).hasSize(set.size());
+        long weights = 0;
+        for (int k = 0; k < set.size(); k++) {
+            assertThat(again.get(k).toFloatArray()).isEqualTo(set.get(k).toFloatArray());
+            weights += set.get(k).elementCount();
+        }
+        assertThat(weights).isEqualTo(3_342_336);
+        // kurtosis of the first tensor (Student-t with 3 degrees of freedom, row scales, outlier
+        // columns): far above a Gaussian's 3
+        float[] x = set.get(0).toFloatArray();
+        double m2 = 0;
+        double m4 = 0;
+        for (float v : x) {
+            m2 += (double) v * v;
+            m4 += (double) v * v * v * v;
+        }
+        m2 /= x.length;
+        m4 /= x.length;
+        assertThat(m4 / (m2 * m2)).isGreaterThan(10);
+    }
+
+    @Test
+    void atTheSameBitsTheGridCodecsKeepTheirOrder() {
+        // 4.5 bits/weight, three ways
+        assertThat(MSE.get("kq4_v1")).isLessThan(MSE.get("int4_sym16_g32_v1"));
+        assertThat(MSE.get("int4_sym16_g32_v1")).isLessThan(MSE.get("int4_sym_g32_v1"));
+        // more bits, less error, at every step
+        assertThat(MSE.get("kq6_v1")).isLessThan(MSE.get("kq5_v1"));
+        assertThat(MSE.get("kq5_v1")).isLessThan(MSE.get("kq4_v1"));
+        assertThat(MSE.get("kq4_v1")).isLessThan(MSE.get("kq3_v1"));
+        assertThat(MSE.get("kq3_v1")).isLessThan(MSE.get("kq2_v1"));
+    }
+
+    @Test
+    void whereTheyBeatGgmlOnThisSetTheyStayAhead() {
+        assertThat(MSE.get("kq3_v1")).as("Q3_K, 3.4375 bits").isLessThan(1.983e-4);
+        assertThat(MSE.get("kq4_v1")).as("Q4_K, 4.5 bits").isLessThan(6.208e-5);
+        assertThat(MSE.get("int4_sym16_g32_v1")).as("Q4_0, 4.5 bits").isLessThan(1.265e-4);
+        assertThat(MSE.get("kq6_v1")).as("Q6_K, 6.5625 bits").isLessThan(6.117e-6);
+    }
+}

@@ -1,0 +1,22 @@
+package dev.tenpak.internal.kernel;
+
+/**
+ * The block scale search of the grid codecs ({@link GridQuantizer#searchScale}), about three
+ * quarters of their quantizing time: 18 trial scales per block, each a nearest-level pass over the
+ * block. {@link ScalarGridSearchKernels} runs the specification ({@link
+ * GridQuantizer#searchScaleScalar}); {@code VectorGridSearchKernels} (Vector API, one trial scale
+ * per lane) is loaded by class name when {@code jdk.incubator.vector} is present and must return
+ * the same float bit for bit. {@code -Dtenpak.vector=false} forces the scalar kernel.
+ */
+public interface GridSearchKernels {
+    /** {@link GridQuantizer#searchScaleScalar}{@code (x, off, len)} of {@code grid}, bit for bit. */
+    float searchScale(GridQuantizer grid, float[] x, int off, int len);
+
+    /** Short name for reports: "scalar" or "vector(512-bit)". */
+    String description();
+
+    /** The kernel this JVM uses: chosen once by {@link VectorizationProvider}. */
+    static GridSearchKernels get() {
+        return VectorizationProvider.get().gridSearchKernels();
+    }
+}
