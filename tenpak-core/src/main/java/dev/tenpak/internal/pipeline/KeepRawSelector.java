@@ -28,7 +28,10 @@ import java.util.regex.PatternSyntaxException;
  * Each choice carries the reason printed in the compress report.
  */
 public final class KeepRawSelector implements CodecSelector {
-    /** {@code minElements} value meaning: 4096 for group-wise codecs, 0 (off) otherwise. */
+    /**
+     * {@code minElements} value meaning: the codec's own default ({@code Codec.defaultMinElements()}:
+     * 4096 for the group-wise and grid codecs, 0 (off) for the others).
+     */
     /** Same as {@link CompressOptions#AUTO_MIN_ELEMENTS}. */
     public static final long AUTO = CompressOptions.AUTO_MIN_ELEMENTS;
 
@@ -72,7 +75,7 @@ public final class KeepRawSelector implements CodecSelector {
         return List.copyOf(out);
     }
 
-    /** The small-tensor threshold used when none is given: 4096 for group-wise codecs, 0 otherwise. */
+    /** The small-tensor threshold used when none is given: the codec's {@code defaultMinElements()}. */
     public static long defaultMinElements(Codec codec) {
         return codec.defaultMinElements();
     }
