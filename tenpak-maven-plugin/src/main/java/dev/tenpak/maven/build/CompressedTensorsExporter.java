@@ -70,7 +70,8 @@ public final class CompressedTensorsExporter {
             String tenpakVersion,
             BuildLog log) {
         this.baseDirectory = baseDirectory.toAbsolutePath().normalize();
-        this.artifact = artifact == null ? null : this.baseDirectory.resolve(artifact).normalize();
+        this.artifact =
+                artifact == null ? null : this.baseDirectory.resolve(artifact).normalize();
         this.folder = this.baseDirectory.resolve(folder).normalize();
         this.stateDirectory = this.baseDirectory.resolve(stateDirectory).normalize();
         this.force = force;
@@ -140,11 +141,12 @@ public final class CompressedTensorsExporter {
             throw ModelBuildException.environment(
                     "tenpak: I/O error exporting " + artifactName + " to " + folderName + ": " + e.getMessage(), e);
         } catch (TenpakException e) {
-            throw ModelBuildException.user("tenpak: cannot export " + artifactName + " as compressed-tensors: "
-                    + withoutPath(e.getMessage(), artifact), e);
+            throw ModelBuildException.user(
+                    "tenpak: cannot export " + artifactName + " as compressed-tensors: "
+                            + withoutPath(e.getMessage(), artifact),
+                    e);
         } catch (RuntimeException e) {
-            throw ModelBuildException.environment(
-                    "tenpak: unexpected failure exporting " + artifactName + ": " + e, e);
+            throw ModelBuildException.environment("tenpak: unexpected failure exporting " + artifactName + ": " + e, e);
         }
         logReport(report, artifactName, folderName);
         writeState(stateFile, artifactSha);
@@ -182,7 +184,8 @@ public final class CompressedTensorsExporter {
         String key = HexFormat.of()
                 .formatHex(digest(folder.toString().getBytes(StandardCharsets.UTF_8)))
                 .substring(0, 16);
-        String name = folder.getFileName() == null ? "root" : folder.getFileName().toString();
+        String name =
+                folder.getFileName() == null ? "root" : folder.getFileName().toString();
         return stateDirectory.resolve(name + "-" + key + ".json");
     }
 

@@ -54,9 +54,12 @@ public final class Goals {
     /** The export goal's settings as an exporter; relative paths are resolved against the project folder. */
     public static CompressedTensorsExporter exporter(ExportSettings s, Log log) {
         Path base = s.baseDirectory().toPath();
-        Path state = s.stateDirectory() == null ? base.resolve("target/tenpak/exports") : s.stateDirectory().toPath();
-        Path folder =
-                s.exportDirectory() == null ? base.resolve("target/compressed-tensors") : s.exportDirectory().toPath();
+        Path state = s.stateDirectory() == null
+                ? base.resolve("target/tenpak/exports")
+                : s.stateDirectory().toPath();
+        Path folder = s.exportDirectory() == null
+                ? base.resolve("target/compressed-tensors")
+                : s.exportDirectory().toPath();
         return new CompressedTensorsExporter(
                 base,
                 s.artifact() == null ? null : s.artifact().toPath(),

@@ -31,8 +31,9 @@ public final class ExportCompressedTensorsMojo extends AbstractMojo {
 
     /**
      * The tenpak artifact to export: a .tenpak file compressed from a Hugging Face folder (one holding
-     * config.json), for example by tenpak compress or tenpak.hf. An artifact without config.json, or whose
-     * Linear layers no symmetric group codec stored, fails the build with the reason.
+     * config.json), by tenpak compress, by tenpak.hf, or by the compress goal when it includes the folder's
+     * model.safetensors.index.json. An artifact without config.json, or whose Linear layers no symmetric
+     * group codec stored, fails the build with the reason.
      */
     @Parameter(property = "tenpak.artifact")
     private File artifact;

@@ -29,7 +29,9 @@ class CompressedTensorsExporterTest {
         Path art = base.resolve("target/classes/models/tiny.tenpak");
         Files.createDirectories(art.getParent());
         Tenpak.compress(
-                folder, art, CompressOptions.defaults().withCodec(codec).withKeepRaw(keepRaw).withThreads(2));
+                folder,
+                art,
+                CompressOptions.defaults().withCodec(codec).withKeepRaw(keepRaw).withThreads(2));
         return art;
     }
 
@@ -68,7 +70,10 @@ class CompressedTensorsExporterTest {
         assertThat(q.get("quantization_status").asText()).isEqualTo("compressed");
         assertThat(q.get("ignore").get(0).asText()).isEqualTo(HfFolders.OUT);
         assertThat(names(out().resolve("model.safetensors")))
-                .contains(HfFolders.QUERY + ".weight_packed", HfFolders.QUERY + ".weight_scale", HfFolders.OUT + ".weight")
+                .contains(
+                        HfFolders.QUERY + ".weight_packed",
+                        HfFolders.QUERY + ".weight_scale",
+                        HfFolders.OUT + ".weight")
                 .doesNotContain(HfFolders.QUERY + ".weight");
         assertThat(out().resolve("tokenizer_config.json")).hasContent("{\"do_lower_case\":true}");
 
@@ -162,7 +167,8 @@ class CompressedTensorsExporterTest {
                         ModelBuildException.class,
                         e -> assertThat(e.userError()).isTrue())
                 .hasMessageContaining("<artifact> (tenpak.artifact)");
-        assertThatThrownBy(() -> exporter(Path.of("target/none.tenpak"), false, null).run())
+        assertThatThrownBy(() ->
+                        exporter(Path.of("target/none.tenpak"), false, null).run())
                 .isInstanceOf(ModelBuildException.class)
                 .hasMessageContaining("target/none.tenpak, does not exist");
         Path art = artifact("int8_sym_g32_v1", List.of());

@@ -65,8 +65,10 @@ class ExportCompressedTensorsMojoTest {
         ExportSettings s = m.settings();
         assertThat(s.baseDirectory()).isEqualTo(base.toFile());
         assertThat(s.artifact()).isEqualTo(base.resolve("a.tenpak").toFile());
-        assertThat(s.exportDirectory()).isEqualTo(base.resolve("target/compressed-tensors").toFile());
-        assertThat(s.stateDirectory()).isEqualTo(base.resolve("target/tenpak/exports").toFile());
+        assertThat(s.exportDirectory())
+                .isEqualTo(base.resolve("target/compressed-tensors").toFile());
+        assertThat(s.stateDirectory())
+                .isEqualTo(base.resolve("target/tenpak/exports").toFile());
         assertThat(s.threads()).isEqualTo(3);
         assertThat(s.force()).isTrue();
     }
@@ -85,7 +87,9 @@ class ExportCompressedTensorsMojoTest {
                 .asString()
                 .startsWith("tenpak: exported tiny.tenpak to target/compressed-tensors as compressed-tensors: "
                         + "2 Linear layer(s) quantized [int8_sym_g32_v1], 0 left dense, ");
-        assertThat(base.resolve("target/compressed-tensors/config.json")).content().contains("quantization_config");
+        assertThat(base.resolve("target/compressed-tensors/config.json"))
+                .content()
+                .contains("quantization_config");
     }
 
     @Test
@@ -95,15 +99,14 @@ class ExportCompressedTensorsMojoTest {
                 HfFolders.write(base.resolve("tiny")).resolve("model.safetensors"),
                 art,
                 CompressOptions.defaults().withCodec("int4_sym_g32_v1").withThreads(2));
-        assertThatThrownBy(mojo(art, new Lines())::execute)
-                .isInstanceOfSatisfying(MojoFailureException.class, e -> {
-                    String line = CompressMojoTest.mavenErrorLine(e);
-                    assertThat(line)
-                            .startsWith("tenpak: cannot export lone.tenpak as compressed-tensors: ")
-                            .contains("config.json")
-                            .doesNotContain("\n");
-                    assertThat(e.getSuppressed()).hasSize(1); // mvn -e still shows the engine's exception
-                });
+        assertThatThrownBy(mojo(art, new Lines())::execute).isInstanceOfSatisfying(MojoFailureException.class, e -> {
+            String line = CompressMojoTest.mavenErrorLine(e);
+            assertThat(line)
+                    .startsWith("tenpak: cannot export lone.tenpak as compressed-tensors: ")
+                    .contains("config.json")
+                    .doesNotContain("\n");
+            assertThat(e.getSuppressed()).hasSize(1); // mvn -e still shows the engine's exception
+        });
         assertThat(base.resolve("target/compressed-tensors")).doesNotExist();
         assertThat(base.resolve("target/tenpak/exports")).doesNotExist();
     }
@@ -148,8 +151,7 @@ class ExportCompressedTensorsMojoTest {
         assertThat(text(mojo, "phase")).isEqualTo("package");
         assertThat(text(mojo, "threadSafe")).isEqualTo("true");
         Element config = (Element) mojo.getElementsByTagName("configuration").item(0);
-        NodeList params =
-                ((Element) mojo.getElementsByTagName("parameters").item(0)).getElementsByTagName("parameter");
+        NodeList params = ((Element) mojo.getElementsByTagName("parameters").item(0)).getElementsByTagName("parameter");
         Map<String, String> properties = new TreeMap<>();
         for (int j = 0; j < params.getLength(); j++) {
             Element p = (Element) params.item(j);
@@ -165,7 +167,8 @@ class ExportCompressedTensorsMojoTest {
                         Map.entry("threads", "${tenpak.threads}"),
                         Map.entry("force", "${tenpak.force}"),
                         Map.entry("skip", "${tenpak.skip}"));
-        Element export = (Element) config.getElementsByTagName("exportDirectory").item(0);
+        Element export =
+                (Element) config.getElementsByTagName("exportDirectory").item(0);
         assertThat(export.getAttribute("default-value")).isEqualTo("${project.build.directory}/compressed-tensors");
     }
 
