@@ -1,11 +1,14 @@
 package dev.tenpak.maven.goal;
 
 import dev.tenpak.maven.build.CompressRequest;
+import dev.tenpak.maven.build.CompressedTensorsExporter;
 import dev.tenpak.maven.build.ModelBuildException;
 import dev.tenpak.maven.build.ModelCompressor;
 import dev.tenpak.maven.build.ModelVerifier;
 import dev.tenpak.maven.mojo.CompressSettings;
+import dev.tenpak.maven.mojo.ExportSettings;
 import dev.tenpak.maven.mojo.VerifySettings;
+import java.nio.file.Path;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugin.logging.Log;
@@ -36,6 +39,36 @@ public final class Goals {
         } catch (ModelBuildException e) {
             MavenBuildLog.rethrow(e);
         }
+    }
+
+    /** The export-compressed-tensors goal: writes the artifact as a compressed-tensors folder, unless up to date. */
+    public static void exportCompressedTensors(ExportSettings settings, Log log)
+            throws MojoExecutionException, MojoFailureException {
+        try {
+            exporter(settings, log).run();
+        } catch (ModelBuildException e) {
+            MavenBuildLog.rethrow(e);
+        }
+    }
+
+    /** The export goal's settings as an exporter; relative paths are resolved against the project folder. */
+    public static CompressedTensorsExporter exporter(ExportSettings s, Log log) {
+        Path base = s.baseDirectory().toPath();
+        Path state = s.stateDirectory() == null
+                ? base.resolve("target/tenpak/exports")
+                : s.stateDirectory().toPath();
+        Path folder = s.exportDirectory() == null
+                ? base.resolve("target/compressed-tensors")
+                : s.exportDirectory().toPath();
+        return new CompressedTensorsExporter(
+                base,
+                s.artifact() == null ? null : s.artifact().toPath(),
+                folder,
+                state,
+                s.force(),
+                s.threads(),
+                null,
+                new MavenBuildLog(log));
     }
 
     /** The compress goal's settings as a checked request. */
