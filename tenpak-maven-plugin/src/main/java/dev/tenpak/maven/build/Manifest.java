@@ -62,7 +62,8 @@ public record Manifest(String format, String tenpakVersion, Sources sources, Lis
      * One compressed model file.
      *
      * @param input          the model file, relative to the project folder, {@code '/'}-separated
-     * @param inputSha256    SHA-256 of the model file, lowercase hex
+     * @param inputSha256    the model input's content key, lowercase hex: the file's SHA-256, or for a
+     *                       sharded checkpoint's index its folder's ({@code Digests.modelKey})
      * @param inputBytes     size of the model file
      * @param artifact       the artifact, relative to the manifest's folder
      * @param artifactSha256 SHA-256 of the artifact, lowercase hex

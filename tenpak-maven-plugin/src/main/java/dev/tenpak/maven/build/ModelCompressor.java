@@ -81,7 +81,7 @@ public final class ModelCompressor {
                 String input = inputPath(file);
                 String artifactName = artifactNames.get(file);
                 Path artifact = output.resolve(artifactName);
-                String inputSha = sha256(file, "model file " + input);
+                String inputSha = modelKey(file, "model file " + input);
                 Manifest.Entry old = previous.get(input);
                 if (!request.force() && upToDate(old, inputSha, settings, artifactName, artifact)) {
                     log.info(line(old) + " (up to date: input and settings unchanged, not recompressed)");
@@ -221,9 +221,17 @@ public final class ModelCompressor {
         return sha256(artifact, "artifact " + artifact).equals(old.artifactSha256());
     }
 
+    private static String modelKey(Path file, String what) throws ModelBuildException {
+        return digest(file, what, true);
+    }
+
     private static String sha256(Path file, String what) throws ModelBuildException {
+        return digest(file, what, false);
+    }
+
+    private static String digest(Path file, String what, boolean modelKey) throws ModelBuildException {
         try {
-            return Digests.sha256(file);
+            return modelKey ? Digests.modelKey(file) : Digests.sha256(file);
         } catch (IOException e) {
             throw ModelBuildException.environment("tenpak: cannot read " + what + ": " + e, e);
         }

@@ -148,7 +148,7 @@ public final class ModelVerifier {
             return name + ": its model file is gone, so the artifact is stale";
         }
         try {
-            if (!Digests.sha256(input).equals(e.inputSha256())) {
+            if (!Digests.modelKey(input).equals(e.inputSha256())) {
                 return name + ": the model file changed since it was compressed";
             }
         } catch (IOException ex) {

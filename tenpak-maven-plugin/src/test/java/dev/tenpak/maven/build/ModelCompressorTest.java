@@ -171,6 +171,34 @@ class ModelCompressorTest {
     }
 
     @Test
+    void aShardedFolderIsRecompressedWhenAShardOrItsConfigChangesButNotItsIndex() throws Exception {
+        Path folder = HfFolders.write(models.resolve("tiny"));
+        Files.writeString(
+                folder.resolve("model.safetensors.index.json"),
+                "{\"metadata\":{},\"weight_map\":{\"embeddings.word_embeddings.weight\":\"model.safetensors\","
+                        + "\"" + HfFolders.QUERY + ".weight\":\"model.safetensors\",\"" + HfFolders.QUERY
+                        + ".bias\":\"model.safetensors\",\"" + HfFolders.OUT + ".weight\":\"model.safetensors\"}}");
+        CompressRequest.Builder tiny = request().includes(java.util.List.of("tiny/model.safetensors.index.json"));
+        assertThat(run(tiny).compressed()).isEqualTo(1);
+        assertThat(run(tiny).upToDate()).isEqualTo(1);
+        byte[] index = Files.readAllBytes(folder.resolve("model.safetensors.index.json"));
+
+        // same index, other weights in the shard (same size): the artifact would be stale
+        byte[] shard = Files.readAllBytes(folder.resolve("model.safetensors"));
+        shard[shard.length - 1] ^= 0x55;
+        Files.write(folder.resolve("model.safetensors"), shard);
+        assertThat(Files.readAllBytes(folder.resolve("model.safetensors.index.json")))
+                .isEqualTo(index);
+        assertThat(run(tiny).compressed()).isEqualTo(1);
+        assertThat(run(tiny).upToDate()).isEqualTo(1);
+
+        // a carried file (the config the artifact holds) changes: recompressed too
+        Files.writeString(
+                folder.resolve("config.json"), "{\"model_type\":\"bert\",\"architectures\":[\"BertModel\"],\"x\":1}");
+        assertThat(run(tiny).compressed()).isEqualTo(1);
+    }
+
+    @Test
     void changingTheCodecTheContentOrTheEngineVersionRecompresses() throws Exception {
         run(request());
         ModelCompressor.Result r = run(request().codec("int4_sym_v1"));
