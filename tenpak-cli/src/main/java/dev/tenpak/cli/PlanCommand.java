@@ -119,12 +119,7 @@ final class PlanCommand implements Callable<Integer> {
             printSizePlan(p, out);
             return 0;
         }
-        out.printf(
-                Locale.ROOT,
-                "input:   %s (%s, sha256 %s)%n",
-                p.input().path(),
-                Format.bytes(p.input().bytes()),
-                p.input().sha256());
+        printInput(p, out);
         out.printf(Locale.ROOT, "budget:  MAE <= %s (%s)%n%n", Format.sci(p.maxMae()), p.mode());
         Format.Table t = new Format.Table(
                         "", "codec", "artifact", "bytes", "ratio", "bits/weight", "MSE", "MAE", "max abs", "MAE <= E")
@@ -186,14 +181,19 @@ final class PlanCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** A size-budget plan: every codec's stored size and error, each tensor's codec, the totals. */
-    private void printSizePlan(Plan p, PrintWriter out) {
+    /** The input line both kinds of plan start with. */
+    private static void printInput(Plan p, PrintWriter out) {
         out.printf(
                 Locale.ROOT,
                 "input:   %s (%s, sha256 %s)%n",
                 p.input().path(),
                 Format.bytes(p.input().bytes()),
                 p.input().sha256());
+    }
+
+    /** A size-budget plan: every codec's stored size and error, each tensor's codec, the totals. */
+    private void printSizePlan(Plan p, PrintWriter out) {
+        printInput(p, out);
         out.printf(
                 Locale.ROOT,
                 "budget:  stored bits per weight <= %s (a codec per tensor, least total squared error)%n%n",
