@@ -14,6 +14,8 @@ import dev.tenpak.tensor.Shape;
 import dev.tenpak.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.util.List;
 
@@ -69,6 +71,9 @@ public final class KQuantCodec implements ChunkEncoder {
 
     private final String name;
     private final GridQuantizer grid;
+    /** {@code grid.level(i)} for every code: the decoder's lookup table. */
+    private final float[] levels;
+
     private final int bits;
     private final int sub;
     private final int scaleBits;
@@ -83,8 +88,15 @@ public final class KQuantCodec implements ChunkEncoder {
         if (levels.length != 1 << bits) {
             throw new IllegalArgumentException(name + ": " + levels.length + " levels for " + bits + " bits");
         }
+        if (sub % 8 != 0 || SUPER % sub != 0) {
+            throw new IllegalArgumentException(name + ": sub-blocks of " + sub + " do not split into groups of 8");
+        }
         this.name = name;
         this.grid = new GridQuantizer(levels);
+        this.levels = new float[levels.length];
+        for (int i = 0; i < levels.length; i++) {
+            this.levels[i] = grid.level(i);
+        }
         this.bits = bits;
         this.sub = sub;
         this.scaleBits = scaleBits;
@@ -289,13 +301,17 @@ public final class KQuantCodec implements ChunkEncoder {
     /** Per-thread work arrays for decoding one chunk. */
     private static final class DecodeScratch {
         final float[] y = new float[CHUNK];
-        final byte[] q = new byte[CHUNK];
+        final float[] c = new float[CHUNK / 16 + 1];
         final byte[] l = new byte[CHUNK / 16 + 1];
         final short[] d = new short[CHUNK / SUPER + 1];
+        /** Packed codes, with 8 bytes of slack so that a whole long can be read at any group of 8. */
         final byte[] packed = new byte[CHUNK + 16];
     }
 
     private static final ThreadLocal<DecodeScratch> DECODE = ThreadLocal.withInitial(DecodeScratch::new);
+
+    private static final VarHandle LONG_LE =
+            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     @Override
     public void decodeFloats(
@@ -308,34 +324,60 @@ public final class KQuantCodec implements ChunkEncoder {
         for (long at = from - from % SUPER; at < end; ) {
             int m = (int) Math.min(CHUNK, n - at);
             int nsub = (m + sub - 1) / sub;
-            int nsup = (m + SUPER - 1) / SUPER;
-            long codeAt = p.superBytes() + p.scaleBytes() + at * bits / 8;
-            int codeBytes = (int) BitPacking.bytes(m, bits);
-            MemorySegment.copy(payload, ValueLayout.JAVA_BYTE, codeAt, s.packed, 0, codeBytes);
-            BitPacking.unpack(s.packed, m, bits, false, s.q);
             if (superBlocks) {
+                int nsup = (m + SUPER - 1) / SUPER;
                 MemorySegment.copy(payload, F16, at / SUPER * 2, s.d, 0, nsup);
                 int lb = (int) BitPacking.bytes(nsub, scaleBits);
                 MemorySegment.copy(
                         payload, ValueLayout.JAVA_BYTE, p.superBytes() + at / sub * scaleBits / 8, s.packed, 0, lb);
                 BitPacking.unpack(s.packed, nsub, scaleBits, true, s.l);
-                for (int k = 0; k < nsup; k++) {
-                    int b = k * SUPER;
-                    superQ.dequantize(s.d[k], s.l, b / sub, s.q, b, Math.min(SUPER, m - b), s.y, b);
+                int perSuper = SUPER / sub;
+                for (int j = 0; j < nsub; j++) {
+                    s.c[j] = Float.float16ToFloat(s.d[j / perSuper]) * s.l[j];
                 }
             } else {
                 for (int j = 0; j < nsub; j++) {
-                    int b = j * sub;
-                    float c = Float.float16ToFloat(payload.get(F16, (at / sub + j) * 2));
-                    for (int i = b, e = Math.min(m, b + sub); i < e; i++) {
-                        s.y[i] = c * grid.level(s.q[i]);
-                    }
+                    s.c[j] = Float.float16ToFloat(payload.get(F16, (at / sub + j) * 2));
                 }
             }
+            long codeAt = p.superBytes() + p.scaleBytes() + at * bits / 8;
+            MemorySegment.copy(payload, ValueLayout.JAVA_BYTE, codeAt, s.packed, 0, (int) BitPacking.bytes(m, bits));
+            dequantize(s.packed, s.c, m, s.y);
             long lo = Math.max(at, from);
             long hi = Math.min(at + m, end);
             System.arraycopy(s.y, (int) (lo - at), dst, off + (int) (lo - from), (int) (hi - lo));
             at += m;
+        }
+    }
+
+    /**
+     * {@code y[i] = c[i / sub] * level(code i)} for the {@code m} codes packed in {@code packed}
+     * ({@link BitPacking}'s layout, which must have 8 bytes of slack past the codes). A sub-block
+     * starts on a byte ({@code sub * bits} is a multiple of 8 in every layout here), so each group of
+     * 8 codes is {@code bits} whole bytes: one little-endian long read gives all 8. Same products as
+     * unpacking the codes first, so the same floats.
+     */
+    void dequantize(byte[] packed, float[] c, int m, float[] y) {
+        float[] lv = levels;
+        int mask = (1 << bits) - 1;
+        int w = bits;
+        int whole = m - m % 8;
+        for (int i = 0; i < whole; i += 8) {
+            float ci = c[i / sub];
+            long g = (long) LONG_LE.get(packed, i / 8 * w);
+            y[i] = ci * lv[(int) g & mask];
+            y[i + 1] = ci * lv[(int) (g >>> w) & mask];
+            y[i + 2] = ci * lv[(int) (g >>> 2 * w) & mask];
+            y[i + 3] = ci * lv[(int) (g >>> 3 * w) & mask];
+            y[i + 4] = ci * lv[(int) (g >>> 4 * w) & mask];
+            y[i + 5] = ci * lv[(int) (g >>> 5 * w) & mask];
+            y[i + 6] = ci * lv[(int) (g >>> 6 * w) & mask];
+            y[i + 7] = ci * lv[(int) (g >>> 7 * w) & mask];
+        }
+        for (int i = whole; i < m; i++) {
+            long bit = (long) i * w;
+            int pair = (packed[(int) (bit >>> 3)] & 0xFF) | (packed[(int) (bit >>> 3) + 1] & 0xFF) << 8;
+            y[i] = c[i / sub] * lv[(pair >>> (int) (bit & 7)) & mask];
         }
     }
 
