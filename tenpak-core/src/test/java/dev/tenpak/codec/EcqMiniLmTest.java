@@ -2,7 +2,6 @@ package dev.tenpak.codec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tenpak.internal.codec.entropycoded.EcqCodec;
 import dev.tenpak.internal.format.safetensors.SafetensorsReader;
 import dev.tenpak.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
@@ -93,6 +92,8 @@ class EcqMiniLmTest {
                 why);
         assertThat(bpw).as("bits per weight stored").isLessThanOrEqualTo(maxBits);
         assertThat(mse).as("MSE").isLessThan(ceiling);
-        assertThat(HexFormat.of().formatHex(md.digest())).as("parameter and payload bytes").isEqualTo(sha256);
+        assertThat(HexFormat.of().formatHex(md.digest()))
+                .as("parameter and payload bytes")
+                .isEqualTo(sha256);
     }
 }

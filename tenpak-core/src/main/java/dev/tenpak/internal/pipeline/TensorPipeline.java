@@ -141,8 +141,7 @@ final class TensorPipeline {
         return encoded.thenCompose(e -> {
             byte[] p = e.params();
             MemorySegment kept = payload.asSlice(0, e.length());
-            return forRanges(
-                            ranges, executor, r -> measureRange(t, codec, p, kept, r, perRange, chunks, sums, aborted))
+            return forRanges(ranges, executor, r -> measureRange(t, codec, p, kept, r, perRange, chunks, sums, aborted))
                     .thenApply(v -> result(t, codec, p, kept, sums, n));
         });
     }

@@ -395,8 +395,10 @@ public final class EcqCodec implements Codec {
         long rawAt = p + used;
         int rawBytes = (int) (limit - rawAt);
         if (rawBytes > s.raw.length - 8) {
-            throw corrupt(rawAt, "block " + b + " has " + rawBytes + " bytes after its symbols, more than "
-                    + (s.raw.length - 8) + " raw bits can take");
+            throw corrupt(
+                    rawAt,
+                    "block " + b + " has " + rawBytes + " bytes after its symbols, more than " + (s.raw.length - 8)
+                            + " raw bits can take");
         }
         MemorySegment.copy(payload, ValueLayout.JAVA_BYTE, rawAt, s.raw, 0, rawBytes);
         float[] lut = s.lut(step);
@@ -412,15 +414,19 @@ public final class EcqCodec implements Codec {
                 continue;
             }
             if (v >= SYMBOLS) {
-                throw corrupt(p, "block " + b + " element " + i + ": escape symbol " + v + " stands for a bit length of "
-                        + (8 + (v - DIRECT) / 4) + ", past 32");
+                throw corrupt(
+                        p,
+                        "block " + b + " element " + i + ": escape symbol " + v + " stands for a bit length of "
+                                + (8 + (v - DIRECT) / 4) + ", past 32");
             }
             int len = 8 + ((v - DIRECT) >>> 2);
             int extra = len - 3;
             while (fill < extra) {
                 if (next >= rawBytes) {
-                    throw corrupt(rawAt, "block " + b + " element " + i + ": its raw bits run past the block's "
-                            + rawBytes + " bytes");
+                    throw corrupt(
+                            rawAt,
+                            "block " + b + " element " + i + ": its raw bits run past the block's " + rawBytes
+                                    + " bytes");
                 }
                 acc |= (raw[next++] & 0xFFL) << fill;
                 fill += 8;

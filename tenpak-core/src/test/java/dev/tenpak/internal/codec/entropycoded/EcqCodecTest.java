@@ -45,8 +45,8 @@ class EcqCodecTest {
 
     @BeforeAll
     static void printSeed() {
-        System.out.println("EcqCodecTest: random data uses seed " + SEED + " (rerun with -Dtenpak.test.seed=" + SEED
-                + ")");
+        System.out.println(
+                "EcqCodecTest: random data uses seed " + SEED + " (rerun with -Dtenpak.test.seed=" + SEED + ")");
     }
 
     static SplittableRandom rng(String what) {
@@ -111,9 +111,11 @@ class EcqCodecTest {
         Coded eight = encode(EcqCodec.ECQ8, t);
         HexFormat hex = HexFormat.of();
         assertThat(hex.formatHex(four.params)).isEqualTo("3f8f903d");
-        assertThat(hex.formatHex(four.payload)).isEqualTo("00000100010000001900000000000000" + "0003010101012a010100000000000000020202020202020404");
+        assertThat(hex.formatHex(four.payload))
+                .isEqualTo("00000100010000001900000000000000" + "0003010101012a010100000000000000020202020202020404");
         assertThat(hex.formatHex(eight.params)).isEqualTo("3f8f903b");
-        assertThat(hex.formatHex(eight.payload)).isEqualTo("00000100010000001a00000000000000" + "00312d27231f8915110d090300040a0e12161c2024282e323628");
+        assertThat(hex.formatHex(eight.payload))
+                .isEqualTo("00000100010000001a00000000000000" + "00312d27231f8915110d090300040a0e12161c2024282e323628");
     }
 
     @Test
@@ -211,8 +213,7 @@ class EcqCodecTest {
                 Coded c = encode(EcqCodec.ECQ4, t);
                 MemorySegment want = MemorySegment.ofArray(new byte[(int) t.byteSize()]);
                 EcqCodec.ECQ4.decode(t.dtype(), t.shape(), c.params, MemorySegment.ofArray(c.payload), want);
-                assertThat(back.data().toArray(ValueLayout.JAVA_BYTE))
-                        .isEqualTo(want.toArray(ValueLayout.JAVA_BYTE));
+                assertThat(back.data().toArray(ValueLayout.JAVA_BYTE)).isEqualTo(want.toArray(ValueLayout.JAVA_BYTE));
             }
         }
     }
@@ -284,7 +285,8 @@ class EcqCodecTest {
 
     /** A one-block payload with its symbols stored raw, so that symbols and raw bits can be chosen by hand. */
     static byte[] rawBlock(byte[] symbols, byte[] rawBits) {
-        ByteBuffer b = ByteBuffer.allocate(8 + 8 + 1 + symbols.length + rawBits.length).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer b =
+                ByteBuffer.allocate(8 + 8 + 1 + symbols.length + rawBits.length).order(ByteOrder.LITTLE_ENDIAN);
         b.putInt(EcqCodec.BLOCK_ELEMENTS).put((byte) 1).put((byte) 0).putShort((short) 0);
         b.putLong(1 + symbols.length + rawBits.length);
         b.put((byte) 0).put(symbols).put(rawBits);
