@@ -322,7 +322,8 @@ public final class EcqCodec implements Codec {
                         + payloadLength;
     }
 
-    static float stepOf(byte[] params) {
+    /** The step an index entry's 4 parameter bytes hold (little-endian f32). */
+    public static float stepOf(byte[] params) {
         return Float.intBitsToFloat(
                 (params[0] & 0xFF) | (params[1] & 0xFF) << 8 | (params[2] & 0xFF) << 16 | (params[3] & 0xFF) << 24);
     }
