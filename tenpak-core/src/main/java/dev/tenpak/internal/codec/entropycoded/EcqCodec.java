@@ -359,6 +359,9 @@ public final class EcqCodec implements Codec {
         }
         long n = shape.elementCount();
         long blocks = blocks(n, be);
+        if (blocks > Integer.MAX_VALUE) {
+            throw corrupt(0, blocks + " blocks of " + be + " elements, more than a reader indexes");
+        }
         if (blocks > (size - HEADER_BYTES) / 8) {
             throw corrupt(
                     HEADER_BYTES,
