@@ -12,7 +12,10 @@ import dev.tenpak.tensor.Shape;
 import dev.tenpak.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -405,48 +408,93 @@ public final class EcqCodec implements Codec {
                             + " raw bits can take");
         }
         MemorySegment.copy(payload, ValueLayout.JAVA_BYTE, rawAt, s.raw, 0, rawBytes);
-        float[] lut = s.lut(step);
         byte[] sym = s.sym;
+        if ((long) rawBytes * 32 < m) {
+            // no escapes, or few (under about one element in 32 at ecq6_v1's step): a table lookup
+            // per direct symbol, a well-predicted branch around the rare escape
+            float[] lut = s.lut(step);
+            byte[] raw = s.raw;
+            long acc = 0;
+            int fill = 0;
+            int next = 0;
+            for (int i = 0; i < m; i++) {
+                int v = sym[i] & 0xFF;
+                if (v < DIRECT) {
+                    y[off + i] = lut[v];
+                    continue;
+                }
+                int e = EXTRA[v];
+                if (v >= SYMBOLS) {
+                    throw escapeError(b, i, v, p, rawAt, rawBytes);
+                }
+                while (fill < e) {
+                    if (next >= rawBytes) {
+                        throw escapeError(b, i, v, p, rawAt, rawBytes);
+                    }
+                    acc |= (raw[next++] & 0xFFL) << fill;
+                    fill += 8;
+                }
+                int z = BASE[v] | (int) (acc & ((1L << e) - 1));
+                acc >>>= e;
+                fill -= e;
+                y[off + i] = value((z >>> 1) ^ -(z & 1), step);
+            }
+            if (next != rawBytes) {
+                throw corrupt(rawAt + next, "block " + b + " has " + (rawBytes - next) + " bytes after its raw bits");
+            }
+            if (acc != 0) {
+                throw corrupt(rawAt + next - 1, "block " + b + ": the padding bits of its raw bits are not 0");
+            }
+            return m;
+        }
+        // escapes: branch-free, each symbol takes EXTRA[v] raw bits (0 for a direct symbol) and adds
+        // them to BASE[v] (a third of ecq8_v1's symbols are escapes: a branch per symbol mispredicts);
+        // the bit buffer is refilled 32 bits at a time from the block's raw bytes, which the scratch
+        // copy follows with 8 zero bytes so that reading ahead stays in bounds
         byte[] raw = s.raw;
+        Arrays.fill(raw, rawBytes, rawBytes + 8, (byte) 0);
         long acc = 0;
         int fill = 0;
         int next = 0;
+        long bits = 0;
+        int bad = 0;
         for (int i = 0; i < m; i++) {
             int v = sym[i] & 0xFF;
-            if (v < DIRECT) {
-                y[off + i] = lut[v];
-                continue;
+            // a hostile block may ask for more raw bits than it has: reading stops at its end
+            // (then only zeros are consumed, and the count of bits below refuses the block)
+            if (fill < 32 && next <= rawBytes) {
+                acc |= ((long) (int) INT_ARRAY_LE.get(raw, next) & 0xFFFFFFFFL) << fill;
+                next += 4;
+                fill += 32;
             }
-            if (v >= SYMBOLS) {
-                throw corrupt(
-                        p,
-                        "block " + b + " element " + i + ": escape symbol " + v + " stands for a bit length of "
-                                + (8 + (v - DIRECT) / 4) + ", past 32");
-            }
-            int len = 8 + ((v - DIRECT) >>> 2);
-            int extra = len - 3;
-            while (fill < extra) {
-                if (next >= rawBytes) {
-                    throw corrupt(
-                            rawAt,
-                            "block " + b + " element " + i + ": its raw bits run past the block's " + rawBytes
-                                    + " bytes");
-                }
-                acc |= (raw[next++] & 0xFFL) << fill;
-                fill += 8;
-            }
-            long low = acc & ((1L << extra) - 1);
-            acc >>>= extra;
-            fill -= extra;
-            int z = (int) ((1L << (len - 1)) | ((long) (v & 3) << extra) | low);
+            int e = EXTRA[v];
+            int z = BASE[v] | (int) (acc & ((1L << e) - 1));
+            acc >>>= e;
+            fill -= e;
+            bits += e;
+            bad |= v - SYMBOLS; // negative while every symbol is valid
             int q = (z >>> 1) ^ -(z & 1);
             y[off + i] = value(q, step);
         }
-        if (next != rawBytes) {
-            throw corrupt(rawAt + next, "block " + b + " has " + (rawBytes - next) + " bytes after its raw bits");
+        if (bad >= 0) {
+            for (int i = 0; i < m; i++) {
+                if ((sym[i] & 0xFF) >= SYMBOLS) {
+                    throw escapeError(b, i, sym[i] & 0xFF, p, rawAt, rawBytes);
+                }
+            }
         }
-        if (acc != 0) {
-            throw corrupt(rawAt + next - 1, "block " + b + ": the padding bits of its raw bits are not 0");
+        if (bits > 8L * rawBytes) {
+            throw corrupt(
+                    rawAt,
+                    "block " + b + ": its escapes' raw bits run past the block's " + rawBytes + " bytes (they need "
+                            + bits + " bits)");
+        }
+        long rawUsed = (bits + 7) / 8;
+        if (rawUsed != rawBytes) {
+            throw corrupt(rawAt + rawUsed, "block " + b + " has " + (rawBytes - rawUsed) + " bytes after its raw bits");
+        }
+        if (bits % 8 != 0 && (raw[rawBytes - 1] & 0xFF) >>> (bits % 8) != 0) {
+            throw corrupt(rawAt + rawBytes - 1, "block " + b + ": the padding bits of its raw bits are not 0");
         }
         return m;
     }
@@ -489,6 +537,37 @@ public final class EcqCodec implements Codec {
             at += take;
         }
     }
+
+    private static CorruptArtifactException escapeError(int b, int i, int v, long p, long rawAt, int rawBytes) {
+        if (v >= SYMBOLS) {
+            return corrupt(
+                    p,
+                    "block " + b + " element " + i + ": escape symbol " + v + " stands for a bit length of "
+                            + (8 + (v - DIRECT) / 4) + ", past 32");
+        }
+        return corrupt(
+                rawAt, "block " + b + " element " + i + ": its raw bits run past the block's " + rawBytes + " bytes");
+    }
+
+    /** Raw bits each symbol takes: 0 for direct and invalid symbols, {@code L - 3} for an escape. */
+    private static final int[] EXTRA = new int[256];
+    /** The zigzagged code of each symbol before its raw bits are added (0 for invalid symbols). */
+    private static final int[] BASE = new int[256];
+
+    static {
+        for (int v = 0; v < 256; v++) {
+            if (v < DIRECT) {
+                BASE[v] = v;
+            } else if (v < SYMBOLS) {
+                int len = 8 + ((v - DIRECT) >>> 2);
+                EXTRA[v] = len - 3;
+                BASE[v] = (int) ((1L << (len - 1)) | ((long) (v & 3) << (len - 3)));
+            }
+        }
+    }
+
+    private static final VarHandle INT_ARRAY_LE =
+            MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
     static CorruptArtifactException corrupt(long offset, String reason) {
         return new CorruptArtifactException("ecq payload", null, offset, reason);

@@ -222,9 +222,30 @@ class EcqCodecTest {
 
     static final Shape SHAPE = Shape.of(2 * EcqCodec.BLOCK_ELEMENTS + 100);
 
+    static Tensor sampleTensor() {
+        return Tensor.ofFloats("h", SHAPE, weights((int) SHAPE.elementCount(), new SplittableRandom(3)));
+    }
+
     static Coded sample() {
-        Tensor t = Tensor.ofFloats("h", SHAPE, weights((int) SHAPE.elementCount(), new SplittableRandom(3)));
-        return encode(EcqCodec.ECQ8, t);
+        return encode(EcqCodec.ECQ8, sampleTensor());
+    }
+
+    static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    /** A one-block payload of 4 elements whose block is {@code record} (a plane record, no raw bits). */
+    static void assertRecordRefused(byte[] record, String why) {
+        ByteBuffer b = ByteBuffer.allocate(16 + record.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(EcqCodec.BLOCK_ELEMENTS).put((byte) 1).put((byte) 0).putShort((short) 0);
+        b.putLong(record.length).put(record);
+        float[] y = new float[4];
+        assertThatThrownBy(() -> EcqCodec.ECQ4.decodeFloats(
+                        DType.F32, Shape.of(4), EcqCodec.params(1f), MemorySegment.ofArray(b.array()), 0, y, 0, 4))
+                .isInstanceOf(CorruptArtifactException.class)
+                .hasMessageContaining(why);
     }
 
     static void assertRefused(byte[] params, byte[] payload, String why) {
@@ -276,6 +297,13 @@ class EcqCodecTest {
         b = ok.payload.clone();
         b[area] = 9;
         assertRefused(ok.params, b, "unknown plane mode 9");
+
+        // a Huffman code table that is not a complete prefix code, and one past symbol 255 (4 symbols)
+        byte[] sizes = new byte[16];
+        assertRecordRefused(concat(new byte[] {2, 0, 3, 0x11, 0x11}, sizes), "complete prefix code");
+        assertRecordRefused(concat(new byte[] {2, (byte) 250, 9, 0x11, 0x11, 0x11, 0x11, 0x11}, sizes), "past 255");
+        // a rANS record cut short
+        assertRecordRefused(new byte[] {3, 1}, "");
 
         // the index's step
         assertRefused(new byte[3], ok.payload, "not a 4-byte step");
@@ -344,6 +372,33 @@ class EcqCodecTest {
         assertHandMadeRefused(new byte[] {(byte) 130}, new byte[] {3, 0}, "1 bytes after its raw bits");
         assertHandMadeRefused(new byte[] {(byte) 130}, new byte[] {(byte) 0x23}, "padding bits");
         assertHandMadeRefused(new byte[] {5}, new byte[] {0}, "1 bytes after its raw bits");
+        // the same with 100 direct symbols after them: few raw bits per element take the decoder's
+        // other loop (a branch per escape), which must check the same things
+        assertHandMadeRefused(padded(228), new byte[] {0}, "bit length of 33, past 32");
+        assertHandMadeRefused(padded(130, 200), new byte[] {3}, "raw bits run past");
+        assertHandMadeRefused(padded(130), new byte[] {3, 0}, "1 bytes after its raw bits");
+        assertHandMadeRefused(padded(130), new byte[] {(byte) 0x23}, "padding bits");
+        assertHandMadeRefused(padded(5), new byte[] {0}, "1 bytes after its raw bits");
+        float[] many = new float[103];
+        EcqCodec.ECQ4.decodeFloats(
+                DType.F32,
+                Shape.of(103),
+                EcqCodec.params(0.5f),
+                MemorySegment.ofArray(rawBlock(padded(1, 130, 2), new byte[] {3})),
+                0,
+                many,
+                0,
+                103);
+        assertThat(Arrays.copyOf(many, 4)).containsExactly(-0.5f, -49f, 0.5f, 0f);
+    }
+
+    /** {@code symbols}, then 100 zero (direct) symbols. */
+    static byte[] padded(int... symbols) {
+        byte[] out = new byte[symbols.length + 100];
+        for (int i = 0; i < symbols.length; i++) {
+            out[i] = (byte) symbols[i];
+        }
+        return out;
     }
 
     /** Random byte flips never escape as anything but a typed error (or a decode of other values). */
