@@ -28,5 +28,6 @@ module dev.tenpak {
             dev.tenpak.internal.codec.pertensor.PerTensorCodecs,
             dev.tenpak.internal.codec.groupwise.GroupwiseCodecs,
             dev.tenpak.internal.codec.lossless.LosslessCodecs,
-            dev.tenpak.internal.codec.kquant.KQuantCodecs;
+            dev.tenpak.internal.codec.kquant.KQuantCodecs,
+            dev.tenpak.internal.codec.entropycoded.EcqCodecs;
 }

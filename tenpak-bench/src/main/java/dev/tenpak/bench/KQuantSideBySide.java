@@ -1,6 +1,7 @@
 package dev.tenpak.bench;
 
 import dev.tenpak.codec.Codec;
+import dev.tenpak.internal.codec.entropycoded.EcqCodec;
 import dev.tenpak.internal.codec.groupwise.GroupwiseCodec;
 import dev.tenpak.internal.codec.kquant.KQuantCodec;
 import dev.tenpak.internal.format.safetensors.SafetensorsReader;
@@ -19,8 +20,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The quantizer side-by-side (a benchmark, not a timed test): every group-wise and K-quant-class codec
- * on the 39 weight tensors of all-MiniLM-L6-v2 (every 2-D float tensor with at least 4096
+ * The quantizer side-by-side (a benchmark, not a timed test): every group-wise, K-quant-class and
+ * entropy-coded ({@code ecq*}: payload bytes as stored, which depend on the values) codec on the 39 weight tensors of all-MiniLM-L6-v2 (every 2-D float tensor with at least 4096
  * elements), printing MSE over all their weights, bits per weight (payload bytes, every scale
  * stored), and single-thread quantize/dequantize speed (codec encode and decodeFloats, after one
  * warm-up pass).
@@ -62,6 +63,7 @@ public final class KQuantSideBySide {
         } else {
             codecs.addAll(GroupwiseCodec.ALL);
             codecs.addAll(KQuantCodec.ALL);
+            codecs.addAll(EcqCodec.ALL);
         }
         boolean synthetic = args[0].equals("heavy-tailed");
         try (SafetensorsReader r = synthetic ? null : SafetensorsReader.open(model)) {
@@ -107,14 +109,17 @@ public final class KQuantSideBySide {
                 long size = c.encodedSize(t.dtype(), t.shape());
                 MemorySegment dst = a.allocate(Math.max(1, size)).asSlice(0, size);
                 long t0 = CPU.getCurrentThreadCpuTime();
-                byte[] params = c.encode(t, dst);
+                // a variable-size (entropy-coded) codec stores the first e.length() bytes of dst
+                Codec.Encoded e = c.encodeSized(t, dst);
                 long t1 = CPU.getCurrentThreadCpuTime();
+                byte[] params = e.params();
+                MemorySegment payload = dst.asSlice(0, e.length());
                 float[] y = new float[(int) t.elementCount()];
-                c.decodeFloats(t.dtype(), t.shape(), params, dst, 0, y, 0, y.length);
+                c.decodeFloats(t.dtype(), t.shape(), params, payload, 0, y, 0, y.length);
                 long t2 = CPU.getCurrentThreadCpuTime();
                 encNs += t1 - t0;
                 decNs += t2 - t1;
-                bytes += size + params.length;
+                bytes += e.length() + params.length;
                 float[] x = t.toFloatArray();
                 for (int i = 0; i < x.length; i++) {
                     double d = (double) x[i] - y[i];

@@ -108,7 +108,7 @@ public interface Codec {
     /**
      * The small-tensor threshold this codec asks for when the user leaves it to the codec: tensors
      * under this many elements, and every 0-D and 1-D tensor, stay {@code raw_v1}. Group-wise and
-     * grid ({@code kq*}, {@code int4_sym16_g32_v1}) codecs answer 4096 (a group's scale costs as
+     * grid ({@code kq*}, {@code int4_sym16_g32_v1}) and entropy-coded ({@code ecq*}) codecs answer 4096 (a group's scale costs as
      * much as the values it saves on small tensors, and biases and norms are where the error
      * shows); 0 turns the rule off.
      */

@@ -7,7 +7,8 @@ import java.util.Locale;
  * Whether compress puts lossy codecs' payloads through the entropy stage (docs/FORMAT.md, "Entropy
  * stage for codec payloads"): quantized codes take fewer bits than their fixed width when their
  * values are unevenly used, at the cost of a decode step. Exact codecs ({@code raw_v1},
- * {@code lossless_v1}) are never staged: raw_v1 stays mappable, lossless_v1 is already coded.
+ * {@code lossless_v1}) are never staged: raw_v1 stays mappable, lossless_v1 is already coded; nor
+ * are the entropy-coded quantizers ({@code ecq*}), whose payloads are coded already.
  */
 public enum EntropyMode {
     /** Every payload stored as its codec wrote it; the artifact is format version 1. */

@@ -114,7 +114,11 @@ public abstract class AbstractCodecTest {
     void encodesToTheReferencePayload(DType dtype, Dataset d) {
         Tensor t = tensor(d, dtype);
         Encoded e = encode(t);
-        assertThat(e.payload.byteSize()).isEqualTo(codec().encodedSize(dtype, t.shape()));
+        if (codec().variableSize()) {
+            assertThat(e.payload.byteSize()).isLessThanOrEqualTo(codec().encodedSize(dtype, t.shape()));
+        } else {
+            assertThat(e.payload.byteSize()).isEqualTo(codec().encodedSize(dtype, t.shape()));
+        }
         assertThat(codec().validate(dtype, t.shape(), e.params, e.payload.byteSize()))
                 .isNull();
         assertSameBytes(bytes(e.payload), referencePayload(t), "payload of " + dtype + " " + d);
@@ -238,6 +242,11 @@ public abstract class AbstractCodecTest {
     protected Encoded encode(Tensor t) {
         long size = codec().encodedSize(t.dtype(), t.shape());
         MemorySegment dst = MemorySegment.ofArray(new byte[(int) size]);
+        if (codec().variableSize()) {
+            // an entropy-coded codec keeps the first bytes of the most it may take
+            Codec.Encoded e = codec().encodeSized(t, dst);
+            return new Encoded(e.params(), dst.asSlice(0, e.length()));
+        }
         byte[] params = codec().encode(t, dst);
         return new Encoded(params, dst);
     }

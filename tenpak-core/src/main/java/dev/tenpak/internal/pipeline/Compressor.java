@@ -191,7 +191,9 @@ public final class Compressor {
         Job(Tensor tensor, CodecSelector selector, PayloadBuffers buffers, boolean stage) {
             this.tensor = tensor;
             this.choice = selector.choose(tensor.name(), tensor.dtype(), tensor.shape());
-            this.staging = stage && !choice.codec().lossless();
+            // exact codecs are stored as written; a variable-size lossy codec (ecq) is entropy-coded already
+            this.staging =
+                    stage && !choice.codec().lossless() && !choice.codec().variableSize();
             long size;
             try {
                 size = choice.codec().encodedSize(tensor.dtype(), tensor.shape());

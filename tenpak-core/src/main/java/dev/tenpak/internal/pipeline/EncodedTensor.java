@@ -85,12 +85,12 @@ public record EncodedTensor(String name, DType dtype, Shape shape, Codec codec, 
 
     /**
      * Appends this tensor to {@code writer} through the entropy stage when its codec is lossy and
-     * the stage makes the payload smaller (as compress with the stage on), else as it is. The
+     * fixed-size (a variable-size codec's payload is entropy-coded already) and the stage makes the payload smaller (as compress with the stage on), else as it is. The
      * stage's bytes live in {@code arena}. A writer that cannot rewrite its preamble needs
      * {@link ArtifactWriter#allowStage()} first.
      */
     public TensorEntry writeToStaged(ArtifactWriter writer, Arena arena) {
-        if (codec.lossless() || payload.byteSize() == 0) {
+        if (codec.lossless() || codec.variableSize() || payload.byteSize() == 0) {
             return writeTo(writer);
         }
         long max = EntropyStage.maxEncodedSize(payload.byteSize());

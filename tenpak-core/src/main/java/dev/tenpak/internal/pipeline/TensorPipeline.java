@@ -137,10 +137,13 @@ final class TensorPipeline {
             // a variable-size codec (lossless, never measured) keeps the bytes it wrote
             return encoded.thenApply(e -> result(t, codec, e.params(), payload.asSlice(0, e.length()), null, n));
         }
-        CompletableFuture<byte[]> params = encoded.thenApply(Codec.Encoded::params);
-        return params.thenCompose(p -> forRanges(
-                        ranges, executor, r -> measureRange(t, codec, p, payload, r, perRange, chunks, sums, aborted))
-                .thenApply(v -> result(t, codec, p, payload, sums, n)));
+        // a lossy variable-size codec (ecq) keeps the bytes it wrote too, and is measured on them
+        return encoded.thenCompose(e -> {
+            byte[] p = e.params();
+            MemorySegment kept = payload.asSlice(0, e.length());
+            return forRanges(ranges, executor, r -> measureRange(t, codec, p, kept, r, perRange, chunks, sums, aborted))
+                    .thenApply(v -> result(t, codec, p, kept, sums, n));
+        });
     }
 
     private static Result result(Tensor t, Codec codec, byte[] params, MemorySegment payload, double[] sums, long n) {

@@ -176,6 +176,13 @@ class MiniLmRatePlanTest {
                 }
             }
             assertThat(used).isEqualTo(p.tensors().size());
+            if (b == 4.25 && p.candidates().stream().anyMatch(c -> c.codec().equals("ecq4_v1"))) {
+                // the size target the grid codecs miss: <= 1.77e-5 (idealised Q4_K's error) at 4.25 bits,
+                // reached with the entropy-coded codecs among the candidates (1.32e-5 when measured)
+                assertThat(mixMse)
+                        .as("mix MSE over the 39 matrices at 4.25 bits")
+                        .isLessThanOrEqualTo(1.77e-5);
+            }
         }
     }
 

@@ -216,12 +216,15 @@ public final class ArtifactReader implements Artifact {
                 throw new UnknownCodecException(source + ": tensor '" + name + "'", codecName, Codecs.names());
             }
             if (stage == ArtifactFormat.STAGE_ENTROPY) {
-                if (c.lossless()) {
+                if (c.lossless() || c.variableSize()) {
+                    // an entropy-coded codec behind the stage would multiply two expansions: a few
+                    // bytes could claim terabytes
                     throw corrupt(
                             name,
                             at,
                             "the entropy stage does not apply to " + codecName
-                                    + " (exact codecs are stored as written, raw_v1 so that it maps)");
+                                    + " (exact and entropy-coded codecs are stored as written, raw_v1 so that it"
+                                    + " maps)");
                 }
                 if (length < EntropyStage.HEADER_BYTES) {
                     throw corrupt(

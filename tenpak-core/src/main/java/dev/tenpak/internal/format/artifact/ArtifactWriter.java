@@ -351,9 +351,10 @@ public final class ArtifactWriter implements AutoCloseable {
 
     /** The codec length an entropy-stage payload declares, after the reader's own checks on it. */
     private long stagedLength(String name, Codec c, MemorySegment payload) {
-        if (c.lossless()) {
+        if (c.lossless() || c.variableSize()) {
             throw new InvalidInputException(description + ": tensor '" + name
-                    + "': the entropy stage does not apply to " + c.name() + " (exact codecs are stored as written)");
+                    + "': the entropy stage does not apply to " + c.name()
+                    + " (exact and entropy-coded codecs are stored as written)");
         }
         if (payload.byteSize() < EntropyStage.HEADER_BYTES) {
             throw new InvalidInputException(description + ": tensor '" + name + "': a staged payload of "

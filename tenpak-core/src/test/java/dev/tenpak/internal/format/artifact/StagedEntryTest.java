@@ -131,6 +131,16 @@ class StagedEntryTest {
     }
 
     @Test
+    void aStageOnAnEntropyCodedCodecIsCorrupt() {
+        // ecq4_v1 is lossy but entropy-coded already: a stage in front of it would let a few bytes
+        // claim a tensor of terabytes (each coder's constant blocks expand a hundred-thousandfold)
+        assertThat(failure(
+                        file(STAGED, e -> e.codec("ecq4_v1").params(new byte[4]).stage(1, 2048))))
+                .isInstanceOf(CorruptArtifactException.class)
+                .hasMessageContaining("does not apply to ecq4_v1");
+    }
+
+    @Test
     void aStagedPayloadShorterThanTheHeaderIsCorrupt() {
         byte[] tiny = Arrays.copyOf(STAGED, 8);
         assertThat(failure(file(tiny, e -> e)))
