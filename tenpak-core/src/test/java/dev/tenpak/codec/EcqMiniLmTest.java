@@ -47,6 +47,7 @@ class EcqMiniLmTest {
 
     @ParameterizedTest(name = "{0}: at most {1} bits/weight, MSE under {2} ({3})")
     @CsvSource({
+        "ecq1_v1, 1.35, 9.0e-4, 'regression ceiling (made for delta residuals; no ggml type this small)', 59b2480ed708a15f3aadb64cb310a170b190b195286e482a257945ff4c78b0bd",
         "ecq2_v1, 2.70, 3.042e-4, 'below ggml Q2_K (2.625 bits), the issue''s <= 2.7 bits', 87901bc2c036d30cd32f338ddca7a4ce0c3538e2c10b703284125b65d16a55a3",
         "ecq3_v1, 3.50, 7.919e-5, 'below ggml Q3_K (3.4375 bits), the issue''s <= 3.5 bits', f0e78fa3f2caa40118250f9e1250e187a7b330a12d365d81025b0c1ab8946c6c",
         "ecq4_v1, 4.25, 1.50e-5, 'issue targets: <= 1.77e-5 at <= 4.25 bits and <= 1.50e-5 at <= 4.5', d5a0b770894c0e42c65aa1c5b031b6a11886a8218aa48b58dbad3cd18941a986",

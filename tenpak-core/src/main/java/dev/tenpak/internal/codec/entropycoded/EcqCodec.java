@@ -79,6 +79,12 @@ public final class EcqCodec implements Codec {
     /** The most raw bits one element takes (an escape of bit length 32). */
     static final int MAX_RAW_BITS = 29;
 
+    /**
+     * About one bit per weight: too coarse for weights (its step is 1.8 rms: most codes are 0), made
+     * for the residuals of a lossy delta, where a fine-tune's small moves are what is coded.
+     */
+    public static final EcqCodec ECQ1 = new EcqCodec(1);
+
     public static final EcqCodec ECQ2 = new EcqCodec(2);
     public static final EcqCodec ECQ3 = new EcqCodec(3);
     public static final EcqCodec ECQ4 = new EcqCodec(4);
@@ -88,7 +94,7 @@ public final class EcqCodec implements Codec {
     public static final EcqCodec ECQ8 = new EcqCodec(8);
 
     /** Every codec of the family, coarsest first. */
-    public static final List<EcqCodec> ALL = List.of(ECQ2, ECQ3, ECQ4, ECQ5, ECQ6, ECQ7, ECQ8);
+    public static final List<EcqCodec> ALL = List.of(ECQ1, ECQ2, ECQ3, ECQ4, ECQ5, ECQ6, ECQ7, ECQ8);
 
     private static final ValueLayout.OfShort SHORT_LE =
             ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
