@@ -112,7 +112,7 @@ def test_an_exact_delta_keeps_the_fine_tune_and_lower_bit_deltas_trade_size_for_
     r, _, readme = run
     s, f = r["storage"], r["finetune"]
     kinds = {k["kind"]: k for k in f["delta_kinds"]}
-    assert list(kinds) == ["exact", "int8_sym_g32_v1", "kq4_v1", "kq3_v1", "kq2_v1"]
+    assert list(kinds) == ["exact", "int8_sym_g32_v1", "kq4_v1", "kq3_v1", "kq2_v1", "ecq2_v1", "ecq1_v1"]
     for k in kinds.values():
         print(
             f"{k['kind']}: {k['bytes']:,} bytes ({100 * k['fraction_of_fp']:.1f}% of the FP fine-tune), "
@@ -127,6 +127,8 @@ def test_an_exact_delta_keeps_the_fine_tune_and_lower_bit_deltas_trade_size_for_
     sizes = [kinds[k]["bytes"] for k in ["exact", "int8_sym_g32_v1", "kq4_v1", "kq3_v1", "kq2_v1"]]
     assert sizes[1:] == sorted(sizes[1:], reverse=True), "fewer bits per residual, smaller delta"
     assert kinds["kq2_v1"]["bytes"] < exact["bytes"]
+    # the entropy-coded residuals: about 2 and 1.3 bits per changed weight
+    assert kinds["ecq1_v1"]["bytes"] < kinds["ecq2_v1"]["bytes"] < kinds["int8_sym_g32_v1"]["bytes"]
     assert "| `exact` |" in readme and "| `kq2_v1` |" in readme
 
 

@@ -28,7 +28,7 @@ from .sources import WIKITEXT2, Text, load_model, python_docs, read_text, resolv
 FP_CODEC = "raw_v1"
 # The deltas of the size-against-perplexity table: exact (XOR, lossless), then lossy ones whose changed
 # tensors go in full or as residuals quantized with the codec named, from 8 down to about 2.6 bits.
-DELTA_KINDS = ["exact", "int8_sym_g32_v1", "kq4_v1", "kq3_v1", "kq2_v1"]
+DELTA_KINDS = ["exact", "int8_sym_g32_v1", "kq4_v1", "kq3_v1", "kq2_v1", "ecq2_v1", "ecq1_v1"]
 
 
 @dataclass
