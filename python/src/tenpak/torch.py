@@ -31,9 +31,9 @@ except ModuleNotFoundError as e:
 
 from . import _engine
 from ._engine import SaveOptions, SaveReport, TensorRef
-from .errors import InvalidInputError, ShapeMismatchError
+from .errors import InvalidInputError, ShapeMismatchError, UnsupportedDeviceError
 
-__all__ = ["save_file", "save", "load_file", "load", "load_into", "LoadResult"]
+__all__ = ["save_file", "save", "load_file", "load", "load_into", "LoadResult", "target_device", "STAGING_BYTES"]
 
 
 def _dtype_table() -> dict[torch.dtype, str]:
@@ -187,8 +187,156 @@ def save(
     return data
 
 
-def _load(artifact: _engine.Artifact, device: str | torch.device, mmap: bool) -> dict[str, torch.Tensor]:
+STAGING_BYTES = 64 * 2**20
+"""The default pinned memory a CUDA load stages through: two buffers of half this each."""
+
+_ALIGN = 64
+
+
+def target_device(device: str | torch.device) -> torch.device:
+    """``device`` as a :class:`torch.device` that tenpak can load to: ``cpu``, or ``cuda`` (any
+    index) where PyTorch sees that CUDA device. Anything else raises
+    :class:`~tenpak.UnsupportedDeviceError` naming the problem."""
+    try:
+        d = torch.device(device)
+    except (RuntimeError, TypeError) as e:
+        raise UnsupportedDeviceError(f"device={device!r} is not a device: {e}") from None
+    if d.type == "cpu":
+        return d
+    if d.type != "cuda":
+        raise UnsupportedDeviceError(
+            f"device={device!r}: tenpak loads to 'cpu' or 'cuda' only; load to 'cpu' and move the tensors "
+            "with .to() for other devices"
+        )
+    if not torch.cuda.is_available():
+        raise UnsupportedDeviceError(
+            f"device={device!r}, but CUDA is not available: torch.cuda.is_available() is False (torch "
+            f"{torch.__version__}, CUDA build {torch.version.cuda or 'none'}: a CPU-only build of PyTorch, "
+            "or no GPU or driver visible); load to 'cpu'"
+        )
+    if d.index is not None and d.index >= torch.cuda.device_count():
+        raise UnsupportedDeviceError(
+            f"device={device!r}, but this process sees {torch.cuda.device_count()} CUDA device(s)"
+        )
+    return d
+
+
+class _Staging:
+    """A fixed pool of CPU staging buffers, each ``buffer_bytes`` long, used in turn. ``pin`` makes
+    them page-locked, so that a copy out of them to a CUDA device is asynchronous (``copy_(...,
+    non_blocking=True)``); a CUDA event recorded after each such copy is waited on before the buffer
+    is written again, so a buffer is never overwritten while the device still reads it."""
+
+    def __init__(self, device: torch.device, pin: bool, buffer_bytes: int, count: int = 2) -> None:
+        self.device = device
+        self.pin = pin
+        self.cuda = device.type == "cuda"
+        self.buffers = [torch.empty(buffer_bytes, dtype=torch.uint8, pin_memory=pin) for _ in range(count)]
+        self.events: list[torch.cuda.Event | None] = [None] * count
+        self.next = 0
+
+    def take(self) -> torch.Tensor:
+        """The next buffer, once the device has finished reading it."""
+        k = self.next
+        event = self.events[k]
+        if event is not None:
+            event.synchronize()
+            self.events[k] = None
+        return self.buffers[k]
+
+    def copy_out(self, pairs: Sequence[tuple[torch.Tensor, torch.Tensor]]) -> None:
+        """Copies each ``(dst, src)`` (``src`` a slice of the buffer :meth:`take` gave) and passes to
+        the next buffer."""
+        for dst, src in pairs:
+            dst.copy_(src, non_blocking=self.pin)
+        if self.cuda:
+            event = torch.cuda.Event()
+            event.record(torch.cuda.current_stream(self.device))
+            self.events[self.next] = event
+        self.next = (self.next + 1) % len(self.buffers)
+
+    def finish(self) -> None:
+        """Returns once every copy has landed on the device."""
+        for k, event in enumerate(self.events):
+            if event is not None:
+                event.synchronize()
+                self.events[k] = None
+        if self.cuda:
+            torch.cuda.current_stream(self.device).synchronize()
+
+
+def _bytes_of(t: torch.Tensor) -> torch.Tensor:
+    return t.reshape(-1).view(torch.uint8)
+
+
+def _load_staged(
+    artifact: _engine.Artifact, device: torch.device, pin: bool, staging_bytes: int
+) -> dict[str, torch.Tensor]:
+    """Decodes every tensor on the CPU into staging buffers and copies it from there to ``device``.
+
+    Tensors that fit go into a buffer together (one engine call decodes them all, in parallel) and
+    are copied out of it; a tensor larger than a buffer is decoded whole into ordinary memory and
+    goes to the device through the buffers in buffer-sized pieces. With ``pin`` the buffers are
+    pinned and the copies asynchronous (the CUDA path); without it this is the same loop to the
+    CPU, which is how it is tested where there is no GPU. Aliases (tied weights) come last, as one
+    tensor under each name."""
+    buffer_bytes = max(staging_bytes // 2, _ALIGN)
+    staging = _Staging(device, pin, buffer_bytes)
     out: dict[str, torch.Tensor] = {}
+    batch: list[tuple[str, int, int]] = []
+    dests: list[torch.Tensor] = []
+    used = 0
+    buf = staging.take()
+
+    def flush() -> None:
+        nonlocal batch, dests, used, buf
+        if batch:
+            artifact.decode_into(batch)
+            staging.copy_out(
+                [
+                    (_bytes_of(d), buf[at - buf.data_ptr() : at - buf.data_ptr() + n])
+                    for d, (_, at, n) in zip(dests, batch, strict=True)
+                ]
+            )
+            buf = staging.take()
+        batch, dests, used = [], [], 0
+
+    for st in artifact.tensors:
+        dst = torch.empty(st.shape, dtype=_FROM_TENPAK[st.dtype], device=device)
+        out[st.name] = dst
+        nbytes = dst.numel() * dst.element_size()
+        if nbytes == 0:
+            continue
+        if nbytes <= buffer_bytes:
+            if used + nbytes > buffer_bytes:
+                flush()
+            batch.append((st.name, buf.data_ptr() + used, nbytes))
+            dests.append(dst)
+            used += -(-nbytes // _ALIGN) * _ALIGN
+            continue
+        flush()
+        whole = torch.empty(st.shape, dtype=dst.dtype)
+        artifact.decode_into([(st.name, whole.data_ptr(), nbytes)])
+        src, target = _bytes_of(whole), _bytes_of(dst)
+        for at in range(0, nbytes, buffer_bytes):
+            n = min(buffer_bytes, nbytes - at)
+            buf[:n].copy_(src[at : at + n])
+            staging.copy_out([(target[at : at + n], buf[:n])])
+            buf = staging.take()
+    flush()
+    staging.finish()
+    for alias, name in artifact.aliases.items():
+        out[alias] = out[name]
+    return out
+
+
+def _load(
+    artifact: _engine.Artifact, device: str | torch.device, mmap: bool, staging_bytes: int = STAGING_BYTES
+) -> dict[str, torch.Tensor]:
+    target = target_device(device)
+    if target.type == "cuda":
+        return _load_staged(artifact, target, pin=True, staging_bytes=staging_bytes)
+    out = {}
     targets: list[tuple[str, int, int]] = []
     mapped: list[tuple[str, int]] = []
     storage: torch.UntypedStorage | None = None
@@ -208,20 +356,28 @@ def _load(artifact: _engine.Artifact, device: str | torch.device, mmap: bool) ->
         out[st.name] = t
     artifact.verify_at(mapped)
     artifact.decode_into(targets)
-    if torch.device(device).type != "cpu":
-        out = {k: v.to(device) for k, v in out.items()}
-    for alias, target in artifact.aliases.items():
-        out[alias] = out[target]
+    for alias, name in artifact.aliases.items():
+        out[alias] = out[name]
     return out
 
 
 def load_file(
-    path: str | os.PathLike[str], device: str | torch.device = "cpu", mmap: bool = True
+    path: str | os.PathLike[str],
+    device: str | torch.device = "cpu",
+    mmap: bool = True,
+    staging_bytes: int = STAGING_BYTES,
 ) -> dict[str, torch.Tensor]:
     """Reads every tensor of the artifact at ``path``.
 
     Args:
-        device: where the tensors go (decoded on the CPU, then moved).
+        device: ``"cpu"`` (the default) or ``"cuda"``/``"cuda:N"``. For CUDA each tensor is decoded
+            on the CPU into one of two pinned (page-locked) staging buffers and copied to the device
+            asynchronously while the engine decodes the next ones into the other buffer; a buffer is
+            reused only after its copy has finished, and the call returns once every copy has
+            landed. Only the staging buffers are pinned, never the whole model; a tensor larger than
+            a buffer is decoded into ordinary memory first and goes through the buffers in pieces.
+            ``"cuda"`` where ``torch.cuda.is_available()`` is False, and any other device type,
+            raise :class:`~tenpak.UnsupportedDeviceError`.
         mmap: ``raw_v1`` tensors become views of a private, copy-on-write mapping of the file (as
             ``safetensors`` does) instead of copies: writing to them never changes the file, but
             the file must not be truncated while they live. Their checksums are verified over the
@@ -229,16 +385,20 @@ def load_file(
 
     Returns:
         name -> tensor on ``device``, in the artifact's order (aliases last); tensors that shared
-        storage when saved are one tensor under each name.
+        storage when saved are one tensor under each name. ``mmap`` applies to the CPU only.
     """
+    target_device(device)  # refused before the file is opened
     with _engine.open_file(path) as artifact:
-        return _load(artifact, device, mmap)
+        return _load(artifact, device, mmap, staging_bytes)
 
 
-def load(data: bytes | bytearray | memoryview, device: str | torch.device = "cpu") -> dict[str, torch.Tensor]:
+def load(
+    data: bytes | bytearray | memoryview, device: str | torch.device = "cpu", staging_bytes: int = STAGING_BYTES
+) -> dict[str, torch.Tensor]:
     """Like :func:`load_file`, for an artifact held in memory (always decoded into new tensors)."""
+    target_device(device)
     with _engine.open_bytes(data) as artifact:
-        return _load(artifact, device, mmap=False)
+        return _load(artifact, device, mmap=False, staging_bytes=staging_bytes)
 
 
 class LoadResult(NamedTuple):

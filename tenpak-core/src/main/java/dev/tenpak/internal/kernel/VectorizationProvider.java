@@ -22,6 +22,13 @@ import java.util.logging.Logger;
 public final class VectorizationProvider {
     /** Set to {@code false} to force the scalar kernels. */
     public static final String PROPERTY = "tenpak.vector";
+    /**
+     * Set to {@code background} to run the scalar plane kernels until the vector ones are compiled
+     * (see {@link WarmingPlaneKernels}): for processes that call the engine a few times, such as
+     * the Python package's JVM, where the vector kernels' warm-up would otherwise land on the first
+     * calls.
+     */
+    public static final String WARMUP_PROPERTY = "tenpak.vector.warmup";
     /** The JVM flag that makes the Vector API available. */
     public static final String REMEDY = "--add-modules jdk.incubator.vector";
 
@@ -100,11 +107,15 @@ public final class VectorizationProvider {
                     + "slower); start java with " + REMEDY + " to use it");
             return scalar;
         }
+        PlaneKernels planes = load("VectorPlaneKernels", PlaneKernels.class, scalar.planes);
+        if (planes != scalar.planes && "background".equals(System.getProperty(WARMUP_PROPERTY))) {
+            planes = WarmingPlaneKernels.startedInBackground(scalar.planes, planes);
+        }
         return new VectorizationProvider(
                 load("VectorQuantKernels", QuantKernels.class, scalar.quant),
                 load("VectorGroupQuantKernels", GroupQuantKernels.class, scalar.group),
                 load("VectorConversionKernels", ConversionKernels.class, scalar.conversions),
-                load("VectorPlaneKernels", PlaneKernels.class, scalar.planes),
+                planes,
                 load("VectorGridSearchKernels", GridSearchKernels.class, scalar.gridSearch));
     }
 
