@@ -314,13 +314,18 @@ public final class ParallelDecoder implements AutoCloseable {
                     for (long from = 0; from < n; from += span) {
                         long start = from;
                         long len = Math.min(span, n - from);
-                        startJoined(tasks, failed, () -> lossless.decodeRange(
-                                e.dtype(),
-                                e.shape(),
-                                payload,
-                                start,
-                                len,
-                                dst.asSlice(e.dtype().byteSizeFor(start), e.dtype().byteSizeFor(len))));
+                        startJoined(
+                                tasks,
+                                failed,
+                                () -> lossless.decodeRange(
+                                        e.dtype(),
+                                        e.shape(),
+                                        payload,
+                                        start,
+                                        len,
+                                        dst.asSlice(
+                                                e.dtype().byteSizeFor(start),
+                                                e.dtype().byteSizeFor(len))));
                     }
                 } else if (codec == RawCodec.INSTANCE) {
                     startJoined(tasks, failed, () -> reader.payload(e));

@@ -118,7 +118,9 @@ class LosslessPipelineTest {
                             2L * CODEC.blockElements(t.dtype()), // two blocks a task
                             () -> false)
                     .get(60, TimeUnit.SECONDS);
-            assertThat(alone).as("the first two block tasks waited for each other in vain").isFalse();
+            assertThat(alone)
+                    .as("the first two block tasks waited for each other in vain")
+                    .isFalse();
             assertThat(bytes(r.encoded().payload())).isEqualTo(want);
             assertThat(r.crc32c()).isEqualTo(Checksums.crc32c(r.encoded().payload()));
             assertThat(r.error().maxAbsError()).isZero();
@@ -239,7 +241,9 @@ class LosslessPipelineTest {
                         .filter(x -> x.name().equals(name))
                         .findFirst()
                         .orElseThrow();
-                assertThat(bytes(targets.get(i))).as(name).isEqualTo(bytes(model.tensor(e).data()));
+                assertThat(bytes(targets.get(i)))
+                        .as(name)
+                        .isEqualTo(bytes(model.tensor(e).data()));
             }
         }
     }
@@ -272,6 +276,42 @@ class LosslessPipelineTest {
             assertThat(out).doesNotExist();
             try (Stream<Path> files = Files.list(dir)) {
                 assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".tmp"));
+            }
+        }
+    }
+
+    @Test
+    void aPayloadWithBytesAfterItsLastBlockIsRefusedByTheRangesAsByAWholeDecode() throws Exception {
+        // a valid checksum over a payload one byte longer than its block table says: the ranges
+        // together must refuse what the codec's whole-tensor decode refuses
+        Tensor t = embeddings;
+        byte[] good = sequential(t);
+        byte[] longer = java.util.Arrays.copyOf(good, good.length + 1);
+        Path a = dir.resolve("trailing.tenpak");
+        try (dev.tenpak.internal.format.artifact.ArtifactWriter w =
+                dev.tenpak.internal.format.artifact.ArtifactWriter.create(a)) {
+            w.writeEncoded(
+                    t.name(), t.dtype(), t.shape(), LosslessCodec.NAME, new byte[0], MemorySegment.ofArray(longer));
+            w.finish();
+        }
+        for (int threads : new int[] {1, 3}) {
+            Path out = dir.resolve("trailing-" + threads + ".safetensors");
+            assertThatThrownBy(() -> Tenpak.decompress(
+                            a,
+                            out,
+                            DecompressOptions.defaults()
+                                    .withFormat(OutputFormat.SAFETENSORS)
+                                    .withThreads(threads)))
+                    .isInstanceOf(dev.tenpak.error.CorruptArtifactException.class)
+                    .hasMessageContaining("blocks end at");
+            assertThat(out).doesNotExist();
+            try (ArtifactReader r = ArtifactReader.open(a);
+                    ParallelDecoder decoder = new ParallelDecoder(threads);
+                    Arena arena = Arena.ofShared()) {
+                MemorySegment dst = arena.allocate(t.byteSize());
+                assertThatThrownBy(() -> decoder.decodeInto(r, r.entries(), List.of(dst)))
+                        .isInstanceOf(dev.tenpak.error.CorruptArtifactException.class)
+                        .hasMessageContaining("blocks end at");
             }
         }
     }
