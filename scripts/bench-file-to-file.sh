@@ -11,7 +11,9 @@
 #
 # Usage: scripts/bench-file-to-file.sh [FILE.safetensors]   (default /tmp/f2f/model.safetensors)
 # Env:   ROUNDS (default 3), CODEC (default lossless_v1), TENPAK_BENCH_DIR (outputs, default /tmp),
-#        TENPAK_JAVA_OPTS (passed to bin/tenpak, e.g. to try JVM flags)
+#        TENPAK_JAVA_OPTS (passed to bin/tenpak, e.g. to try JVM flags),
+#        BASELINE (another built checkout, e.g. an older commit: its bin/tenpak runs in the same
+#        rounds, as "before compress" / "before decompress")
 # The default file is python/benchmarks/bench_save_load.py's state_dict (7B-class layer shapes,
 # bf16 and f32, Gaussian values) saved with safetensors; any safetensors file will do.
 set -euo pipefail
@@ -52,6 +54,10 @@ for r in $(seq 1 "$rounds"); do
   run "zstd -d" zstd -q -f -d "$work/m.zst" -o "$work/zstd.out"
   run "tenpak compress" bin/tenpak compress -q -c "$codec" -i "$input" -o "$work/m.tenpak"
   run "tenpak decompress" bin/tenpak decompress -q -i "$work/m.tenpak" -o "$work/out.safetensors"
+  if [ -n "${BASELINE:-}" ]; then
+    run "before compress" "$BASELINE/bin/tenpak" compress -q -c "$codec" -i "$input" -o "$work/b.tenpak"
+    run "before decompress" "$BASELINE/bin/tenpak" decompress -q -i "$work/b.tenpak" -o "$work/b.safetensors"
+  fi
 done
 
 cmp -s "$input" "$work/zstd.out" || { echo "zstd's round trip differs from the input" >&2; exit 1; }
@@ -59,9 +65,14 @@ if [ "$codec" = lossless_v1 ] || [ "$codec" = raw_v1 ]; then
   cmp -s "$input" "$work/out.safetensors" || { echo "tenpak's round trip differs from the input" >&2; exit 1; }
   echo "round trips: byte for byte"
 fi
+if [ -n "${BASELINE:-}" ]; then
+  cmp -s "$work/m.tenpak" "$work/b.tenpak" && echo "artifact: the same bytes as the baseline's" ||
+    echo "artifact: differs from the baseline's"
+fi
 echo "sizes: zstd -1 $(stat -c %s "$work/m.zst") B, tenpak $(stat -c %s "$work/m.tenpak") B"
 echo "-- best wall time of $rounds (user CPU and load of that run)"
-for name in "zstd -1 -T1" "zstd -1 -T0" "zstd -d" "tenpak compress" "tenpak decompress"; do
+for name in "zstd -1 -T1" "zstd -1 -T0" "zstd -d" "tenpak compress" "tenpak decompress" \
+  ${BASELINE:+"before compress" "before decompress"}; do
   grep "^$name [0-9]" "$results" | sed "s/^$name //" | sort -n -k1,1 | head -n1 |
     awk -v n="$name" '{printf "%-22s %6.2f s wall %6.2f s user  load %s\n", n, $1, $2, $5}'
 done
