@@ -109,7 +109,7 @@ public final class Compressor {
                     th.setDaemon(true);
                     return th;
                 });
-        Executor executor = pool == null ? Runnable::run : pool;
+        Executor executor = pool == null ? TensorPipeline.DIRECT : pool;
         AtomicBoolean aborted = new AtomicBoolean();
         ArrayDeque<Job> inFlight = new ArrayDeque<>();
         int maxJobs = threads == 1 ? 1 : 2 * threads;

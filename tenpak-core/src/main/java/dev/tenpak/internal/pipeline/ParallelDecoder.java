@@ -3,6 +3,7 @@ package dev.tenpak.internal.pipeline;
 import dev.tenpak.codec.Codec;
 import dev.tenpak.codec.Codecs;
 import dev.tenpak.error.TenpakException;
+import dev.tenpak.internal.codec.lossless.LosslessCodec;
 import dev.tenpak.internal.codec.raw.RawCodec;
 import dev.tenpak.internal.format.artifact.ArtifactFormat;
 import dev.tenpak.internal.format.artifact.ArtifactReader;
@@ -28,7 +29,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * on several threads. Each tensor is cut into ranges of {@link #CHUNK_ELEMENTS} elements that decode
  * independently ({@link Codec#decodeFloats} takes any range aligned to {@link Codec#RANGE_ALIGN});
  * workers decode ranges into buffers and the calling thread writes each finished range at its place
- * in the file, in order, so the output is identical whatever the thread count. {@code raw_v1}
+ * in the file, in order, so the output is identical whatever the thread count. {@code lossless_v1}
+ * payloads decode the same way, in ranges of whole blocks through their block table
+ * ({@link LosslessCodec#decodeRange}), so one large tensor also uses every thread. {@code raw_v1}
  * payloads are written straight from the mapped artifact, with no copy in between.
  *
  * <p>Why positional writes rather than a memory-mapped output: every first touch of a page of a
@@ -111,8 +114,12 @@ public final class ParallelDecoder implements AutoCloseable {
                 Runnable verify = u != null ? u::get : () -> reader.payload(e);
                 inFlight.addLast(new Pending(submit(verify), verify, null, null, 0));
                 MemorySegment stored = reader.unverifiedPayload(e);
-                long pieces = ranged
-                        ? (n + CHUNK_ELEMENTS - 1) / CHUNK_ELEMENTS
+                // lossless_v1 decodes any range of elements through its block table: its ranges are
+                // a range buffer's worth of bytes (whole blocks of this build's block size)
+                LosslessCodec lossless = codec instanceof LosslessCodec lc && !e.staged() ? lc : null;
+                long span = lossless != null ? RANGE_BYTES / e.dtype().byteSize() : CHUNK_ELEMENTS;
+                long pieces = ranged || lossless != null
+                        ? (n + span - 1) / span
                         : codec == RawCodec.INSTANCE ? (size + RAW_CHUNK_BYTES - 1) / RAW_CHUNK_BYTES : 1;
                 pieces = Math.max(pieces, 1);
                 for (long p = 0; p < pieces; p++) {
@@ -138,6 +145,27 @@ public final class ParallelDecoder implements AutoCloseable {
                                 codec.decodeFloats(e.dtype(), e.shape(), params, payload, from + done, buf, 0, step);
                                 FloatConversions.fromFloats(buf, 0, step, range, e.dtype(), done);
                             }
+                        };
+                        job = new Pending(
+                                submit(decode),
+                                decode,
+                                () -> PositionalWrites.write(out, range.asSlice(0, bytes), at, target),
+                                range,
+                                bytes);
+                    } else if (lossless != null) {
+                        long from = p * span;
+                        long len = Math.min(span, n - from);
+                        long bytes = e.dtype().byteSizeFor(len);
+                        long at = base + e.dtype().byteSizeFor(from);
+                        MemorySegment range = free.isEmpty()
+                                ? arena.allocate(RANGE_BYTES, ArtifactFormat.ALIGNMENT)
+                                : free.removeFirst();
+                        boolean first = p == 0;
+                        Runnable decode = () -> {
+                            if (first) {
+                                lossless.checkPayload(e.dtype(), e.shape(), stored);
+                            }
+                            lossless.decodeRange(e.dtype(), e.shape(), stored, from, len, range.asSlice(0, bytes));
                         };
                         job = new Pending(
                                 submit(decode),
@@ -278,6 +306,26 @@ public final class ParallelDecoder implements AutoCloseable {
                                 FloatConversions.fromFloats(buf, 0, step, dst, e.dtype(), start + done);
                             }
                         });
+                    }
+                } else if (codec instanceof LosslessCodec lossless) {
+                    startJoined(tasks, failed, () -> reader.payload(e));
+                    startJoined(tasks, failed, () -> lossless.checkPayload(e.dtype(), e.shape(), payload));
+                    long span = RANGE_BYTES / e.dtype().byteSize();
+                    for (long from = 0; from < n; from += span) {
+                        long start = from;
+                        long len = Math.min(span, n - from);
+                        startJoined(
+                                tasks,
+                                failed,
+                                () -> lossless.decodeRange(
+                                        e.dtype(),
+                                        e.shape(),
+                                        payload,
+                                        start,
+                                        len,
+                                        dst.asSlice(
+                                                e.dtype().byteSizeFor(start),
+                                                e.dtype().byteSizeFor(len))));
                     }
                 } else if (codec == RawCodec.INSTANCE) {
                     startJoined(tasks, failed, () -> reader.payload(e));

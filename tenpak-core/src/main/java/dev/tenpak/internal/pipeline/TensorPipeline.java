@@ -4,6 +4,7 @@ import dev.tenpak.codec.ChunkEncoder;
 import dev.tenpak.codec.Codec;
 import dev.tenpak.error.InvalidInputException;
 import dev.tenpak.error.NonFiniteValueException;
+import dev.tenpak.internal.codec.lossless.LosslessCodec;
 import dev.tenpak.internal.format.artifact.Checksums;
 import dev.tenpak.internal.kernel.QuantKernels;
 import dev.tenpak.report.ErrorMetrics;
@@ -27,7 +28,9 @@ import java.util.function.LongFunction;
  * range is one task on the executor. For a {@link ChunkEncoder} codec (and a chunkable shape) a
  * range task converts each chunk to floats once, encodes it into its disjoint bytes of the payload,
  * decodes it back and sums its errors; a codec with a per-tensor scale first runs a max-abs task per
- * range. Other codecs encode the whole tensor in one task and then measure in range tasks.
+ * range. {@code lossless_v1} encodes its own blocks, a range's worth per task
+ * ({@link LosslessCodec#encodeAsync}); it is exact, so there is nothing to measure. Other codecs
+ * encode the whole tensor in one task and then measure in range tasks.
  *
  * <p>Determinism: every chunk's bytes depend only on the chunk (and the per-tensor parameters,
  * from a max that does not depend on order), and the error sums of each chunk are kept apart and
@@ -41,6 +44,9 @@ final class TensorPipeline {
     static final int CHUNK = ChunkEncoder.CHUNK;
     /** Elements per range task by default: 16 chunks, 1 Mi elements (2 MiB of BF16). */
     static final long DEFAULT_SPLIT = 16L * CHUNK;
+
+    /** Runs each task on the calling thread: the executor of a one-thread compress. */
+    static final Executor DIRECT = Runnable::run;
 
     private TensorPipeline() {}
 
@@ -106,6 +112,13 @@ final class TensorPipeline {
         int ranges = (chunks + perRange - 1) / perRange;
         double[] sums = measured ? new double[3 * chunks] : null;
 
+        if (codec instanceof LosslessCodec lc) {
+            // its blocks in tasks of about a range each, so one large tensor uses every thread; on
+            // the direct executor one task, which writes the blocks in place (nothing to slide)
+            long perTask = executor == DIRECT ? Integer.MAX_VALUE : splitElements / lc.blockElements(t.dtype());
+            return lc.encodeAsync(t, payload, executor, (int) Math.clamp(perTask, 1, Integer.MAX_VALUE), aborted)
+                    .thenApply(e -> result(t, codec, e.params(), payload.asSlice(0, e.length()), null, n));
+        }
         if (codec instanceof ChunkEncoder ce && ce.chunkable(t.dtype(), t.shape()) && n > 0) {
             CompletableFuture<byte[]> params;
             if (ce.needsMaxAbs()) {

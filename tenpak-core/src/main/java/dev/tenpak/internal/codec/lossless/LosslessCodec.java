@@ -16,6 +16,7 @@ import java.nio.ByteOrder;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.function.BooleanSupplier;
 
 /**
  * {@code lossless_v1}: every dtype bit for bit, in byte planes that are entropy-coded where that
@@ -143,9 +144,52 @@ public final class LosslessCodec implements Codec {
 
     /**
      * Encodes {@code tensor} into {@code dst} (at least {@link #encodedSize} bytes), blocks in
-     * parallel on {@code executor} when it is not null; the bytes do not depend on it.
+     * parallel on {@code executor} when it is not null; the bytes do not depend on it. Blocks the
+     * calling thread until done: never call it from a task of {@code executor} itself (see
+     * {@link #encodeAsync}).
      */
     public Encoded encodeSized(Tensor tensor, MemorySegment dst, Executor executor) {
+        CompletableFuture<Encoded> f = executor == null
+                ? encodeAsync(tensor, dst, Runnable::run, Integer.MAX_VALUE, () -> false)
+                : encodeAsync(tensor, dst, executor, 1, () -> false);
+        join(f);
+        return f.join();
+    }
+
+    private static void join(CompletableFuture<?>... all) {
+        try {
+            CompletableFuture.allOf(all).join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Starts encoding {@code tensor} into {@code dst} (at least {@link #encodedSize} bytes) as
+     * tasks of {@code blocksPerTask} blocks on {@code executor}, and returns without waiting: no
+     * thread waits on another task, so the tasks may share a fixed pool with the caller's other
+     * work without a deadlock (a compress pool encodes several tensors at once on it).
+     *
+     * <p>Each task writes its blocks one after another from the start of its own region of
+     * {@code dst} (the most its blocks can take, every plane raw); once all have run, the thread that
+     * finished the last one slides the regions down into block order and writes the block table.
+     * The first task's region is already in place, so one task (a direct executor) moves nothing.
+     * The payload is the same whatever the executor and {@code blocksPerTask}. When tasks fail,
+     * the future fails with the error of the lowest block, the one a sequential encode would throw;
+     * once {@code aborted} answers true, the remaining blocks are skipped (the payload is then
+     * meaningless).
+     */
+    public CompletableFuture<Encoded> encodeAsync(
+            Tensor tensor, MemorySegment dst, Executor executor, int blocksPerTask, BooleanSupplier aborted) {
+        if (blocksPerTask < 1) {
+            throw new IllegalArgumentException("blocks per task must be >= 1, got " + blocksPerTask);
+        }
         DType dtype = tensor.dtype();
         long n = tensor.elementCount();
         int be = blockElements(dtype);
@@ -163,48 +207,60 @@ public final class LosslessCodec implements Codec {
         long area = HEADER_BYTES + 8L * blocks;
         long slot = (long) be * planes + planes; // a block's most: every plane raw with its mode byte
         long[] sizes = new long[blocks];
-        if (executor == null || blocks < 2) {
-            long at = area;
+        int tasks = blocks == 0 ? 0 : (blocks - 1) / blocksPerTask + 1;
+        Throwable[] errors = new Throwable[tasks];
+        CompletableFuture<?>[] all = new CompletableFuture<?>[tasks];
+        for (int k = 0; k < tasks; k++) {
+            int first = k * blocksPerTask;
+            int last = Math.min(blocks, first + blocksPerTask);
+            int task = k;
+            all[k] = CompletableFuture.runAsync(
+                    () -> {
+                        try {
+                            long at = area + first * slot;
+                            for (int b = first; b < last && !aborted.getAsBoolean(); b++) {
+                                sizes[b] = encodeBlock(tensor, layout, planes, be, b, dst, at);
+                                at += sizes[b];
+                            }
+                        } catch (Throwable e) {
+                            errors[task] = e;
+                        }
+                    },
+                    executor);
+        }
+        return CompletableFuture.allOf(all).thenApply(v -> {
+            for (Throwable e : errors) {
+                if (e instanceof RuntimeException re) {
+                    throw re;
+                }
+                if (e instanceof Error err) {
+                    throw err;
+                }
+                if (e != null) {
+                    throw new CompletionException(e);
+                }
+            }
+            long end = 0;
+            for (int k = 0; k < tasks; k++) {
+                int first = k * blocksPerTask;
+                int last = Math.min(blocks, first + blocksPerTask);
+                long bytes = 0;
+                for (int b = first; b < last; b++) {
+                    bytes += sizes[b];
+                }
+                long from = area + first * slot;
+                if (from != area + end) {
+                    MemorySegment.copy(dst, from, dst, area + end, bytes); // down, overlapping: a move
+                }
+                end += bytes;
+            }
+            long at = 0;
             for (int b = 0; b < blocks; b++) {
-                sizes[b] = encodeBlock(tensor, layout, planes, be, b, dst, at);
                 at += sizes[b];
+                dst.set(LONG_LE, HEADER_BYTES + 8L * b, at);
             }
-        } else {
-            // each block into its own slot, then slid down into place in block order
-            CompletableFuture<?>[] all = new CompletableFuture<?>[blocks];
-            for (int b = 0; b < blocks; b++) {
-                int blk = b;
-                all[b] = CompletableFuture.runAsync(
-                        () -> sizes[blk] = encodeBlock(tensor, layout, planes, be, blk, dst, area + blk * slot),
-                        executor);
-            }
-            join(all);
-            long at = area;
-            for (int b = 0; b < blocks; b++) {
-                MemorySegment.copy(dst, area + b * slot, dst, at, sizes[b]);
-                at += sizes[b];
-            }
-        }
-        long end = 0;
-        for (int b = 0; b < blocks; b++) {
-            end += sizes[b];
-            dst.set(LONG_LE, HEADER_BYTES + 8L * b, end);
-        }
-        return new Encoded(NO_PARAMS, area + end);
-    }
-
-    private static void join(CompletableFuture<?>[] all) {
-        try {
-            CompletableFuture.allOf(all).join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
-            }
-            if (e.getCause() instanceof Error err) {
-                throw err;
-            }
-            throw e;
-        }
+            return new Encoded(NO_PARAMS, area + end);
+        });
     }
 
     private long encodeBlock(Tensor tensor, PlaneLayout layout, int planes, int be, int b, MemorySegment dst, long at) {
@@ -330,18 +386,7 @@ public final class LosslessCodec implements Codec {
      * parallel on {@code executor} when it is not null.
      */
     public void decode(DType dtype, Shape shape, MemorySegment payload, MemorySegment dst, Executor executor) {
-        Header h = header(dtype, shape, payload);
-        if (h.blocks > 0) {
-            long last = payload.get(LONG_LE, HEADER_BYTES + 8L * (h.blocks - 1));
-            if (last != payload.byteSize() - h.area) {
-                throw corrupt(
-                        HEADER_BYTES + 8L * (h.blocks - 1),
-                        "blocks end at " + last + " but the payload holds " + (payload.byteSize() - h.area)
-                                + " bytes of blocks");
-            }
-        } else if (payload.byteSize() != h.area) {
-            throw corrupt(h.area, "an empty tensor's payload has " + (payload.byteSize() - h.area) + " extra bytes");
-        }
+        Header h = checkedHeader(dtype, shape, payload);
         if (executor == null || h.blocks < 2) {
             for (int b = 0; b < h.blocks; b++) {
                 decodeBlockInto(h, payload, b, dst);
@@ -354,6 +399,32 @@ public final class LosslessCodec implements Codec {
             all[b] = CompletableFuture.runAsync(() -> decodeBlockInto(h, payload, blk, dst), executor);
         }
         join(all);
+    }
+
+    /**
+     * Checks what a whole decode checks before its blocks: the header, and that the block table's
+     * last end is the end of the payload (no bytes after the last block). A caller decoding a
+     * tensor in ranges with {@link #decodeRange} runs it once, so that the ranges together refuse
+     * what {@link #decode} refuses.
+     */
+    public void checkPayload(DType dtype, Shape shape, MemorySegment payload) {
+        checkedHeader(dtype, shape, payload);
+    }
+
+    private static Header checkedHeader(DType dtype, Shape shape, MemorySegment payload) {
+        Header h = header(dtype, shape, payload);
+        if (h.blocks > 0) {
+            long last = payload.get(LONG_LE, HEADER_BYTES + 8L * (h.blocks - 1));
+            if (last != payload.byteSize() - h.area) {
+                throw corrupt(
+                        HEADER_BYTES + 8L * (h.blocks - 1),
+                        "blocks end at " + last + " but the payload holds " + (payload.byteSize() - h.area)
+                                + " bytes of blocks");
+            }
+        } else if (payload.byteSize() != h.area) {
+            throw corrupt(h.area, "an empty tensor's payload has " + (payload.byteSize() - h.area) + " extra bytes");
+        }
+        return h;
     }
 
     private void decodeBlockInto(Header h, MemorySegment payload, int b, MemorySegment dst) {
