@@ -1,0 +1,155 @@
+package dev.tenpak.internal.kernel;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@link ScalarGridDequantKernels} with {@code L} codes (8 or 16) per step. The step's codes are
+ * {@code L * bits / 8} whole bytes; one byte rearrange puts the two bytes that hold code {@code j}
+ * in the low half of int lane {@code j}, a per-lane shift and mask leave the code, and the levels,
+ * kept in registers as int vectors of their float bits, are looked up with {@code selectFrom} (one
+ * table of {@code L} entries, or pairs of tables with a blend on the higher code bits when the grid
+ * has more levels than lanes). The level times the sub-block's scale (a step never spans a
+ * sub-block: {@code sub} is a power of two no smaller than {@code L}) is the scalar code's float product, so the floats are
+ * the same bit for bit. Steps whose byte load would pass the end of {@code packed}, and the codes
+ * after the last whole step, run the scalar code. Loaded by name by {@link VectorizationProvider};
+ * the width follows {@link VectorShapes#floatSpecies}.
+ */
+final class VectorGridDequantKernels implements GridDequantKernels {
+    private static final VectorSpecies<Float> FS = VectorShapes.floatSpecies("vector grid decoding");
+    private static final int L = FS.length();
+    private static final VectorSpecies<Integer> IS = VectorSpecies.of(int.class, FS.vectorShape());
+    private static final VectorSpecies<Byte> BS = VectorSpecies.of(byte.class, FS.vectorShape());
+    private static final int MIN_BITS = 2;
+    private static final int MAX_BITS = 6;
+
+    /** Per width: the byte rearrange that spreads a step's bytes over the int lanes. */
+    private static final VectorShuffle<Byte>[] SPREAD = spreads();
+    /** Per width: each lane's bit offset within its two bytes. */
+    private static final IntVector[] SHIFT = shifts();
+
+    private VectorGridDequantKernels() {}
+
+    /** Called reflectively by {@link VectorizationProvider}. */
+    static GridDequantKernels create() {
+        if (IS.length() != L || (L != 8 && L != 16)) {
+            throw new UnsupportedOperationException(
+                    "vector grid decoding needs 8 or 16 float lanes, this CPU has " + L);
+        }
+        return new VectorGridDequantKernels();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Byte>[] spreads() {
+        VectorShuffle<Byte>[] s = new VectorShuffle[MAX_BITS + 1];
+        for (int bits = MIN_BITS; bits <= MAX_BITS; bits++) {
+            int[] idx = new int[BS.length()];
+            for (int j = 0; j < L; j++) {
+                for (int k = 0; k < 4; k++) {
+                    // bytes 2 and 3 of the lane are shifted out or masked off; any in-range index will do
+                    idx[4 * j + k] = (j * bits >>> 3) + k;
+                }
+            }
+            s[bits] = VectorShuffle.fromArray(BS, idx, 0);
+        }
+        return s;
+    }
+
+    private static IntVector[] shifts() {
+        IntVector[] s = new IntVector[MAX_BITS + 1];
+        for (int bits = MIN_BITS; bits <= MAX_BITS; bits++) {
+            int[] sh = new int[L];
+            for (int j = 0; j < L; j++) {
+                sh[j] = j * bits & 7;
+            }
+            s[bits] = IntVector.fromArray(IS, sh, 0);
+        }
+        return s;
+    }
+
+    @Override
+    public String description() {
+        return "vector(" + FS.vectorBitSize() + "-bit)";
+    }
+
+    @Override
+    public void dequantize(
+            byte[] packed, int bits, float[] levels, float[] scales, int sub, int m, float[] y, int yoff) {
+        if (bits < MIN_BITS || bits > MAX_BITS || Integer.bitCount(sub) != 1 || sub < L || levels.length != 1 << bits) {
+            ScalarGridDequantKernels.INSTANCE.dequantize(packed, bits, levels, scales, sub, m, y, yoff);
+            return;
+        }
+        // steps whose L-lane output fits in m and whose byte load fits in packed
+        // step i loads bytes [i * bits / 8, i * bits / 8 + BS.length())
+        int room = packed.length - BS.length();
+        int steps = room < 0 ? 0 : (int) Math.min(m / L, (long) room * 8 / bits / L + 1);
+        int vend = steps * L;
+        int subShift = Integer.numberOfTrailingZeros(sub);
+        if (levels.length <= L) {
+            oneTable(packed, bits, levels, scales, subShift, vend, y, yoff);
+        } else {
+            tables(packed, bits, levels, scales, subShift, vend, y, yoff);
+        }
+        ScalarGridDequantKernels.dequantizeFrom(vend, packed, bits, levels, scales, sub, m, y, yoff);
+    }
+
+    /** The steps below {@code end}, with at most {@code L} levels: one table. */
+    private static void oneTable(
+            byte[] packed, int bits, float[] levels, float[] scales, int subShift, int end, float[] y, int yoff) {
+        float[] padded = new float[L];
+        System.arraycopy(levels, 0, padded, 0, levels.length);
+        IntVector table = FloatVector.fromArray(FS, padded, 0).reinterpretAsInts();
+        VectorShuffle<Byte> spread = SPREAD[bits];
+        IntVector shift = SHIFT[bits];
+        int mask = (1 << bits) - 1;
+        for (int i = 0; i < end; i += L) {
+            IntVector codes = ByteVector.fromArray(BS, packed, i / 8 * bits)
+                    .rearrange(spread)
+                    .reinterpretAsInts()
+                    .lanewise(VectorOperators.LSHR, shift)
+                    .and(mask);
+            codes.selectFrom(table)
+                    .reinterpretAsFloats()
+                    .mul(scales[i >>> subShift])
+                    .intoArray(y, yoff + i);
+        }
+    }
+
+    /** More levels than lanes: tables of {@code L} levels, looked up in pairs and blended on the high bits. */
+    private static void tables(
+            byte[] packed, int bits, float[] levels, float[] scales, int subShift, int end, float[] y, int yoff) {
+        int count = levels.length / L;
+        IntVector[] t = new IntVector[count];
+        for (int k = 0; k < count; k++) {
+            t[k] = FloatVector.fromArray(FS, levels, k * L).reinterpretAsInts();
+        }
+        VectorShuffle<Byte> spread = SPREAD[bits];
+        IntVector shift = SHIFT[bits];
+        int mask = (1 << bits) - 1;
+        int pairMask = 2 * L - 1;
+        for (int i = 0; i < end; i += L) {
+            IntVector codes = ByteVector.fromArray(BS, packed, i / 8 * bits)
+                    .rearrange(spread)
+                    .reinterpretAsInts()
+                    .lanewise(VectorOperators.LSHR, shift)
+                    .and(mask);
+            IntVector low = codes.and(pairMask);
+            IntVector r = low.selectFrom(t[0], t[1]);
+            if (count == 4) {
+                VectorMask<Integer> high = codes.compare(VectorOperators.GE, 2 * L);
+                r = r.blend(low.selectFrom(t[2], t[3]), high);
+            } else if (count == 8) {
+                VectorMask<Integer> odd = codes.and(2 * L).compare(VectorOperators.NE, 0);
+                IntVector r1 = r.blend(low.selectFrom(t[2], t[3]), odd);
+                IntVector r2 = low.selectFrom(t[4], t[5]).blend(low.selectFrom(t[6], t[7]), odd);
+                r = r1.blend(r2, codes.compare(VectorOperators.GE, 4 * L));
+            }
+            r.reinterpretAsFloats().mul(scales[i >>> subShift]).intoArray(y, yoff + i);
+        }
+    }
+}
