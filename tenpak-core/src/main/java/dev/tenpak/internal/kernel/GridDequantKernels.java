@@ -11,11 +11,20 @@ package dev.tenpak.internal.kernel;
  * (Vector API, the codes expanded to int lanes and looked up in the levels held in registers) is
  * loaded by class name when {@code jdk.incubator.vector} is present and must write the same floats
  * bit for bit: both compute the one float product {@code scale * level} per element. {@code
- * -Dtenpak.vector=false} forces the scalar kernel.
+ * -Dtenpak.vector=false} forces the scalar kernel. The same holds for {@link #subScales}, the
+ * sub-block scales the codes are multiplied by.
  */
 public interface GridDequantKernels {
     /** Decodes {@code m} codes into {@code y[yoff .. yoff + m)}. */
     void dequantize(byte[] packed, int bits, float[] levels, float[] scales, int sub, int m, float[] y, int yoff);
+
+    /**
+     * The super-block codecs' sub-block scales: {@code c[j] = f16(superScales[j / perSuper]) * l_j}
+     * for the {@code nsub} signed {@code bits}-bit values {@code l_j} (2 to 8 bits, two's
+     * complement) bit-packed in {@code packed} in the layout above, with 8 bytes of slack;
+     * {@code perSuper} (sub-blocks per super-block) is a power of two, at least 8.
+     */
+    void subScales(byte[] packed, int bits, short[] superScales, int perSuper, int nsub, float[] c);
 
     /** Short name for reports: "scalar" or "vector(512-bit)". */
     String description();

@@ -54,6 +54,39 @@ public final class ScalarGridDequantKernels implements GridDequantKernels {
     }
 
     @Override
+    public void subScales(byte[] packed, int bits, short[] superScales, int perSuper, int nsub, float[] c) {
+        subScalesFrom(0, packed, bits, superScales, perSuper, nsub, c);
+    }
+
+    /**
+     * Sub-scales {@code [start, nsub)} ({@code start} a multiple of 8). Eight values are {@code bits}
+     * whole bytes and lie in one super-block, so one little-endian long read gives them; the rest
+     * are read two bytes at a time. No divide per value: {@code perSuper} is a power of two.
+     */
+    static void subScalesFrom(
+            int start, byte[] packed, int bits, short[] superScales, int perSuper, int nsub, float[] c) {
+        int w = bits;
+        int superShift = Integer.numberOfTrailingZeros(perSuper);
+        int whole = nsub - nsub % 8;
+        int j = start;
+        for (; j < whole; j += 8) {
+            float ds = Float.float16ToFloat(superScales[j >>> superShift]);
+            long g = (long) LONG_LE.get(packed, j / 8 * w);
+            for (int t = 0; t < 8; t++) {
+                // value t is bits [t w, (t + 1) w) of g: move it to the top, then arithmetic shift down
+                c[j + t] = ds * (int) (g << (64 - (t + 1) * w) >> (64 - w));
+            }
+        }
+        int mask = (1 << w) - 1;
+        for (; j < nsub; j++) {
+            int bit = j * w;
+            int pair = (packed[bit >>> 3] & 0xFF) | (packed[(bit >>> 3) + 1] & 0xFF) << 8;
+            int x = (pair >>> (bit & 7)) & mask;
+            c[j] = Float.float16ToFloat(superScales[j >>> superShift]) * ((x << (32 - w)) >> (32 - w));
+        }
+    }
+
+    @Override
     public String description() {
         return "scalar";
     }

@@ -27,6 +27,8 @@ final class VectorGridDequantKernels implements GridDequantKernels {
     private static final VectorSpecies<Byte> BS = VectorSpecies.of(byte.class, FS.vectorShape());
     private static final int MIN_BITS = 2;
     private static final int MAX_BITS = 6;
+    /** Sub-scales are up to 8 bits wide. */
+    private static final int MAX_SCALE_BITS = 8;
 
     /** Per width: the byte rearrange that spreads a step's bytes over the int lanes. */
     private static final VectorShuffle<Byte>[] SPREAD = spreads();
@@ -46,8 +48,8 @@ final class VectorGridDequantKernels implements GridDequantKernels {
 
     @SuppressWarnings("unchecked")
     private static VectorShuffle<Byte>[] spreads() {
-        VectorShuffle<Byte>[] s = new VectorShuffle[MAX_BITS + 1];
-        for (int bits = MIN_BITS; bits <= MAX_BITS; bits++) {
+        VectorShuffle<Byte>[] s = new VectorShuffle[MAX_SCALE_BITS + 1];
+        for (int bits = MIN_BITS; bits <= MAX_SCALE_BITS; bits++) {
             int[] idx = new int[BS.length()];
             for (int j = 0; j < L; j++) {
                 for (int k = 0; k < 4; k++) {
@@ -61,8 +63,8 @@ final class VectorGridDequantKernels implements GridDequantKernels {
     }
 
     private static IntVector[] shifts() {
-        IntVector[] s = new IntVector[MAX_BITS + 1];
-        for (int bits = MIN_BITS; bits <= MAX_BITS; bits++) {
+        IntVector[] s = new IntVector[MAX_SCALE_BITS + 1];
+        for (int bits = MIN_BITS; bits <= MAX_SCALE_BITS; bits++) {
             int[] sh = new int[L];
             for (int j = 0; j < L; j++) {
                 sh[j] = j * bits & 7;
@@ -70,6 +72,59 @@ final class VectorGridDequantKernels implements GridDequantKernels {
             s[bits] = IntVector.fromArray(IS, sh, 0);
         }
         return s;
+    }
+
+    /** Per width: the left shift that puts each lane's value at the top of the int. */
+    private static final IntVector[] TO_TOP = toTop();
+
+    private static IntVector[] toTop() {
+        IntVector[] s = new IntVector[MAX_SCALE_BITS + 1];
+        for (int bits = MIN_BITS; bits <= MAX_SCALE_BITS; bits++) {
+            int[] sh = new int[L];
+            for (int j = 0; j < L; j++) {
+                sh[j] = 32 - bits - (j * bits & 7);
+            }
+            s[bits] = IntVector.fromArray(IS, sh, 0);
+        }
+        return s;
+    }
+
+    /** Steps of {@code L} values of {@code bits} bits from 0 whose byte load fits in {@code packed}, at most {@code count / L}. */
+    private static int steps(byte[] packed, int bits, int count) {
+        // step i loads bytes [i * bits / 8, i * bits / 8 + BS.length())
+        int room = packed.length - BS.length();
+        return room < 0 ? 0 : (int) Math.min(count / L, (long) room * 8 / bits / L + 1);
+    }
+
+    /**
+     * One step of sub-scales per {@code L} of them (never spanning a super-block: {@code perSuper}
+     * is a power of two no smaller than {@code L}): the byte spread of the codes, a per-lane left
+     * shift that puts each value at the top of its int, an arithmetic shift down (the sign
+     * extension), the exact int-to-float conversion and the scalar code's product with the
+     * super-scale.
+     */
+    @Override
+    public void subScales(byte[] packed, int bits, short[] superScales, int perSuper, int nsub, float[] c) {
+        if (bits < MIN_BITS || bits > MAX_SCALE_BITS || Integer.bitCount(perSuper) != 1 || perSuper < L) {
+            ScalarGridDequantKernels.INSTANCE.subScales(packed, bits, superScales, perSuper, nsub, c);
+            return;
+        }
+        int end = steps(packed, bits, nsub) * L;
+        int superShift = Integer.numberOfTrailingZeros(perSuper);
+        VectorShuffle<Byte> spread = SPREAD[bits];
+        IntVector top = TO_TOP[bits];
+        int down = 32 - bits;
+        for (int j = 0; j < end; j += L) {
+            IntVector v = ByteVector.fromArray(BS, packed, j / 8 * bits)
+                    .rearrange(spread)
+                    .reinterpretAsInts()
+                    .lanewise(VectorOperators.LSHL, top)
+                    .lanewise(VectorOperators.ASHR, down);
+            ((FloatVector) v.convert(VectorOperators.I2F, 0))
+                    .mul(Float.float16ToFloat(superScales[j >>> superShift]))
+                    .intoArray(c, j);
+        }
+        ScalarGridDequantKernels.subScalesFrom(end, packed, bits, superScales, perSuper, nsub, c);
     }
 
     @Override
@@ -85,10 +140,7 @@ final class VectorGridDequantKernels implements GridDequantKernels {
             return;
         }
         // steps whose L-lane output fits in m and whose byte load fits in packed
-        // step i loads bytes [i * bits / 8, i * bits / 8 + BS.length())
-        int room = packed.length - BS.length();
-        int steps = room < 0 ? 0 : (int) Math.min(m / L, (long) room * 8 / bits / L + 1);
-        int vend = steps * L;
+        int vend = steps(packed, bits, m) * L;
         int subShift = Integer.numberOfTrailingZeros(sub);
         if (levels.length <= L) {
             oneTable(packed, bits, levels, scales, subShift, vend, y, yoff);

@@ -12,7 +12,8 @@ import java.util.SplittableRandom;
  * 16 and 32, lengths ending inside a group of 8, a step, a sub-block and a super-block, output
  * offsets, code planes with only the 8 bytes of slack the contract asks for (so the vector kernel
  * must stop early) or with plenty, and scales that are negative, zero, subnormal, huge, infinite or
- * NaN.
+ * NaN; and the sub-scales of the super-block codecs, 2 to 8 bits, 8 to 32 per super-block, under
+ * f16 super-scales of every bit pattern.
  */
 public final class GridDequantCheck {
     static final long START = 0x1F83D9ABFB41BD6BL;
@@ -51,6 +52,34 @@ public final class GridDequantCheck {
                             if (Float.floatToIntBits(got[i]) != Float.floatToIntBits(want[i])) {
                                 return "bits " + bits + " sub " + sub + " m " + m + " tight " + tight + " yoff " + yoff
                                         + ": element " + (i - yoff) + " is " + got[i] + ", scalar gives " + want[i];
+                            }
+                        }
+                        cases++;
+                    }
+                }
+            }
+        }
+        for (int bits = 2; bits <= 8; bits++) {
+            for (int perSuper : new int[] {8, 16, 32}) {
+                for (int nsub : LENGTHS) {
+                    for (boolean tight : new boolean[] {true, false}) {
+                        byte[] packed = new byte[(nsub * bits + 7) / 8 + (tight ? 8 : 8 + r.nextInt(200))];
+                        r.nextBytes(packed);
+                        // every f16 bit pattern: zeros, subnormals, infinities, NaNs included
+                        short[] supers = new short[(nsub + perSuper - 1) / perSuper];
+                        for (int i = 0; i < supers.length; i++) {
+                            supers[i] = (short) r.nextInt();
+                        }
+                        float[] want = new float[nsub + 3];
+                        float[] got = new float[nsub + 3];
+                        Arrays.fill(want, -42f);
+                        Arrays.fill(got, -42f);
+                        ScalarGridDequantKernels.INSTANCE.subScales(packed, bits, supers, perSuper, nsub, want);
+                        k.subScales(packed, bits, supers, perSuper, nsub, got);
+                        for (int i = 0; i < want.length; i++) {
+                            if (Float.floatToIntBits(got[i]) != Float.floatToIntBits(want[i])) {
+                                return "sub-scales bits " + bits + " perSuper " + perSuper + " nsub " + nsub + " tight "
+                                        + tight + ": value " + i + " is " + got[i] + ", scalar gives " + want[i];
                             }
                         }
                         cases++;

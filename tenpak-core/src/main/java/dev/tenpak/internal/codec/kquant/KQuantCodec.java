@@ -15,8 +15,6 @@ import dev.tenpak.tensor.Shape;
 import dev.tenpak.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.util.List;
 
@@ -314,9 +312,6 @@ public final class KQuantCodec implements ChunkEncoder {
 
     private static final ThreadLocal<DecodeScratch> DECODE = ThreadLocal.withInitial(DecodeScratch::new);
 
-    private static final VarHandle LONG_LE =
-            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-
     @Override
     public void decodeFloats(
             DType dtype, Shape shape, byte[] params, MemorySegment payload, long from, float[] dst, int off, int len) {
@@ -334,7 +329,7 @@ public final class KQuantCodec implements ChunkEncoder {
                 int lb = (int) BitPacking.bytes(nsub, scaleBits);
                 MemorySegment.copy(
                         payload, ValueLayout.JAVA_BYTE, p.superBytes() + at / sub * scaleBits / 8, s.packed, 0, lb);
-                subScales(s.packed, s.d, nsub, s.c);
+                GridDequantKernels.get().subScales(s.packed, scaleBits, s.d, SUPER / sub, nsub, s.c);
             } else {
                 MemorySegment.copy(payload, F16, at / sub * 2, s.f16, 0, nsub);
                 for (int j = 0; j < nsub; j++) {
@@ -352,38 +347,6 @@ public final class KQuantCodec implements ChunkEncoder {
                 System.arraycopy(s.y, (int) (lo - at), dst, off + (int) (lo - from), (int) (hi - lo));
             }
             at += m;
-        }
-    }
-
-    /**
-     * {@code c[j] = super-scale(j) * l_j} for the {@code nsub} signed sub-scales packed in {@code
-     * packed} (from a super-block boundary, with 8 bytes of slack): the same float products as
-     * {@link BitPacking#unpack} followed by the multiply, with no divide per sub-block. Eight
-     * sub-scales are {@code scaleBits} whole bytes and lie in one super-block (16 sub-blocks of 16
-     * each), so one little-endian long read gives them; the rest are read two bytes at a time.
-     */
-    private void subScales(byte[] packed, short[] d, int nsub, float[] c) {
-        int w = scaleBits;
-        int perSuper = SUPER / sub;
-        int j = 0;
-        if (perSuper % 8 == 0 && w <= 8) {
-            int superShift = Integer.numberOfTrailingZeros(perSuper);
-            int whole = nsub - nsub % 8;
-            for (; j < whole; j += 8) {
-                float ds = Float.float16ToFloat(d[j >>> superShift]);
-                long g = (long) LONG_LE.get(packed, j / 8 * w);
-                for (int t = 0; t < 8; t++) {
-                    // value t is bits [t w, (t + 1) w) of g: move it to the top, then arithmetic shift down
-                    c[j + t] = ds * (int) (g << (64 - (t + 1) * w) >> (64 - w));
-                }
-            }
-        }
-        int mask = (1 << w) - 1;
-        for (; j < nsub; j++) {
-            int bit = j * w;
-            int pair = (packed[bit >>> 3] & 0xFF) | (packed[(bit >>> 3) + 1] & 0xFF) << 8;
-            int x = (pair >>> (bit & 7)) & mask;
-            c[j] = Float.float16ToFloat(d[j / perSuper]) * ((x << (32 - w)) >> (32 - w));
         }
     }
 
