@@ -142,66 +142,115 @@ final class VectorGridDequantKernels implements GridDequantKernels {
         // steps whose L-lane output fits in m and whose byte load fits in packed
         int vend = steps(packed, bits, m) * L;
         int subShift = Integer.numberOfTrailingZeros(sub);
-        if (levels.length <= L) {
-            oneTable(packed, bits, levels, scales, subShift, vend, y, yoff);
-        } else {
-            tables(packed, bits, levels, scales, subShift, vend, y, yoff);
+        switch (levels.length / L) {
+            case 0, 1 -> oneTable(packed, bits, levels, scales, subShift, vend, y, yoff);
+            case 2 -> twoTables(packed, bits, levels, scales, subShift, vend, y, yoff);
+            case 4 -> fourTables(packed, bits, levels, scales, subShift, vend, y, yoff);
+            default -> eightTables(packed, bits, levels, scales, subShift, vend, y, yoff);
         }
         ScalarGridDequantKernels.dequantizeFrom(vend, packed, bits, levels, scales, sub, m, y, yoff);
     }
+
+    /** The codes of the step at {@code i}: bytes spread to int lanes, shifted and masked. */
+    private static IntVector codes(
+            byte[] packed, int i, int bits, VectorShuffle<Byte> spread, IntVector shift, int mask) {
+        return ByteVector.fromArray(BS, packed, i / 8 * bits)
+                .rearrange(spread)
+                .reinterpretAsInts()
+                .lanewise(VectorOperators.LSHR, shift)
+                .and(mask);
+    }
+
+    private static IntVector table(float[] levels, int k) {
+        return FloatVector.fromArray(FS, levels, k * L).reinterpretAsInts();
+    }
+
+    // One method per table count, each table a local: no vector is kept in an array (which would
+    // box it), and no method has a branch that another width never takes (which would deoptimize).
 
     /** The steps below {@code end}, with at most {@code L} levels: one table. */
     private static void oneTable(
             byte[] packed, int bits, float[] levels, float[] scales, int subShift, int end, float[] y, int yoff) {
         float[] padded = new float[L];
         System.arraycopy(levels, 0, padded, 0, levels.length);
-        IntVector table = FloatVector.fromArray(FS, padded, 0).reinterpretAsInts();
+        IntVector t0 = table(padded, 0);
         VectorShuffle<Byte> spread = SPREAD[bits];
         IntVector shift = SHIFT[bits];
         int mask = (1 << bits) - 1;
         for (int i = 0; i < end; i += L) {
-            IntVector codes = ByteVector.fromArray(BS, packed, i / 8 * bits)
-                    .rearrange(spread)
-                    .reinterpretAsInts()
-                    .lanewise(VectorOperators.LSHR, shift)
-                    .and(mask);
-            codes.selectFrom(table)
+            codes(packed, i, bits, spread, shift, mask)
+                    .selectFrom(t0)
                     .reinterpretAsFloats()
                     .mul(scales[i >>> subShift])
                     .intoArray(y, yoff + i);
         }
     }
 
-    /** More levels than lanes: tables of {@code L} levels, looked up in pairs and blended on the high bits. */
-    private static void tables(
+    /** {@code 2 L} levels: one two-table lookup. */
+    private static void twoTables(
             byte[] packed, int bits, float[] levels, float[] scales, int subShift, int end, float[] y, int yoff) {
-        int count = levels.length / L;
-        IntVector[] t = new IntVector[count];
-        for (int k = 0; k < count; k++) {
-            t[k] = FloatVector.fromArray(FS, levels, k * L).reinterpretAsInts();
-        }
+        IntVector t0 = table(levels, 0);
+        IntVector t1 = table(levels, 1);
         VectorShuffle<Byte> spread = SPREAD[bits];
         IntVector shift = SHIFT[bits];
         int mask = (1 << bits) - 1;
-        int pairMask = 2 * L - 1;
         for (int i = 0; i < end; i += L) {
-            IntVector codes = ByteVector.fromArray(BS, packed, i / 8 * bits)
-                    .rearrange(spread)
-                    .reinterpretAsInts()
-                    .lanewise(VectorOperators.LSHR, shift)
-                    .and(mask);
-            IntVector low = codes.and(pairMask);
-            IntVector r = low.selectFrom(t[0], t[1]);
-            if (count == 4) {
-                VectorMask<Integer> high = codes.compare(VectorOperators.GE, 2 * L);
-                r = r.blend(low.selectFrom(t[2], t[3]), high);
-            } else if (count == 8) {
-                VectorMask<Integer> odd = codes.and(2 * L).compare(VectorOperators.NE, 0);
-                IntVector r1 = r.blend(low.selectFrom(t[2], t[3]), odd);
-                IntVector r2 = low.selectFrom(t[4], t[5]).blend(low.selectFrom(t[6], t[7]), odd);
-                r = r1.blend(r2, codes.compare(VectorOperators.GE, 4 * L));
-            }
-            r.reinterpretAsFloats().mul(scales[i >>> subShift]).intoArray(y, yoff + i);
+            codes(packed, i, bits, spread, shift, mask)
+                    .selectFrom(t0, t1)
+                    .reinterpretAsFloats()
+                    .mul(scales[i >>> subShift])
+                    .intoArray(y, yoff + i);
+        }
+    }
+
+    /** {@code 4 L} levels: two two-table lookups of the low bits, blended on the next bit. */
+    private static void fourTables(
+            byte[] packed, int bits, float[] levels, float[] scales, int subShift, int end, float[] y, int yoff) {
+        IntVector t0 = table(levels, 0);
+        IntVector t1 = table(levels, 1);
+        IntVector t2 = table(levels, 2);
+        IntVector t3 = table(levels, 3);
+        VectorShuffle<Byte> spread = SPREAD[bits];
+        IntVector shift = SHIFT[bits];
+        int mask = (1 << bits) - 1;
+        int pair = 2 * L - 1;
+        for (int i = 0; i < end; i += L) {
+            IntVector codes = codes(packed, i, bits, spread, shift, mask);
+            IntVector low = codes.and(pair);
+            VectorMask<Integer> high = codes.compare(VectorOperators.GT, pair);
+            low.selectFrom(t0, t1)
+                    .blend(low.selectFrom(t2, t3), high)
+                    .reinterpretAsFloats()
+                    .mul(scales[i >>> subShift])
+                    .intoArray(y, yoff + i);
+        }
+    }
+
+    /** {@code 8 L} levels (6 bits in 8 lanes): four two-table lookups and three blends. */
+    private static void eightTables(
+            byte[] packed, int bits, float[] levels, float[] scales, int subShift, int end, float[] y, int yoff) {
+        IntVector t0 = table(levels, 0);
+        IntVector t1 = table(levels, 1);
+        IntVector t2 = table(levels, 2);
+        IntVector t3 = table(levels, 3);
+        IntVector t4 = table(levels, 4);
+        IntVector t5 = table(levels, 5);
+        IntVector t6 = table(levels, 6);
+        IntVector t7 = table(levels, 7);
+        VectorShuffle<Byte> spread = SPREAD[bits];
+        IntVector shift = SHIFT[bits];
+        int mask = (1 << bits) - 1;
+        int pair = 2 * L - 1;
+        for (int i = 0; i < end; i += L) {
+            IntVector codes = codes(packed, i, bits, spread, shift, mask);
+            IntVector low = codes.and(pair);
+            VectorMask<Integer> odd = codes.and(2 * L).compare(VectorOperators.NE, 0);
+            IntVector lo = low.selectFrom(t0, t1).blend(low.selectFrom(t2, t3), odd);
+            IntVector hi = low.selectFrom(t4, t5).blend(low.selectFrom(t6, t7), odd);
+            lo.blend(hi, codes.compare(VectorOperators.GT, 4 * L - 1))
+                    .reinterpretAsFloats()
+                    .mul(scales[i >>> subShift])
+                    .intoArray(y, yoff + i);
         }
     }
 }
