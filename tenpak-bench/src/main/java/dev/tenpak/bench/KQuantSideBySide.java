@@ -23,8 +23,8 @@ import java.util.Locale;
  * The quantizer side-by-side (a benchmark, not a timed test): every group-wise, K-quant-class and
  * entropy-coded ({@code ecq*}: payload bytes as stored, which depend on the values) codec on the 39 weight tensors of all-MiniLM-L6-v2 (every 2-D float tensor with at least 4096
  * elements), printing MSE over all their weights, bits per weight (payload bytes, every scale
- * stored), and single-thread quantize/dequantize speed (codec encode and decodeFloats, after one
- * warm-up pass).
+ * stored), and single-thread quantize/dequantize speed (codec encode and decodeFloats, after a
+ * warm-up pass of every codec).
  *
  * <p>With {@code GGML_SRC} set to a checkout of ggml-org/ggml and {@code gcc} on the path, it also
  * compiles {@code tenpak-bench/src/main/c/ggml_ref.c} against ggml's own {@code ggml-quants.c},
@@ -88,8 +88,12 @@ public final class KQuantSideBySide {
                     Runtime.version());
             System.out.println("| codec | bits/weight | MSE | quantize Mweights/s | dequantize Mweights/s |");
             System.out.println("|---|---|---|---|---|");
+            // every codec's warm-up pass before any timed pass: codecs that share a kernel (the grid
+            // decoder, say) would otherwise time the first of them while the JIT still compiles it
             for (Codec c : codecs) {
                 run(c, ts, total, false);
+            }
+            for (Codec c : codecs) {
                 run(c, ts, total, true);
             }
             String ggml = System.getenv("GGML_SRC");

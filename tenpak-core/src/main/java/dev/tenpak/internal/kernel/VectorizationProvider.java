@@ -9,7 +9,8 @@ import java.util.logging.Logger;
  * The one place that chooses between the scalar kernels (the specification) and the Vector API
  * kernels, for every kernel family: quantization ({@link QuantKernels}), group quantization
  * ({@link GroupQuantKernels}), dtype conversion ({@link ConversionKernels}), byte planes
- * ({@link PlaneKernels}) and the grid codecs' scale search ({@link GridSearchKernels}). Lucene's
+ * ({@link PlaneKernels}), the grid codecs' scale search ({@link GridSearchKernels}) and their
+ * decoder ({@link GridDequantKernels}). Lucene's
  * {@code VectorizationProvider} shape: the vector classes are loaded by name, so nothing links
  * against {@code jdk.incubator.vector} unless the module is present, and the JDK that the Python
  * package can bring (which lacks the module) runs the scalar kernels with identical results.
@@ -40,18 +41,21 @@ public final class VectorizationProvider {
     private final ConversionKernels conversions;
     private final PlaneKernels planes;
     private final GridSearchKernels gridSearch;
+    private final GridDequantKernels gridDequant;
 
     private VectorizationProvider(
             QuantKernels quant,
             GroupQuantKernels group,
             ConversionKernels conversions,
             PlaneKernels planes,
-            GridSearchKernels gridSearch) {
+            GridSearchKernels gridSearch,
+            GridDequantKernels gridDequant) {
         this.quant = quant;
         this.group = group;
         this.conversions = conversions;
         this.planes = planes;
         this.gridSearch = gridSearch;
+        this.gridDequant = gridDequant;
     }
 
     /** The kernels this JVM uses. */
@@ -79,11 +83,15 @@ public final class VectorizationProvider {
         return gridSearch;
     }
 
+    public GridDequantKernels gridDequantKernels() {
+        return gridDequant;
+    }
+
     /** For reports: the description of each family, e.g. {@code quant=vector(512-bit) ...}. */
     public String description() {
         return "quant=" + quant.description() + " group=" + group.description() + " conversions="
                 + conversions.description() + " planes=" + planes.description() + " gridsearch="
-                + gridSearch.description();
+                + gridSearch.description() + " griddequant=" + gridDequant.description();
     }
 
     private static final class Holder {
@@ -98,7 +106,8 @@ public final class VectorizationProvider {
                 ScalarGroupQuantKernels.INSTANCE,
                 ScalarConversionKernels.INSTANCE,
                 ScalarPlaneKernels.INSTANCE,
-                ScalarGridSearchKernels.INSTANCE);
+                ScalarGridSearchKernels.INSTANCE,
+                ScalarGridDequantKernels.INSTANCE);
         if (!Boolean.parseBoolean(System.getProperty(PROPERTY, "true"))) {
             return scalar;
         }
@@ -116,7 +125,8 @@ public final class VectorizationProvider {
                 load("VectorGroupQuantKernels", GroupQuantKernels.class, scalar.group),
                 load("VectorConversionKernels", ConversionKernels.class, scalar.conversions),
                 planes,
-                load("VectorGridSearchKernels", GridSearchKernels.class, scalar.gridSearch));
+                load("VectorGridSearchKernels", GridSearchKernels.class, scalar.gridSearch),
+                load("VectorGridDequantKernels", GridDequantKernels.class, scalar.gridDequant));
     }
 
     private static <T> T load(String simpleName, Class<T> type, T fallback) {

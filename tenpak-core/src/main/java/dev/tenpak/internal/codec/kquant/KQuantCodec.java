@@ -6,6 +6,7 @@ import dev.tenpak.error.InvalidInputException;
 import dev.tenpak.error.NonFiniteValueException;
 import dev.tenpak.error.ValueOutOfRangeException;
 import dev.tenpak.internal.kernel.F16BlockQuantizer;
+import dev.tenpak.internal.kernel.GridDequantKernels;
 import dev.tenpak.internal.kernel.GridQuantizer;
 import dev.tenpak.internal.kernel.SuperBlockQuantizer;
 import dev.tenpak.tensor.DType;
@@ -14,8 +15,6 @@ import dev.tenpak.tensor.Shape;
 import dev.tenpak.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.util.List;
 
@@ -302,16 +301,16 @@ public final class KQuantCodec implements ChunkEncoder {
     private static final class DecodeScratch {
         final float[] y = new float[CHUNK];
         final float[] c = new float[CHUNK / 16 + 1];
-        final byte[] l = new byte[CHUNK / 16 + 1];
         final short[] d = new short[CHUNK / SUPER + 1];
-        /** Packed codes, with 8 bytes of slack so that a whole long can be read at any group of 8. */
-        final byte[] packed = new byte[CHUNK + 16];
+        final short[] f16 = new short[CHUNK / 16 + 1];
+        /**
+         * Packed codes, with slack past the last one: 8 bytes for the scalar kernel's long reads, and a
+         * whole 512-bit vector so that the vector kernel's last steps need no scalar tail.
+         */
+        final byte[] packed = new byte[CHUNK + 72];
     }
 
     private static final ThreadLocal<DecodeScratch> DECODE = ThreadLocal.withInitial(DecodeScratch::new);
-
-    private static final VarHandle LONG_LE =
-            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     @Override
     public void decodeFloats(
@@ -330,55 +329,36 @@ public final class KQuantCodec implements ChunkEncoder {
                 int lb = (int) BitPacking.bytes(nsub, scaleBits);
                 MemorySegment.copy(
                         payload, ValueLayout.JAVA_BYTE, p.superBytes() + at / sub * scaleBits / 8, s.packed, 0, lb);
-                BitPacking.unpack(s.packed, nsub, scaleBits, true, s.l);
-                int perSuper = SUPER / sub;
-                for (int j = 0; j < nsub; j++) {
-                    s.c[j] = Float.float16ToFloat(s.d[j / perSuper]) * s.l[j];
-                }
+                GridDequantKernels.get().subScales(s.packed, scaleBits, s.d, SUPER / sub, nsub, s.c);
             } else {
+                MemorySegment.copy(payload, F16, at / sub * 2, s.f16, 0, nsub);
                 for (int j = 0; j < nsub; j++) {
-                    s.c[j] = Float.float16ToFloat(payload.get(F16, (at / sub + j) * 2));
+                    s.c[j] = Float.float16ToFloat(s.f16[j]);
                 }
             }
             long codeAt = p.superBytes() + p.scaleBytes() + at * bits / 8;
             MemorySegment.copy(payload, ValueLayout.JAVA_BYTE, codeAt, s.packed, 0, (int) BitPacking.bytes(m, bits));
-            dequantize(s.packed, s.c, m, s.y);
             long lo = Math.max(at, from);
             long hi = Math.min(at + m, end);
-            System.arraycopy(s.y, (int) (lo - at), dst, off + (int) (lo - from), (int) (hi - lo));
+            if (lo == at && hi == at + m) { // the whole chunk is wanted: decode in place
+                dequantize(s.packed, s.c, m, dst, off + (int) (at - from));
+            } else {
+                dequantize(s.packed, s.c, m, s.y, 0);
+                System.arraycopy(s.y, (int) (lo - at), dst, off + (int) (lo - from), (int) (hi - lo));
+            }
             at += m;
         }
     }
 
     /**
-     * {@code y[i] = c[i / sub] * level(code i)} for the {@code m} codes packed in {@code packed}
-     * ({@link BitPacking}'s layout, which must have 8 bytes of slack past the codes). A sub-block
-     * starts on a byte ({@code sub * bits} is a multiple of 8 in every layout here), so each group of
-     * 8 codes is {@code bits} whole bytes: one little-endian long read gives all 8. Same products as
-     * unpacking the codes first, so the same floats.
+     * {@code y[yoff + i] = c[i / sub] * level(code i)} for the {@code m} codes packed in {@code
+     * packed} ({@link BitPacking}'s layout, which must have 8 bytes of slack past the codes), by the
+     * {@link GridDequantKernels} of this JVM. A sub-block starts on a byte ({@code sub * bits} is a
+     * multiple of 8 in every layout here), as the kernels require. Same products as unpacking the
+     * codes first, so the same floats.
      */
-    void dequantize(byte[] packed, float[] c, int m, float[] y) {
-        float[] lv = levels;
-        int mask = (1 << bits) - 1;
-        int w = bits;
-        int whole = m - m % 8;
-        for (int i = 0; i < whole; i += 8) {
-            float ci = c[i / sub];
-            long g = (long) LONG_LE.get(packed, i / 8 * w);
-            y[i] = ci * lv[(int) g & mask];
-            y[i + 1] = ci * lv[(int) (g >>> w) & mask];
-            y[i + 2] = ci * lv[(int) (g >>> 2 * w) & mask];
-            y[i + 3] = ci * lv[(int) (g >>> 3 * w) & mask];
-            y[i + 4] = ci * lv[(int) (g >>> 4 * w) & mask];
-            y[i + 5] = ci * lv[(int) (g >>> 5 * w) & mask];
-            y[i + 6] = ci * lv[(int) (g >>> 6 * w) & mask];
-            y[i + 7] = ci * lv[(int) (g >>> 7 * w) & mask];
-        }
-        for (int i = whole; i < m; i++) {
-            long bit = (long) i * w;
-            int pair = (packed[(int) (bit >>> 3)] & 0xFF) | (packed[(int) (bit >>> 3) + 1] & 0xFF) << 8;
-            y[i] = c[i / sub] * lv[(pair >>> (int) (bit & 7)) & mask];
-        }
+    void dequantize(byte[] packed, float[] c, int m, float[] y, int yoff) {
+        GridDequantKernels.get().dequantize(packed, bits, levels, c, sub, m, y, yoff);
     }
 
     @Override

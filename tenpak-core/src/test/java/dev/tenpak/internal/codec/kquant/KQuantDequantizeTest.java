@@ -12,8 +12,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The grid codecs' decoder reads 8 codes with one long load; this checks it against the plain
- * definition (unpack every code with {@link BitPacking#unpack}, then {@code scale * level}) on
+ * The grid codecs' decoder (sub-scales read 8 at a time, codes by the {@code GridDequantKernels}
+ * of this JVM, vector or scalar); this checks it against the plain definition (unpack every code with {@link BitPacking#unpack}, then {@code scale * level}) on
  * arbitrary payloads: every layout, lengths that end inside a group of 8, a sub-block and a
  * super-block, ranges that start anywhere, and every bit pattern of scales and codes (including
  * f16 super-scales that are infinite or NaN).

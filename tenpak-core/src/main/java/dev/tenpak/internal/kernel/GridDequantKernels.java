@@ -1,0 +1,36 @@
+package dev.tenpak.internal.kernel;
+
+/**
+ * The grid codecs' decoder: {@code y[yoff + i] = scales[i / sub] * levels[code i]} for {@code m}
+ * codes of {@code bits} bits (2 to 6), bit-packed LSB first (code {@code i} in bits
+ * {@code [i bits, (i + 1) bits)} of {@code packed}, bit {@code k} being bit {@code k mod 8} of byte
+ * {@code k / 8}), {@code levels} the grid's {@code 2^bits} floats and {@code sub} a multiple of 8
+ * (16 or 32), so that every group of 8 codes, and every sub-block, starts on a byte. {@code
+ * packed} must hold 8 bytes past the last code byte (the scalar loop reads 8 codes with one long
+ * load). {@link ScalarGridDequantKernels} is the specification; {@code VectorGridDequantKernels}
+ * (Vector API, the codes expanded to int lanes and looked up in the levels held in registers) is
+ * loaded by class name when {@code jdk.incubator.vector} is present and must write the same floats
+ * bit for bit: both compute the one float product {@code scale * level} per element. {@code
+ * -Dtenpak.vector=false} forces the scalar kernel. The same holds for {@link #subScales}, the
+ * sub-block scales the codes are multiplied by.
+ */
+public interface GridDequantKernels {
+    /** Decodes {@code m} codes into {@code y[yoff .. yoff + m)}. */
+    void dequantize(byte[] packed, int bits, float[] levels, float[] scales, int sub, int m, float[] y, int yoff);
+
+    /**
+     * The super-block codecs' sub-block scales: {@code c[j] = f16(superScales[j / perSuper]) * l_j}
+     * for the {@code nsub} signed {@code bits}-bit values {@code l_j} (2 to 8 bits, two's
+     * complement) bit-packed in {@code packed} in the layout above, with 8 bytes of slack;
+     * {@code perSuper} (sub-blocks per super-block) is a power of two, at least 8.
+     */
+    void subScales(byte[] packed, int bits, short[] superScales, int perSuper, int nsub, float[] c);
+
+    /** Short name for reports: "scalar" or "vector(512-bit)". */
+    String description();
+
+    /** The kernel this JVM uses: chosen once by {@link VectorizationProvider}. */
+    static GridDequantKernels get() {
+        return VectorizationProvider.get().gridDequantKernels();
+    }
+}

@@ -1,0 +1,93 @@
+package dev.tenpak.internal.kernel;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
+/**
+ * The specification of {@link GridDequantKernels}. A group of 8 codes is {@code bits} whole bytes
+ * (it starts on a byte), so one little-endian long read gives all 8; the codes after the last
+ * whole group are read two bytes at a time. Same products as unpacking every code first.
+ */
+public final class ScalarGridDequantKernels implements GridDequantKernels {
+    public static final ScalarGridDequantKernels INSTANCE = new ScalarGridDequantKernels();
+
+    private static final VarHandle LONG_LE =
+            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+    private ScalarGridDequantKernels() {}
+
+    @Override
+    public void dequantize(
+            byte[] packed, int bits, float[] levels, float[] scales, int sub, int m, float[] y, int yoff) {
+        dequantizeFrom(0, packed, bits, levels, scales, sub, m, y, yoff);
+    }
+
+    /**
+     * Elements {@code [start, m)} only ({@code start} a multiple of 8): the vector kernel's tail,
+     * which must be this code.
+     */
+    static void dequantizeFrom(
+            int start, byte[] packed, int bits, float[] levels, float[] scales, int sub, int m, float[] y, int yoff) {
+        float[] lv = levels;
+        int mask = (1 << bits) - 1;
+        int w = bits;
+        int whole = m - m % 8;
+        for (int i = start; i < whole; i += 8) {
+            float ci = scales[i / sub];
+            long g = (long) LONG_LE.get(packed, i / 8 * w);
+            int o = yoff + i;
+            y[o] = ci * lv[(int) g & mask];
+            y[o + 1] = ci * lv[(int) (g >>> w) & mask];
+            y[o + 2] = ci * lv[(int) (g >>> 2 * w) & mask];
+            y[o + 3] = ci * lv[(int) (g >>> 3 * w) & mask];
+            y[o + 4] = ci * lv[(int) (g >>> 4 * w) & mask];
+            y[o + 5] = ci * lv[(int) (g >>> 5 * w) & mask];
+            y[o + 6] = ci * lv[(int) (g >>> 6 * w) & mask];
+            y[o + 7] = ci * lv[(int) (g >>> 7 * w) & mask];
+        }
+        for (int i = Math.max(whole, start); i < m; i++) {
+            long bit = (long) i * w;
+            int pair = (packed[(int) (bit >>> 3)] & 0xFF) | (packed[(int) (bit >>> 3) + 1] & 0xFF) << 8;
+            y[yoff + i] = scales[i / sub] * lv[(pair >>> (int) (bit & 7)) & mask];
+        }
+    }
+
+    @Override
+    public void subScales(byte[] packed, int bits, short[] superScales, int perSuper, int nsub, float[] c) {
+        subScalesFrom(0, packed, bits, superScales, perSuper, nsub, c);
+    }
+
+    /**
+     * Sub-scales {@code [start, nsub)} ({@code start} a multiple of 8). Eight values are {@code bits}
+     * whole bytes and lie in one super-block, so one little-endian long read gives them; the rest
+     * are read two bytes at a time. No divide per value: {@code perSuper} is a power of two.
+     */
+    static void subScalesFrom(
+            int start, byte[] packed, int bits, short[] superScales, int perSuper, int nsub, float[] c) {
+        int w = bits;
+        int superShift = Integer.numberOfTrailingZeros(perSuper);
+        int whole = nsub - nsub % 8;
+        int j = start;
+        for (; j < whole; j += 8) {
+            float ds = Float.float16ToFloat(superScales[j >>> superShift]);
+            long g = (long) LONG_LE.get(packed, j / 8 * w);
+            for (int t = 0; t < 8; t++) {
+                // value t is bits [t w, (t + 1) w) of g: move it to the top, then arithmetic shift down
+                c[j + t] = ds * (int) (g << (64 - (t + 1) * w) >> (64 - w));
+            }
+        }
+        int mask = (1 << w) - 1;
+        for (; j < nsub; j++) {
+            int bit = j * w;
+            int pair = (packed[bit >>> 3] & 0xFF) | (packed[(bit >>> 3) + 1] & 0xFF) << 8;
+            int x = (pair >>> (bit & 7)) & mask;
+            c[j] = Float.float16ToFloat(superScales[j >>> superShift]) * ((x << (32 - w)) >> (32 - w));
+        }
+    }
+
+    @Override
+    public String description() {
+        return "scalar";
+    }
+}

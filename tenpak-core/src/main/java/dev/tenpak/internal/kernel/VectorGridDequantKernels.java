@@ -1,0 +1,256 @@
+package dev.tenpak.internal.kernel;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@link ScalarGridDequantKernels} with {@code L} codes (8 or 16) per step. The step's codes are
+ * {@code L * bits / 8} whole bytes; one byte rearrange puts the two bytes that hold code {@code j}
+ * in the low half of int lane {@code j}, a per-lane shift and mask leave the code, and the levels,
+ * kept in registers as int vectors of their float bits, are looked up with {@code selectFrom} (one
+ * table of {@code L} entries, or pairs of tables with a blend on the higher code bits when the grid
+ * has more levels than lanes). The level times the sub-block's scale (a step never spans a
+ * sub-block: {@code sub} is a power of two no smaller than {@code L}) is the scalar code's float product, so the floats are
+ * the same bit for bit. Steps whose byte load would pass the end of {@code packed}, and the codes
+ * after the last whole step, run the scalar code. Loaded by name by {@link VectorizationProvider};
+ * the width follows {@link VectorShapes#floatSpecies}.
+ */
+final class VectorGridDequantKernels implements GridDequantKernels {
+    private static final VectorSpecies<Float> FS = VectorShapes.floatSpecies("vector grid decoding");
+    private static final int L = FS.length();
+    private static final VectorSpecies<Integer> IS = VectorSpecies.of(int.class, FS.vectorShape());
+    private static final VectorSpecies<Byte> BS = VectorSpecies.of(byte.class, FS.vectorShape());
+    private static final int MIN_BITS = 2;
+    private static final int MAX_BITS = 6;
+    /** Sub-scales are up to 8 bits wide. */
+    private static final int MAX_SCALE_BITS = 8;
+
+    /** Per width: the byte rearrange that spreads a step's bytes over the int lanes. */
+    private static final VectorShuffle<Byte>[] SPREAD = spreads();
+    /** Per width: each lane's bit offset within its two bytes. */
+    private static final IntVector[] SHIFT = shifts();
+
+    private VectorGridDequantKernels() {}
+
+    /** Called reflectively by {@link VectorizationProvider}. */
+    static GridDequantKernels create() {
+        if (IS.length() != L || (L != 8 && L != 16)) {
+            throw new UnsupportedOperationException(
+                    "vector grid decoding needs 8 or 16 float lanes, this CPU has " + L);
+        }
+        return new VectorGridDequantKernels();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Byte>[] spreads() {
+        VectorShuffle<Byte>[] s = new VectorShuffle[MAX_SCALE_BITS + 1];
+        for (int bits = MIN_BITS; bits <= MAX_SCALE_BITS; bits++) {
+            int[] idx = new int[BS.length()];
+            for (int j = 0; j < L; j++) {
+                for (int k = 0; k < 4; k++) {
+                    // bytes 2 and 3 of the lane are shifted out or masked off; any in-range index will do
+                    idx[4 * j + k] = (j * bits >>> 3) + k;
+                }
+            }
+            s[bits] = VectorShuffle.fromArray(BS, idx, 0);
+        }
+        return s;
+    }
+
+    private static IntVector[] shifts() {
+        IntVector[] s = new IntVector[MAX_SCALE_BITS + 1];
+        for (int bits = MIN_BITS; bits <= MAX_SCALE_BITS; bits++) {
+            int[] sh = new int[L];
+            for (int j = 0; j < L; j++) {
+                sh[j] = j * bits & 7;
+            }
+            s[bits] = IntVector.fromArray(IS, sh, 0);
+        }
+        return s;
+    }
+
+    /** Per width: the left shift that puts each lane's value at the top of the int. */
+    private static final IntVector[] TO_TOP = toTop();
+
+    private static IntVector[] toTop() {
+        IntVector[] s = new IntVector[MAX_SCALE_BITS + 1];
+        for (int bits = MIN_BITS; bits <= MAX_SCALE_BITS; bits++) {
+            int[] sh = new int[L];
+            for (int j = 0; j < L; j++) {
+                sh[j] = 32 - bits - (j * bits & 7);
+            }
+            s[bits] = IntVector.fromArray(IS, sh, 0);
+        }
+        return s;
+    }
+
+    /** Steps of {@code L} values of {@code bits} bits from 0 whose byte load fits in {@code packed}, at most {@code count / L}. */
+    private static int steps(byte[] packed, int bits, int count) {
+        // step i loads bytes [i * bits / 8, i * bits / 8 + BS.length())
+        int room = packed.length - BS.length();
+        return room < 0 ? 0 : (int) Math.min(count / L, (long) room * 8 / bits / L + 1);
+    }
+
+    /**
+     * One step of sub-scales per {@code L} of them (never spanning a super-block: {@code perSuper}
+     * is a power of two no smaller than {@code L}): the byte spread of the codes, a per-lane left
+     * shift that puts each value at the top of its int, an arithmetic shift down (the sign
+     * extension), the exact int-to-float conversion and the scalar code's product with the
+     * super-scale.
+     */
+    @Override
+    public void subScales(byte[] packed, int bits, short[] superScales, int perSuper, int nsub, float[] c) {
+        if (bits < MIN_BITS || bits > MAX_SCALE_BITS || Integer.bitCount(perSuper) != 1 || perSuper < L) {
+            ScalarGridDequantKernels.INSTANCE.subScales(packed, bits, superScales, perSuper, nsub, c);
+            return;
+        }
+        int end = steps(packed, bits, nsub) * L;
+        int superShift = Integer.numberOfTrailingZeros(perSuper);
+        VectorShuffle<Byte> spread = SPREAD[bits];
+        IntVector top = TO_TOP[bits];
+        int down = 32 - bits;
+        for (int j = 0; j < end; j += L) {
+            IntVector v = ByteVector.fromArray(BS, packed, j / 8 * bits)
+                    .rearrange(spread)
+                    .reinterpretAsInts()
+                    .lanewise(VectorOperators.LSHL, top)
+                    .lanewise(VectorOperators.ASHR, down);
+            ((FloatVector) v.convert(VectorOperators.I2F, 0))
+                    .mul(Float.float16ToFloat(superScales[j >>> superShift]))
+                    .intoArray(c, j);
+        }
+        ScalarGridDequantKernels.subScalesFrom(end, packed, bits, superScales, perSuper, nsub, c);
+    }
+
+    @Override
+    public String description() {
+        return "vector(" + FS.vectorBitSize() + "-bit)";
+    }
+
+    @Override
+    public void dequantize(
+            byte[] packed, int bits, float[] levels, float[] scales, int sub, int m, float[] y, int yoff) {
+        if (bits < MIN_BITS || bits > MAX_BITS || Integer.bitCount(sub) != 1 || sub < L || levels.length != 1 << bits) {
+            ScalarGridDequantKernels.INSTANCE.dequantize(packed, bits, levels, scales, sub, m, y, yoff);
+            return;
+        }
+        // steps whose L-lane output fits in m and whose byte load fits in packed
+        int vend = steps(packed, bits, m) * L;
+        int subShift = Integer.numberOfTrailingZeros(sub);
+        switch (levels.length / L) {
+            case 0, 1 -> oneTable(packed, bits, levels, scales, subShift, vend, y, yoff);
+            case 2 -> twoTables(packed, bits, levels, scales, subShift, vend, y, yoff);
+            case 4 -> fourTables(packed, bits, levels, scales, subShift, vend, y, yoff);
+            default -> eightTables(packed, bits, levels, scales, subShift, vend, y, yoff);
+        }
+        ScalarGridDequantKernels.dequantizeFrom(vend, packed, bits, levels, scales, sub, m, y, yoff);
+    }
+
+    /** The codes of the step at {@code i}: bytes spread to int lanes, shifted and masked. */
+    private static IntVector codes(
+            byte[] packed, int i, int bits, VectorShuffle<Byte> spread, IntVector shift, int mask) {
+        return ByteVector.fromArray(BS, packed, i / 8 * bits)
+                .rearrange(spread)
+                .reinterpretAsInts()
+                .lanewise(VectorOperators.LSHR, shift)
+                .and(mask);
+    }
+
+    private static IntVector table(float[] levels, int k) {
+        return FloatVector.fromArray(FS, levels, k * L).reinterpretAsInts();
+    }
+
+    // One method per table count, each table a local: no vector is kept in an array (which would
+    // box it), and no method has a branch that another width never takes (which would deoptimize).
+
+    /** The steps below {@code end}, with at most {@code L} levels: one table. */
+    private static void oneTable(
+            byte[] packed, int bits, float[] levels, float[] scales, int subShift, int end, float[] y, int yoff) {
+        float[] padded = new float[L];
+        System.arraycopy(levels, 0, padded, 0, levels.length);
+        IntVector t0 = table(padded, 0);
+        VectorShuffle<Byte> spread = SPREAD[bits];
+        IntVector shift = SHIFT[bits];
+        int mask = (1 << bits) - 1;
+        for (int i = 0; i < end; i += L) {
+            codes(packed, i, bits, spread, shift, mask)
+                    .selectFrom(t0)
+                    .reinterpretAsFloats()
+                    .mul(scales[i >>> subShift])
+                    .intoArray(y, yoff + i);
+        }
+    }
+
+    /** {@code 2 L} levels: one two-table lookup. */
+    private static void twoTables(
+            byte[] packed, int bits, float[] levels, float[] scales, int subShift, int end, float[] y, int yoff) {
+        IntVector t0 = table(levels, 0);
+        IntVector t1 = table(levels, 1);
+        VectorShuffle<Byte> spread = SPREAD[bits];
+        IntVector shift = SHIFT[bits];
+        int mask = (1 << bits) - 1;
+        for (int i = 0; i < end; i += L) {
+            codes(packed, i, bits, spread, shift, mask)
+                    .selectFrom(t0, t1)
+                    .reinterpretAsFloats()
+                    .mul(scales[i >>> subShift])
+                    .intoArray(y, yoff + i);
+        }
+    }
+
+    /** {@code 4 L} levels: two two-table lookups of the low bits, blended on the next bit. */
+    private static void fourTables(
+            byte[] packed, int bits, float[] levels, float[] scales, int subShift, int end, float[] y, int yoff) {
+        IntVector t0 = table(levels, 0);
+        IntVector t1 = table(levels, 1);
+        IntVector t2 = table(levels, 2);
+        IntVector t3 = table(levels, 3);
+        VectorShuffle<Byte> spread = SPREAD[bits];
+        IntVector shift = SHIFT[bits];
+        int mask = (1 << bits) - 1;
+        int pair = 2 * L - 1;
+        for (int i = 0; i < end; i += L) {
+            IntVector codes = codes(packed, i, bits, spread, shift, mask);
+            IntVector low = codes.and(pair);
+            VectorMask<Integer> high = codes.compare(VectorOperators.GT, pair);
+            low.selectFrom(t0, t1)
+                    .blend(low.selectFrom(t2, t3), high)
+                    .reinterpretAsFloats()
+                    .mul(scales[i >>> subShift])
+                    .intoArray(y, yoff + i);
+        }
+    }
+
+    /** {@code 8 L} levels (6 bits in 8 lanes): four two-table lookups and three blends. */
+    private static void eightTables(
+            byte[] packed, int bits, float[] levels, float[] scales, int subShift, int end, float[] y, int yoff) {
+        IntVector t0 = table(levels, 0);
+        IntVector t1 = table(levels, 1);
+        IntVector t2 = table(levels, 2);
+        IntVector t3 = table(levels, 3);
+        IntVector t4 = table(levels, 4);
+        IntVector t5 = table(levels, 5);
+        IntVector t6 = table(levels, 6);
+        IntVector t7 = table(levels, 7);
+        VectorShuffle<Byte> spread = SPREAD[bits];
+        IntVector shift = SHIFT[bits];
+        int mask = (1 << bits) - 1;
+        int pair = 2 * L - 1;
+        for (int i = 0; i < end; i += L) {
+            IntVector codes = codes(packed, i, bits, spread, shift, mask);
+            IntVector low = codes.and(pair);
+            VectorMask<Integer> odd = codes.and(2 * L).compare(VectorOperators.NE, 0);
+            IntVector lo = low.selectFrom(t0, t1).blend(low.selectFrom(t2, t3), odd);
+            IntVector hi = low.selectFrom(t4, t5).blend(low.selectFrom(t6, t7), odd);
+            lo.blend(hi, codes.compare(VectorOperators.GT, 4 * L - 1))
+                    .reinterpretAsFloats()
+                    .mul(scales[i >>> subShift])
+                    .intoArray(y, yoff + i);
+        }
+    }
+}
