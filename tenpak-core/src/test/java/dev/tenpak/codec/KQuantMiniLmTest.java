@@ -8,7 +8,6 @@ import dev.tenpak.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.security.MessageDigest;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
@@ -32,12 +31,7 @@ class KQuantMiniLmTest {
     @BeforeAll
     static void load() throws Exception {
         reader = MiniLmWeights.open();
-        weights = new ArrayList<>();
-        for (Tensor t : MiniLmWeights.tensors(reader)) {
-            if (t.shape().rank() == 2 && t.dtype().isCompressible() && t.elementCount() >= 4096) {
-                weights.add(t);
-            }
-        }
+        weights = MiniLmWeights.matrices(reader);
         assertThat(weights).hasSize(39);
     }
 

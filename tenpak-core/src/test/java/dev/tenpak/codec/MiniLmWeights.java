@@ -53,4 +53,18 @@ public final class MiniLmWeights {
         }
         return out;
     }
+
+    /**
+     * The 39 weight matrices the quantizer comparisons use: every 2-D float tensor with at least
+     * 4096 elements, in file order.
+     */
+    static List<Tensor> matrices(SafetensorsReader reader) {
+        List<Tensor> out = new ArrayList<>();
+        for (Tensor t : tensors(reader)) {
+            if (t.shape().rank() == 2 && t.dtype().isCompressible() && t.elementCount() >= 4096) {
+                out.add(t);
+            }
+        }
+        return out;
+    }
 }
