@@ -20,6 +20,7 @@ import dev.tenpak.error.TenpakIOException;
 import dev.tenpak.error.UnknownCodecException;
 import dev.tenpak.error.UnsupportedVersionException;
 import dev.tenpak.error.ValueOutOfRangeException;
+import dev.tenpak.internal.codec.lossless.LosslessCodec;
 import dev.tenpak.internal.delta.DeltaFormat;
 import dev.tenpak.internal.format.artifact.ArtifactReader;
 import dev.tenpak.internal.format.artifact.Checksums;
@@ -669,8 +670,9 @@ public final class PythonBridge {
     /**
      * Decodes elements {@code [from, from + count)} of tensor {@code name} (in row-major order) in its
      * own dtype into {@code byteSize} bytes at {@code address}. A lossy codec decodes only the
-     * aligned ranges that hold them ({@link dev.tenpak.codec.Codec#RANGE_ALIGN}); other payloads
-     * (raw, lossless, non-float) are decoded whole into a temporary buffer and the range is copied.
+     * aligned ranges that hold them ({@link dev.tenpak.codec.Codec#RANGE_ALIGN}), {@code lossless_v1}
+     * only the blocks that hold them; other payloads (raw, non-float) are decoded whole into a
+     * temporary buffer and the range is copied.
      * The payload's checksum is verified first either way.
      */
     public static void decodeRange(
@@ -691,6 +693,14 @@ public final class PythonBridge {
             return;
         }
         dev.tenpak.codec.Codec codec = Codecs.byName(e.codec());
+        if (codec instanceof LosslessCodec lossless && !e.staged()) {
+            // only the blocks that hold the range, through the block table; the header and table
+            // checked as a whole decode checks them
+            MemorySegment payload = reader.payload(e);
+            lossless.checkPayload(dtype, e.shape(), payload);
+            lossless.decodeRange(dtype, e.shape(), payload, from, count, dst);
+            return;
+        }
         if (codec.lossless() || !dtype.isCompressible()) {
             try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
                 MemorySegment all = arena.allocate(e.originalBytes(), 64);
