@@ -57,9 +57,9 @@ class safe_open:  # noqa: N801 - the name safetensors users know
 
     Nothing is decoded until asked: :meth:`get_tensor` decodes one tensor, and :meth:`get_slice`
     gives an object whose ``[rows]`` decodes only those rows (a lossy codec or ``lossless_v1``
-    decodes only the blocks that hold them). ``raw_v1`` tensors are zero-copy views of a copy-on-write mapping of the file,
-    their checksums verified when taken; every other payload's checksum is verified before it is
-    decoded.
+    decodes only the blocks that hold them). ``raw_v1`` tensors are zero-copy views of a
+    copy-on-write mapping of the file, their checksums verified when taken; every other payload's
+    checksum is verified before it is decoded.
 
     Args:
         framework: ``"pt"`` (torch tensors) or ``"numpy"`` (BF16 and FP8 as their bit patterns).
