@@ -2,14 +2,10 @@ package dev.tenpak.internal.kernel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -349,37 +345,21 @@ class VectorKernelsTest {
 
         String hash = here.substring(here.indexOf(' ') + 1);
         // Started together: each child is a cold JVM, and they are independent.
-        Process absent = child(List.of());
-        Process disabled = child(List.of("--add-modules", "jdk.incubator.vector", "-Dtenpak.vector=false"));
-        Process narrow = child(List.of("--add-modules", "jdk.incubator.vector", "-Dtenpak.vector.bits=256"));
-        Process tooNarrow = child(List.of("--add-modules", "jdk.incubator.vector", "-Dtenpak.vector.bits=128"));
-        assertThat(answer(absent)).as("no --add-modules: module absent").isEqualTo("scalar " + hash);
-        assertThat(answer(disabled)).as("-Dtenpak.vector=false").isEqualTo("scalar " + hash);
-        assertThat(answer(narrow)).as("256-bit vectors").isEqualTo("vector(256-bit) " + hash);
-        assertThat(answer(tooNarrow))
+        Process absent = ChildJvm.start(KernelFingerprint.class, List.of());
+        Process disabled = ChildJvm.start(
+                KernelFingerprint.class, List.of("--add-modules", "jdk.incubator.vector", "-Dtenpak.vector=false"));
+        Process narrow = ChildJvm.start(
+                KernelFingerprint.class, List.of("--add-modules", "jdk.incubator.vector", "-Dtenpak.vector.bits=256"));
+        Process tooNarrow = ChildJvm.start(
+                KernelFingerprint.class, List.of("--add-modules", "jdk.incubator.vector", "-Dtenpak.vector.bits=128"));
+        assertThat(ChildJvm.answer(absent))
+                .as("no --add-modules: module absent")
+                .isEqualTo("scalar " + hash);
+        assertThat(ChildJvm.answer(disabled)).as("-Dtenpak.vector=false").isEqualTo("scalar " + hash);
+        assertThat(ChildJvm.answer(narrow)).as("256-bit vectors").isEqualTo("vector(256-bit) " + hash);
+        assertThat(ChildJvm.answer(tooNarrow))
                 .as("128-bit vectors are refused: scalar fallback")
                 .isEqualTo("scalar " + hash);
-    }
-
-    private static Process child(List<String> flags) throws IOException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-Xmx256m");
-        cmd.addAll(flags);
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), KernelFingerprint.class.getName()));
-        return new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    }
-
-    private static String answer(Process p) throws IOException, InterruptedException {
-        byte[] out = p.getInputStream().readAllBytes();
-        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-        String text = new String(out, StandardCharsets.UTF_8);
-        assertThat(p.exitValue())
-                .as("child %s output:%n%s", p.info().commandLine().orElse("?"), text)
-                .isZero();
-        // The JVM may print a warning about the incubator module first; the answer is the last line.
-        String[] lines = text.strip().split("\\R");
-        return lines[lines.length - 1];
     }
 
     private static byte[] filled(int n) {
