@@ -24,8 +24,9 @@ import java.util.regex.PatternSyntaxException;
  *                    under N elements raw; {@link #AUTO_MIN_ELEMENTS} (the default) takes the
  *                    codec's own threshold ({@link dev.tenpak.codec.Codec#defaultMinElements()})
  * @param plan        a plan file made by {@code plan}: when set, it chooses every tensor's codec
- *                    (and {@code codec}, {@code keepRaw}, {@code minElements} do not apply); the
- *                    input must be the one the plan was made for
+ *                    (and {@code codec}, {@code keepRaw}, {@code minElements} do not apply, nor
+ *                    {@code entropy} when the plan records the entropy mode it was measured under);
+ *                    the input must be the one the plan was made for
  * @param sync        force the artifact (and its folder) to disk before it is renamed into place
  *                    (default off, like {@code cp})
  * @param progress    receives progress in bytes of tensor data (default {@link ProgressListener#NONE})

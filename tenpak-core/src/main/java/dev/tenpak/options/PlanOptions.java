@@ -4,10 +4,11 @@ import dev.tenpak.codec.Codec;
 import dev.tenpak.codec.Codecs;
 import dev.tenpak.error.InvalidInputException;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * How to plan: one budget (an error budget or a size budget), whether to choose per tensor, which
- * codecs compete, and how to read the input.
+ * codecs compete, how to read the input, and whether sizes count the entropy stage.
  *
  * <p>Two kinds of budget, exactly one of which is given:
  *
@@ -34,6 +35,14 @@ import java.util.List;
  *                         tensor meets it under no candidate), throw
  *                         {@link dev.tenpak.error.BudgetExceededException} and write no plan, instead
  *                         of choosing the lowest error. A size budget that cannot be met always throws.
+ * @param entropy          how the plan's sizes are counted, and how {@code compress --plan} will store
+ *                         the payloads: {@link EntropyMode#OFF} (the default, as compress's own default)
+ *                         counts every payload as its codec wrote it; {@link EntropyMode#AUTO} counts
+ *                         each payload as {@code compress --entropy auto} stores it, the smaller of the
+ *                         payload and its entropy-staged bytes, measured by running the stage. The plan
+ *                         records the mode and compress applies it, so the artifact holds the planned
+ *                         bytes. Under a size budget this lets codes that the stage shrinks (int8 codes
+ *                         at about 5 bits) compete at the size they are stored at.
  */
 public record PlanOptions(
         Double maxMae,
@@ -41,7 +50,8 @@ public record PlanOptions(
         boolean perTensor,
         List<String> codecs,
         InputFormat inputFormat,
-        boolean failOverBudget) {
+        boolean failOverBudget,
+        EntropyMode entropy) {
 
     /** The kind of budget, with the engine's neutral spelling of its option (and of the plan's {@code budget}). */
     public enum Budget {
@@ -85,38 +95,55 @@ public record PlanOptions(
         }
         codecs = List.copyOf(codecs);
         codecs.forEach(Codecs::byName);
+        Objects.requireNonNull(entropy, "entropy");
+    }
+
+    /** Without an entropy setting: sizes as the codecs write them ({@link EntropyMode#OFF}). */
+    public PlanOptions(
+            Double maxMae,
+            Double maxBitsPerWeight,
+            boolean perTensor,
+            List<String> codecs,
+            InputFormat inputFormat,
+            boolean failOverBudget) {
+        this(maxMae, maxBitsPerWeight, perTensor, codecs, inputFormat, failOverBudget, EntropyMode.OFF);
     }
 
     /** An error budget, as before size budgets existed. */
     public PlanOptions(
             double maxMae, boolean perTensor, List<String> codecs, InputFormat inputFormat, boolean failOverBudget) {
-        this(maxMae, null, perTensor, codecs, inputFormat, failOverBudget);
+        this(maxMae, null, perTensor, codecs, inputFormat, failOverBudget, EntropyMode.OFF);
     }
 
     /** Plan under a mean-absolute-error budget, one codec for the artifact, every lossy codec competing. */
     public static PlanOptions of(double maxMae) {
-        return new PlanOptions(maxMae, null, false, List.of(), InputFormat.AUTO, false);
+        return new PlanOptions(maxMae, null, false, List.of(), InputFormat.AUTO, false, EntropyMode.OFF);
     }
 
     /** Plan under a size budget in bits per float weight, every lossy codec competing. */
     public static PlanOptions ofBitsPerWeight(double maxBitsPerWeight) {
-        return new PlanOptions(null, maxBitsPerWeight, false, List.of(), InputFormat.AUTO, false);
+        return new PlanOptions(null, maxBitsPerWeight, false, List.of(), InputFormat.AUTO, false, EntropyMode.OFF);
     }
 
     public PlanOptions withPerTensor(boolean p) {
-        return new PlanOptions(maxMae, maxBitsPerWeight, p, codecs, inputFormat, failOverBudget);
+        return new PlanOptions(maxMae, maxBitsPerWeight, p, codecs, inputFormat, failOverBudget, entropy);
     }
 
     public PlanOptions withCodecs(List<String> c) {
-        return new PlanOptions(maxMae, maxBitsPerWeight, perTensor, c, inputFormat, failOverBudget);
+        return new PlanOptions(maxMae, maxBitsPerWeight, perTensor, c, inputFormat, failOverBudget, entropy);
     }
 
     public PlanOptions withInputFormat(InputFormat f) {
-        return new PlanOptions(maxMae, maxBitsPerWeight, perTensor, codecs, f, failOverBudget);
+        return new PlanOptions(maxMae, maxBitsPerWeight, perTensor, codecs, f, failOverBudget, entropy);
     }
 
     public PlanOptions withFailOverBudget(boolean f) {
-        return new PlanOptions(maxMae, maxBitsPerWeight, perTensor, codecs, inputFormat, f);
+        return new PlanOptions(maxMae, maxBitsPerWeight, perTensor, codecs, inputFormat, f, entropy);
+    }
+
+    /** Counts sizes as {@code compress --entropy} with {@code e} stores them, and records it in the plan. */
+    public PlanOptions withEntropy(EntropyMode e) {
+        return new PlanOptions(maxMae, maxBitsPerWeight, perTensor, codecs, inputFormat, failOverBudget, e);
     }
 
     /** Which budget was given. */

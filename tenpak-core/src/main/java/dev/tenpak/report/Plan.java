@@ -27,9 +27,17 @@ import java.util.List;
  * elements. A size budget ({@code max-bits-per-weight}) is judged on that figure. {@code sse} is the
  * squared error summed over elements.
  *
+ * <p>With {@link #entropy()} {@value #ENTROPY_AUTO}, every size (payload bytes, bits per weight,
+ * artifact bytes) is the size as {@code compress --entropy auto} stores it: each lossy payload
+ * through the entropy stage when that makes it smaller, measured by running the stage. Compress
+ * applies the plan's entropy mode, whatever its own {@code --entropy} says, so the artifact holds
+ * exactly the planned bytes.
+ *
  * <p>Plans written before size budgets existed have no {@code budget}, {@code maxBitsPerWeight} or
  * stored-size figures; they read as {@code max-mae} plans with those figures 0, and compress applies
- * them as before.
+ * them as before. Plans written before the entropy mode was recorded have no {@code entropy}: their
+ * sizes were measured without the stage ({@value #ENTROPY_OFF}), and compress applies them with its
+ * own {@code --entropy}, as before.
  *
  * @param format        {@value #FORMAT}
  * @param input         path, size and SHA-256 of the input; compress refuses any other input
@@ -45,6 +53,9 @@ import java.util.List;
  *                      (the one codec used, or {@code mixed})
  * @param expected      figures of the artifact the plan produces
  * @param tensors       each tensor's codec, with its figures under every candidate
+ * @param entropy       {@value #ENTROPY_OFF} (sizes as the codecs write them) or {@value #ENTROPY_AUTO}
+ *                      (sizes as stored through the entropy stage where it pays); compress applies it.
+ *                      Null in plans written before it was recorded (measured without the stage)
  */
 public record Plan(
         String format,
@@ -58,8 +69,11 @@ public record Plan(
         String reason,
         String artifactCodec,
         Outcome expected,
-        List<TensorPlan> tensors) {
+        List<TensorPlan> tensors,
+        String entropy) {
     public static final String FORMAT = "tenpak-plan/1";
+    public static final String ENTROPY_OFF = "off";
+    public static final String ENTROPY_AUTO = "auto";
     public static final String MODE_ARTIFACT = "artifact";
     public static final String MODE_PER_TENSOR = "per-tensor";
     public static final String BUDGET_MAX_MAE = "max-mae";
@@ -74,6 +88,41 @@ public record Plan(
         if (budget == null) {
             budget = BUDGET_MAX_MAE;
         }
+    }
+
+    /** A plan that records no entropy mode: measured without the stage, applied with compress's own setting. */
+    public Plan(
+            String format,
+            InputIdentity input,
+            String budget,
+            Double maxMae,
+            Double maxBitsPerWeight,
+            String mode,
+            List<Candidate> candidates,
+            String choice,
+            String reason,
+            String artifactCodec,
+            Outcome expected,
+            List<TensorPlan> tensors) {
+        this(
+                format,
+                input,
+                budget,
+                maxMae,
+                maxBitsPerWeight,
+                mode,
+                candidates,
+                choice,
+                reason,
+                artifactCodec,
+                expected,
+                tensors,
+                null);
+    }
+
+    /** Whether the plan's sizes count the entropy stage, so that compress must apply it. */
+    public boolean entropyStaged() {
+        return ENTROPY_AUTO.equals(entropy);
     }
 
     /**
@@ -212,6 +261,10 @@ public record Plan(
             if (t == null || t.name() == null || t.codec() == null) {
                 throw new InvalidInputException(file + ": plan has a tensor without a name or codec");
             }
+        }
+        if (p.entropy() != null && !ENTROPY_OFF.equals(p.entropy()) && !ENTROPY_AUTO.equals(p.entropy())) {
+            throw new InvalidInputException(file + ": plan's entropy is '" + p.entropy() + "', expected '"
+                    + ENTROPY_OFF + "' or '" + ENTROPY_AUTO + "'");
         }
         return p;
     }

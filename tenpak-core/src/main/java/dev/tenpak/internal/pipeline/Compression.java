@@ -119,9 +119,20 @@ public final class Compression {
                     plan.artifactCodec(),
                     label,
                     options.threads(),
-                    options.entropy(),
+                    entropy(plan, options),
                     options.progress());
         }
+    }
+
+    /**
+     * The entropy mode a plan is applied with: the one it records, so that the artifact holds the
+     * bytes the plan counted; for a plan that records none (written before it did), the options' own.
+     */
+    static EntropyMode entropy(Plan plan, CompressOptions options) {
+        if (plan.entropy() == null) {
+            return options.entropy();
+        }
+        return plan.entropyStaged() ? EntropyMode.AUTO : EntropyMode.OFF;
     }
 
     /** The one compress loop: selector, writer, progress, report. */

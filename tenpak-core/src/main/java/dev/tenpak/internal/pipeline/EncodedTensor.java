@@ -90,16 +90,27 @@ public record EncodedTensor(String name, DType dtype, Shape shape, Codec codec, 
      * {@link ArtifactWriter#allowStage()} first.
      */
     public TensorEntry writeToStaged(ArtifactWriter writer, Arena arena) {
+        MemorySegment staged = stage(arena);
+        return staged == null ? writeTo(writer) : writeStaged(writer, staged);
+    }
+
+    /**
+     * The payload through the entropy stage, in {@code arena}, when compress with the stage on would
+     * store it so: the codec is lossy and fixed-size and the stage's bytes are fewer than the
+     * payload's. Null when the payload is stored as it is.
+     */
+    public MemorySegment stage(Arena arena) {
         if (codec.lossless() || codec.variableSize() || payload.byteSize() == 0) {
-            return writeTo(writer);
+            return null;
         }
         long max = EntropyStage.maxEncodedSize(payload.byteSize());
         MemorySegment buf = arena.allocate(max, ArtifactFormat.ALIGNMENT);
         long written = EntropyStage.encode(payload, buf);
-        if (written < 0) {
-            return writeTo(writer);
-        }
-        MemorySegment staged = buf.asSlice(0, written);
+        return written < 0 ? null : buf.asSlice(0, written);
+    }
+
+    /** Appends this tensor to {@code writer} with {@code staged}, from {@link #stage}, as its stored bytes. */
+    public TensorEntry writeStaged(ArtifactWriter writer, MemorySegment staged) {
         return writer.writeEncoded(
                 name,
                 dtype,

@@ -38,7 +38,7 @@ public final class Bench {
         if (repeats < 1 || repeats > 1000) {
             throw InvalidInputException.forOption("repeat", "repeat must be 1 to 1000, got " + repeats);
         }
-        List<CodecSurvey.Totals> totals = CodecSurvey.run(source, codecs, repeats, true, (t, trials) -> {});
+        List<CodecSurvey.Totals> totals = CodecSurvey.run(source, codecs, repeats, true, (t, trials, stored) -> {});
         long tensorBytes = totals.isEmpty() ? 0 : totals.get(0).tensorBytes();
         long elements = totals.isEmpty() ? 0 : totals.get(0).elements();
         List<BenchReport.Row> rows = totals.stream()

@@ -8,6 +8,7 @@ import dev.tenpak.report.ErrorMetrics;
 import dev.tenpak.tensor.Tensor;
 import dev.tenpak.tensor.TensorSource;
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -21,11 +22,25 @@ import java.util.List;
  * <p>Memory: one tensor and its encodings under every codec at a time.
  */
 public final class CodecSurvey {
-    /** Called once per tensor while its trials' payloads are still alive (in the order of {@code codecs}). */
+    /**
+     * Called once per tensor while its trials' payloads are still alive (in the order of
+     * {@code codecs}), with how each trial's payload is stored.
+     */
     @FunctionalInterface
     public interface Listener {
-        void tensor(Tensor tensor, List<TensorTrial> trials);
+        void tensor(Tensor tensor, List<TensorTrial> trials, List<Stored> stored);
     }
+
+    /**
+     * How one trial's payload is stored in the artifact.
+     *
+     * @param bytes  the payload bytes the artifact's index records: without the entropy stage, the
+     *               payload as the codec wrote it; with it, the smaller of that and the stage's bytes
+     *               (the rule compress applies, by running the stage)
+     * @param staged the stage's bytes when they are what is stored, else null; valid only during the
+     *               {@link Listener} call
+     */
+    public record Stored(long bytes, MemorySegment staged) {}
 
     /**
      * One codec's figures over the whole input.
@@ -76,7 +91,8 @@ public final class CodecSurvey {
     /**
      * As above; with {@code entropy}, also writes each codec's payloads through the entropy stage
      * (where it makes them smaller, as {@code compress --entropy auto}) to a second counting writer,
-     * for {@link Totals#entropyArtifactBytes()}. The stage is not timed.
+     * for {@link Totals#entropyArtifactBytes()}, and gives the listener each payload's size as so
+     * stored ({@link Stored}). The stage is not timed.
      */
     public static List<Totals> run(
             TensorSource source, List<Codec> codecs, int repeats, boolean entropy, Listener listener) {
@@ -108,18 +124,28 @@ public final class CodecSurvey {
             elements += t.elementCount();
             try (Arena arena = Arena.ofConfined()) {
                 List<TensorTrial> trials = new ArrayList<>(k);
+                List<Stored> stored = new ArrayList<>(k);
                 for (int i = 0; i < k; i++) {
                     TensorTrial trial = TensorTrial.run(t, codecs.get(i), arena, repeats);
                     trial.encoded().writeTo(writers[i]);
                     if (entropy) {
-                        trial.encoded().writeToStaged(staged[i], arena);
+                        MemorySegment st = trial.encoded().stage(arena);
+                        if (st == null) {
+                            trial.encoded().writeTo(staged[i]);
+                            stored.add(new Stored(trial.storedBytes(), null));
+                        } else {
+                            trial.encoded().writeStaged(staged[i], st);
+                            stored.add(new Stored(st.byteSize(), st));
+                        }
+                    } else {
+                        stored.add(new Stored(trial.storedBytes(), null));
                     }
                     errors[i].add(trial.error());
                     enc[i] += trial.encodeNanos();
                     dec[i] += trial.decodeNanos();
                     trials.add(trial);
                 }
-                listener.tensor(t, trials);
+                listener.tensor(t, trials, stored);
             }
         }
         List<Totals> totals = new ArrayList<>(k);

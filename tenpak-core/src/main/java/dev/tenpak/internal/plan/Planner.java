@@ -2,10 +2,13 @@ package dev.tenpak.internal.plan;
 
 import dev.tenpak.codec.Codec;
 import dev.tenpak.error.BudgetExceededException;
+import dev.tenpak.internal.entropy.EntropyStage;
 import dev.tenpak.internal.format.Inputs;
+import dev.tenpak.internal.format.artifact.ArtifactFormat;
 import dev.tenpak.internal.format.artifact.ArtifactWriter;
 import dev.tenpak.internal.io.CountingChannel;
 import dev.tenpak.internal.pipeline.TensorTrial;
+import dev.tenpak.options.EntropyMode;
 import dev.tenpak.options.PlanOptions;
 import dev.tenpak.report.ErrorMetrics;
 import dev.tenpak.report.InputIdentity;
@@ -16,6 +19,7 @@ import dev.tenpak.tensor.Tensor;
 import dev.tenpak.tensor.TensorSource;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -81,25 +85,29 @@ public final class Planner {
         }
         List<Codec> codecs = options.candidates();
         double budget = options.maxMae();
+        boolean stage = options.entropy() == EntropyMode.AUTO;
         List<Plan.TensorPlan> tensors = new ArrayList<>();
         CountingChannel mixedBytes = new CountingChannel();
         ArtifactWriter mixed = ArtifactWriter.to(mixedBytes, "per-tensor candidate");
+        if (stage) {
+            mixed.allowStage(); // as compress does with the stage on
+        }
         mixed.metadata(source.metadata());
         ErrorMetrics.Accumulator mixedError = new ErrorMetrics.Accumulator();
 
         long[] floatElements = {0};
-        List<CodecSurvey.Totals> totals = CodecSurvey.run(source, codecs, (t, trials) -> {
-            TensorTrial pick = options.perTensor() ? choose(trials, budget) : null;
-            if (pick != null) {
-                pick.encoded().writeTo(mixed);
-                mixedError.add(pick.error());
+        List<CodecSurvey.Totals> totals = CodecSurvey.run(source, codecs, 1, stage, (t, trials, stored) -> {
+            int pick = options.perTensor() ? chooseIndex(sizeAndMae(trials, stored), budget) : -1;
+            if (pick >= 0) {
+                write(trials.get(pick), stored.get(pick), mixed);
+                mixedError.add(trials.get(pick).error());
             }
-            tensors.add(describe(t, trials, pick, budget));
+            tensors.add(describe(t, trials, stored, pick, budget));
             floatElements[0] += floatElements(t);
         });
         long tensorBytes = totals.isEmpty() ? 0 : totals.get(0).tensorBytes();
         List<Plan.Candidate> candidates = candidates(
-                totals, tensors, floatElements[0], (c, bpw) -> c.error().mae() <= budget);
+                totals, tensors, floatElements[0], stage, (c, bpw) -> c.error().mae() <= budget);
 
         if (options.perTensor()) {
             long size = mixed.finish();
@@ -146,15 +154,17 @@ public final class Planner {
                     reason,
                     null,
                     outcome(size, tensorBytes, e, tensors, floatElements[0]),
-                    List.copyOf(tensors));
+                    List.copyOf(tensors),
+                    entropy(options));
         }
 
         int best = chooseIndex(
                 totals.stream()
-                        .map(c -> new double[] {c.artifactBytes(), c.error().mae()})
+                        .map(c -> new double[] {artifactBytes(c, stage), c.error().mae()})
                         .toList(),
                 budget);
         CodecSurvey.Totals chosen = totals.get(best);
+        long chosenBytes = artifactBytes(chosen, stage);
         if (chosen.error().mae() > budget && options.failOverBudget()) {
             throw new BudgetExceededException(
                     String.format(
@@ -174,7 +184,7 @@ public final class Planner {
                         "smallest artifact with MAE <= %s (MAE %s, %d bytes)",
                         fmt(budget),
                         fmt(chosen.error().mae()),
-                        chosen.artifactBytes())
+                        chosenBytes)
                 : String.format(
                         Locale.ROOT,
                         "no candidate meets MAE <= %s; chose the lowest MAE (%s)",
@@ -196,30 +206,48 @@ public final class Planner {
                 chosen.codec(),
                 reason,
                 chosen.codec(),
-                outcome(chosen.artifactBytes(), tensorBytes, chosen.error(), assigned, floatElements[0]),
-                List.copyOf(assigned));
+                outcome(chosenBytes, tensorBytes, chosen.error(), assigned, floatElements[0]),
+                List.copyOf(assigned),
+                entropy(options));
     }
 
-    /** One tensor as the size budget sees it, with what is needed to write its chosen entry again. */
-    private record Measured(Plan.TensorPlan plan, DType dtype, Shape shape, List<byte[]> params) {}
+    /**
+     * One tensor as the size budget sees it, with what is needed to write its chosen entry again:
+     * each candidate's codec parameters and, where the candidate's payload is stored through the
+     * entropy stage, the stage's header (the writer reads the codec's length from it), else null.
+     */
+    private record Measured(
+            Plan.TensorPlan plan, DType dtype, Shape shape, List<byte[]> params, List<byte[]> stageHeaders) {}
 
     /** The size budget (see the class comment). */
     private static Plan planBitsPerWeight(TensorSource source, InputIdentity id, PlanOptions options) {
         List<Codec> codecs = options.candidates();
         double maxBpw = options.maxBitsPerWeight();
+        boolean stage = options.entropy() == EntropyMode.AUTO;
         List<Measured> measured = new ArrayList<>();
         long[] floatElements = {0};
-        List<CodecSurvey.Totals> totals = CodecSurvey.run(source, codecs, (t, trials) -> {
+        List<CodecSurvey.Totals> totals = CodecSurvey.run(source, codecs, 1, stage, (t, trials, stored) -> {
+            List<byte[]> headers = new ArrayList<>(stored.size());
+            for (CodecSurvey.Stored st : stored) {
+                headers.add(
+                        st.staged() == null
+                                ? null
+                                : st.staged()
+                                        .asSlice(0, EntropyStage.HEADER_BYTES)
+                                        .toArray(ValueLayout.JAVA_BYTE));
+            }
             measured.add(new Measured(
-                    describe(t, trials, null, 0),
+                    describe(t, trials, stored, -1, 0),
                     t.dtype(),
                     t.shape(),
-                    trials.stream().map(tr -> tr.encoded().params()).toList()));
+                    trials.stream().map(tr -> tr.encoded().params()).toList(),
+                    headers));
             floatElements[0] += floatElements(t);
         });
         long weights = floatElements[0];
         List<Plan.TensorPlan> described = measured.stream().map(Measured::plan).toList();
-        List<Plan.Candidate> candidates = candidates(totals, described, weights, (c, bpw) -> bpw <= maxBpw);
+        List<Plan.Candidate> candidates =
+                candidates(totals, described, weights, stage, (c, bpw) -> bpw <= maxBpw);
 
         List<List<RateAllocator.Option>> table = new ArrayList<>(described.size());
         for (Plan.TensorPlan t : described) {
@@ -250,6 +278,9 @@ public final class Planner {
         ErrorMetrics.Accumulator error = new ErrorMetrics.Accumulator();
         CountingChannel bytes = new CountingChannel();
         ArtifactWriter writer = ArtifactWriter.to(bytes, "bits-per-weight candidate");
+        if (stage) {
+            writer.allowStage(); // as compress does with the stage on
+        }
         writer.metadata(source.metadata());
         long largest = 0;
         for (int i = 0; i < described.size(); i++) {
@@ -274,14 +305,24 @@ public final class Planner {
                 assigned.add(assign(t, c, reason));
                 error.add(new ErrorMetrics(elements(t.shape()), c.mse(), c.mae(), c.maxAbsError()));
                 Measured m = measured.get(i);
-                writer.writeEncoded(
-                        t.name(),
-                        m.dtype(),
-                        m.shape(),
-                        c.storedCodec(),
-                        m.params().get(a.choice()[i]),
-                        zeros.asSlice(0, c.storedBytes()),
-                        0);
+                byte[] header = m.stageHeaders().get(a.choice()[i]);
+                MemorySegment payload = zeros.asSlice(0, c.storedBytes());
+                if (header == null) {
+                    writer.writeEncoded(
+                            t.name(), m.dtype(), m.shape(), c.storedCodec(), m.params().get(a.choice()[i]), payload, 0);
+                } else {
+                    MemorySegment.copy(header, 0, payload, ValueLayout.JAVA_BYTE, 0, header.length);
+                    writer.writeEncoded(
+                            t.name(),
+                            m.dtype(),
+                            m.shape(),
+                            c.storedCodec(),
+                            m.params().get(a.choice()[i]),
+                            payload,
+                            0,
+                            ArtifactFormat.STAGE_ENTROPY);
+                    payload.asSlice(0, header.length).fill((byte) 0);
+                }
             }
         }
         long size = writer.finish();
@@ -290,11 +331,12 @@ public final class Planner {
         long distinct = assigned.stream().map(Plan.TensorPlan::codec).distinct().count();
         String reason = String.format(
                 Locale.ROOT,
-                "least total squared error (%s) within %s bits per weight: %.4f bits per weight stored, "
+                "least total squared error (%s) within %s bits per weight: %.4f bits per weight stored%s, "
                         + "%d codec(s) used; convex-hull allocation, %s",
                 fmt(outcome.sse()),
                 fmtBpw(maxBpw),
                 outcome.storedBitsPerWeight(),
+                stage ? " (entropy stage included)" : "",
                 distinct,
                 a.sse() <= a.lowerBound()
                         ? "optimal (a hull point)"
@@ -315,7 +357,36 @@ public final class Planner {
                 reason,
                 null,
                 outcome,
-                List.copyOf(assigned));
+                List.copyOf(assigned),
+                entropy(options));
+    }
+
+    /** The plan's record of the entropy mode its sizes were measured under. */
+    private static String entropy(PlanOptions options) {
+        return options.entropy() == EntropyMode.AUTO ? Plan.ENTROPY_AUTO : Plan.ENTROPY_OFF;
+    }
+
+    /** A codec's whole-artifact size: as its codec writes it, or with the entropy stage where it pays. */
+    private static long artifactBytes(CodecSurvey.Totals c, boolean stage) {
+        return stage ? c.entropyArtifactBytes() : c.artifactBytes();
+    }
+
+    /** Each trial's stored size and MAE, for {@link #chooseIndex}. */
+    private static List<double[]> sizeAndMae(List<TensorTrial> trials, List<CodecSurvey.Stored> stored) {
+        List<double[]> out = new ArrayList<>(trials.size());
+        for (int i = 0; i < trials.size(); i++) {
+            out.add(new double[] {stored.get(i).bytes(), trials.get(i).error().mae()});
+        }
+        return out;
+    }
+
+    /** Appends a trial to {@code writer} as it is stored: through the stage, or as written. */
+    private static void write(TensorTrial trial, CodecSurvey.Stored stored, ArtifactWriter writer) {
+        if (stored.staged() == null) {
+            trial.encoded().writeTo(writer);
+        } else {
+            trial.encoded().writeStaged(writer, stored.staged());
+        }
     }
 
     /** Whether a candidate, by its figures over the whole input, meets the budget on its own. */
@@ -329,6 +400,7 @@ public final class Planner {
             List<CodecSurvey.Totals> totals,
             List<Plan.TensorPlan> tensors,
             long floatElements,
+            boolean stage,
             WithinBudget withinBudget) {
         List<Plan.Candidate> out = new ArrayList<>(totals.size());
         for (int j = 0; j < totals.size(); j++) {
@@ -341,11 +413,12 @@ public final class Planner {
                 sse += tc.sse();
             }
             double bpw = storedBitsPerWeight(stored, floatElements);
+            long artifact = artifactBytes(c, stage);
             out.add(new Plan.Candidate(
                     c.codec(),
-                    c.artifactBytes(),
-                    c.ratio(),
-                    c.bitsPerWeight(),
+                    artifact,
+                    ratio(c.tensorBytes(), artifact),
+                    c.elements() == 0 ? 0 : artifact * 8.0 / c.elements(),
                     c.error().mse(),
                     c.error().mae(),
                     c.error().maxAbsError(),
@@ -419,15 +492,6 @@ public final class Planner {
         return elements == 0 ? 0 : bytes * 8.0 / elements;
     }
 
-    /** The per-tensor rule over one tensor's trials. */
-    static TensorTrial choose(List<TensorTrial> trials, double budget) {
-        return trials.get(chooseIndex(
-                trials.stream()
-                        .map(t -> new double[] {t.storedBytes(), t.error().mae()})
-                        .toList(),
-                budget));
-    }
-
     /**
      * The rule on (size, mae) pairs: smallest size with mae <= budget (ties: lower mae, then first);
      * otherwise lowest mae (ties: smaller size, then first).
@@ -451,24 +515,31 @@ public final class Planner {
                 .orElseThrow();
     }
 
-    private static Plan.TensorPlan describe(Tensor t, List<TensorTrial> trials, TensorTrial pick, double budget) {
-        List<Plan.TensorCandidate> cands = trials.stream()
-                .map(tr -> new Plan.TensorCandidate(
-                        tr.requested().name(),
-                        tr.storedCodec(),
-                        tr.storedBytes(),
-                        tr.error().mse(),
-                        tr.error().mae(),
-                        tr.error().maxAbsError(),
-                        tr.fallback(),
-                        tr.encoded().params().length,
-                        bitsPerWeight(tr.storedBytes() + tr.encoded().params().length, t.elementCount()),
-                        sse(tr.error())))
-                .toList();
-        if (pick == null) {
-            return new Plan.TensorPlan(
-                    t.name(), t.dtype().name(), t.shape().dims(), null, null, 0, 0, 0, 0, cands, 0, 0, 0);
+    /** A tensor's figures under every candidate and, unless {@code pickIndex} is -1, its chosen codec. */
+    private static Plan.TensorPlan describe(
+            Tensor t, List<TensorTrial> trials, List<CodecSurvey.Stored> stored, int pickIndex, double budget) {
+        List<Plan.TensorCandidate> cands = new ArrayList<>(trials.size());
+        for (int i = 0; i < trials.size(); i++) {
+            TensorTrial tr = trials.get(i);
+            long bytes = stored.get(i).bytes();
+            cands.add(new Plan.TensorCandidate(
+                    tr.requested().name(),
+                    tr.storedCodec(),
+                    bytes,
+                    tr.error().mse(),
+                    tr.error().mae(),
+                    tr.error().maxAbsError(),
+                    tr.fallback(),
+                    tr.encoded().params().length,
+                    bitsPerWeight(bytes + tr.encoded().params().length, t.elementCount()),
+                    sse(tr.error())));
         }
+        if (pickIndex < 0) {
+            return new Plan.TensorPlan(
+                    t.name(), t.dtype().name(), t.shape().dims(), null, null, 0, 0, 0, 0, List.copyOf(cands), 0, 0, 0);
+        }
+        TensorTrial pick = trials.get(pickIndex);
+        long pickBytes = stored.get(pickIndex).bytes();
         String reason = pick.fallback() != null
                 ? pick.fallback()
                 : pick.error().mae() <= budget
@@ -480,13 +551,13 @@ public final class Planner {
                 t.shape().dims(),
                 pick.storedCodec(),
                 reason,
-                pick.storedBytes(),
+                pickBytes,
                 pick.error().mse(),
                 pick.error().mae(),
                 pick.error().maxAbsError(),
-                cands,
+                List.copyOf(cands),
                 pick.encoded().params().length,
-                bitsPerWeight(pick.storedBytes() + pick.encoded().params().length, t.elementCount()),
+                bitsPerWeight(pickBytes + pick.encoded().params().length, t.elementCount()),
                 sse(pick.error()));
     }
 
