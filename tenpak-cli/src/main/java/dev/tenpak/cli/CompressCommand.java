@@ -87,7 +87,8 @@ final class CompressCommand implements Callable<Integer> {
             names = "--plan",
             paramLabel = "FILE",
             description =
-                    "Apply a plan from 'tenpak plan' (its codecs override --codec); refused unless it was made for this input.")
+                    "Apply a plan from 'tenpak plan' (its codecs override --codec, and the entropy mode it was "
+                            + "measured under overrides --entropy); refused unless it was made for this input.")
     Path plan;
 
     @Option(

@@ -1,6 +1,7 @@
 package dev.tenpak.cli;
 
 import dev.tenpak.Tenpak;
+import dev.tenpak.options.EntropyMode;
 import dev.tenpak.options.InputFormat;
 import dev.tenpak.options.PlanOptions;
 import dev.tenpak.report.Plan;
@@ -29,6 +30,8 @@ import picocli.CommandLine.Spec;
                     + "--max-bits-per-weight: a codec per tensor with the least total squared error whose stored bits "
                     + "(payload and codec parameters of every tensor) are at most B per float weight (exit 7 and no "
                     + "plan when even the smallest codec of every tensor is over B).",
+            "With --entropy auto, every size is counted as 'compress --entropy auto' stores it (each lossy payload "
+                    + "through the entropy stage when that makes it smaller), and compress --plan applies the stage.",
             "Apply the plan with: tenpak compress --input B --output A --plan PLAN"
         })
 final class PlanCommand implements Callable<Integer> {
@@ -90,6 +93,17 @@ final class PlanCommand implements Callable<Integer> {
             description = "Input format. Default: ${DEFAULT-VALUE}.")
     String format;
 
+    @Option(
+            names = "--entropy",
+            paramLabel = "MODE",
+            defaultValue = "off",
+            description = "auto: count each lossy tensor's payload as 'compress --entropy auto' stores it (through the "
+                    + "entropy stage when that makes it smaller, measured by running the stage), so that a size budget "
+                    + "can buy codes the stage shrinks; the plan records it and compress --plan applies it (artifact "
+                    + "format v2). off: payloads at the size their codec writes (format v1). Default: ${DEFAULT-VALUE}, "
+                    + "as compress.")
+    String entropy;
+
     @Option(names = "--json", description = "Print the plan as JSON instead of tables.")
     boolean json;
 
@@ -107,8 +121,14 @@ final class PlanCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PlanOptions options =
-                new PlanOptions(maxMae, maxBitsPerWeight, perTensor, codecs, InputFormat.parse(format), failOverBudget);
+        PlanOptions options = new PlanOptions(
+                maxMae,
+                maxBitsPerWeight,
+                perTensor,
+                codecs,
+                InputFormat.parse(format),
+                failOverBudget,
+                EntropyMode.parse(entropy));
         Plan p = Tenpak.plan(input, output, options);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
@@ -120,7 +140,8 @@ final class PlanCommand implements Callable<Integer> {
             return 0;
         }
         printInput(p, out);
-        out.printf(Locale.ROOT, "budget:  MAE <= %s (%s)%n%n", Format.sci(p.maxMae()), p.mode());
+        out.printf(Locale.ROOT, "budget:  MAE <= %s (%s)%n", Format.sci(p.maxMae()), p.mode());
+        printSizes(p, out);
         Format.Table t = new Format.Table(
                         "", "codec", "artifact", "bytes", "ratio", "bits/weight", "MSE", "MAE", "max abs", "MAE <= E")
                 .rightAlign(2, 3, 4, 5, 6, 7, 8);
@@ -191,13 +212,24 @@ final class PlanCommand implements Callable<Integer> {
                 p.input().sha256());
     }
 
+    /** How the sizes below were counted, and how compress will store the payloads. */
+    private static void printSizes(Plan p, PrintWriter out) {
+        out.println(
+                p.entropyStaged()
+                        ? "sizes:   as stored with the entropy stage (--entropy auto: each lossy payload through the "
+                                + "stage when smaller); compress --plan applies it"
+                        : "sizes:   payloads as their codecs write them (--entropy off)");
+        out.println();
+    }
+
     /** A size-budget plan: every codec's stored size and error, each tensor's codec, the totals. */
     private void printSizePlan(Plan p, PrintWriter out) {
         printInput(p, out);
         out.printf(
                 Locale.ROOT,
-                "budget:  stored bits per weight <= %s (a codec per tensor, least total squared error)%n%n",
+                "budget:  stored bits per weight <= %s (a codec per tensor, least total squared error)%n",
                 p.maxBitsPerWeight());
+        printSizes(p, out);
         Format.Table t = new Format.Table(
                         "", "codec", "artifact", "ratio", "stored bits/weight", "MSE", "SSE", "MAE", "bits <= B")
                 .rightAlign(2, 3, 4, 5, 6, 7);

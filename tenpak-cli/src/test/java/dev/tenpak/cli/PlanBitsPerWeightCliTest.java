@@ -69,6 +69,77 @@ class PlanBitsPerWeightCliTest {
     }
 
     @Test
+    void entropyAutoCountsTheStageRecordsItAndCompressAppliesIt() throws Exception {
+        Path plan = dir.resolve("plan.json");
+        String codecs = "int8_sym_v1,int4_sym_g32_v1";
+        Run off = run("plan", "--input", model, "--output", plan, "--max-bits-per-weight", "7.5", "--codecs", codecs);
+        assertThat(off.code()).as(off.err()).isZero();
+        assertThat(off.out()).contains("sizes:   payloads as their codecs write them (--entropy off)");
+        assertThat(Plan.read(plan).entropy()).isEqualTo(Plan.ENTROPY_OFF);
+        Plan offPlan = Plan.read(plan);
+
+        Run r = run(
+                "plan",
+                "--input",
+                model,
+                "--output",
+                plan,
+                "--max-bits-per-weight",
+                "7.5",
+                "--codecs",
+                codecs,
+                "--entropy",
+                "auto");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("sizes:   as stored with the entropy stage (--entropy auto");
+        assertThat(r.out()).containsPattern("choice: .* bits per weight stored \\(entropy stage included\\)");
+        Plan p = Plan.read(plan);
+        assertThat(p.entropy()).isEqualTo(Plan.ENTROPY_AUTO);
+        assertThat(p.expected().storedBitsPerWeight()).isLessThanOrEqualTo(7.5);
+        // gaussian int8 codes cost about 7.1 bits through the stage: both matrices afford int8, not one
+        assertThat(p.expected().sse()).isLessThan(offPlan.expected().sse());
+
+        Run j = run(
+                "plan",
+                "--input",
+                model,
+                "--output",
+                plan,
+                "--max-mae",
+                "0.01",
+                "--codecs",
+                codecs,
+                "--entropy",
+                "AUTO",
+                "--json");
+        assertThat(j.code()).as(j.err()).isZero();
+        assertThat(j.out()).contains("\"entropy\" : \"auto\"");
+
+        // compress's --entropy defaults to off; the plan's auto applies
+        Run again = run(
+                "plan",
+                "--input",
+                model,
+                "--output",
+                plan,
+                "--max-bits-per-weight",
+                "7.5",
+                "--codecs",
+                codecs,
+                "--entropy",
+                "auto");
+        assertThat(again.code()).as(again.err()).isZero();
+        Path out = dir.resolve("m.tenpak");
+        Run c = run("compress", "--input", model, "--output", out, "--plan", plan);
+        assertThat(c.code()).as(c.err()).isZero();
+        assertThat(Files.size(out)).isEqualTo(p.expected().artifactBytes());
+
+        Run bad = run("plan", "--input", model, "--output", dir.resolve("x.json"), "--max-mae", "1", "--entropy", "zstd");
+        assertThat(bad.code()).isEqualTo(3);
+        assertThat(bad.err()).contains("entropy must be 'auto' or 'off', got 'zstd'");
+    }
+
+    @Test
     void exactlyOneBudgetAndValidValuesOrExitThreeNamingTheFlag() {
         Path plan = dir.resolve("plan.json");
         Run none = run("plan", "--input", model, "--output", plan);
