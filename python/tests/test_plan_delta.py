@@ -86,3 +86,29 @@ def test_size_budget_errors_are_typed(tmp_path: Path) -> None:
     assert isinstance(err.value.best, float) and err.value.best > 1.0
     assert f"takes {err.value.best:.4f} bits per weight" in str(err.value)
     assert not (tmp_path / "never.json").exists()
+
+
+def test_plan_counts_the_entropy_stage_when_asked(tmp_path: Path) -> None:
+    base_json = FLEET / "base.json"
+    codecs = ["int8_sym_v1", "int4_sym_g32_v1"]
+    off = tenpak.plan(base_json, max_bits_per_weight=7.5, codecs=codecs)
+    assert off["entropy"] == "off"
+    out = tmp_path / "auto.plan.json"
+    auto = tenpak.plan(base_json, max_bits_per_weight=7.5, codecs=codecs, entropy="auto", output=out)
+    assert auto["entropy"] == "auto" and json.loads(out.read_text())["entropy"] == "auto"
+    assert "entropy stage included" in auto["reason"]
+    assert 0 < auto["expected"]["storedBitsPerWeight"] <= 7.5
+
+    # int8 codes of trained weights are smaller through the stage; the same codes, the same error
+    def int8(plan: dict, name: str) -> dict:
+        t = next(t for t in plan["tensors"] if t["name"] == name)
+        return next(c for c in t["candidates"] if c["codec"] == "int8_sym_v1")
+
+    embed = next(t["name"] for t in auto["tensors"] if t["name"].startswith("embed"))
+    assert int8(auto, embed)["storedBytes"] < int8(off, embed)["storedBytes"]
+    assert int8(auto, embed)["mse"] == int8(off, embed)["mse"]
+    # so the same budget buys at most as much error
+    assert auto["expected"]["sse"] <= off["expected"]["sse"]
+
+    with pytest.raises(tenpak.InvalidInputError, match="entropy must be 'auto' or 'off'"):
+        tenpak.plan(base_json, 0.01, entropy="zstd")

@@ -143,6 +143,7 @@ def plan(
     codecs: Sequence[str] | None = None,
     output: str | os.PathLike[str] | None = None,
     input_format: str = "auto",
+    entropy: str = "off",
 ) -> dict[str, Any]:
     """Measures candidate codecs on ``input`` (a JSON bundle, safetensors file or Hugging Face
     folder) and chooses under one budget, like ``tenpak plan``: ``max_mae`` (the smallest artifact
@@ -152,12 +153,20 @@ def plan(
     budget under the smallest choice raises :class:`BudgetExceededError` whose ``best`` is the
     smallest achievable bits per weight.
 
+    ``entropy="auto"`` counts every size as ``compress(..., entropy="auto")`` stores it (each lossy
+    payload through the entropy stage when that makes it smaller, measured by running the stage), so a
+    size budget can buy codes the stage shrinks; ``"off"`` (the default, as compress's) counts payloads
+    as their codecs write them. The plan records the mode, and ``tenpak compress --plan`` applies it.
+
     Returns:
         The plan (``tenpak-plan/1``) as a dict; also written to ``output`` when given. Its ``budget``
-        says which kind; ``expected`` holds ``storedBitsPerWeight`` and ``sse`` (total squared error),
-        and each entry of ``tensors`` its ``codec``, ``bitsPerWeight`` and ``mse``.
+        says which kind and ``entropy`` how sizes were counted; ``expected`` holds
+        ``storedBitsPerWeight`` and ``sse`` (total squared error), and each entry of ``tensors`` its
+        ``codec``, ``bitsPerWeight`` and ``mse``.
     """
-    return _engine.plan(input, max_mae, max_bits_per_weight, per_tensor, list(codecs or []), output, input_format)
+    return _engine.plan(
+        input, max_mae, max_bits_per_weight, per_tensor, list(codecs or []), output, input_format, entropy
+    )
 
 
 def delta(

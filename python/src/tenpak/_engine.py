@@ -740,6 +740,7 @@ def plan(
     codecs: Sequence[str],
     output: str | os.PathLike[str] | None,
     input_format: str,
+    entropy: str = "off",
 ) -> dict[str, Any]:
     j = java()
     text = call(
@@ -751,6 +752,7 @@ def plan(
         bool(per_tensor),
         j.string_array(list(codecs)),
         input_format,
+        entropy,
     )
     return json.loads(str(text))
 

@@ -325,6 +325,7 @@ public final class PythonBridge {
     /**
      * {@link Tenpak#plan}; returns the plan as JSON (the format it is written in). Exactly one of
      * {@code maxMae} and {@code maxBitsPerWeight} is non-null ({@link PlanOptions} says so otherwise).
+     * {@code entropy} is {@code off} or {@code auto} ({@link dev.tenpak.options.EntropyMode#parse}).
      */
     public static String plan(
             String input,
@@ -333,9 +334,16 @@ public final class PythonBridge {
             Double maxBitsPerWeight,
             boolean perTensor,
             String[] codecs,
-            String inputFormat) {
+            String inputFormat,
+            String entropy) {
         PlanOptions o = new PlanOptions(
-                maxMae, maxBitsPerWeight, perTensor, List.of(codecs), InputFormat.parse(inputFormat), false);
+                maxMae,
+                maxBitsPerWeight,
+                perTensor,
+                List.of(codecs),
+                InputFormat.parse(inputFormat),
+                false,
+                dev.tenpak.options.EntropyMode.parse(entropy));
         return Tenpak.plan(Path.of(input), planOutput == null ? null : Path.of(planOutput), o)
                 .toJson();
     }
