@@ -4,6 +4,7 @@ import dev.tenpak.Tenpak;
 import dev.tenpak.codec.Codecs;
 import dev.tenpak.error.TenpakException;
 import dev.tenpak.options.CompressOptions;
+import dev.tenpak.options.EntropyMode;
 import dev.tenpak.options.PlanOptions;
 import java.io.File;
 import java.nio.file.Path;
@@ -81,6 +82,10 @@ public record CompressRequest(
         } else {
             s.put("codec", options.codec());
         }
+        if (options.entropy() != EntropyMode.OFF) {
+            // only when on: artifacts without the stage are the bytes they were before it existed
+            s.put("entropy", options.entropy().name().toLowerCase(Locale.ROOT));
+        }
         s.put("inputFormat", options.inputFormat().name().toLowerCase(Locale.ROOT));
         s.put("keepRaw", options.keepRaw().toString());
         s.put("minElements", Long.toString(options.minElements()));
@@ -107,6 +112,7 @@ public record CompressRequest(
         private Integer threads;
         private List<String> keepRaw;
         private Long minElements;
+        private String entropy;
         private String tenpakVersion;
 
         public Builder baseDirectory(File v) {
@@ -198,6 +204,12 @@ public record CompressRequest(
             return this;
         }
 
+        /** {@code off} or {@code auto}, for compress and the planner alike; null for off. */
+        public Builder entropy(String v) {
+            entropy = v;
+            return this;
+        }
+
         /** Overrides {@link Tenpak#version()} (tests simulate an engine upgrade with it). */
         public Builder tenpakVersion(String v) {
             tenpakVersion = v;
@@ -240,6 +252,13 @@ public record CompressRequest(
                 }
                 options = options.withMinElements(minElements);
             }
+            if (entropy != null && !entropy.isBlank()) {
+                try {
+                    options = options.withEntropy(EntropyMode.parse(entropy));
+                } catch (TenpakException e) {
+                    throw ModelBuildException.user("tenpak: bad <entropy> (tenpak.entropy): " + e.getMessage(), e);
+                }
+            }
             if (threads != null) {
                 if (threads < 1) {
                     throw ModelBuildException.user("tenpak: bad <threads> (tenpak.threads): " + threads
@@ -273,7 +292,8 @@ public record CompressRequest(
                                             .withPerTensor(perTensor)
                                     : PlanOptions.ofBitsPerWeight(maxBitsPerWeight))
                             .withCodecs(trimmed(candidates))
-                            .withInputFormat(options.inputFormat()));
+                            .withInputFormat(options.inputFormat())
+                            .withEntropy(options.entropy()));
                 } catch (TenpakException e) {
                     throw ModelBuildException.user(
                             "tenpak: bad <candidates> (tenpak.candidates): " + e.getMessage(), e);

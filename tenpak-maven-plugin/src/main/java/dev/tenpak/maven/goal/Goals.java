@@ -91,6 +91,7 @@ public final class Goals {
                 .threads(s.threads())
                 .keepRaw(s.keepRaw())
                 .minElements(s.minElements())
+                .entropy(s.entropy())
                 .build();
     }
 }

@@ -146,6 +146,16 @@ public final class CompressMojo extends AbstractMojo {
     private Long minElements;
 
     /**
+     * The entropy stage: {@code auto} stores each lossy tensor's codes through it when that makes them
+     * smaller (artifact format v2, which tenpak before the stage does not read), and with
+     * {@code maxMae} or {@code maxBitsPerWeight} the planner counts every size so stored, so a size
+     * budget can buy codes the stage shrinks (int8 codes cost about 5 bits on trained weights);
+     * {@code off} never (format v1). Default: off. Changing it to auto recompresses every model file.
+     */
+    @Parameter(property = "tenpak.entropy", defaultValue = "off")
+    private String entropy;
+
+    /**
      * How many tensors of a model file are encoded at once. Default: the available processors. The
      * artifact's bytes do not depend on it; in a {@code -T} build each module compresses with its own.
      */
@@ -187,6 +197,7 @@ public final class CompressMojo extends AbstractMojo {
                 force,
                 threads,
                 keepRaw,
-                minElements);
+                minElements,
+                entropy);
     }
 }

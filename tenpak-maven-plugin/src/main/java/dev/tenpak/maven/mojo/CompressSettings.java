@@ -24,4 +24,5 @@ public record CompressSettings(
         boolean force,
         Integer threads,
         List<String> keepRaw,
-        Long minElements) {}
+        Long minElements,
+        String entropy) {}

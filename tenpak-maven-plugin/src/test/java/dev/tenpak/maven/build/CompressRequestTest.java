@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tenpak.Tenpak;
 import dev.tenpak.options.InputFormat;
+import dev.tenpak.options.EntropyMode;
 import dev.tenpak.options.PlanOptions;
 import java.io.File;
 import java.nio.file.Path;
@@ -186,6 +187,26 @@ class CompressRequestTest {
         assertThatThrownBy(() -> builder().threads(0).build())
                 .isInstanceOf(ModelBuildException.class)
                 .hasMessageContaining("<threads>");
+    }
+
+    @Test
+    void entropyReachesCompressThePlanAndTheSettingsOnlyWhenOn() throws Exception {
+        CompressRequest d = builder().maxBitsPerWeight(4.5).build();
+        assertThat(d.options().entropy()).isEqualTo(EntropyMode.OFF);
+        assertThat(d.plan()).hasValueSatisfying(p -> assertThat(p.entropy()).isEqualTo(EntropyMode.OFF));
+        // off leaves the settings as they were before the stage, so nothing is recompressed for it
+        assertThat(d.settings()).doesNotContainKey("entropy");
+        assertThat(builder().maxBitsPerWeight(4.5).entropy("off").build().settings())
+                .isEqualTo(d.settings());
+        CompressRequest a = builder().maxBitsPerWeight(4.5).entropy("auto").build();
+        assertThat(a.options().entropy()).isEqualTo(EntropyMode.AUTO);
+        assertThat(a.plan()).hasValueSatisfying(p -> assertThat(p.entropy()).isEqualTo(EntropyMode.AUTO));
+        assertThat(a.settings()).containsEntry("entropy", "auto");
+        assertThat(builder().entropy("auto").build().options().entropy()).isEqualTo(EntropyMode.AUTO);
+        assertThatThrownBy(() -> builder().entropy("zstd").build())
+                .isInstanceOf(ModelBuildException.class)
+                .hasMessageContaining("<entropy>")
+                .hasMessageContaining("'zstd'");
     }
 
     @Test

@@ -286,6 +286,30 @@ class ModelCompressorTest {
     }
 
     @Test
+    void entropyAutoPlansTheStoredSizesAndTheArtifactHoldsThem() throws Exception {
+        List<String> candidates = List.of("int8_sym_v1", "int4_sym_v1");
+        run(request().maxBitsPerWeight(7.0).candidates(candidates).entropy("auto"));
+        assertThat(manifest().models().get(0).settings()).containsEntry("entropy", "auto");
+        Plan plan = Plan.read(base.resolve("target/tenpak/plans/encoder.plan.json"));
+        assertThat(plan.entropy()).isEqualTo(Plan.ENTROPY_AUTO);
+        assertThat(plan.expected().storedBitsPerWeight()).isLessThanOrEqualTo(7.0);
+        long stored = 0;
+        try (ArtifactReader a = ArtifactReader.open(out.resolve("encoder.tenpak"))) {
+            for (var en : a.entries()) {
+                Plan.TensorPlan t = plan.tensors().stream()
+                        .filter(x -> x.name().equals(en.name()))
+                        .findFirst()
+                        .orElseThrow();
+                assertThat(en.codec()).isEqualTo(t.codec());
+                assertThat(en.length()).isEqualTo(t.storedBytes());
+                stored += en.length() + en.params().length;
+            }
+        }
+        assertThat(stored).isEqualTo(plan.expected().storedBytes());
+        assertThat(Files.size(out.resolve("encoder.tenpak"))).isEqualTo(plan.expected().artifactBytes());
+    }
+
+    @Test
     void keepRawAndGroupWiseCodecsReachTheArtifact() throws Exception {
         run(request().codec("int4_sym_g32_v1").keepRaw(List.of("bias$")).minElements(0L));
         try (ArtifactReader a = ArtifactReader.open(out.resolve("encoder.tenpak"))) {

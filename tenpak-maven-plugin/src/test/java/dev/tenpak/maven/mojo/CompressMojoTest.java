@@ -60,12 +60,15 @@ class CompressMojoTest {
         set(m, "perTensor", true);
         set(m, "candidates", List.of("int8_sym_v1", "int4_sym_v1"));
         set(m, "planDirectory", base.resolve("target/plans").toFile());
+        set(m, "entropy", "auto");
         CompressRequest r = Goals.request(m.settings());
         assertThat(r.plan()).hasValueSatisfying(p -> {
             assertThat(p.maxMae()).isEqualTo(0.002);
             assertThat(p.perTensor()).isTrue();
             assertThat(p.codecs()).containsExactly("int8_sym_v1", "int4_sym_v1");
+            assertThat(p.entropy()).isEqualTo(dev.tenpak.options.EntropyMode.AUTO);
         });
+        assertThat(r.options().entropy()).isEqualTo(dev.tenpak.options.EntropyMode.AUTO);
         assertThat(r.planDirectory()).isEqualTo(base.resolve("target/plans"));
         assertThat(r.baseDirectory()).isEqualTo(base.toAbsolutePath().normalize());
         assertThat(r.sourceDirectory()).isEqualTo(base.resolve("weights"));
@@ -228,7 +231,7 @@ class CompressMojoTest {
                         .doesNotContain("dev.tenpak", "{@link");
             }
         }
-        assertThat(checked).isEqualTo(25);
+        assertThat(checked).isEqualTo(26);
     }
 
     private static String text(Element e, String child) {
