@@ -86,9 +86,8 @@ final class CompressCommand implements Callable<Integer> {
     @Option(
             names = "--plan",
             paramLabel = "FILE",
-            description =
-                    "Apply a plan from 'tenpak plan' (its codecs override --codec, and the entropy mode it was "
-                            + "measured under overrides --entropy); refused unless it was made for this input.")
+            description = "Apply a plan from 'tenpak plan' (its codecs override --codec, and the entropy mode it was "
+                    + "measured under overrides --entropy); refused unless it was made for this input.")
     Path plan;
 
     @Option(

@@ -134,7 +134,8 @@ class PlanBitsPerWeightCliTest {
         assertThat(c.code()).as(c.err()).isZero();
         assertThat(Files.size(out)).isEqualTo(p.expected().artifactBytes());
 
-        Run bad = run("plan", "--input", model, "--output", dir.resolve("x.json"), "--max-mae", "1", "--entropy", "zstd");
+        Run bad =
+                run("plan", "--input", model, "--output", dir.resolve("x.json"), "--max-mae", "1", "--entropy", "zstd");
         assertThat(bad.code()).isEqualTo(3);
         assertThat(bad.err()).contains("entropy must be 'auto' or 'off', got 'zstd'");
     }

@@ -263,8 +263,8 @@ public record Plan(
             }
         }
         if (p.entropy() != null && !ENTROPY_OFF.equals(p.entropy()) && !ENTROPY_AUTO.equals(p.entropy())) {
-            throw new InvalidInputException(file + ": plan's entropy is '" + p.entropy() + "', expected '"
-                    + ENTROPY_OFF + "' or '" + ENTROPY_AUTO + "'");
+            throw new InvalidInputException(file + ": plan's entropy is '" + p.entropy() + "', expected '" + ENTROPY_OFF
+                    + "' or '" + ENTROPY_AUTO + "'");
         }
         return p;
     }

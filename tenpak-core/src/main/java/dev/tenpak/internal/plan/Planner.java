@@ -160,7 +160,8 @@ public final class Planner {
 
         int best = chooseIndex(
                 totals.stream()
-                        .map(c -> new double[] {artifactBytes(c, stage), c.error().mae()})
+                        .map(c ->
+                                new double[] {artifactBytes(c, stage), c.error().mae()})
                         .toList(),
                 budget);
         CodecSurvey.Totals chosen = totals.get(best);
@@ -246,8 +247,7 @@ public final class Planner {
         });
         long weights = floatElements[0];
         List<Plan.TensorPlan> described = measured.stream().map(Measured::plan).toList();
-        List<Plan.Candidate> candidates =
-                candidates(totals, described, weights, stage, (c, bpw) -> bpw <= maxBpw);
+        List<Plan.Candidate> candidates = candidates(totals, described, weights, stage, (c, bpw) -> bpw <= maxBpw);
 
         List<List<RateAllocator.Option>> table = new ArrayList<>(described.size());
         for (Plan.TensorPlan t : described) {
@@ -309,7 +309,13 @@ public final class Planner {
                 MemorySegment payload = zeros.asSlice(0, c.storedBytes());
                 if (header == null) {
                     writer.writeEncoded(
-                            t.name(), m.dtype(), m.shape(), c.storedCodec(), m.params().get(a.choice()[i]), payload, 0);
+                            t.name(),
+                            m.dtype(),
+                            m.shape(),
+                            c.storedCodec(),
+                            m.params().get(a.choice()[i]),
+                            payload,
+                            0);
                 } else {
                     MemorySegment.copy(header, 0, payload, ValueLayout.JAVA_BYTE, 0, header.length);
                     writer.writeEncoded(

@@ -35,8 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class EntropyPlanTest {
     /** Fixed-width codes the stage shrinks (int8, int4, K-quants) beside one codec coded already (ecq4). */
-    private static final List<String> CODECS =
-            List.of("int8_sym_v1", "int4_sym_g32_v1", "kq3_v1", "kq4_v1", "ecq4_v1");
+    private static final List<String> CODECS = List.of("int8_sym_v1", "int4_sym_g32_v1", "kq3_v1", "kq4_v1", "ecq4_v1");
 
     @TempDir
     Path dir;
@@ -57,7 +56,8 @@ class EntropyPlanTest {
 
         // compress's own default is --entropy off: the plan's mode wins, so the artifact holds the planned bytes
         Path out = dir.resolve("auto.tenpak");
-        CompressReport r = Tenpak.compress(model, out, CompressOptions.defaults().withPlan(planFile));
+        CompressReport r =
+                Tenpak.compress(model, out, CompressOptions.defaults().withPlan(planFile));
         requireArtifactMatches(p, out, r);
     }
 
@@ -80,7 +80,8 @@ class EntropyPlanTest {
             // int8 codes meet the budget in both plans, and are smaller through the stage
             assertThat(p.expected().artifactBytes()).isLessThan(off.expected().artifactBytes());
             Path out = dir.resolve("mae-" + perTensor + ".tenpak");
-            CompressReport r = Tenpak.compress(model, out, CompressOptions.defaults().withPlan(planFile));
+            CompressReport r =
+                    Tenpak.compress(model, out, CompressOptions.defaults().withPlan(planFile));
             requireArtifactMatches(p, out, r);
             for (Plan.Candidate c : p.candidates()) {
                 Path single = dir.resolve(c.codec() + ".tenpak");
@@ -109,14 +110,18 @@ class EntropyPlanTest {
         Plan off = Tenpak.plan(model, null, PlanOptions.ofBitsPerWeight(4.25).withCodecs(CODECS));
         long t1 = System.nanoTime();
         Plan auto = Tenpak.plan(
-                model, null, PlanOptions.ofBitsPerWeight(4.25).withCodecs(CODECS).withEntropy(EntropyMode.AUTO));
+                model,
+                null,
+                PlanOptions.ofBitsPerWeight(4.25).withCodecs(CODECS).withEntropy(EntropyMode.AUTO));
         long t2 = System.nanoTime();
         System.out.printf(
                 Locale.ROOT, "plans with %s: off %.1f s, auto %.1f s%n", CODECS, (t1 - t0) / 1e9, (t2 - t1) / 1e9);
         assertThat(auto.expected().storedBitsPerWeight()).isLessThanOrEqualTo(4.25);
         assertThat(auto.expected().sse()).isLessThan(0.99 * off.expected().sse());
-        long weights = Math.round(off.expected().storedBytes() * 8 / off.expected().storedBitsPerWeight());
-        System.out.println("| budget | off: SSE | off: weights in int8 | auto: SSE | auto: weights in int8 | auto/off |");
+        long weights =
+                Math.round(off.expected().storedBytes() * 8 / off.expected().storedBitsPerWeight());
+        System.out.println(
+                "| budget | off: SSE | off: weights in int8 | auto: SSE | auto: weights in int8 | auto/off |");
         System.out.println("|---|---|---|---|---|---|");
         for (double budget : new double[] {3.0, 4.0, 4.25, 4.5, 5.0, 5.5}) {
             RateAllocator.Allocation a = allocate(off, budget * weights);
@@ -177,13 +182,16 @@ class EntropyPlanTest {
                         Tensor.ofFloats("w", PlanDeltaFixtures.gaussian(rnd, 64 * 64, 0.02), 64, 64),
                         Tensor.ofFloats("b", PlanDeltaFixtures.gaussian(rnd, 64, 0.01), 64)));
         Path planFile = dir.resolve("small.plan.json");
-        for (PlanOptions o : List.of(
-                PlanOptions.ofBitsPerWeight(6), PlanOptions.of(1).withPerTensor(true), PlanOptions.of(1))) {
+        for (PlanOptions o :
+                List.of(PlanOptions.ofBitsPerWeight(6), PlanOptions.of(1).withPerTensor(true), PlanOptions.of(1))) {
             Plan p = Tenpak.plan(
                     bundle, planFile, o.withCodecs(List.of("ecq4_v1")).withEntropy(EntropyMode.AUTO));
             Path out = dir.resolve("small.tenpak");
-            CompressReport r = Tenpak.compress(bundle, out, CompressOptions.defaults().withPlan(planFile));
-            assertThat(r.artifactBytes()).as(o.budget().option()).isEqualTo(p.expected().artifactBytes());
+            CompressReport r =
+                    Tenpak.compress(bundle, out, CompressOptions.defaults().withPlan(planFile));
+            assertThat(r.artifactBytes())
+                    .as(o.budget().option())
+                    .isEqualTo(p.expected().artifactBytes());
             try (ArtifactReader a = ArtifactReader.open(out)) {
                 assertThat(a.version()).isEqualTo(1);
             }
@@ -194,7 +202,8 @@ class EntropyPlanTest {
     void planWithoutAnEntropyFieldReadsAsBeforeAndCompressKeepsItsOwnSetting() throws Exception {
         Path model = MiniLmWeights.locate();
         Path planFile = dir.resolve("old.plan.json");
-        Plan made = Tenpak.plan(model, planFile, PlanOptions.ofBitsPerWeight(8.5).withCodecs(List.of("int8_sym_v1")));
+        Plan made =
+                Tenpak.plan(model, planFile, PlanOptions.ofBitsPerWeight(8.5).withCodecs(List.of("int8_sym_v1")));
         ObjectMapper json = new ObjectMapper();
         ObjectNode tree = (ObjectNode) json.readTree(planFile.toFile());
         assertThat(tree.get("entropy").asText()).isEqualTo(Plan.ENTROPY_OFF);
@@ -207,7 +216,8 @@ class EntropyPlanTest {
         assertThat(read.entropyStaged()).isFalse();
         // as before: the plan's sizes, written without the stage
         Path plain = dir.resolve("plain.tenpak");
-        CompressReport r = Tenpak.compress(model, plain, CompressOptions.defaults().withPlan(old));
+        CompressReport r =
+                Tenpak.compress(model, plain, CompressOptions.defaults().withPlan(old));
         assertThat(r.artifactBytes()).isEqualTo(made.expected().artifactBytes());
         // as before: compress's own --entropy auto applies to a plan that records no mode
         Path staged = dir.resolve("staged.tenpak");

@@ -19,9 +19,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The size budget on the real all-MiniLM-L6-v2 weights with every lossy codec competing: mixing codecs
@@ -46,7 +46,8 @@ class MiniLmRatePlanTest {
         Path model = MiniLmWeights.locate();
         Path planFile = dir.resolve("minilm.plan.json");
         long t0 = System.nanoTime();
-        Plan p = Tenpak.plan(model, planFile, PlanOptions.ofBitsPerWeight(BUDGET).withEntropy(entropy));
+        Plan p =
+                Tenpak.plan(model, planFile, PlanOptions.ofBitsPerWeight(BUDGET).withEntropy(entropy));
         double seconds = (System.nanoTime() - t0) / 1e9;
         System.out.printf(
                 Locale.ROOT,

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tenpak.Tenpak;
-import dev.tenpak.options.InputFormat;
 import dev.tenpak.options.EntropyMode;
+import dev.tenpak.options.InputFormat;
 import dev.tenpak.options.PlanOptions;
 import java.io.File;
 import java.nio.file.Path;

@@ -306,7 +306,8 @@ class ModelCompressorTest {
             }
         }
         assertThat(stored).isEqualTo(plan.expected().storedBytes());
-        assertThat(Files.size(out.resolve("encoder.tenpak"))).isEqualTo(plan.expected().artifactBytes());
+        assertThat(Files.size(out.resolve("encoder.tenpak")))
+                .isEqualTo(plan.expected().artifactBytes());
     }
 
     @Test
