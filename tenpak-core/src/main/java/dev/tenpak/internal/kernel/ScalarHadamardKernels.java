@@ -58,25 +58,150 @@ public final class ScalarHadamardKernels implements HadamardKernels {
     }
 
     private static void negate(float[] x, int o, int mask) {
-        for (int i = 0; i < RUN; i++) {
-            if ((mask >>> i & 1) != 0) {
-                x[o + i] = -x[o + i];
-            }
+        for (int i = 0; i < RUN; i++) { // flips the sign bit where the mask says: -x, without a branch
+            x[o + i] = Float.intBitsToFloat(Float.floatToRawIntBits(x[o + i]) ^ ((mask >>> i & 1) << 31));
         }
     }
 
-    /** The unnormalised Walsh-Hadamard transform of one run: stages at distance 1, 2, 4, 8. */
+    /**
+     * The unnormalised Walsh-Hadamard transform of one run: stages at distance 1, 2, 4, 8, each
+     * replacing the pair {@code (a, b) = (x[i], x[i + d])}, {@code i & d == 0}, by
+     * {@code (a + b, a - b)}; written out on locals (the pairs of a stage are independent, so their
+     * order within it does not matter).
+     */
     private static void butterflies(float[] x, int o) {
-        for (int d = 1; d < RUN; d <<= 1) {
-            for (int i = 0; i < RUN; i++) {
-                if ((i & d) == 0) {
-                    float a = x[o + i];
-                    float b = x[o + i + d];
-                    x[o + i] = a + b;
-                    x[o + i + d] = a - b;
-                }
-            }
-        }
+        float v0 = x[o + 0];
+        float v1 = x[o + 1];
+        float v2 = x[o + 2];
+        float v3 = x[o + 3];
+        float v4 = x[o + 4];
+        float v5 = x[o + 5];
+        float v6 = x[o + 6];
+        float v7 = x[o + 7];
+        float v8 = x[o + 8];
+        float v9 = x[o + 9];
+        float v10 = x[o + 10];
+        float v11 = x[o + 11];
+        float v12 = x[o + 12];
+        float v13 = x[o + 13];
+        float v14 = x[o + 14];
+        float v15 = x[o + 15];
+        // distance 1
+        float t0_1 = v0 + v1;
+        v1 = v0 - v1;
+        v0 = t0_1;
+        float t2_1 = v2 + v3;
+        v3 = v2 - v3;
+        v2 = t2_1;
+        float t4_1 = v4 + v5;
+        v5 = v4 - v5;
+        v4 = t4_1;
+        float t6_1 = v6 + v7;
+        v7 = v6 - v7;
+        v6 = t6_1;
+        float t8_1 = v8 + v9;
+        v9 = v8 - v9;
+        v8 = t8_1;
+        float t10_1 = v10 + v11;
+        v11 = v10 - v11;
+        v10 = t10_1;
+        float t12_1 = v12 + v13;
+        v13 = v12 - v13;
+        v12 = t12_1;
+        float t14_1 = v14 + v15;
+        v15 = v14 - v15;
+        v14 = t14_1;
+        // distance 2
+        float t0_2 = v0 + v2;
+        v2 = v0 - v2;
+        v0 = t0_2;
+        float t1_2 = v1 + v3;
+        v3 = v1 - v3;
+        v1 = t1_2;
+        float t4_2 = v4 + v6;
+        v6 = v4 - v6;
+        v4 = t4_2;
+        float t5_2 = v5 + v7;
+        v7 = v5 - v7;
+        v5 = t5_2;
+        float t8_2 = v8 + v10;
+        v10 = v8 - v10;
+        v8 = t8_2;
+        float t9_2 = v9 + v11;
+        v11 = v9 - v11;
+        v9 = t9_2;
+        float t12_2 = v12 + v14;
+        v14 = v12 - v14;
+        v12 = t12_2;
+        float t13_2 = v13 + v15;
+        v15 = v13 - v15;
+        v13 = t13_2;
+        // distance 4
+        float t0_4 = v0 + v4;
+        v4 = v0 - v4;
+        v0 = t0_4;
+        float t1_4 = v1 + v5;
+        v5 = v1 - v5;
+        v1 = t1_4;
+        float t2_4 = v2 + v6;
+        v6 = v2 - v6;
+        v2 = t2_4;
+        float t3_4 = v3 + v7;
+        v7 = v3 - v7;
+        v3 = t3_4;
+        float t8_4 = v8 + v12;
+        v12 = v8 - v12;
+        v8 = t8_4;
+        float t9_4 = v9 + v13;
+        v13 = v9 - v13;
+        v9 = t9_4;
+        float t10_4 = v10 + v14;
+        v14 = v10 - v14;
+        v10 = t10_4;
+        float t11_4 = v11 + v15;
+        v15 = v11 - v15;
+        v11 = t11_4;
+        // distance 8
+        float t0_8 = v0 + v8;
+        v8 = v0 - v8;
+        v0 = t0_8;
+        float t1_8 = v1 + v9;
+        v9 = v1 - v9;
+        v1 = t1_8;
+        float t2_8 = v2 + v10;
+        v10 = v2 - v10;
+        v2 = t2_8;
+        float t3_8 = v3 + v11;
+        v11 = v3 - v11;
+        v3 = t3_8;
+        float t4_8 = v4 + v12;
+        v12 = v4 - v12;
+        v4 = t4_8;
+        float t5_8 = v5 + v13;
+        v13 = v5 - v13;
+        v5 = t5_8;
+        float t6_8 = v6 + v14;
+        v14 = v6 - v14;
+        v6 = t6_8;
+        float t7_8 = v7 + v15;
+        v15 = v7 - v15;
+        v7 = t7_8;
+        x[o + 0] = v0;
+        x[o + 1] = v1;
+        x[o + 2] = v2;
+        x[o + 3] = v3;
+        x[o + 4] = v4;
+        x[o + 5] = v5;
+        x[o + 6] = v6;
+        x[o + 7] = v7;
+        x[o + 8] = v8;
+        x[o + 9] = v9;
+        x[o + 10] = v10;
+        x[o + 11] = v11;
+        x[o + 12] = v12;
+        x[o + 13] = v13;
+        x[o + 14] = v14;
+        x[o + 15] = v15;
     }
 
     private static void quarter(float[] x, int o) {

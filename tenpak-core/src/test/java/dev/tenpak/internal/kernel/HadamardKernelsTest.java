@@ -26,6 +26,65 @@ class HadamardKernelsTest {
         assertThat(HadamardCheck.check(VectorHadamardKernels.create())).startsWith("ok ");
     }
 
+    /** The scalar kernel (written out on locals for speed) is the plain loops of the interface's text. */
+    @Test
+    void scalarKernelIsThePlainLoops() {
+        assertThat(HadamardCheck.check(new PlainLoops())).startsWith("ok ");
+    }
+
+    /** {@link HadamardKernels}' definition, loop by loop. */
+    static final class PlainLoops implements HadamardKernels {
+        @Override
+        public void forward(float[] x, int off, int len, long firstRun) {
+            for (int r = 0; r < len / 16; r++) {
+                int o = off + 16 * r;
+                negate(x, o, ScalarHadamardKernels.signs(firstRun + r));
+                butterflies(x, o);
+                for (int i = 0; i < 16; i++) {
+                    x[o + i] = x[o + i] * 0.25f;
+                }
+            }
+        }
+
+        @Override
+        public void inverse(float[] x, int off, int len, long firstRun) {
+            for (int r = 0; r < len / 16; r++) {
+                int o = off + 16 * r;
+                butterflies(x, o);
+                for (int i = 0; i < 16; i++) {
+                    x[o + i] = x[o + i] * 0.25f;
+                }
+                negate(x, o, ScalarHadamardKernels.signs(firstRun + r));
+            }
+        }
+
+        private static void negate(float[] x, int o, int mask) {
+            for (int i = 0; i < 16; i++) {
+                if ((mask & 1 << i) != 0) {
+                    x[o + i] = -x[o + i];
+                }
+            }
+        }
+
+        private static void butterflies(float[] x, int o) {
+            for (int d = 1; d <= 8; d *= 2) {
+                for (int i = 0; i < 16; i++) {
+                    if ((i & d) == 0) {
+                        float a = x[o + i];
+                        float b = x[o + i + d];
+                        x[o + i] = a + b;
+                        x[o + i + d] = a - b;
+                    }
+                }
+            }
+        }
+
+        @Override
+        public String description() {
+            return "plain loops";
+        }
+    }
+
     @Test
     void childJvmsWith256BitVectorsAndWithoutTheModuleMatch() throws Exception {
         Process bits = ChildJvm.start(
