@@ -33,7 +33,8 @@ final class VectorHadamardKernels implements HadamardKernels {
     /** Called reflectively by {@link VectorizationProvider}. */
     static HadamardKernels create() {
         if (L != 8 && L != 16) {
-            throw new UnsupportedOperationException("vector Hadamard rotation needs 8 or 16 float lanes, this CPU has " + L);
+            throw new UnsupportedOperationException(
+                    "vector Hadamard rotation needs 8 or 16 float lanes, this CPU has " + L);
         }
         return new VectorHadamardKernels();
     }
@@ -100,8 +101,10 @@ final class VectorHadamardKernels implements HadamardKernels {
                 FloatVector hi = stages124(FloatVector.fromArray(FS, x, o + 8));
                 FloatVector a = lo.add(hi).mul(0.25f);
                 FloatVector b = lo.sub(hi).mul(0.25f);
-                a.lanewise(VectorOperators.NEG, VectorMask.fromLong(FS, s & 0xFF)).intoArray(x, o);
-                b.lanewise(VectorOperators.NEG, VectorMask.fromLong(FS, s >>> 8)).intoArray(x, o + 8);
+                a.lanewise(VectorOperators.NEG, VectorMask.fromLong(FS, s & 0xFF))
+                        .intoArray(x, o);
+                b.lanewise(VectorOperators.NEG, VectorMask.fromLong(FS, s >>> 8))
+                        .intoArray(x, o + 8);
             }
         }
     }

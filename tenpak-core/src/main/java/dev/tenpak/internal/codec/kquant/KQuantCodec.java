@@ -249,6 +249,7 @@ public final class KQuantCodec implements ChunkEncoder {
         final float[] x = new float[CHUNK];
         /** The rotated chunk of a rotated codec (the caller's floats are left as they were). */
         final float[] r = new float[CHUNK];
+
         final byte[] q = new byte[CHUNK];
         final byte[] l = new byte[CHUNK / 16 + 1];
         final short[] d = new short[CHUNK / SUPER + 1];
