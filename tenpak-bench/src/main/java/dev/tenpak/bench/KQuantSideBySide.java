@@ -20,7 +20,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The quantizer side-by-side (a benchmark, not a timed test): every group-wise, K-quant-class and
+ * The quantizer side-by-side (a benchmark, not a timed test): every group-wise, K-quant-class (unrotated
+ * and Hadamard-rotated) and
  * entropy-coded ({@code ecq*}: payload bytes as stored, which depend on the values) codec on the 39 weight tensors of all-MiniLM-L6-v2 (every 2-D float tensor with at least 4096
  * elements), printing MSE over all their weights, bits per weight (payload bytes, every scale
  * stored), and single-thread quantize/dequantize speed (codec encode and decodeFloats, after a
@@ -55,14 +56,14 @@ public final class KQuantSideBySide {
                 codecs.add(
                         dev.tenpak.codec.Codecs.find(name) != null
                                 ? dev.tenpak.codec.Codecs.byName(name)
-                                : KQuantCodec.ALL.stream()
+                                : KQuantCodec.EVERY.stream()
                                         .filter(c -> c.name().equals(name))
                                         .findFirst()
                                         .orElseThrow());
             }
         } else {
             codecs.addAll(GroupwiseCodec.ALL);
-            codecs.addAll(KQuantCodec.ALL);
+            codecs.addAll(KQuantCodec.EVERY);
             codecs.addAll(EcqCodec.ALL);
         }
         boolean synthetic = args[0].equals("heavy-tailed");

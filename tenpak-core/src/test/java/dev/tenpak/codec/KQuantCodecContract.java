@@ -50,19 +50,38 @@ abstract class KQuantCodecContract extends AbstractCodecTest {
     @Override
     void reencodingTheDecodedTensorGivesTheSameBytes(DType dtype, Dataset d) {}
 
+    /**
+     * Each element within half the largest grid gap times its scale (plus what lies past the
+     * grid's end). For a rotated codec that bound holds for the rotated values; the rotation is
+     * orthonormal, so an element's error is at most the root of its run's squared bounds, plus the
+     * rounding of the 8 butterfly stages (forward and inverse) and of the quarter on subnormals.
+     */
     @Override
     protected double[] errorBounds(float[] x) {
         KQuantCodec c = kq();
         Tensor t = Tensor.ofFloats("t", Shape.of(x.length), x);
         MemorySegment p = encode(t).payload();
         byte[] b = bytes(p);
-        float[] scales = KQuantOracle.elementScales(c, b, x.length);
+        float[] scales = KQuantOracle.elementScales(c.unrotated(), b, x.length);
+        float[] r = c.rotated() ? KQuantOracle.rotate(x) : x;
         double[] bound = new double[x.length];
         float gap = c.grid().maxGap();
         float end = c.grid().minEnd();
         for (int i = 0; i < x.length; i++) {
             double s = Math.abs(scales[i]);
-            bound[i] = s == 0 ? Math.abs(x[i]) : s * gap / 2 * (1 + 1e-5) + Math.max(0, Math.abs(x[i]) - s * end);
+            bound[i] = s == 0 ? Math.abs(r[i]) : s * gap / 2 * (1 + 1e-5) + Math.max(0, Math.abs(r[i]) - s * end);
+        }
+        if (c.rotated()) {
+            for (int o = 0; o + 16 <= x.length; o += 16) {
+                double sq = 0;
+                double mag = 0;
+                for (int i = o; i < o + 16; i++) {
+                    sq += bound[i] * bound[i];
+                    mag += Math.abs(x[i]) + Math.abs(r[i]);
+                }
+                double run = Math.sqrt(sq) * (1 + 1e-6) + 16 * Math.ulp((float) mag) + 8 * Float.MIN_VALUE;
+                java.util.Arrays.fill(bound, o, o + 16, run);
+            }
         }
         return bound;
     }

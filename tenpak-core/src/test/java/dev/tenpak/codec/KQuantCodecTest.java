@@ -26,7 +26,7 @@ class KQuantCodecTest {
     static final long SEED = 0x6A09E667F3BCC908L;
 
     static Stream<KQuantCodec> codecs() {
-        return KQuantCodec.ALL.stream();
+        return KQuantCodec.EVERY.stream();
     }
 
     static byte[] encode(Codec c, Tensor t) {
@@ -36,7 +36,8 @@ class KQuantCodecTest {
     }
 
     /**
-     * 40 values (one short super-block: sub-blocks 16, 16, 8 or 32, 8) through each codec: these
+     * 40 values (one short super-block: sub-blocks 16, 16, 8 or 32, 8; for the rotated codecs two
+     * rotated runs of 16 and 8 values left as they are) through each codec: these
      * bytes must never change under these names. The oracle of {@link KQuantCodecContract} computes
      * the same bytes from docs/FORMAT.md.
      */
@@ -46,14 +47,20 @@ class KQuantCodecTest {
         for (int i = 0; i < 40; i++) {
             x[i] = ((i * 37) % 23 - 11) / 16f;
         }
-        Map<String, String> golden = Map.of(
-                "int4_sym16_g32_v1", "032e14ada1d4175b8eb2f5396c9fd3174a7db1e5f8b4703e",
-                "kq2_v1", "0226dc0702d862cb2db71db6d89e78",
-                "kq3_v1", "342722d8019fc3cbe1d5f06a66f573f8398c75c6",
-                "kq4_v1", "aea2492012b0e3174b8fc1f5296c9fd3164a7db1e4185c9fd2",
-                "kq5_v1", "2023c0dd149d5d13f9b2056e55c9d398f979721314e9376ae2f09f0b9c37",
-                "kq6_v1", "c71d79808c40eae09dc0463b58bc943f224f1a683463fe579c8c3ce51a200fb5419737");
-        for (KQuantCodec c : KQuantCodec.ALL) {
+        Map<String, String> golden = Map.ofEntries(
+                Map.entry("int4_sym16_g32_v1", "032e14ada1d4175b8eb2f5396c9fd3174a7db1e5f8b4703e"),
+                Map.entry("kq2_v1", "0226dc0702d862cb2db71db6d89e78"),
+                Map.entry("kq3_v1", "342722d8019fc3cbe1d5f06a66f573f8398c75c6"),
+                Map.entry("kq4_v1", "aea2492012b0e3174b8fc1f5296c9fd3164a7db1e4185c9fd2"),
+                Map.entry("kq5_v1", "2023c0dd149d5d13f9b2056e55c9d398f979721314e9376ae2f09f0b9c37"),
+                Map.entry("kq6_v1", "c71d79808c40eae09dc0463b58bc943f224f1a683463fe579c8c3ce51a200fb5419737"),
+                Map.entry("int4_sym16_g32h_v1", "4fb014adc869b856b8f7bb7e57899585089686aff8b4703e"),
+                Map.entry("kq2h_v1", "4b2818a80292e62685a69992b99e78"),
+                Map.entry("kq3h_v1", "88281a7801cc4ad55421a154298ac438be8c75c6"),
+                Map.entry("kq4h_v1", "5d2443e00ad859c846b7f7bc6f47899574089685af185c9fd2"),
+                Map.entry("kq5h_v1", "2f254d601850cb152f4bcfba7fad6f4f49b8a4825034c9229ff09f0b9c37"),
+                Map.entry("kq6h_v1", "a8a0738048e04c5ea19b49decaf12dab6b23cb856ad78ae17f76e86768200fb5419737"));
+        for (KQuantCodec c : KQuantCodec.EVERY) {
             Tensor t = Tensor.ofFloats("g", x, 40);
             assertThat(HexFormat.of().formatHex(encode(c, t))).as(c.name()).isEqualTo(golden.get(c.name()));
             assertThat(HexFormat.of().formatHex(KQuantOracle.payload(c, x)))
@@ -70,7 +77,7 @@ class KQuantCodecTest {
         assertThat(KQuantCodec.KQ4.nominalBitsPerWeight()).isEqualTo(4.5);
         assertThat(KQuantCodec.KQ5.nominalBitsPerWeight()).isEqualTo(5.5);
         assertThat(KQuantCodec.KQ6.nominalBitsPerWeight()).isEqualTo(6.5625);
-        for (KQuantCodec c : KQuantCodec.ALL) {
+        for (KQuantCodec c : KQuantCodec.EVERY) {
             assertThat(c.bitsPerWeight(DType.BF16, Shape.of(384, 1536)))
                     .as(c.name())
                     .isEqualTo(c.nominalBitsPerWeight());
@@ -81,6 +88,14 @@ class KQuantCodecTest {
         assertThat(KQuantCodec.INT4_SYM16_G32.encodedSize(DType.F32, Shape.of(3, 100)))
                 .isEqualTo(10 * 2 + 150);
         assertThat(KQuantCodec.KQ5.encodedSize(DType.F32, Shape.of(0, 7))).isZero();
+        for (KQuantCodec c : KQuantCodec.ROTATED) {
+            assertThat(c.rotated()).isTrue();
+            assertThat(c.unrotated().rotated()).isFalse();
+            assertThat(c.name()).isEqualTo(c.unrotated().name().replace("_v1", "h_v1"));
+            for (Shape s : new Shape[] {Shape.of(3, 100), Shape.of(384, 1536), Shape.of(7), Shape.of(0)}) {
+                assertThat(c.encodedSize(DType.BF16, s)).isEqualTo(c.unrotated().encodedSize(DType.BF16, s));
+            }
+        }
     }
 
     /**
@@ -134,6 +149,22 @@ class KQuantCodecTest {
         encode(c, Tensor.ofFloats("big", Shape.of(6, 100), x));
     }
 
+    /** A run whose rotated sums overflow float is refused with the same typed error, naming an element of it. */
+    @Test
+    void rotatedRunsThatOverflowAreRefused() {
+        for (KQuantCodec c : KQuantCodec.ROTATED) {
+            float[] x = AbstractCodecTest.gaussian(4096 + 20, 0.02, new SplittableRandom(SEED + 3));
+            java.util.Arrays.fill(x, 4096 + 16, 4096 + 20, 3e38f); // a partial run: not rotated
+            java.util.Arrays.fill(x, 32, 48, 3e38f);
+            x[40] = Float.MAX_VALUE;
+            Tensor t = Tensor.ofFloats("overflow", Shape.of(x.length), x);
+            assertThatThrownBy(() -> encode(c, t)).isInstanceOfSatisfying(ValueOutOfRangeException.class, e -> {
+                assertThat(e.index()).as(c.name()).isEqualTo(40);
+                assertThat(e.getMessage()).contains("overflow").contains(c.name());
+            });
+        }
+    }
+
     /** The ChunkEncoder contract: chunks into a dirty buffer, in reverse order, give the bytes of encode. */
     @ParameterizedTest
     @MethodSource("codecs")
@@ -150,7 +181,9 @@ class KQuantCodecTest {
         for (long from = (total - 1) / ChunkEncoder.CHUNK * ChunkEncoder.CHUNK; from >= 0; from -= ChunkEncoder.CHUNK) {
             int len = (int) Math.min(ChunkEncoder.CHUNK, total - from);
             float[] part = java.util.Arrays.copyOfRange(x, (int) from, (int) from + len);
+            float[] before = part.clone();
             c.encodeChunk("t", DType.F32, t.shape(), c.params(0f), part, len, from, seg);
+            assertThat(part).as("the caller's floats").isEqualTo(before);
         }
         assertThat(dirty).isEqualTo(whole);
     }

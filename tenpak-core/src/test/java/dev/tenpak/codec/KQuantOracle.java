@@ -114,7 +114,43 @@ final class KQuantOracle {
         }
     }
 
+    /**
+     * The rotation of the {@code *h_v1} codecs as docs/FORMAT.md writes it: each whole run of 16
+     * from element 0 gets its signs (the top 16 bits of the run's SplitMix64 output, run {@code r}
+     * the {@code (r + 1)}-th output from state 0), then butterflies at distance 1, 2, 4, 8, then
+     * times 1/4; the last partial run stays.
+     */
+    static float[] rotate(float[] x) {
+        float[] y = x.clone();
+        java.util.SplittableRandom signs = new java.util.SplittableRandom(0);
+        for (int o = 0; o + 16 <= y.length; o += 16) {
+            long mask = signs.nextLong() >>> 48;
+            for (int i = 0; i < 16; i++) {
+                if ((mask & (1L << i)) != 0) {
+                    y[o + i] = -y[o + i];
+                }
+            }
+            for (int d = 1; d <= 8; d *= 2) {
+                for (int i = 0; i < 16; i++) {
+                    if ((i & d) == 0) {
+                        float a = y[o + i];
+                        float b = y[o + i + d];
+                        y[o + i] = a + b;
+                        y[o + i + d] = a - b;
+                    }
+                }
+            }
+            for (int i = 0; i < 16; i++) {
+                y[o + i] = y[o + i] / 4;
+            }
+        }
+        return y;
+    }
+
     static byte[] payload(KQuantCodec c, float[] x) {
+        if (c.rotated()) {
+            return payload(c.unrotated(), rotate(x));
+        }
         Grid g = Grid.of(c);
         int n = x.length;
         int sub = c.subBlock();

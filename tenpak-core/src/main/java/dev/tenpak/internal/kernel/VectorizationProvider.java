@@ -9,8 +9,8 @@ import java.util.logging.Logger;
  * The one place that chooses between the scalar kernels (the specification) and the Vector API
  * kernels, for every kernel family: quantization ({@link QuantKernels}), group quantization
  * ({@link GroupQuantKernels}), dtype conversion ({@link ConversionKernels}), byte planes
- * ({@link PlaneKernels}), the grid codecs' scale search ({@link GridSearchKernels}) and their
- * decoder ({@link GridDequantKernels}). Lucene's
+ * ({@link PlaneKernels}), the grid codecs' scale search ({@link GridSearchKernels}), their
+ * decoder ({@link GridDequantKernels}) and the rotated grid codecs' rotation ({@link HadamardKernels}). Lucene's
  * {@code VectorizationProvider} shape: the vector classes are loaded by name, so nothing links
  * against {@code jdk.incubator.vector} unless the module is present, and the JDK that the Python
  * package can bring (which lacks the module) runs the scalar kernels with identical results.
@@ -42,6 +42,7 @@ public final class VectorizationProvider {
     private final PlaneKernels planes;
     private final GridSearchKernels gridSearch;
     private final GridDequantKernels gridDequant;
+    private final HadamardKernels hadamard;
 
     private VectorizationProvider(
             QuantKernels quant,
@@ -49,13 +50,15 @@ public final class VectorizationProvider {
             ConversionKernels conversions,
             PlaneKernels planes,
             GridSearchKernels gridSearch,
-            GridDequantKernels gridDequant) {
+            GridDequantKernels gridDequant,
+            HadamardKernels hadamard) {
         this.quant = quant;
         this.group = group;
         this.conversions = conversions;
         this.planes = planes;
         this.gridSearch = gridSearch;
         this.gridDequant = gridDequant;
+        this.hadamard = hadamard;
     }
 
     /** The kernels this JVM uses. */
@@ -87,11 +90,16 @@ public final class VectorizationProvider {
         return gridDequant;
     }
 
+    public HadamardKernels hadamardKernels() {
+        return hadamard;
+    }
+
     /** For reports: the description of each family, e.g. {@code quant=vector(512-bit) ...}. */
     public String description() {
         return "quant=" + quant.description() + " group=" + group.description() + " conversions="
                 + conversions.description() + " planes=" + planes.description() + " gridsearch="
-                + gridSearch.description() + " griddequant=" + gridDequant.description();
+                + gridSearch.description() + " griddequant=" + gridDequant.description() + " hadamard="
+                + hadamard.description();
     }
 
     private static final class Holder {
@@ -107,7 +115,8 @@ public final class VectorizationProvider {
                 ScalarConversionKernels.INSTANCE,
                 ScalarPlaneKernels.INSTANCE,
                 ScalarGridSearchKernels.INSTANCE,
-                ScalarGridDequantKernels.INSTANCE);
+                ScalarGridDequantKernels.INSTANCE,
+                ScalarHadamardKernels.INSTANCE);
         if (!Boolean.parseBoolean(System.getProperty(PROPERTY, "true"))) {
             return scalar;
         }
@@ -126,7 +135,8 @@ public final class VectorizationProvider {
                 load("VectorConversionKernels", ConversionKernels.class, scalar.conversions),
                 planes,
                 load("VectorGridSearchKernels", GridSearchKernels.class, scalar.gridSearch),
-                load("VectorGridDequantKernels", GridDequantKernels.class, scalar.gridDequant));
+                load("VectorGridDequantKernels", GridDequantKernels.class, scalar.gridDequant),
+                load("VectorHadamardKernels", HadamardKernels.class, scalar.hadamard));
     }
 
     private static <T> T load(String simpleName, Class<T> type, T fallback) {

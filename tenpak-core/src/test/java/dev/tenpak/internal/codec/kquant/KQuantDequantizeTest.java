@@ -2,6 +2,7 @@ package dev.tenpak.internal.codec.kquant;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tenpak.internal.kernel.ScalarHadamardKernels;
 import dev.tenpak.tensor.DType;
 import dev.tenpak.tensor.Shape;
 import java.lang.foreign.MemorySegment;
@@ -15,13 +16,14 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The grid codecs' decoder (sub-scales read 8 at a time, codes by the {@code GridDequantKernels}
  * of this JVM, vector or scalar); this checks it against the plain definition (unpack every code with {@link BitPacking#unpack}, then {@code scale * level}) on
  * arbitrary payloads: every layout, lengths that end inside a group of 8, a sub-block and a
- * super-block, ranges that start anywhere, and every bit pattern of scales and codes (including
+ * super-block, ranges that start anywhere (for the rotated codecs: the chunked inverse rotation of
+ * this JVM's kernel gives the specification's over the whole tensor), and every bit pattern of scales and codes (including
  * f16 super-scales that are infinite or NaN).
  */
 class KQuantDequantizeTest {
     static Stream<Arguments> cases() {
         Stream.Builder<Arguments> b = Stream.builder();
-        for (KQuantCodec c : KQuantCodec.ALL) {
+        for (KQuantCodec c : KQuantCodec.EVERY) {
             for (long n :
                     new long[] {1, 7, 8, 9, 15, 16, 17, 33, 255, 256, 257, 1000, 4096, 65536, 65536 + 300, 200_003}) {
                 b.add(Arguments.of(c, n));
@@ -91,6 +93,9 @@ class KQuantDequantizeTest {
         float[] y = new float[n];
         for (int i = 0; i < n; i++) {
             y[i] = scale[i / sub] * c.grid().level(codes[i]);
+        }
+        if (c.rotated()) { // the whole tensor at once, by the specification
+            ScalarHadamardKernels.INSTANCE.inverse(y, 0, n, 0);
         }
         return y;
     }
