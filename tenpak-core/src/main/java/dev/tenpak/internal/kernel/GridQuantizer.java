@@ -5,9 +5,10 @@ import java.util.Arrays;
 /**
  * Scalar specification of the grid quantizers behind the super-block codecs: values of a block
  * become indices into a fixed, sorted table of levels (the <em>grid</em>) times one signed block
- * scale, with the scale chosen to minimise the block's squared error. The search runs through
- * {@link GridSearchKernels}, whose vector kernel gives {@link #searchScaleScalar}'s scale bit for
- * bit; the rest is scalar.
+ * scale, with the scale chosen to minimise the block's squared error. The search and the
+ * code-and-error pass run through {@link GridSearchKernels}, whose vector kernel gives {@link
+ * #searchScaleScalar}'s scale and {@link #codesAndSquaredErrorScalar}'s codes and sum bit for bit;
+ * the rest is scalar.
  *
  * <p><b>Nearest level.</b> Under a scale {@code c} the code of {@code x} is the number of grid
  * midpoints {@code (g[k] + g[k + 1]) * 0.5f} that are strictly below {@code y = x * (1f / c)} (the

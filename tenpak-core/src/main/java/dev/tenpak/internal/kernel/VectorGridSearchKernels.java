@@ -19,15 +19,15 @@ import jdk.incubator.vector.VectorSpecies;
  * values, kept per grid). Each element's level under every trial is the count of midpoints below
  * {@code y}, by a compare and blend per midpoint (the lanes whose {@code y} is above midpoint
  * {@code k} take level {@code k + 1}; the midpoints are sorted, so the last blend that applies is
- * the nearest level), the scalar code's level. Each lane sums {@code
- * x * g} and {@code g * g} in double over the elements in order: every product is exact and every
+ * the nearest level), the scalar code's level. Each lane sums {@code x * g} and {@code g * g} in
+ * double over the elements in order: every product is exact and every
  * sum has the scalar code's terms in the scalar code's order. The trials that do not fill a vector
  * run with one element per lane instead (the same levels by the same count), their products
  * written out and summed in element order by scalar adds. The winner is picked by the scalar rule
  * (that of {@link GridQuantizer#searchScaleScalar}: trials whose inverse scale is not finite
- * skipped, then the largest gain with {@code sll > 0}, the earliest on ties) from gains {@code sxl^2 / sll} divided in vectors (the same
- * IEEE quotient as the scalar division) and the trial scales' finiteness read from the vector
- * quotients.
+ * skipped, then the largest gain with {@code sll > 0}, the earliest on ties) from gains {@code
+ * sxl^2 / sll} divided in vectors (the same IEEE quotient as the scalar division) and the trial
+ * scales' finiteness read from the vector quotients.
  *
  * <p><b>Codes and squared error, one element per lane.</b> The codes by the compare count above,
  * the terms {@code ((double) x - (float) (c * g[q]))^2} in double lanes (the scalar code's exact
