@@ -5,9 +5,10 @@ import java.util.Arrays;
 /**
  * Scalar specification of the grid quantizers behind the super-block codecs: values of a block
  * become indices into a fixed, sorted table of levels (the <em>grid</em>) times one signed block
- * scale, with the scale chosen to minimise the block's squared error. The search runs through
- * {@link GridSearchKernels}, whose vector kernel gives {@link #searchScaleScalar}'s scale bit for
- * bit; the rest is scalar.
+ * scale, with the scale chosen to minimise the block's squared error. The search and the
+ * code-and-error pass run through {@link GridSearchKernels}, whose vector kernel gives {@link
+ * #searchScaleScalar}'s scale and {@link #codesAndSquaredErrorScalar}'s codes and sum bit for bit;
+ * the rest is scalar.
  *
  * <p><b>Nearest level.</b> Under a scale {@code c} the code of {@code x} is the number of grid
  * midpoints {@code (g[k] + g[k + 1]) * 0.5f} that are strictly below {@code y = x * (1f / c)} (the
@@ -185,9 +186,15 @@ public final class GridQuantizer {
 
     /**
      * {@link #codes} and then {@link #squaredError} in one pass over the block: the same codes and
-     * the same sum (same terms, same order).
+     * the same sum (same terms, same order). Runs the {@link GridSearchKernels} of this JVM, which
+     * give {@link #codesAndSquaredErrorScalar}'s codes and sum bit for bit.
      */
     public double codesAndSquaredError(float[] x, int off, int len, float c, byte[] q, int qoff) {
+        return GridSearchKernels.get().codesAndSquaredError(this, x, off, len, c, q, qoff);
+    }
+
+    /** The specification of {@link #codesAndSquaredError}. */
+    public double codesAndSquaredErrorScalar(float[] x, int off, int len, float c, byte[] q, int qoff) {
         if (c == 0f) {
             Arrays.fill(q, qoff, qoff + len, (byte) zeroCode);
             return squaredError(x, off, len, c, q, qoff);
@@ -252,29 +259,6 @@ public final class GridQuantizer {
      */
     float[] trialNumerators() {
         return numerators;
-    }
-
-    /**
-     * The scalar rule that picks the winner from every trial's sums ({@code sxl[t]}, {@code sll[t]}
-     * for trial {@code t}), as {@link #searchScaleScalar} does: trials whose inverse scale is not
-     * finite are skipped, then the largest {@code sxl^2 / sll} with {@code sll > 0}, earliest on ties.
-     */
-    float pickTrial(float m, double[] sxl, double[] sll) {
-        float best = 0f;
-        double bestGain = -1;
-        for (int t = 0; t < numerators.length; t++) {
-            if (!Float.isFinite(numerators[t] / m)) {
-                continue;
-            }
-            if (sll[t] > 0) {
-                double gain = sxl[t] * sxl[t] / sll[t];
-                if (gain > bestGain) {
-                    bestGain = gain;
-                    best = (float) (sxl[t] / sll[t]);
-                }
-            }
-        }
-        return best;
     }
 
     /** The specification of {@link #searchScale}, written as the class comment says. */

@@ -6,11 +6,19 @@ package dev.tenpak.internal.kernel;
  * block. {@link ScalarGridSearchKernels} runs the specification ({@link
  * GridQuantizer#searchScaleScalar}); {@code VectorGridSearchKernels} (Vector API, one trial scale
  * per lane) is loaded by class name when {@code jdk.incubator.vector} is present and must return
- * the same float bit for bit. {@code -Dtenpak.vector=false} forces the scalar kernel.
+ * the same float bit for bit; the same holds for the code-and-error pass of the refinement
+ * ({@link #codesAndSquaredError}). {@code -Dtenpak.vector=false} forces the scalar kernel.
  */
 public interface GridSearchKernels {
     /** {@link GridQuantizer#searchScaleScalar}{@code (x, off, len)} of {@code grid}, bit for bit. */
     float searchScale(GridQuantizer grid, float[] x, int off, int len);
+
+    /**
+     * {@link GridQuantizer#codesAndSquaredErrorScalar}{@code (x, off, len, c, q, qoff)} of {@code
+     * grid}: the same codes and the same double, bit for bit. The refinement rounds of the super-block
+     * codecs run three of these passes per super-block.
+     */
+    double codesAndSquaredError(GridQuantizer grid, float[] x, int off, int len, float c, byte[] q, int qoff);
 
     /** Short name for reports: "scalar" or "vector(512-bit)". */
     String description();

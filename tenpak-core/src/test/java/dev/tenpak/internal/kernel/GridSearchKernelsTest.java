@@ -3,6 +3,7 @@ package dev.tenpak.internal.kernel;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tenpak.internal.codec.kquant.KQuantCodec;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -14,7 +15,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The vector scale search against the scalar specification, {@link GridQuantizer#searchScaleScalar}:
  * the same float, bit for bit, for every grid of the grid codecs, block lengths 1 to 40 at odd
- * offsets, and values that make trial scales overflow, underflow, tie or clamp.
+ * offsets, and values that make trial scales overflow, underflow, tie or clamp; and the vector
+ * code-and-error pass against {@link GridQuantizer#codesAndSquaredErrorScalar} ({@link
+ * GridSearchCheck}), in this JVM's width and in child JVMs with 256-bit vectors and scalar kernels.
  */
 class GridSearchKernelsTest {
     static final long SEED = 0x510E527FADE682D1L;
@@ -98,5 +101,24 @@ class GridSearchKernelsTest {
             }
         }
         assertThat(checked).isEqualTo(240);
+    }
+
+    @Test
+    void vectorCodesAndErrorMatchTheScalarSpecification() {
+        assertThat(GridSearchCheck.check(vector)).startsWith("ok ");
+    }
+
+    @Test
+    void childJvmsWith256BitVectorsAndWithoutTheModuleMatch() throws Exception {
+        // Started together: each child is a cold JVM, and they are independent.
+        Process bits = ChildJvm.start(
+                GridSearchCheck.class, List.of("--add-modules", "jdk.incubator.vector", "-Dtenpak.vector.bits=256"));
+        Process max = ChildJvm.start(
+                GridSearchCheck.class, List.of("--add-modules", "jdk.incubator.vector", "-XX:MaxVectorSize=32"));
+        Process disabled = ChildJvm.start(
+                GridSearchCheck.class, List.of("--add-modules", "jdk.incubator.vector", "-Dtenpak.vector=false"));
+        assertThat(ChildJvm.answer(bits)).as("-Dtenpak.vector.bits=256").startsWith("vector(256-bit) ok ");
+        assertThat(ChildJvm.answer(max)).as("-XX:MaxVectorSize=32").startsWith("vector(256-bit) ok ");
+        assertThat(ChildJvm.answer(disabled)).as("-Dtenpak.vector=false").startsWith("scalar ok ");
     }
 }

@@ -1,0 +1,67 @@
+package dev.tenpak.internal.kernel;
+
+import dev.tenpak.internal.codec.kquant.KQuantCodec;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/**
+ * Runs a grid search kernel against the scalar specifications ({@link
+ * GridQuantizer#searchScaleScalar}, {@link GridQuantizer#codesAndSquaredErrorScalar}) and prints the
+ * kernel's description and "ok" with the number of cases, or the first difference. {@link
+ * GridSearchKernelsTest} calls it in its own JVM and in child JVMs with 256-bit vectors. Cases:
+ * every grid codec's grid, every kind of {@link GridSearchKernelsTest.Data}, block lengths 1 to 40
+ * (one, two and three vectors with a tail, at 8 and 16 lanes) at odd offsets, and for the codes the
+ * searched scale, its f16 rounding, its negation, zero, and scales whose reciprocal overflows or
+ * underflows.
+ */
+public final class GridSearchCheck {
+    static final long START = 0x6A09E667F3BCC908L;
+
+    private GridSearchCheck() {}
+
+    public static void main(String[] args) {
+        GridSearchKernels k = GridSearchKernels.get();
+        System.out.println(k.description() + " " + check(k));
+    }
+
+    /** "ok N" after N cases, or the first case that differs from the scalar code. */
+    static String check(GridSearchKernels k) {
+        SplittableRandom r = new SplittableRandom(START);
+        int cases = 0;
+        for (KQuantCodec codec : KQuantCodec.ALL) {
+            GridQuantizer g = codec.grid();
+            for (GridSearchKernelsTest.Data d : GridSearchKernelsTest.Data.values()) {
+                for (int len = 1; len <= 40; len++) {
+                    int off = r.nextInt(0, 5);
+                    float[] x = GridSearchKernelsTest.data(d, off + len + 3, r, g);
+                    float want = g.searchScaleScalar(x, off, len);
+                    float got = k.searchScale(g, x, off, len);
+                    if (Float.floatToRawIntBits(got) != Float.floatToRawIntBits(want)) {
+                        return codec.name() + " " + d + " len " + len + " off " + off + ": search gives " + got
+                                + ", scalar " + want;
+                    }
+                    float f16 = Float.float16ToFloat(Float.floatToFloat16(want));
+                    float[] scales = {want, f16, -want, 0f, 1e-38f, Float.MIN_VALUE, 3e38f, -0.01f};
+                    for (float c : scales) {
+                        int qoff = r.nextInt(0, 3);
+                        byte[] wantQ = new byte[qoff + len + 2];
+                        byte[] gotQ = new byte[qoff + len + 2];
+                        Arrays.fill(wantQ, (byte) -7);
+                        Arrays.fill(gotQ, (byte) -7);
+                        double we = g.codesAndSquaredErrorScalar(x, off, len, c, wantQ, qoff);
+                        double ge = k.codesAndSquaredError(g, x, off, len, c, gotQ, qoff);
+                        if (Double.doubleToRawLongBits(we) != Double.doubleToRawLongBits(ge)
+                                || !Arrays.equals(wantQ, gotQ)) {
+                            return codec.name() + " " + d + " len " + len + " off " + off + " scale " + c
+                                    + ": codes " + Arrays.toString(gotQ) + " error " + ge + ", scalar "
+                                    + Arrays.toString(wantQ) + " " + we;
+                        }
+                        cases++;
+                    }
+                    cases++;
+                }
+            }
+        }
+        return "ok " + cases;
+    }
+}
