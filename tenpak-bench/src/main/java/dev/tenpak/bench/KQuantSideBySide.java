@@ -113,13 +113,14 @@ public final class KQuantSideBySide {
             for (Tensor t : ts) {
                 long size = c.encodedSize(t.dtype(), t.shape());
                 MemorySegment dst = a.allocate(Math.max(1, size)).asSlice(0, size);
+                // the output array is allocated (and zeroed) outside the timed decode, as ggml_ref.c's is
+                float[] y = new float[(int) t.elementCount()];
                 long t0 = CPU.getCurrentThreadCpuTime();
                 // a variable-size (entropy-coded) codec stores the first e.length() bytes of dst
                 Codec.Encoded e = c.encodeSized(t, dst);
                 long t1 = CPU.getCurrentThreadCpuTime();
                 byte[] params = e.params();
                 MemorySegment payload = dst.asSlice(0, e.length());
-                float[] y = new float[(int) t.elementCount()];
                 c.decodeFloats(t.dtype(), t.shape(), params, payload, 0, y, 0, y.length);
                 long t2 = CPU.getCurrentThreadCpuTime();
                 encNs += t1 - t0;
