@@ -29,6 +29,16 @@ import jdk.incubator.vector.VectorSpecies;
  * sxl^2 / sll} divided in vectors (the same IEEE quotient as the scalar division) and the trial
  * scales' finiteness read from the vector quotients.
  *
+ * <p><b>The count by lookup, for grids of 16 to 64 levels.</b> Comparing against every midpoint
+ * costs two operations per midpoint and element (126 for 64 levels). Instead, a monotone cell
+ * function of {@code y} (a fused multiply-add, the float add of {@code 2^23}, the bits as an int,
+ * clamped: {@link #cell}) picks one of {@code 2L} cells; per cell a table gives the count of
+ * midpoints below every value of the cell and up to {@value #SLOTS} midpoints the cell straddles,
+ * which are compared; the level comes from the count. Every table is one or two two-vector
+ * {@code selectFrom}s (a {@code vpermi2d} on AVX-512). The count is exact by construction (see
+ * {@link #buildTables}), not a guess that is corrected: a grid whose cells need more compares than
+ * that keeps the compare and blend. 2.1x the whole {@code kq6_v1} quantizer (docs/PERFORMANCE.md).
+ *
  * <p><b>Codes and squared error, one element per lane.</b> The codes by the compare count above,
  * the terms {@code ((double) x - (float) (c * g[q]))^2} in double lanes (the scalar code's exact
  * operations), written out and summed in element order by scalar adds: the same codes, the same
@@ -349,7 +359,8 @@ final class VectorGridSearchKernels implements GridSearchKernels {
                     .min(MAGIC_BITS + CELLS - 1);
             IntVector q = c.selectFrom(IntVector.fromArray(IS, r, 0), IntVector.fromArray(IS, r, L));
             for (int j = 1; j <= SLOTS; j++) {
-                FloatVector s = c.selectFrom(IntVector.fromArray(IS, r, j * CELLS), IntVector.fromArray(IS, r, j * CELLS + L))
+                FloatVector s = c.selectFrom(
+                                IntVector.fromArray(IS, r, j * CELLS), IntVector.fromArray(IS, r, j * CELLS + L))
                         .reinterpretAsFloats();
                 q = q.add(1, y.compare(VectorOperators.GT, s).cast(IS));
             }
@@ -407,11 +418,14 @@ final class VectorGridSearchKernels implements GridSearchKernels {
                             .min(MAGIC_BITS + CELLS - 1);
                     IntVector q = c.selectFrom(IntVector.fromArray(IS, r, 0), IntVector.fromArray(IS, r, L));
                     for (int j = 1; j <= SLOTS; j++) {
-                        FloatVector s = c.selectFrom(IntVector.fromArray(IS, r, j * CELLS), IntVector.fromArray(IS, r, j * CELLS + L))
+                        FloatVector s = c.selectFrom(
+                                        IntVector.fromArray(IS, r, j * CELLS),
+                                        IntVector.fromArray(IS, r, j * CELLS + L))
                                 .reinterpretAsFloats();
                         q = q.add(1, y.compare(VectorOperators.GT, s).cast(IS));
                     }
-                    IntVector li = q.selectFrom(IntVector.fromArray(IS, r, LEVELS), IntVector.fromArray(IS, r, LEVELS + L));
+                    IntVector li =
+                            q.selectFrom(IntVector.fromArray(IS, r, LEVELS), IntVector.fromArray(IS, r, LEVELS + L));
                     for (int p = 1; p < PAIRS; p++) {
                         int at = LEVELS + p * CELLS;
                         li = li.blend(
@@ -466,7 +480,8 @@ final class VectorGridSearchKernels implements GridSearchKernels {
                     .min(MAGIC_BITS + CELLS - 1);
             IntVector k = cl.selectFrom(IntVector.fromArray(IS, r, 0), IntVector.fromArray(IS, r, L));
             for (int j = 1; j <= SLOTS; j++) {
-                FloatVector s = cl.selectFrom(IntVector.fromArray(IS, r, j * CELLS), IntVector.fromArray(IS, r, j * CELLS + L))
+                FloatVector s = cl.selectFrom(
+                                IntVector.fromArray(IS, r, j * CELLS), IntVector.fromArray(IS, r, j * CELLS + L))
                         .reinterpretAsFloats();
                 k = k.add(1, y.compare(VectorOperators.GT, s).cast(IS));
             }
