@@ -242,6 +242,12 @@ public final class GridQuantizer {
         return GridSearchKernels.get().searchScale(this, x, off, len);
     }
 
+    /**
+     * Lookup tables a vector kernel derives from this grid (immutable, built once per grid and width
+     * by the kernel; a racy first build only builds them twice).
+     */
+    Object kernelTables;
+
     /** The levels themselves, not a copy: for the kernels in this package, which must not write them. */
     float[] levelsView() {
         return grid;

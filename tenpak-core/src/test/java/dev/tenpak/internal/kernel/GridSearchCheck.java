@@ -12,7 +12,8 @@ import java.util.SplittableRandom;
  * every grid codec's grid, every kind of {@link GridSearchKernelsTest.Data}, block lengths 1 to 40
  * (one, two and three vectors with a tail, at 8 and 16 lanes) at odd offsets, and for the codes the
  * searched scale, its f16 rounding, its negation, zero, and scales whose reciprocal overflows or
- * underflows.
+ * underflows; and every grid's midpoints, the floats next to them and values beyond the grid's ends
+ * ({@link #checkMidpoints}), where a lookup of the count would go wrong first.
  */
 public final class GridSearchCheck {
     static final long START = 0x6A09E667F3BCC908L;
@@ -62,6 +63,56 @@ public final class GridSearchCheck {
                 }
             }
         }
+        for (KQuantCodec codec : KQuantCodec.ALL) {
+            String bad = checkMidpoints(k, codec.grid());
+            if (bad != null) {
+                return codec.name() + " " + bad;
+            }
+            cases++;
+        }
         return "ok " + cases;
+    }
+
+    /**
+     * Codes of the values where a lookup could go wrong: every midpoint, the floats next to it, and
+     * values between, beyond and far beyond the grid's ends, at scale 1 (so that {@code y = x}
+     * exactly) and at a scale that is not a power of two; null when they match the scalar code.
+     */
+    static String checkMidpoints(GridSearchKernels k, GridQuantizer g) {
+        float[] levels = g.grid();
+        float[] x = new float[6 * levels.length + 8];
+        int n = 0;
+        for (int j = 0; j + 1 < levels.length; j++) {
+            float m = (levels[j] + levels[j + 1]) * 0.5f;
+            x[n++] = m;
+            x[n++] = Math.nextUp(m);
+            x[n++] = Math.nextDown(m);
+            x[n++] = Math.nextUp(Math.nextUp(m));
+            x[n++] = (m + levels[j + 1]) * 0.5f;
+        }
+        float[] far = {-3e38f, 3e38f, -2f, 2f, -1e-30f, 1e-30f, 0f, -0f};
+        for (float f : far) {
+            x[n++] = f;
+        }
+        for (float c : new float[] {1f, 0.7f, -1f}) {
+            for (int off = 0; off < n; off += 13) {
+                int len = Math.min(40, n - off);
+                float[] xs = x.clone();
+                if (c != 1f && c != -1f) {
+                    for (int i = 0; i < n; i++) {
+                        xs[i] = x[i] * c; // y = xs * (1 / c), within an ulp of x: near the midpoints again
+                    }
+                }
+                byte[] want = new byte[len];
+                byte[] got = new byte[len];
+                double we = g.codesAndSquaredErrorScalar(xs, off, len, c, want, 0);
+                double ge = k.codesAndSquaredError(g, xs, off, len, c, got, 0);
+                if (!Arrays.equals(want, got) || Double.doubleToRawLongBits(we) != Double.doubleToRawLongBits(ge)) {
+                    return "midpoints at " + off + " scale " + c + ": codes " + Arrays.toString(got) + ", scalar "
+                            + Arrays.toString(want);
+                }
+            }
+        }
+        return null;
     }
 }
