@@ -317,6 +317,7 @@ public final class Huffman {
         final long[] multi = new long[TABLE_SIZE]; // up to 7 symbols | bits << 56 | count << 60
         /** {@link #multi}'s entries for budgets of 0 to 10 bits, budget b at [1 << b, 2 << b): see fillMulti. */
         private final long[] suffix = new long[TABLE_SIZE];
+
         private final byte[] lastTable = new byte[130];
         private int lastTableLength = -1;
 
