@@ -15,8 +15,10 @@ import java.lang.foreign.MemorySegment;
  * enough that the JIT compiles the fallback code too. A command line run of about 1 GB spent a
  * fifth of its CPU time there: the fallback itself on the coding threads, and C2 compiling it. A
  * probe of {@link #PROBE} elements a block is enough calls for the JIT to compile the vector
- * kernel (after a few hundred blocks, a few tens of MB), while the rest of each block goes at the
- * scalar kernel's speed. Once a vector kernel is taken, it stays taken.
+ * kernel when tenpak's compile thresholds are lowered, as the command line's launcher does (after a
+ * few hundred blocks, a few tens of MB), while the rest of each block goes at the scalar kernel's
+ * speed. With the JVM's usual thresholds a kernel called on so few elements takes thousands of
+ * blocks to compile, so this is not the default ({@code -Dtenpak.vector.warmup=probe}). Once a vector kernel is taken, it stays taken.
  *
  * <p>Each probe compares time per element: compiled, the vector kernels are several times faster
  * than the scalar ones on a block; not yet compiled, some hundred times slower. A probe on a

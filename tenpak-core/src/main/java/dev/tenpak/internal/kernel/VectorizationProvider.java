@@ -27,8 +27,10 @@ public final class VectorizationProvider {
      * Set to {@code background} to run the scalar plane kernels until the vector ones are compiled
      * (see {@link WarmingPlaneKernels}): for processes that call the engine a few times, such as
      * the Python package's JVM, where the vector kernels' warm-up would otherwise land on the first
-     * calls. The default, {@code probe}, runs the vector plane kernels on a small part of each block
-     * until they are compiled ({@link ProbingPlaneKernels}); {@code off} takes them at once.
+     * calls. Set to {@code probe} to run the vector plane kernels on a small part of each block until
+     * they are compiled ({@link ProbingPlaneKernels}): for a process that is busy from start to end
+     * with compile thresholds lowered for tenpak's code (the command line's launcher). The default,
+     * {@code off}, takes the vector kernels at once.
      */
     public static final String WARMUP_PROPERTY = "tenpak.vector.warmup";
     /** The JVM flag that makes the Vector API available. */
@@ -128,7 +130,7 @@ public final class VectorizationProvider {
         }
         PlaneKernels planes = load("VectorPlaneKernels", PlaneKernels.class, scalar.planes);
         if (planes != scalar.planes) {
-            String warmup = System.getProperty(WARMUP_PROPERTY, "probe");
+            String warmup = System.getProperty(WARMUP_PROPERTY, "off");
             if (warmup.equals("background")) {
                 planes = WarmingPlaneKernels.startedInBackground(scalar.planes, planes);
             } else if (warmup.equals("probe")) {
