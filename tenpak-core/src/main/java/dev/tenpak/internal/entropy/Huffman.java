@@ -315,6 +315,9 @@ public final class Huffman {
     public static final class Decoder {
         final int[] single = new int[TABLE_SIZE]; // symbol | length << 8
         final long[] multi = new long[TABLE_SIZE]; // up to 7 symbols | bits << 56 | count << 60
+        /** {@link #multi}'s entries for budgets of 0 to 10 bits, budget b at [1 << b, 2 << b): see fillMulti. */
+        private final long[] suffix = new long[TABLE_SIZE];
+
         private final byte[] lastTable = new byte[130];
         private int lastTableLength = -1;
 
@@ -416,23 +419,64 @@ public final class Huffman {
                     single[idx] = e;
                 }
             }
-            for (int idx = 0; idx < TABLE_SIZE; idx++) {
-                int e = single[idx];
-                int bits = e >>> 8;
-                long syms = e & 0xFF;
-                int cnt = 1;
-                while (cnt < MAX_PER_ENTRY) {
-                    int e2 = single[idx >>> bits];
-                    int l2 = e2 >>> 8;
-                    if (bits + l2 > MAX_BITS) {
-                        break;
+            fillMulti();
+        }
+
+        /**
+         * Fills {@link #multi} from {@link #single}: entry {@code idx} holds the symbols that greedy
+         * decoding of the 11 bits {@code idx} yields, as long as they fit in those bits, at most
+         * {@link #MAX_PER_ENTRY}. Built from the shorter budgets up: the entry for {@code b} known
+         * bits {@code j} is the symbol that {@code j} starts with, then the entry for the
+         * {@code b - len} bits that follow it ({@code j >>> len}), so each entry costs one step
+         * instead of one lookup per symbol; only an entry whose tail is already full (seven
+         * symbols, codes of one bit) is walked symbol by symbol. {@code suffix} holds the entries
+         * of every budget below 11, budget {@code b} at {@code [1 << b, 2 << b)}.
+         */
+        private void fillMulti() {
+            final long[] sfx = suffix;
+            final int[] one = single;
+            for (int b = 0; b <= MAX_BITS; b++) {
+                long[] into = b == MAX_BITS ? multi : sfx;
+                int base = b == MAX_BITS ? 0 : 1 << b;
+                for (int j = 0; j < 1 << b; j++) {
+                    int e = one[j];
+                    int len = e >>> 8;
+                    long entry;
+                    if (len > b) {
+                        entry = 0;
+                    } else {
+                        long tail = sfx[(1 << (b - len)) + (j >>> len)];
+                        int cnt = (int) (tail >>> 60);
+                        if (cnt < MAX_PER_ENTRY) {
+                            entry = (e & 0xFFL)
+                                    | (tail & 0x00FF_FFFF_FFFF_FFFFL) << 8
+                                    | (long) (len + (int) (tail >>> 56 & 0xF)) << 56
+                                    | (long) (cnt + 1) << 60;
+                        } else {
+                            entry = walk(j, b);
+                        }
                     }
-                    syms |= (long) (e2 & 0xFF) << (8 * cnt);
-                    bits += l2;
-                    cnt++;
+                    into[base + j] = entry;
                 }
-                multi[idx] = syms | (long) bits << 56 | (long) cnt << 60;
             }
+        }
+
+        /** The entry for budget {@code b} and bits {@code j}, symbol by symbol (a full tail). */
+        private long walk(int j, int b) {
+            long syms = 0;
+            int bits = 0;
+            int cnt = 0;
+            while (cnt < MAX_PER_ENTRY) {
+                int e = single[j >>> bits];
+                int len = e >>> 8;
+                if (bits + len > b) {
+                    break;
+                }
+                syms |= (long) (e & 0xFF) << (8 * cnt);
+                bits += len;
+                cnt++;
+            }
+            return syms | (long) bits << 56 | (long) cnt << 60;
         }
 
         /**

@@ -41,86 +41,99 @@ final class VectorPlaneKernels implements PlaneKernels {
         return "vector(" + S.vectorBitSize() + "-bit)";
     }
 
+    /**
+     * Each layout's loop is a method of its own, compiled on its own: a layout met only after the
+     * JIT compiled this dispatch (bf16 tensors after f32 ones) then recompiles the dispatch, not
+     * the other layout's loop, whose compiled code keeps running.
+     */
     @Override
     public void split(MemorySegment src, PlaneLayout layout, int planes, long from, int m, byte[] buf, int stride) {
-        long base = from * planes;
-        int i = 0;
-        switch (layout) {
-            case ROT16 -> {
-                for (int bound = S.loopBound(m); i < bound; i += S.length()) {
-                    ShortVector r = ShortVector.fromMemorySegment(S, src, base + 2L * i, LE)
-                            .lanewise(VectorOperators.ROL, 1);
-                    r.lanewise(VectorOperators.LSHR, 8)
-                            .convertShape(VectorOperators.S2B, B_HALF, 0)
-                            .reinterpretAsBytes()
-                            .intoArray(buf, i);
-                    r.convertShape(VectorOperators.S2B, B_HALF, 0)
-                            .reinterpretAsBytes()
-                            .intoArray(buf, stride + i);
-                }
-            }
-            case ROT32 -> {
-                for (int bound = I.loopBound(m); i < bound; i += I.length()) {
-                    IntVector r = IntVector.fromMemorySegment(I, src, base + 4L * i, LE)
-                            .lanewise(VectorOperators.ROL, 1);
-                    r.lanewise(VectorOperators.LSHR, 24)
-                            .convertShape(VectorOperators.I2B, B_QUARTER, 0)
-                            .reinterpretAsBytes()
-                            .intoArray(buf, i);
-                    r.lanewise(VectorOperators.LSHR, 16)
-                            .convertShape(VectorOperators.I2B, B_QUARTER, 0)
-                            .reinterpretAsBytes()
-                            .intoArray(buf, stride + i);
-                    r.lanewise(VectorOperators.LSHR, 8)
-                            .convertShape(VectorOperators.I2B, B_QUARTER, 0)
-                            .reinterpretAsBytes()
-                            .intoArray(buf, 2 * stride + i);
-                    r.convertShape(VectorOperators.I2B, B_QUARTER, 0)
-                            .reinterpretAsBytes()
-                            .intoArray(buf, 3 * stride + i);
-                }
-            }
-            case BYTES -> {}
-        }
+        int i = switch (layout) {
+            case ROT16 -> splitRot16(src, from * planes, m, buf, stride);
+            case ROT32 -> splitRot32(src, from * planes, m, buf, stride);
+            case BYTES -> 0;
+        };
         scalar.split(src, layout, planes, from, i, m, buf, stride);
+    }
+
+    private static int splitRot16(MemorySegment src, long base, int m, byte[] buf, int stride) {
+        int i = 0;
+        for (int bound = S.loopBound(m); i < bound; i += S.length()) {
+            ShortVector r =
+                    ShortVector.fromMemorySegment(S, src, base + 2L * i, LE).lanewise(VectorOperators.ROL, 1);
+            r.lanewise(VectorOperators.LSHR, 8)
+                    .convertShape(VectorOperators.S2B, B_HALF, 0)
+                    .reinterpretAsBytes()
+                    .intoArray(buf, i);
+            r.convertShape(VectorOperators.S2B, B_HALF, 0).reinterpretAsBytes().intoArray(buf, stride + i);
+        }
+        return i;
+    }
+
+    private static int splitRot32(MemorySegment src, long base, int m, byte[] buf, int stride) {
+        int i = 0;
+        for (int bound = I.loopBound(m); i < bound; i += I.length()) {
+            IntVector r = IntVector.fromMemorySegment(I, src, base + 4L * i, LE).lanewise(VectorOperators.ROL, 1);
+            r.lanewise(VectorOperators.LSHR, 24)
+                    .convertShape(VectorOperators.I2B, B_QUARTER, 0)
+                    .reinterpretAsBytes()
+                    .intoArray(buf, i);
+            r.lanewise(VectorOperators.LSHR, 16)
+                    .convertShape(VectorOperators.I2B, B_QUARTER, 0)
+                    .reinterpretAsBytes()
+                    .intoArray(buf, stride + i);
+            r.lanewise(VectorOperators.LSHR, 8)
+                    .convertShape(VectorOperators.I2B, B_QUARTER, 0)
+                    .reinterpretAsBytes()
+                    .intoArray(buf, 2 * stride + i);
+            r.convertShape(VectorOperators.I2B, B_QUARTER, 0)
+                    .reinterpretAsBytes()
+                    .intoArray(buf, 3 * stride + i);
+        }
+        return i;
     }
 
     @Override
     public void merge(byte[] buf, int stride, PlaneLayout layout, int planes, int m, MemorySegment dst, long at) {
-        int i = 0;
-        switch (layout) {
-            case ROT16 -> {
-                for (int bound = S.loopBound(m); i < bound; i += S.length()) {
-                    ShortVector e =
-                            (ShortVector) ByteVector.fromArray(B_HALF, buf, i).convertShape(VectorOperators.B2S, S, 0);
-                    ShortVector f = (ShortVector)
-                            ByteVector.fromArray(B_HALF, buf, stride + i).convertShape(VectorOperators.B2S, S, 0);
-                    e.lanewise(VectorOperators.LSHL, 8)
-                            .or(f.and((short) 0xFF))
-                            .lanewise(VectorOperators.ROR, 1)
-                            .intoMemorySegment(dst, at + 2L * i, LE);
-                }
-            }
-            case ROT32 -> {
-                for (int bound = I.loopBound(m); i < bound; i += I.length()) {
-                    IntVector e =
-                            (IntVector) ByteVector.fromArray(B_QUARTER, buf, i).convertShape(VectorOperators.B2I, I, 0);
-                    IntVector f = (IntVector)
-                            ByteVector.fromArray(B_QUARTER, buf, stride + i).convertShape(VectorOperators.B2I, I, 0);
-                    IntVector g = (IntVector) ByteVector.fromArray(B_QUARTER, buf, 2 * stride + i)
-                            .convertShape(VectorOperators.B2I, I, 0);
-                    IntVector h = (IntVector) ByteVector.fromArray(B_QUARTER, buf, 3 * stride + i)
-                            .convertShape(VectorOperators.B2I, I, 0);
-                    e.lanewise(VectorOperators.LSHL, 24)
-                            .or(f.and(0xFF).lanewise(VectorOperators.LSHL, 16))
-                            .or(g.and(0xFF).lanewise(VectorOperators.LSHL, 8))
-                            .or(h.and(0xFF))
-                            .lanewise(VectorOperators.ROR, 1)
-                            .intoMemorySegment(dst, at + 4L * i, LE);
-                }
-            }
-            case BYTES -> {}
-        }
+        int i = switch (layout) {
+            case ROT16 -> mergeRot16(buf, stride, m, dst, at);
+            case ROT32 -> mergeRot32(buf, stride, m, dst, at);
+            case BYTES -> 0;
+        };
         scalar.merge(buf, stride, layout, planes, i, m, dst, at);
+    }
+
+    private static int mergeRot16(byte[] buf, int stride, int m, MemorySegment dst, long at) {
+        int i = 0;
+        for (int bound = S.loopBound(m); i < bound; i += S.length()) {
+            ShortVector e = (ShortVector) ByteVector.fromArray(B_HALF, buf, i).convertShape(VectorOperators.B2S, S, 0);
+            ShortVector f =
+                    (ShortVector) ByteVector.fromArray(B_HALF, buf, stride + i).convertShape(VectorOperators.B2S, S, 0);
+            e.lanewise(VectorOperators.LSHL, 8)
+                    .or(f.and((short) 0xFF))
+                    .lanewise(VectorOperators.ROR, 1)
+                    .intoMemorySegment(dst, at + 2L * i, LE);
+        }
+        return i;
+    }
+
+    private static int mergeRot32(byte[] buf, int stride, int m, MemorySegment dst, long at) {
+        int i = 0;
+        for (int bound = I.loopBound(m); i < bound; i += I.length()) {
+            IntVector e = (IntVector) ByteVector.fromArray(B_QUARTER, buf, i).convertShape(VectorOperators.B2I, I, 0);
+            IntVector f = (IntVector)
+                    ByteVector.fromArray(B_QUARTER, buf, stride + i).convertShape(VectorOperators.B2I, I, 0);
+            IntVector g = (IntVector)
+                    ByteVector.fromArray(B_QUARTER, buf, 2 * stride + i).convertShape(VectorOperators.B2I, I, 0);
+            IntVector h = (IntVector)
+                    ByteVector.fromArray(B_QUARTER, buf, 3 * stride + i).convertShape(VectorOperators.B2I, I, 0);
+            e.lanewise(VectorOperators.LSHL, 24)
+                    .or(f.and(0xFF).lanewise(VectorOperators.LSHL, 16))
+                    .or(g.and(0xFF).lanewise(VectorOperators.LSHL, 8))
+                    .or(h.and(0xFF))
+                    .lanewise(VectorOperators.ROR, 1)
+                    .intoMemorySegment(dst, at + 4L * i, LE);
+        }
+        return i;
     }
 }

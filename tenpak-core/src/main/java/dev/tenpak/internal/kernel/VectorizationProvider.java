@@ -27,7 +27,10 @@ public final class VectorizationProvider {
      * Set to {@code background} to run the scalar plane kernels until the vector ones are compiled
      * (see {@link WarmingPlaneKernels}): for processes that call the engine a few times, such as
      * the Python package's JVM, where the vector kernels' warm-up would otherwise land on the first
-     * calls.
+     * calls. Set to {@code probe} to run the vector plane kernels on a small part of each block until
+     * they are compiled ({@link ProbingPlaneKernels}): for a process that is busy from start to end
+     * with compile thresholds lowered for tenpak's code (the command line's launcher). The default,
+     * {@code off}, takes the vector kernels at once.
      */
     public static final String WARMUP_PROPERTY = "tenpak.vector.warmup";
     /** The JVM flag that makes the Vector API available. */
@@ -126,8 +129,13 @@ public final class VectorizationProvider {
             return scalar;
         }
         PlaneKernels planes = load("VectorPlaneKernels", PlaneKernels.class, scalar.planes);
-        if (planes != scalar.planes && "background".equals(System.getProperty(WARMUP_PROPERTY))) {
-            planes = WarmingPlaneKernels.startedInBackground(scalar.planes, planes);
+        if (planes != scalar.planes) {
+            String warmup = System.getProperty(WARMUP_PROPERTY, "off");
+            if (warmup.equals("background")) {
+                planes = WarmingPlaneKernels.startedInBackground(scalar.planes, planes);
+            } else if (warmup.equals("probe")) {
+                planes = new ProbingPlaneKernels(ScalarPlaneKernels.INSTANCE, planes);
+            }
         }
         return new VectorizationProvider(
                 load("VectorQuantKernels", QuantKernels.class, scalar.quant),

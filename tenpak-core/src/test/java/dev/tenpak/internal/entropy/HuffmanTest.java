@@ -168,6 +168,65 @@ class HuffmanTest {
         assertThat(encodePlane(src)).isEqualTo(encodePlane(src.clone()));
     }
 
+    /**
+     * The decoder's multi-symbol table, built from shorter budgets up, equals the symbol-by-symbol
+     * definition for every index, on codes from flat to one-bit-dominated (where entries fill up to
+     * seven symbols), each through a real encoded stream.
+     */
+    @ParameterizedTest(name = "skew {0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {0, 1, 2, 4, 8, 16, 64})
+    void multiSymbolTableMatchesItsDefinition(int skew) {
+        SplittableRandom r = rng("multi" + skew);
+        for (int round = 0; round < 20; round++) {
+            int[] counts = new int[256];
+            int symbols = 2 + r.nextInt(skew == 0 ? 254 : 40);
+            int first = r.nextInt(257 - symbols);
+            for (int s = 0; s < symbols; s++) {
+                counts[first + s] = 1 + r.nextInt(1000);
+            }
+            counts[first + r.nextInt(symbols)] += skew * 100_000; // one dominant symbol: short codes
+            int n = 0;
+            for (int c : counts) {
+                n += c;
+            }
+            byte[] src = new byte[n];
+            int at = 0;
+            for (int s = 0; s < 256; s++) {
+                Arrays.fill(src, at, at + counts[s], (byte) s);
+                at += counts[s];
+            }
+            byte[] lengths = new byte[256];
+            Huffman.codeLengths(counts, lengths);
+            int[] hist4 = new int[1024];
+            int q = (n + 3) / 4;
+            for (int i = 0; i < n; i++) {
+                hist4[(i / q) * 256 + (src[i] & 0xFF)]++;
+            }
+            byte[] coded = new byte[8192 + n];
+            int w = Huffman.encode(src, 0, n, lengths, new int[256], hist4, coded, 0);
+            Huffman.Decoder d = new Huffman.Decoder();
+            byte[] back = new byte[n + Huffman.SLACK];
+            d.decode(MemorySegment.ofArray(coded), 0, w, back, 0, n);
+            assertThat(Arrays.copyOf(back, n)).isEqualTo(src);
+            for (int idx = 0; idx < Huffman.TABLE_SIZE; idx++) {
+                long syms = 0;
+                int bits = 0;
+                int cnt = 0;
+                while (cnt < Huffman.MAX_PER_ENTRY) {
+                    int e = d.single[idx >>> bits];
+                    if (bits + (e >>> 8) > Huffman.MAX_BITS) {
+                        break;
+                    }
+                    syms |= (long) (e & 0xFF) << (8 * cnt);
+                    bits += e >>> 8;
+                    cnt++;
+                }
+                long expected = syms | (long) bits << 56 | (long) cnt << 60;
+                assertThat(d.multi[idx]).as("entry %d of round %d", idx, round).isEqualTo(expected);
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- hostile streams
 
     static byte[] sampleHuffman() {

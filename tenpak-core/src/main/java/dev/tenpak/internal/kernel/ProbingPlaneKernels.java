@@ -1,0 +1,100 @@
+package dev.tenpak.internal.kernel;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Vector plane kernels that a fresh JVM's first blocks do not pay for, with no thread of their
+ * own: until the vector kernel of an operation and layout is compiled, each call runs it on the
+ * first {@link #PROBE} elements only, times that against the scalar kernel on the rest, and from
+ * {@link #FAST_PROBES} fast probes in a row on takes the vector kernel for whole blocks. Both move
+ * the same bits (the vector kernels finish their tail with the scalar ones), so which ran never
+ * shows in a payload.
+ *
+ * <p>Why: until C2 has compiled a Vector API loop, each vector operation is a Java object and a
+ * lambda call (the API's fallback code), some hundred times slower than the scalar loop, and hot
+ * enough that the JIT compiles the fallback code too. A command line run of about 1 GB spent a
+ * fifth of its CPU time there: the fallback itself on the coding threads, and C2 compiling it. A
+ * probe of {@link #PROBE} elements a block is enough calls for the JIT to compile the vector
+ * kernel when tenpak's compile thresholds are lowered, as the command line's launcher does (after a
+ * few hundred blocks, a few tens of MB), while the rest of each block goes at the scalar kernel's
+ * speed. With the JVM's usual thresholds a kernel called on so few elements takes thousands of
+ * blocks to compile, so this is not the default ({@code -Dtenpak.vector.warmup=probe}). Once a vector kernel is taken, it stays taken.
+ *
+ * <p>Each probe compares time per element: compiled, the vector kernels are several times faster
+ * than the scalar ones on a block; not yet compiled, some hundred times slower. A probe on a
+ * loaded machine may be slow or fast by chance; that only moves the switch by a few blocks.
+ */
+final class ProbingPlaneKernels implements PlaneKernels {
+    /**
+     * Elements of a block that go through the vector kernel while it is being probed: two to four
+     * loop trips, so that the API's fallback code runs too few times for the JIT to compile it.
+     */
+    static final int PROBE = 64;
+    /** Fast probes in a row before the vector kernel takes whole blocks. */
+    static final int FAST_PROBES = 4;
+
+    private final ScalarPlaneKernels scalar;
+    private final PlaneKernels vector;
+    /** Per operation (0 split, 1 merge) and layout id: fast probes in a row, or FAST_PROBES once switched. */
+    private final int[] fast = new int[2 * 4];
+
+    ProbingPlaneKernels(ScalarPlaneKernels scalar, PlaneKernels vector) {
+        this.scalar = scalar;
+        this.vector = vector;
+        // BYTES is scalar in both: nothing to probe
+        fast[PlaneLayout.BYTES.id] = FAST_PROBES;
+        fast[4 + PlaneLayout.BYTES.id] = FAST_PROBES;
+    }
+
+    /** Whether {@code op} (0 split, 1 merge) in {@code layout} now takes the vector kernel whole. */
+    boolean switched(int op, PlaneLayout layout) {
+        return fast[4 * op + layout.id] >= FAST_PROBES;
+    }
+
+    @Override
+    public String description() {
+        return vector.description();
+    }
+
+    @Override
+    public void split(MemorySegment src, PlaneLayout layout, int planes, long from, int m, byte[] buf, int stride) {
+        int slot = layout.id;
+        if (fast[slot] >= FAST_PROBES || m < 2 * PROBE) {
+            vector.split(src, layout, planes, from, m, buf, stride);
+            return;
+        }
+        long t0 = System.nanoTime();
+        vector.split(src, layout, planes, from, PROBE, buf, stride);
+        long t1 = System.nanoTime();
+        scalar.split(src, layout, planes, from, PROBE, m, buf, stride);
+        long t2 = System.nanoTime();
+        record(slot, t1 - t0, t2 - t1, m);
+    }
+
+    @Override
+    public void merge(byte[] buf, int stride, PlaneLayout layout, int planes, int m, MemorySegment dst, long at) {
+        int slot = 4 + layout.id;
+        if (fast[slot] >= FAST_PROBES || m < 2 * PROBE) {
+            vector.merge(buf, stride, layout, planes, m, dst, at);
+            return;
+        }
+        long t0 = System.nanoTime();
+        vector.merge(buf, stride, layout, planes, PROBE, dst, at);
+        long t1 = System.nanoTime();
+        scalar.merge(buf, stride, layout, planes, PROBE, m, dst, at);
+        long t2 = System.nanoTime();
+        record(slot, t1 - t0, t2 - t1, m);
+    }
+
+    /**
+     * Counts a probe as fast when the vector kernel took at most four times the scalar kernel's
+     * time per element (on so few elements the clock's own cost counts; the fallback code is some
+     * hundred times slower). Races between threads only lose or add a count: harmless.
+     */
+    private void record(int slot, long vectorNanos, long scalarNanos, int m) {
+        int f = fast[slot];
+        if (f < FAST_PROBES) {
+            fast[slot] = vectorNanos * (m - PROBE) <= 4 * scalarNanos * PROBE ? f + 1 : 0;
+        }
+    }
+}
