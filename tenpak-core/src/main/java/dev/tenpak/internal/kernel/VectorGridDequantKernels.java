@@ -30,6 +30,9 @@ final class VectorGridDequantKernels implements GridDequantKernels {
     /** Sub-scales are up to 8 bits wide. */
     private static final int MAX_SCALE_BITS = 8;
 
+    /** The rotation of the blocks that are not rotated step by step (null where {@link #create} refuses). */
+    private static final HadamardKernels HADAMARD = L == 8 || L == 16 ? VectorHadamardKernels.create() : null;
+
     /** Per width: the byte rearrange that spreads a step's bytes over the int lanes. */
     private static final VectorShuffle<Byte>[] SPREAD = spreads();
     /** Per width: each lane's bit offset within its two bytes. */
@@ -142,13 +145,75 @@ final class VectorGridDequantKernels implements GridDequantKernels {
         // steps whose L-lane output fits in m and whose byte load fits in packed
         int vend = steps(packed, bits, m) * L;
         int subShift = Integer.numberOfTrailingZeros(sub);
-        switch (levels.length / L) {
-            case 0, 1 -> oneTable(packed, bits, levels, scales, subShift, vend, y, yoff);
-            case 2 -> twoTables(packed, bits, levels, scales, subShift, vend, y, yoff);
-            case 4 -> fourTables(packed, bits, levels, scales, subShift, vend, y, yoff);
-            default -> eightTables(packed, bits, levels, scales, subShift, vend, y, yoff);
-        }
+        decodeSteps(packed, bits, levels, scales, subShift, 0, vend, y, yoff, false, 0);
         ScalarGridDequantKernels.dequantizeFrom(vend, packed, bits, levels, scales, sub, m, y, yoff);
+    }
+
+    /**
+     * Blocks of {@link ScalarGridDequantKernels#ROTATE_BLOCK} values, each decoded and then rotated
+     * back while in the first-level cache. With 16 lanes a step is a whole run (steps start at
+     * multiples of 16 from the chunk's first run), so each step's vector is rotated by
+     * {@link VectorHadamardKernels#inverseRun} before it is stored, and only the scalar tail is
+     * rotated in memory; with 8 lanes the block is decoded, then rotated by
+     * {@link VectorHadamardKernels#inverse}. The same additions on the same decoded floats either
+     * way, so the floats of {@link #dequantize} followed by the inverse rotation.
+     */
+    @Override
+    public void dequantizeRotated(
+            byte[] packed, int bits, float[] levels, float[] scales, int sub, int m, float[] y, int yoff, long firstRun) {
+        boolean vector = bits >= MIN_BITS
+                && bits <= MAX_BITS
+                && Integer.bitCount(sub) == 1
+                && sub >= L
+                && levels.length == 1 << bits;
+        int vend = vector ? steps(packed, bits, m) * L : 0;
+        int subShift = Integer.numberOfTrailingZeros(sub);
+        boolean fused = L == HadamardKernels.RUN;
+        int block = ScalarGridDequantKernels.ROTATE_BLOCK;
+        for (int b = 0; b < m; b += block) {
+            int e = Math.min(m, b + block);
+            int ve = Math.max(b, Math.min(e, vend));
+            if (ve > b) {
+                decodeSteps(packed, bits, levels, scales, subShift, b, ve, y, yoff, fused, firstRun);
+            }
+            ScalarGridDequantKernels.dequantizeRange(ve, e, packed, bits, levels, scales, sub, y, yoff);
+            int from = fused ? ve : b; // [b, ve) is rotated already when fused; ve is then a multiple of 16
+            HADAMARD.inverse(y, yoff + from, e - from, firstRun + from / HadamardKernels.RUN);
+        }
+    }
+
+    /**
+     * The steps in {@code [start, end)} by the lookup for this many levels; with {@code rotate} (16
+     * lanes only) each step rotated back as run {@code firstRun + i / 16} before it is stored. The
+     * rotating loops are methods of their own, so that each is compiled from its own profile (a
+     * branch first taken after compilation would be recompiled with a cold call to the rotation).
+     */
+    private static void decodeSteps(
+            byte[] packed,
+            int bits,
+            float[] levels,
+            float[] scales,
+            int subShift,
+            int start,
+            int end,
+            float[] y,
+            int yoff,
+            boolean rotate,
+            long firstRun) {
+        if (rotate) {
+            switch (levels.length / L) {
+                case 0, 1 -> oneTableRotated(packed, bits, levels, scales, subShift, start, end, y, yoff, firstRun);
+                case 2 -> twoTablesRotated(packed, bits, levels, scales, subShift, start, end, y, yoff, firstRun);
+                default -> fourTablesRotated(packed, bits, levels, scales, subShift, start, end, y, yoff, firstRun);
+            }
+            return;
+        }
+        switch (levels.length / L) {
+            case 0, 1 -> oneTable(packed, bits, levels, scales, subShift, start, end, y, yoff);
+            case 2 -> twoTables(packed, bits, levels, scales, subShift, start, end, y, yoff);
+            case 4 -> fourTables(packed, bits, levels, scales, subShift, start, end, y, yoff);
+            default -> eightTables(packed, bits, levels, scales, subShift, start, end, y, yoff);
+        }
     }
 
     /** The codes of the step at {@code i}: bytes spread to int lanes, shifted and masked. */
@@ -168,16 +233,16 @@ final class VectorGridDequantKernels implements GridDequantKernels {
     // One method per table count, each table a local: no vector is kept in an array (which would
     // box it), and no method has a branch that another width never takes (which would deoptimize).
 
-    /** The steps below {@code end}, with at most {@code L} levels: one table. */
+    /** The steps in {@code [start, end)}, with at most {@code L} levels: one table. */
     private static void oneTable(
-            byte[] packed, int bits, float[] levels, float[] scales, int subShift, int end, float[] y, int yoff) {
+            byte[] packed, int bits, float[] levels, float[] scales, int subShift, int start, int end, float[] y, int yoff) {
         float[] padded = new float[L];
         System.arraycopy(levels, 0, padded, 0, levels.length);
         IntVector t0 = table(padded, 0);
         VectorShuffle<Byte> spread = SPREAD[bits];
         IntVector shift = SHIFT[bits];
         int mask = (1 << bits) - 1;
-        for (int i = 0; i < end; i += L) {
+        for (int i = start; i < end; i += L) {
             codes(packed, i, bits, spread, shift, mask)
                     .selectFrom(t0)
                     .reinterpretAsFloats()
@@ -188,13 +253,13 @@ final class VectorGridDequantKernels implements GridDequantKernels {
 
     /** {@code 2 L} levels: one two-table lookup. */
     private static void twoTables(
-            byte[] packed, int bits, float[] levels, float[] scales, int subShift, int end, float[] y, int yoff) {
+            byte[] packed, int bits, float[] levels, float[] scales, int subShift, int start, int end, float[] y, int yoff) {
         IntVector t0 = table(levels, 0);
         IntVector t1 = table(levels, 1);
         VectorShuffle<Byte> spread = SPREAD[bits];
         IntVector shift = SHIFT[bits];
         int mask = (1 << bits) - 1;
-        for (int i = 0; i < end; i += L) {
+        for (int i = start; i < end; i += L) {
             codes(packed, i, bits, spread, shift, mask)
                     .selectFrom(t0, t1)
                     .reinterpretAsFloats()
@@ -205,7 +270,7 @@ final class VectorGridDequantKernels implements GridDequantKernels {
 
     /** {@code 4 L} levels: two two-table lookups of the low bits, blended on the next bit. */
     private static void fourTables(
-            byte[] packed, int bits, float[] levels, float[] scales, int subShift, int end, float[] y, int yoff) {
+            byte[] packed, int bits, float[] levels, float[] scales, int subShift, int start, int end, float[] y, int yoff) {
         IntVector t0 = table(levels, 0);
         IntVector t1 = table(levels, 1);
         IntVector t2 = table(levels, 2);
@@ -214,7 +279,7 @@ final class VectorGridDequantKernels implements GridDequantKernels {
         IntVector shift = SHIFT[bits];
         int mask = (1 << bits) - 1;
         int pair = 2 * L - 1;
-        for (int i = 0; i < end; i += L) {
+        for (int i = start; i < end; i += L) {
             IntVector codes = codes(packed, i, bits, spread, shift, mask);
             IntVector low = codes.and(pair);
             VectorMask<Integer> high = codes.compare(VectorOperators.GT, pair);
@@ -228,7 +293,7 @@ final class VectorGridDequantKernels implements GridDequantKernels {
 
     /** {@code 8 L} levels (6 bits in 8 lanes): four two-table lookups and three blends. */
     private static void eightTables(
-            byte[] packed, int bits, float[] levels, float[] scales, int subShift, int end, float[] y, int yoff) {
+            byte[] packed, int bits, float[] levels, float[] scales, int subShift, int start, int end, float[] y, int yoff) {
         IntVector t0 = table(levels, 0);
         IntVector t1 = table(levels, 1);
         IntVector t2 = table(levels, 2);
@@ -241,7 +306,7 @@ final class VectorGridDequantKernels implements GridDequantKernels {
         IntVector shift = SHIFT[bits];
         int mask = (1 << bits) - 1;
         int pair = 2 * L - 1;
-        for (int i = 0; i < end; i += L) {
+        for (int i = start; i < end; i += L) {
             IntVector codes = codes(packed, i, bits, spread, shift, mask);
             IntVector low = codes.and(pair);
             VectorMask<Integer> odd = codes.and(2 * L).compare(VectorOperators.NE, 0);
@@ -251,6 +316,69 @@ final class VectorGridDequantKernels implements GridDequantKernels {
                     .reinterpretAsFloats()
                     .mul(scales[i >>> subShift])
                     .intoArray(y, yoff + i);
+        }
+    }
+
+    // The rotating loops, 16 lanes only: a step is a run, and there are at most 64 levels (four tables).
+
+    /** {@link #oneTable}, each step rotated back before it is stored. */
+    private static void oneTableRotated(
+            byte[] packed, int bits, float[] levels, float[] scales, int subShift, int start, int end, float[] y, int yoff,
+            long firstRun) {
+        float[] padded = new float[L];
+        System.arraycopy(levels, 0, padded, 0, levels.length);
+        IntVector t0 = table(padded, 0);
+        VectorShuffle<Byte> spread = SPREAD[bits];
+        IntVector shift = SHIFT[bits];
+        int mask = (1 << bits) - 1;
+        for (int i = start; i < end; i += L) {
+            FloatVector v = codes(packed, i, bits, spread, shift, mask)
+                    .selectFrom(t0)
+                    .reinterpretAsFloats()
+                    .mul(scales[i >>> subShift]);
+            VectorHadamardKernels.inverseRun(v, firstRun + (i >>> 4)).intoArray(y, yoff + i);
+        }
+    }
+
+    /** {@link #twoTables}, each step rotated back before it is stored. */
+    private static void twoTablesRotated(
+            byte[] packed, int bits, float[] levels, float[] scales, int subShift, int start, int end, float[] y, int yoff,
+            long firstRun) {
+        IntVector t0 = table(levels, 0);
+        IntVector t1 = table(levels, 1);
+        VectorShuffle<Byte> spread = SPREAD[bits];
+        IntVector shift = SHIFT[bits];
+        int mask = (1 << bits) - 1;
+        for (int i = start; i < end; i += L) {
+            FloatVector v = codes(packed, i, bits, spread, shift, mask)
+                    .selectFrom(t0, t1)
+                    .reinterpretAsFloats()
+                    .mul(scales[i >>> subShift]);
+            VectorHadamardKernels.inverseRun(v, firstRun + (i >>> 4)).intoArray(y, yoff + i);
+        }
+    }
+
+    /** {@link #fourTables}, each step rotated back before it is stored. */
+    private static void fourTablesRotated(
+            byte[] packed, int bits, float[] levels, float[] scales, int subShift, int start, int end, float[] y, int yoff,
+            long firstRun) {
+        IntVector t0 = table(levels, 0);
+        IntVector t1 = table(levels, 1);
+        IntVector t2 = table(levels, 2);
+        IntVector t3 = table(levels, 3);
+        VectorShuffle<Byte> spread = SPREAD[bits];
+        IntVector shift = SHIFT[bits];
+        int mask = (1 << bits) - 1;
+        int pair = 2 * L - 1;
+        for (int i = start; i < end; i += L) {
+            IntVector codes = codes(packed, i, bits, spread, shift, mask);
+            IntVector low = codes.and(pair);
+            VectorMask<Integer> high = codes.compare(VectorOperators.GT, pair);
+            FloatVector v = low.selectFrom(t0, t1)
+                    .blend(low.selectFrom(t2, t3), high)
+                    .reinterpretAsFloats()
+                    .mul(scales[i >>> subShift]);
+            VectorHadamardKernels.inverseRun(v, firstRun + (i >>> 4)).intoArray(y, yoff + i);
         }
     }
 }

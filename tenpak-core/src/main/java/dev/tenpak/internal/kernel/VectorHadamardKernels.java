@@ -69,12 +69,17 @@ final class VectorHadamardKernels implements HadamardKernels {
 
     /**
      * The inverse rotation of run {@code run} held in one 16-lane vector: the butterflies, times
-     * 0.25f, the signs. Only for 512-bit vectors.
+     * 0.25f, the signs. Only for 512-bit vectors. Kept under the JIT's limit for inlining a call
+     * that has no profile yet (35 bytes of bytecode), as a vector passed to a call that is not
+     * inlined is allocated on the heap.
      */
     static FloatVector inverseRun(FloatVector v, long run) {
-        return stage(stages124(v), SWAP8, SIGN8)
-                .mul(0.25f)
-                .lanewise(VectorOperators.NEG, VectorMask.fromLong(FS, ScalarHadamardKernels.signs(run)));
+        return negate(stage(stages124(v), SWAP8, SIGN8).mul(0.25f), ScalarHadamardKernels.signs(run));
+    }
+
+    /** Negates the lanes whose bit is set in {@code signs}. */
+    private static FloatVector negate(FloatVector v, int signs) {
+        return v.lanewise(VectorOperators.NEG, VectorMask.fromLong(FS, signs));
     }
 
     @Override
