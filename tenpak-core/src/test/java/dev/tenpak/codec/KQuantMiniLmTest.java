@@ -121,7 +121,10 @@ class KQuantMiniLmTest {
             bytes += size;
         }
         return new Measured(
-                sq / n, bytes * 8.0 / n, HexFormat.of().formatHex(md.digest()), HexFormat.of().formatHex(decoded.digest()));
+                sq / n,
+                bytes * 8.0 / n,
+                HexFormat.of().formatHex(md.digest()),
+                HexFormat.of().formatHex(decoded.digest()));
     }
 
     /**

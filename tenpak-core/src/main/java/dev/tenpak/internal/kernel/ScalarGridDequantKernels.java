@@ -73,7 +73,15 @@ public final class ScalarGridDequantKernels implements GridDequantKernels {
      */
     @Override
     public void dequantizeRotated(
-            byte[] packed, int bits, float[] levels, float[] scales, int sub, int m, float[] y, int yoff, long firstRun) {
+            byte[] packed,
+            int bits,
+            float[] levels,
+            float[] scales,
+            int sub,
+            int m,
+            float[] y,
+            int yoff,
+            long firstRun) {
         for (int b = 0; b < m; b += ROTATE_BLOCK) {
             int e = Math.min(m, b + ROTATE_BLOCK);
             dequantizeRange(b, e, packed, bits, levels, scales, sub, y, yoff);

@@ -145,49 +145,60 @@ final class VectorGridDequantKernels implements GridDequantKernels {
         // steps whose L-lane output fits in m and whose byte load fits in packed
         int vend = steps(packed, bits, m) * L;
         int subShift = Integer.numberOfTrailingZeros(sub);
-        decodeSteps(packed, bits, levels, scales, subShift, 0, vend, y, yoff, false, 0);
+        decodeSteps(packed, bits, levels, scales, subShift, 0, vend, y, yoff);
         ScalarGridDequantKernels.dequantizeFrom(vend, packed, bits, levels, scales, sub, m, y, yoff);
     }
 
     /**
-     * Blocks of {@link ScalarGridDequantKernels#ROTATE_BLOCK} values, each decoded and then rotated
-     * back while in the first-level cache. With 16 lanes a step is a whole run (steps start at
-     * multiples of 16 from the chunk's first run), so each step's vector is rotated by
-     * {@link VectorHadamardKernels#inverseRun} before it is stored, and only the scalar tail is
-     * rotated in memory; with 8 lanes the block is decoded, then rotated by
-     * {@link VectorHadamardKernels#inverse}. The same additions on the same decoded floats either
-     * way, so the floats of {@link #dequantize} followed by the inverse rotation.
+     * With 16 lanes a step is a run: each step is decoded and rotated back in registers by
+     * {@link VectorHadamardKernels#inverseRun}, and stored once; the values after the last vector
+     * step are decoded by the scalar code and rotated in memory. With 8 lanes, blocks of
+     * {@link ScalarGridDequantKernels#ROTATE_BLOCK} values are decoded, then rotated while in the
+     * first-level cache. The same additions on the same decoded floats either way, so the floats
+     * of {@link #dequantize} followed by the inverse rotation.
      */
     @Override
     public void dequantizeRotated(
-            byte[] packed, int bits, float[] levels, float[] scales, int sub, int m, float[] y, int yoff, long firstRun) {
-        boolean vector = bits >= MIN_BITS
-                && bits <= MAX_BITS
-                && Integer.bitCount(sub) == 1
-                && sub >= L
-                && levels.length == 1 << bits;
-        int vend = vector ? steps(packed, bits, m) * L : 0;
-        int subShift = Integer.numberOfTrailingZeros(sub);
-        boolean fused = L == HadamardKernels.RUN;
-        int block = ScalarGridDequantKernels.ROTATE_BLOCK;
-        for (int b = 0; b < m; b += block) {
-            int e = Math.min(m, b + block);
-            int ve = Math.max(b, Math.min(e, vend));
-            if (ve > b) {
-                decodeSteps(packed, bits, levels, scales, subShift, b, ve, y, yoff, fused, firstRun);
-            }
-            ScalarGridDequantKernels.dequantizeRange(ve, e, packed, bits, levels, scales, sub, y, yoff);
-            int from = fused ? ve : b; // [b, ve) is rotated already when fused; ve is then a multiple of 16
-            HADAMARD.inverse(y, yoff + from, e - from, firstRun + from / HadamardKernels.RUN);
+            byte[] packed,
+            int bits,
+            float[] levels,
+            float[] scales,
+            int sub,
+            int m,
+            float[] y,
+            int yoff,
+            long firstRun) {
+        if (bits < MIN_BITS || bits > MAX_BITS || Integer.bitCount(sub) != 1 || sub < L || levels.length != 1 << bits) {
+            ScalarGridDequantKernels.INSTANCE.dequantizeRotated(
+                    packed, bits, levels, scales, sub, m, y, yoff, firstRun);
+            return;
         }
+        int subShift = Integer.numberOfTrailingZeros(sub);
+        if (L != HadamardKernels.RUN) {
+            // 8 lanes: a block decoded, then rotated while in the first-level cache
+            int vend = steps(packed, bits, m) * L;
+            int block = ScalarGridDequantKernels.ROTATE_BLOCK;
+            for (int b = 0; b < m; b += block) {
+                int e = Math.min(m, b + block);
+                int ve = Math.max(b, Math.min(e, vend));
+                decodeSteps(packed, bits, levels, scales, subShift, b, ve, y, yoff);
+                ScalarGridDequantKernels.dequantizeRange(ve, e, packed, bits, levels, scales, sub, y, yoff);
+                HADAMARD.inverse(y, yoff + b, e - b, firstRun + b / HadamardKernels.RUN);
+            }
+            return;
+        }
+        // whole steps, each a run (steps start at multiples of 16 from the chunk's first run)
+        int vend = steps(packed, bits, m) * L;
+        switch (levels.length / L) {
+            case 0, 1 -> oneTableRotated(packed, bits, levels, scales, subShift, vend, y, yoff, firstRun);
+            case 2 -> twoTablesRotated(packed, bits, levels, scales, subShift, vend, y, yoff, firstRun);
+            default -> fourTablesRotated(packed, bits, levels, scales, subShift, vend, y, yoff, firstRun);
+        }
+        ScalarGridDequantKernels.dequantizeFrom(vend, packed, bits, levels, scales, sub, m, y, yoff);
+        HADAMARD.inverse(y, yoff + vend, m - vend, firstRun + vend / HadamardKernels.RUN);
     }
 
-    /**
-     * The steps in {@code [start, end)} by the lookup for this many levels; with {@code rotate} (16
-     * lanes only) each step rotated back as run {@code firstRun + i / 16} before it is stored. The
-     * rotating loops are methods of their own, so that each is compiled from its own profile (a
-     * branch first taken after compilation would be recompiled with a cold call to the rotation).
-     */
+    /** The steps in {@code [start, end)} by the lookup for this many levels. */
     private static void decodeSteps(
             byte[] packed,
             int bits,
@@ -197,17 +208,7 @@ final class VectorGridDequantKernels implements GridDequantKernels {
             int start,
             int end,
             float[] y,
-            int yoff,
-            boolean rotate,
-            long firstRun) {
-        if (rotate) {
-            switch (levels.length / L) {
-                case 0, 1 -> oneTableRotated(packed, bits, levels, scales, subShift, start, end, y, yoff, firstRun);
-                case 2 -> twoTablesRotated(packed, bits, levels, scales, subShift, start, end, y, yoff, firstRun);
-                default -> fourTablesRotated(packed, bits, levels, scales, subShift, start, end, y, yoff, firstRun);
-            }
-            return;
-        }
+            int yoff) {
         switch (levels.length / L) {
             case 0, 1 -> oneTable(packed, bits, levels, scales, subShift, start, end, y, yoff);
             case 2 -> twoTables(packed, bits, levels, scales, subShift, start, end, y, yoff);
@@ -235,7 +236,15 @@ final class VectorGridDequantKernels implements GridDequantKernels {
 
     /** The steps in {@code [start, end)}, with at most {@code L} levels: one table. */
     private static void oneTable(
-            byte[] packed, int bits, float[] levels, float[] scales, int subShift, int start, int end, float[] y, int yoff) {
+            byte[] packed,
+            int bits,
+            float[] levels,
+            float[] scales,
+            int subShift,
+            int start,
+            int end,
+            float[] y,
+            int yoff) {
         float[] padded = new float[L];
         System.arraycopy(levels, 0, padded, 0, levels.length);
         IntVector t0 = table(padded, 0);
@@ -253,7 +262,15 @@ final class VectorGridDequantKernels implements GridDequantKernels {
 
     /** {@code 2 L} levels: one two-table lookup. */
     private static void twoTables(
-            byte[] packed, int bits, float[] levels, float[] scales, int subShift, int start, int end, float[] y, int yoff) {
+            byte[] packed,
+            int bits,
+            float[] levels,
+            float[] scales,
+            int subShift,
+            int start,
+            int end,
+            float[] y,
+            int yoff) {
         IntVector t0 = table(levels, 0);
         IntVector t1 = table(levels, 1);
         VectorShuffle<Byte> spread = SPREAD[bits];
@@ -270,7 +287,15 @@ final class VectorGridDequantKernels implements GridDequantKernels {
 
     /** {@code 4 L} levels: two two-table lookups of the low bits, blended on the next bit. */
     private static void fourTables(
-            byte[] packed, int bits, float[] levels, float[] scales, int subShift, int start, int end, float[] y, int yoff) {
+            byte[] packed,
+            int bits,
+            float[] levels,
+            float[] scales,
+            int subShift,
+            int start,
+            int end,
+            float[] y,
+            int yoff) {
         IntVector t0 = table(levels, 0);
         IntVector t1 = table(levels, 1);
         IntVector t2 = table(levels, 2);
@@ -293,7 +318,15 @@ final class VectorGridDequantKernels implements GridDequantKernels {
 
     /** {@code 8 L} levels (6 bits in 8 lanes): four two-table lookups and three blends. */
     private static void eightTables(
-            byte[] packed, int bits, float[] levels, float[] scales, int subShift, int start, int end, float[] y, int yoff) {
+            byte[] packed,
+            int bits,
+            float[] levels,
+            float[] scales,
+            int subShift,
+            int start,
+            int end,
+            float[] y,
+            int yoff) {
         IntVector t0 = table(levels, 0);
         IntVector t1 = table(levels, 1);
         IntVector t2 = table(levels, 2);
@@ -319,11 +352,21 @@ final class VectorGridDequantKernels implements GridDequantKernels {
         }
     }
 
-    // The rotating loops, 16 lanes only: a step is a run, and there are at most 64 levels (four tables).
+    // The rotating loops, 16 lanes only: a step is a run, rotated back before it is stored; at most
+    // 64 levels, so at most four tables. (Two 8-lane steps and their rotation in one loop were
+    // tried: the JIT inlined the rotation in some runs and not in others, and a vector passed to a
+    // call that is not inlined is allocated on the heap: 4x slower.)
 
-    /** {@link #oneTable}, each step rotated back before it is stored. */
+    /** {@link #oneTable}, a run at a time. */
     private static void oneTableRotated(
-            byte[] packed, int bits, float[] levels, float[] scales, int subShift, int start, int end, float[] y, int yoff,
+            byte[] packed,
+            int bits,
+            float[] levels,
+            float[] scales,
+            int subShift,
+            int end,
+            float[] y,
+            int yoff,
             long firstRun) {
         float[] padded = new float[L];
         System.arraycopy(levels, 0, padded, 0, levels.length);
@@ -331,7 +374,7 @@ final class VectorGridDequantKernels implements GridDequantKernels {
         VectorShuffle<Byte> spread = SPREAD[bits];
         IntVector shift = SHIFT[bits];
         int mask = (1 << bits) - 1;
-        for (int i = start; i < end; i += L) {
+        for (int i = 0; i < end; i += HadamardKernels.RUN) {
             FloatVector v = codes(packed, i, bits, spread, shift, mask)
                     .selectFrom(t0)
                     .reinterpretAsFloats()
@@ -340,16 +383,23 @@ final class VectorGridDequantKernels implements GridDequantKernels {
         }
     }
 
-    /** {@link #twoTables}, each step rotated back before it is stored. */
+    /** {@link #twoTables}, a run at a time. */
     private static void twoTablesRotated(
-            byte[] packed, int bits, float[] levels, float[] scales, int subShift, int start, int end, float[] y, int yoff,
+            byte[] packed,
+            int bits,
+            float[] levels,
+            float[] scales,
+            int subShift,
+            int end,
+            float[] y,
+            int yoff,
             long firstRun) {
         IntVector t0 = table(levels, 0);
         IntVector t1 = table(levels, 1);
         VectorShuffle<Byte> spread = SPREAD[bits];
         IntVector shift = SHIFT[bits];
         int mask = (1 << bits) - 1;
-        for (int i = start; i < end; i += L) {
+        for (int i = 0; i < end; i += HadamardKernels.RUN) {
             FloatVector v = codes(packed, i, bits, spread, shift, mask)
                     .selectFrom(t0, t1)
                     .reinterpretAsFloats()
@@ -358,9 +408,16 @@ final class VectorGridDequantKernels implements GridDequantKernels {
         }
     }
 
-    /** {@link #fourTables}, each step rotated back before it is stored. */
+    /** {@link #fourTables}, a run at a time. */
     private static void fourTablesRotated(
-            byte[] packed, int bits, float[] levels, float[] scales, int subShift, int start, int end, float[] y, int yoff,
+            byte[] packed,
+            int bits,
+            float[] levels,
+            float[] scales,
+            int subShift,
+            int end,
+            float[] y,
+            int yoff,
             long firstRun) {
         IntVector t0 = table(levels, 0);
         IntVector t1 = table(levels, 1);
@@ -370,12 +427,11 @@ final class VectorGridDequantKernels implements GridDequantKernels {
         IntVector shift = SHIFT[bits];
         int mask = (1 << bits) - 1;
         int pair = 2 * L - 1;
-        for (int i = start; i < end; i += L) {
+        for (int i = 0; i < end; i += HadamardKernels.RUN) {
             IntVector codes = codes(packed, i, bits, spread, shift, mask);
             IntVector low = codes.and(pair);
-            VectorMask<Integer> high = codes.compare(VectorOperators.GT, pair);
             FloatVector v = low.selectFrom(t0, t1)
-                    .blend(low.selectFrom(t2, t3), high)
+                    .blend(low.selectFrom(t2, t3), codes.compare(VectorOperators.GT, pair))
                     .reinterpretAsFloats()
                     .mul(scales[i >>> subShift]);
             VectorHadamardKernels.inverseRun(v, firstRun + (i >>> 4)).intoArray(y, yoff + i);

@@ -27,6 +27,7 @@ final class VectorHadamardKernels implements HadamardKernels {
     private static final VectorShuffle<Float> SWAP8 = L == 16 ? swap(8) : null;
     /** Per stage: 1 in the lanes that take {@code a + b}, -1 in those that take {@code a - b}. */
     private static final FloatVector SIGN1 = upper(1);
+
     private static final FloatVector SIGN2 = upper(2);
     private static final FloatVector SIGN4 = upper(4);
     private static final FloatVector SIGN8 = L == 16 ? upper(8) : null;
