@@ -145,13 +145,18 @@ final class VectorGridDequantKernels implements GridDequantKernels {
         // steps whose L-lane output fits in m and whose byte load fits in packed
         int vend = steps(packed, bits, m) * L;
         int subShift = Integer.numberOfTrailingZeros(sub);
-        decodeSteps(packed, bits, levels, scales, subShift, 0, vend, y, yoff);
+        switch (levels.length / L) {
+            case 0, 1 -> oneTable(packed, bits, levels, scales, subShift, 0, vend, y, yoff);
+            case 2 -> twoTables(packed, bits, levels, scales, subShift, 0, vend, y, yoff);
+            case 4 -> fourTables(packed, bits, levels, scales, subShift, 0, vend, y, yoff);
+            default -> eightTables(packed, bits, levels, scales, subShift, 0, vend, y, yoff);
+        }
         ScalarGridDequantKernels.dequantizeFrom(vend, packed, bits, levels, scales, sub, m, y, yoff);
     }
 
     /**
-     * With 16 lanes a step is a run: each step is decoded and rotated back in registers by
-     * {@link VectorHadamardKernels#inverseRun}, and stored once; the values after the last vector
+     * With 16 lanes a step is a run: each step is decoded and rotated back in registers (the stages
+     * of {@link VectorHadamardKernels}), and stored once; the values after the last vector
      * step are decoded by the scalar code and rotated in memory. With 8 lanes, blocks of
      * {@link ScalarGridDequantKernels#ROTATE_BLOCK} values are decoded, then rotated while in the
      * first-level cache. The same additions on the same decoded floats either way, so the floats
@@ -198,7 +203,7 @@ final class VectorGridDequantKernels implements GridDequantKernels {
         HADAMARD.inverse(y, yoff + vend, m - vend, firstRun + vend / HadamardKernels.RUN);
     }
 
-    /** The steps in {@code [start, end)} by the lookup for this many levels. */
+    /** The steps in {@code [start, end)} by the lookup for this many levels (8 lanes' rotated blocks). */
     private static void decodeSteps(
             byte[] packed,
             int bits,
@@ -353,9 +358,12 @@ final class VectorGridDequantKernels implements GridDequantKernels {
     }
 
     // The rotating loops, 16 lanes only: a step is a run, rotated back before it is stored; at most
-    // 64 levels, so at most four tables. (Two 8-lane steps and their rotation in one loop were
-    // tried: the JIT inlined the rotation in some runs and not in others, and a vector passed to a
-    // call that is not inlined is allocated on the heap: 4x slower.)
+    // 64 levels, so at most four tables. The rotation is written out with Vector API calls only
+    // (which the JIT always inlines), not through a method of ours that takes a vector: the JIT may
+    // leave such a call out of line (it does for a method it already compiled on its own into a
+    // big body), and a vector passed to a call is allocated on the heap, 3-4x slower; this was
+    // seen, in some runs and not others. For the same reason 8 lanes go through the cache: two
+    // 8-lane steps and their rotation in one loop were inlined in some runs only.
 
     /** {@link #oneTable}, a run at a time. */
     private static void oneTableRotated(
@@ -379,7 +387,16 @@ final class VectorGridDequantKernels implements GridDequantKernels {
                     .selectFrom(t0)
                     .reinterpretAsFloats()
                     .mul(scales[i >>> subShift]);
-            VectorHadamardKernels.inverseRun(v, firstRun + (i >>> 4)).intoArray(y, yoff + i);
+            // the inverse rotation of run firstRun + i / 16 (VectorHadamardKernels' stages, times 0.25f, signs)
+            v = v.fma(VectorHadamardKernels.SIGN1, v.rearrange(VectorHadamardKernels.SWAP1));
+            v = v.fma(VectorHadamardKernels.SIGN2, v.rearrange(VectorHadamardKernels.SWAP2));
+            v = v.fma(VectorHadamardKernels.SIGN4, v.rearrange(VectorHadamardKernels.SWAP4));
+            v = v.fma(VectorHadamardKernels.SIGN8, v.rearrange(VectorHadamardKernels.SWAP8));
+            v.mul(0.25f)
+                    .lanewise(
+                            VectorOperators.NEG,
+                            VectorMask.fromLong(FS, ScalarHadamardKernels.signs(firstRun + (i >>> 4))))
+                    .intoArray(y, yoff + i);
         }
     }
 
@@ -404,7 +421,16 @@ final class VectorGridDequantKernels implements GridDequantKernels {
                     .selectFrom(t0, t1)
                     .reinterpretAsFloats()
                     .mul(scales[i >>> subShift]);
-            VectorHadamardKernels.inverseRun(v, firstRun + (i >>> 4)).intoArray(y, yoff + i);
+            // the inverse rotation of run firstRun + i / 16 (VectorHadamardKernels' stages, times 0.25f, signs)
+            v = v.fma(VectorHadamardKernels.SIGN1, v.rearrange(VectorHadamardKernels.SWAP1));
+            v = v.fma(VectorHadamardKernels.SIGN2, v.rearrange(VectorHadamardKernels.SWAP2));
+            v = v.fma(VectorHadamardKernels.SIGN4, v.rearrange(VectorHadamardKernels.SWAP4));
+            v = v.fma(VectorHadamardKernels.SIGN8, v.rearrange(VectorHadamardKernels.SWAP8));
+            v.mul(0.25f)
+                    .lanewise(
+                            VectorOperators.NEG,
+                            VectorMask.fromLong(FS, ScalarHadamardKernels.signs(firstRun + (i >>> 4))))
+                    .intoArray(y, yoff + i);
         }
     }
 
@@ -434,7 +460,16 @@ final class VectorGridDequantKernels implements GridDequantKernels {
                     .blend(low.selectFrom(t2, t3), codes.compare(VectorOperators.GT, pair))
                     .reinterpretAsFloats()
                     .mul(scales[i >>> subShift]);
-            VectorHadamardKernels.inverseRun(v, firstRun + (i >>> 4)).intoArray(y, yoff + i);
+            // the inverse rotation of run firstRun + i / 16 (VectorHadamardKernels' stages, times 0.25f, signs)
+            v = v.fma(VectorHadamardKernels.SIGN1, v.rearrange(VectorHadamardKernels.SWAP1));
+            v = v.fma(VectorHadamardKernels.SIGN2, v.rearrange(VectorHadamardKernels.SWAP2));
+            v = v.fma(VectorHadamardKernels.SIGN4, v.rearrange(VectorHadamardKernels.SWAP4));
+            v = v.fma(VectorHadamardKernels.SIGN8, v.rearrange(VectorHadamardKernels.SWAP8));
+            v.mul(0.25f)
+                    .lanewise(
+                            VectorOperators.NEG,
+                            VectorMask.fromLong(FS, ScalarHadamardKernels.signs(firstRun + (i >>> 4))))
+                    .intoArray(y, yoff + i);
         }
     }
 }

@@ -14,23 +14,23 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code a - b}); the product by {@code ±1} is exact, so the one rounding of the fused operation is
  * the rounding of that addition. With two halves the distance-8 stage is {@code lo + hi, lo - hi}.
  * The signs are a lane mask made from the run's 16-bit pattern. Same additions on the same values as
- * the scalar code, so the same floats. {@link #inverseRun} is also the rotation that
- * {@code VectorGridDequantKernels} applies to each decoded 16-lane step before storing it. Loaded by
+ * the scalar code, so the same floats. {@code VectorGridDequantKernels} applies the same stages, with these
+ * constants, to each decoded 16-lane step before storing it. Loaded by
  * name by {@link VectorizationProvider}; the width follows {@link VectorShapes#floatSpecies}.
  */
 final class VectorHadamardKernels implements HadamardKernels {
     private static final VectorSpecies<Float> FS = VectorShapes.floatSpecies("vector Hadamard rotation");
     private static final int L = FS.length();
-    private static final VectorShuffle<Float> SWAP1 = swap(1);
-    private static final VectorShuffle<Float> SWAP2 = swap(2);
-    private static final VectorShuffle<Float> SWAP4 = swap(4);
-    private static final VectorShuffle<Float> SWAP8 = L == 16 ? swap(8) : null;
+    static final VectorShuffle<Float> SWAP1 = swap(1);
+    static final VectorShuffle<Float> SWAP2 = swap(2);
+    static final VectorShuffle<Float> SWAP4 = swap(4);
+    static final VectorShuffle<Float> SWAP8 = L == 16 ? swap(8) : null;
     /** Per stage: 1 in the lanes that take {@code a + b}, -1 in those that take {@code a - b}. */
-    private static final FloatVector SIGN1 = upper(1);
+    static final FloatVector SIGN1 = upper(1);
 
-    private static final FloatVector SIGN2 = upper(2);
-    private static final FloatVector SIGN4 = upper(4);
-    private static final FloatVector SIGN8 = L == 16 ? upper(8) : null;
+    static final FloatVector SIGN2 = upper(2);
+    static final FloatVector SIGN4 = upper(4);
+    static final FloatVector SIGN8 = L == 16 ? upper(8) : null;
 
     private VectorHadamardKernels() {}
 
@@ -68,21 +68,6 @@ final class VectorHadamardKernels implements HadamardKernels {
         return stage(stage(stage(v, SWAP1, SIGN1), SWAP2, SIGN2), SWAP4, SIGN4);
     }
 
-    /**
-     * The inverse rotation of run {@code run} held in one 16-lane vector: the butterflies, times
-     * 0.25f, the signs. Only for 512-bit vectors. Kept under the JIT's limit for inlining a call
-     * that has no profile yet (35 bytes of bytecode), as a vector passed to a call that is not
-     * inlined is allocated on the heap.
-     */
-    static FloatVector inverseRun(FloatVector v, long run) {
-        return negate(stage(stages124(v), SWAP8, SIGN8).mul(0.25f), ScalarHadamardKernels.signs(run));
-    }
-
-    /** Negates the lanes whose bit is set in {@code signs}. */
-    private static FloatVector negate(FloatVector v, int signs) {
-        return v.lanewise(VectorOperators.NEG, VectorMask.fromLong(FS, signs));
-    }
-
     @Override
     public void forward(float[] x, int off, int len, long firstRun) {
         int runs = len / RUN;
@@ -110,10 +95,12 @@ final class VectorHadamardKernels implements HadamardKernels {
         int runs = len / RUN;
         for (int r = 0; r < runs; r++) {
             int o = off + r * RUN;
+            int s = ScalarHadamardKernels.signs(firstRun + r);
             if (L == 16) {
-                inverseRun(FloatVector.fromArray(FS, x, o), firstRun + r).intoArray(x, o);
+                FloatVector v = FloatVector.fromArray(FS, x, o);
+                v = stage(stages124(v), SWAP8, SIGN8).mul(0.25f);
+                v.lanewise(VectorOperators.NEG, VectorMask.fromLong(FS, s)).intoArray(x, o);
             } else {
-                int s = ScalarHadamardKernels.signs(firstRun + r);
                 FloatVector lo = stages124(FloatVector.fromArray(FS, x, o));
                 FloatVector hi = stages124(FloatVector.fromArray(FS, x, o + 8));
                 FloatVector a = lo.add(hi).mul(0.25f);
