@@ -19,6 +19,24 @@ public interface GridDequantKernels {
     void dequantize(byte[] packed, int bits, float[] levels, float[] scales, int sub, int m, float[] y, int yoff);
 
     /**
+     * The rotated grid codecs' decoder: {@link #dequantize} followed by {@link HadamardKernels#inverse
+     * HadamardKernels.inverse(y, yoff, m, firstRun)}, the same floats bit for bit, but done a run
+     * at a time (16 lanes) or a block of runs at a time, so that the decoded values are rotated
+     * while they are still in registers or the first-level cache, instead of in a second pass over
+     * the whole output.
+     */
+    void dequantizeRotated(
+            byte[] packed,
+            int bits,
+            float[] levels,
+            float[] scales,
+            int sub,
+            int m,
+            float[] y,
+            int yoff,
+            long firstRun);
+
+    /**
      * The super-block codecs' sub-block scales: {@code c[j] = f16(superScales[j / perSuper]) * l_j}
      * for the {@code nsub} signed {@code bits}-bit values {@code l_j} (2 to 8 bits, two's
      * complement) bit-packed in {@code packed} in the layout above, with 8 bytes of slack;

@@ -29,6 +29,16 @@ public final class ScalarGridDequantKernels implements GridDequantKernels {
      */
     static void dequantizeFrom(
             int start, byte[] packed, int bits, float[] levels, float[] scales, int sub, int m, float[] y, int yoff) {
+        dequantizeRange(start, m, packed, bits, levels, scales, sub, y, yoff);
+    }
+
+    /**
+     * Elements {@code [start, end)} only ({@code start} a multiple of 8): what {@link #dequantize}
+     * writes there for any {@code m >= end}, as each element depends only on its own code and scale.
+     */
+    static void dequantizeRange(
+            int start, int end, byte[] packed, int bits, float[] levels, float[] scales, int sub, float[] y, int yoff) {
+        int m = end;
         float[] lv = levels;
         int mask = (1 << bits) - 1;
         int w = bits;
@@ -50,6 +60,32 @@ public final class ScalarGridDequantKernels implements GridDequantKernels {
             long bit = (long) i * w;
             int pair = (packed[(int) (bit >>> 3)] & 0xFF) | (packed[(int) (bit >>> 3) + 1] & 0xFF) << 8;
             y[yoff + i] = scales[i / sub] * lv[(pair >>> (int) (bit & 7)) & mask];
+        }
+    }
+
+    /** Output elements per block of {@link #dequantizeRotated}: 4 KB of floats, well inside L1. */
+    static final int ROTATE_BLOCK = 1024;
+
+    /**
+     * A block of {@link #ROTATE_BLOCK} values at a time: decoded, then rotated back while they are in
+     * the first-level cache. Blocks start on runs, so the whole runs of the blocks are those of
+     * {@code [0, m)}, with the same run numbers.
+     */
+    @Override
+    public void dequantizeRotated(
+            byte[] packed,
+            int bits,
+            float[] levels,
+            float[] scales,
+            int sub,
+            int m,
+            float[] y,
+            int yoff,
+            long firstRun) {
+        for (int b = 0; b < m; b += ROTATE_BLOCK) {
+            int e = Math.min(m, b + ROTATE_BLOCK);
+            dequantizeRange(b, e, packed, bits, levels, scales, sub, y, yoff);
+            ScalarHadamardKernels.INSTANCE.inverse(y, yoff + b, e - b, firstRun + b / HadamardKernels.RUN);
         }
     }
 

@@ -30,6 +30,9 @@ final class VectorGridDequantKernels implements GridDequantKernels {
     /** Sub-scales are up to 8 bits wide. */
     private static final int MAX_SCALE_BITS = 8;
 
+    /** The rotation of the blocks that are not rotated step by step (null where {@link #create} refuses). */
+    private static final HadamardKernels HADAMARD = L == 8 || L == 16 ? VectorHadamardKernels.create() : null;
+
     /** Per width: the byte rearrange that spreads a step's bytes over the int lanes. */
     private static final VectorShuffle<Byte>[] SPREAD = spreads();
     /** Per width: each lane's bit offset within its two bytes. */
@@ -143,12 +146,80 @@ final class VectorGridDequantKernels implements GridDequantKernels {
         int vend = steps(packed, bits, m) * L;
         int subShift = Integer.numberOfTrailingZeros(sub);
         switch (levels.length / L) {
-            case 0, 1 -> oneTable(packed, bits, levels, scales, subShift, vend, y, yoff);
-            case 2 -> twoTables(packed, bits, levels, scales, subShift, vend, y, yoff);
-            case 4 -> fourTables(packed, bits, levels, scales, subShift, vend, y, yoff);
-            default -> eightTables(packed, bits, levels, scales, subShift, vend, y, yoff);
+            case 0, 1 -> oneTable(packed, bits, levels, scales, subShift, 0, vend, y, yoff);
+            case 2 -> twoTables(packed, bits, levels, scales, subShift, 0, vend, y, yoff);
+            case 4 -> fourTables(packed, bits, levels, scales, subShift, 0, vend, y, yoff);
+            default -> eightTables(packed, bits, levels, scales, subShift, 0, vend, y, yoff);
         }
         ScalarGridDequantKernels.dequantizeFrom(vend, packed, bits, levels, scales, sub, m, y, yoff);
+    }
+
+    /**
+     * With 16 lanes a step is a run: each step is decoded and rotated back in registers (the stages
+     * of {@link VectorHadamardKernels}), and stored once; the values after the last vector
+     * step are decoded by the scalar code and rotated in memory. With 8 lanes, blocks of
+     * {@link ScalarGridDequantKernels#ROTATE_BLOCK} values are decoded, then rotated while in the
+     * first-level cache. The same additions on the same decoded floats either way, so the floats
+     * of {@link #dequantize} followed by the inverse rotation.
+     */
+    @Override
+    public void dequantizeRotated(
+            byte[] packed,
+            int bits,
+            float[] levels,
+            float[] scales,
+            int sub,
+            int m,
+            float[] y,
+            int yoff,
+            long firstRun) {
+        if (bits < MIN_BITS || bits > MAX_BITS || Integer.bitCount(sub) != 1 || sub < L || levels.length != 1 << bits) {
+            ScalarGridDequantKernels.INSTANCE.dequantizeRotated(
+                    packed, bits, levels, scales, sub, m, y, yoff, firstRun);
+            return;
+        }
+        int subShift = Integer.numberOfTrailingZeros(sub);
+        if (L != HadamardKernels.RUN) {
+            // 8 lanes: a block decoded, then rotated while in the first-level cache
+            int vend = steps(packed, bits, m) * L;
+            int block = ScalarGridDequantKernels.ROTATE_BLOCK;
+            for (int b = 0; b < m; b += block) {
+                int e = Math.min(m, b + block);
+                int ve = Math.max(b, Math.min(e, vend));
+                decodeSteps(packed, bits, levels, scales, subShift, b, ve, y, yoff);
+                ScalarGridDequantKernels.dequantizeRange(ve, e, packed, bits, levels, scales, sub, y, yoff);
+                HADAMARD.inverse(y, yoff + b, e - b, firstRun + b / HadamardKernels.RUN);
+            }
+            return;
+        }
+        // whole steps, each a run (steps start at multiples of 16 from the chunk's first run)
+        int vend = steps(packed, bits, m) * L;
+        switch (levels.length / L) {
+            case 0, 1 -> oneTableRotated(packed, bits, levels, scales, subShift, vend, y, yoff, firstRun);
+            case 2 -> twoTablesRotated(packed, bits, levels, scales, subShift, vend, y, yoff, firstRun);
+            default -> fourTablesRotated(packed, bits, levels, scales, subShift, vend, y, yoff, firstRun);
+        }
+        ScalarGridDequantKernels.dequantizeFrom(vend, packed, bits, levels, scales, sub, m, y, yoff);
+        HADAMARD.inverse(y, yoff + vend, m - vend, firstRun + vend / HadamardKernels.RUN);
+    }
+
+    /** The steps in {@code [start, end)} by the lookup for this many levels (8 lanes' rotated blocks). */
+    private static void decodeSteps(
+            byte[] packed,
+            int bits,
+            float[] levels,
+            float[] scales,
+            int subShift,
+            int start,
+            int end,
+            float[] y,
+            int yoff) {
+        switch (levels.length / L) {
+            case 0, 1 -> oneTable(packed, bits, levels, scales, subShift, start, end, y, yoff);
+            case 2 -> twoTables(packed, bits, levels, scales, subShift, start, end, y, yoff);
+            case 4 -> fourTables(packed, bits, levels, scales, subShift, start, end, y, yoff);
+            default -> eightTables(packed, bits, levels, scales, subShift, start, end, y, yoff);
+        }
     }
 
     /** The codes of the step at {@code i}: bytes spread to int lanes, shifted and masked. */
@@ -168,16 +239,24 @@ final class VectorGridDequantKernels implements GridDequantKernels {
     // One method per table count, each table a local: no vector is kept in an array (which would
     // box it), and no method has a branch that another width never takes (which would deoptimize).
 
-    /** The steps below {@code end}, with at most {@code L} levels: one table. */
+    /** The steps in {@code [start, end)}, with at most {@code L} levels: one table. */
     private static void oneTable(
-            byte[] packed, int bits, float[] levels, float[] scales, int subShift, int end, float[] y, int yoff) {
+            byte[] packed,
+            int bits,
+            float[] levels,
+            float[] scales,
+            int subShift,
+            int start,
+            int end,
+            float[] y,
+            int yoff) {
         float[] padded = new float[L];
         System.arraycopy(levels, 0, padded, 0, levels.length);
         IntVector t0 = table(padded, 0);
         VectorShuffle<Byte> spread = SPREAD[bits];
         IntVector shift = SHIFT[bits];
         int mask = (1 << bits) - 1;
-        for (int i = 0; i < end; i += L) {
+        for (int i = start; i < end; i += L) {
             codes(packed, i, bits, spread, shift, mask)
                     .selectFrom(t0)
                     .reinterpretAsFloats()
@@ -188,13 +267,21 @@ final class VectorGridDequantKernels implements GridDequantKernels {
 
     /** {@code 2 L} levels: one two-table lookup. */
     private static void twoTables(
-            byte[] packed, int bits, float[] levels, float[] scales, int subShift, int end, float[] y, int yoff) {
+            byte[] packed,
+            int bits,
+            float[] levels,
+            float[] scales,
+            int subShift,
+            int start,
+            int end,
+            float[] y,
+            int yoff) {
         IntVector t0 = table(levels, 0);
         IntVector t1 = table(levels, 1);
         VectorShuffle<Byte> spread = SPREAD[bits];
         IntVector shift = SHIFT[bits];
         int mask = (1 << bits) - 1;
-        for (int i = 0; i < end; i += L) {
+        for (int i = start; i < end; i += L) {
             codes(packed, i, bits, spread, shift, mask)
                     .selectFrom(t0, t1)
                     .reinterpretAsFloats()
@@ -205,7 +292,15 @@ final class VectorGridDequantKernels implements GridDequantKernels {
 
     /** {@code 4 L} levels: two two-table lookups of the low bits, blended on the next bit. */
     private static void fourTables(
-            byte[] packed, int bits, float[] levels, float[] scales, int subShift, int end, float[] y, int yoff) {
+            byte[] packed,
+            int bits,
+            float[] levels,
+            float[] scales,
+            int subShift,
+            int start,
+            int end,
+            float[] y,
+            int yoff) {
         IntVector t0 = table(levels, 0);
         IntVector t1 = table(levels, 1);
         IntVector t2 = table(levels, 2);
@@ -214,7 +309,7 @@ final class VectorGridDequantKernels implements GridDequantKernels {
         IntVector shift = SHIFT[bits];
         int mask = (1 << bits) - 1;
         int pair = 2 * L - 1;
-        for (int i = 0; i < end; i += L) {
+        for (int i = start; i < end; i += L) {
             IntVector codes = codes(packed, i, bits, spread, shift, mask);
             IntVector low = codes.and(pair);
             VectorMask<Integer> high = codes.compare(VectorOperators.GT, pair);
@@ -228,7 +323,15 @@ final class VectorGridDequantKernels implements GridDequantKernels {
 
     /** {@code 8 L} levels (6 bits in 8 lanes): four two-table lookups and three blends. */
     private static void eightTables(
-            byte[] packed, int bits, float[] levels, float[] scales, int subShift, int end, float[] y, int yoff) {
+            byte[] packed,
+            int bits,
+            float[] levels,
+            float[] scales,
+            int subShift,
+            int start,
+            int end,
+            float[] y,
+            int yoff) {
         IntVector t0 = table(levels, 0);
         IntVector t1 = table(levels, 1);
         IntVector t2 = table(levels, 2);
@@ -241,7 +344,7 @@ final class VectorGridDequantKernels implements GridDequantKernels {
         IntVector shift = SHIFT[bits];
         int mask = (1 << bits) - 1;
         int pair = 2 * L - 1;
-        for (int i = 0; i < end; i += L) {
+        for (int i = start; i < end; i += L) {
             IntVector codes = codes(packed, i, bits, spread, shift, mask);
             IntVector low = codes.and(pair);
             VectorMask<Integer> odd = codes.and(2 * L).compare(VectorOperators.NE, 0);
@@ -250,6 +353,122 @@ final class VectorGridDequantKernels implements GridDequantKernels {
             lo.blend(hi, codes.compare(VectorOperators.GT, 4 * L - 1))
                     .reinterpretAsFloats()
                     .mul(scales[i >>> subShift])
+                    .intoArray(y, yoff + i);
+        }
+    }
+
+    // The rotating loops, 16 lanes only: a step is a run, rotated back before it is stored; at most
+    // 64 levels, so at most four tables. The rotation is written out with Vector API calls only
+    // (which the JIT always inlines), not through a method of ours that takes a vector: the JIT may
+    // leave such a call out of line (it does for a method it already compiled on its own into a
+    // big body), and a vector passed to a call is allocated on the heap, 3-4x slower; this was
+    // seen, in some runs and not others. For the same reason 8 lanes go through the cache: two
+    // 8-lane steps and their rotation in one loop were inlined in some runs only.
+
+    /** {@link #oneTable}, a run at a time. */
+    private static void oneTableRotated(
+            byte[] packed,
+            int bits,
+            float[] levels,
+            float[] scales,
+            int subShift,
+            int end,
+            float[] y,
+            int yoff,
+            long firstRun) {
+        float[] padded = new float[L];
+        System.arraycopy(levels, 0, padded, 0, levels.length);
+        IntVector t0 = table(padded, 0);
+        VectorShuffle<Byte> spread = SPREAD[bits];
+        IntVector shift = SHIFT[bits];
+        int mask = (1 << bits) - 1;
+        for (int i = 0; i < end; i += HadamardKernels.RUN) {
+            FloatVector v = codes(packed, i, bits, spread, shift, mask)
+                    .selectFrom(t0)
+                    .reinterpretAsFloats()
+                    .mul(scales[i >>> subShift]);
+            // the inverse rotation of run firstRun + i / 16 (VectorHadamardKernels' stages, times 0.25f, signs)
+            v = v.fma(VectorHadamardKernels.SIGN1, v.rearrange(VectorHadamardKernels.SWAP1));
+            v = v.fma(VectorHadamardKernels.SIGN2, v.rearrange(VectorHadamardKernels.SWAP2));
+            v = v.fma(VectorHadamardKernels.SIGN4, v.rearrange(VectorHadamardKernels.SWAP4));
+            v = v.fma(VectorHadamardKernels.SIGN8, v.rearrange(VectorHadamardKernels.SWAP8));
+            v.mul(0.25f)
+                    .lanewise(
+                            VectorOperators.NEG,
+                            VectorMask.fromLong(FS, ScalarHadamardKernels.signs(firstRun + (i >>> 4))))
+                    .intoArray(y, yoff + i);
+        }
+    }
+
+    /** {@link #twoTables}, a run at a time. */
+    private static void twoTablesRotated(
+            byte[] packed,
+            int bits,
+            float[] levels,
+            float[] scales,
+            int subShift,
+            int end,
+            float[] y,
+            int yoff,
+            long firstRun) {
+        IntVector t0 = table(levels, 0);
+        IntVector t1 = table(levels, 1);
+        VectorShuffle<Byte> spread = SPREAD[bits];
+        IntVector shift = SHIFT[bits];
+        int mask = (1 << bits) - 1;
+        for (int i = 0; i < end; i += HadamardKernels.RUN) {
+            FloatVector v = codes(packed, i, bits, spread, shift, mask)
+                    .selectFrom(t0, t1)
+                    .reinterpretAsFloats()
+                    .mul(scales[i >>> subShift]);
+            // the inverse rotation of run firstRun + i / 16 (VectorHadamardKernels' stages, times 0.25f, signs)
+            v = v.fma(VectorHadamardKernels.SIGN1, v.rearrange(VectorHadamardKernels.SWAP1));
+            v = v.fma(VectorHadamardKernels.SIGN2, v.rearrange(VectorHadamardKernels.SWAP2));
+            v = v.fma(VectorHadamardKernels.SIGN4, v.rearrange(VectorHadamardKernels.SWAP4));
+            v = v.fma(VectorHadamardKernels.SIGN8, v.rearrange(VectorHadamardKernels.SWAP8));
+            v.mul(0.25f)
+                    .lanewise(
+                            VectorOperators.NEG,
+                            VectorMask.fromLong(FS, ScalarHadamardKernels.signs(firstRun + (i >>> 4))))
+                    .intoArray(y, yoff + i);
+        }
+    }
+
+    /** {@link #fourTables}, a run at a time. */
+    private static void fourTablesRotated(
+            byte[] packed,
+            int bits,
+            float[] levels,
+            float[] scales,
+            int subShift,
+            int end,
+            float[] y,
+            int yoff,
+            long firstRun) {
+        IntVector t0 = table(levels, 0);
+        IntVector t1 = table(levels, 1);
+        IntVector t2 = table(levels, 2);
+        IntVector t3 = table(levels, 3);
+        VectorShuffle<Byte> spread = SPREAD[bits];
+        IntVector shift = SHIFT[bits];
+        int mask = (1 << bits) - 1;
+        int pair = 2 * L - 1;
+        for (int i = 0; i < end; i += HadamardKernels.RUN) {
+            IntVector codes = codes(packed, i, bits, spread, shift, mask);
+            IntVector low = codes.and(pair);
+            FloatVector v = low.selectFrom(t0, t1)
+                    .blend(low.selectFrom(t2, t3), codes.compare(VectorOperators.GT, pair))
+                    .reinterpretAsFloats()
+                    .mul(scales[i >>> subShift]);
+            // the inverse rotation of run firstRun + i / 16 (VectorHadamardKernels' stages, times 0.25f, signs)
+            v = v.fma(VectorHadamardKernels.SIGN1, v.rearrange(VectorHadamardKernels.SWAP1));
+            v = v.fma(VectorHadamardKernels.SIGN2, v.rearrange(VectorHadamardKernels.SWAP2));
+            v = v.fma(VectorHadamardKernels.SIGN4, v.rearrange(VectorHadamardKernels.SWAP4));
+            v = v.fma(VectorHadamardKernels.SIGN8, v.rearrange(VectorHadamardKernels.SWAP8));
+            v.mul(0.25f)
+                    .lanewise(
+                            VectorOperators.NEG,
+                            VectorMask.fromLong(FS, ScalarHadamardKernels.signs(firstRun + (i >>> 4))))
                     .intoArray(y, yoff + i);
         }
     }

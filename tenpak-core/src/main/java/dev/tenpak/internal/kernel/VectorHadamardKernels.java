@@ -8,25 +8,29 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * {@link ScalarHadamardKernels} with one run per 512-bit vector, or two 256-bit halves. A butterfly
- * stage at distance {@code d} inside a vector is one lane swap ({@code i -> i ^ d}) and one add:
- * lane {@code i} gets {@code x[i ^ d] + x[i]} where bit {@code d} of {@code i} is clear (the
- * scalar {@code a + b}) and {@code x[i ^ d] + (-x[i])} where it is set (the scalar {@code a - b});
- * with two halves the distance-8 stage is {@code lo + hi, lo - hi}. The signs are a lane mask made
- * from the run's 16-bit pattern. Same additions on the same values as the scalar code, so the same
- * floats. Loaded by name by {@link VectorizationProvider}; the width follows
- * {@link VectorShapes#floatSpecies}.
+ * stage at distance {@code d} inside a vector is one lane swap ({@code i -> i ^ d}) and one fused
+ * multiply-add: lane {@code i} gets {@code x[i] * 1 + x[i ^ d]} where bit {@code d} of {@code i}
+ * is clear (the scalar {@code a + b}) and {@code x[i] * -1 + x[i ^ d]} where it is set (the scalar
+ * {@code a - b}); the product by {@code ±1} is exact, so the one rounding of the fused operation is
+ * the rounding of that addition. With two halves the distance-8 stage is {@code lo + hi, lo - hi}.
+ * The signs are a lane mask made from the run's 16-bit pattern. Same additions on the same values as
+ * the scalar code, so the same floats. {@code VectorGridDequantKernels} applies the same stages, with these
+ * constants, to each decoded 16-lane step before storing it. Loaded by
+ * name by {@link VectorizationProvider}; the width follows {@link VectorShapes#floatSpecies}.
  */
 final class VectorHadamardKernels implements HadamardKernels {
     private static final VectorSpecies<Float> FS = VectorShapes.floatSpecies("vector Hadamard rotation");
     private static final int L = FS.length();
-    private static final VectorShuffle<Float> SWAP1 = swap(1);
-    private static final VectorShuffle<Float> SWAP2 = swap(2);
-    private static final VectorShuffle<Float> SWAP4 = swap(4);
-    private static final VectorShuffle<Float> SWAP8 = L == 16 ? swap(8) : null;
-    private static final VectorMask<Float> UPPER1 = upper(1);
-    private static final VectorMask<Float> UPPER2 = upper(2);
-    private static final VectorMask<Float> UPPER4 = upper(4);
-    private static final VectorMask<Float> UPPER8 = L == 16 ? upper(8) : null;
+    static final VectorShuffle<Float> SWAP1 = swap(1);
+    static final VectorShuffle<Float> SWAP2 = swap(2);
+    static final VectorShuffle<Float> SWAP4 = swap(4);
+    static final VectorShuffle<Float> SWAP8 = L == 16 ? swap(8) : null;
+    /** Per stage: 1 in the lanes that take {@code a + b}, -1 in those that take {@code a - b}. */
+    static final FloatVector SIGN1 = upper(1);
+
+    static final FloatVector SIGN2 = upper(2);
+    static final FloatVector SIGN4 = upper(4);
+    static final FloatVector SIGN8 = L == 16 ? upper(8) : null;
 
     private VectorHadamardKernels() {}
 
@@ -47,21 +51,21 @@ final class VectorHadamardKernels implements HadamardKernels {
         return VectorShuffle.fromArray(FS, idx, 0);
     }
 
-    private static VectorMask<Float> upper(int d) {
-        boolean[] m = new boolean[L];
+    private static FloatVector upper(int d) {
+        float[] m = new float[L];
         for (int i = 0; i < L; i++) {
-            m[i] = (i & d) != 0;
+            m[i] = (i & d) != 0 ? -1f : 1f;
         }
-        return VectorMask.fromArray(FS, m, 0);
+        return FloatVector.fromArray(FS, m, 0);
     }
 
-    private static FloatVector stage(FloatVector v, VectorShuffle<Float> swap, VectorMask<Float> upper) {
-        return v.rearrange(swap).add(v.lanewise(VectorOperators.NEG, upper));
+    private static FloatVector stage(FloatVector v, VectorShuffle<Float> swap, FloatVector sign) {
+        return v.fma(sign, v.rearrange(swap));
     }
 
     /** The stages at distance 1, 2 and 4, inside one vector. */
     private static FloatVector stages124(FloatVector v) {
-        return stage(stage(stage(v, SWAP1, UPPER1), SWAP2, UPPER2), SWAP4, UPPER4);
+        return stage(stage(stage(v, SWAP1, SIGN1), SWAP2, SIGN2), SWAP4, SIGN4);
     }
 
     @Override
@@ -73,7 +77,7 @@ final class VectorHadamardKernels implements HadamardKernels {
             if (L == 16) {
                 FloatVector v = FloatVector.fromArray(FS, x, o);
                 v = v.lanewise(VectorOperators.NEG, VectorMask.fromLong(FS, s));
-                v = stage(stages124(v), SWAP8, UPPER8);
+                v = stage(stages124(v), SWAP8, SIGN8);
                 v.mul(0.25f).intoArray(x, o);
             } else {
                 FloatVector lo = FloatVector.fromArray(FS, x, o);
@@ -94,7 +98,7 @@ final class VectorHadamardKernels implements HadamardKernels {
             int s = ScalarHadamardKernels.signs(firstRun + r);
             if (L == 16) {
                 FloatVector v = FloatVector.fromArray(FS, x, o);
-                v = stage(stages124(v), SWAP8, UPPER8).mul(0.25f);
+                v = stage(stages124(v), SWAP8, SIGN8).mul(0.25f);
                 v.lanewise(VectorOperators.NEG, VectorMask.fromLong(FS, s)).intoArray(x, o);
             } else {
                 FloatVector lo = stages124(FloatVector.fromArray(FS, x, o));

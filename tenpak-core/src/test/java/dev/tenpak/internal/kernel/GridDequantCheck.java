@@ -13,12 +13,14 @@ import java.util.SplittableRandom;
  * offsets, code planes with only the 8 bytes of slack the contract asks for (so the vector kernel
  * must stop early) or with plenty, and scales that are negative, zero, subnormal, huge, infinite or
  * NaN; and the sub-scales of the super-block codecs, 2 to 8 bits, 8 to 32 per super-block, under
- * f16 super-scales of every bit pattern.
+ * f16 super-scales of every bit pattern. Each payload is also decoded by
+ * {@link GridDequantKernels#dequantizeRotated}, against the scalar decoding followed by
+ * {@link ScalarHadamardKernels#inverse}, with lengths on both sides of its blocks.
  */
 public final class GridDequantCheck {
     static final long START = 0x1F83D9ABFB41BD6BL;
     static final int[] LENGTHS = {
-        1, 7, 8, 9, 15, 16, 17, 23, 24, 31, 32, 33, 48, 63, 64, 65, 255, 256, 257, 1000, 4096, 4101, 65536
+        1, 7, 8, 9, 15, 16, 17, 23, 24, 31, 32, 33, 48, 63, 64, 65, 255, 256, 257, 1000, 1048, 2056, 4096, 4101, 65536
     };
 
     private GridDequantCheck() {}
@@ -52,6 +54,18 @@ public final class GridDequantCheck {
                             if (Float.floatToIntBits(got[i]) != Float.floatToIntBits(want[i])) {
                                 return "bits " + bits + " sub " + sub + " m " + m + " tight " + tight + " yoff " + yoff
                                         + ": element " + (i - yoff) + " is " + got[i] + ", scalar gives " + want[i];
+                            }
+                        }
+                        // the rotated decoder: the same floats as decoding, then the inverse rotation
+                        long firstRun = r.nextInt(3) == 0 ? r.nextLong(1L << 50) : r.nextInt(100);
+                        ScalarHadamardKernels.INSTANCE.inverse(want, yoff, m, firstRun);
+                        Arrays.fill(got, -42f);
+                        k.dequantizeRotated(packed, bits, levels, scales, sub, m, got, yoff, firstRun);
+                        for (int i = 0; i < want.length; i++) {
+                            if (Float.floatToIntBits(got[i]) != Float.floatToIntBits(want[i])) {
+                                return "rotated bits " + bits + " sub " + sub + " m " + m + " tight " + tight
+                                        + " yoff " + yoff + " run " + firstRun + ": element " + (i - yoff) + " is "
+                                        + got[i] + ", scalar gives " + want[i];
                             }
                         }
                         cases++;

@@ -409,12 +409,9 @@ public final class KQuantCodec implements ChunkEncoder {
             long lo = Math.max(at, from);
             long hi = Math.min(at + m, end);
             if (lo == at && hi == at + m) { // the whole chunk is wanted: decode in place
-                int o = off + (int) (at - from);
-                dequantize(s.packed, s.c, m, dst, o);
-                unrotate(dst, o, m, at);
+                decodeChunk(s.packed, s.c, m, dst, off + (int) (at - from), at);
             } else {
-                dequantize(s.packed, s.c, m, s.y, 0);
-                unrotate(s.y, 0, m, at);
+                decodeChunk(s.packed, s.c, m, s.y, 0, at);
                 System.arraycopy(s.y, (int) (lo - at), dst, off + (int) (lo - from), (int) (hi - lo));
             }
             at += m;
@@ -422,13 +419,18 @@ public final class KQuantCodec implements ChunkEncoder {
     }
 
     /**
-     * Rotates the whole runs of the {@code m} decoded values of the chunk at element {@code at}
-     * back, in place (nothing for an unrotated codec). A chunk starts on a super-block, so on a run,
-     * and only the tensor's last chunk ends inside a run.
+     * Decodes the {@code m} values of the chunk at element {@code at} into {@code y[yoff ..)}: {@link
+     * #dequantize}, then for a rotated codec the inverse rotation of the whole runs ({@link
+     * HadamardKernels#inverse}), both in one pass of {@link GridDequantKernels#dequantizeRotated}
+     * with the same floats. A chunk starts on a super-block, so on a run, and only the tensor's last
+     * chunk ends inside a run (its partial run stays as decoded).
      */
-    private void unrotate(float[] y, int yoff, int m, long at) {
+    private void decodeChunk(byte[] packed, float[] c, int m, float[] y, int yoff, long at) {
         if (unrotated != null) {
-            HadamardKernels.get().inverse(y, yoff, m, at / HadamardKernels.RUN);
+            GridDequantKernels.get()
+                    .dequantizeRotated(packed, bits, levels, c, sub, m, y, yoff, at / HadamardKernels.RUN);
+        } else {
+            dequantize(packed, c, m, y, yoff);
         }
     }
 
