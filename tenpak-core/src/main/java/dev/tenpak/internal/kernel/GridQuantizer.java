@@ -32,6 +32,8 @@ import java.util.Arrays;
 public final class GridQuantizer {
     /** Trial scales per grid end on each side of the end-mapped one. */
     public static final int CANDIDATES_PER_SIDE = 4;
+    /** Trial scales per block: {@code 2 K + 1} on each end of the grid. */
+    public static final int TRIALS = 2 * (2 * CANDIDATES_PER_SIDE + 1);
 
     /** Relative step between trial scales. */
     public static final float STEP = 0.05f;
@@ -102,7 +104,7 @@ public final class GridQuantizer {
             lut[c] = (byte) countBelow(lutLo + c / lutScale);
         }
         this.zeroCode = nearest(0f);
-        this.numerators = new float[2 * (2 * CANDIDATES_PER_SIDE + 1)];
+        this.numerators = new float[TRIALS];
         int t = 0;
         for (int side = 0; side < 2; side++) {
             float end = side == 0 ? grid[0] : grid[grid.length - 1];
@@ -243,8 +245,8 @@ public final class GridQuantizer {
     }
 
     /**
-     * Lookup tables a vector kernel derives from this grid (immutable, built once per grid and width
-     * by the kernel; a racy first build only builds them twice).
+     * Lookup tables a vector kernel derives from this grid (immutable, built once per grid by the
+     * kernel, at the JVM's one vector width; a racy first build only builds them twice).
      */
     Object kernelTables;
 

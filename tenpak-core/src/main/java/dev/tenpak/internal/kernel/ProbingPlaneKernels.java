@@ -32,23 +32,25 @@ final class ProbingPlaneKernels implements PlaneKernels {
     static final int PROBE = 64;
     /** Fast probes in a row before the vector kernel takes whole blocks. */
     static final int FAST_PROBES = 4;
+    /** Slots per operation: one per plane layout. */
+    private static final int LAYOUTS = PlaneLayout.values().length;
 
     private final ScalarPlaneKernels scalar;
     private final PlaneKernels vector;
     /** Per operation (0 split, 1 merge) and layout id: fast probes in a row, or FAST_PROBES once switched. */
-    private final int[] fast = new int[2 * 4];
+    private final int[] fast = new int[2 * LAYOUTS];
 
     ProbingPlaneKernels(ScalarPlaneKernels scalar, PlaneKernels vector) {
         this.scalar = scalar;
         this.vector = vector;
         // BYTES is scalar in both: nothing to probe
         fast[PlaneLayout.BYTES.id] = FAST_PROBES;
-        fast[4 + PlaneLayout.BYTES.id] = FAST_PROBES;
+        fast[LAYOUTS + PlaneLayout.BYTES.id] = FAST_PROBES;
     }
 
     /** Whether {@code op} (0 split, 1 merge) in {@code layout} now takes the vector kernel whole. */
     boolean switched(int op, PlaneLayout layout) {
-        return fast[4 * op + layout.id] >= FAST_PROBES;
+        return fast[LAYOUTS * op + layout.id] >= FAST_PROBES;
     }
 
     @Override
@@ -73,7 +75,7 @@ final class ProbingPlaneKernels implements PlaneKernels {
 
     @Override
     public void merge(byte[] buf, int stride, PlaneLayout layout, int planes, int m, MemorySegment dst, long at) {
-        int slot = 4 + layout.id;
+        int slot = LAYOUTS + layout.id;
         if (fast[slot] >= FAST_PROBES || m < 2 * PROBE) {
             vector.merge(buf, stride, layout, planes, m, dst, at);
             return;

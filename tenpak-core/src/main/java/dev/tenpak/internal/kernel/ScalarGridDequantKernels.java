@@ -20,29 +20,20 @@ public final class ScalarGridDequantKernels implements GridDequantKernels {
     @Override
     public void dequantize(
             byte[] packed, int bits, float[] levels, float[] scales, int sub, int m, float[] y, int yoff) {
-        dequantizeFrom(0, packed, bits, levels, scales, sub, m, y, yoff);
-    }
-
-    /**
-     * Elements {@code [start, m)} only ({@code start} a multiple of 8): the vector kernel's tail,
-     * which must be this code.
-     */
-    static void dequantizeFrom(
-            int start, byte[] packed, int bits, float[] levels, float[] scales, int sub, int m, float[] y, int yoff) {
-        dequantizeRange(start, m, packed, bits, levels, scales, sub, y, yoff);
+        dequantizeRange(0, m, packed, bits, levels, scales, sub, y, yoff);
     }
 
     /**
      * Elements {@code [start, end)} only ({@code start} a multiple of 8): what {@link #dequantize}
      * writes there for any {@code m >= end}, as each element depends only on its own code and scale.
+     * Also the vector kernel's tail, which must be this code.
      */
     static void dequantizeRange(
             int start, int end, byte[] packed, int bits, float[] levels, float[] scales, int sub, float[] y, int yoff) {
-        int m = end;
         float[] lv = levels;
         int mask = (1 << bits) - 1;
         int w = bits;
-        int whole = m - m % 8;
+        int whole = end - end % 8;
         for (int i = start; i < whole; i += 8) {
             float ci = scales[i / sub];
             long g = (long) LONG_LE.get(packed, i / 8 * w);
@@ -56,7 +47,7 @@ public final class ScalarGridDequantKernels implements GridDequantKernels {
             y[o + 6] = ci * lv[(int) (g >>> 6 * w) & mask];
             y[o + 7] = ci * lv[(int) (g >>> 7 * w) & mask];
         }
-        for (int i = Math.max(whole, start); i < m; i++) {
+        for (int i = Math.max(whole, start); i < end; i++) {
             long bit = (long) i * w;
             int pair = (packed[(int) (bit >>> 3)] & 0xFF) | (packed[(int) (bit >>> 3) + 1] & 0xFF) << 8;
             y[yoff + i] = scales[i / sub] * lv[(pair >>> (int) (bit & 7)) & mask];

@@ -27,18 +27,8 @@ public final class ScalarHadamardKernels implements HadamardKernels {
 
     @Override
     public void forward(float[] x, int off, int len, long firstRun) {
-        forwardFrom(0, x, off, len, firstRun);
-    }
-
-    @Override
-    public void inverse(float[] x, int off, int len, long firstRun) {
-        inverseFrom(0, x, off, len, firstRun);
-    }
-
-    /** Runs {@code [startRun, len / 16)} only: also the vector kernel's tail, which must be this code. */
-    static void forwardFrom(int startRun, float[] x, int off, int len, long firstRun) {
         int runs = len / RUN;
-        for (int r = startRun; r < runs; r++) {
+        for (int r = 0; r < runs; r++) {
             int o = off + r * RUN;
             negate(x, o, signs(firstRun + r));
             butterflies(x, o);
@@ -46,10 +36,10 @@ public final class ScalarHadamardKernels implements HadamardKernels {
         }
     }
 
-    /** Runs {@code [startRun, len / 16)} only. */
-    static void inverseFrom(int startRun, float[] x, int off, int len, long firstRun) {
+    @Override
+    public void inverse(float[] x, int off, int len, long firstRun) {
         int runs = len / RUN;
-        for (int r = startRun; r < runs; r++) {
+        for (int r = 0; r < runs; r++) {
             int o = off + r * RUN;
             butterflies(x, o);
             quarter(x, o);

@@ -151,7 +151,7 @@ final class VectorGridDequantKernels implements GridDequantKernels {
             case 4 -> fourTables(packed, bits, levels, scales, subShift, 0, vend, y, yoff);
             default -> eightTables(packed, bits, levels, scales, subShift, 0, vend, y, yoff);
         }
-        ScalarGridDequantKernels.dequantizeFrom(vend, packed, bits, levels, scales, sub, m, y, yoff);
+        ScalarGridDequantKernels.dequantizeRange(vend, m, packed, bits, levels, scales, sub, y, yoff);
     }
 
     /**
@@ -199,7 +199,7 @@ final class VectorGridDequantKernels implements GridDequantKernels {
             case 2 -> twoTablesRotated(packed, bits, levels, scales, subShift, vend, y, yoff, firstRun);
             default -> fourTablesRotated(packed, bits, levels, scales, subShift, vend, y, yoff, firstRun);
         }
-        ScalarGridDequantKernels.dequantizeFrom(vend, packed, bits, levels, scales, sub, m, y, yoff);
+        ScalarGridDequantKernels.dequantizeRange(vend, m, packed, bits, levels, scales, sub, y, yoff);
         HADAMARD.inverse(y, yoff + vend, m - vend, firstRun + vend / HadamardKernels.RUN);
     }
 

@@ -51,7 +51,7 @@ final class VectorGridSearchKernels implements GridSearchKernels {
     private static final int L = FS.length();
     private static final int HALF = DS.length();
     private static final VectorSpecies<Byte> BS = VectorSpecies.of(byte.class, VectorShape.forBitSize(8 * L));
-    private static final int TRIALS = 2 * (2 * GridQuantizer.CANDIDATES_PER_SIDE + 1);
+    private static final int TRIALS = GridQuantizer.TRIALS;
 
     /** Per-thread work arrays: every trial plus a vector's worth of padding lanes, and one vector of terms. */
     private static final class Scratch {
@@ -292,7 +292,7 @@ final class VectorGridSearchKernels implements GridSearchKernels {
         return best < 0 ? 0f : (float) (sxl[best] / sll[best]);
     }
 
-    /** Adds one element's {@code x * g} and {@code g * g} to the lane sums of trials {@code [t, t + L)}. */
+    /** Stores the lane sums of {@code x * g} and {@code g * g} of trials {@code [t, t + L)}. */
     private static void store(
             DoubleVector xl0, DoubleVector xl1, DoubleVector ll0, DoubleVector ll1, double[] sxl, double[] sll, int t) {
         xl0.intoArray(sxl, t);

@@ -163,7 +163,7 @@ final class WarmingPlaneKernels implements PlaneKernels {
                 }
                 faster = t1 - t0 <= 4 * (t2 - t1) ? faster + 1 : 0;
                 rounds++;
-                // rest twice as long as the round took: the compile happens on the JIT's threads, and
+                // rest three times as long as the round took: the compile happens on the JIT's threads, and
                 // on a busy machine a spinning warm-up would only take cores from the real work
                 Thread.sleep(Math.max(PAUSE_MILLIS, 3 * (t2 - t0) / 1_000_000));
             }

@@ -5,6 +5,7 @@ import dev.tenpak.codec.Codec;
 import dev.tenpak.error.InvalidInputException;
 import dev.tenpak.error.NonFiniteValueException;
 import dev.tenpak.error.ValueOutOfRangeException;
+import dev.tenpak.internal.kernel.ConversionKernels;
 import dev.tenpak.internal.kernel.F16BlockQuantizer;
 import dev.tenpak.internal.kernel.GridDequantKernels;
 import dev.tenpak.internal.kernel.GridQuantizer;
@@ -117,10 +118,6 @@ public final class KQuantCodec implements ChunkEncoder {
      * @param scaleBits bits per sub-scale: 2 to 8 for super-block codecs, 16 for f16 blocks
      */
     KQuantCodec(String name, float[] levels, int bits, int sub, int scaleBits) {
-        this(name, levels, bits, sub, scaleBits, null);
-    }
-
-    private KQuantCodec(String name, float[] levels, int bits, int sub, int scaleBits, KQuantCodec unrotated) {
         if (levels.length != 1 << bits) {
             throw new IllegalArgumentException(name + ": " + levels.length + " levels for " + bits + " bits");
         }
@@ -139,12 +136,25 @@ public final class KQuantCodec implements ChunkEncoder {
         this.superBlocks = scaleBits != 16;
         this.superQ = superBlocks ? new SuperBlockQuantizer(grid, sub, scaleBits) : null;
         this.blockQ = superBlocks ? null : new F16BlockQuantizer(grid);
+        this.unrotated = null;
+    }
+
+    /** The same grid, levels and quantizers (built once, stateless across calls) under another name. */
+    private KQuantCodec(String name, KQuantCodec unrotated) {
+        this.name = name;
+        this.grid = unrotated.grid;
+        this.levels = unrotated.levels;
+        this.bits = unrotated.bits;
+        this.sub = unrotated.sub;
+        this.scaleBits = unrotated.scaleBits;
+        this.superBlocks = unrotated.superBlocks;
+        this.superQ = unrotated.superQ;
+        this.blockQ = unrotated.blockQ;
         this.unrotated = unrotated;
     }
 
     private KQuantCodec rotatedVariant(String rotatedName) {
-        float[] g = grid.grid();
-        return new KQuantCodec(rotatedName, g, bits, sub, scaleBits, this);
+        return new KQuantCodec(rotatedName, this);
     }
 
     /**
@@ -370,7 +380,6 @@ public final class KQuantCodec implements ChunkEncoder {
         final float[] y = new float[CHUNK];
         final float[] c = new float[CHUNK / 16 + 1];
         final short[] d = new short[CHUNK / SUPER + 1];
-        final short[] f16 = new short[CHUNK / 16 + 1];
         /**
          * Packed codes, with slack past the last one: 8 bytes for the scalar kernel's long reads, and a
          * whole 512-bit vector so that the vector kernel's last steps need no scalar tail.
@@ -399,10 +408,7 @@ public final class KQuantCodec implements ChunkEncoder {
                         payload, ValueLayout.JAVA_BYTE, p.superBytes() + at / sub * scaleBits / 8, s.packed, 0, lb);
                 GridDequantKernels.get().subScales(s.packed, scaleBits, s.d, SUPER / sub, nsub, s.c);
             } else {
-                MemorySegment.copy(payload, F16, at / sub * 2, s.f16, 0, nsub);
-                for (int j = 0; j < nsub; j++) {
-                    s.c[j] = Float.float16ToFloat(s.f16[j]);
-                }
+                ConversionKernels.get().f16ToFloats(payload, at / sub * 2, s.c, 0, nsub);
             }
             long codeAt = p.superBytes() + p.scaleBytes() + at * bits / 8;
             MemorySegment.copy(payload, ValueLayout.JAVA_BYTE, codeAt, s.packed, 0, (int) BitPacking.bytes(m, bits));
