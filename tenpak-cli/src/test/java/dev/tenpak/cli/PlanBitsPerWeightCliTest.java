@@ -75,8 +75,8 @@ class PlanBitsPerWeightCliTest {
         Run off = run("plan", "--input", model, "--output", plan, "--max-bits-per-weight", "7.5", "--codecs", codecs);
         assertThat(off.code()).as(off.err()).isZero();
         assertThat(off.out()).contains("sizes:   payloads as their codecs write them (--entropy off)");
-        assertThat(Plan.read(plan).entropy()).isEqualTo(Plan.ENTROPY_OFF);
         Plan offPlan = Plan.read(plan);
+        assertThat(offPlan.entropy()).isEqualTo(Plan.ENTROPY_OFF);
 
         Run r = run(
                 "plan",
@@ -104,7 +104,7 @@ class PlanBitsPerWeightCliTest {
                 "--input",
                 model,
                 "--output",
-                plan,
+                dir.resolve("mae.json"),
                 "--max-mae",
                 "0.01",
                 "--codecs",
@@ -116,19 +116,6 @@ class PlanBitsPerWeightCliTest {
         assertThat(j.out()).contains("\"entropy\" : \"auto\"");
 
         // compress's --entropy defaults to off; the plan's auto applies
-        Run again = run(
-                "plan",
-                "--input",
-                model,
-                "--output",
-                plan,
-                "--max-bits-per-weight",
-                "7.5",
-                "--codecs",
-                codecs,
-                "--entropy",
-                "auto");
-        assertThat(again.code()).as(again.err()).isZero();
         Path out = dir.resolve("m.tenpak");
         Run c = run("compress", "--input", model, "--output", out, "--plan", plan);
         assertThat(c.code()).as(c.err()).isZero();

@@ -90,8 +90,7 @@ public record EncodedTensor(String name, DType dtype, Shape shape, Codec codec, 
      * {@link ArtifactWriter#allowStage()} first.
      */
     public TensorEntry writeToStaged(ArtifactWriter writer, Arena arena) {
-        MemorySegment staged = stage(arena);
-        return staged == null ? writeTo(writer) : writeStaged(writer, staged);
+        return writeStaged(writer, stage(arena));
     }
 
     /**
@@ -109,8 +108,14 @@ public record EncodedTensor(String name, DType dtype, Shape shape, Codec codec, 
         return written < 0 ? null : buf.asSlice(0, written);
     }
 
-    /** Appends this tensor to {@code writer} with {@code staged}, from {@link #stage}, as its stored bytes. */
+    /**
+     * Appends this tensor to {@code writer} with {@code staged}, from {@link #stage}, as its stored
+     * bytes; with null (the stage did not pay), its payload as it is.
+     */
     public TensorEntry writeStaged(ArtifactWriter writer, MemorySegment staged) {
+        if (staged == null) {
+            return writeTo(writer);
+        }
         return writer.writeEncoded(
                 name,
                 dtype,

@@ -160,13 +160,8 @@ public final class ParallelDecoder implements AutoCloseable {
                         MemorySegment range = free.isEmpty()
                                 ? arena.allocate(RANGE_BYTES, ArtifactFormat.ALIGNMENT)
                                 : free.removeFirst();
-                        boolean first = p == 0;
-                        Runnable decode = () -> {
-                            if (first) {
-                                lossless.checkPayload(e.dtype(), e.shape(), stored);
-                            }
-                            lossless.decodeRange(e.dtype(), e.shape(), stored, from, len, range.asSlice(0, bytes));
-                        };
+                        Runnable decode = () ->
+                                lossless.decodeRange(e.dtype(), e.shape(), stored, from, len, range.asSlice(0, bytes));
                         job = new Pending(
                                 submit(decode),
                                 decode,
@@ -309,7 +304,6 @@ public final class ParallelDecoder implements AutoCloseable {
                     }
                 } else if (codec instanceof LosslessCodec lossless) {
                     startJoined(tasks, failed, () -> reader.payload(e));
-                    startJoined(tasks, failed, () -> lossless.checkPayload(e.dtype(), e.shape(), payload));
                     long span = RANGE_BYTES / e.dtype().byteSize();
                     for (long from = 0; from < n; from += span) {
                         long start = from;

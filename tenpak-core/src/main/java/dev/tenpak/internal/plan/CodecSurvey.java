@@ -78,18 +78,10 @@ public final class CodecSurvey {
 
     private CodecSurvey() {}
 
-    /** Surveys {@code codecs} over every tensor of {@code source}; returns one {@link Totals} per codec, in order. */
-    public static List<Totals> run(TensorSource source, List<Codec> codecs, Listener listener) {
-        return run(source, codecs, 1, listener);
-    }
-
-    /** As above, timing the fastest of {@code repeats} encodes and decodes per tensor and codec. */
-    public static List<Totals> run(TensorSource source, List<Codec> codecs, int repeats, Listener listener) {
-        return run(source, codecs, repeats, false, listener);
-    }
-
     /**
-     * As above; with {@code entropy}, also writes each codec's payloads through the entropy stage
+     * Surveys {@code codecs} over every tensor of {@code source}, timing the fastest of {@code
+     * repeats} encodes and decodes per tensor and codec; returns one {@link Totals} per codec, in
+     * order. With {@code entropy}, also writes each codec's payloads through the entropy stage
      * (where it makes them smaller, as {@code compress --entropy auto}) to a second counting writer,
      * for {@link Totals#entropyArtifactBytes()}, and gives the listener each payload's size as so
      * stored ({@link Stored}). The stage is not timed.
@@ -112,7 +104,6 @@ public final class CodecSurvey {
             if (entropy) {
                 staged[i] =
                         ArtifactWriter.to(new CountingChannel(), codecs.get(i).name() + " staged candidate");
-                staged[i].allowStage();
                 staged[i].artifactCodec(codecs.get(i).name());
                 staged[i].metadata(source.metadata());
             }
@@ -128,18 +119,11 @@ public final class CodecSurvey {
                 for (int i = 0; i < k; i++) {
                     TensorTrial trial = TensorTrial.run(t, codecs.get(i), arena, repeats);
                     trial.encoded().writeTo(writers[i]);
+                    MemorySegment st = entropy ? trial.encoded().stage(arena) : null;
                     if (entropy) {
-                        MemorySegment st = trial.encoded().stage(arena);
-                        if (st == null) {
-                            trial.encoded().writeTo(staged[i]);
-                            stored.add(new Stored(trial.storedBytes(), null));
-                        } else {
-                            trial.encoded().writeStaged(staged[i], st);
-                            stored.add(new Stored(st.byteSize(), st));
-                        }
-                    } else {
-                        stored.add(new Stored(trial.storedBytes(), null));
+                        trial.encoded().writeStaged(staged[i], st);
                     }
+                    stored.add(new Stored(st == null ? trial.storedBytes() : st.byteSize(), st));
                     errors[i].add(trial.error());
                     enc[i] += trial.encodeNanos();
                     dec[i] += trial.decodeNanos();

@@ -89,9 +89,6 @@ public final class Planner {
         List<Plan.TensorPlan> tensors = new ArrayList<>();
         CountingChannel mixedBytes = new CountingChannel();
         ArtifactWriter mixed = ArtifactWriter.to(mixedBytes, "per-tensor candidate");
-        if (stage) {
-            mixed.allowStage(); // as compress does with the stage on
-        }
         mixed.metadata(source.metadata());
         ErrorMetrics.Accumulator mixedError = new ErrorMetrics.Accumulator();
 
@@ -99,7 +96,7 @@ public final class Planner {
         List<CodecSurvey.Totals> totals = CodecSurvey.run(source, codecs, 1, stage, (t, trials, stored) -> {
             int pick = options.perTensor() ? chooseIndex(sizeAndMae(trials, stored), budget) : -1;
             if (pick >= 0) {
-                write(trials.get(pick), stored.get(pick), mixed);
+                trials.get(pick).encoded().writeStaged(mixed, stored.get(pick).staged());
                 mixedError.add(trials.get(pick).error());
             }
             tensors.add(describe(t, trials, stored, pick, budget));
@@ -278,9 +275,6 @@ public final class Planner {
         ErrorMetrics.Accumulator error = new ErrorMetrics.Accumulator();
         CountingChannel bytes = new CountingChannel();
         ArtifactWriter writer = ArtifactWriter.to(bytes, "bits-per-weight candidate");
-        if (stage) {
-            writer.allowStage(); // as compress does with the stage on
-        }
         writer.metadata(source.metadata());
         long largest = 0;
         for (int i = 0; i < described.size(); i++) {
@@ -386,15 +380,6 @@ public final class Planner {
         return out;
     }
 
-    /** Appends a trial to {@code writer} as it is stored: through the stage, or as written. */
-    private static void write(TensorTrial trial, CodecSurvey.Stored stored, ArtifactWriter writer) {
-        if (stored.staged() == null) {
-            trial.encoded().writeTo(writer);
-        } else {
-            trial.encoded().writeStaged(writer, stored.staged());
-        }
-    }
-
     /** Whether a candidate, by its figures over the whole input, meets the budget on its own. */
     @FunctionalInterface
     private interface WithinBudget {
@@ -424,7 +409,7 @@ public final class Planner {
                     c.codec(),
                     artifact,
                     ratio(c.tensorBytes(), artifact),
-                    c.elements() == 0 ? 0 : artifact * 8.0 / c.elements(),
+                    bitsPerWeight(artifact, c.elements()),
                     c.error().mse(),
                     c.error().mae(),
                     c.error().maxAbsError(),
@@ -475,7 +460,7 @@ public final class Planner {
     }
 
     static double storedBitsPerWeight(long storedBytes, long floatElements) {
-        return floatElements == 0 ? 0 : storedBytes * 8.0 / floatElements;
+        return bitsPerWeight(storedBytes, floatElements);
     }
 
     private static long floatElements(Tensor t) {

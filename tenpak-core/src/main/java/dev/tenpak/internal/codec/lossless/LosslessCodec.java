@@ -402,15 +402,10 @@ public final class LosslessCodec implements Codec {
     }
 
     /**
-     * Checks what a whole decode checks before its blocks: the header, and that the block table's
-     * last end is the end of the payload (no bytes after the last block). A caller decoding a
-     * tensor in ranges with {@link #decodeRange} runs it once, so that the ranges together refuse
-     * what {@link #decode} refuses.
+     * The header, checked as a whole decode checks it before its blocks: also that the block table's
+     * last end is the end of the payload (no bytes after the last block), so that every range
+     * ({@link #decodeRange}) refuses what {@link #decode} refuses.
      */
-    public void checkPayload(DType dtype, Shape shape, MemorySegment payload) {
-        checkedHeader(dtype, shape, payload);
-    }
-
     private static Header checkedHeader(DType dtype, Shape shape, MemorySegment payload) {
         Header h = header(dtype, shape, payload);
         if (h.blocks > 0) {
@@ -435,10 +430,11 @@ public final class LosslessCodec implements Codec {
 
     /**
      * Decodes elements {@code [from, from + count)} into {@code dst} ({@code count} elements in the
-     * tensor's dtype), decoding only the blocks that hold them.
+     * tensor's dtype), decoding only the blocks that hold them; the header and block table are
+     * checked as {@link #decode} checks them.
      */
     public void decodeRange(DType dtype, Shape shape, MemorySegment payload, long from, long count, MemorySegment dst) {
-        Header h = header(dtype, shape, payload);
+        Header h = checkedHeader(dtype, shape, payload);
         if (from < 0 || count < 0 || from > h.n - count) {
             throw new IndexOutOfBoundsException(
                     "range [" + from + ", " + from + "+" + count + ") of " + h.n + " elements");
