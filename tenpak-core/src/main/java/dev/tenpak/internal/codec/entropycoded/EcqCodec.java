@@ -418,45 +418,18 @@ public final class EcqCodec implements Codec {
                             + " raw bits can take");
         }
         MemorySegment.copy(payload, ValueLayout.JAVA_BYTE, rawAt, s.raw, 0, rawBytes);
-        byte[] sym = s.sym;
         if ((long) rawBytes * 32 < m) {
-            // no escapes, or few (under about one element in 32 at ecq6_v1's step): a table lookup
-            // per direct symbol, a well-predicted branch around the rare escape
-            float[] lut = s.lut(step);
-            byte[] raw = s.raw;
-            long acc = 0;
-            int fill = 0;
-            int next = 0;
-            for (int i = 0; i < m; i++) {
-                int v = sym[i] & 0xFF;
-                if (v < DIRECT) {
-                    y[off + i] = lut[v];
-                    continue;
-                }
-                int e = EXTRA[v];
-                if (v >= SYMBOLS) {
-                    throw escapeError(b, i, v, p, rawAt, rawBytes);
-                }
-                while (fill < e) {
-                    if (next >= rawBytes) {
-                        throw escapeError(b, i, v, p, rawAt, rawBytes);
-                    }
-                    acc |= (raw[next++] & 0xFFL) << fill;
-                    fill += 8;
-                }
-                int z = BASE[v] | (int) (acc & ((1L << e) - 1));
-                acc >>>= e;
-                fill -= e;
-                y[off + i] = value((z >>> 1) ^ -(z & 1), step);
-            }
-            if (next != rawBytes) {
-                throw corrupt(rawAt + next, "block " + b + " has " + (rawBytes - next) + " bytes after its raw bits");
-            }
-            if (acc != 0) {
-                throw corrupt(rawAt + next - 1, "block " + b + ": the padding bits of its raw bits are not 0");
+            // no escapes, or few (under about one element in 32 at ecq6_v1's step). Pass 1, a loop of
+            // its own so that the JIT keeps it tight: every symbol through the table (an escape's
+            // entry is a placeholder); pass 2, only in a block with escapes, fixes them
+            if (mapDirect(s.sym, s.lut(step), y, off, m) >= DIRECT) {
+                fixEscapes(b, p, rawAt, rawBytes, step, y, off, m, s);
+            } else if (rawBytes != 0) {
+                throw corrupt(rawAt, "block " + b + " has " + rawBytes + " bytes after its raw bits");
             }
             return m;
         }
+        byte[] sym = s.sym;
         // escapes: branch-free, each symbol takes EXTRA[v] raw bits (0 for a direct symbol) and adds
         // them to BASE[v] (a third of ecq8_v1's symbols are escapes: a branch per symbol mispredicts);
         // the bit buffer is refilled 32 bits at a time from the block's raw bytes, which the scratch
@@ -507,6 +480,64 @@ public final class EcqCodec implements Codec {
             throw corrupt(rawAt + rawBytes - 1, "block " + b + ": the padding bits of its raw bits are not 0");
         }
         return m;
+    }
+
+    /** {@code y[off + i] = lut[sym[i]]} for the block; returns the OR of its symbols (128 or more: an escape). */
+    private static int mapDirect(byte[] sym, float[] lut, float[] y, int off, int m) {
+        int any = 0;
+        for (int i = 0; i < m; i++) {
+            int v = sym[i] & 0xFF;
+            y[off + i] = lut[v];
+            any |= v;
+        }
+        return any;
+    }
+
+    /**
+     * The escapes of block {@code b} in element order, each taking its raw bits from the block's
+     * bit stream; checks that the raw bits are used up exactly, their padding zero.
+     */
+    private static void fixEscapes(
+            int b, long p, long rawAt, int rawBytes, float step, float[] y, int off, int m, Scratch s) {
+        byte[] sym = s.sym;
+        byte[] raw = s.raw;
+        long acc = 0;
+        int fill = 0;
+        int next = 0;
+        for (int i = 0; i < m; i++) {
+            // eight direct symbols at a time (no top bit set), then the one that stopped the skip
+            while (i + 8 <= m && ((long) LONG_ARRAY_LE.get(sym, i) & 0x8080_8080_8080_8080L) == 0) {
+                i += 8;
+            }
+            if (i == m) {
+                break;
+            }
+            int v = sym[i] & 0xFF;
+            if (v < DIRECT) {
+                continue;
+            }
+            if (v >= SYMBOLS) {
+                throw escapeError(b, i, v, p, rawAt, rawBytes);
+            }
+            int e = EXTRA[v];
+            while (fill < e) {
+                if (next >= rawBytes) {
+                    throw escapeError(b, i, v, p, rawAt, rawBytes);
+                }
+                acc |= (raw[next++] & 0xFFL) << fill;
+                fill += 8;
+            }
+            int z = BASE[v] | (int) (acc & ((1L << e) - 1));
+            acc >>>= e;
+            fill -= e;
+            y[off + i] = value((z >>> 1) ^ -(z & 1), step);
+        }
+        if (next != rawBytes) {
+            throw corrupt(rawAt + next, "block " + b + " has " + (rawBytes - next) + " bytes after its raw bits");
+        }
+        if (acc != 0) {
+            throw corrupt(rawAt + next - 1, "block " + b + ": the padding bits of its raw bits are not 0");
+        }
     }
 
     @Override
@@ -578,6 +609,8 @@ public final class EcqCodec implements Codec {
 
     private static final VarHandle INT_ARRAY_LE =
             MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LONG_ARRAY_LE =
+            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     static CorruptArtifactException corrupt(long offset, String reason) {
         return new CorruptArtifactException("ecq payload", null, offset, reason);
@@ -596,7 +629,9 @@ public final class EcqCodec implements Codec {
         byte[] sym = new byte[0];
         byte[] raw = new byte[0];
         byte[] out = new byte[0];
-        private final float[] lut = new float[DIRECT];
+        /** Decoded values of the direct symbols; the escape symbols' entries stay 0 (placeholders). */
+        private final float[] lut = new float[256];
+
         private float lutStep = Float.NaN;
 
         static Scratch get(int blockElements) {

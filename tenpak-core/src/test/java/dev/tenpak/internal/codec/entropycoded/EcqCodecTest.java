@@ -392,6 +392,56 @@ class EcqCodecTest {
         assertThat(Arrays.copyOf(many, 4)).containsExactly(-0.5f, -49f, 0.5f, 0f);
     }
 
+    /**
+     * Escapes at random places among direct symbols, from one in 300 (the decoder's table pass, then
+     * its escape pass that skips eight direct symbols at a time) to one in 3 (its branch-free loop),
+     * in blocks whose lengths are not multiples of 8: every element decodes to the value the symbol
+     * and its raw bits stand for, worked out here from docs/FORMAT.md.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {300, 40, 9, 3})
+    void escapesAnywhereInABlockDecodeExactly(int oneIn) {
+        SplittableRandom r = new SplittableRandom(SEED ^ oneIn);
+        float step = 0.25f;
+        for (int round = 0; round < 20; round++) {
+            int m = 1 + r.nextInt(700);
+            byte[] sym = new byte[m];
+            float[] want = new float[m];
+            StringBuilder bits = new StringBuilder(); // least significant bit first
+            for (int i = 0; i < m; i++) {
+                long z;
+                if (r.nextInt(oneIn) == 0) {
+                    int len = 8 + r.nextInt(25); // 8 .. 32 bits
+                    z = (1L << (len - 1)) | r.nextLong(1L << (len - 1));
+                    sym[i] = (byte) (128 + 4 * (len - 8) + ((z >>> (len - 3)) & 3));
+                    for (int k = 0; k < len - 3; k++) {
+                        bits.append((z >>> k) & 1);
+                    }
+                } else {
+                    z = r.nextInt(128);
+                    sym[i] = (byte) z;
+                }
+                long q = (z >>> 1) ^ -(z & 1);
+                want[i] = (float) ((int) q * (double) step);
+            }
+            byte[] raw = new byte[(bits.length() + 7) / 8];
+            for (int k = 0; k < bits.length(); k++) {
+                raw[k / 8] |= (byte) ((bits.charAt(k) - '0') << (k % 8));
+            }
+            float[] y = new float[m];
+            EcqCodec.ECQ4.decodeFloats(
+                    DType.F32,
+                    Shape.of(m),
+                    EcqCodec.params(step),
+                    MemorySegment.ofArray(rawBlock(sym, raw)),
+                    0,
+                    y,
+                    0,
+                    m);
+            assertThat(y).as("seed %d, %d elements", SEED, m).containsExactly(want);
+        }
+    }
+
     /** {@code symbols}, then 100 zero (direct) symbols. */
     static byte[] padded(int... symbols) {
         byte[] out = new byte[symbols.length + 100];
