@@ -20,6 +20,23 @@ public interface GridSearchKernels {
      */
     double codesAndSquaredError(GridQuantizer grid, float[] x, int off, int len, float c, byte[] q, int qoff);
 
+    /**
+     * {@link SuperBlockQuantizer#quantizeScalar}{@code (x, off, len, l, loff, q, qoff, w)} of {@code
+     * sq}: the same super-scale bits, sub-scales and codes, bit for bit. The vector kernel runs a
+     * whole super-block of a grid under 16 levels with one sub-block per lane; other grids and short
+     * super-blocks take the specification, whose search and code passes are this kernel's.
+     */
+    short quantizeSuperBlock(
+            SuperBlockQuantizer sq,
+            float[] x,
+            int off,
+            int len,
+            byte[] l,
+            int loff,
+            byte[] q,
+            int qoff,
+            SuperBlockQuantizer.Scratch w);
+
     /** Short name for reports: "scalar" or "vector(512-bit)". */
     String description();
 

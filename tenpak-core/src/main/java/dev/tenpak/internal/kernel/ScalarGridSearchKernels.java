@@ -1,8 +1,8 @@
 package dev.tenpak.internal.kernel;
 
 /**
- * The specification: {@link GridQuantizer#searchScaleScalar} and {@link
- * GridQuantizer#codesAndSquaredErrorScalar}.
+ * The specification: {@link GridQuantizer#searchScaleScalar}, {@link
+ * GridQuantizer#codesAndSquaredErrorScalar} and {@link SuperBlockQuantizer#quantizeScalar}.
  */
 public final class ScalarGridSearchKernels implements GridSearchKernels {
     public static final ScalarGridSearchKernels INSTANCE = new ScalarGridSearchKernels();
@@ -17,6 +17,20 @@ public final class ScalarGridSearchKernels implements GridSearchKernels {
     @Override
     public double codesAndSquaredError(GridQuantizer grid, float[] x, int off, int len, float c, byte[] q, int qoff) {
         return grid.codesAndSquaredErrorScalar(x, off, len, c, q, qoff);
+    }
+
+    @Override
+    public short quantizeSuperBlock(
+            SuperBlockQuantizer sq,
+            float[] x,
+            int off,
+            int len,
+            byte[] l,
+            int loff,
+            byte[] q,
+            int qoff,
+            SuperBlockQuantizer.Scratch w) {
+        return sq.quantizeScalar(x, off, len, l, loff, q, qoff, w);
     }
 
     @Override

@@ -66,9 +66,31 @@ public final class SuperBlockQuantizer {
     /**
      * Quantizes {@code x[off .. off + len)} ({@code 0 < len <= SUPER}, finite values): sub-scales
      * into {@code l[loff ..]} (one per sub-block, {@code ceil(len / S)} of them), codes into
-     * {@code q[qoff ..]}. Returns the f16 bits of the super-scale or {@link #INVALID}.
+     * {@code q[qoff ..]}. Returns the f16 bits of the super-scale or {@link #INVALID}. Runs the
+     * {@link GridSearchKernels} of this JVM, which give {@link #quantizeScalar}'s super-scale, sub-scales
+     * and codes bit for bit.
      */
     public short quantize(float[] x, int off, int len, byte[] l, int loff, byte[] q, int qoff, Scratch w) {
+        return GridSearchKernels.get().quantizeSuperBlock(this, x, off, len, l, loff, q, qoff, w);
+    }
+
+    /** Elements per sub-block. */
+    int subBlock() {
+        return sub;
+    }
+
+    /** {@code 2^(B-1)}: the sub-scales run from {@code -lim} to {@code lim - 1}. */
+    int scaleLimit() {
+        return lim;
+    }
+
+    /**
+     * The specification of {@link #quantize}, written as the class comment says, one sub-block at a
+     * time. Its scale search and code-and-error passes run through {@link GridQuantizer#searchScale}
+     * and {@link GridQuantizer#codesAndSquaredError}, whose kernels give their scalar specifications'
+     * answers bit for bit, so this is the scalar code's answer with any kernel.
+     */
+    public short quantizeScalar(float[] x, int off, int len, byte[] l, int loff, byte[] q, int qoff, Scratch w) {
         int nsub = (len + sub - 1) / sub;
         float[] s = w.s;
         float ms = 0f;
@@ -133,7 +155,8 @@ public final class SuperBlockQuantizer {
         return bestD;
     }
 
-    private int clampScale(float y) {
+    /** {@code clamp(rint(y), -lim, lim - 1)}: a sub-scale from its float quotient. */
+    int clampScale(float y) {
         return (int) Math.max(-lim, Math.min(lim - 1, Math.rint(y)));
     }
 

@@ -39,6 +39,19 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link #buildTables}), not a guess that is corrected: a grid whose cells need more compares than
  * that keeps the compare and blend. 2.1x the whole {@code kq6_v1} quantizer (docs/PERFORMANCE.md).
  *
+ * <p><b>A whole super-block, one sub-block per lane</b> ({@link #quantizeSuperBlock}, grids under 16
+ * levels, full super-blocks). With 16 elements per sub-block and 18 trials, one trial per lane
+ * leaves two trials per sub-block to a slow one-element-per-lane pass, and every sum in element
+ * order of a sub-block's 16 values is a chain of dependent scalar adds. With a sub-block per lane
+ * instead (the super-block transposed once, by gathers), every trial fills the vector, and each
+ * lane's sums, in double, run over its own sub-block's elements in element order: the scalar
+ * code's terms in the scalar code's order, by fused multiply-adds where the product is exact (a
+ * product of two floats) and by a multiply and an add where it is not. The trials' winners, the
+ * code-and-error passes, the least-squares refits of the sub-scales and the terms of the
+ * super-scale's refit run the same way; what is summed over the whole super-block (the error over
+ * the sub-blocks, the refit's two sums over its 256 terms) is added by scalar code in the scalar
+ * code's order. 2.1x {@code kq3_v1}'s super-block (docs/PERFORMANCE.md).
+ *
  * <p><b>Codes and squared error, one element per lane.</b> The codes by the compare count above,
  * the terms {@code ((double) x - (float) (c * g[q]))^2} in double lanes (the scalar code's exact
  * operations), written out and summed in element order by scalar adds: the same codes, the same
@@ -52,6 +65,7 @@ final class VectorGridSearchKernels implements GridSearchKernels {
     private static final int HALF = DS.length();
     private static final VectorSpecies<Byte> BS = VectorSpecies.of(byte.class, VectorShape.forBitSize(8 * L));
     private static final int TRIALS = GridQuantizer.TRIALS;
+    private static final int SUPER = SuperBlockQuantizer.SUPER;
 
     /** Per-thread work arrays: every trial plus a vector's worth of padding lanes, and one vector of terms. */
     private static final class Scratch {
@@ -61,6 +75,21 @@ final class VectorGridSearchKernels implements GridSearchKernels {
         final float[] u = new float[TRIALS + L];
         final double[] ta = new double[L];
         final double[] tb = new double[L];
+
+        // a super-block with one sub-block per lane ("sub-block major" below: element i of
+        // sub-block j at (j / L) * sub * L + i * L + j % L)
+        final float[] xt = new float[SUPER];
+        final double[] xd = new double[SUPER];
+        final float[] lt = new float[SUPER];
+        final byte[] qt = new byte[SUPER];
+        final byte[] bestQt = new byte[SUPER];
+        final double[] tn = new double[SUPER];
+        final double[] td = new double[SUPER];
+        final float[] s = new float[SUPER];
+        final float[] c = new float[SUPER];
+        final float[] m = new float[L];
+        final double[] e = new double[2 * L];
+        final int[] gather = new int[L];
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -512,6 +541,288 @@ final class VectorGridSearchKernels implements GridSearchKernels {
             }
         }
         return e;
+    }
+
+    @Override
+    public short quantizeSuperBlock(
+            SuperBlockQuantizer sq,
+            float[] x,
+            int off,
+            int len,
+            byte[] l,
+            int loff,
+            byte[] q,
+            int qoff,
+            SuperBlockQuantizer.Scratch scratch) {
+        GridQuantizer grid = sq.grid();
+        int sub = sq.subBlock();
+        if (len != SUPER || (SUPER / sub) % L != 0 || tables(grid) != null) {
+            return sq.quantizeScalar(x, off, len, l, loff, q, qoff, scratch);
+        }
+        Scratch w = SCRATCH.get();
+        int nsub = SUPER / sub;
+        int groups = nsub / L;
+        int lim = sq.scaleLimit();
+        float[] xt = w.xt;
+        double[] xd = w.xd;
+        float[] s = w.s;
+        int[] gather = w.gather;
+        for (int j = 0; j < L; j++) {
+            gather[j] = j * sub;
+        }
+        for (int gi = 0; gi < groups; gi++) {
+            int base = gi * sub * L;
+            // transposed, and the value of largest magnitude per lane (the first on ties)
+            FloatVector m = FloatVector.zero(FS);
+            for (int i = 0; i < sub; i++) {
+                FloatVector v = FloatVector.fromArray(FS, x, off + base + i, gather, 0);
+                int p = base + i * L;
+                v.intoArray(xt, p);
+                ((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0)).intoArray(xd, p);
+                ((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 1)).intoArray(xd, p + HALF);
+                m = m.blend(v, v.abs().compare(VectorOperators.GT, m.abs()));
+            }
+            m.intoArray(w.m, 0);
+            searchLanes(grid, w, base, sub, gi * L);
+        }
+        // from here the specification's steps (SuperBlockQuantizer.quantizeScalar), in its order
+        float ms = 0f;
+        for (int j = 0; j < nsub; j++) {
+            if (Math.abs(s[j]) > Math.abs(ms)) {
+                ms = s[j];
+            }
+        }
+        short dBits = Float.floatToFloat16(-ms / lim);
+        float d = Float.float16ToFloat(dBits);
+        if (Float.isInfinite(d)) {
+            return SuperBlockQuantizer.INVALID;
+        }
+        if (d == 0f) {
+            java.util.Arrays.fill(l, loff, loff + nsub, (byte) 0);
+            java.util.Arrays.fill(q, qoff, qoff + SUPER, (byte) grid.zeroCode());
+            return 0;
+        }
+        for (int j = 0; j < nsub; j++) {
+            l[loff + j] = (byte) sq.clampScale(s[j] / d);
+        }
+        double err = codesLanes(grid, w, sub, groups, d, l, loff);
+        short bestD = dBits;
+        double bestErr = err;
+        byte[] bestL = scratch.bestL;
+        System.arraycopy(l, loff, bestL, 0, nsub);
+        System.arraycopy(w.qt, 0, w.bestQt, 0, SUPER);
+        for (int r = 0; r < SuperBlockQuantizer.REFINE; r++) {
+            refitLanes(sq, w, sub, groups, d, l, loff);
+            double num = 0;
+            double den = 0;
+            for (int j = 0; j < nsub; j++) {
+                for (int i = 0, p = (j / L) * sub * L + j % L; i < sub; i++, p += L) {
+                    num += w.tn[p];
+                    den += w.td[p];
+                }
+            }
+            if (den > 0) {
+                short nb = Float.floatToFloat16((float) (num / den));
+                float nd = Float.float16ToFloat(nb);
+                if (nd != 0f && Float.isFinite(nd)) {
+                    dBits = nb;
+                    d = nd;
+                }
+            }
+            err = codesLanes(grid, w, sub, groups, d, l, loff);
+            if (err < bestErr) {
+                bestErr = err;
+                bestD = dBits;
+                System.arraycopy(l, loff, bestL, 0, nsub);
+                System.arraycopy(w.qt, 0, w.bestQt, 0, SUPER);
+            }
+        }
+        System.arraycopy(bestL, 0, l, loff, nsub);
+        byte[] bq = w.bestQt;
+        for (int j = 0; j < nsub; j++) {
+            int o = qoff + j * sub;
+            for (int i = 0, p = (j / L) * sub * L + j % L; i < sub; i++, p += L) {
+                q[o + i] = bq[p];
+            }
+        }
+        return bestD;
+    }
+
+    /**
+     * {@link GridQuantizer#searchScaleScalar} of the {@code L} sub-blocks at {@code base} of the
+     * transposed super-block, one per lane, into {@code w.s[soff ..]}; their values of largest
+     * magnitude in {@code w.m} (an array, not a vector argument, which would be boxed if this method
+     * is not inlined). Each trial's {@code u = numerator / m}, levels, and sums {@code x g}, {@code g
+     * g} in element order are the scalar code's; the winner is the scalar rule's, kept per lane: a
+     * trial replaces it when {@code u} is finite, {@code sll > 0} and its gain {@code sxl^2 / sll}
+     * (the same IEEE quotient) is larger, so the earliest on ties; no winner gives {@code 0 / 1}.
+     */
+    private static void searchLanes(GridQuantizer grid, Scratch w, int base, int sub, int soff) {
+        float[] numer = grid.trialNumerators();
+        float[] g = grid.levelsView();
+        float[] mids = grid.midsView();
+        float[] xt = w.xt;
+        double[] xd = w.xd;
+        FloatVector m = FloatVector.fromArray(FS, w.m, 0);
+        DoubleVector bg0 = DoubleVector.broadcast(DS, -1);
+        DoubleVector bg1 = DoubleVector.broadcast(DS, -1);
+        DoubleVector bx0 = DoubleVector.zero(DS);
+        DoubleVector bx1 = DoubleVector.zero(DS);
+        DoubleVector bl0 = DoubleVector.broadcast(DS, 1);
+        DoubleVector bl1 = DoubleVector.broadcast(DS, 1);
+        for (int t = 0; t < numer.length; t++) {
+            FloatVector u = FloatVector.broadcast(FS, numer[t]).div(m);
+            DoubleVector xl0 = DoubleVector.zero(DS);
+            DoubleVector xl1 = DoubleVector.zero(DS);
+            DoubleVector ll0 = DoubleVector.zero(DS);
+            DoubleVector ll1 = DoubleVector.zero(DS);
+            for (int i = 0; i < sub; i++) {
+                int p = base + i * L;
+                FloatVector y = FloatVector.fromArray(FS, xt, p).mul(u);
+                FloatVector l = FloatVector.broadcast(FS, g[0]);
+                for (int k = 0; k < mids.length; k++) {
+                    l = l.blend(g[k + 1], y.compare(VectorOperators.GT, mids[k]));
+                }
+                DoubleVector l0 = (DoubleVector) l.convertShape(VectorOperators.F2D, DS, 0);
+                DoubleVector l1 = (DoubleVector) l.convertShape(VectorOperators.F2D, DS, 1);
+                xl0 = DoubleVector.fromArray(DS, xd, p).fma(l0, xl0);
+                xl1 = DoubleVector.fromArray(DS, xd, p + HALF).fma(l1, xl1);
+                ll0 = l0.fma(l0, ll0);
+                ll1 = l1.fma(l1, ll1);
+            }
+            DoubleVector u0 = (DoubleVector) u.convertShape(VectorOperators.F2D, DS, 0);
+            DoubleVector u1 = (DoubleVector) u.convertShape(VectorOperators.F2D, DS, 1);
+            DoubleVector g0 = xl0.mul(xl0).div(ll0);
+            DoubleVector g1 = xl1.mul(xl1).div(ll1);
+            VectorMask<Double> w0 = u0.test(VectorOperators.IS_FINITE)
+                    .and(ll0.compare(VectorOperators.GT, 0))
+                    .and(g0.compare(VectorOperators.GT, bg0));
+            VectorMask<Double> w1 = u1.test(VectorOperators.IS_FINITE)
+                    .and(ll1.compare(VectorOperators.GT, 0))
+                    .and(g1.compare(VectorOperators.GT, bg1));
+            bg0 = bg0.blend(g0, w0);
+            bg1 = bg1.blend(g1, w1);
+            bx0 = bx0.blend(xl0, w0);
+            bx1 = bx1.blend(xl1, w1);
+            bl0 = bl0.blend(ll0, w0);
+            bl1 = bl1.blend(ll1, w1);
+        }
+        // (float) (sxl / sll) of each lane's winner: the quotient in double lanes, rounded to float
+        FloatVector r0 = (FloatVector) bx0.div(bl0).convertShape(VectorOperators.D2F, FS, 0);
+        FloatVector r1 = (FloatVector) bx1.div(bl1).convertShape(VectorOperators.D2F, FS, -1);
+        r0.blend(r1, FS.indexInRange(HALF, L).not()).intoArray(w.s, soff);
+    }
+
+    /**
+     * {@link GridQuantizer#codesAndSquaredErrorScalar} of every sub-block under {@code c_j = d l_j},
+     * one per lane: codes into {@code w.qt} and their levels into {@code w.lt} (transposed), each
+     * lane's error summed over its elements in element order ({@code d * d}, then the add: the
+     * square is rounded), then the sub-blocks' errors added in sub-block order. A lane with {@code
+     * c_j == 0} takes the zero code, as the scalar code does; the compare count gives the scalar
+     * code's count for every {@code y}, infinite and NaN included.
+     */
+    private static double codesLanes(GridQuantizer grid, Scratch w, int sub, int groups, float d, byte[] l, int loff) {
+        float[] g = grid.levelsView();
+        float[] mids = grid.midsView();
+        int zero = grid.zeroCode();
+        float[] cs = w.c;
+        for (int j = 0; j < groups * L; j++) {
+            cs[j] = d * l[loff + j];
+        }
+        double err = 0;
+        for (int gi = 0; gi < groups; gi++) {
+            int base = gi * sub * L;
+            FloatVector c = FloatVector.fromArray(FS, cs, gi * L);
+            VectorMask<Float> cz = c.compare(VectorOperators.EQ, 0f);
+            FloatVector inv = FloatVector.broadcast(FS, 1f).div(c);
+            DoubleVector e0 = DoubleVector.zero(DS);
+            DoubleVector e1 = DoubleVector.zero(DS);
+            for (int i = 0; i < sub; i++) {
+                int p = base + i * L;
+                FloatVector v = FloatVector.fromArray(FS, w.xt, p);
+                FloatVector y = v.mul(inv);
+                FloatVector lv = FloatVector.broadcast(FS, g[0]);
+                IntVector k = IntVector.zero(IS);
+                for (int t = 0; t < mids.length; t++) {
+                    VectorMask<Float> gt = y.compare(VectorOperators.GT, mids[t]);
+                    lv = lv.blend(g[t + 1], gt);
+                    k = k.add(1, gt.cast(IS));
+                }
+                lv = lv.blend(g[zero], cz);
+                k = k.blend(zero, cz.cast(IS));
+                lv.intoArray(w.lt, p);
+                ((ByteVector) k.convertShape(VectorOperators.I2B, BS, 0)).intoArray(w.qt, p);
+                FloatVector cg = lv.mul(c);
+                DoubleVector d0 = DoubleVector.fromArray(DS, w.xd, p)
+                        .sub((DoubleVector) cg.convertShape(VectorOperators.F2D, DS, 0));
+                DoubleVector d1 = DoubleVector.fromArray(DS, w.xd, p + HALF)
+                        .sub((DoubleVector) cg.convertShape(VectorOperators.F2D, DS, 1));
+                e0 = e0.add(d0.mul(d0));
+                e1 = e1.add(d1.mul(d1));
+            }
+            e0.intoArray(w.e, 0);
+            e1.intoArray(w.e, HALF);
+            for (int j = 0; j < L; j++) {
+                err += w.e[j];
+            }
+        }
+        return err;
+    }
+
+    /**
+     * One refit of the specification, one sub-block per lane: each sub-block's least-squares scale
+     * for its current codes ({@link GridQuantizer#fitScale}: sums in element order, exact products
+     * by fused multiply-adds, {@code (float) (sxl / sll)} or 0 when {@code sll} is not positive),
+     * its new sub-scale {@code l_j} into {@code l}, and the terms {@code x v} and {@code v v} of the
+     * super-scale's refit, {@code v = l_j g[q]} (exact), into {@code w.tn} and {@code w.td} (each
+     * product rounded once, as the scalar code's), for the caller to add in the scalar code's order.
+     */
+    private static void refitLanes(
+            SuperBlockQuantizer sq, Scratch w, int sub, int groups, float d, byte[] l, int loff) {
+        float[] lt = w.lt;
+        double[] xd = w.xd;
+        float[] lf = w.s;
+        double[] e = w.e;
+        for (int gi = 0; gi < groups; gi++) {
+            int base = gi * sub * L;
+            DoubleVector xl0 = DoubleVector.zero(DS);
+            DoubleVector xl1 = DoubleVector.zero(DS);
+            DoubleVector ll0 = DoubleVector.zero(DS);
+            DoubleVector ll1 = DoubleVector.zero(DS);
+            for (int i = 0; i < sub; i++) {
+                int p = base + i * L;
+                FloatVector lv = FloatVector.fromArray(FS, lt, p);
+                DoubleVector l0 = (DoubleVector) lv.convertShape(VectorOperators.F2D, DS, 0);
+                DoubleVector l1 = (DoubleVector) lv.convertShape(VectorOperators.F2D, DS, 1);
+                xl0 = DoubleVector.fromArray(DS, xd, p).fma(l0, xl0);
+                xl1 = DoubleVector.fromArray(DS, xd, p + HALF).fma(l1, xl1);
+                ll0 = l0.fma(l0, ll0);
+                ll1 = l1.fma(l1, ll1);
+            }
+            xl0.div(ll0).intoArray(e, 0);
+            xl1.div(ll1).intoArray(e, HALF);
+            ll0.intoArray(e, L);
+            ll1.intoArray(e, L + HALF);
+            for (int j = 0; j < L; j++) {
+                float sj = e[L + j] > 0 ? (float) e[j] : 0f;
+                int lj = sq.clampScale(sj / d);
+                l[loff + gi * L + j] = (byte) lj;
+                lf[j] = lj;
+            }
+            FloatVector lj = FloatVector.fromArray(FS, lf, 0);
+            DoubleVector lj0 = (DoubleVector) lj.convertShape(VectorOperators.F2D, DS, 0);
+            DoubleVector lj1 = (DoubleVector) lj.convertShape(VectorOperators.F2D, DS, 1);
+            for (int i = 0; i < sub; i++) {
+                int p = base + i * L;
+                FloatVector lv = FloatVector.fromArray(FS, lt, p);
+                DoubleVector v0 = lj0.mul((DoubleVector) lv.convertShape(VectorOperators.F2D, DS, 0));
+                DoubleVector v1 = lj1.mul((DoubleVector) lv.convertShape(VectorOperators.F2D, DS, 1));
+                DoubleVector.fromArray(DS, xd, p).mul(v0).intoArray(w.tn, p);
+                DoubleVector.fromArray(DS, xd, p + HALF).mul(v1).intoArray(w.tn, p + HALF);
+                v0.mul(v0).intoArray(w.td, p);
+                v1.mul(v1).intoArray(w.td, p + HALF);
+            }
+        }
     }
 
     @Override

@@ -12,7 +12,8 @@ import java.util.SplittableRandom;
  * every grid codec's grid, every kind of {@link GridSearchKernelsTest.Data}, block lengths 1 to 40
  * (one, two and three vectors with a tail, at 8 and 16 lanes) at odd offsets, and for the codes the
  * searched scale, its f16 rounding, its negation, zero, and scales whose reciprocal overflows or
- * underflows; and every grid's midpoints, the floats next to them and values beyond the grid's ends
+ * underflows; whole and short super-blocks of every super-block codec through {@link
+ * #checkSuperBlock}; and every grid's midpoints, the floats next to them and values beyond the grid's ends
  * ({@link #checkMidpoints}), where a lookup of the count would go wrong first.
  */
 public final class GridSearchCheck {
@@ -64,6 +65,23 @@ public final class GridSearchCheck {
             }
         }
         for (KQuantCodec codec : KQuantCodec.ALL) {
+            if (!codec.superBlocks()) {
+                continue;
+            }
+            SuperBlockQuantizer sq = new SuperBlockQuantizer(codec.grid(), codec.subBlock(), codec.scaleBits());
+            for (GridSearchKernelsTest.Data d : GridSearchKernelsTest.Data.values()) {
+                for (int len : new int[] {SuperBlockQuantizer.SUPER, SuperBlockQuantizer.SUPER - 1, 100, 1}) {
+                    for (boolean spread : new boolean[] {false, true}) {
+                        String bad = checkSuperBlock(k, sq, d, len, spread, r);
+                        if (bad != null) {
+                            return codec.name() + " " + d + " len " + len + (spread ? " spread" : "") + ": " + bad;
+                        }
+                        cases++;
+                    }
+                }
+            }
+        }
+        for (KQuantCodec codec : KQuantCodec.ALL) {
             String bad = checkMidpoints(k, codec.grid());
             if (bad != null) {
                 return codec.name() + " " + bad;
@@ -71,6 +89,48 @@ public final class GridSearchCheck {
             cases++;
         }
         return "ok " + cases;
+    }
+
+    /**
+     * One super-block through the kernel's {@link GridSearchKernels#quantizeSuperBlock} and through
+     * {@link SuperBlockQuantizer#quantizeScalar}: null when the super-scale bits, sub-scales and codes
+     * match. With {@code spread} the sub-blocks are scaled by factors from 0 to 1000, so that some
+     * sub-scales round to 0 (their codes the zero code) and some clamp.
+     */
+    static String checkSuperBlock(
+            GridSearchKernels k,
+            SuperBlockQuantizer sq,
+            GridSearchKernelsTest.Data d,
+            int len,
+            boolean spread,
+            SplittableRandom r) {
+        int off = r.nextInt(0, 5);
+        float[] x = GridSearchKernelsTest.data(d, off + len + 3, r, sq.grid());
+        if (spread) {
+            float[] factors = {1f, 1e-3f, 1e-6f, 0f, 1e3f, 0.5f, -2f};
+            for (int b = 0; b < len; b += sq.subBlock()) {
+                float f = factors[r.nextInt(factors.length)];
+                for (int i = b; i < Math.min(len, b + sq.subBlock()); i++) {
+                    x[off + i] *= f;
+                }
+            }
+        }
+        int nsub = (len + sq.subBlock() - 1) / sq.subBlock();
+        int loff = r.nextInt(0, 3);
+        int qoff = r.nextInt(0, 3);
+        byte[] wantL = new byte[loff + nsub + 2];
+        byte[] gotL = new byte[loff + nsub + 2];
+        byte[] wantQ = new byte[qoff + len + 2];
+        byte[] gotQ = new byte[qoff + len + 2];
+        Arrays.fill(wantQ, (byte) -7);
+        Arrays.fill(gotQ, (byte) -7);
+        short want = sq.quantizeScalar(x, off, len, wantL, loff, wantQ, qoff, new SuperBlockQuantizer.Scratch());
+        short got = k.quantizeSuperBlock(sq, x, off, len, gotL, loff, gotQ, qoff, new SuperBlockQuantizer.Scratch());
+        if (want != got || !Arrays.equals(wantL, gotL) || !Arrays.equals(wantQ, gotQ)) {
+            return "super-scale " + got + " sub-scales " + Arrays.toString(gotL) + " codes " + Arrays.toString(gotQ)
+                    + ", scalar " + want + " " + Arrays.toString(wantL) + " " + Arrays.toString(wantQ);
+        }
+        return null;
     }
 
     /**

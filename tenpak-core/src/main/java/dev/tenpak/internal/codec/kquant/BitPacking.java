@@ -17,10 +17,22 @@ final class BitPacking {
     /** Packs the low {@code bits} of {@code v[0 .. count)} into {@code out[0 ..]}; returns bytes written. */
     static int pack(byte[] v, int count, int bits, byte[] out) {
         int mask = (1 << bits) - 1;
+        int o = 0;
+        int i = 0;
+        // eight values fill exactly `bits` bytes: whole groups through one long each (the same bits),
+        // without the per-value byte loop and its branch
+        for (; i + 8 <= count; i += 8) {
+            long g = 0;
+            for (int k = 0; k < 8; k++) {
+                g |= (long) (v[i + k] & mask) << (k * bits);
+            }
+            for (int b = 0; b < bits; b++, g >>>= 8) {
+                out[o++] = (byte) g;
+            }
+        }
         long acc = 0;
         int nacc = 0;
-        int o = 0;
-        for (int i = 0; i < count; i++) {
+        for (; i < count; i++) {
             acc |= (long) (v[i] & mask) << nacc;
             nacc += bits;
             while (nacc >= 8) {
