@@ -25,13 +25,15 @@ import java.util.Locale;
  * entropy-coded ({@code ecq*}: payload bytes as stored, which depend on the values) codec on the 39 weight tensors of all-MiniLM-L6-v2 (every 2-D float tensor with at least 4096
  * elements), printing MSE over all their weights, bits per weight (payload bytes, every scale
  * stored), and single-thread quantize/dequantize speed (codec encode and decodeFloats, after a
- * warm-up pass of every codec).
+ * warm-up pass of every codec; {@code -Drepeats=N} times N passes of each codec and keeps the fastest
+ * quantize and the fastest dequantize, which steadies the figures on a shared machine).
  *
  * <p>With {@code GGML_SRC} set to a checkout of ggml-org/ggml and {@code gcc} on the path, it also
  * compiles {@code tenpak-bench/src/main/c/ggml_ref.c} against ggml's own {@code ggml-quants.c},
  * writes the same tensors flattened to one float file, and prints ggml's reference quantizers
  * (Q2_K .. Q8_0, IQ4_NL, IQ4_XS, the path llama-quantize takes without an importance matrix) on it:
- * K-quants on rows of 256 over the flattened tensors, the "idealised" K-quant.
+ * K-quants on rows of 256 over the flattened tensors, the "idealised" K-quant; with {@code -Drepeats=N}
+ * it keeps the fastest of N passes too.
  *
  * <p>Usage: {@code java --add-modules jdk.incubator.vector -cp <core>:<bench classes>
  * dev.tenpak.bench.KQuantSideBySide <model.safetensors> [codec ...]}; {@code heavy-tailed} in place
@@ -92,10 +94,11 @@ public final class KQuantSideBySide {
             // every codec's warm-up pass before any timed pass: codecs that share a kernel (the grid
             // decoder, say) would otherwise time the first of them while the JIT still compiles it
             for (Codec c : codecs) {
-                run(c, ts, total, false);
+                run(c, ts, total, 0);
             }
+            int repeats = Integer.getInteger("repeats", 1);
             for (Codec c : codecs) {
-                run(c, ts, total, true);
+                run(c, ts, total, repeats);
             }
             String ggml = System.getenv("GGML_SRC");
             if (ggml != null && !ggml.isEmpty()) {
@@ -104,44 +107,51 @@ public final class KQuantSideBySide {
         }
     }
 
-    private static void run(Codec c, List<Tensor> ts, long total, boolean print) {
-        double sq = 0;
-        long bytes = 0;
-        long encNs = 0;
-        long decNs = 0;
-        try (Arena a = Arena.ofConfined()) {
-            for (Tensor t : ts) {
-                long size = c.encodedSize(t.dtype(), t.shape());
-                MemorySegment dst = a.allocate(Math.max(1, size)).asSlice(0, size);
-                // the output array is allocated (and zeroed) outside the timed decode, as ggml_ref.c's is
-                float[] y = new float[(int) t.elementCount()];
-                long t0 = CPU.getCurrentThreadCpuTime();
-                // a variable-size (entropy-coded) codec stores the first e.length() bytes of dst
-                Codec.Encoded e = c.encodeSized(t, dst);
-                long t1 = CPU.getCurrentThreadCpuTime();
-                byte[] params = e.params();
-                MemorySegment payload = dst.asSlice(0, e.length());
-                c.decodeFloats(t.dtype(), t.shape(), params, payload, 0, y, 0, y.length);
-                long t2 = CPU.getCurrentThreadCpuTime();
-                encNs += t1 - t0;
-                decNs += t2 - t1;
-                bytes += e.length() + params.length;
-                float[] x = t.toFloatArray();
-                for (int i = 0; i < x.length; i++) {
-                    double d = (double) x[i] - y[i];
-                    sq += d * d;
+    /** One untimed pass ({@code timed = 0}) or {@code timed} passes, printing the fastest of each direction. */
+    private static void run(Codec c, List<Tensor> ts, long total, int timed) {
+        long bestEnc = Long.MAX_VALUE;
+        long bestDec = Long.MAX_VALUE;
+        for (int pass = 0; pass < Math.max(1, timed); pass++) {
+            double sq = 0;
+            long bytes = 0;
+            long encNs = 0;
+            long decNs = 0;
+            try (Arena a = Arena.ofConfined()) {
+                for (Tensor t : ts) {
+                    long size = c.encodedSize(t.dtype(), t.shape());
+                    MemorySegment dst = a.allocate(Math.max(1, size)).asSlice(0, size);
+                    // the output array is allocated (and zeroed) outside the timed decode, as ggml_ref.c's is
+                    float[] y = new float[(int) t.elementCount()];
+                    long t0 = CPU.getCurrentThreadCpuTime();
+                    // a variable-size (entropy-coded) codec stores the first e.length() bytes of dst
+                    Codec.Encoded e = c.encodeSized(t, dst);
+                    long t1 = CPU.getCurrentThreadCpuTime();
+                    byte[] params = e.params();
+                    MemorySegment payload = dst.asSlice(0, e.length());
+                    c.decodeFloats(t.dtype(), t.shape(), params, payload, 0, y, 0, y.length);
+                    long t2 = CPU.getCurrentThreadCpuTime();
+                    encNs += t1 - t0;
+                    decNs += t2 - t1;
+                    bytes += e.length() + params.length;
+                    float[] x = t.toFloatArray();
+                    for (int i = 0; i < x.length; i++) {
+                        double d = (double) x[i] - y[i];
+                        sq += d * d;
+                    }
                 }
             }
-        }
-        if (print) {
-            System.out.printf(
-                    Locale.ROOT,
-                    "| `%s` | %.4f | %.4e | %.1f | %.1f |%n",
-                    c.name(),
-                    bytes * 8.0 / total,
-                    sq / total,
-                    total / (encNs / 1e3),
-                    total / (decNs / 1e3));
+            bestEnc = Math.min(bestEnc, encNs);
+            bestDec = Math.min(bestDec, decNs);
+            if (timed > 0 && pass == timed - 1) {
+                System.out.printf(
+                        Locale.ROOT,
+                        "| `%s` | %.4f | %.4e | %.1f | %.1f |%n",
+                        c.name(),
+                        bytes * 8.0 / total,
+                        sq / total,
+                        total / (bestEnc / 1e3),
+                        total / (bestDec / 1e3));
+            }
         }
     }
 
@@ -182,9 +192,8 @@ public final class KQuantSideBySide {
         }
         System.out.println(
                 "ggml reference quantizers (ggml_ref.c, one thread, thread CPU time, gcc -O2 -march=native):");
-        new ProcessBuilder(bin.toString(), floats.toString())
-                .inheritIO()
-                .start()
-                .waitFor();
+        ProcessBuilder run = new ProcessBuilder(bin.toString(), floats.toString()).inheritIO();
+        run.environment().put("REPEATS", Integer.toString(Math.max(1, Integer.getInteger("repeats", 1))));
+        run.start().waitFor();
     }
 }
