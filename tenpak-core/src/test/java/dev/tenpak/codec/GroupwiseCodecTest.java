@@ -172,6 +172,47 @@ class GroupwiseCodecTest {
         }
     }
 
+    /**
+     * Every decoded float, bit for bit, is docs/FORMAT.md's formula on the stored bytes: the code
+     * (int8; or the nibble of the flattened tensor's block of 32, the first half of the block in the
+     * low nibbles, signed for the symmetric variants) times the group's f16 scale, plus the group's
+     * f16 offset for the asymmetric variant (a float product, then a float sum), whichever decoder
+     * (kernels, the asymmetric chunk loop, the element-by-element path) the shape takes.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("cases")
+    void decodedFloatsAreTheFormulaOnTheStoredBytes(GroupwiseCodec c, Data d) {
+        Tensor t = tensor("t", DType.F32, d.dims(), d.values(new SplittableRandom(SEED ^ 3)));
+        MemorySegment p = encode(c, t);
+        float[] y = decode(c, t, p);
+        long n = t.elementCount();
+        long g = groups(c, t.shape());
+        boolean asym = c.variant() == GroupwiseCodec.Variant.ASYMMETRIC;
+        long valuesAt = g * 2 * (asym ? 2 : 1);
+        for (int i = 0; i < n; i++) {
+            long gi = groupOf(c, t.shape(), i);
+            float s = Float.float16ToFloat(p.get(F16, gi * 2));
+            int q;
+            if (c.bits() == 8) {
+                q = p.get(ValueLayout.JAVA_BYTE, valuesAt + i);
+            } else {
+                long block = i / 32;
+                int j = i % 32;
+                int h = (int) ((Math.min(32, n - 32 * block) + 1) / 2);
+                int b = p.get(ValueLayout.JAVA_BYTE, valuesAt + 16 * block + (j < h ? j : j - h)) & 0xFF;
+                int nibble = j < h ? b & 0x0F : b >>> 4;
+                q = asym ? nibble : nibble >= 8 ? nibble - 16 : nibble;
+            }
+            float want = q * s;
+            if (asym) {
+                want += Float.float16ToFloat(p.get(F16, g * 2 + gi * 2));
+            }
+            if (Float.floatToIntBits(y[i]) != Float.floatToIntBits(want)) {
+                throw new AssertionError(c + " " + d + " element " + i + ": decoded " + y[i] + ", formula " + want);
+            }
+        }
+    }
+
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("cases")
     void rangesDecodeLikeTheWhole(GroupwiseCodec c, Data d) {

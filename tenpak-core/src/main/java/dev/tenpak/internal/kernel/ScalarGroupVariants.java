@@ -53,6 +53,27 @@ public final class ScalarGroupVariants {
         return -1;
     }
 
+    /**
+     * Decodes {@code groups} whole groups of 32 of the asymmetric variant: {@code packed} holds 16
+     * bytes a group (element {@code j} in the low nibble of byte {@code j}, element {@code j + 16} in
+     * its high nibble), and element {@code i} of group {@code k} is {@code q * s + lo}, the float
+     * product then the float sum, as docs/FORMAT.md gives it.
+     */
+    public static void dequantizeAsymmetric(
+            byte[] packed, int groups, short[] scales, short[] offsets, float[] x, int off) {
+        for (int k = 0; k < groups; k++) {
+            float s = Float.float16ToFloat(scales[k]);
+            float lo = Float.float16ToFloat(offsets[k]);
+            int xb = off + 32 * k;
+            int pb = 16 * k;
+            for (int j = 0; j < 16; j++) {
+                int v = packed[pb + j];
+                x[xb + j] = (v & 0x0F) * s + lo;
+                x[xb + 16 + j] = ((v >> 4) & 0x0F) * s + lo;
+            }
+        }
+    }
+
     /** the asymmetric variant ({@code int4_asym_g32_v1}): scalar; codes in [0, 15]; returns the first unencodable group or -1. */
     public static int asymmetricGroups(
             float[] x, int off, int groups, int g, short[] scales, short[] offsets, int k, byte[] codes) {

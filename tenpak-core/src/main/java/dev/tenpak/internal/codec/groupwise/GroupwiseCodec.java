@@ -399,17 +399,34 @@ public final class GroupwiseCodec implements ChunkEncoder {
         if (len == 0) {
             return;
         }
-        if (variant == Variant.ASYMMETRIC || !geo.uniform()) {
+        if (!geo.uniform()) {
             decodeGeneric(geo, payload, from, dst, off, len);
             return;
         }
         GroupQuantKernels k = GroupQuantKernels.get();
-        long valuesAt = geo.groups() * 2;
+        long valuesAt = geo.groups() * 2L * planes;
         int fullLen = len - len % group;
         // per-thread scratch: decoding runs once per 64 Ki elements, and fresh arrays would be most of its cost
         Scratch scratch = CHUNK_SCRATCH.get();
         short[] scales = scratch.scales();
         byte[] in = scratch.codes();
+        if (variant == Variant.ASYMMETRIC) {
+            short[] offsets = scratch.offsets();
+            for (int done = 0; done < fullLen; ) {
+                int step = Math.min(CHUNK, fullLen - done);
+                long at = from + done;
+                int ng = step / group;
+                MemorySegment.copy(payload, F16, at / group * 2, scales, 0, ng);
+                MemorySegment.copy(payload, F16, geo.groups() * 2 + at / group * 2, offsets, 0, ng);
+                MemorySegment.copy(payload, ValueLayout.JAVA_BYTE, valuesAt + at / 2, in, 0, step / 2);
+                ScalarGroupVariants.dequantizeAsymmetric(in, ng, scales, offsets, dst, off + done);
+                done += step;
+            }
+            if (fullLen < len) {
+                decodeGeneric(geo, payload, from + fullLen, dst, off + fullLen, len - fullLen);
+            }
+            return;
+        }
         for (int done = 0; done < fullLen; ) {
             int step = Math.min(CHUNK, fullLen - done);
             long at = from + done;
