@@ -234,6 +234,15 @@ public final class GroupwiseCodec implements ChunkEncoder {
             MemorySegment.copy(codes, 0, dst, ValueLayout.JAVA_BYTE, valuesAt + e0, len);
         } else if (fastInt4) {
             MemorySegment.copy(codes, 0, dst, ValueLayout.JAVA_BYTE, valuesAt + e0 / 2, len / 2);
+        } else if (geo.uniform() && len % 32 == 0) {
+            // whole blocks of 32 (a uniform tensor's chunks start at a group boundary and n is a
+            // multiple of 32): packed in place, byte j of a block holding elements j and j + 16
+            for (int b = 0; b < len; b += 32) {
+                for (int j = 0; j < 16; j++) {
+                    codes[b / 2 + j] = (byte) ((codes[b + j] & 0x0F) | (codes[b + 16 + j] << 4));
+                }
+            }
+            MemorySegment.copy(codes, 0, dst, ValueLayout.JAVA_BYTE, valuesAt + e0 / 2, len / 2);
         } else {
             writeNibbles(dst, valuesAt, geo.n(), e0, codes, len);
         }
