@@ -37,6 +37,24 @@ public interface GridSearchKernels {
             int qoff,
             SuperBlockQuantizer.Scratch w);
 
+    /**
+     * {@link F16BlockQuantizer#quantizeBlocksScalar}{@code (x, off, len, block, q, qoff, scales, soff,
+     * tmp)} of {@code bq}: the same answer, and when it is -1 the same codes and scales, bit for bit.
+     * The vector kernel runs groups of whole blocks with one block per lane; the rest takes the
+     * specification.
+     */
+    int quantizeF16Blocks(
+            F16BlockQuantizer bq,
+            float[] x,
+            int off,
+            int len,
+            int block,
+            byte[] q,
+            int qoff,
+            short[] scales,
+            int soff,
+            byte[] tmp);
+
     /** Short name for reports: "scalar" or "vector(512-bit)". */
     String description();
 
