@@ -127,7 +127,7 @@ final class VectorGridSearchKernels implements GridSearchKernels {
      * ({@code base}), {@link #SLOTS} rows of the midpoints to compare in each cell, and {@link
      * #PAIRS} rows of the levels as float bits.
      */
-    private record Tables(float scale, float shift, int[] rows) {}
+    private record Tables(float scale, float shift, int[] rows, int slots, int pairs) {}
 
     private static final Object NO_TABLES = new Object();
 
@@ -191,7 +191,11 @@ final class VectorGridSearchKernels implements GridSearchKernels {
         for (int i = 0; i < PAIRS * CELLS; i++) {
             rows[(1 + SLOTS) * CELLS + i] = Float.floatToRawIntBits(g[Math.min(i, g.length - 1)]);
         }
-        return new Tables(scale, shift, rows);
+        int slots = 0;
+        for (int u : used) {
+            slots = Math.max(slots, u);
+        }
+        return new Tables(scale, shift, rows, slots, (g.length + CELLS - 1) / CELLS);
     }
 
     private VectorGridSearchKernels() {}
@@ -867,6 +871,9 @@ final class VectorGridSearchKernels implements GridSearchKernels {
         float scale = tb.scale();
         float shift = tb.shift();
         int[] r = tb.rows();
+        // one midpoint to compare per cell and one row of levels (the 16- and 32-level grids at 16
+        // lanes): the other rows are +inf and past the last code, so leaving them out changes no count
+        boolean narrow = tb.slots() <= 1 && tb.pairs() == 1;
         float[] xt = w.xt;
         double[] xd = w.xd;
         FloatVector m = FloatVector.fromArray(FS, w.m, 0);
@@ -891,18 +898,32 @@ final class VectorGridSearchKernels implements GridSearchKernels {
                         .max(MAGIC_BITS)
                         .min(MAGIC_BITS + CELLS - 1);
                 IntVector q = c.selectFrom(IntVector.fromArray(IS, r, 0), IntVector.fromArray(IS, r, L));
-                for (int j = 1; j <= SLOTS; j++) {
-                    FloatVector sl = c.selectFrom(
-                                    IntVector.fromArray(IS, r, j * CELLS), IntVector.fromArray(IS, r, j * CELLS + L))
-                            .reinterpretAsFloats();
-                    q = q.add(1, y.compare(VectorOperators.GT, sl).cast(IS));
+                q = q.add(
+                        1,
+                        y.compare(
+                                        VectorOperators.GT,
+                                        c.selectFrom(
+                                                        IntVector.fromArray(IS, r, CELLS),
+                                                        IntVector.fromArray(IS, r, CELLS + L))
+                                                .reinterpretAsFloats())
+                                .cast(IS));
+                if (!narrow) { // constant bounds: C2 unrolls them
+                    for (int j = 2; j <= SLOTS; j++) {
+                        FloatVector sl = c.selectFrom(
+                                        IntVector.fromArray(IS, r, j * CELLS),
+                                        IntVector.fromArray(IS, r, j * CELLS + L))
+                                .reinterpretAsFloats();
+                        q = q.add(1, y.compare(VectorOperators.GT, sl).cast(IS));
+                    }
                 }
                 IntVector li = q.selectFrom(IntVector.fromArray(IS, r, LEVELS), IntVector.fromArray(IS, r, LEVELS + L));
-                for (int pp = 1; pp < PAIRS; pp++) {
-                    int at = LEVELS + pp * CELLS;
-                    li = li.blend(
-                            q.selectFrom(IntVector.fromArray(IS, r, at), IntVector.fromArray(IS, r, at + L)),
-                            q.compare(VectorOperators.GE, pp * CELLS));
+                if (!narrow) {
+                    for (int pp = 1; pp < PAIRS; pp++) {
+                        int at = LEVELS + pp * CELLS;
+                        li = li.blend(
+                                q.selectFrom(IntVector.fromArray(IS, r, at), IntVector.fromArray(IS, r, at + L)),
+                                q.compare(VectorOperators.GE, pp * CELLS));
+                    }
                 }
                 FloatVector l = li.reinterpretAsFloats();
                 DoubleVector l0 = (DoubleVector) l.convertShape(VectorOperators.F2D, DS, 0);
@@ -946,6 +967,9 @@ final class VectorGridSearchKernels implements GridSearchKernels {
         float scale = tb.scale();
         float shift = tb.shift();
         int[] r = tb.rows();
+        // one midpoint to compare per cell and one row of levels (the 16- and 32-level grids at 16
+        // lanes): the other rows are +inf and past the last code, so leaving them out changes no count
+        boolean narrow = tb.slots() <= 1 && tb.pairs() == 1;
         float[] cs = w.c;
         double err = 0;
         for (int gi = 0; gi < groups; gi++) {
@@ -965,19 +989,33 @@ final class VectorGridSearchKernels implements GridSearchKernels {
                         .max(MAGIC_BITS)
                         .min(MAGIC_BITS + CELLS - 1);
                 IntVector k = cl.selectFrom(IntVector.fromArray(IS, r, 0), IntVector.fromArray(IS, r, L));
-                for (int j = 1; j <= SLOTS; j++) {
-                    FloatVector sl = cl.selectFrom(
-                                    IntVector.fromArray(IS, r, j * CELLS), IntVector.fromArray(IS, r, j * CELLS + L))
-                            .reinterpretAsFloats();
-                    k = k.add(1, y.compare(VectorOperators.GT, sl).cast(IS));
+                k = k.add(
+                        1,
+                        y.compare(
+                                        VectorOperators.GT,
+                                        cl.selectFrom(
+                                                        IntVector.fromArray(IS, r, CELLS),
+                                                        IntVector.fromArray(IS, r, CELLS + L))
+                                                .reinterpretAsFloats())
+                                .cast(IS));
+                if (!narrow) { // constant bounds: C2 unrolls them
+                    for (int j = 2; j <= SLOTS; j++) {
+                        FloatVector sl = cl.selectFrom(
+                                        IntVector.fromArray(IS, r, j * CELLS),
+                                        IntVector.fromArray(IS, r, j * CELLS + L))
+                                .reinterpretAsFloats();
+                        k = k.add(1, y.compare(VectorOperators.GT, sl).cast(IS));
+                    }
                 }
                 k = k.blend(zero, cz.cast(IS));
                 IntVector li = k.selectFrom(IntVector.fromArray(IS, r, LEVELS), IntVector.fromArray(IS, r, LEVELS + L));
-                for (int pp = 1; pp < PAIRS; pp++) {
-                    int at = LEVELS + pp * CELLS;
-                    li = li.blend(
-                            k.selectFrom(IntVector.fromArray(IS, r, at), IntVector.fromArray(IS, r, at + L)),
-                            k.compare(VectorOperators.GE, pp * CELLS));
+                if (!narrow) {
+                    for (int pp = 1; pp < PAIRS; pp++) {
+                        int at = LEVELS + pp * CELLS;
+                        li = li.blend(
+                                k.selectFrom(IntVector.fromArray(IS, r, at), IntVector.fromArray(IS, r, at + L)),
+                                k.compare(VectorOperators.GE, pp * CELLS));
+                    }
                 }
                 FloatVector lv = li.reinterpretAsFloats();
                 lv.intoArray(w.lt, p);
