@@ -43,7 +43,7 @@ import jdk.incubator.vector.VectorSpecies;
  * levels, full super-blocks). With 16 elements per sub-block and 18 trials, one trial per lane
  * leaves two trials per sub-block to a slow one-element-per-lane pass, and every sum in element
  * order of a sub-block's 16 values is a chain of dependent scalar adds. With a sub-block per lane
- * instead (the super-block transposed once, by gathers), every trial fills the vector, and each
+ * instead (the super-block transposed once), every trial fills the vector, and each
  * lane's sums, in double, run over its own sub-block's elements in element order: the scalar
  * code's terms in the scalar code's order, by fused multiply-adds where the product is exact (a
  * product of two floats) and by a multiply and an add where it is not. The trials' winners, the
@@ -98,7 +98,6 @@ final class VectorGridSearchKernels implements GridSearchKernels {
         final short[] rb = new short[L];
         final float[] m = new float[L];
         final double[] e = new double[2 * L];
-        final int[] gather = new int[L];
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -579,10 +578,6 @@ final class VectorGridSearchKernels implements GridSearchKernels {
         float[] xt = w.xt;
         double[] xd = w.xd;
         float[] s = w.s;
-        int[] gather = w.gather;
-        for (int j = 0; j < L; j++) {
-            gather[j] = j * sub;
-        }
         Tables tb = tables(grid);
         for (int gi = 0; gi < groups; gi++) {
             int base = gi * sub * L;
@@ -702,10 +697,12 @@ final class VectorGridSearchKernels implements GridSearchKernels {
             DoubleVector u1 = (DoubleVector) u.convertShape(VectorOperators.F2D, DS, 1);
             DoubleVector g0 = xl0.mul(xl0).div(ll0);
             DoubleVector g1 = xl1.mul(xl1).div(ll1);
-            VectorMask<Double> w0 = u0.test(VectorOperators.IS_FINITE)
+            VectorMask<Double> w0 = u0.compare(VectorOperators.LT, Double.POSITIVE_INFINITY)
+                    .and(u0.compare(VectorOperators.GT, Double.NEGATIVE_INFINITY))
                     .and(ll0.compare(VectorOperators.GT, 0))
                     .and(g0.compare(VectorOperators.GT, bg0));
-            VectorMask<Double> w1 = u1.test(VectorOperators.IS_FINITE)
+            VectorMask<Double> w1 = u1.compare(VectorOperators.LT, Double.POSITIVE_INFINITY)
+                    .and(u1.compare(VectorOperators.GT, Double.NEGATIVE_INFINITY))
                     .and(ll1.compare(VectorOperators.GT, 0))
                     .and(g1.compare(VectorOperators.GT, bg1));
             bg0 = bg0.blend(g0, w0);
@@ -841,23 +838,34 @@ final class VectorGridSearchKernels implements GridSearchKernels {
     }
 
     /**
-     * Transposes {@code L} blocks of {@code sub} values at {@code x[xoff ..]}, block {@code j} at
-     * {@code xoff + w.gather[j]}, into {@code w.xt} and {@code w.xd} at {@code base} (element
-     * {@code i} of lane {@code j} at {@code base + i * L + j}), and keeps each lane's value of
-     * largest magnitude (the first on ties) in {@code w.m}.
+     * Transposes {@code L} consecutive blocks of {@code sub} values at {@code x[xoff ..]} into
+     * {@code w.xt} and {@code w.xd} at {@code base} (element {@code i} of lane {@code j} at {@code
+     * base + i * L + j}), and keeps each lane's value of largest magnitude (the first on ties) in
+     * {@code w.m}. The transposition is scalar moves: a gather ({@code fromArray} with an index map)
+     * fell back to boxed Java code in some compilations (thread allocation counter: 21 bytes per
+     * weight, and no faster where it did not).
      */
     private static void transpose(float[] x, int xoff, Scratch w, int base, int sub) {
         float[] xt = w.xt;
         double[] xd = w.xd;
-        int[] gather = w.gather;
+        for (int j = 0; j < L; j++) {
+            int src = xoff + j * sub;
+            for (int i = 0, p = base + j; i < sub; i++, p += L) {
+                xt[p] = x[src + i];
+            }
+        }
         FloatVector m = FloatVector.zero(FS);
+        FloatVector ma = FloatVector.zero(FS);
         for (int i = 0; i < sub; i++) {
-            FloatVector v = FloatVector.fromArray(FS, x, xoff + i, gather, 0);
             int p = base + i * L;
-            v.intoArray(xt, p);
+            FloatVector v = FloatVector.fromArray(FS, xt, p);
             ((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0)).intoArray(xd, p);
             ((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 1)).intoArray(xd, p + HALF);
-            m = m.blend(v, v.abs().compare(VectorOperators.GT, m.abs()));
+            // |v| by clearing the sign bit (Math.abs exactly)
+            FloatVector va = v.reinterpretAsInts().and(0x7FFFFFFF).reinterpretAsFloats();
+            VectorMask<Float> gt = va.compare(VectorOperators.GT, ma);
+            m = m.blend(v, gt);
+            ma = ma.blend(va, gt);
         }
         m.intoArray(w.m, 0);
     }
@@ -937,10 +945,12 @@ final class VectorGridSearchKernels implements GridSearchKernels {
             DoubleVector u1 = (DoubleVector) u.convertShape(VectorOperators.F2D, DS, 1);
             DoubleVector g0 = xl0.mul(xl0).div(ll0);
             DoubleVector g1 = xl1.mul(xl1).div(ll1);
-            VectorMask<Double> w0 = u0.test(VectorOperators.IS_FINITE)
+            VectorMask<Double> w0 = u0.compare(VectorOperators.LT, Double.POSITIVE_INFINITY)
+                    .and(u0.compare(VectorOperators.GT, Double.NEGATIVE_INFINITY))
                     .and(ll0.compare(VectorOperators.GT, 0))
                     .and(g0.compare(VectorOperators.GT, bg0));
-            VectorMask<Double> w1 = u1.test(VectorOperators.IS_FINITE)
+            VectorMask<Double> w1 = u1.compare(VectorOperators.LT, Double.POSITIVE_INFINITY)
+                    .and(u1.compare(VectorOperators.GT, Double.NEGATIVE_INFINITY))
                     .and(ll1.compare(VectorOperators.GT, 0))
                     .and(g1.compare(VectorOperators.GT, bg1));
             bg0 = bg0.blend(g0, w0);
@@ -1038,7 +1048,35 @@ final class VectorGridSearchKernels implements GridSearchKernels {
     }
 
     /**
-     * Groups of {@code L} whole blocks, one block per lane (transposed by gathers, as a super-block
+     * Each lane's least-squares scale for its codes' levels in {@code w.lt} ({@link
+     * GridQuantizer#fitScale}: sums in element order, exact products by fused multiply-adds), as
+     * {@code sxl / sll} in {@code w.e[0 .. L)} and {@code sll} in {@code w.e[L .. 2L)}. A method of
+     * its own, taking no vectors: written into its caller, its vectors were boxed.
+     */
+    private static void fitLanes(Scratch w, int block) {
+        double[] e = w.e;
+        DoubleVector xl0 = DoubleVector.zero(DS);
+        DoubleVector xl1 = DoubleVector.zero(DS);
+        DoubleVector ll0 = DoubleVector.zero(DS);
+        DoubleVector ll1 = DoubleVector.zero(DS);
+        for (int i = 0; i < block; i++) {
+            int p = i * L;
+            FloatVector lv = FloatVector.fromArray(FS, w.lt, p);
+            DoubleVector l0 = (DoubleVector) lv.convertShape(VectorOperators.F2D, DS, 0);
+            DoubleVector l1 = (DoubleVector) lv.convertShape(VectorOperators.F2D, DS, 1);
+            xl0 = DoubleVector.fromArray(DS, w.xd, p).fma(l0, xl0);
+            xl1 = DoubleVector.fromArray(DS, w.xd, p + HALF).fma(l1, xl1);
+            ll0 = l0.fma(l0, ll0);
+            ll1 = l1.fma(l1, ll1);
+        }
+        xl0.div(ll0).intoArray(e, 0);
+        xl1.div(ll1).intoArray(e, HALF);
+        ll0.intoArray(e, L);
+        ll1.intoArray(e, L + HALF);
+    }
+
+    /**
+     * Groups of {@code L} whole blocks, one block per lane (transposed as a super-block
      * is): the scale search of {@link #searchLanes}, then {@link F16BlockQuantizer#quantize}'s steps
      * per lane: the f16 scale, the codes and error under it ({@link #codesLanes}' sums), the
      * least-squares refit ({@link GridQuantizer#fitScale}'s sums in element order, exact products
@@ -1064,10 +1102,6 @@ final class VectorGridSearchKernels implements GridSearchKernels {
         GridQuantizer grid = bq.grid();
         Tables tb = tables(grid);
         Scratch w = SCRATCH.get();
-        int[] gather = w.gather;
-        for (int j = 0; j < L; j++) {
-            gather[j] = j * block;
-        }
         float[] cs = w.c;
         short[] sb = w.sb;
         short[] rb = w.rb;
@@ -1095,25 +1129,7 @@ final class VectorGridSearchKernels implements GridSearchKernels {
             } else {
                 codesLanesBlend(grid, w, block, 1);
             }
-            // the least-squares scale of each lane's codes (GridQuantizer.fitScale)
-            DoubleVector xl0 = DoubleVector.zero(DS);
-            DoubleVector xl1 = DoubleVector.zero(DS);
-            DoubleVector ll0 = DoubleVector.zero(DS);
-            DoubleVector ll1 = DoubleVector.zero(DS);
-            for (int i = 0; i < block; i++) {
-                int p = i * L;
-                FloatVector lv = FloatVector.fromArray(FS, w.lt, p);
-                DoubleVector l0 = (DoubleVector) lv.convertShape(VectorOperators.F2D, DS, 0);
-                DoubleVector l1 = (DoubleVector) lv.convertShape(VectorOperators.F2D, DS, 1);
-                xl0 = DoubleVector.fromArray(DS, w.xd, p).fma(l0, xl0);
-                xl1 = DoubleVector.fromArray(DS, w.xd, p + HALF).fma(l1, xl1);
-                ll0 = l0.fma(l0, ll0);
-                ll1 = l1.fma(l1, ll1);
-            }
-            xl0.div(ll0).intoArray(e, 0);
-            xl1.div(ll1).intoArray(e, HALF);
-            ll0.intoArray(e, L);
-            ll1.intoArray(e, L + HALF);
+            fitLanes(w, block);
             boolean any = false;
             for (int j = 0; j < L; j++) {
                 float sj = e[L + j] > 0 ? (float) e[j] : 0f;
