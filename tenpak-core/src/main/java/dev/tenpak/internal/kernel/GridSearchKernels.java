@@ -23,8 +23,8 @@ public interface GridSearchKernels {
     /**
      * {@link SuperBlockQuantizer#quantizeScalar}{@code (x, off, len, l, loff, q, qoff, w)} of {@code
      * sq}: the same super-scale bits, sub-scales and codes, bit for bit. The vector kernel runs a
-     * whole super-block of a grid under 16 levels with one sub-block per lane; other grids and short
-     * super-blocks take the specification, whose search and code passes are this kernel's.
+     * whole super-block with one sub-block per lane (every grid); short super-blocks take the
+     * specification, whose search and code passes are this kernel's.
      */
     short quantizeSuperBlock(
             SuperBlockQuantizer sq,

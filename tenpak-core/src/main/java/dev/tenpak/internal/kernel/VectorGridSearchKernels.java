@@ -39,8 +39,9 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link #buildTables}), not a guess that is corrected: a grid whose cells need more compares than
  * that keeps the compare and blend. 2.1x the whole {@code kq6_v1} quantizer (docs/PERFORMANCE.md).
  *
- * <p><b>A whole super-block, one sub-block per lane</b> ({@link #quantizeSuperBlock}, grids under 16
- * levels, full super-blocks). With 16 elements per sub-block and 18 trials, one trial per lane
+ * <p><b>A whole super-block, one sub-block per lane</b> ({@link #quantizeSuperBlock}, full
+ * super-blocks of every grid: the count by compare and blend under 16 levels, by the lookup above
+ * from 16 to 64). With 16 elements per sub-block and 18 trials, one trial per lane
  * leaves two trials per sub-block to a slow one-element-per-lane pass, and every sum in element
  * order of a sub-block's 16 values is a chain of dependent scalar adds. With a sub-block per lane
  * instead (the super-block transposed once), every trial fills the vector, and each
@@ -50,7 +51,12 @@ import jdk.incubator.vector.VectorSpecies;
  * code-and-error passes, the least-squares refits of the sub-scales and the terms of the
  * super-scale's refit run the same way; what is summed over the whole super-block (the error over
  * the sub-blocks, the refit's two sums over its 256 terms) is added by scalar code in the scalar
- * code's order. 2.1x {@code kq3_v1}'s super-block (docs/PERFORMANCE.md).
+ * code's order. 2.1x {@code kq3_v1}'s super-block, 2.1x {@code kq4_v1}'s and {@code kq5_v1}'s
+ * (docs/PERFORMANCE.md). The f16-scaled blocks of {@code int4_sym16_g32_v1} run the same way, one
+ * block of 32 per lane ({@link #quantizeF16Blocks}: 1.9x). The lookup in these lanes compares only
+ * as many midpoints per cell, and reads only as many rows of levels, as the grid's tables need at
+ * this width (one and one for 16 and 32 levels at 16 lanes): the other rows are {@code +inf} and
+ * past the last code, so leaving them out changes no count.
  *
  * <p><b>Codes and squared error, one element per lane.</b> The codes by the compare count above,
  * the terms {@code ((double) x - (float) (c * g[q]))^2} in double lanes (the scalar code's exact
