@@ -21,9 +21,9 @@ public interface GridDequantKernels {
     /**
      * The rotated grid codecs' decoder: {@link #dequantize} followed by {@link HadamardKernels#inverse
      * HadamardKernels.inverse(y, yoff, m, firstRun)}, the same floats bit for bit, but done a run
-     * at a time (16 lanes) or a block of runs at a time, so that the decoded values are rotated
-     * while they are still in registers or the first-level cache, instead of in a second pass over
-     * the whole output.
+     * at a time (one 16-lane vector or two 8-lane ones) or, in the scalar kernel, a block of runs at
+     * a time, so that the decoded values are rotated while they are still in registers or the
+     * first-level cache, instead of in a second pass over the whole output.
      */
     void dequantizeRotated(
             byte[] packed,

@@ -3,8 +3,10 @@ package dev.tenpak.internal.kernel;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -34,7 +36,10 @@ final class VectorGridDequantKernels implements GridDequantKernels {
     private static final HadamardKernels HADAMARD = L == 8 || L == 16 ? VectorHadamardKernels.create() : null;
 
     /** Per width: the byte rearrange that spreads a step's bytes over the int lanes. */
-    private static final VectorShuffle<Byte>[] SPREAD = spreads();
+    private static final VectorShuffle<Byte>[] SPREAD = spreads(0);
+    /** Per width: {@link #SPREAD} for the second step of a run of 16, from the run's first byte. */
+    private static final VectorShuffle<Byte>[] SPREAD_HI = spreads(L);
+
     /** Per width: each lane's bit offset within its two bytes. */
     private static final IntVector[] SHIFT = shifts();
 
@@ -50,14 +55,14 @@ final class VectorGridDequantKernels implements GridDequantKernels {
     }
 
     @SuppressWarnings("unchecked")
-    private static VectorShuffle<Byte>[] spreads() {
+    private static VectorShuffle<Byte>[] spreads(int first) {
         VectorShuffle<Byte>[] s = new VectorShuffle[MAX_SCALE_BITS + 1];
         for (int bits = MIN_BITS; bits <= MAX_SCALE_BITS; bits++) {
             int[] idx = new int[BS.length()];
             for (int j = 0; j < L; j++) {
                 for (int k = 0; k < 4; k++) {
                     // bytes 2 and 3 of the lane are shifted out or masked off; any in-range index will do
-                    idx[4 * j + k] = (j * bits >>> 3) + k;
+                    idx[4 * j + k] = ((first + j) * bits >>> 3) + k;
                 }
             }
             s[bits] = VectorShuffle.fromArray(BS, idx, 0);
@@ -157,10 +162,11 @@ final class VectorGridDequantKernels implements GridDequantKernels {
     /**
      * With 16 lanes a step is a run: each step is decoded and rotated back in registers (the stages
      * of {@link VectorHadamardKernels}), and stored once; the values after the last vector
-     * step are decoded by the scalar code and rotated in memory. With 8 lanes, blocks of
-     * {@link ScalarGridDequantKernels#ROTATE_BLOCK} values are decoded, then rotated while in the
-     * first-level cache. The same additions on the same decoded floats either way, so the floats
-     * of {@link #dequantize} followed by the inverse rotation.
+     * step are decoded by the scalar code and rotated in memory. With 8 lanes a run is two steps,
+     * decoded from one byte load and rotated back in two registers (the two halves of {@link
+     * VectorHadamardKernels#inverse}), the runs' sign masks hashed in long lanes beforehand; sub-blocks
+     * under 16 (no grid codec has them) take the scalar code. The same additions on the same decoded
+     * floats either way, so the floats of {@link #dequantize} followed by the inverse rotation.
      */
     @Override
     public void dequantizeRotated(
@@ -173,23 +179,30 @@ final class VectorGridDequantKernels implements GridDequantKernels {
             float[] y,
             int yoff,
             long firstRun) {
-        if (bits < MIN_BITS || bits > MAX_BITS || Integer.bitCount(sub) != 1 || sub < L || levels.length != 1 << bits) {
+        if (bits < MIN_BITS
+                || bits > MAX_BITS
+                || Integer.bitCount(sub) != 1
+                || sub < HadamardKernels.RUN
+                || levels.length != 1 << bits) {
             ScalarGridDequantKernels.INSTANCE.dequantizeRotated(
                     packed, bits, levels, scales, sub, m, y, yoff, firstRun);
             return;
         }
         int subShift = Integer.numberOfTrailingZeros(sub);
         if (L != HadamardKernels.RUN) {
-            // 8 lanes: a block decoded, then rotated while in the first-level cache
-            int vend = steps(packed, bits, m) * L;
-            int block = ScalarGridDequantKernels.ROTATE_BLOCK;
-            for (int b = 0; b < m; b += block) {
-                int e = Math.min(m, b + block);
-                int ve = Math.max(b, Math.min(e, vend));
-                decodeSteps(packed, bits, levels, scales, subShift, b, ve, y, yoff);
-                ScalarGridDequantKernels.dequantizeRange(ve, e, packed, bits, levels, scales, sub, y, yoff);
-                HADAMARD.inverse(y, yoff + b, e - b, firstRun + b / HadamardKernels.RUN);
+            // 8 lanes: two steps per run, both rotated back in registers; whole runs only
+            int runs = steps(packed, bits, m) * L / HadamardKernels.RUN;
+            int[] sg = new int[runs];
+            signs(sg, firstRun);
+            switch (levels.length / L) {
+                case 0, 1 -> oneTableRotatedHalves(packed, bits, levels, scales, subShift, y, yoff, sg);
+                case 2 -> twoTablesRotatedHalves(packed, bits, levels, scales, subShift, y, yoff, sg);
+                case 4 -> fourTablesRotatedHalves(packed, bits, levels, scales, subShift, y, yoff, sg);
+                default -> eightTablesRotatedHalves(packed, bits, levels, scales, subShift, y, yoff, sg);
             }
+            int rend = runs * HadamardKernels.RUN;
+            ScalarGridDequantKernels.dequantizeRange(rend, m, packed, bits, levels, scales, sub, y, yoff);
+            HADAMARD.inverse(y, yoff + rend, m - rend, firstRun + runs);
             return;
         }
         // whole steps, each a run (steps start at multiples of 16 from the chunk's first run)
@@ -201,25 +214,6 @@ final class VectorGridDequantKernels implements GridDequantKernels {
         }
         ScalarGridDequantKernels.dequantizeRange(vend, m, packed, bits, levels, scales, sub, y, yoff);
         HADAMARD.inverse(y, yoff + vend, m - vend, firstRun + vend / HadamardKernels.RUN);
-    }
-
-    /** The steps in {@code [start, end)} by the lookup for this many levels (8 lanes' rotated blocks). */
-    private static void decodeSteps(
-            byte[] packed,
-            int bits,
-            float[] levels,
-            float[] scales,
-            int subShift,
-            int start,
-            int end,
-            float[] y,
-            int yoff) {
-        switch (levels.length / L) {
-            case 0, 1 -> oneTable(packed, bits, levels, scales, subShift, start, end, y, yoff);
-            case 2 -> twoTables(packed, bits, levels, scales, subShift, start, end, y, yoff);
-            case 4 -> fourTables(packed, bits, levels, scales, subShift, start, end, y, yoff);
-            default -> eightTables(packed, bits, levels, scales, subShift, start, end, y, yoff);
-        }
     }
 
     /** The codes of the step at {@code i}: bytes spread to int lanes, shifted and masked. */
@@ -362,8 +356,7 @@ final class VectorGridDequantKernels implements GridDequantKernels {
     // (which the JIT always inlines), not through a method of ours that takes a vector: the JIT may
     // leave such a call out of line (it does for a method it already compiled on its own into a
     // big body), and a vector passed to a call is allocated on the heap, 3-4x slower; this was
-    // seen, in some runs and not others. For the same reason 8 lanes go through the cache: two
-    // 8-lane steps and their rotation in one loop were inlined in some runs only.
+    // seen, in some runs and not others. The 8-lane loops further down follow the same rule.
 
     /** {@link #oneTable}, a run at a time. */
     private static void oneTableRotated(
@@ -470,6 +463,281 @@ final class VectorGridDequantKernels implements GridDequantKernels {
                             VectorOperators.NEG,
                             VectorMask.fromLong(FS, ScalarHadamardKernels.signs(firstRun + (i >>> 4))))
                     .intoArray(y, yoff + i);
+        }
+    }
+
+    /**
+     * The sign bits of 8 lanes for each byte {@code b} of a run's sign mask, at {@code 8 b}: lane
+     * {@code i} holds the float sign bit where bit {@code i} of {@code b} is set, else 0 (8 KB).
+     */
+    private static final int[] SIGN_BITS = signBits();
+
+    private static int[] signBits() {
+        int[] t = new int[256 * 8];
+        for (int b = 0; b < 256; b++) {
+            for (int i = 0; i < 8; i++) {
+                t[8 * b + i] = (b >>> i & 1) << 31;
+            }
+        }
+        return t;
+    }
+
+    private static final VectorSpecies<Long> LS = VectorSpecies.of(long.class, FS.vectorShape());
+    /** Int lanes as many as {@link #LS}'s long lanes. */
+    private static final VectorSpecies<Integer> HALF_IS =
+            VectorSpecies.of(int.class, VectorShape.forBitSize(FS.vectorBitSize() / 2));
+
+    private static final LongVector IOTA_L =
+            (LongVector) LS.iotaShuffle(0, 1, false).toVector();
+
+    /**
+     * {@code sg[k] = ScalarHadamardKernels.signs(firstRun + k)}, the hash done in long lanes (the
+     * same wrapping products and shifts), before the decoding loop: written out per run inside
+     * that loop it took about as long as the rest of the loop.
+     */
+    private static void signs(int[] sg, long firstRun) {
+        int n = sg.length;
+        int k = 0;
+        for (; k <= n - LS.length(); k += LS.length()) {
+            LongVector z = IOTA_L.add(firstRun + k + 1).mul(0x9E3779B97F4A7C15L);
+            z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 30))
+                    .mul(0xBF58476D1CE4E5B9L);
+            z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 27))
+                    .mul(0x94D049BB133111EBL);
+            z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 31))
+                    .lanewise(VectorOperators.LSHR, 48)
+                    .convertShape(VectorOperators.L2I, HALF_IS, 0)
+                    .reinterpretAsInts()
+                    .intoArray(sg, k);
+        }
+        for (; k < n; k++) {
+            sg[k] = ScalarHadamardKernels.signs(firstRun + k);
+        }
+    }
+
+    // The rotating loops for 8 lanes: a run is two steps, lo (elements 0-7) and hi (8-15), from
+    // one byte load, under one scale (a run never spans a sub-block), each taken through the stages
+    // at distance 1, 2 and 4 in its own register; the distance-8 stage is lo + hi and lo - hi, as in
+    // VectorHadamardKernels#inverse, and the signs are a lane pattern per byte of the run's mask.
+    // Written out as above: the codes, the lookup and the rotation with Vector API calls only, no
+    // method of ours in the loop.
+
+    /** {@link #oneTable}, a run (two steps) at a time, 8 lanes. */
+    private static void oneTableRotatedHalves(
+            byte[] packed, int bits, float[] levels, float[] scales, int subShift, float[] y, int yoff, int[] sg) {
+        float[] padded = new float[L];
+        System.arraycopy(levels, 0, padded, 0, levels.length);
+        IntVector t0 = table(padded, 0);
+        VectorShuffle<Byte> spread = SPREAD[bits];
+        VectorShuffle<Byte> spreadHi = SPREAD_HI[bits];
+        IntVector shift = SHIFT[bits];
+        int mask = (1 << bits) - 1;
+        for (int r = 0; r < sg.length; r++) {
+            int i = r << 4;
+            ByteVector run = ByteVector.fromArray(BS, packed, r * 2 * bits);
+            IntVector cl = run.rearrange(spread)
+                    .reinterpretAsInts()
+                    .lanewise(VectorOperators.LSHR, shift)
+                    .and(mask);
+            IntVector ch = run.rearrange(spreadHi)
+                    .reinterpretAsInts()
+                    .lanewise(VectorOperators.LSHR, shift)
+                    .and(mask);
+            float c = scales[i >>> subShift];
+            FloatVector lo = cl.selectFrom(t0).reinterpretAsFloats().mul(c);
+            FloatVector hi = ch.selectFrom(t0).reinterpretAsFloats().mul(c);
+            // the inverse rotation of the chunk's run r, whose signs are sg[r] (VectorHadamardKernels' halves)
+            lo = lo.fma(VectorHadamardKernels.SIGN1, lo.rearrange(VectorHadamardKernels.SWAP1));
+            hi = hi.fma(VectorHadamardKernels.SIGN1, hi.rearrange(VectorHadamardKernels.SWAP1));
+            lo = lo.fma(VectorHadamardKernels.SIGN2, lo.rearrange(VectorHadamardKernels.SWAP2));
+            hi = hi.fma(VectorHadamardKernels.SIGN2, hi.rearrange(VectorHadamardKernels.SWAP2));
+            lo = lo.fma(VectorHadamardKernels.SIGN4, lo.rearrange(VectorHadamardKernels.SWAP4));
+            hi = hi.fma(VectorHadamardKernels.SIGN4, hi.rearrange(VectorHadamardKernels.SWAP4));
+            int s = sg[r];
+            lo.add(hi)
+                    .mul(0.25f)
+                    .reinterpretAsInts()
+                    .lanewise(VectorOperators.XOR, IntVector.fromArray(IS, SIGN_BITS, (s & 0xFF) << 3))
+                    .reinterpretAsFloats()
+                    .intoArray(y, yoff + i);
+            lo.sub(hi)
+                    .mul(0.25f)
+                    .reinterpretAsInts()
+                    .lanewise(VectorOperators.XOR, IntVector.fromArray(IS, SIGN_BITS, (s >>> 8) << 3))
+                    .reinterpretAsFloats()
+                    .intoArray(y, yoff + i + L);
+        }
+    }
+
+    /** {@link #twoTables}, a run (two steps) at a time, 8 lanes. */
+    private static void twoTablesRotatedHalves(
+            byte[] packed, int bits, float[] levels, float[] scales, int subShift, float[] y, int yoff, int[] sg) {
+        IntVector t0 = table(levels, 0);
+        IntVector t1 = table(levels, 1);
+        VectorShuffle<Byte> spread = SPREAD[bits];
+        VectorShuffle<Byte> spreadHi = SPREAD_HI[bits];
+        IntVector shift = SHIFT[bits];
+        int mask = (1 << bits) - 1;
+        for (int r = 0; r < sg.length; r++) {
+            int i = r << 4;
+            ByteVector run = ByteVector.fromArray(BS, packed, r * 2 * bits);
+            IntVector cl = run.rearrange(spread)
+                    .reinterpretAsInts()
+                    .lanewise(VectorOperators.LSHR, shift)
+                    .and(mask);
+            IntVector ch = run.rearrange(spreadHi)
+                    .reinterpretAsInts()
+                    .lanewise(VectorOperators.LSHR, shift)
+                    .and(mask);
+            float c = scales[i >>> subShift];
+            FloatVector lo = cl.selectFrom(t0, t1).reinterpretAsFloats().mul(c);
+            FloatVector hi = ch.selectFrom(t0, t1).reinterpretAsFloats().mul(c);
+            // the inverse rotation of the chunk's run r, whose signs are sg[r] (VectorHadamardKernels' halves)
+            lo = lo.fma(VectorHadamardKernels.SIGN1, lo.rearrange(VectorHadamardKernels.SWAP1));
+            hi = hi.fma(VectorHadamardKernels.SIGN1, hi.rearrange(VectorHadamardKernels.SWAP1));
+            lo = lo.fma(VectorHadamardKernels.SIGN2, lo.rearrange(VectorHadamardKernels.SWAP2));
+            hi = hi.fma(VectorHadamardKernels.SIGN2, hi.rearrange(VectorHadamardKernels.SWAP2));
+            lo = lo.fma(VectorHadamardKernels.SIGN4, lo.rearrange(VectorHadamardKernels.SWAP4));
+            hi = hi.fma(VectorHadamardKernels.SIGN4, hi.rearrange(VectorHadamardKernels.SWAP4));
+            int s = sg[r];
+            lo.add(hi)
+                    .mul(0.25f)
+                    .reinterpretAsInts()
+                    .lanewise(VectorOperators.XOR, IntVector.fromArray(IS, SIGN_BITS, (s & 0xFF) << 3))
+                    .reinterpretAsFloats()
+                    .intoArray(y, yoff + i);
+            lo.sub(hi)
+                    .mul(0.25f)
+                    .reinterpretAsInts()
+                    .lanewise(VectorOperators.XOR, IntVector.fromArray(IS, SIGN_BITS, (s >>> 8) << 3))
+                    .reinterpretAsFloats()
+                    .intoArray(y, yoff + i + L);
+        }
+    }
+
+    /** {@link #fourTables}, a run (two steps) at a time, 8 lanes. */
+    private static void fourTablesRotatedHalves(
+            byte[] packed, int bits, float[] levels, float[] scales, int subShift, float[] y, int yoff, int[] sg) {
+        IntVector t0 = table(levels, 0);
+        IntVector t1 = table(levels, 1);
+        IntVector t2 = table(levels, 2);
+        IntVector t3 = table(levels, 3);
+        VectorShuffle<Byte> spread = SPREAD[bits];
+        VectorShuffle<Byte> spreadHi = SPREAD_HI[bits];
+        IntVector shift = SHIFT[bits];
+        int mask = (1 << bits) - 1;
+        int pair = 2 * L - 1;
+        for (int r = 0; r < sg.length; r++) {
+            int i = r << 4;
+            ByteVector run = ByteVector.fromArray(BS, packed, r * 2 * bits);
+            IntVector cl = run.rearrange(spread)
+                    .reinterpretAsInts()
+                    .lanewise(VectorOperators.LSHR, shift)
+                    .and(mask);
+            IntVector ch = run.rearrange(spreadHi)
+                    .reinterpretAsInts()
+                    .lanewise(VectorOperators.LSHR, shift)
+                    .and(mask);
+            float c = scales[i >>> subShift];
+            IntVector clw = cl.and(pair);
+            FloatVector lo = clw.selectFrom(t0, t1)
+                    .blend(clw.selectFrom(t2, t3), cl.compare(VectorOperators.GT, pair))
+                    .reinterpretAsFloats()
+                    .mul(c);
+            IntVector chw = ch.and(pair);
+            FloatVector hi = chw.selectFrom(t0, t1)
+                    .blend(chw.selectFrom(t2, t3), ch.compare(VectorOperators.GT, pair))
+                    .reinterpretAsFloats()
+                    .mul(c);
+            // the inverse rotation of the chunk's run r, whose signs are sg[r] (VectorHadamardKernels' halves)
+            lo = lo.fma(VectorHadamardKernels.SIGN1, lo.rearrange(VectorHadamardKernels.SWAP1));
+            hi = hi.fma(VectorHadamardKernels.SIGN1, hi.rearrange(VectorHadamardKernels.SWAP1));
+            lo = lo.fma(VectorHadamardKernels.SIGN2, lo.rearrange(VectorHadamardKernels.SWAP2));
+            hi = hi.fma(VectorHadamardKernels.SIGN2, hi.rearrange(VectorHadamardKernels.SWAP2));
+            lo = lo.fma(VectorHadamardKernels.SIGN4, lo.rearrange(VectorHadamardKernels.SWAP4));
+            hi = hi.fma(VectorHadamardKernels.SIGN4, hi.rearrange(VectorHadamardKernels.SWAP4));
+            int s = sg[r];
+            lo.add(hi)
+                    .mul(0.25f)
+                    .reinterpretAsInts()
+                    .lanewise(VectorOperators.XOR, IntVector.fromArray(IS, SIGN_BITS, (s & 0xFF) << 3))
+                    .reinterpretAsFloats()
+                    .intoArray(y, yoff + i);
+            lo.sub(hi)
+                    .mul(0.25f)
+                    .reinterpretAsInts()
+                    .lanewise(VectorOperators.XOR, IntVector.fromArray(IS, SIGN_BITS, (s >>> 8) << 3))
+                    .reinterpretAsFloats()
+                    .intoArray(y, yoff + i + L);
+        }
+    }
+
+    /** {@link #eightTables}, a run (two steps) at a time, 8 lanes. */
+    private static void eightTablesRotatedHalves(
+            byte[] packed, int bits, float[] levels, float[] scales, int subShift, float[] y, int yoff, int[] sg) {
+        IntVector t0 = table(levels, 0);
+        IntVector t1 = table(levels, 1);
+        IntVector t2 = table(levels, 2);
+        IntVector t3 = table(levels, 3);
+        IntVector t4 = table(levels, 4);
+        IntVector t5 = table(levels, 5);
+        IntVector t6 = table(levels, 6);
+        IntVector t7 = table(levels, 7);
+        VectorShuffle<Byte> spread = SPREAD[bits];
+        VectorShuffle<Byte> spreadHi = SPREAD_HI[bits];
+        IntVector shift = SHIFT[bits];
+        int mask = (1 << bits) - 1;
+        int pair = 2 * L - 1;
+        for (int r = 0; r < sg.length; r++) {
+            int i = r << 4;
+            ByteVector run = ByteVector.fromArray(BS, packed, r * 2 * bits);
+            IntVector cl = run.rearrange(spread)
+                    .reinterpretAsInts()
+                    .lanewise(VectorOperators.LSHR, shift)
+                    .and(mask);
+            IntVector ch = run.rearrange(spreadHi)
+                    .reinterpretAsInts()
+                    .lanewise(VectorOperators.LSHR, shift)
+                    .and(mask);
+            float c = scales[i >>> subShift];
+            IntVector clw = cl.and(pair);
+            VectorMask<Integer> clo = cl.and(2 * L).compare(VectorOperators.NE, 0);
+            FloatVector lo = clw.selectFrom(t0, t1)
+                    .blend(clw.selectFrom(t2, t3), clo)
+                    .blend(
+                            clw.selectFrom(t4, t5).blend(clw.selectFrom(t6, t7), clo),
+                            cl.compare(VectorOperators.GT, 4 * L - 1))
+                    .reinterpretAsFloats()
+                    .mul(c);
+            IntVector chw = ch.and(pair);
+            VectorMask<Integer> cho = ch.and(2 * L).compare(VectorOperators.NE, 0);
+            FloatVector hi = chw.selectFrom(t0, t1)
+                    .blend(chw.selectFrom(t2, t3), cho)
+                    .blend(
+                            chw.selectFrom(t4, t5).blend(chw.selectFrom(t6, t7), cho),
+                            ch.compare(VectorOperators.GT, 4 * L - 1))
+                    .reinterpretAsFloats()
+                    .mul(c);
+            // the inverse rotation of the chunk's run r, whose signs are sg[r] (VectorHadamardKernels' halves)
+            lo = lo.fma(VectorHadamardKernels.SIGN1, lo.rearrange(VectorHadamardKernels.SWAP1));
+            hi = hi.fma(VectorHadamardKernels.SIGN1, hi.rearrange(VectorHadamardKernels.SWAP1));
+            lo = lo.fma(VectorHadamardKernels.SIGN2, lo.rearrange(VectorHadamardKernels.SWAP2));
+            hi = hi.fma(VectorHadamardKernels.SIGN2, hi.rearrange(VectorHadamardKernels.SWAP2));
+            lo = lo.fma(VectorHadamardKernels.SIGN4, lo.rearrange(VectorHadamardKernels.SWAP4));
+            hi = hi.fma(VectorHadamardKernels.SIGN4, hi.rearrange(VectorHadamardKernels.SWAP4));
+            int s = sg[r];
+            lo.add(hi)
+                    .mul(0.25f)
+                    .reinterpretAsInts()
+                    .lanewise(VectorOperators.XOR, IntVector.fromArray(IS, SIGN_BITS, (s & 0xFF) << 3))
+                    .reinterpretAsFloats()
+                    .intoArray(y, yoff + i);
+            lo.sub(hi)
+                    .mul(0.25f)
+                    .reinterpretAsInts()
+                    .lanewise(VectorOperators.XOR, IntVector.fromArray(IS, SIGN_BITS, (s >>> 8) << 3))
+                    .reinterpretAsFloats()
+                    .intoArray(y, yoff + i + L);
         }
     }
 }

@@ -15,7 +15,7 @@ import jdk.incubator.vector.VectorSpecies;
  * the rounding of that addition. With two halves the distance-8 stage is {@code lo + hi, lo - hi}.
  * The signs are a lane mask made from the run's 16-bit pattern. Same additions on the same values as
  * the scalar code, so the same floats. {@code VectorGridDequantKernels} applies the same stages, with these
- * constants, to each decoded 16-lane step before storing it. Loaded by
+ * constants, to each decoded 16-lane step, or pair of 8-lane steps, before storing it. Loaded by
  * name by {@link VectorizationProvider}; the width follows {@link VectorShapes#floatSpecies}.
  */
 final class VectorHadamardKernels implements HadamardKernels {
