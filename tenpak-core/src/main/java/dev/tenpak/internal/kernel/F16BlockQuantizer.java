@@ -26,6 +26,32 @@ public final class F16BlockQuantizer {
     }
 
     /**
+     * Quantizes {@code x[off .. off + len)} as consecutive blocks of {@code block} values (the last
+     * one shorter when {@code len} is not a multiple): codes into {@code q[qoff ..]}, the f16 scale
+     * bits of block {@code j} into {@code scales[soff + j]}. Returns -1, or the index of the first
+     * block that cannot be encoded (then the outputs are unspecified). Runs the {@link
+     * GridSearchKernels} of this JVM, which give {@link #quantizeBlocksScalar}'s answer bit for bit;
+     * {@code tmp} holds at least {@code block} bytes of scratch.
+     */
+    public int quantizeBlocks(
+            float[] x, int off, int len, int block, byte[] q, int qoff, short[] scales, int soff, byte[] tmp) {
+        return GridSearchKernels.get().quantizeF16Blocks(this, x, off, len, block, q, qoff, scales, soff, tmp);
+    }
+
+    /** The specification of {@link #quantizeBlocks}: {@link #quantize} block after block. */
+    public int quantizeBlocksScalar(
+            float[] x, int off, int len, int block, byte[] q, int qoff, short[] scales, int soff, byte[] tmp) {
+        for (int j = 0, b = 0; b < len; j++, b += block) {
+            short sc = quantize(x, off + b, Math.min(block, len - b), q, qoff + b, tmp);
+            if (sc == INVALID) {
+                return j;
+            }
+            scales[soff + j] = sc;
+        }
+        return -1;
+    }
+
+    /**
      * Quantizes one block into {@code q[qoff ..]} and returns its f16 scale bits or {@link #INVALID};
      * {@code tmp} holds at least {@code len} bytes of scratch.
      */

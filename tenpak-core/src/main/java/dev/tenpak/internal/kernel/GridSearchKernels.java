@@ -23,8 +23,8 @@ public interface GridSearchKernels {
     /**
      * {@link SuperBlockQuantizer#quantizeScalar}{@code (x, off, len, l, loff, q, qoff, w)} of {@code
      * sq}: the same super-scale bits, sub-scales and codes, bit for bit. The vector kernel runs a
-     * whole super-block of a grid under 16 levels with one sub-block per lane; other grids and short
-     * super-blocks take the specification, whose search and code passes are this kernel's.
+     * whole super-block with one sub-block per lane (every grid); short super-blocks take the
+     * specification, whose search and code passes are this kernel's.
      */
     short quantizeSuperBlock(
             SuperBlockQuantizer sq,
@@ -36,6 +36,24 @@ public interface GridSearchKernels {
             byte[] q,
             int qoff,
             SuperBlockQuantizer.Scratch w);
+
+    /**
+     * {@link F16BlockQuantizer#quantizeBlocksScalar}{@code (x, off, len, block, q, qoff, scales, soff,
+     * tmp)} of {@code bq}: the same answer, and when it is -1 the same codes and scales, bit for bit.
+     * The vector kernel runs groups of whole blocks with one block per lane; the rest takes the
+     * specification.
+     */
+    int quantizeF16Blocks(
+            F16BlockQuantizer bq,
+            float[] x,
+            int off,
+            int len,
+            int block,
+            byte[] q,
+            int qoff,
+            short[] scales,
+            int soff,
+            byte[] tmp);
 
     /** Short name for reports: "scalar" or "vector(512-bit)". */
     String description();

@@ -2,7 +2,8 @@ package dev.tenpak.internal.kernel;
 
 /**
  * The specification: {@link GridQuantizer#searchScaleScalar}, {@link
- * GridQuantizer#codesAndSquaredErrorScalar} and {@link SuperBlockQuantizer#quantizeScalar}.
+ * GridQuantizer#codesAndSquaredErrorScalar}, {@link SuperBlockQuantizer#quantizeScalar} and {@link
+ * F16BlockQuantizer#quantizeBlocksScalar}.
  */
 public final class ScalarGridSearchKernels implements GridSearchKernels {
     public static final ScalarGridSearchKernels INSTANCE = new ScalarGridSearchKernels();
@@ -31,6 +32,21 @@ public final class ScalarGridSearchKernels implements GridSearchKernels {
             int qoff,
             SuperBlockQuantizer.Scratch w) {
         return sq.quantizeScalar(x, off, len, l, loff, q, qoff, w);
+    }
+
+    @Override
+    public int quantizeF16Blocks(
+            F16BlockQuantizer bq,
+            float[] x,
+            int off,
+            int len,
+            int block,
+            byte[] q,
+            int qoff,
+            short[] scales,
+            int soff,
+            byte[] tmp) {
+        return bq.quantizeBlocksScalar(x, off, len, block, q, qoff, scales, soff, tmp);
     }
 
     @Override

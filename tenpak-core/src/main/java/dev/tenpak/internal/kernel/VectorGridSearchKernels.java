@@ -39,18 +39,24 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link #buildTables}), not a guess that is corrected: a grid whose cells need more compares than
  * that keeps the compare and blend. 2.1x the whole {@code kq6_v1} quantizer (docs/PERFORMANCE.md).
  *
- * <p><b>A whole super-block, one sub-block per lane</b> ({@link #quantizeSuperBlock}, grids under 16
- * levels, full super-blocks). With 16 elements per sub-block and 18 trials, one trial per lane
+ * <p><b>A whole super-block, one sub-block per lane</b> ({@link #quantizeSuperBlock}, full
+ * super-blocks of every grid: the count by compare and blend under 16 levels, by the lookup above
+ * from 16 to 64). With 16 elements per sub-block and 18 trials, one trial per lane
  * leaves two trials per sub-block to a slow one-element-per-lane pass, and every sum in element
  * order of a sub-block's 16 values is a chain of dependent scalar adds. With a sub-block per lane
- * instead (the super-block transposed once, by gathers), every trial fills the vector, and each
+ * instead (the super-block transposed once), every trial fills the vector, and each
  * lane's sums, in double, run over its own sub-block's elements in element order: the scalar
  * code's terms in the scalar code's order, by fused multiply-adds where the product is exact (a
  * product of two floats) and by a multiply and an add where it is not. The trials' winners, the
  * code-and-error passes, the least-squares refits of the sub-scales and the terms of the
  * super-scale's refit run the same way; what is summed over the whole super-block (the error over
  * the sub-blocks, the refit's two sums over its 256 terms) is added by scalar code in the scalar
- * code's order. 2.1x {@code kq3_v1}'s super-block (docs/PERFORMANCE.md).
+ * code's order. 2.1x {@code kq3_v1}'s super-block, 2.1x {@code kq4_v1}'s and {@code kq5_v1}'s
+ * (docs/PERFORMANCE.md). The f16-scaled blocks of {@code int4_sym16_g32_v1} run the same way, one
+ * block of 32 per lane ({@link #quantizeF16Blocks}: 1.9x). The lookup in these lanes compares only
+ * as many midpoints per cell, and reads only as many rows of levels, as the grid's tables need at
+ * this width (one and one for 16 and 32 levels at 16 lanes): the other rows are {@code +inf} and
+ * past the last code, so leaving them out changes no count.
  *
  * <p><b>Codes and squared error, one element per lane.</b> The codes by the compare count above,
  * the terms {@code ((double) x - (float) (c * g[q]))^2} in double lanes (the scalar code's exact
@@ -66,6 +72,8 @@ final class VectorGridSearchKernels implements GridSearchKernels {
     private static final VectorSpecies<Byte> BS = VectorSpecies.of(byte.class, VectorShape.forBitSize(8 * L));
     private static final int TRIALS = GridQuantizer.TRIALS;
     private static final int SUPER = SuperBlockQuantizer.SUPER;
+    /** The most values one transposed group of blocks holds: {@code L} blocks of 32 at 16 lanes. */
+    private static final int LANES_MAX = 2 * SUPER;
 
     /** Per-thread work arrays: every trial plus a vector's worth of padding lanes, and one vector of terms. */
     private static final class Scratch {
@@ -78,18 +86,24 @@ final class VectorGridSearchKernels implements GridSearchKernels {
 
         // a super-block with one sub-block per lane ("sub-block major" below: element i of
         // sub-block j at (j / L) * sub * L + i * L + j % L)
-        final float[] xt = new float[SUPER];
-        final double[] xd = new double[SUPER];
-        final float[] lt = new float[SUPER];
-        final byte[] qt = new byte[SUPER];
-        final byte[] bestQt = new byte[SUPER];
+        // (or a group of L blocks of an f16-scaled codec, at most LANES_MAX values, the same way)
+        final float[] xt = new float[LANES_MAX];
+        final double[] xd = new double[LANES_MAX];
+        final float[] lt = new float[LANES_MAX];
+        final byte[] qt = new byte[LANES_MAX];
+        final byte[] bestQt = new byte[LANES_MAX];
         final double[] tn = new double[SUPER];
         final double[] td = new double[SUPER];
         final float[] s = new float[SUPER];
         final float[] c = new float[SUPER];
+        /** Each lane's (sub-)block error from the last {@link #codesLanes}. */
+        final double[] le = new double[SUPER];
+
+        final double[] le1 = new double[L];
+        final short[] sb = new short[L];
+        final short[] rb = new short[L];
         final float[] m = new float[L];
         final double[] e = new double[2 * L];
-        final int[] gather = new int[L];
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -118,7 +132,7 @@ final class VectorGridSearchKernels implements GridSearchKernels {
      * ({@code base}), {@link #SLOTS} rows of the midpoints to compare in each cell, and {@link
      * #PAIRS} rows of the levels as float bits.
      */
-    private record Tables(float scale, float shift, int[] rows) {}
+    private record Tables(float scale, float shift, int[] rows, int slots, int pairs) {}
 
     private static final Object NO_TABLES = new Object();
 
@@ -182,7 +196,11 @@ final class VectorGridSearchKernels implements GridSearchKernels {
         for (int i = 0; i < PAIRS * CELLS; i++) {
             rows[(1 + SLOTS) * CELLS + i] = Float.floatToRawIntBits(g[Math.min(i, g.length - 1)]);
         }
-        return new Tables(scale, shift, rows);
+        int slots = 0;
+        for (int u : used) {
+            slots = Math.max(slots, u);
+        }
+        return new Tables(scale, shift, rows, slots, (g.length + CELLS - 1) / CELLS);
     }
 
     private VectorGridSearchKernels() {}
@@ -556,7 +574,7 @@ final class VectorGridSearchKernels implements GridSearchKernels {
             SuperBlockQuantizer.Scratch scratch) {
         GridQuantizer grid = sq.grid();
         int sub = sq.subBlock();
-        if (len != SUPER || (SUPER / sub) % L != 0 || tables(grid) != null) {
+        if (len != SUPER || (SUPER / sub) % L != 0) {
             return sq.quantizeScalar(x, off, len, l, loff, q, qoff, scratch);
         }
         Scratch w = SCRATCH.get();
@@ -566,24 +584,15 @@ final class VectorGridSearchKernels implements GridSearchKernels {
         float[] xt = w.xt;
         double[] xd = w.xd;
         float[] s = w.s;
-        int[] gather = w.gather;
-        for (int j = 0; j < L; j++) {
-            gather[j] = j * sub;
-        }
+        Tables tb = tables(grid);
         for (int gi = 0; gi < groups; gi++) {
             int base = gi * sub * L;
-            // transposed, and the value of largest magnitude per lane (the first on ties)
-            FloatVector m = FloatVector.zero(FS);
-            for (int i = 0; i < sub; i++) {
-                FloatVector v = FloatVector.fromArray(FS, x, off + base + i, gather, 0);
-                int p = base + i * L;
-                v.intoArray(xt, p);
-                ((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0)).intoArray(xd, p);
-                ((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 1)).intoArray(xd, p + HALF);
-                m = m.blend(v, v.abs().compare(VectorOperators.GT, m.abs()));
+            transpose(x, off + base, w, base, sub);
+            if (tb != null) {
+                searchLanesLookup(grid, tb, w, base, sub, gi * L);
+            } else {
+                searchLanes(grid, w, base, sub, gi * L);
             }
-            m.intoArray(w.m, 0);
-            searchLanes(grid, w, base, sub, gi * L);
         }
         // from here the specification's steps (SuperBlockQuantizer.quantizeScalar), in its order
         float ms = 0f;
@@ -694,10 +703,12 @@ final class VectorGridSearchKernels implements GridSearchKernels {
             DoubleVector u1 = (DoubleVector) u.convertShape(VectorOperators.F2D, DS, 1);
             DoubleVector g0 = xl0.mul(xl0).div(ll0);
             DoubleVector g1 = xl1.mul(xl1).div(ll1);
-            VectorMask<Double> w0 = u0.test(VectorOperators.IS_FINITE)
+            VectorMask<Double> w0 = u0.compare(VectorOperators.LT, Double.POSITIVE_INFINITY)
+                    .and(u0.compare(VectorOperators.GT, Double.NEGATIVE_INFINITY))
                     .and(ll0.compare(VectorOperators.GT, 0))
                     .and(g0.compare(VectorOperators.GT, bg0));
-            VectorMask<Double> w1 = u1.test(VectorOperators.IS_FINITE)
+            VectorMask<Double> w1 = u1.compare(VectorOperators.LT, Double.POSITIVE_INFINITY)
+                    .and(u1.compare(VectorOperators.GT, Double.NEGATIVE_INFINITY))
                     .and(ll1.compare(VectorOperators.GT, 0))
                     .and(g1.compare(VectorOperators.GT, bg1));
             bg0 = bg0.blend(g0, w0);
@@ -722,13 +733,20 @@ final class VectorGridSearchKernels implements GridSearchKernels {
      * code's count for every {@code y}, infinite and NaN included.
      */
     private static double codesLanes(GridQuantizer grid, Scratch w, int sub, int groups, float d, byte[] l, int loff) {
-        float[] g = grid.levelsView();
-        float[] mids = grid.midsView();
-        int zero = grid.zeroCode();
         float[] cs = w.c;
         for (int j = 0; j < groups * L; j++) {
             cs[j] = d * l[loff + j];
         }
+        Tables tb = tables(grid);
+        return tb != null ? codesLanesLookup(grid, tb, w, sub, groups) : codesLanesBlend(grid, w, sub, groups);
+    }
+
+    /** {@link #codesLanes} under the scales {@code c_j} in {@code w.c}, by the compare and blend. */
+    private static double codesLanesBlend(GridQuantizer grid, Scratch w, int sub, int groups) {
+        float[] g = grid.levelsView();
+        float[] mids = grid.midsView();
+        int zero = grid.zeroCode();
+        float[] cs = w.c;
         double err = 0;
         for (int gi = 0; gi < groups; gi++) {
             int base = gi * sub * L;
@@ -760,10 +778,10 @@ final class VectorGridSearchKernels implements GridSearchKernels {
                 e0 = e0.add(d0.mul(d0));
                 e1 = e1.add(d1.mul(d1));
             }
-            e0.intoArray(w.e, 0);
-            e1.intoArray(w.e, HALF);
+            e0.intoArray(w.le, gi * L);
+            e1.intoArray(w.le, gi * L + HALF);
             for (int j = 0; j < L; j++) {
-                err += w.e[j];
+                err += w.le[gi * L + j];
             }
         }
         return err;
@@ -823,6 +841,339 @@ final class VectorGridSearchKernels implements GridSearchKernels {
                 v1.mul(v1).intoArray(w.td, p + HALF);
             }
         }
+    }
+
+    /**
+     * Transposes {@code L} consecutive blocks of {@code sub} values at {@code x[xoff ..]} into
+     * {@code w.xt} and {@code w.xd} at {@code base} (element {@code i} of lane {@code j} at {@code
+     * base + i * L + j}), and keeps each lane's value of largest magnitude (the first on ties) in
+     * {@code w.m}. The transposition is scalar moves: a gather ({@code fromArray} with an index map)
+     * fell back to boxed Java code in some compilations (thread allocation counter: 21 bytes per
+     * weight, and no faster where it did not).
+     */
+    private static void transpose(float[] x, int xoff, Scratch w, int base, int sub) {
+        float[] xt = w.xt;
+        double[] xd = w.xd;
+        for (int j = 0; j < L; j++) {
+            int src = xoff + j * sub;
+            for (int i = 0, p = base + j; i < sub; i++, p += L) {
+                xt[p] = x[src + i];
+            }
+        }
+        FloatVector m = FloatVector.zero(FS);
+        FloatVector ma = FloatVector.zero(FS);
+        for (int i = 0; i < sub; i++) {
+            int p = base + i * L;
+            FloatVector v = FloatVector.fromArray(FS, xt, p);
+            ((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0)).intoArray(xd, p);
+            ((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 1)).intoArray(xd, p + HALF);
+            // |v| by clearing the sign bit (Math.abs exactly)
+            FloatVector va = v.reinterpretAsInts().and(0x7FFFFFFF).reinterpretAsFloats();
+            VectorMask<Float> gt = va.compare(VectorOperators.GT, ma);
+            m = m.blend(v, gt);
+            ma = ma.blend(va, gt);
+        }
+        m.intoArray(w.m, 0);
+    }
+
+    /**
+     * {@link #searchLanes} with each level found by the lookup of {@link #trialsLookup} instead of
+     * the compare and blend: the same count, so the same levels, sums and winners.
+     */
+    private static void searchLanesLookup(GridQuantizer grid, Tables tb, Scratch w, int base, int sub, int soff) {
+        float[] numer = grid.trialNumerators();
+        float scale = tb.scale();
+        float shift = tb.shift();
+        int[] r = tb.rows();
+        // one midpoint to compare per cell and one row of levels (the 16- and 32-level grids at 16
+        // lanes): the other rows are +inf and past the last code, so leaving them out changes no count
+        boolean narrow = tb.slots() <= 1 && tb.pairs() == 1;
+        float[] xt = w.xt;
+        double[] xd = w.xd;
+        FloatVector m = FloatVector.fromArray(FS, w.m, 0);
+        DoubleVector bg0 = DoubleVector.broadcast(DS, -1);
+        DoubleVector bg1 = DoubleVector.broadcast(DS, -1);
+        DoubleVector bx0 = DoubleVector.zero(DS);
+        DoubleVector bx1 = DoubleVector.zero(DS);
+        DoubleVector bl0 = DoubleVector.broadcast(DS, 1);
+        DoubleVector bl1 = DoubleVector.broadcast(DS, 1);
+        for (int t = 0; t < numer.length; t++) {
+            FloatVector u = FloatVector.broadcast(FS, numer[t]).div(m);
+            DoubleVector xl0 = DoubleVector.zero(DS);
+            DoubleVector xl1 = DoubleVector.zero(DS);
+            DoubleVector ll0 = DoubleVector.zero(DS);
+            DoubleVector ll1 = DoubleVector.zero(DS);
+            for (int i = 0; i < sub; i++) {
+                int p = base + i * L;
+                FloatVector y = FloatVector.fromArray(FS, xt, p).mul(u);
+                IntVector c = y.fma(scale, shift)
+                        .add(MAGIC)
+                        .reinterpretAsInts()
+                        .max(MAGIC_BITS)
+                        .min(MAGIC_BITS + CELLS - 1);
+                IntVector q = c.selectFrom(IntVector.fromArray(IS, r, 0), IntVector.fromArray(IS, r, L));
+                q = q.add(
+                        1,
+                        y.compare(
+                                        VectorOperators.GT,
+                                        c.selectFrom(
+                                                        IntVector.fromArray(IS, r, CELLS),
+                                                        IntVector.fromArray(IS, r, CELLS + L))
+                                                .reinterpretAsFloats())
+                                .cast(IS));
+                if (!narrow) { // constant bounds: C2 unrolls them
+                    for (int j = 2; j <= SLOTS; j++) {
+                        FloatVector sl = c.selectFrom(
+                                        IntVector.fromArray(IS, r, j * CELLS),
+                                        IntVector.fromArray(IS, r, j * CELLS + L))
+                                .reinterpretAsFloats();
+                        q = q.add(1, y.compare(VectorOperators.GT, sl).cast(IS));
+                    }
+                }
+                IntVector li = q.selectFrom(IntVector.fromArray(IS, r, LEVELS), IntVector.fromArray(IS, r, LEVELS + L));
+                if (!narrow) {
+                    for (int pp = 1; pp < PAIRS; pp++) {
+                        int at = LEVELS + pp * CELLS;
+                        li = li.blend(
+                                q.selectFrom(IntVector.fromArray(IS, r, at), IntVector.fromArray(IS, r, at + L)),
+                                q.compare(VectorOperators.GE, pp * CELLS));
+                    }
+                }
+                FloatVector l = li.reinterpretAsFloats();
+                DoubleVector l0 = (DoubleVector) l.convertShape(VectorOperators.F2D, DS, 0);
+                DoubleVector l1 = (DoubleVector) l.convertShape(VectorOperators.F2D, DS, 1);
+                xl0 = DoubleVector.fromArray(DS, xd, p).fma(l0, xl0);
+                xl1 = DoubleVector.fromArray(DS, xd, p + HALF).fma(l1, xl1);
+                ll0 = l0.fma(l0, ll0);
+                ll1 = l1.fma(l1, ll1);
+            }
+            DoubleVector u0 = (DoubleVector) u.convertShape(VectorOperators.F2D, DS, 0);
+            DoubleVector u1 = (DoubleVector) u.convertShape(VectorOperators.F2D, DS, 1);
+            DoubleVector g0 = xl0.mul(xl0).div(ll0);
+            DoubleVector g1 = xl1.mul(xl1).div(ll1);
+            VectorMask<Double> w0 = u0.compare(VectorOperators.LT, Double.POSITIVE_INFINITY)
+                    .and(u0.compare(VectorOperators.GT, Double.NEGATIVE_INFINITY))
+                    .and(ll0.compare(VectorOperators.GT, 0))
+                    .and(g0.compare(VectorOperators.GT, bg0));
+            VectorMask<Double> w1 = u1.compare(VectorOperators.LT, Double.POSITIVE_INFINITY)
+                    .and(u1.compare(VectorOperators.GT, Double.NEGATIVE_INFINITY))
+                    .and(ll1.compare(VectorOperators.GT, 0))
+                    .and(g1.compare(VectorOperators.GT, bg1));
+            bg0 = bg0.blend(g0, w0);
+            bg1 = bg1.blend(g1, w1);
+            bx0 = bx0.blend(xl0, w0);
+            bx1 = bx1.blend(xl1, w1);
+            bl0 = bl0.blend(ll0, w0);
+            bl1 = bl1.blend(ll1, w1);
+        }
+        FloatVector r0 = (FloatVector) bx0.div(bl0).convertShape(VectorOperators.D2F, FS, 0);
+        FloatVector r1 = (FloatVector) bx1.div(bl1).convertShape(VectorOperators.D2F, FS, -1);
+        r0.blend(r1, FS.indexInRange(HALF, L).not()).intoArray(w.s, soff);
+    }
+
+    /**
+     * {@link #codesLanesBlend} by the lookup. A lane with {@code c_j == 0} has an infinite {@code
+     * 1 / c_j} and may look up a NaN or infinite {@code y}: any cell, any count, then replaced by
+     * the zero code. Every other {@code c_j} here is at least the smallest f16 subnormal in
+     * magnitude, so {@code y} is finite or infinite, never NaN, and its count is exact.
+     */
+    private static double codesLanesLookup(GridQuantizer grid, Tables tb, Scratch w, int sub, int groups) {
+        float[] g = grid.levelsView();
+        int zero = grid.zeroCode();
+        float scale = tb.scale();
+        float shift = tb.shift();
+        int[] r = tb.rows();
+        // one midpoint to compare per cell and one row of levels (the 16- and 32-level grids at 16
+        // lanes): the other rows are +inf and past the last code, so leaving them out changes no count
+        boolean narrow = tb.slots() <= 1 && tb.pairs() == 1;
+        float[] cs = w.c;
+        double err = 0;
+        for (int gi = 0; gi < groups; gi++) {
+            int base = gi * sub * L;
+            FloatVector c = FloatVector.fromArray(FS, cs, gi * L);
+            VectorMask<Float> cz = c.compare(VectorOperators.EQ, 0f);
+            FloatVector inv = FloatVector.broadcast(FS, 1f).div(c);
+            DoubleVector e0 = DoubleVector.zero(DS);
+            DoubleVector e1 = DoubleVector.zero(DS);
+            for (int i = 0; i < sub; i++) {
+                int p = base + i * L;
+                FloatVector v = FloatVector.fromArray(FS, w.xt, p);
+                FloatVector y = v.mul(inv);
+                IntVector cl = y.fma(scale, shift)
+                        .add(MAGIC)
+                        .reinterpretAsInts()
+                        .max(MAGIC_BITS)
+                        .min(MAGIC_BITS + CELLS - 1);
+                IntVector k = cl.selectFrom(IntVector.fromArray(IS, r, 0), IntVector.fromArray(IS, r, L));
+                k = k.add(
+                        1,
+                        y.compare(
+                                        VectorOperators.GT,
+                                        cl.selectFrom(
+                                                        IntVector.fromArray(IS, r, CELLS),
+                                                        IntVector.fromArray(IS, r, CELLS + L))
+                                                .reinterpretAsFloats())
+                                .cast(IS));
+                if (!narrow) { // constant bounds: C2 unrolls them
+                    for (int j = 2; j <= SLOTS; j++) {
+                        FloatVector sl = cl.selectFrom(
+                                        IntVector.fromArray(IS, r, j * CELLS),
+                                        IntVector.fromArray(IS, r, j * CELLS + L))
+                                .reinterpretAsFloats();
+                        k = k.add(1, y.compare(VectorOperators.GT, sl).cast(IS));
+                    }
+                }
+                k = k.blend(zero, cz.cast(IS));
+                IntVector li = k.selectFrom(IntVector.fromArray(IS, r, LEVELS), IntVector.fromArray(IS, r, LEVELS + L));
+                if (!narrow) {
+                    for (int pp = 1; pp < PAIRS; pp++) {
+                        int at = LEVELS + pp * CELLS;
+                        li = li.blend(
+                                k.selectFrom(IntVector.fromArray(IS, r, at), IntVector.fromArray(IS, r, at + L)),
+                                k.compare(VectorOperators.GE, pp * CELLS));
+                    }
+                }
+                FloatVector lv = li.reinterpretAsFloats();
+                lv.intoArray(w.lt, p);
+                ((ByteVector) k.convertShape(VectorOperators.I2B, BS, 0)).intoArray(w.qt, p);
+                FloatVector cg = lv.mul(c);
+                DoubleVector d0 = DoubleVector.fromArray(DS, w.xd, p)
+                        .sub((DoubleVector) cg.convertShape(VectorOperators.F2D, DS, 0));
+                DoubleVector d1 = DoubleVector.fromArray(DS, w.xd, p + HALF)
+                        .sub((DoubleVector) cg.convertShape(VectorOperators.F2D, DS, 1));
+                e0 = e0.add(d0.mul(d0));
+                e1 = e1.add(d1.mul(d1));
+            }
+            e0.intoArray(w.le, gi * L);
+            e1.intoArray(w.le, gi * L + HALF);
+            for (int j = 0; j < L; j++) {
+                err += w.le[gi * L + j];
+            }
+        }
+        return err;
+    }
+
+    /**
+     * Each lane's least-squares scale for its codes' levels in {@code w.lt} ({@link
+     * GridQuantizer#fitScale}: sums in element order, exact products by fused multiply-adds), as
+     * {@code sxl / sll} in {@code w.e[0 .. L)} and {@code sll} in {@code w.e[L .. 2L)}. A method of
+     * its own, taking no vectors: written into its caller, its vectors were boxed.
+     */
+    private static void fitLanes(Scratch w, int block) {
+        double[] e = w.e;
+        DoubleVector xl0 = DoubleVector.zero(DS);
+        DoubleVector xl1 = DoubleVector.zero(DS);
+        DoubleVector ll0 = DoubleVector.zero(DS);
+        DoubleVector ll1 = DoubleVector.zero(DS);
+        for (int i = 0; i < block; i++) {
+            int p = i * L;
+            FloatVector lv = FloatVector.fromArray(FS, w.lt, p);
+            DoubleVector l0 = (DoubleVector) lv.convertShape(VectorOperators.F2D, DS, 0);
+            DoubleVector l1 = (DoubleVector) lv.convertShape(VectorOperators.F2D, DS, 1);
+            xl0 = DoubleVector.fromArray(DS, w.xd, p).fma(l0, xl0);
+            xl1 = DoubleVector.fromArray(DS, w.xd, p + HALF).fma(l1, xl1);
+            ll0 = l0.fma(l0, ll0);
+            ll1 = l1.fma(l1, ll1);
+        }
+        xl0.div(ll0).intoArray(e, 0);
+        xl1.div(ll1).intoArray(e, HALF);
+        ll0.intoArray(e, L);
+        ll1.intoArray(e, L + HALF);
+    }
+
+    /**
+     * Groups of {@code L} whole blocks, one block per lane (transposed as a super-block
+     * is): the scale search of {@link #searchLanes}, then {@link F16BlockQuantizer#quantize}'s steps
+     * per lane: the f16 scale, the codes and error under it ({@link #codesLanes}' sums), the
+     * least-squares refit ({@link GridQuantizer#fitScale}'s sums in element order, exact products
+     * by fused multiply-adds), the codes and error under the refitted f16 scale, and the scalar
+     * code's choice between them. Blocks after the last whole group take the specification.
+     */
+    @Override
+    public int quantizeF16Blocks(
+            F16BlockQuantizer bq,
+            float[] x,
+            int off,
+            int len,
+            int block,
+            byte[] q,
+            int qoff,
+            short[] scales,
+            int soff,
+            byte[] tmp) {
+        int span = block * L;
+        if (block <= 0 || span > LANES_MAX) {
+            return bq.quantizeBlocksScalar(x, off, len, block, q, qoff, scales, soff, tmp);
+        }
+        GridQuantizer grid = bq.grid();
+        Tables tb = tables(grid);
+        Scratch w = SCRATCH.get();
+        float[] cs = w.c;
+        short[] sb = w.sb;
+        short[] rb = w.rb;
+        double[] e = w.e;
+        int whole = len / span;
+        for (int gi = 0; gi < whole; gi++) {
+            int b0 = gi * span;
+            transpose(x, off + b0, w, 0, block);
+            if (tb != null) {
+                searchLanesLookup(grid, tb, w, 0, block, 0);
+            } else {
+                searchLanes(grid, w, 0, block, 0);
+            }
+            for (int j = 0; j < L; j++) {
+                short b = Float.floatToFloat16(w.s[j]);
+                float sf = Float.float16ToFloat(b);
+                if (Float.isInfinite(sf)) {
+                    return gi * L + j;
+                }
+                sb[j] = sf == 0f ? 0 : b;
+                cs[j] = sf;
+            }
+            if (tb != null) {
+                codesLanesLookup(grid, tb, w, block, 1);
+            } else {
+                codesLanesBlend(grid, w, block, 1);
+            }
+            fitLanes(w, block);
+            boolean any = false;
+            for (int j = 0; j < L; j++) {
+                float sj = e[L + j] > 0 ? (float) e[j] : 0f;
+                short b = Float.floatToFloat16(sj);
+                float rf = Float.float16ToFloat(b);
+                boolean tries = cs[j] != 0f && rf != 0f && Float.isFinite(rf) && b != sb[j];
+                rb[j] = tries ? b : sb[j];
+                cs[j] = tries ? rf : 0f;
+                any |= tries;
+                w.le1[j] = w.le[j];
+            }
+            if (any) {
+                System.arraycopy(w.qt, 0, w.bestQt, 0, span);
+                if (tb != null) {
+                    codesLanesLookup(grid, tb, w, block, 1);
+                } else {
+                    codesLanesBlend(grid, w, block, 1);
+                }
+            }
+            for (int j = 0; j < L; j++) {
+                boolean second = any && rb[j] != sb[j] && w.le[j] < w.le1[j];
+                scales[soff + gi * L + j] = second ? rb[j] : sb[j];
+                byte[] src = second ? w.qt : any ? w.bestQt : w.qt;
+                int o = qoff + b0 + j * block;
+                for (int i = 0, p = j; i < block; i++, p += L) {
+                    q[o + i] = src[p];
+                }
+            }
+        }
+        int done = whole * span;
+        if (done < len) {
+            int bad = bq.quantizeBlocksScalar(
+                    x, off + done, len - done, block, q, qoff + done, scales, soff + whole * L, tmp);
+            if (bad >= 0) {
+                return whole * L + bad;
+            }
+        }
+        return -1;
     }
 
     @Override

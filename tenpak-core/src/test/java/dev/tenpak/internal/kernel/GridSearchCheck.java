@@ -13,7 +13,8 @@ import java.util.SplittableRandom;
  * (one, two and three vectors with a tail, at 8 and 16 lanes) at odd offsets, and for the codes the
  * searched scale, its f16 rounding, its negation, zero, and scales whose reciprocal overflows or
  * underflows; whole and short super-blocks of every super-block codec through {@link
- * #checkSuperBlock}; and every grid's midpoints, the floats next to them and values beyond the grid's ends
+ * #checkSuperBlock}; runs of f16-scaled blocks of 32 and 16 over every grid through {@link
+ * #checkF16Blocks}; and every grid's midpoints, the floats next to them and values beyond the grid's ends
  * ({@link #checkMidpoints}), where a lookup of the count would go wrong first.
  */
 public final class GridSearchCheck {
@@ -70,13 +71,31 @@ public final class GridSearchCheck {
             }
             SuperBlockQuantizer sq = new SuperBlockQuantizer(codec.grid(), codec.subBlock(), codec.scaleBits());
             for (GridSearchKernelsTest.Data d : GridSearchKernelsTest.Data.values()) {
-                for (int len : new int[] {SuperBlockQuantizer.SUPER, SuperBlockQuantizer.SUPER - 1, 100, 1}) {
+                int full = SuperBlockQuantizer.SUPER;
+                for (int len : new int[] {full, full, full, full - 1, 100, 1}) {
                     for (boolean spread : new boolean[] {false, true}) {
                         String bad = checkSuperBlock(k, sq, d, len, spread, r);
                         if (bad != null) {
                             return codec.name() + " " + d + " len " + len + (spread ? " spread" : "") + ": " + bad;
                         }
                         cases++;
+                    }
+                }
+            }
+        }
+        for (KQuantCodec codec : KQuantCodec.ALL) {
+            F16BlockQuantizer bq = new F16BlockQuantizer(codec.grid());
+            for (GridSearchKernelsTest.Data d : GridSearchKernelsTest.Data.values()) {
+                for (int block : new int[] {32, 16}) {
+                    for (int len : new int[] {2 * 16 * block + 3 * block + 5, 16 * block, 8 * block, block, 1}) {
+                        for (boolean spread : new boolean[] {false, true}) {
+                            String bad = checkF16Blocks(k, bq, d, block, len, spread, r);
+                            if (bad != null) {
+                                return codec.name() + " f16 blocks of " + block + " " + d + " len " + len
+                                        + (spread ? " spread" : "") + ": " + bad;
+                            }
+                            cases++;
+                        }
                     }
                 }
             }
@@ -129,6 +148,51 @@ public final class GridSearchCheck {
         if (want != got || !Arrays.equals(wantL, gotL) || !Arrays.equals(wantQ, gotQ)) {
             return "super-scale " + got + " sub-scales " + Arrays.toString(gotL) + " codes " + Arrays.toString(gotQ)
                     + ", scalar " + want + " " + Arrays.toString(wantL) + " " + Arrays.toString(wantQ);
+        }
+        return null;
+    }
+
+    /**
+     * Consecutive blocks through the kernel's {@link GridSearchKernels#quantizeF16Blocks} and through
+     * {@link F16BlockQuantizer#quantizeBlocksScalar}: null when the answers match and, where it is
+     * -1, the scales and codes too. With {@code spread} the blocks are scaled by factors from 0 to
+     * 1e30, so that some scales round to f16 zero or subnormals, the refit's f16 scale equals the
+     * first, and some blocks overflow f16 (the first such block's index is the answer).
+     */
+    static String checkF16Blocks(
+            GridSearchKernels k,
+            F16BlockQuantizer bq,
+            GridSearchKernelsTest.Data d,
+            int block,
+            int len,
+            boolean spread,
+            SplittableRandom r) {
+        int off = r.nextInt(0, 5);
+        float[] x = GridSearchKernelsTest.data(d, off + len + 3, r, bq.grid());
+        if (spread) {
+            float[] factors = {1f, 1e-3f, 1e-6f, 0f, 1e3f, 0.5f, -2f, 1e-9f, 3e-5f};
+            for (int b = 0; b < len; b += block) {
+                float f = r.nextInt(200) == 0 ? 1e30f : factors[r.nextInt(factors.length)];
+                for (int i = b; i < Math.min(len, b + block); i++) {
+                    float v = x[off + i] * f;
+                    x[off + i] = Float.isFinite(v) ? v : x[off + i]; // finite values only, as the codecs pass
+                }
+            }
+        }
+        int nb = (len + block - 1) / block;
+        int soff = r.nextInt(0, 3);
+        int qoff = r.nextInt(0, 3);
+        short[] wantS = new short[soff + nb + 2];
+        short[] gotS = new short[soff + nb + 2];
+        byte[] wantQ = new byte[qoff + len + 2];
+        byte[] gotQ = new byte[qoff + len + 2];
+        Arrays.fill(wantQ, (byte) -7);
+        Arrays.fill(gotQ, (byte) -7);
+        int want = bq.quantizeBlocksScalar(x, off, len, block, wantQ, qoff, wantS, soff, new byte[block]);
+        int got = k.quantizeF16Blocks(bq, x, off, len, block, gotQ, qoff, gotS, soff, new byte[block]);
+        if (want != got || (want < 0 && (!Arrays.equals(wantS, gotS) || !Arrays.equals(wantQ, gotQ)))) {
+            return "answer " + got + " scales " + Arrays.toString(gotS) + " codes " + Arrays.toString(gotQ)
+                    + ", scalar " + want + " " + Arrays.toString(wantS) + " " + Arrays.toString(wantQ);
         }
         return null;
     }

@@ -347,14 +347,10 @@ public final class KQuantCodec implements ChunkEncoder {
             MemorySegment.copy(
                     s.packed, 0, dst, ValueLayout.JAVA_BYTE, p.superBytes() + from / sub * scaleBits / 8, nb);
         } else {
-            for (int j = 0; j < nsub; j++) {
-                int b = j * sub;
-                int m = Math.min(sub, len - b);
-                short sc = blockQ.quantize(x, b, m, s.q, b, s.tmp);
-                if (sc == F16BlockQuantizer.INVALID) {
-                    throw outOfRange(tensor, orig, b, m, from, "its f16 scale reaches 65504");
-                }
-                s.f16[j] = sc;
+            int bad = blockQ.quantizeBlocks(x, 0, len, sub, s.q, 0, s.f16, 0, s.tmp);
+            if (bad >= 0) {
+                int b = bad * sub;
+                throw outOfRange(tensor, orig, b, Math.min(sub, len - b), from, "its f16 scale reaches 65504");
             }
             MemorySegment.copy(s.f16, 0, dst, F16, from / sub * 2, nsub);
         }
