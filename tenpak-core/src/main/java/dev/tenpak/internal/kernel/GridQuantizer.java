@@ -250,6 +250,9 @@ public final class GridQuantizer {
      */
     Object kernelTables;
 
+    /** Another such table, for a second kind of kernel (see {@link #kernelTables}). */
+    Object kernelSearch;
+
     /** The levels themselves, not a copy: for the kernels in this package, which must not write them. */
     float[] levelsView() {
         return grid;

@@ -40,8 +40,11 @@ import jdk.incubator.vector.VectorSpecies;
  * that keeps the compare and blend. 2.1x the whole {@code kq6_v1} quantizer (docs/PERFORMANCE.md).
  *
  * <p><b>A whole super-block, one sub-block per lane</b> ({@link #quantizeSuperBlock}, full
- * super-blocks of every grid: the count by compare and blend under 16 levels, by the lookup above
- * from 16 to 64). With 16 elements per sub-block and 18 trials, one trial per lane
+ * super-blocks of every grid: the count by compare and blend under 5 levels, by a branch-free binary
+ * search from 5 to 8 ({@link #searchLanesSearch}: three steps, each a compare against a midpoint
+ * read by a one-vector {@code selectFrom}, then the level by one more; 1.14x {@code kq3_v1}, see
+ * docs/PERFORMANCE.md), by the compare and blend again from 9 to 15, by the lookup above from 16
+ * to 64). With 16 elements per sub-block and 18 trials, one trial per lane
  * leaves two trials per sub-block to a slow one-element-per-lane pass, and every sum in element
  * order of a sub-block's 16 values is a chain of dependent scalar adds. With a sub-block per lane
  * instead (the super-block transposed once), every trial fills the vector, and each
@@ -201,6 +204,61 @@ final class VectorGridSearchKernels implements GridSearchKernels {
             slots = Math.max(slots, u);
         }
         return new Tables(scale, shift, rows, slots, (g.length + CELLS - 1) / CELLS);
+    }
+
+    /**
+     * A grid of 5 to 8 levels at 8 or 16 lanes, for the lanes' binary search: the midpoint the
+     * first step compares ({@code mids[3]}), then in rows of {@code L} int lanes the midpoints as
+     * float bits shifted by one ({@code mids[k + 1]} at {@code k}, for the second step), the
+     * midpoints ({@code mids[k]} at {@code k}, for the third) and the levels, each padded with
+     * {@code +inf} or the last level.
+     */
+    private record Search(float first, int[] rows) {}
+
+    /** The grid's {@link Search}, built once per grid; null where it does not apply (the compare and blend runs then). */
+    private static Search search(GridQuantizer grid) {
+        Object t = grid.kernelSearch;
+        if (t == null) {
+            Search built = buildSearch(grid.midsView(), grid.levelsView());
+            t = built == null ? NO_TABLES : built;
+            grid.kernelSearch = t;
+        }
+        return t instanceof Search sr ? sr : null;
+    }
+
+    /**
+     * The binary search's rows, or null outside 5 to 8 levels (with 4 or fewer, three compares and
+     * blends cost no more than the search's steps; from 16 the lookup above runs).
+     */
+    static Search buildSearch(float[] mids, float[] g) {
+        if (g.length < 5 || g.length > 8) {
+            return null;
+        }
+        int[] rows = new int[3 * L];
+        int inf = Float.floatToRawIntBits(Float.POSITIVE_INFINITY);
+        for (int k = 0; k < L; k++) {
+            rows[k] = k + 1 < mids.length ? Float.floatToRawIntBits(mids[k + 1]) : inf;
+            rows[L + k] = k < mids.length ? Float.floatToRawIntBits(mids[k]) : inf;
+            rows[2 * L + k] = Float.floatToRawIntBits(g[Math.min(k, g.length - 1)]);
+        }
+        return new Search(mids.length > 3 ? mids[3] : Float.POSITIVE_INFINITY, rows);
+    }
+
+    /**
+     * For the tests: the codes {@link #codesLanes} gives the values {@code y} (a multiple of {@code
+     * L} of them, at most {@link #LANES_MAX}) at scale 1 in every lane, so that each code is the
+     * count of midpoints below that exact {@code y}; NaN and infinite values allowed.
+     */
+    static byte[] laneCodes(GridQuantizer grid, float[] y) {
+        Scratch w = SCRATCH.get();
+        int sub = y.length / L;
+        for (int i = 0; i < y.length; i++) {
+            w.xt[i] = y[i];
+            w.xd[i] = y[i];
+        }
+        java.util.Arrays.fill(w.c, 0, L, 1f);
+        codesLanes(grid, w, sub, 1);
+        return java.util.Arrays.copyOf(w.qt, y.length);
     }
 
     private VectorGridSearchKernels() {}
@@ -590,6 +648,8 @@ final class VectorGridSearchKernels implements GridSearchKernels {
             transpose(x, off + base, w, base, sub);
             if (tb != null) {
                 searchLanesLookup(grid, tb, w, base, sub, gi * L);
+            } else if (search(grid) instanceof Search sr) {
+                searchLanesSearch(sr, grid, w, base, sub, gi * L);
             } else {
                 searchLanes(grid, w, base, sub, gi * L);
             }
@@ -725,6 +785,86 @@ final class VectorGridSearchKernels implements GridSearchKernels {
     }
 
     /**
+     * {@link #searchLanes} with each level found by a branch-free binary search instead of the
+     * compare and blend: the same count, so the same levels, sums and winners. The predicate {@code
+     * y > mids[k]} goes from true to false as {@code k} grows (the midpoints are sorted), so the
+     * count of midpoints below {@code y} takes three steps (compare midpoint 3, then 1 or 5, then 0,
+     * 2, 4 or 6; padding midpoints are {@code +inf}, above every {@code y}), each step's midpoint
+     * read by a one-vector {@code selectFrom} ({@code vpermd}). A NaN {@code y} compares false at
+     * every step, count 0, as in the compare chain.
+     */
+    private static void searchLanesSearch(Search sr, GridQuantizer grid, Scratch w, int base, int sub, int soff) {
+        float[] numer = grid.trialNumerators();
+        float first = sr.first();
+        int[] r = sr.rows();
+        float[] xt = w.xt;
+        double[] xd = w.xd;
+        FloatVector m = FloatVector.fromArray(FS, w.m, 0);
+        DoubleVector bg0 = DoubleVector.broadcast(DS, -1);
+        DoubleVector bg1 = DoubleVector.broadcast(DS, -1);
+        DoubleVector bx0 = DoubleVector.zero(DS);
+        DoubleVector bx1 = DoubleVector.zero(DS);
+        DoubleVector bl0 = DoubleVector.broadcast(DS, 1);
+        DoubleVector bl1 = DoubleVector.broadcast(DS, 1);
+        for (int t = 0; t < numer.length; t++) {
+            FloatVector u = FloatVector.broadcast(FS, numer[t]).div(m);
+            DoubleVector xl0 = DoubleVector.zero(DS);
+            DoubleVector xl1 = DoubleVector.zero(DS);
+            DoubleVector ll0 = DoubleVector.zero(DS);
+            DoubleVector ll1 = DoubleVector.zero(DS);
+            for (int i = 0; i < sub; i++) {
+                int p = base + i * L;
+                FloatVector y = FloatVector.fromArray(FS, xt, p).mul(u);
+                IntVector k = IntVector.zero(IS)
+                        .blend(4, y.compare(VectorOperators.GT, first).cast(IS));
+                k = k.add(
+                        2,
+                        y.compare(
+                                        VectorOperators.GT,
+                                        k.selectFrom(IntVector.fromArray(IS, r, 0))
+                                                .reinterpretAsFloats())
+                                .cast(IS));
+                k = k.add(
+                        1,
+                        y.compare(
+                                        VectorOperators.GT,
+                                        k.selectFrom(IntVector.fromArray(IS, r, L))
+                                                .reinterpretAsFloats())
+                                .cast(IS));
+                FloatVector l = k.selectFrom(IntVector.fromArray(IS, r, 2 * L)).reinterpretAsFloats();
+                DoubleVector l0 = (DoubleVector) l.convertShape(VectorOperators.F2D, DS, 0);
+                DoubleVector l1 = (DoubleVector) l.convertShape(VectorOperators.F2D, DS, 1);
+                xl0 = DoubleVector.fromArray(DS, xd, p).fma(l0, xl0);
+                xl1 = DoubleVector.fromArray(DS, xd, p + HALF).fma(l1, xl1);
+                ll0 = l0.fma(l0, ll0);
+                ll1 = l1.fma(l1, ll1);
+            }
+            DoubleVector u0 = (DoubleVector) u.convertShape(VectorOperators.F2D, DS, 0);
+            DoubleVector u1 = (DoubleVector) u.convertShape(VectorOperators.F2D, DS, 1);
+            DoubleVector g0 = xl0.mul(xl0).div(ll0);
+            DoubleVector g1 = xl1.mul(xl1).div(ll1);
+            VectorMask<Double> w0 = u0.compare(VectorOperators.LT, Double.POSITIVE_INFINITY)
+                    .and(u0.compare(VectorOperators.GT, Double.NEGATIVE_INFINITY))
+                    .and(ll0.compare(VectorOperators.GT, 0))
+                    .and(g0.compare(VectorOperators.GT, bg0));
+            VectorMask<Double> w1 = u1.compare(VectorOperators.LT, Double.POSITIVE_INFINITY)
+                    .and(u1.compare(VectorOperators.GT, Double.NEGATIVE_INFINITY))
+                    .and(ll1.compare(VectorOperators.GT, 0))
+                    .and(g1.compare(VectorOperators.GT, bg1));
+            bg0 = bg0.blend(g0, w0);
+            bg1 = bg1.blend(g1, w1);
+            bx0 = bx0.blend(xl0, w0);
+            bx1 = bx1.blend(xl1, w1);
+            bl0 = bl0.blend(ll0, w0);
+            bl1 = bl1.blend(ll1, w1);
+        }
+        // (float) (sxl / sll) of each lane's winner: the quotient in double lanes, rounded to float
+        FloatVector r0 = (FloatVector) bx0.div(bl0).convertShape(VectorOperators.D2F, FS, 0);
+        FloatVector r1 = (FloatVector) bx1.div(bl1).convertShape(VectorOperators.D2F, FS, -1);
+        r0.blend(r1, FS.indexInRange(HALF, L).not()).intoArray(w.s, soff);
+    }
+
+    /**
      * {@link GridQuantizer#codesAndSquaredErrorScalar} of every sub-block under {@code c_j = d l_j},
      * one per lane: codes into {@code w.qt} and their levels into {@code w.lt} (transposed), each
      * lane's error summed over its elements in element order ({@code d * d}, then the add: the
@@ -737,8 +877,17 @@ final class VectorGridSearchKernels implements GridSearchKernels {
         for (int j = 0; j < groups * L; j++) {
             cs[j] = d * l[loff + j];
         }
+        return codesLanes(grid, w, sub, groups);
+    }
+
+    /** {@link #codesLanes} under the scales {@code c_j} already in {@code w.c}. */
+    private static double codesLanes(GridQuantizer grid, Scratch w, int sub, int groups) {
         Tables tb = tables(grid);
-        return tb != null ? codesLanesLookup(grid, tb, w, sub, groups) : codesLanesBlend(grid, w, sub, groups);
+        if (tb != null) {
+            return codesLanesLookup(grid, tb, w, sub, groups);
+        }
+        Search sr = search(grid);
+        return sr != null ? codesLanesSearch(sr, grid, w, sub, groups) : codesLanesBlend(grid, w, sub, groups);
     }
 
     /** {@link #codesLanes} under the scales {@code c_j} in {@code w.c}, by the compare and blend. */
@@ -768,6 +917,61 @@ final class VectorGridSearchKernels implements GridSearchKernels {
                 }
                 lv = lv.blend(g[zero], cz);
                 k = k.blend(zero, cz.cast(IS));
+                lv.intoArray(w.lt, p);
+                ((ByteVector) k.convertShape(VectorOperators.I2B, BS, 0)).intoArray(w.qt, p);
+                FloatVector cg = lv.mul(c);
+                DoubleVector d0 = DoubleVector.fromArray(DS, w.xd, p)
+                        .sub((DoubleVector) cg.convertShape(VectorOperators.F2D, DS, 0));
+                DoubleVector d1 = DoubleVector.fromArray(DS, w.xd, p + HALF)
+                        .sub((DoubleVector) cg.convertShape(VectorOperators.F2D, DS, 1));
+                e0 = e0.add(d0.mul(d0));
+                e1 = e1.add(d1.mul(d1));
+            }
+            e0.intoArray(w.le, gi * L);
+            e1.intoArray(w.le, gi * L + HALF);
+            for (int j = 0; j < L; j++) {
+                err += w.le[gi * L + j];
+            }
+        }
+        return err;
+    }
+
+    /** {@link #codesLanesBlend} by the binary search of {@link #searchLanesSearch}: the same counts, so the same codes. */
+    private static double codesLanesSearch(Search sr, GridQuantizer grid, Scratch w, int sub, int groups) {
+        float first = sr.first();
+        int[] r = sr.rows();
+        int zero = grid.zeroCode();
+        float[] cs = w.c;
+        double err = 0;
+        for (int gi = 0; gi < groups; gi++) {
+            int base = gi * sub * L;
+            FloatVector c = FloatVector.fromArray(FS, cs, gi * L);
+            VectorMask<Float> cz = c.compare(VectorOperators.EQ, 0f);
+            FloatVector inv = FloatVector.broadcast(FS, 1f).div(c);
+            DoubleVector e0 = DoubleVector.zero(DS);
+            DoubleVector e1 = DoubleVector.zero(DS);
+            for (int i = 0; i < sub; i++) {
+                int p = base + i * L;
+                FloatVector v = FloatVector.fromArray(FS, w.xt, p);
+                FloatVector y = v.mul(inv);
+                IntVector k = IntVector.zero(IS)
+                        .blend(4, y.compare(VectorOperators.GT, first).cast(IS));
+                k = k.add(
+                        2,
+                        y.compare(
+                                        VectorOperators.GT,
+                                        k.selectFrom(IntVector.fromArray(IS, r, 0))
+                                                .reinterpretAsFloats())
+                                .cast(IS));
+                k = k.add(
+                        1,
+                        y.compare(
+                                        VectorOperators.GT,
+                                        k.selectFrom(IntVector.fromArray(IS, r, L))
+                                                .reinterpretAsFloats())
+                                .cast(IS));
+                k = k.blend(zero, cz.cast(IS));
+                FloatVector lv = k.selectFrom(IntVector.fromArray(IS, r, 2 * L)).reinterpretAsFloats();
                 lv.intoArray(w.lt, p);
                 ((ByteVector) k.convertShape(VectorOperators.I2B, BS, 0)).intoArray(w.qt, p);
                 FloatVector cg = lv.mul(c);
@@ -1118,6 +1322,8 @@ final class VectorGridSearchKernels implements GridSearchKernels {
             transpose(x, off + b0, w, 0, block);
             if (tb != null) {
                 searchLanesLookup(grid, tb, w, 0, block, 0);
+            } else if (search(grid) instanceof Search sr) {
+                searchLanesSearch(sr, grid, w, 0, block, 0);
             } else {
                 searchLanes(grid, w, 0, block, 0);
             }
@@ -1130,11 +1336,7 @@ final class VectorGridSearchKernels implements GridSearchKernels {
                 sb[j] = sf == 0f ? 0 : b;
                 cs[j] = sf;
             }
-            if (tb != null) {
-                codesLanesLookup(grid, tb, w, block, 1);
-            } else {
-                codesLanesBlend(grid, w, block, 1);
-            }
+            codesLanes(grid, w, block, 1);
             fitLanes(w, block);
             boolean any = false;
             for (int j = 0; j < L; j++) {
@@ -1149,11 +1351,7 @@ final class VectorGridSearchKernels implements GridSearchKernels {
             }
             if (any) {
                 System.arraycopy(w.qt, 0, w.bestQt, 0, span);
-                if (tb != null) {
-                    codesLanesLookup(grid, tb, w, block, 1);
-                } else {
-                    codesLanesBlend(grid, w, block, 1);
-                }
+                codesLanes(grid, w, block, 1);
             }
             for (int j = 0; j < L; j++) {
                 boolean second = any && rb[j] != sb[j] && w.le[j] < w.le1[j];

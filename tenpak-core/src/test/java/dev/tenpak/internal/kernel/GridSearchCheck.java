@@ -15,7 +15,10 @@ import java.util.SplittableRandom;
  * underflows; whole and short super-blocks of every super-block codec through {@link
  * #checkSuperBlock}; runs of f16-scaled blocks of 32 and 16 over every grid through {@link
  * #checkF16Blocks}; and every grid's midpoints, the floats next to them and values beyond the grid's ends
- * ({@link #checkMidpoints}), where a lookup of the count would go wrong first.
+ * ({@link #checkMidpoints}), where a lookup of the count would go wrong first; the same, and whole
+ * super-blocks and runs of f16-scaled blocks, over {@link #OTHER_GRIDS}; and, for the vector
+ * kernel, the codes of its lanes' code pass at such values, NaN and the infinities included
+ * ({@link #checkLaneCodes}).
  */
 public final class GridSearchCheck {
     static final long START = 0x6A09E667F3BCC908L;
@@ -107,7 +110,104 @@ public final class GridSearchCheck {
             }
             cases++;
         }
+        for (float[] levels : OTHER_GRIDS) {
+            GridQuantizer g = new GridQuantizer(levels);
+            String name = levels.length + " levels " + Arrays.toString(levels);
+            SuperBlockQuantizer sq = new SuperBlockQuantizer(g, 16, 6);
+            F16BlockQuantizer bq = new F16BlockQuantizer(g);
+            for (GridSearchKernelsTest.Data d : GridSearchKernelsTest.Data.values()) {
+                for (boolean spread : new boolean[] {false, true}) {
+                    String bad = checkSuperBlock(k, sq, d, SuperBlockQuantizer.SUPER, spread, r);
+                    if (bad == null) {
+                        bad = checkF16Blocks(k, bq, d, 32, 16 * 32 + 7, spread, r);
+                    }
+                    if (bad != null) {
+                        return name + " " + d + (spread ? " spread" : "") + ": " + bad;
+                    }
+                    cases += 2;
+                }
+            }
+            String bad = checkMidpoints(k, g);
+            if (bad == null && k instanceof VectorGridSearchKernels) {
+                bad = checkLaneCodes(g);
+            }
+            if (bad != null) {
+                return name + " " + bad;
+            }
+            cases++;
+        }
+        for (KQuantCodec codec : KQuantCodec.ALL) {
+            if (k instanceof VectorGridSearchKernels) {
+                String bad = checkLaneCodes(codec.grid());
+                if (bad != null) {
+                    return codec.name() + " " + bad;
+                }
+                cases++;
+            }
+        }
         return "ok " + cases;
+    }
+
+    /**
+     * Grids besides the codecs': 5 to 7 levels (where the lanes' binary search compares padding
+     * midpoints of {@code +inf}), 8 levels one ulp apart (midpoints as close as they come), and
+     * asymmetric ones.
+     */
+    static final float[][] OTHER_GRIDS = {
+        {-1f, -0.5f, 0f, 0.5f, 1f},
+        {-1f, -0.6f, -0.2f, 0.2f, 0.6f, 1f},
+        {-1f, -0.7f, -0.35f, 0f, 0.3f, 0.65f, 1f},
+        {-0.25f, -0.125f, 0f, 1f, Math.nextUp(1f), Math.nextUp(Math.nextUp(1f)), 1.5f, 2f},
+        {-3f, -1f, -0.1f, 0.05f, 0.2f, 0.9f, 4f, 8f},
+        {-2f, -1f, 0f, 1f}
+    };
+
+    /**
+     * Each lane's code through the lanes' code pass at scale 1 (so {@code y = x} exactly) against
+     * the count of midpoints below {@code y}, the compare chain's definition: every midpoint, the
+     * floats next to it, the levels, both zeros, values far beyond the ends, the infinities and,
+     * under 16 levels, NaN (outside the codecs' contract, but the compare chain's count there is 0,
+     * and the binary search must keep it). Null when they all match.
+     */
+    static String checkLaneCodes(GridQuantizer g) {
+        float[] levels = g.grid();
+        float[] mids = g.midsView();
+        float[] v = new float[4 * mids.length + levels.length + 10];
+        int n = 0;
+        for (float m : mids) {
+            v[n++] = m;
+            v[n++] = Math.nextUp(m);
+            v[n++] = Math.nextDown(m);
+            v[n++] = -m;
+        }
+        for (float l : levels) {
+            v[n++] = l;
+        }
+        float[] far = {
+            0f, -0f, 3e38f, -3e38f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN, 1e-40f, -1e-40f, 2f
+        };
+        for (float f : far) {
+            // the lookup of 16 levels and more never sees a NaN y (its class comment): left out there
+            if (!Float.isNaN(f) || levels.length < 16) {
+                v[n++] = f;
+            }
+        }
+        int lanes = 16; // a multiple of 8 and of 16 lanes
+        float[] y = new float[(n + lanes - 1) / lanes * lanes];
+        for (int i = 0; i < y.length; i++) {
+            y[i] = v[i % n];
+        }
+        byte[] got = VectorGridSearchKernels.laneCodes(g, y);
+        for (int i = 0; i < y.length; i++) {
+            int want = 0;
+            for (float m : mids) {
+                want += y[i] > m ? 1 : 0;
+            }
+            if (got[i] != want) {
+                return "lane code of " + y[i] + ": " + got[i] + ", count " + want;
+            }
+        }
+        return null;
     }
 
     /**
