@@ -38,13 +38,18 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code selectFrom}s (a {@code vpermi2d} on AVX-512). The count is exact by construction (see
  * {@link #buildTables}), not a guess that is corrected: a grid whose cells need more compares than
  * that keeps the compare and blend. 2.1x the whole {@code kq6_v1} quantizer (docs/PERFORMANCE.md).
+ * The tables hold at most {@code 4L} levels, so at 8 lanes (256-bit vectors) grids of 33 to 64
+ * levels have none; their lanes paths count by a binary search of six steps instead ({@link Wide}).
  *
  * <p><b>A whole super-block, one sub-block per lane</b> ({@link #quantizeSuperBlock}, full
  * super-blocks of every grid: the count by compare and blend under 5 levels, by a branch-free binary
  * search from 5 to 8 ({@link #searchLanesSearch}: three steps, each a compare against a midpoint
  * read by a one-vector {@code selectFrom}, then the level by one more; 1.14x {@code kq3_v1}, see
  * docs/PERFORMANCE.md), by the compare and blend again from 9 to 15, by the lookup above from 16
- * to 64). With 16 elements per sub-block and 18 trials, one trial per lane
+ * to 64 where its tables fit this width, and by a six-step binary search ({@link #searchLanesWide}:
+ * the same idea, midpoints read by one- and two-vector {@code selectFrom}s) for 33 to 64 levels
+ * where they do not, every such grid at 8 lanes (1.7x {@code kq6_v1} at 256 bits, see
+ * docs/PERFORMANCE.md)). With 16 elements per sub-block and 18 trials, one trial per lane
  * leaves two trials per sub-block to a slow one-element-per-lane pass, and every sum in element
  * order of a sub-block's 16 values is a chain of dependent scalar adds. With a sub-block per lane
  * instead (the super-block transposed once), every trial fills the vector, and each
@@ -215,15 +220,20 @@ final class VectorGridSearchKernels implements GridSearchKernels {
      */
     private record Search(float first, int[] rows) {}
 
-    /** The grid's {@link Search}, built once per grid; null where it does not apply (the compare and blend runs then). */
-    private static Search search(GridQuantizer grid) {
+    /**
+     * The grid's {@link Search} or {@link Wide}, built once per grid; {@link #NO_TABLES} where
+     * neither applies (the compare and blend runs then).
+     */
+    private static Object search(GridQuantizer grid) {
         Object t = grid.kernelSearch;
         if (t == null) {
-            Search built = buildSearch(grid.midsView(), grid.levelsView());
+            float[] mids = grid.midsView();
+            float[] g = grid.levelsView();
+            Object built = g.length <= 8 ? buildSearch(mids, g) : buildWide(mids, g);
             t = built == null ? NO_TABLES : built;
             grid.kernelSearch = t;
         }
-        return t instanceof Search sr ? sr : null;
+        return t;
     }
 
     /**
@@ -242,6 +252,60 @@ final class VectorGridSearchKernels implements GridSearchKernels {
             rows[2 * L + k] = Float.floatToRawIntBits(g[Math.min(k, g.length - 1)]);
         }
         return new Search(mids.length > 3 ? mids[3] : Float.POSITIVE_INFINITY, rows);
+    }
+
+    /** Pairs of vectors that hold the 32 midpoints of {@link Wide}'s last step. */
+    private static final int WIDE_MIDS = Math.max(1, 32 / (2 * L));
+
+    /** Pairs of vectors that hold {@link Wide}'s 64 levels. */
+    private static final int WIDE_LEVELS = Math.max(1, 64 / (2 * L));
+
+    /** Where {@link Wide}'s rows of the fifth step, the sixth step and the levels start. */
+    private static final int WIDE5 = 3 * L;
+
+    private static final int WIDE6 = 5 * L;
+    private static final int WIDE_G = WIDE6 + WIDE_MIDS * 2 * L;
+
+    /**
+     * A grid of 33 to 64 levels for the lanes' binary search of six steps (where the lookup has no
+     * tables at this width: every such grid at 8 lanes). The count of midpoints below {@code y} is
+     * built one bit at a time from the top: after step {@code s} the lanes hold the prefix {@code p}
+     * of {@code s} bits, and step {@code s + 1} compares {@code y} against midpoint {@code (2p + 1)
+     * 2^(5 - s) - 1}, the midpoint that splits the prefix's range of counts in two. {@code first}
+     * is step 1's midpoint ({@code mids[31]}); {@code rows} holds, in int lanes as float bits, step
+     * 2's to step 6's midpoints indexed by the prefix (steps 2 to 4 in one vector each, step 5 in
+     * two, step 6 in {@link #WIDE_MIDS} pairs), then the levels by count ({@link #WIDE_LEVELS}
+     * pairs); midpoints past the grid's are {@code +inf}, levels past it the last level.
+     */
+    private record Wide(float first, int[] rows) {}
+
+    /** The six-step search's rows, or null outside 33 to 64 levels. */
+    static Wide buildWide(float[] mids, float[] g) {
+        if (g.length < 33 || g.length > 64) {
+            return null;
+        }
+        int[] rows = new int[WIDE_G + WIDE_LEVELS * 2 * L];
+        java.util.Arrays.fill(rows, Float.floatToRawIntBits(Float.POSITIVE_INFINITY));
+        int[] at = {0, L, 2 * L, WIDE5, WIDE6};
+        for (int s = 2; s <= 6; s++) {
+            int span = 64 >> (s - 1); // the counts a prefix of s - 1 bits leaves open
+            for (int p = 0; p < 1 << (s - 1); p++) {
+                int m = p * span + span / 2 - 1;
+                rows[at[s - 2] + p] = Float.floatToRawIntBits(m < mids.length ? mids[m] : Float.POSITIVE_INFINITY);
+            }
+        }
+        for (int k = 0; k < WIDE_LEVELS * 2 * L; k++) {
+            rows[WIDE_G + k] = Float.floatToRawIntBits(g[Math.min(k, g.length - 1)]);
+        }
+        return new Wide(mids[31], rows);
+    }
+
+    /**
+     * For the tests: whether {@link #codesLanes} counts by a search or compare chain (exact for
+     * every {@code y}, NaN included), not by the lookup (exact for every non-NaN {@code y}).
+     */
+    static boolean lanesExactForNaN(GridQuantizer grid) {
+        return tables(grid) == null;
     }
 
     /**
@@ -650,6 +714,8 @@ final class VectorGridSearchKernels implements GridSearchKernels {
                 searchLanesLookup(grid, tb, w, base, sub, gi * L);
             } else if (search(grid) instanceof Search sr) {
                 searchLanesSearch(sr, grid, w, base, sub, gi * L);
+            } else if (search(grid) instanceof Wide wd) {
+                searchLanesWide(wd, grid, w, base, sub, gi * L);
             } else {
                 searchLanes(grid, w, base, sub, gi * L);
             }
@@ -865,6 +931,101 @@ final class VectorGridSearchKernels implements GridSearchKernels {
     }
 
     /**
+     * {@link #searchLanesSearch} by {@link Wide}'s six steps: the same counts, so the same levels.
+     * The predicate {@code y > mids[k]} goes from true to false as {@code k} grows (the midpoints
+     * are sorted; padding ones are {@code +inf}), so each step's compare settles one bit of the
+     * count; a NaN {@code y} compares false at every step, count 0, as in the compare chain. The
+     * two-vector {@code selectFrom}s wrap their index, so a prefix past a pair's {@code 2L} lanes
+     * reads that pair's lanes and the blend on the prefix takes the right pair. (Written out here
+     * and in {@link #codesLanesWide}: as a method of its own it was not inlined and its vectors were
+     * boxed, 1.7x slower.)
+     */
+    private static void searchLanesWide(Wide sr, GridQuantizer grid, Scratch w, int base, int sub, int soff) {
+        float[] numer = grid.trialNumerators();
+        float first = sr.first();
+        int[] r = sr.rows();
+        float[] xt = w.xt;
+        double[] xd = w.xd;
+        FloatVector m = FloatVector.fromArray(FS, w.m, 0);
+        DoubleVector bg0 = DoubleVector.broadcast(DS, -1);
+        DoubleVector bg1 = DoubleVector.broadcast(DS, -1);
+        DoubleVector bx0 = DoubleVector.zero(DS);
+        DoubleVector bx1 = DoubleVector.zero(DS);
+        DoubleVector bl0 = DoubleVector.broadcast(DS, 1);
+        DoubleVector bl1 = DoubleVector.broadcast(DS, 1);
+        for (int t = 0; t < numer.length; t++) {
+            FloatVector u = FloatVector.broadcast(FS, numer[t]).div(m);
+            DoubleVector xl0 = DoubleVector.zero(DS);
+            DoubleVector xl1 = DoubleVector.zero(DS);
+            DoubleVector ll0 = DoubleVector.zero(DS);
+            DoubleVector ll1 = DoubleVector.zero(DS);
+            for (int i = 0; i < sub; i++) {
+                int p = base + i * L;
+                FloatVector y = FloatVector.fromArray(FS, xt, p).mul(u);
+                // the count of midpoints below y by Wide's six steps (see Wide), one bit per step
+                IntVector pf = IntVector.zero(IS).sub((IntVector)
+                        y.compare(VectorOperators.GT, first).cast(IS).toVector());
+                for (int st = 0; st < 3; st++) {
+                    FloatVector ms =
+                            pf.selectFrom(IntVector.fromArray(IS, r, st * L)).reinterpretAsFloats();
+                    pf = pf.add(pf).sub((IntVector)
+                            y.compare(VectorOperators.GT, ms).cast(IS).toVector());
+                }
+                IntVector m5 = pf.selectFrom(IntVector.fromArray(IS, r, WIDE5), IntVector.fromArray(IS, r, WIDE5 + L));
+                pf = pf.add(pf).sub((IntVector) y.compare(VectorOperators.GT, m5.reinterpretAsFloats())
+                        .cast(IS)
+                        .toVector());
+                IntVector m6 = pf.selectFrom(IntVector.fromArray(IS, r, WIDE6), IntVector.fromArray(IS, r, WIDE6 + L));
+                for (int pp = 1; pp < WIDE_MIDS; pp++) {
+                    int at = WIDE6 + pp * 2 * L;
+                    m6 = m6.blend(
+                            pf.selectFrom(IntVector.fromArray(IS, r, at), IntVector.fromArray(IS, r, at + L)),
+                            pf.compare(VectorOperators.GE, pp * 2 * L));
+                }
+                IntVector k = pf.add(pf).sub((IntVector) y.compare(VectorOperators.GT, m6.reinterpretAsFloats())
+                        .cast(IS)
+                        .toVector());
+                IntVector li = k.selectFrom(IntVector.fromArray(IS, r, WIDE_G), IntVector.fromArray(IS, r, WIDE_G + L));
+                for (int pp = 1; pp < WIDE_LEVELS; pp++) {
+                    int at = WIDE_G + pp * 2 * L;
+                    li = li.blend(
+                            k.selectFrom(IntVector.fromArray(IS, r, at), IntVector.fromArray(IS, r, at + L)),
+                            k.compare(VectorOperators.GE, pp * 2 * L));
+                }
+                FloatVector l = li.reinterpretAsFloats();
+                DoubleVector l0 = (DoubleVector) l.convertShape(VectorOperators.F2D, DS, 0);
+                DoubleVector l1 = (DoubleVector) l.convertShape(VectorOperators.F2D, DS, 1);
+                xl0 = DoubleVector.fromArray(DS, xd, p).fma(l0, xl0);
+                xl1 = DoubleVector.fromArray(DS, xd, p + HALF).fma(l1, xl1);
+                ll0 = l0.fma(l0, ll0);
+                ll1 = l1.fma(l1, ll1);
+            }
+            DoubleVector u0 = (DoubleVector) u.convertShape(VectorOperators.F2D, DS, 0);
+            DoubleVector u1 = (DoubleVector) u.convertShape(VectorOperators.F2D, DS, 1);
+            DoubleVector g0 = xl0.mul(xl0).div(ll0);
+            DoubleVector g1 = xl1.mul(xl1).div(ll1);
+            VectorMask<Double> w0 = u0.compare(VectorOperators.LT, Double.POSITIVE_INFINITY)
+                    .and(u0.compare(VectorOperators.GT, Double.NEGATIVE_INFINITY))
+                    .and(ll0.compare(VectorOperators.GT, 0))
+                    .and(g0.compare(VectorOperators.GT, bg0));
+            VectorMask<Double> w1 = u1.compare(VectorOperators.LT, Double.POSITIVE_INFINITY)
+                    .and(u1.compare(VectorOperators.GT, Double.NEGATIVE_INFINITY))
+                    .and(ll1.compare(VectorOperators.GT, 0))
+                    .and(g1.compare(VectorOperators.GT, bg1));
+            bg0 = bg0.blend(g0, w0);
+            bg1 = bg1.blend(g1, w1);
+            bx0 = bx0.blend(xl0, w0);
+            bx1 = bx1.blend(xl1, w1);
+            bl0 = bl0.blend(ll0, w0);
+            bl1 = bl1.blend(ll1, w1);
+        }
+        // (float) (sxl / sll) of each lane's winner: the quotient in double lanes, rounded to float
+        FloatVector r0 = (FloatVector) bx0.div(bl0).convertShape(VectorOperators.D2F, FS, 0);
+        FloatVector r1 = (FloatVector) bx1.div(bl1).convertShape(VectorOperators.D2F, FS, -1);
+        r0.blend(r1, FS.indexInRange(HALF, L).not()).intoArray(w.s, soff);
+    }
+
+    /**
      * {@link GridQuantizer#codesAndSquaredErrorScalar} of every sub-block under {@code c_j = d l_j},
      * one per lane: codes into {@code w.qt} and their levels into {@code w.lt} (transposed), each
      * lane's error summed over its elements in element order ({@code d * d}, then the add: the
@@ -886,8 +1047,14 @@ final class VectorGridSearchKernels implements GridSearchKernels {
         if (tb != null) {
             return codesLanesLookup(grid, tb, w, sub, groups);
         }
-        Search sr = search(grid);
-        return sr != null ? codesLanesSearch(sr, grid, w, sub, groups) : codesLanesBlend(grid, w, sub, groups);
+        Object sr = search(grid);
+        if (sr instanceof Search se) {
+            return codesLanesSearch(se, grid, w, sub, groups);
+        }
+        if (sr instanceof Wide wd) {
+            return codesLanesWide(wd, grid, w, sub, groups);
+        }
+        return codesLanesBlend(grid, w, sub, groups);
     }
 
     /** {@link #codesLanes} under the scales {@code c_j} in {@code w.c}, by the compare and blend. */
@@ -972,6 +1139,75 @@ final class VectorGridSearchKernels implements GridSearchKernels {
                                 .cast(IS));
                 k = k.blend(zero, cz.cast(IS));
                 FloatVector lv = k.selectFrom(IntVector.fromArray(IS, r, 2 * L)).reinterpretAsFloats();
+                lv.intoArray(w.lt, p);
+                ((ByteVector) k.convertShape(VectorOperators.I2B, BS, 0)).intoArray(w.qt, p);
+                FloatVector cg = lv.mul(c);
+                DoubleVector d0 = DoubleVector.fromArray(DS, w.xd, p)
+                        .sub((DoubleVector) cg.convertShape(VectorOperators.F2D, DS, 0));
+                DoubleVector d1 = DoubleVector.fromArray(DS, w.xd, p + HALF)
+                        .sub((DoubleVector) cg.convertShape(VectorOperators.F2D, DS, 1));
+                e0 = e0.add(d0.mul(d0));
+                e1 = e1.add(d1.mul(d1));
+            }
+            e0.intoArray(w.le, gi * L);
+            e1.intoArray(w.le, gi * L + HALF);
+            for (int j = 0; j < L; j++) {
+                err += w.le[gi * L + j];
+            }
+        }
+        return err;
+    }
+
+    /** {@link #codesLanesBlend} by {@link Wide}'s six steps: the same counts, so the same codes. */
+    private static double codesLanesWide(Wide sr, GridQuantizer grid, Scratch w, int sub, int groups) {
+        float first = sr.first();
+        int[] r = sr.rows();
+        int zero = grid.zeroCode();
+        float[] cs = w.c;
+        double err = 0;
+        for (int gi = 0; gi < groups; gi++) {
+            int base = gi * sub * L;
+            FloatVector c = FloatVector.fromArray(FS, cs, gi * L);
+            VectorMask<Float> cz = c.compare(VectorOperators.EQ, 0f);
+            FloatVector inv = FloatVector.broadcast(FS, 1f).div(c);
+            DoubleVector e0 = DoubleVector.zero(DS);
+            DoubleVector e1 = DoubleVector.zero(DS);
+            for (int i = 0; i < sub; i++) {
+                int p = base + i * L;
+                FloatVector v = FloatVector.fromArray(FS, w.xt, p);
+                FloatVector y = v.mul(inv);
+                // the count of midpoints below y by Wide's six steps (see Wide), one bit per step
+                IntVector pf = IntVector.zero(IS).sub((IntVector)
+                        y.compare(VectorOperators.GT, first).cast(IS).toVector());
+                for (int st = 0; st < 3; st++) {
+                    FloatVector ms =
+                            pf.selectFrom(IntVector.fromArray(IS, r, st * L)).reinterpretAsFloats();
+                    pf = pf.add(pf).sub((IntVector)
+                            y.compare(VectorOperators.GT, ms).cast(IS).toVector());
+                }
+                IntVector m5 = pf.selectFrom(IntVector.fromArray(IS, r, WIDE5), IntVector.fromArray(IS, r, WIDE5 + L));
+                pf = pf.add(pf).sub((IntVector) y.compare(VectorOperators.GT, m5.reinterpretAsFloats())
+                        .cast(IS)
+                        .toVector());
+                IntVector m6 = pf.selectFrom(IntVector.fromArray(IS, r, WIDE6), IntVector.fromArray(IS, r, WIDE6 + L));
+                for (int pp = 1; pp < WIDE_MIDS; pp++) {
+                    int at = WIDE6 + pp * 2 * L;
+                    m6 = m6.blend(
+                            pf.selectFrom(IntVector.fromArray(IS, r, at), IntVector.fromArray(IS, r, at + L)),
+                            pf.compare(VectorOperators.GE, pp * 2 * L));
+                }
+                IntVector k0 = pf.add(pf).sub((IntVector) y.compare(VectorOperators.GT, m6.reinterpretAsFloats())
+                        .cast(IS)
+                        .toVector());
+                IntVector k = k0.blend(zero, cz.cast(IS));
+                IntVector li = k.selectFrom(IntVector.fromArray(IS, r, WIDE_G), IntVector.fromArray(IS, r, WIDE_G + L));
+                for (int pp = 1; pp < WIDE_LEVELS; pp++) {
+                    int at = WIDE_G + pp * 2 * L;
+                    li = li.blend(
+                            k.selectFrom(IntVector.fromArray(IS, r, at), IntVector.fromArray(IS, r, at + L)),
+                            k.compare(VectorOperators.GE, pp * 2 * L));
+                }
+                FloatVector lv = li.reinterpretAsFloats();
                 lv.intoArray(w.lt, p);
                 ((ByteVector) k.convertShape(VectorOperators.I2B, BS, 0)).intoArray(w.qt, p);
                 FloatVector cg = lv.mul(c);
@@ -1324,6 +1560,8 @@ final class VectorGridSearchKernels implements GridSearchKernels {
                 searchLanesLookup(grid, tb, w, 0, block, 0);
             } else if (search(grid) instanceof Search sr) {
                 searchLanesSearch(sr, grid, w, 0, block, 0);
+            } else if (search(grid) instanceof Wide wd) {
+                searchLanesWide(wd, grid, w, 0, block, 0);
             } else {
                 searchLanes(grid, w, 0, block, 0);
             }

@@ -150,8 +150,8 @@ public final class GridSearchCheck {
 
     /**
      * Grids besides the codecs': 5 to 7 levels (where the lanes' binary search compares padding
-     * midpoints of {@code +inf}), 8 levels one ulp apart (midpoints as close as they come), and
-     * asymmetric ones.
+     * midpoints of {@code +inf}), 8 levels one ulp apart (midpoints as close as they come),
+     * asymmetric ones, and 33, 47 and 64 levels for the six-step search ({@link #wide}).
      */
     static final float[][] OTHER_GRIDS = {
         {-1f, -0.5f, 0f, 0.5f, 1f},
@@ -159,14 +159,31 @@ public final class GridSearchCheck {
         {-1f, -0.7f, -0.35f, 0f, 0.3f, 0.65f, 1f},
         {-0.25f, -0.125f, 0f, 1f, Math.nextUp(1f), Math.nextUp(Math.nextUp(1f)), 1.5f, 2f},
         {-3f, -1f, -0.1f, 0.05f, 0.2f, 0.9f, 4f, 8f},
-        {-2f, -1f, 0f, 1f}
+        {-2f, -1f, 0f, 1f},
+        wide(33, 0),
+        wide(47, 3),
+        wide(64, 5)
     };
+
+    /**
+     * A grid of {@code n} levels for the lanes' six-step binary search (33 to 64 levels at 8 lanes):
+     * uneven steps, and every {@code every}-th level one ulp above the one before it (midpoints as
+     * close as they come), where a wrong step of the search would show.
+     */
+    static float[] wide(int n, int every) {
+        float[] g = new float[n];
+        g[0] = -1.5f;
+        for (int i = 1; i < n; i++) {
+            g[i] = every > 0 && i % every == 0 ? Math.nextUp(g[i - 1]) : g[i - 1] + 0.01f * (1 + i % 7);
+        }
+        return g;
+    }
 
     /**
      * Each lane's code through the lanes' code pass at scale 1 (so {@code y = x} exactly) against
      * the count of midpoints below {@code y}, the compare chain's definition: every midpoint, the
      * floats next to it, the levels, both zeros, values far beyond the ends, the infinities and,
-     * under 16 levels, NaN (outside the codecs' contract, but the compare chain's count there is 0,
+     * where no lookup counts, NaN (outside the codecs' contract, but the compare chain's count there is 0,
      * and the binary search must keep it). Null when they all match.
      */
     static String checkLaneCodes(GridQuantizer g) {
@@ -187,8 +204,8 @@ public final class GridSearchCheck {
             0f, -0f, 3e38f, -3e38f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN, 1e-40f, -1e-40f, 2f
         };
         for (float f : far) {
-            // the lookup of 16 levels and more never sees a NaN y (its class comment): left out there
-            if (!Float.isNaN(f) || levels.length < 16) {
+            // the lookup never sees a NaN y (its class comment): left out where it runs
+            if (!Float.isNaN(f) || VectorGridSearchKernels.lanesExactForNaN(g)) {
                 v[n++] = f;
             }
         }
