@@ -59,14 +59,10 @@ final class VectorHadamardKernels implements HadamardKernels {
         return FloatVector.fromArray(FS, m, 0);
     }
 
-    private static FloatVector stage(FloatVector v, VectorShuffle<Float> swap, FloatVector sign) {
-        return v.fma(sign, v.rearrange(swap));
-    }
-
-    /** The stages at distance 1, 2 and 4, inside one vector. */
-    private static FloatVector stages124(FloatVector v) {
-        return stage(stage(stage(v, SWAP1, SIGN1), SWAP2, SIGN2), SWAP4, SIGN4);
-    }
+    // The stages are written out in the loops with Vector API calls only, not through a method of
+    // ours that takes a vector: the JIT left such a helper out of line in some compilations, and
+    // then every vector passed to it was boxed and its fused multiply-add ran in the API's Java
+    // fallback (seen in a JFR profile of kq3h_v1's encode: a seventh of its samples).
 
     @Override
     public void forward(float[] x, int off, int len, long firstRun) {
@@ -77,13 +73,22 @@ final class VectorHadamardKernels implements HadamardKernels {
             if (L == 16) {
                 FloatVector v = FloatVector.fromArray(FS, x, o);
                 v = v.lanewise(VectorOperators.NEG, VectorMask.fromLong(FS, s));
-                v = stage(stages124(v), SWAP8, SIGN8);
+                v = v.fma(SIGN1, v.rearrange(SWAP1));
+                v = v.fma(SIGN2, v.rearrange(SWAP2));
+                v = v.fma(SIGN4, v.rearrange(SWAP4));
+                v = v.fma(SIGN8, v.rearrange(SWAP8));
                 v.mul(0.25f).intoArray(x, o);
             } else {
-                FloatVector lo = FloatVector.fromArray(FS, x, o);
-                FloatVector hi = FloatVector.fromArray(FS, x, o + 8);
-                lo = stages124(lo.lanewise(VectorOperators.NEG, VectorMask.fromLong(FS, s & 0xFF)));
-                hi = stages124(hi.lanewise(VectorOperators.NEG, VectorMask.fromLong(FS, s >>> 8)));
+                FloatVector lo = FloatVector.fromArray(FS, x, o)
+                        .lanewise(VectorOperators.NEG, VectorMask.fromLong(FS, s & 0xFF));
+                FloatVector hi = FloatVector.fromArray(FS, x, o + 8)
+                        .lanewise(VectorOperators.NEG, VectorMask.fromLong(FS, s >>> 8));
+                lo = lo.fma(SIGN1, lo.rearrange(SWAP1));
+                hi = hi.fma(SIGN1, hi.rearrange(SWAP1));
+                lo = lo.fma(SIGN2, lo.rearrange(SWAP2));
+                hi = hi.fma(SIGN2, hi.rearrange(SWAP2));
+                lo = lo.fma(SIGN4, lo.rearrange(SWAP4));
+                hi = hi.fma(SIGN4, hi.rearrange(SWAP4));
                 lo.add(hi).mul(0.25f).intoArray(x, o);
                 lo.sub(hi).mul(0.25f).intoArray(x, o + 8);
             }
@@ -98,11 +103,22 @@ final class VectorHadamardKernels implements HadamardKernels {
             int s = ScalarHadamardKernels.signs(firstRun + r);
             if (L == 16) {
                 FloatVector v = FloatVector.fromArray(FS, x, o);
-                v = stage(stages124(v), SWAP8, SIGN8).mul(0.25f);
-                v.lanewise(VectorOperators.NEG, VectorMask.fromLong(FS, s)).intoArray(x, o);
+                v = v.fma(SIGN1, v.rearrange(SWAP1));
+                v = v.fma(SIGN2, v.rearrange(SWAP2));
+                v = v.fma(SIGN4, v.rearrange(SWAP4));
+                v = v.fma(SIGN8, v.rearrange(SWAP8));
+                v.mul(0.25f)
+                        .lanewise(VectorOperators.NEG, VectorMask.fromLong(FS, s))
+                        .intoArray(x, o);
             } else {
-                FloatVector lo = stages124(FloatVector.fromArray(FS, x, o));
-                FloatVector hi = stages124(FloatVector.fromArray(FS, x, o + 8));
+                FloatVector lo = FloatVector.fromArray(FS, x, o);
+                FloatVector hi = FloatVector.fromArray(FS, x, o + 8);
+                lo = lo.fma(SIGN1, lo.rearrange(SWAP1));
+                hi = hi.fma(SIGN1, hi.rearrange(SWAP1));
+                lo = lo.fma(SIGN2, lo.rearrange(SWAP2));
+                hi = hi.fma(SIGN2, hi.rearrange(SWAP2));
+                lo = lo.fma(SIGN4, lo.rearrange(SWAP4));
+                hi = hi.fma(SIGN4, hi.rearrange(SWAP4));
                 FloatVector a = lo.add(hi).mul(0.25f);
                 FloatVector b = lo.sub(hi).mul(0.25f);
                 a.lanewise(VectorOperators.NEG, VectorMask.fromLong(FS, s & 0xFF))
