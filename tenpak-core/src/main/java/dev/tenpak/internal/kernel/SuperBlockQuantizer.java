@@ -134,14 +134,8 @@ public final class SuperBlockQuantizer {
                     den += v * v;
                 }
             }
-            if (den > 0) {
-                short nb = Float.floatToFloat16((float) (num / den));
-                float nd = Float.float16ToFloat(nb);
-                if (nd != 0f && Float.isFinite(nd)) {
-                    dBits = nb;
-                    d = nd;
-                }
-            }
+            dBits = refitBits(num, den, dBits);
+            d = Float.float16ToFloat(dBits);
             err = codesAndError(x, off, len, d, l, loff, q, qoff, nsub);
             if (err < bestErr) {
                 bestErr = err;
@@ -153,6 +147,22 @@ public final class SuperBlockQuantizer {
         System.arraycopy(w.bestL, 0, l, loff, nsub);
         System.arraycopy(w.bestQ, 0, q, qoff, len);
         return bestD;
+    }
+
+    /**
+     * The f16 bits of the least-squares super-scale {@code num / den}, or {@code current} where there
+     * is none ({@code den} not positive) or it rounds to an unusable f16 (zero or infinite). The
+     * refinement rule of {@link #quantizeScalar}, shared with the vector kernel so the two cannot drift.
+     */
+    static short refitBits(double num, double den, short current) {
+        if (den > 0) {
+            short nb = Float.floatToFloat16((float) (num / den));
+            float nd = Float.float16ToFloat(nb);
+            if (nd != 0f && Float.isFinite(nd)) {
+                return nb;
+            }
+        }
+        return current;
     }
 
     /** {@code clamp(rint(y), -lim, lim - 1)}: a sub-scale from its float quotient. */

@@ -756,14 +756,8 @@ final class VectorGridSearchKernels implements GridSearchKernels {
                     den += w.td[p];
                 }
             }
-            if (den > 0) {
-                short nb = Float.floatToFloat16((float) (num / den));
-                float nd = Float.float16ToFloat(nb);
-                if (nd != 0f && Float.isFinite(nd)) {
-                    dBits = nb;
-                    d = nd;
-                }
-            }
+            dBits = SuperBlockQuantizer.refitBits(num, den, dBits);
+            d = Float.float16ToFloat(dBits);
             err = codesLanes(grid, w, sub, groups, d, l, loff);
             if (err < bestErr) {
                 bestErr = err;
