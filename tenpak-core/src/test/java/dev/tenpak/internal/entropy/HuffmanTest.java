@@ -221,7 +221,7 @@ class HuffmanTest {
                     bits += e >>> 8;
                     cnt++;
                 }
-                long expected = syms | (long) bits << 56 | (long) cnt << 60;
+                long expected = syms | (long) cnt << 48 | (long) bits << 58;
                 assertThat(d.multi[idx]).as("entry %d of round %d", idx, round).isEqualTo(expected);
             }
         }
