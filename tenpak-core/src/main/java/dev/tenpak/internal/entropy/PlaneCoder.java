@@ -223,6 +223,19 @@ public final class PlaneCoder {
     }
 
     /**
+     * Where the bytes of a raw plane of {@code n} symbols at {@code src[at .. limit)} lie, so that a
+     * caller can read them in place: {@code at + 1} when the record is {@link #RAW} and whole, else
+     * -1 (decode it with {@link #decode}, which also reports what is wrong with a bad record). The
+     * record then takes {@code 1 + n} bytes.
+     */
+    public static long rawPlane(MemorySegment src, long at, long limit, int n) {
+        if (at >= limit || src.get(ValueLayout.JAVA_BYTE, at) != RAW || n > limit - at - 1) {
+            return -1;
+        }
+        return at + 1;
+    }
+
+    /**
      * Decodes a plane of {@code n} symbols at {@code src[at .. limit)} into {@code dst[off .. off+n)};
      * returns the bytes it took; nothing past {@code dst[off + n)} is written.
      *

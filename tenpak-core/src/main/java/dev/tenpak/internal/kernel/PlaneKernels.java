@@ -20,6 +20,14 @@ public interface PlaneKernels {
     /** The inverse of {@link #split}: writes {@code m} elements to {@code dst} at byte {@code at}. */
     void merge(byte[] buf, int stride, PlaneLayout layout, int planes, int m, MemorySegment dst, long at);
 
+    /**
+     * {@link #merge} of a block whose plane 0 is {@code buf[0 .. m)} and whose planes {@code k >= 1}
+     * are the {@code m} bytes of {@code raw} from {@code rawAt[k]}: a decoder leaves planes stored
+     * raw in the payload and merges them from there, without first copying them beside the decoded
+     * plane. {@link PlaneLayout#ROT16} and {@link PlaneLayout#ROT32} only.
+     */
+    void mergeRaw(byte[] buf, MemorySegment raw, long[] rawAt, PlaneLayout layout, int m, MemorySegment dst, long at);
+
     /** "scalar" or "vector(...)", for reports. */
     String description();
 

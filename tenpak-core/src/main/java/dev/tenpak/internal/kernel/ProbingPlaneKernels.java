@@ -88,6 +88,22 @@ final class ProbingPlaneKernels implements PlaneKernels {
         record(slot, t1 - t0, t2 - t1, m);
     }
 
+    @Override
+    public void mergeRaw(
+            byte[] buf, MemorySegment raw, long[] rawAt, PlaneLayout layout, int m, MemorySegment dst, long at) {
+        int slot = LAYOUTS + layout.id;
+        if (fast[slot] >= FAST_PROBES || m < 2 * PROBE) {
+            vector.mergeRaw(buf, raw, rawAt, layout, m, dst, at);
+            return;
+        }
+        long t0 = System.nanoTime();
+        vector.mergeRaw(buf, raw, rawAt, layout, PROBE, dst, at);
+        long t1 = System.nanoTime();
+        scalar.mergeRaw(buf, raw, rawAt, layout, PROBE, m, dst, at);
+        long t2 = System.nanoTime();
+        record(slot, t1 - t0, t2 - t1, m);
+    }
+
     /**
      * Counts a probe as fast when the vector kernel took at most four times the scalar kernel's
      * time per element (on so few elements the clock's own cost counts; the fallback code is some

@@ -65,6 +65,65 @@ final class ScalarPlaneKernels implements PlaneKernels {
         merge(buf, stride, layout, planes, 0, m, dst, at);
     }
 
+    @Override
+    public void mergeRaw(
+            byte[] buf, MemorySegment raw, long[] rawAt, PlaneLayout layout, int m, MemorySegment dst, long at) {
+        mergeRaw(buf, raw, rawAt, layout, 0, m, dst, at);
+    }
+
+    /** {@link #mergeRaw} of the block's elements {@code [i0, m)} only: the vector kernels' tail. */
+    void mergeRaw(
+            byte[] buf,
+            MemorySegment raw,
+            long[] rawAt,
+            PlaneLayout layout,
+            int i0,
+            int m,
+            MemorySegment dst,
+            long at) {
+        switch (layout) {
+            case ROT16 -> {
+                long a1 = rawAt[1];
+                int i = i0;
+                for (; i + 8 <= m; i += 8) {
+                    long e = (long) BA_LONG.get(buf, i);
+                    long f = raw.get(LONG_LE, a1 + i);
+                    dst.set(LONG_LE, at + 2L * i, unrot16(spread(e) << 8 | spread(f)));
+                    dst.set(LONG_LE, at + 2L * i + 8, unrot16(spread(e >>> 32) << 8 | spread(f >>> 32)));
+                }
+                for (; i < m; i++) {
+                    int r = (buf[i] & 0xFF) << 8 | (raw.get(ValueLayout.JAVA_BYTE, a1 + i) & 0xFF);
+                    dst.set(SHORT_LE, at + 2L * i, (short) ((r >>> 1) | (r << 15)));
+                }
+            }
+            case ROT32 -> {
+                long a1 = rawAt[1];
+                long a2 = rawAt[2];
+                long a3 = rawAt[3];
+                int i = i0;
+                for (; i + 4 <= m; i += 4) {
+                    int e = (int) BA_INT.get(buf, i);
+                    int f = raw.get(INT_LE, a1 + i);
+                    int g = raw.get(INT_LE, a2 + i);
+                    int h = raw.get(INT_LE, a3 + i);
+                    for (int k = 0; k < 4; k++) {
+                        int sh = 8 * k;
+                        int r = (e >>> sh) << 24 | (f >>> sh & 0xFF) << 16 | (g >>> sh & 0xFF) << 8 | (h >>> sh & 0xFF);
+                        dst.set(INT_LE, at + 4L * (i + k), Integer.rotateRight(r, 1));
+                    }
+                }
+                for (; i < m; i++) {
+                    int r = buf[i] << 24
+                            | (raw.get(ValueLayout.JAVA_BYTE, a1 + i) & 0xFF) << 16
+                            | (raw.get(ValueLayout.JAVA_BYTE, a2 + i) & 0xFF) << 8
+                            | (raw.get(ValueLayout.JAVA_BYTE, a3 + i) & 0xFF);
+                    dst.set(INT_LE, at + 4L * i, Integer.rotateRight(r, 1));
+                }
+            }
+            case BYTES -> throw new IllegalArgumentException("mergeRaw is for ROT16 and ROT32, not BYTES");
+        }
+    }
+
     /** {@link #split} of the block's elements {@code [i0, m)} only: the vector kernels' tail. */
     void split(MemorySegment src, PlaneLayout layout, int planes, long from, int i0, int m, byte[] buf, int stride) {
         long base = from * planes;

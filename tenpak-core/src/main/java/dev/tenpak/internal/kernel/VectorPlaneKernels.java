@@ -136,4 +136,52 @@ final class VectorPlaneKernels implements PlaneKernels {
         }
         return i;
     }
+
+    @Override
+    public void mergeRaw(
+            byte[] buf, MemorySegment raw, long[] rawAt, PlaneLayout layout, int m, MemorySegment dst, long at) {
+        int i = switch (layout) {
+            case ROT16 -> mergeRot16Raw(buf, raw, rawAt[1], m, dst, at);
+            case ROT32 -> mergeRot32Raw(buf, raw, rawAt[1], rawAt[2], rawAt[3], m, dst, at);
+            case BYTES -> 0;
+        };
+        scalar.mergeRaw(buf, raw, rawAt, layout, i, m, dst, at);
+    }
+
+    /** {@link #mergeRot16} with the low plane read in place from {@code raw}. */
+    private static int mergeRot16Raw(byte[] buf, MemorySegment raw, long a1, int m, MemorySegment dst, long at) {
+        int i = 0;
+        for (int bound = S.loopBound(m); i < bound; i += S.length()) {
+            ShortVector e = (ShortVector) ByteVector.fromArray(B_HALF, buf, i).convertShape(VectorOperators.B2S, S, 0);
+            ShortVector f = (ShortVector)
+                    ByteVector.fromMemorySegment(B_HALF, raw, a1 + i, LE).convertShape(VectorOperators.B2S, S, 0);
+            e.lanewise(VectorOperators.LSHL, 8)
+                    .or(f.and((short) 0xFF))
+                    .lanewise(VectorOperators.ROR, 1)
+                    .intoMemorySegment(dst, at + 2L * i, LE);
+        }
+        return i;
+    }
+
+    /** {@link #mergeRot32} with planes 1 to 3 read in place from {@code raw}. */
+    private static int mergeRot32Raw(
+            byte[] buf, MemorySegment raw, long a1, long a2, long a3, int m, MemorySegment dst, long at) {
+        int i = 0;
+        for (int bound = I.loopBound(m); i < bound; i += I.length()) {
+            IntVector e = (IntVector) ByteVector.fromArray(B_QUARTER, buf, i).convertShape(VectorOperators.B2I, I, 0);
+            IntVector f = (IntVector)
+                    ByteVector.fromMemorySegment(B_QUARTER, raw, a1 + i, LE).convertShape(VectorOperators.B2I, I, 0);
+            IntVector g = (IntVector)
+                    ByteVector.fromMemorySegment(B_QUARTER, raw, a2 + i, LE).convertShape(VectorOperators.B2I, I, 0);
+            IntVector h = (IntVector)
+                    ByteVector.fromMemorySegment(B_QUARTER, raw, a3 + i, LE).convertShape(VectorOperators.B2I, I, 0);
+            e.lanewise(VectorOperators.LSHL, 24)
+                    .or(f.and(0xFF).lanewise(VectorOperators.LSHL, 16))
+                    .or(g.and(0xFF).lanewise(VectorOperators.LSHL, 8))
+                    .or(h.and(0xFF))
+                    .lanewise(VectorOperators.ROR, 1)
+                    .intoMemorySegment(dst, at + 4L * i, LE);
+        }
+        return i;
+    }
 }

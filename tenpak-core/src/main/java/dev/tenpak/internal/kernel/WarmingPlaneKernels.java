@@ -121,6 +121,22 @@ final class WarmingPlaneKernels implements PlaneKernels {
         }
     }
 
+    @Override
+    public void mergeRaw(
+            byte[] buf, MemorySegment raw, long[] rawAt, PlaneLayout layout, int m, MemorySegment dst, long at) {
+        if (warm) {
+            vector.mergeRaw(buf, raw, rawAt, layout, m, dst, at);
+            return;
+        }
+        active.incrementAndGet();
+        try {
+            scalar.mergeRaw(buf, raw, rawAt, layout, m, dst, at);
+        } finally {
+            lastUse = System.nanoTime();
+            active.decrementAndGet();
+        }
+    }
+
     /** Whether no call has used these kernels for {@link #IDLE_NANOS} (nor since they were made). */
     private boolean idle() {
         return active.get() == 0 && System.nanoTime() - lastUse >= IDLE_NANOS;
@@ -187,6 +203,8 @@ final class WarmingPlaneKernels implements PlaneKernels {
         private final byte[] planes32 = new byte[4 * ELEMENTS];
         private final MemorySegment back16 = Arena.ofAuto().allocate(4 * ELEMENTS, 64);
         private final MemorySegment back32 = Arena.ofAuto().allocate(4 * ELEMENTS, 64);
+        private final MemorySegment raw16 = Arena.ofAuto().allocate(4 * ELEMENTS, 64);
+        private final MemorySegment raw32 = Arena.ofAuto().allocate(4 * ELEMENTS, 64);
 
         Round(MemorySegment src) {
             this.src = src;
@@ -199,6 +217,19 @@ final class WarmingPlaneKernels implements PlaneKernels {
             k.merge(planes16, 2 * ELEMENTS, PlaneLayout.ROT16, 2, 2 * ELEMENTS, back16, 0);
             k.split(src, PlaneLayout.ROT32, 4, 0, ELEMENTS, planes32, ELEMENTS);
             k.merge(planes32, ELEMENTS, PlaneLayout.ROT32, 4, ELEMENTS, back32, 0);
+            // the same blocks with the planes after the first read in place, from native memory as
+            // a mapped payload is (the result is the merge's, so sameAs still compares)
+            MemorySegment.copy(planes16, 0, raw16, ValueLayout.JAVA_BYTE, 0, planes16.length);
+            k.mergeRaw(planes16, raw16, new long[] {0, 2 * ELEMENTS}, PlaneLayout.ROT16, 2 * ELEMENTS, back16, 0);
+            MemorySegment.copy(planes32, 0, raw32, ValueLayout.JAVA_BYTE, 0, planes32.length);
+            k.mergeRaw(
+                    planes32,
+                    raw32,
+                    new long[] {0, ELEMENTS, 2 * ELEMENTS, 3 * ELEMENTS},
+                    PlaneLayout.ROT32,
+                    ELEMENTS,
+                    back32,
+                    0);
         }
 
         boolean sameAs(Round o) {

@@ -360,20 +360,49 @@ public final class LosslessCodec implements Codec {
         return h.area + end;
     }
 
-    /** Decodes block {@code b} into the scratch planes; returns its element count. */
+    /**
+     * Decodes block {@code b} into the scratch planes; returns its element count. When the block's
+     * planes after the first are all stored raw (the mantissa bytes of floats, almost always), they
+     * stay in the payload: {@code s.rawAt[k]} is where plane {@code k} lies there and
+     * {@code s.inPlace} is set, for {@link PlaneKernels#mergeRaw}, which saves copying them (half a
+     * bf16 block, three quarters of an f32 one).
+     */
     private static int decodeBlock(Header h, MemorySegment payload, int b, Scratch s) {
         long start = blockStart(h, payload, b);
         long end = blockEnd(h, payload, b, start);
         long from = (long) b * h.blockElements;
         int m = (int) Math.min(h.blockElements, h.n - from);
-        long p = start;
-        for (int k = 0; k < h.planes; k++) {
-            p += s.coder.decode(payload, p, end, s.planes, k * s.stride, m);
+        long p = start + s.coder.decode(payload, start, end, s.planes, 0, m);
+        boolean inPlace = h.layout != PlaneLayout.BYTES;
+        for (int k = 1; k < h.planes; k++) {
+            long raw = inPlace ? PlaneCoder.rawPlane(payload, p, end, m) : -1;
+            if (raw >= 0) {
+                s.rawAt[k] = raw;
+                p = raw + m;
+            } else {
+                if (inPlace) { // an earlier plane was left in the payload: copy it after all
+                    for (int j = 1; j < k; j++) {
+                        MemorySegment.copy(payload, ValueLayout.JAVA_BYTE, s.rawAt[j], s.planes, j * s.stride, m);
+                    }
+                    inPlace = false;
+                }
+                p += s.coder.decode(payload, p, end, s.planes, k * s.stride, m);
+            }
         }
+        s.inPlace = inPlace;
         if (p != end) {
             throw corrupt(p, "block " + b + " has " + (end - p) + " bytes after its last plane");
         }
         return m;
+    }
+
+    /** Merges the block {@link #decodeBlock} left in {@code s} (and, in place, in {@code payload}). */
+    private void merge(Header h, MemorySegment payload, Scratch s, int m, MemorySegment dst, long at) {
+        if (s.inPlace && h.planes > 1) {
+            kernels.mergeRaw(s.planes, payload, s.rawAt, h.layout, m, dst, at);
+        } else {
+            kernels.merge(s.planes, s.stride, h.layout, h.planes, m, dst, at);
+        }
     }
 
     @Override
@@ -425,7 +454,7 @@ public final class LosslessCodec implements Codec {
     private void decodeBlockInto(Header h, MemorySegment payload, int b, MemorySegment dst) {
         Scratch s = Scratch.get(h.planes, h.blockElements);
         int m = decodeBlock(h, payload, b, s);
-        kernels.merge(s.planes, s.stride, h.layout, h.planes, m, dst, (long) b * h.blockElements * h.planes);
+        merge(h, payload, s, m, dst, (long) b * h.blockElements * h.planes);
     }
 
     /**
@@ -448,10 +477,10 @@ public final class LosslessCodec implements Codec {
             int m = decodeBlock(h, payload, b, s);
             long take = Math.min(end, blockFrom + m) - at;
             if (at == blockFrom && take == m) {
-                kernels.merge(s.planes, s.stride, h.layout, planes, m, dst, (at - from) * planes);
+                merge(h, payload, s, m, dst, (at - from) * planes);
             } else {
                 MemorySegment block = MemorySegment.ofArray(s.merged);
-                kernels.merge(s.planes, s.stride, h.layout, planes, m, block, 0);
+                merge(h, payload, s, m, block, 0);
                 MemorySegment.copy(block, (at - blockFrom) * planes, dst, (at - from) * planes, take * planes);
             }
             at += take;
@@ -475,7 +504,7 @@ public final class LosslessCodec implements Codec {
             Scratch s = Scratch.get(h.planes, h.blockElements);
             int m = decodeBlock(h, payload, b, s);
             MemorySegment block = MemorySegment.ofArray(s.merged);
-            kernels.merge(s.planes, s.stride, h.layout, h.planes, m, block, 0);
+            merge(h, payload, s, m, block, 0);
             int take = (int) (Math.min(end, blockFrom + m) - at);
             FloatConversions.toFloats(block, dtype, at - blockFrom, dst, off + (int) (at - from), take);
             at += take;
@@ -496,6 +525,11 @@ public final class LosslessCodec implements Codec {
 
         final PlaneCoder coder = new PlaneCoder();
         byte[] planes = new byte[0];
+        /** Where {@link #decodeBlock} left the planes after the first, when {@link #inPlace}. */
+        final long[] rawAt = new long[8];
+        /** Whether the last block's planes after the first are read in place from the payload. */
+        boolean inPlace;
+
         byte[] out = new byte[0];
         byte[] merged = new byte[0];
         int stride;

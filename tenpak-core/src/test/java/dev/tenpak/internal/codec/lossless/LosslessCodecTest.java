@@ -13,6 +13,7 @@ import dev.tenpak.tensor.FloatConversions;
 import dev.tenpak.tensor.Shape;
 import dev.tenpak.tensor.Tensor;
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
@@ -437,6 +438,55 @@ class LosslessCodecTest {
 
     // ---------------------------------------------------------------- vector and scalar kernels
 
+    /**
+     * The planes after the first are merged from the payload where they lie when all of them are
+     * stored raw, and copied out beside the first when a later one is not. Each kind of block, from
+     * a native payload as a mapped file gives and from a heap one, whole and by range, gives back
+     * its bits: random words (every plane after the first raw), f32 words whose lowest byte is zero
+     * (plane 3 coded after raw planes 1 and 2: the copy after the fact), bf16 words whose low byte
+     * is zero (plane 1 coded).
+     */
+    @Test
+    void planesReadInPlaceOrCopiedDecodeToTheirBits() {
+        SplittableRandom r = rng("in place");
+        int n = 3 * 32 * 1024 + 777;
+        byte[] f32 = randomBytes(4 * n, r);
+        byte[] f32LowZero = randomBytes(4 * n, r);
+        for (int i = 0; i < n; i++) {
+            f32LowZero[4 * i] = 0;
+        }
+        byte[] bf16LowZero = randomBytes(2 * n, r);
+        for (int i = 0; i < n; i++) {
+            bf16LowZero[2 * i] = 0;
+        }
+        LosslessCodec codec = LosslessCodec.with(32 * 1024, PlaneKernels.get());
+        for (Tensor t : List.of(
+                tensor("random f32", DType.F32, f32),
+                tensor("f32, low byte zero", DType.F32, f32LowZero),
+                tensor("random bf16", DType.BF16, randomBytes(2 * n, r)),
+                tensor("bf16, low byte zero", DType.BF16, bf16LowZero))) {
+            byte[] payload = assertRoundTrip(codec, t);
+            byte[] want = t.data().toArray(ValueLayout.JAVA_BYTE);
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment nativePayload = arena.allocate(payload.length);
+                MemorySegment.copy(payload, 0, nativePayload, ValueLayout.JAVA_BYTE, 0, payload.length);
+                MemorySegment out = arena.allocate(want.length);
+                codec.decode(t.dtype(), t.shape(), new byte[0], nativePayload, out);
+                assertThat(out.toArray(ValueLayout.JAVA_BYTE))
+                        .as(t.name() + " from native memory")
+                        .isEqualTo(want);
+                long from = 32 * 1024 - 5;
+                long count = 32 * 1024 + 11;
+                int w = t.dtype().byteSize();
+                MemorySegment part = arena.allocate(count * w);
+                codec.decodeRange(t.dtype(), t.shape(), nativePayload, from, count, part);
+                assertThat(part.toArray(ValueLayout.JAVA_BYTE))
+                        .as(t.name() + " range from native memory")
+                        .isEqualTo(Arrays.copyOfRange(want, (int) (from * w), (int) ((from + count) * w)));
+            }
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(
             value = DType.class,
@@ -463,6 +513,23 @@ class LosslessCodecTest {
             assertThat(va).as(dtype + " merge of " + m).isEqualTo(sa);
             assertThat(Arrays.copyOfRange(va, 16, va.length))
                     .isEqualTo(Arrays.copyOfRange(data, 3 * planes, (3 + m) * planes));
+            if (layout != PlaneLayout.BYTES) {
+                // the planes after the first read in place from native memory, at odd offsets
+                try (Arena arena = Arena.ofConfined()) {
+                    MemorySegment raw = arena.allocate((long) planes * stride + 7);
+                    MemorySegment.copy(a, 0, raw, ValueLayout.JAVA_BYTE, 7, planes * stride);
+                    long[] rawAt = new long[planes];
+                    for (int k = 1; k < planes; k++) {
+                        rawAt[k] = 7L + (long) k * stride;
+                    }
+                    byte[] vr = new byte[va.length];
+                    byte[] sr = new byte[va.length];
+                    vector.mergeRaw(a, raw, rawAt, layout, m, MemorySegment.ofArray(vr), 16);
+                    scalar.mergeRaw(a, raw, rawAt, layout, m, MemorySegment.ofArray(sr), 16);
+                    assertThat(vr).as(dtype + " vector mergeRaw of " + m).isEqualTo(va);
+                    assertThat(sr).as(dtype + " scalar mergeRaw of " + m).isEqualTo(va);
+                }
+            }
         }
         Tensor t = dtype.isCompressible()
                 ? gaussian(dtype, 100_003, rng("kernels codec " + dtype))
