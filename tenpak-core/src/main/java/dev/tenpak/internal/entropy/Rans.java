@@ -308,20 +308,11 @@ public final class Rans {
     public static final class Encoder {
         final Table[] tables = {new Table(), new Table()};
         private final Table trial = new Table();
-        private final int[] freq = new int[512];
-        private final int[] cum = new int[512];
-        private final int[] limit = new int[512];
-        /** {@code x / freq} as {@code (x * rcp) >>> rcpShift}, exact for every state below 2^31. */
-        private final long[] rcp = new long[512];
-
-        private final int[] rcpShift = new int[512];
-        /** {@code 2^t - freq}: the new state is {@code x + cum + (x / freq) * cmpl}. */
-        private final int[] cmpl = new int[512];
-
         /**
-         * The same constants packed two longs a coded symbol, for the four-lane loop: at
-         * {@code 2 * symbol}, {@code rcp | cmpl << 32 | rcpShift << 48}; at {@code 2 * symbol + 1},
-         * {@code limit | cum << 32}.
+         * Per coded symbol (256 per table), two longs of encode constants: at {@code 2 * symbol},
+         * {@code rcp | cmpl << 32 | rcpShift << 48}, at {@code 2 * symbol + 1}, {@code limit | cum << 32}.
+         * {@code x / freq} is {@code (x * rcp) >>> rcpShift}, exact for every state below 2^31;
+         * {@code cmpl = 2^t - freq}; the state emits bytes while above {@code limit}. See {@link #step}.
          */
         private final long[] packed = new long[1024];
 
@@ -403,22 +394,21 @@ public final class Rans {
                 int lim = (1 << (31 - t)) - 1; // (L >> t) << 8 = 2^(31 - t): the state bound per unit of frequency
                 for (int s = 0; s < 256; s++) {
                     int f = tb.freq[s] << scale;
-                    freq[c * 256 + s] = f;
-                    cum[c * 256 + s] = tb.cum[s] << scale;
-                    // emit while x >= 2^(31-t) * f, i.e. x > limit; f = 2^t never emits
-                    limit[c * 256 + s] = f == 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, ((long) lim + 1) * f - 1);
-                    if (f != 0) {
-                        // Granlund-Montgomery: with l = ceil(log2 f) and m = ceil(2^(31+l) / f), the
-                        // error m*f - 2^(31+l) is below f <= 2^l, so floor(x*m / 2^(31+l)) = floor(x/f)
-                        // for every x < 2^31; m < 2^32 keeps x*m inside a long
-                        int l = 32 - Integer.numberOfLeadingZeros(f - 1);
-                        rcp[c * 256 + s] = ((1L << (31 + l)) + f - 1) / f;
-                        rcpShift[c * 256 + s] = 31 + l;
-                        cmpl[c * 256 + s] = (1 << t) - f;
-                    }
                     int i = c * 256 + s;
-                    packed[2 * i] = f == 0 ? 0 : rcp[i] | (long) cmpl[i] << 32 | (long) rcpShift[i] << 48;
-                    packed[2 * i + 1] = (limit[i] & 0xFFFFFFFFL) | (long) cum[i] << 32;
+                    if (f == 0) {
+                        packed[2 * i] = 0;
+                        packed[2 * i + 1] = 0;
+                        continue;
+                    }
+                    // emit while x >= 2^(31-t) * f, i.e. x > limit; f = 2^t never emits
+                    int limit = (int) Math.min(Integer.MAX_VALUE, ((long) lim + 1) * f - 1);
+                    // Granlund-Montgomery: with l = ceil(log2 f) and m = ceil(2^(31+l) / f), the
+                    // error m*f - 2^(31+l) is below f <= 2^l, so floor(x*m / 2^(31+l)) = floor(x/f)
+                    // for every x < 2^31; m < 2^32 keeps x*m inside a long
+                    int l = 32 - Integer.numberOfLeadingZeros(f - 1);
+                    long rcp = ((1L << (31 + l)) + f - 1) / f;
+                    packed[2 * i] = rcp | (long) ((1 << t) - f) << 32 | (long) (31 + l) << 48;
+                    packed[2 * i + 1] = (limit & 0xFFFFFFFFL) | (long) (tb.cum[s] << scale) << 32;
                 }
             }
             int q = (n + LANES - 1) / LANES;
@@ -474,13 +464,13 @@ public final class Rans {
                 x[k] = L;
                 for (int i = to - 1; i >= from[k] + common; i--) {
                     int s = symbol(src, from[k], i);
+                    long b = packed[2 * s + 1];
                     int xs = x[k];
-                    int lim = limit[s];
-                    while (xs > lim) {
+                    while (xs > (int) b) {
                         scratch[--o[k]] = (byte) xs;
                         xs >>>= 8;
                     }
-                    x[k] = xs + cum[s] + (int) ((xs * rcp[s]) >>> rcpShift[s]) * cmpl[s];
+                    x[k] = step(xs, packed[2 * s], b);
                 }
             }
             encodePair(src, from, x, o, 0, common);
@@ -532,15 +522,21 @@ public final class Rans {
                     out[--ob] = (byte) xb;
                     xb >>>= 8;
                 }
-                xa += (int) (ba >>> 32)
-                        + (int) ((xa * (aa & 0xFFFFFFFFL)) >>> (aa >>> 48)) * (int) (aa >>> 32 & 0xFFFF);
-                xb += (int) (bb >>> 32)
-                        + (int) ((xb * (ab & 0xFFFFFFFFL)) >>> (ab >>> 48)) * (int) (ab >>> 32 & 0xFFFF);
+                xa = step(xa, aa, ba);
+                xb = step(xb, ab, bb);
             }
             x[k] = xa;
             x[k + 1] = xb;
             o[k] = oa;
             o[k + 1] = ob;
+        }
+
+        /**
+         * The state after coding a symbol with {@link #packed} constants {@code a} and {@code b} from
+         * state {@code x}, its bytes already emitted: {@code x + cum + (x / freq) * (2^t - freq)}.
+         */
+        private static int step(int x, long a, long b) {
+            return x + (int) (b >>> 32) + (int) ((x * (a & 0xFFFFFFFFL)) >>> (a >>> 48)) * (int) (a >>> 32 & 0xFFFF);
         }
 
         /**
@@ -728,7 +724,7 @@ public final class Rans {
             if (contexts == 1) {
                 decode4One(t, x, start, end, from, to, dst);
             } else {
-                decode4(t, contexts, x, start, end, from, to, dst);
+                decode4Two(t, x, start, end, from, to, dst);
             }
             for (int k = 0; k < LANES; k++) {
                 finish(t, contexts, k, x[k], start[k], end[k], runFrom[k], from[k], to[k], dst, p);
@@ -812,16 +808,16 @@ public final class Rans {
         }
 
         /**
-         * The fast path: all four runs in one loop while every run has symbols left and every
-         * stream 2 bytes (the most one symbol reads when {@code t <= 15}). With two tables the
-         * previous symbol of each run picks the table of the next.
+         * The fast path with two tables: all four runs in one loop while every run has symbols left
+         * and every stream 2 bytes (the most one symbol reads when {@code t <= 15}); the previous
+         * symbol of each run picks the table of the next (the flag bit of its entry).
          */
-        private void decode4(int t, int contexts, int[] xs, int[] start, int[] end, int[] from, int[] to, byte[] dst) {
+        private void decode4Two(int t, int[] xs, int[] start, int[] end, int[] from, int[] to, byte[] dst) {
             final int[] e = entry;
             final byte[] sy = symbol;
             final byte[] b = in;
             final int mask = (1 << t) - 1;
-            final int second = contexts == 2 ? 1 << t : 0; // base of the table after a non-zero symbol
+            final int second = 1 << t; // base of the table after a non-zero symbol
             int x0 = xs[0], x1 = xs[1], x2 = xs[2], x3 = xs[3];
             int p0 = start[0], p1 = start[1], p2 = start[2], p3 = start[3];
             int o0 = from[0], o1 = from[1], o2 = from[2], o3 = from[3];
@@ -896,7 +892,7 @@ public final class Rans {
         }
 
         /**
-         * {@link #decode4} for one table, in batches: a symbol reads at most 2 stream bytes, so
+         * {@link #decode4Two} for one table, in batches: a symbol reads at most 2 stream bytes, so
          * {@code min((end - p) / 2)} symbols can go without checking the streams.
          */
         private void decode4One(int t, int[] xs, int[] start, int[] end, int[] from, int[] to, byte[] dst) {

@@ -205,6 +205,8 @@ final class WarmingPlaneKernels implements PlaneKernels {
         private final MemorySegment back32 = Arena.ofAuto().allocate(4 * ELEMENTS, 64);
         private final MemorySegment raw16 = Arena.ofAuto().allocate(4 * ELEMENTS, 64);
         private final MemorySegment raw32 = Arena.ofAuto().allocate(4 * ELEMENTS, 64);
+        private static final long[] RAW_AT16 = {0, 2 * ELEMENTS};
+        private static final long[] RAW_AT32 = {0, ELEMENTS, 2 * ELEMENTS, 3 * ELEMENTS};
 
         Round(MemorySegment src) {
             this.src = src;
@@ -220,16 +222,9 @@ final class WarmingPlaneKernels implements PlaneKernels {
             // the same blocks with the planes after the first read in place, from native memory as
             // a mapped payload is (the result is the merge's, so sameAs still compares)
             MemorySegment.copy(planes16, 0, raw16, ValueLayout.JAVA_BYTE, 0, planes16.length);
-            k.mergeRaw(planes16, raw16, new long[] {0, 2 * ELEMENTS}, PlaneLayout.ROT16, 2 * ELEMENTS, back16, 0);
+            k.mergeRaw(planes16, raw16, RAW_AT16, PlaneLayout.ROT16, 2 * ELEMENTS, back16, 0);
             MemorySegment.copy(planes32, 0, raw32, ValueLayout.JAVA_BYTE, 0, planes32.length);
-            k.mergeRaw(
-                    planes32,
-                    raw32,
-                    new long[] {0, ELEMENTS, 2 * ELEMENTS, 3 * ELEMENTS},
-                    PlaneLayout.ROT32,
-                    ELEMENTS,
-                    back32,
-                    0);
+            k.mergeRaw(planes32, raw32, RAW_AT32, PlaneLayout.ROT32, ELEMENTS, back32, 0);
         }
 
         boolean sameAs(Round o) {

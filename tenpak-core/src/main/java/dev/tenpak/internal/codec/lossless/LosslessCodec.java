@@ -398,7 +398,7 @@ public final class LosslessCodec implements Codec {
 
     /** Merges the block {@link #decodeBlock} left in {@code s} (and, in place, in {@code payload}). */
     private void merge(Header h, MemorySegment payload, Scratch s, int m, MemorySegment dst, long at) {
-        if (s.inPlace && h.planes > 1) {
+        if (s.inPlace) {
             kernels.mergeRaw(s.planes, payload, s.rawAt, h.layout, m, dst, at);
         } else {
             kernels.merge(s.planes, s.stride, h.layout, h.planes, m, dst, at);
