@@ -1,6 +1,7 @@
 package dev.tenpak.internal.entropy;
 
 import dev.tenpak.error.CorruptArtifactException;
+import dev.tenpak.internal.kernel.PlaneKernels;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
@@ -46,13 +47,18 @@ public final class Huffman {
      * and bits 58..63 the bits they take, so that the bit count is one shift away (a seventh symbol
      * and a masked count measured 6% slower in the four-stream loop).
      */
-    static final int MAX_PER_ENTRY = 6;
+    static final int MAX_PER_ENTRY = PlaneKernels.HUFFMAN_MAX_PER_ENTRY;
     /**
      * Bytes callers leave after a plane buffer. The coders write nothing past a stream or a plane
      * today (their 8-byte stores stop 8 bytes short and finish byte by byte); the room is kept so
      * that a wider kernel may use it without a format or caller change.
      */
     public static final int SLACK = 8;
+    /**
+     * Streams of fewer symbols decode one symbol per lookup from {@link Decoder#single} alone:
+     * filling the multi-symbol table costs about as much as decoding this many symbols without it.
+     */
+    static final int MULTI_MIN_SYMBOLS = 4096;
 
     private static final ValueLayout.OfLong LONG_LE =
             ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -321,9 +327,25 @@ public final class Huffman {
         final long[] multi = new long[TABLE_SIZE]; // up to 6 symbols | count << 48 | bits << 58
         /** {@link #multi}'s entries for budgets of 0 to 10 bits, budget b at [1 << b, 2 << b): see fillMulti. */
         private final long[] suffix = new long[TABLE_SIZE];
+        /** The shortest code length of the table in {@link #single}. */
+        private int shortest;
+
+        private final PlaneKernels kernels;
+
+        /** A decoder whose tables the JVM's kernels fill ({@link PlaneKernels#get}). */
+        public Decoder() {
+            this(PlaneKernels.get());
+        }
+
+        /** A decoder whose tables {@code kernels} fill: every kernel fills the same tables. */
+        public Decoder(PlaneKernels kernels) {
+            this.kernels = kernels;
+        }
 
         private final byte[] lastTable = new byte[130];
         private int lastTableLength = -1;
+        /** Whether {@link #multi} matches {@link #single}: filled only once a long enough stream needs it. */
+        private boolean multiFilled;
 
         /**
          * Decodes the Huffman stream at {@code src[at .. limit)} into {@code dst[off .. off+n)};
@@ -347,6 +369,11 @@ public final class Huffman {
                 MemorySegment.copy(src, ValueLayout.JAVA_BYTE, p, lastTable, 0, tableLength);
                 lastTableLength = tableLength;
             }
+            boolean useMulti = n >= MULTI_MIN_SYMBOLS;
+            if (useMulti && !multiFilled) {
+                fillMulti();
+                multiFilled = true;
+            }
             p += tableLength;
             long[] size = new long[4];
             long total = 0;
@@ -367,9 +394,15 @@ public final class Huffman {
                 out[k] = off + Math.min(n, k * q);
                 end[k] = off + Math.min(n, Math.min(n, k * q) + q);
             }
-            decode4(src, start, size, dst, out, end);
+            if (useMulti) {
+                decode4(src, start, size, dst, out, end); // leaves start[k] in bits
+            } else {
+                for (int k = 0; k < 4; k++) {
+                    start[k] <<= 3;
+                }
+            }
             for (int k = 0; k < 4; k++) {
-                finish(src, start[k], size[k], dst, out[k], end[k], k);
+                finish(src, start[k], size[k], dst, out[k], end[k], k, useMulti);
             }
             return s - at;
         }
@@ -388,9 +421,11 @@ public final class Huffman {
 
         private void buildTables(MemorySegment src, long p, int first, int count) {
             lastTableLength = -1; // a failure below leaves no stale table behind
+            multiFilled = false;
             byte[] lengths = new byte[256];
             long kraft = 0;
             int used = 0;
+            int min = MAX_BITS;
             for (int i = 0; i < count; i++) {
                 int b = src.get(ValueLayout.JAVA_BYTE, p + 2 + i / 2) & 0xFF;
                 int len = (i & 1) == 0 ? b & 0xF : b >>> 4;
@@ -403,6 +438,7 @@ public final class Huffman {
                     lengths[first + i] = (byte) len;
                     kraft += 1L << (MAX_BITS - len);
                     used++;
+                    min = Math.min(min, len);
                 }
             }
             if (used < 2 || kraft != TABLE_SIZE) {
@@ -423,66 +459,21 @@ public final class Huffman {
                     single[idx] = e;
                 }
             }
-            fillMulti();
+            shortest = min;
         }
 
         /**
-         * Fills {@link #multi} from {@link #single}: entry {@code idx} holds the symbols that greedy
-         * decoding of the 11 bits {@code idx} yields, as long as they fit in those bits, at most
-         * {@link #MAX_PER_ENTRY}. Built from the shorter budgets up: the entry for {@code b} known
-         * bits {@code j} is the symbol that {@code j} starts with, then the entry for the
-         * {@code b - len} bits that follow it ({@code j >>> len}), so each entry costs one step
-         * instead of one lookup per symbol; only an entry whose tail is already full (six symbols,
-         * codes of one bit) is walked symbol by symbol. {@code suffix} holds the entries of every
-         * budget below 11, budget {@code b} at {@code [1 << b, 2 << b)}. (Filling each budget symbol
-         * by symbol instead measured about 10% faster on exponent planes' codes and 15-20% slower on
-         * an alphabet of some 200 symbols: not kept.)
+         * Fills {@link #multi} from {@link #single} with the kernels' {@link PlaneKernels#fillHuffman}:
+         * entry {@code idx} holds the symbols that greedy decoding of the 11 bits {@code idx}
+         * yields, as long as they fit in those bits, at most {@link #MAX_PER_ENTRY}, each entry
+         * built in one step from the entries of shorter budgets in {@link #suffix} (only the budgets
+         * a tail can need: up to 11 minus the shortest code). Filling the budgets symbol by symbol
+         * instead measured about 10% faster on exponent planes' codes and 15-20% slower on an
+         * alphabet of some 200 symbols: not kept.
          */
         private void fillMulti() {
-            final long[] sfx = suffix;
-            final int[] one = single;
-            for (int b = 0; b <= MAX_BITS; b++) {
-                long[] into = b == MAX_BITS ? multi : sfx;
-                int base = b == MAX_BITS ? 0 : 1 << b;
-                for (int j = 0; j < 1 << b; j++) {
-                    int e = one[j];
-                    int len = e >>> 8;
-                    long entry;
-                    if (len > b) {
-                        entry = 0;
-                    } else {
-                        long tail = sfx[(1 << (b - len)) + (j >>> len)];
-                        int cnt = (int) (tail >>> 48) & 7;
-                        if (cnt < MAX_PER_ENTRY) {
-                            entry = (e & 0xFFL)
-                                    | (tail & 0xFF_FFFF_FFFFL) << 8
-                                    | (long) (cnt + 1) << 48
-                                    | (long) (len + (int) (tail >>> 58)) << 58;
-                        } else {
-                            entry = walk(j, b);
-                        }
-                    }
-                    into[base + j] = entry;
-                }
-            }
-        }
-
-        /** The entry for budget {@code b} and bits {@code j}, symbol by symbol (a full tail). */
-        private long walk(int j, int b) {
-            long syms = 0;
-            int bits = 0;
-            int cnt = 0;
-            while (cnt < MAX_PER_ENTRY) {
-                int e = single[j >>> bits];
-                int len = e >>> 8;
-                if (bits + len > b) {
-                    break;
-                }
-                syms |= (long) (e & 0xFF) << (8 * cnt);
-                bits += len;
-                cnt++;
-            }
-            return syms | (long) cnt << 48 | (long) bits << 58;
+            kernels.fillHuffman(single, suffix, multi, 0, MAX_BITS - shortest);
+            kernels.fillHuffman(single, suffix, multi, MAX_BITS, MAX_BITS);
         }
 
         /**
@@ -546,16 +537,31 @@ public final class Huffman {
          * bytes and an output margin remain, then one symbol at a time with zero-padded reads;
          * then checks that the stream ends exactly where its length says.
          */
-        private void finish(MemorySegment src, long bitPos, long size, byte[] dst, int o, int end, int k) {
+        private void finish(
+                MemorySegment src, long bitPos, long size, byte[] dst, int o, int end, int k, boolean useMulti) {
             long streamEnd = (bitPos >>> 3) + size;
             long fastLimit = (streamEnd - 8) << 3;
-            int fastOut = end - MAX_PER_ENTRY - 8;
-            while (o <= fastOut && bitPos <= fastLimit) {
-                long x = src.get(LONG_LE, bitPos >>> 3) >>> (bitPos & 7);
-                long e = multi[(int) x & MASK];
-                BA_LONG.set(dst, o, e);
-                bitPos += e >>> 58;
-                o += (int) (e >>> 48) & 7;
+            if (useMulti) {
+                int fastOut = end - MAX_PER_ENTRY - 8;
+                while (o <= fastOut && bitPos <= fastLimit) {
+                    long x = src.get(LONG_LE, bitPos >>> 3) >>> (bitPos & 7);
+                    long e = multi[(int) x & MASK];
+                    BA_LONG.set(dst, o, e);
+                    bitPos += e >>> 58;
+                    o += (int) (e >>> 48) & 7;
+                }
+            } else {
+                // four codes (at most 44 bits) per 8-byte read
+                while (o <= end - 4 && bitPos <= fastLimit) {
+                    long x = src.get(LONG_LE, bitPos >>> 3) >>> (bitPos & 7);
+                    int used = 0;
+                    for (int r = 0; r < 4; r++) {
+                        int e = single[(int) (x >>> used) & MASK];
+                        dst[o++] = (byte) e;
+                        used += e >>> 8;
+                    }
+                    bitPos += used;
+                }
             }
             while (o < end) {
                 long x = read(src, bitPos, streamEnd);

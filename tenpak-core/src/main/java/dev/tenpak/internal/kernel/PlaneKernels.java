@@ -28,6 +28,25 @@ public interface PlaneKernels {
      */
     void mergeRaw(byte[] buf, MemorySegment raw, long[] rawAt, PlaneLayout layout, int m, MemorySegment dst, long at);
 
+    /**
+     * Fills budgets {@code from .. to} of the multi-symbol decode tables of a length-limited
+     * Huffman code (the entropy package's decoder) from its one-symbol table {@code single}: for
+     * an index width of {@code bits} ({@code single.length == 1 << bits}), {@code single[j]} is
+     * {@code symbol | length << 8}, the code whose bits (least significant first) start {@code j}.
+     * The entry for a budget of {@code b} bits and index {@code j < 1 << b} holds the symbols that
+     * greedy decoding of the low {@code b} bits of {@code j} yields while they fit in {@code b}
+     * bits, at most {@link #HUFFMAN_MAX_PER_ENTRY}: symbol {@code i} in byte {@code i}, their count in
+     * bits 48..50 and the bits they take in bits 58..63 (0 when no code fits). Budget {@code b < bits}
+     * goes to {@code suffix[(1 << b) + j]}, budget {@code bits} to {@code multi[j]}. Each budget is
+     * built from the lower ones (an entry is its first symbol and then the entry of the bits that
+     * follow it, with what is left of the budget), so a budget's tails must be filled first: the
+     * lower budgets up to {@code bits} minus the shortest code length.
+     */
+    void fillHuffman(int[] single, long[] suffix, long[] multi, int from, int to);
+
+    /** Symbols at most in one entry of {@link #fillHuffman}'s tables. */
+    int HUFFMAN_MAX_PER_ENTRY = 6;
+
     /** "scalar" or "vector(...)", for reports. */
     String description();
 

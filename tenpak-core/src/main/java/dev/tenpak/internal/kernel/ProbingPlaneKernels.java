@@ -37,8 +37,18 @@ final class ProbingPlaneKernels implements PlaneKernels {
 
     private final ScalarPlaneKernels scalar;
     private final PlaneKernels vector;
-    /** Per operation (0 split, 1 merge) and layout id: fast probes in a row, or FAST_PROBES once switched. */
-    private final int[] fast = new int[2 * LAYOUTS];
+    /**
+     * Per operation (0 split, 1 merge) and layout id, then one for {@link #fillHuffman}: fast probes
+     * in a row, or FAST_PROBES once switched.
+     */
+    private final int[] fast = new int[2 * LAYOUTS + 1];
+    /** The slot of {@link #fillHuffman} in {@link #fast}. */
+    private static final int FILL = 2 * LAYOUTS;
+    /**
+     * The budgets a probe of {@link #fillHuffman} fills with the vector kernel: up to 2^8 - 1
+     * entries, a few loop trips at any vector width.
+     */
+    static final int PROBE_BUDGET = 7;
 
     ProbingPlaneKernels(ScalarPlaneKernels scalar, PlaneKernels vector) {
         this.scalar = scalar;
@@ -51,6 +61,11 @@ final class ProbingPlaneKernels implements PlaneKernels {
     /** Whether {@code op} (0 split, 1 merge) in {@code layout} now takes the vector kernel whole. */
     boolean switched(int op, PlaneLayout layout) {
         return fast[LAYOUTS * op + layout.id] >= FAST_PROBES;
+    }
+
+    /** Whether {@link #fillHuffman} now takes the vector kernel whole. */
+    boolean fillSwitched() {
+        return fast[FILL] >= FAST_PROBES;
     }
 
     @Override
@@ -102,6 +117,29 @@ final class ProbingPlaneKernels implements PlaneKernels {
         scalar.mergeRaw(buf, raw, rawAt, layout, PROBE, m, dst, at);
         long t2 = System.nanoTime();
         record(slot, t1 - t0, t2 - t1, m);
+    }
+
+    @Override
+    public void fillHuffman(int[] single, long[] suffix, long[] multi, int from, int to) {
+        if (fast[FILL] >= FAST_PROBES || from > PROBE_BUDGET || to <= PROBE_BUDGET) {
+            if (fast[FILL] >= FAST_PROBES) {
+                vector.fillHuffman(single, suffix, multi, from, to);
+            } else {
+                scalar.fillHuffman(single, suffix, multi, from, to);
+            }
+            return;
+        }
+        long t0 = System.nanoTime();
+        vector.fillHuffman(single, suffix, multi, from, PROBE_BUDGET);
+        long t1 = System.nanoTime();
+        scalar.fillHuffman(single, suffix, multi, PROBE_BUDGET + 1, to);
+        long t2 = System.nanoTime();
+        int probed = (1 << (PROBE_BUDGET + 1)) - (1 << from);
+        int rest = (2 << to) - (1 << (PROBE_BUDGET + 1));
+        int f = fast[FILL];
+        if (f < FAST_PROBES) {
+            fast[FILL] = (t1 - t0) * rest <= 4 * (t2 - t1) * probed ? f + 1 : 0;
+        }
     }
 
     /**

@@ -257,4 +257,54 @@ final class ScalarPlaneKernels implements PlaneKernels {
             }
         }
     }
+
+    @Override
+    public void fillHuffman(int[] single, long[] suffix, long[] multi, int from, int to) {
+        int bits = Integer.numberOfTrailingZeros(single.length);
+        for (int b = from; b <= to; b++) {
+            fillHuffman(single, suffix, b == bits ? multi : suffix, b == bits ? 0 : 1 << b, b, 0);
+        }
+    }
+
+    /** Entries {@code j0 .. (1 << b) - 1} of budget {@code b}, written to {@code into[base + j]}. */
+    static void fillHuffman(int[] single, long[] suffix, long[] into, int base, int b, int j0) {
+        for (int j = j0; j < 1 << b; j++) {
+            int e = single[j];
+            int len = e >>> 8;
+            long entry;
+            if (len > b) {
+                entry = 0;
+            } else {
+                long tail = suffix[(1 << (b - len)) + (j >>> len)];
+                int cnt = (int) (tail >>> 48) & 7;
+                if (cnt < HUFFMAN_MAX_PER_ENTRY) {
+                    entry = (e & 0xFFL)
+                            | (tail & 0xFF_FFFF_FFFFL) << 8
+                            | (long) (cnt + 1) << 48
+                            | (long) (len + (int) (tail >>> 58)) << 58;
+                } else {
+                    entry = walkHuffman(single, j, b);
+                }
+            }
+            into[base + j] = entry;
+        }
+    }
+
+    /** The entry for budget {@code b} and bits {@code j}, symbol by symbol (when the tail is full). */
+    static long walkHuffman(int[] single, int j, int b) {
+        long syms = 0;
+        int bits = 0;
+        int cnt = 0;
+        while (cnt < HUFFMAN_MAX_PER_ENTRY) {
+            int e = single[j >>> bits];
+            int len = e >>> 8;
+            if (bits + len > b) {
+                break;
+            }
+            syms |= (long) (e & 0xFF) << (8 * cnt);
+            bits += len;
+            cnt++;
+        }
+        return syms | (long) cnt << 48 | (long) bits << 58;
+    }
 }

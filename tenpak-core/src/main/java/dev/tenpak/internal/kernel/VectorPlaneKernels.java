@@ -4,7 +4,9 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -24,6 +26,10 @@ final class VectorPlaneKernels implements PlaneKernels {
             VectorSpecies.of(byte.class, VectorShape.forBitSize(S.vectorBitSize() / 2));
     private static final VectorSpecies<Byte> B_QUARTER =
             VectorSpecies.of(byte.class, VectorShape.forBitSize(I.vectorBitSize() / 4));
+    private static final VectorSpecies<Long> L = LongVector.SPECIES_PREFERRED;
+    /** As many int lanes as {@link #L} has long lanes. */
+    private static final VectorSpecies<Integer> I_HALF =
+            VectorSpecies.of(int.class, VectorShape.forBitSize(L.vectorBitSize() / 2));
 
     private final ScalarPlaneKernels scalar = ScalarPlaneKernels.INSTANCE;
 
@@ -183,5 +189,59 @@ final class VectorPlaneKernels implements PlaneKernels {
                     .intoMemorySegment(dst, at + 4L * i, LE);
         }
         return i;
+    }
+
+    /**
+     * One lane per entry: the first code's length from {@code single} (a contiguous load), the
+     * tail's index from it, the tail gathered from {@code suffix} (the index map goes through a
+     * small array: the API gathers by array), the entry assembled lane-wise. A lane whose tail is
+     * already full is rare (codes of one bit) and is walked by the scalar specification; budgets
+     * narrower than a vector and the tail of none (budgets are powers of two) are scalar.
+     */
+    @Override
+    public void fillHuffman(int[] single, long[] suffix, long[] multi, int from, int to) {
+        int bits = Integer.numberOfTrailingZeros(single.length);
+        int[] index = new int[L.length()];
+        for (int b = from; b <= to; b++) {
+            long[] into = b == bits ? multi : suffix;
+            int base = b == bits ? 0 : 1 << b;
+            int j = 1 << b < L.length() ? 0 : fillHuffmanBudget(single, suffix, into, base, b, index);
+            ScalarPlaneKernels.fillHuffman(single, suffix, into, base, b, j);
+        }
+    }
+
+    private static int fillHuffmanBudget(int[] single, long[] suffix, long[] into, int base, int b, int[] index) {
+        int n = 1 << b;
+        int lanes = L.length();
+        IntVector iota = IntVector.zero(I_HALF).addIndex(1);
+        IntVector one = IntVector.broadcast(I_HALF, 1);
+        long full = (long) HUFFMAN_MAX_PER_ENTRY << 48;
+        int j = 0;
+        for (; j < n; j += lanes) {
+            IntVector e = IntVector.fromArray(I_HALF, single, j);
+            IntVector len = e.lanewise(VectorOperators.LSHR, 8);
+            VectorMask<Integer> fits = len.compare(VectorOperators.LE, b);
+            IntVector at = one.lanewise(VectorOperators.LSHL, len.neg().add(b))
+                    .add(iota.add(j).lanewise(VectorOperators.LSHR, len));
+            IntVector.zero(I_HALF).blend(at, fits).intoArray(index, 0); // index 0: an unused slot
+            LongVector tail = LongVector.fromArray(L, suffix, 0, index, 0);
+            LongVector count = tail.and(7L << 48);
+            LongVector sym = (LongVector) e.and(0xFF).convertShape(VectorOperators.I2L, L, 0);
+            LongVector len64 = (LongVector) len.convertShape(VectorOperators.I2L, L, 0);
+            LongVector entry = sym.or(tail.and(0xFF_FFFF_FFFFL).lanewise(VectorOperators.LSHL, 8))
+                    .or(count.add(1L << 48))
+                    .or(tail.and(63L << 58).add(len64.lanewise(VectorOperators.LSHL, 58)));
+            VectorMask<Long> fitsL = fits.cast(L);
+            LongVector.zero(L).blend(entry, fitsL).intoArray(into, base + j);
+            VectorMask<Long> walk = count.compare(VectorOperators.EQ, full).and(fitsL);
+            if (walk.anyTrue()) {
+                for (int k = 0; k < lanes; k++) {
+                    if (walk.laneIsSet(k)) {
+                        into[base + j + k] = ScalarPlaneKernels.walkHuffman(single, j + k, b);
+                    }
+                }
+            }
+        }
+        return j;
     }
 }

@@ -137,6 +137,21 @@ final class WarmingPlaneKernels implements PlaneKernels {
         }
     }
 
+    @Override
+    public void fillHuffman(int[] single, long[] suffix, long[] multi, int from, int to) {
+        if (warm) {
+            vector.fillHuffman(single, suffix, multi, from, to);
+            return;
+        }
+        active.incrementAndGet();
+        try {
+            scalar.fillHuffman(single, suffix, multi, from, to);
+        } finally {
+            lastUse = System.nanoTime();
+            active.decrementAndGet();
+        }
+    }
+
     /** Whether no call has used these kernels for {@link #IDLE_NANOS} (nor since they were made). */
     private boolean idle() {
         return active.get() == 0 && System.nanoTime() - lastUse >= IDLE_NANOS;
@@ -207,6 +222,33 @@ final class WarmingPlaneKernels implements PlaneKernels {
         private final MemorySegment raw32 = Arena.ofAuto().allocate(4 * ELEMENTS, 64);
         private static final long[] RAW_AT16 = {0, 2 * ELEMENTS};
         private static final long[] RAW_AT32 = {0, ELEMENTS, 2 * ELEMENTS, 3 * ELEMENTS};
+        /**
+         * A one-symbol Huffman table of 11 bits: codes of 2 to 11 bits (a geometric tail, as
+         * exponent planes have), so that every budget of the fill and the tail of each runs.
+         */
+        private static final int[] SINGLE = huffmanSingle();
+
+        private final long[] suffix = new long[SINGLE.length];
+        private final long[] multi = new long[SINGLE.length];
+
+        private static int[] huffmanSingle() {
+            // lengths 2, 2, 2, 3, 4, ..., 10, 11, 11 (a complete code), codes in canonical order,
+            // bits least significant first
+            int[] single = new int[1 << 11];
+            int code = 0;
+            int len = 2;
+            for (int sym = 0; sym < 13; sym++) {
+                int l = sym < 3 ? 2 : Math.min(11, sym);
+                code <<= l - len;
+                len = l;
+                int rev = Integer.reverse(code) >>> (32 - l);
+                for (int j = rev; j < single.length; j += 1 << l) {
+                    single[j] = sym | l << 8;
+                }
+                code++;
+            }
+            return single;
+        }
 
         Round(MemorySegment src) {
             this.src = src;
@@ -225,6 +267,8 @@ final class WarmingPlaneKernels implements PlaneKernels {
             k.mergeRaw(planes16, raw16, RAW_AT16, PlaneLayout.ROT16, 2 * ELEMENTS, back16, 0);
             MemorySegment.copy(planes32, 0, raw32, ValueLayout.JAVA_BYTE, 0, planes32.length);
             k.mergeRaw(planes32, raw32, RAW_AT32, PlaneLayout.ROT32, ELEMENTS, back32, 0);
+            k.fillHuffman(SINGLE, suffix, multi, 0, 9);
+            k.fillHuffman(SINGLE, suffix, multi, 11, 11);
         }
 
         boolean sameAs(Round o) {
@@ -233,7 +277,9 @@ final class WarmingPlaneKernels implements PlaneKernels {
                     && Arrays.equals(planes16, o.planes16)
                     && Arrays.equals(planes32, o.planes32)
                     && back16.mismatch(o.back16) < 0
-                    && back32.mismatch(o.back32) < 0;
+                    && back32.mismatch(o.back32) < 0
+                    && Arrays.equals(suffix, o.suffix)
+                    && Arrays.equals(multi, o.multi);
         }
     }
 }

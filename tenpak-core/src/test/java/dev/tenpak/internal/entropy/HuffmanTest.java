@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tenpak.error.CorruptArtifactException;
+import dev.tenpak.internal.kernel.PlaneKernels;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -171,7 +173,8 @@ class HuffmanTest {
     /**
      * The decoder's multi-symbol table, built from shorter budgets up, equals the symbol-by-symbol
      * definition for every index, on codes from flat to one-bit-dominated (where entries fill up to
-     * seven symbols), each through a real encoded stream.
+     * six symbols), each through a real encoded stream, filled by the JVM's kernels and by the
+     * scalar specification.
      */
     @ParameterizedTest(name = "skew {0}")
     @org.junit.jupiter.params.provider.ValueSource(ints = {0, 1, 2, 4, 8, 16, 64})
@@ -189,6 +192,14 @@ class HuffmanTest {
             for (int c : counts) {
                 n += c;
             }
+            if (n < Huffman.MULTI_MIN_SYMBOLS) { // a stream long enough to fill the multi-symbol table
+                int scale = (Huffman.MULTI_MIN_SYMBOLS + n - 1) / n;
+                n = 0;
+                for (int s = 0; s < 256; s++) {
+                    counts[s] *= scale;
+                    n += counts[s];
+                }
+            }
             byte[] src = new byte[n];
             int at = 0;
             for (int s = 0; s < 256; s++) {
@@ -204,25 +215,78 @@ class HuffmanTest {
             }
             byte[] coded = new byte[8192 + n];
             int w = Huffman.encode(src, 0, n, lengths, new int[256], hist4, coded, 0);
-            Huffman.Decoder d = new Huffman.Decoder();
-            byte[] back = new byte[n + Huffman.SLACK];
-            d.decode(MemorySegment.ofArray(coded), 0, w, back, 0, n);
-            assertThat(Arrays.copyOf(back, n)).isEqualTo(src);
-            for (int idx = 0; idx < Huffman.TABLE_SIZE; idx++) {
-                long syms = 0;
-                int bits = 0;
-                int cnt = 0;
-                while (cnt < Huffman.MAX_PER_ENTRY) {
-                    int e = d.single[idx >>> bits];
-                    if (bits + (e >>> 8) > Huffman.MAX_BITS) {
-                        break;
-                    }
-                    syms |= (long) (e & 0xFF) << (8 * cnt);
-                    bits += e >>> 8;
-                    cnt++;
+            for (PlaneKernels kernels : List.of(PlaneKernels.get(), PlaneKernels.scalar())) {
+                Huffman.Decoder d = new Huffman.Decoder(kernels);
+                byte[] back = new byte[n + Huffman.SLACK];
+                d.decode(MemorySegment.ofArray(coded), 0, w, back, 0, n);
+                assertThat(Arrays.copyOf(back, n)).isEqualTo(src);
+                assertTableMatchesItsDefinition(d, kernels + " round " + round);
+            }
+        }
+    }
+
+    static void assertTableMatchesItsDefinition(Huffman.Decoder d, String what) {
+        for (int idx = 0; idx < Huffman.TABLE_SIZE; idx++) {
+            long syms = 0;
+            int bits = 0;
+            int cnt = 0;
+            while (cnt < Huffman.MAX_PER_ENTRY) {
+                int e = d.single[idx >>> bits];
+                if (bits + (e >>> 8) > Huffman.MAX_BITS) {
+                    break;
                 }
-                long expected = syms | (long) cnt << 48 | (long) bits << 58;
-                assertThat(d.multi[idx]).as("entry %d of round %d", idx, round).isEqualTo(expected);
+                syms |= (long) (e & 0xFF) << (8 * cnt);
+                bits += e >>> 8;
+                cnt++;
+            }
+            long expected = syms | (long) cnt << 48 | (long) bits << 58;
+            assertThat(d.multi[idx]).as("entry %d of %s", idx, what).isEqualTo(expected);
+        }
+    }
+
+    /**
+     * Streams shorter than {@link Huffman#MULTI_MIN_SYMBOLS} decode from the one-symbol table
+     * alone, longer ones through the multi-symbol table; one decoder, fed both in turn under the
+     * same code table (kept between calls) and under new ones, gives every stream back exactly.
+     */
+    @ParameterizedTest(name = "skew {0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {0, 1, 4, 64})
+    void shortAndLongStreamsShareOneDecoder(int skew) {
+        SplittableRandom r = rng("short" + skew);
+        Huffman.Decoder d = new Huffman.Decoder();
+        for (int round = 0; round < 6; round++) {
+            int[] counts = new int[256];
+            int symbols = 2 + r.nextInt(skew == 0 ? 254 : 40);
+            int first = r.nextInt(257 - symbols);
+            for (int s = 0; s < symbols; s++) {
+                counts[first + s] = 1 + r.nextInt(1000);
+            }
+            counts[first + r.nextInt(symbols)] += skew * 1000;
+            byte[] lengths = new byte[256];
+            Huffman.codeLengths(counts, lengths);
+            int m = Huffman.MULTI_MIN_SYMBOLS;
+            for (int n : new int[] {1, 7, m - 1, m, 3 * m + 5, 5, m - 1, 40_000}) {
+                byte[] src = new byte[n];
+                for (int i = 0; i < n; i++) { // symbols drawn from the code's alphabet
+                    int s;
+                    do {
+                        s = first + r.nextInt(symbols);
+                    } while (lengths[s] == 0);
+                    src[i] = (byte) s;
+                }
+                int[] hist4 = new int[1024];
+                int q = (n + 3) / 4;
+                for (int i = 0; i < n; i++) {
+                    hist4[(i / q) * 256 + (src[i] & 0xFF)]++;
+                }
+                byte[] coded = new byte[8192 + 2 * n];
+                int w = Huffman.encode(src, 0, n, lengths, new int[256], hist4, coded, 0);
+                byte[] back = new byte[n + Huffman.SLACK];
+                assertThat(d.decode(MemorySegment.ofArray(coded), 0, w, back, 0, n))
+                        .isEqualTo(w);
+                assertThat(Arrays.copyOf(back, n))
+                        .as("round %d, %d symbols", round, n)
+                        .isEqualTo(src);
             }
         }
     }

@@ -38,7 +38,13 @@ class ProbingPlaneKernelsTest {
         MemorySegment back = Arena.ofAuto().allocate(4L * m, 64);
         long deadline = System.nanoTime() + 60_000_000_000L;
         PlaneLayout[] layouts = {PlaneLayout.ROT16, PlaneLayout.ROT32};
-        while (System.nanoTime() < deadline && !allSwitched(k, layouts)) {
+        byte[] code = WarmingPlaneKernelsTest.randomCode(rnd);
+        int[] single = WarmingPlaneKernelsTest.huffmanSingle(code);
+        long[] suffix = new long[single.length];
+        long[] multi = new long[single.length];
+        while (System.nanoTime() < deadline && !(allSwitched(k, layouts) && k.fillSwitched())) {
+            k.fillHuffman(single, suffix, multi, 0, 10);
+            k.fillHuffman(single, suffix, multi, 11, 11);
             for (PlaneLayout layout : layouts) {
                 int p = layout == PlaneLayout.ROT16 ? 2 : 4;
                 k.split(src, layout, p, 0, 4 * m / p / 2, planes, 4 * m / p / 2);
@@ -47,6 +53,9 @@ class ProbingPlaneKernelsTest {
         }
         assertThat(allSwitched(k, layouts))
                 .as("every layout switched to the vector kernels")
+                .isTrue();
+        assertThat(k.fillSwitched())
+                .as("the Huffman table fill switched to the vector kernel")
                 .isTrue();
         for (int i = 0; i < 20; i++) {
             WarmingPlaneKernelsTest.assertSameAsScalar(k, rnd);

@@ -36,6 +36,79 @@ class WarmingPlaneKernelsTest {
                     .as("merge %s m=%d random start %d", layout, m, START)
                     .isEqualTo(bits);
         }
+        assertSameHuffmanTables(k, randomCode(rnd));
+    }
+
+    /**
+     * Code lengths of a random complete prefix code of at most 11 bits over up to 256 symbols: from
+     * one leaf of length 0, leaves split in two until the code has its size. Splitting the newest
+     * leaf each time (a third of the codes) gives lengths 1, 2, 3, ... 11, 11: one-bit codes, whose
+     * table entries hold six symbols and are walked symbol by symbol.
+     */
+    static byte[] randomCode(SplittableRandom rnd) {
+        int size = rnd.nextInt(2, 257);
+        boolean chain = rnd.nextInt(3) == 0;
+        java.util.List<Integer> leaves = new java.util.ArrayList<>(java.util.List.of(0));
+        while (leaves.size() < size) {
+            int i = chain ? leaves.size() - 1 : rnd.nextInt(leaves.size());
+            int len = leaves.get(i);
+            if (len == 11) {
+                if (chain) {
+                    break;
+                }
+                continue;
+            }
+            leaves.set(i, len + 1);
+            leaves.add(len + 1);
+        }
+        byte[] lengths = new byte[256];
+        int first = rnd.nextInt(257 - leaves.size());
+        for (int i = 0; i < leaves.size(); i++) {
+            lengths[first + i] = (byte) (int) leaves.get(i);
+        }
+        return lengths;
+    }
+
+    /** The one-symbol table of a complete code: canonical codes, bits least significant first. */
+    static int[] huffmanSingle(byte[] lengths) {
+        int[] single = new int[1 << 11];
+        int code = 0;
+        for (int len = 1; len <= 11; len++) {
+            for (int sym = 0; sym < 256; sym++) {
+                if (lengths[sym] == len) {
+                    int rev = Integer.reverse(code) >>> (32 - len);
+                    for (int j = rev; j < single.length; j += 1 << len) {
+                        single[j] = sym | len << 8;
+                    }
+                    code++;
+                }
+            }
+            code <<= 1;
+        }
+        return single;
+    }
+
+    /** {@code k} fills the multi-symbol tables of {@code lengths} entry for entry as the scalar spec does. */
+    static void assertSameHuffmanTables(PlaneKernels k, byte[] lengths) {
+        int[] single = huffmanSingle(lengths);
+        int shortest = 11;
+        for (byte len : lengths) {
+            if (len != 0) {
+                shortest = Math.min(shortest, len);
+            }
+        }
+        long[] suffix = new long[single.length];
+        long[] multi = new long[single.length];
+        long[] wantSuffix = new long[single.length];
+        long[] wantMulti = new long[single.length];
+        SCALAR.fillHuffman(single, wantSuffix, wantMulti, 0, 11 - shortest);
+        SCALAR.fillHuffman(single, wantSuffix, wantMulti, 11, 11);
+        k.fillHuffman(single, suffix, multi, 0, 11 - shortest);
+        k.fillHuffman(single, suffix, multi, 11, 11);
+        assertThat(suffix).as("Huffman suffix tables, random start %d", START).isEqualTo(wantSuffix);
+        assertThat(multi)
+                .as("Huffman multi-symbol table, random start %d", START)
+                .isEqualTo(wantMulti);
     }
 
     @Test
