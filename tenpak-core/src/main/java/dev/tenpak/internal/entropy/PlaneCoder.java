@@ -39,6 +39,9 @@ public final class PlaneCoder {
     private final int[] sampleCounts = new int[256];
     private final byte[] lengths = new byte[256];
     private final int[] enc = new int[256];
+    /** Huffman's table of symbol pairs (256 KiB), made on first use. */
+    private int[] pairs;
+
     private final Huffman.Decoder decoder = new Huffman.Decoder();
     private final int[] contextCounts = new int[512];
     private final Rans.Encoder rans1 = new Rans.Encoder();
@@ -146,7 +149,10 @@ public final class PlaneCoder {
         }
         if (huffman < maxEncodedSize(n)) {
             dst[at] = HUFFMAN;
-            int w = Huffman.encode(src, off, n, lengths, enc, hist4, dst, at + 1);
+            if (pairs == null) {
+                pairs = new int[Huffman.PAIR_TABLE];
+            }
+            int w = Huffman.encode(src, off, n, lengths, enc, pairs, hist4, dst, at + 1);
             assert w + 1 == huffman;
             return 1 + w;
         }

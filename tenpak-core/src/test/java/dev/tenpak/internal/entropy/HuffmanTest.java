@@ -245,6 +245,67 @@ class HuffmanTest {
     }
 
     /**
+     * The encoder's two-symbols-a-lookup path writes the same bytes as one symbol at a time, for
+     * alphabets from 2 to 256 consecutive values (the table of pairs pays only for small ones:
+     * both sides of that rule are taken), any run length (tails of 0 to 3 symbols per stream) and
+     * codes from flat to one-bit-dominated; a table of pairs left over from another code does not
+     * leak into the next stream.
+     */
+    @ParameterizedTest(name = "skew {0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {0, 1, 8, 64})
+    void pairsWriteTheSameBytesAsSingleSymbols(int skew) {
+        SplittableRandom r = rng("pairs" + skew);
+        int[] pairs = new int[Huffman.PAIR_TABLE];
+        int paid = 0;
+        for (int round = 0; round < 40; round++) {
+            int symbols = round % 4 == 3 ? 2 + r.nextInt(255) : 2 + r.nextInt(63);
+            int first = r.nextInt(257 - symbols);
+            int n = r.nextInt(4) == 0 ? r.nextInt(1, 64) : r.nextInt(1, 70_000);
+            byte[] src = new byte[n];
+            for (int i = 0; i < n; i++) {
+                int s = first + (r.nextInt(4) < skew % 4 + (skew > 0 ? 1 : 0) ? 0 : r.nextInt(symbols));
+                src[i] = (byte) s;
+            }
+            int[] counts = new int[256];
+            int[] hist4 = new int[1024];
+            int q = (n + 3) / 4;
+            for (int i = 0; i < n; i++) {
+                counts[src[i] & 0xFF]++;
+                hist4[(i / q) * 256 + (src[i] & 0xFF)]++;
+            }
+            int distinct = 0;
+            for (int c : counts) {
+                distinct += c == 0 ? 0 : 1;
+            }
+            if (distinct < 2) {
+                continue;
+            }
+            byte[] lengths = new byte[256];
+            Huffman.codeLengths(counts, lengths);
+            int lo = 0;
+            while (lengths[lo] == 0) {
+                lo++;
+            }
+            int hi = 255;
+            while (lengths[hi] == 0) {
+                hi--;
+            }
+            paid += Huffman.pairsPay(hi - lo + 1, n) ? 1 : 0;
+            byte[] one = new byte[8192 + 2 * n];
+            byte[] two = new byte[8192 + 2 * n];
+            int w1 = Huffman.encode(src, 0, n, lengths, new int[256], hist4, one, 0);
+            int w2 = Huffman.encode(src, 0, n, lengths, new int[256], pairs, hist4, two, 0);
+            assertThat(w2)
+                    .as("round %d: %d symbols over %d values", round, n, hi - lo + 1)
+                    .isEqualTo(w1);
+            assertThat(Arrays.copyOf(two, w2))
+                    .as("round %d: %d symbols over %d values", round, n, hi - lo + 1)
+                    .isEqualTo(Arrays.copyOf(one, w1));
+        }
+        assertThat(paid).as("streams that took the table of pairs").isGreaterThan(5);
+    }
+
+    /**
      * Streams shorter than {@link Huffman#MULTI_MIN_SYMBOLS} decode from the one-symbol table
      * alone, longer ones through the multi-symbol table; one decoder, fed both in turn under the
      * same code table (kept between calls) and under new ones, gives every stream back exactly.
