@@ -354,8 +354,13 @@ class HuffmanTest {
 
     // ---------------------------------------------------------------- hostile streams
 
-    static byte[] sampleHuffman() {
-        byte[] coded = encodePlane(exponentLike(3000, new SplittableRandom(42)));
+    /**
+     * A Huffman plane of {@code n} exponent-like symbols: the hostile-input tests below run on one
+     * of fewer than {@link Huffman#MULTI_MIN_SYMBOLS} symbols (decoded from the one-symbol table)
+     * and on one of more (the multi-symbol table and the four-stream loop).
+     */
+    static byte[] sampleHuffman(int n) {
+        byte[] coded = encodePlane(exponentLike(n, new SplittableRandom(42)));
         assertThat(coded[0]).isEqualTo((byte) PlaneCoder.HUFFMAN);
         return coded;
     }
@@ -367,11 +372,12 @@ class HuffmanTest {
                 .isInstanceOf(CorruptArtifactException.class);
     }
 
-    @Test
-    void truncatedStreamsAreRefused() {
-        byte[] coded = sampleHuffman();
+    @ParameterizedTest(name = "{0} symbols")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {3000, 20_000})
+    void truncatedStreamsAreRefused(int n) {
+        byte[] coded = sampleHuffman(n);
         for (int len = 0; len < coded.length; len++) {
-            assertRefused(Arrays.copyOf(coded, len), 3000, "truncated to " + len);
+            assertRefused(Arrays.copyOf(coded, len), n, "truncated to " + len);
         }
         byte[] raw = encodePlane(uniform(300, rng("raw trunc")));
         assertRefused(Arrays.copyOf(raw, raw.length - 1), 300, "raw plane one byte short");
@@ -380,14 +386,15 @@ class HuffmanTest {
         assertRefused(new byte[] {PlaneCoder.HUFFMAN}, 0, "Huffman for an empty plane");
     }
 
-    @Test
-    void badTablesAreRefused() {
-        byte[] coded = sampleHuffman();
+    @ParameterizedTest(name = "{0} symbols")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {3000, 20_000})
+    void badTablesAreRefused(int n) {
+        byte[] coded = sampleHuffman(n);
         int count = (coded[2] & 0xFF) + 1;
         // a length nibble above 11
         byte[] longCode = coded.clone();
         longCode[3] = (byte) ((longCode[3] & 0xF0) | 0xC);
-        assertRefused(longCode, 3000, "length 12");
+        assertRefused(longCode, n, "length 12");
         // Kraft sum not 1: drop a symbol / add a symbol
         byte[] incomplete = coded.clone();
         for (int i = 0; i < (count + 1) / 2; i++) {
@@ -396,15 +403,15 @@ class HuffmanTest {
                 break;
             }
         }
-        assertRefused(incomplete, 3000, "incomplete code");
+        assertRefused(incomplete, n, "incomplete code");
         byte[] over = coded.clone();
         over[3] = (byte) ((over[3] & 0xF0) | 1);
         over[4] = (byte) ((over[4] & 0xF0) | 1);
-        assertRefused(over, 3000, "over-full code");
+        assertRefused(over, n, "over-full code");
         // the table reaches past symbol 255
         byte[] past = coded.clone();
         past[1] = (byte) 250;
-        assertRefused(past, 3000, "table past 255");
+        assertRefused(past, n, "table past 255");
         // a single symbol is not a Huffman code
         assertRefused(
                 new byte[] {PlaneCoder.HUFFMAN, 5, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
@@ -412,9 +419,10 @@ class HuffmanTest {
                 "one symbol");
     }
 
-    @Test
-    void streamLengthsThatOverflowOrDisagreeAreRefused() {
-        byte[] coded = sampleHuffman();
+    @ParameterizedTest(name = "{0} symbols")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {3000, 20_000})
+    void streamLengthsThatOverflowOrDisagreeAreRefused(int n) {
+        byte[] coded = sampleHuffman(n);
         int count = (coded[2] & 0xFF) + 1;
         int sizes = 1 + 2 + (count + 1) / 2;
         for (int k = 0; k < 4; k++) {
@@ -423,20 +431,21 @@ class HuffmanTest {
             huge[sizes + 4 * k + 1] = (byte) 0xFF;
             huge[sizes + 4 * k + 2] = (byte) 0xFF;
             huge[sizes + 4 * k + 3] = (byte) 0xFF;
-            assertRefused(huge, 3000, "stream " + k + " of 4 GiB");
+            assertRefused(huge, n, "stream " + k + " of 4 GiB");
         }
         // one byte moved from stream 0 to stream 1: both streams end in the wrong place
         byte[] moved = coded.clone();
         moved[sizes] -= 1;
         moved[sizes + 4] += 1;
-        assertRefused(moved, 3000, "moved boundary");
+        assertRefused(moved, n, "moved boundary");
         // the plane claims more symbols than the streams hold
-        assertRefused(coded, 4000, "too many symbols");
+        assertRefused(coded, n + 1000, "too many symbols");
     }
 
-    @Test
-    void randomDamageIsRefusedOrDecodesWithoutEscaping() {
-        byte[] coded = sampleHuffman();
+    @ParameterizedTest(name = "{0} symbols")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {3000, 20_000})
+    void randomDamageIsRefusedOrDecodesWithoutEscaping(int n) {
+        byte[] coded = sampleHuffman(n);
         SplittableRandom r = rng("damage");
         for (int trial = 0; trial < 3000; trial++) {
             byte[] bad = coded.clone();
@@ -445,8 +454,7 @@ class HuffmanTest {
                 bad[r.nextInt(bad.length)] ^= (byte) (1 << r.nextInt(8));
             }
             try {
-                new PlaneCoder()
-                        .decode(MemorySegment.ofArray(bad), 0, bad.length, new byte[3000 + Huffman.SLACK], 0, 3000);
+                new PlaneCoder().decode(MemorySegment.ofArray(bad), 0, bad.length, new byte[n + Huffman.SLACK], 0, n);
             } catch (CorruptArtifactException expected) {
                 // refused with a typed error: fine
             }
