@@ -224,8 +224,25 @@ public final class PlaneCoder {
         if (distinct < 2) {
             return false;
         }
+        if (entropyReachesBar(c)) {
+            return true;
+        }
         Huffman.codeLengths(c, lengths);
         return Huffman.payloadBits(c, lengths) * 100 >= (long) RANDOM_BITS_X100 * SAMPLE;
+    }
+
+    /**
+     * Whether the sample's order-0 entropy alone reaches {@code RANDOM_BITS_X100 / 100} bits a
+     * byte: no prefix code, the fitted Huffman code included, takes fewer bits than the entropy, so
+     * then {@link #sampleLooksRandom}'s answer is yes without building the code (the mantissa
+     * planes, about 7.95 bits a byte in a 4 KiB sample; building their 256-symbol code was about
+     * 6% of a bf16 encode). The entropy is the integer one of {@link Rans#entropyBits16}, within
+     * {@code SAMPLE} units of 2^-16 bit of the exact one, so twice that is taken off first: the
+     * same answer on every JVM, and never yes where the code would say no.
+     */
+    static boolean entropyReachesBar(int[] sampleCounts) {
+        long bar16 = ((long) RANDOM_BITS_X100 * SAMPLE * 65536 + 99) / 100;
+        return Rans.entropyBits16(sampleCounts, SAMPLE) - 2L * SAMPLE >= bar16;
     }
 
     /**

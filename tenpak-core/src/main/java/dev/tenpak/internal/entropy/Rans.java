@@ -604,6 +604,15 @@ public final class Rans {
 
     /** Order-0 entropy of {@code counts[0 .. 256)} in bytes, from the fixed-point logarithms (an estimate). */
     static long entropyBytes(int[] counts, int n) {
+        return (entropyBits16(counts, n) >>> 16) / 8;
+    }
+
+    /**
+     * The order-0 entropy of {@code counts} (which sum to {@code n}) in bits, times 2^16, from
+     * {@link #log2x16}: below 2^15 each logarithm is within one unit of the exact one, so the sum
+     * is within {@code n} units of the exact entropy there.
+     */
+    static long entropyBits16(int[] counts, int n) {
         long bits16 = 0;
         long logN = log2x16(n);
         for (int s = 0; s < 256; s++) {
@@ -612,7 +621,7 @@ public final class Rans {
                 bits16 += c * (logN - log2x16(c));
             }
         }
-        return (bits16 >>> 16) / 8;
+        return bits16;
     }
 
     /** {@code log2(v) * 2^16} for {@code v >= 1}, from {@link #LOG2} (exact below 2^15, 15 significant bits above). */

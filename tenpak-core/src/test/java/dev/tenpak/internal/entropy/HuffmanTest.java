@@ -245,6 +245,49 @@ class HuffmanTest {
     }
 
     /**
+     * The raw-plane sample test's shortcut: whenever the integer entropy of a 4 KiB sample says the
+     * bar is reached, the fitted Huffman code says so too (so the shortcut never changes a
+     * decision), on samples from uniform bytes to a few hundred values with skew around the bar;
+     * and it fires on uniform bytes, the mantissa planes' kind.
+     */
+    @Test
+    void sampleEntropyShortcutAgreesWithTheCode() {
+        SplittableRandom r = rng("sample bar");
+        int fired = 0;
+        int near = 0;
+        for (int trial = 0; trial < 4000; trial++) {
+            int[] c = new int[256];
+            int values = 224 + r.nextInt(33);
+            int skewed = r.nextInt(5);
+            for (int i = 0; i < PlaneCoder.SAMPLE; i++) {
+                // up to 224 to 256 values, a few of them drawn more often: entropies from about 7.5
+                // to 7.96 bits, on both sides of the 7.9-bit bar
+                int v = r.nextInt(64) < skewed ? r.nextInt(1 + skewed) : r.nextInt(values);
+                c[v]++;
+            }
+            byte[] lengths = new byte[256];
+            Huffman.codeLengths(c, lengths);
+            boolean code =
+                    Huffman.payloadBits(c, lengths) * 100 >= (long) PlaneCoder.RANDOM_BITS_X100 * PlaneCoder.SAMPLE;
+            boolean shortcut = PlaneCoder.entropyReachesBar(c);
+            if (shortcut) {
+                assertThat(code)
+                        .as("trial %d: the shortcut said random, the code did not", trial)
+                        .isTrue();
+                fired++;
+            }
+            near += code && !shortcut ? 1 : 0;
+        }
+        assertThat(fired).as("samples the shortcut settled").isGreaterThan(500);
+        assertThat(near).as("samples left to the code (near the bar)").isGreaterThan(50);
+        int[] uniform = new int[256];
+        for (int i = 0; i < PlaneCoder.SAMPLE; i++) {
+            uniform[r.nextInt(256)]++;
+        }
+        assertThat(PlaneCoder.entropyReachesBar(uniform)).isTrue();
+    }
+
+    /**
      * The encoder's two-symbols-a-lookup path writes the same bytes as one symbol at a time, for
      * alphabets from 2 to 256 consecutive values (the table of pairs pays only for small ones:
      * both sides of that rule are taken), any run length (tails of 0 to 3 symbols per stream) and
