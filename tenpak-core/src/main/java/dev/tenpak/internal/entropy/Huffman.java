@@ -319,7 +319,11 @@ public final class Huffman {
         }
     }
 
-    /** {@link #encodeStream} with two pair lookups per four symbols. */
+    /**
+     * {@link #encodeStream} with two pair lookups per four symbols. The two loops stay apart, each
+     * with its own body, so that C2 compiles each on its own (a shared helper in the loop would be
+     * a call per four symbols, or one inlined body for both).
+     */
     private static void encodeStreamPairs(
             byte[] src, int[] enc, int[] pairs, byte[] dst, int from, int to, int o, int end) {
         long acc = 0;
