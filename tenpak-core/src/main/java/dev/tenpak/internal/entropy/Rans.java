@@ -65,6 +65,9 @@ public final class Rans {
         /** Symbols with a non-zero frequency, ascending. */
         final int[] present = new int[256];
 
+        /** {@link #normalize}'s scratch: the gain or loss of one more or one less unit per present symbol. */
+        final long[] delta = new long[256];
+
         int k;
         /** Precision: the frequencies sum to {@code 2^t}. */
         int t;
@@ -103,12 +106,17 @@ public final class Rans {
      * (added) or cost the fewest (taken back), ties to the smaller symbol. Integer arithmetic only.
      */
     static void normalize(int[] counts, int base, int t, Table out) {
-        int[] f = out.freq;
-        java.util.Arrays.fill(f, 0);
         long n = 0;
         for (int s = 0; s < 256; s++) {
             n += counts[base + s];
         }
+        normalize(counts, base, t, out, n);
+    }
+
+    /** {@link #normalize} of counts that sum to {@code n}. */
+    private static void normalize(int[] counts, int base, int t, Table out, long n) {
+        int[] f = out.freq;
+        java.util.Arrays.fill(f, 0);
         int m = 1 << t;
         int sum = 0;
         int[] list = out.present;
@@ -121,35 +129,48 @@ public final class Rans {
                 list[k++] = s;
             }
         }
-        while (sum < m) {
-            int best = -1;
-            long gain = -1;
+        // each symbol's gain (loss) is kept in d and only the changed symbol's is recomputed: the
+        // same values compared in the same order as recomputing them all each step
+        long[] d = out.delta;
+        if (sum < m) {
             for (int i = 0; i < k; i++) {
                 int s = list[i];
-                long g = (long) counts[base + s] * (LOG2[f[s] + 1] - LOG2[f[s]]);
-                if (g > gain) {
-                    gain = g;
-                    best = s;
-                }
+                d[i] = (long) counts[base + s] * (LOG2[f[s] + 1] - LOG2[f[s]]);
             }
-            f[best]++;
-            sum++;
-        }
-        while (sum > m) {
-            int best = -1;
-            long loss = Long.MAX_VALUE;
-            for (int i = 0; i < k; i++) {
-                int s = list[i];
-                if (f[s] > 1) {
-                    long l = (long) counts[base + s] * (LOG2[f[s]] - LOG2[f[s] - 1]);
-                    if (l < loss) {
-                        loss = l;
-                        best = s;
+            while (sum < m) {
+                int best = -1;
+                long gain = -1;
+                for (int i = 0; i < k; i++) {
+                    if (d[i] > gain) {
+                        gain = d[i];
+                        best = i;
                     }
                 }
+                int s = list[best];
+                f[s]++;
+                sum++;
+                d[best] = (long) counts[base + s] * (LOG2[f[s] + 1] - LOG2[f[s]]);
             }
-            f[best]--;
-            sum--;
+        }
+        if (sum > m) {
+            for (int i = 0; i < k; i++) {
+                int s = list[i];
+                d[i] = f[s] > 1 ? (long) counts[base + s] * (LOG2[f[s]] - LOG2[f[s] - 1]) : Long.MAX_VALUE;
+            }
+            while (sum > m) {
+                int best = -1;
+                long loss = Long.MAX_VALUE;
+                for (int i = 0; i < k; i++) {
+                    if (d[i] < loss) {
+                        loss = d[i];
+                        best = i;
+                    }
+                }
+                int s = list[best];
+                f[s]--;
+                sum--;
+                d[best] = f[s] > 1 ? (long) counts[base + s] * (LOG2[f[s]] - LOG2[f[s] - 1]) : Long.MAX_VALUE;
+            }
         }
         out.t = t;
         out.finish();
@@ -174,8 +195,16 @@ public final class Rans {
 
     /** Bits {@link #writeTable} takes for {@code table}: precision, count, symbol set, implied index, frequencies. */
     static int tableBits(Table table) {
+        return tableBits(table, Math.min(symbolSetBits(table, false), symbolSetBits(table, true)));
+    }
+
+    /**
+     * {@link #tableBits} given the bits of its symbol set ({@code setBits}, the smaller of the
+     * present and the absent symbols' coding): the same for every precision of one histogram.
+     */
+    private static int tableBits(Table table, int setBits) {
         int k = table.k;
-        int bits = 4 + 8 + 1 + Math.min(symbolSetBits(table, false), symbolSetBits(table, true));
+        int bits = 4 + 8 + 1 + setBits;
         if (k >= 2) {
             int implied = impliedIndex(table);
             bits += 8 + 4 + frequencyBits(table, implied, bestOrder(table, implied));
@@ -350,10 +379,16 @@ public final class Rans {
                 int to = Math.min(MAX_PRECISION, 65 - Long.numberOfLeadingZeros(nc));
                 long best = Long.MAX_VALUE;
                 Table tb = trial;
+                // every precision keeps the same symbols present (each at least one unit): their
+                // set costs the same bits at every precision
+                int setBits = -1;
                 for (int t = from; t <= to; t++) {
-                    normalize(counts, base, t, tb);
+                    normalize(counts, base, t, tb, nc);
+                    if (setBits < 0) {
+                        setBits = Math.min(symbolSetBits(tb, false), symbolSetBits(tb, true));
+                    }
                     long cost16 = costBits16(counts, base, tb);
-                    long total = cost16 + ((long) tableBits(tb) << 16);
+                    long total = cost16 + ((long) tableBits(tb, setBits) << 16);
                     if (total < best) {
                         best = total;
                         tables[c].copyFrom(tb);
