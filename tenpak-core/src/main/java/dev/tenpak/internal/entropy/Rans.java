@@ -100,21 +100,13 @@ public final class Rans {
     }
 
     /**
-     * Normalises {@code counts} (at least one non-zero, at most {@code 2^t} of them) to frequencies
+     * Normalises {@code counts} (at least one non-zero, at most {@code 2^t} of them, summing to
+     * {@code n}) to frequencies
      * summing to {@code 2^t}, every present symbol at least 1: each gets {@code floor(count * M / n)}
      * (at least 1), then single units go, one at a time, where they save the most estimated bits
      * (added) or cost the fewest (taken back), ties to the smaller symbol. Integer arithmetic only.
      */
-    static void normalize(int[] counts, int base, int t, Table out) {
-        long n = 0;
-        for (int s = 0; s < 256; s++) {
-            n += counts[base + s];
-        }
-        normalize(counts, base, t, out, n);
-    }
-
-    /** {@link #normalize} of counts that sum to {@code n}. */
-    private static void normalize(int[] counts, int base, int t, Table out, long n) {
+    static void normalize(int[] counts, int base, int t, Table out, long n) {
         int[] f = out.freq;
         java.util.Arrays.fill(f, 0);
         int m = 1 << t;

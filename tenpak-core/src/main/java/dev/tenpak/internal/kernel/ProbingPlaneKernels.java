@@ -121,12 +121,12 @@ final class ProbingPlaneKernels implements PlaneKernels {
 
     @Override
     public void fillHuffman(int[] single, long[] suffix, long[] multi, int from, int to) {
-        if (fast[FILL] >= FAST_PROBES || from > PROBE_BUDGET || to <= PROBE_BUDGET) {
-            if (fast[FILL] >= FAST_PROBES) {
-                vector.fillHuffman(single, suffix, multi, from, to);
-            } else {
-                scalar.fillHuffman(single, suffix, multi, from, to);
-            }
+        if (fillSwitched()) {
+            vector.fillHuffman(single, suffix, multi, from, to);
+            return;
+        }
+        if (from > PROBE_BUDGET || to <= PROBE_BUDGET) { // no budgets on both sides to compare
+            scalar.fillHuffman(single, suffix, multi, from, to);
             return;
         }
         long t0 = System.nanoTime();
@@ -134,12 +134,8 @@ final class ProbingPlaneKernels implements PlaneKernels {
         long t1 = System.nanoTime();
         scalar.fillHuffman(single, suffix, multi, PROBE_BUDGET + 1, to);
         long t2 = System.nanoTime();
-        int probed = (1 << (PROBE_BUDGET + 1)) - (1 << from);
-        int rest = (2 << to) - (1 << (PROBE_BUDGET + 1));
-        int f = fast[FILL];
-        if (f < FAST_PROBES) {
-            fast[FILL] = (t1 - t0) * rest <= 4 * (t2 - t1) * probed ? f + 1 : 0;
-        }
+        // entries: budget b has 2^b
+        record(FILL, t1 - t0, (1 << (PROBE_BUDGET + 1)) - (1 << from), t2 - t1, (2 << to) - (1 << (PROBE_BUDGET + 1)));
     }
 
     /**
@@ -148,9 +144,14 @@ final class ProbingPlaneKernels implements PlaneKernels {
      * hundred times slower). Races between threads only lose or add a count: harmless.
      */
     private void record(int slot, long vectorNanos, long scalarNanos, int m) {
+        record(slot, vectorNanos, PROBE, scalarNanos, m - PROBE);
+    }
+
+    /** {@link #record} of a probe that gave {@code vectorUnits} to the vector kernel and the rest to the scalar one. */
+    private void record(int slot, long vectorNanos, long vectorUnits, long scalarNanos, long scalarUnits) {
         int f = fast[slot];
         if (f < FAST_PROBES) {
-            fast[slot] = vectorNanos * (m - PROBE) <= 4 * scalarNanos * PROBE ? f + 1 : 0;
+            fast[slot] = vectorNanos * scalarUnits <= 4 * scalarNanos * vectorUnits ? f + 1 : 0;
         }
     }
 }

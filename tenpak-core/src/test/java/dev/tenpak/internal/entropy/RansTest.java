@@ -200,11 +200,13 @@ class RansTest {
                 counts[s] += skew == 0 ? 1 + r.nextInt(50) : 1 + (int) Math.pow(r.nextInt(1 << (4 * skew)), 2) / 7;
             }
             int present = 0;
+            long n = 0;
             for (int c : counts) {
                 present += c != 0 ? 1 : 0;
+                n += c;
             }
             for (int t = 32 - Integer.numberOfLeadingZeros(Math.max(1, present - 1)); t <= Rans.MAX_PRECISION; t++) {
-                Rans.normalize(counts, 0, t, got);
+                Rans.normalize(counts, 0, t, got, n);
                 int[] want = normalizeByDefinition(counts, t);
                 assertThat(got.freq).as("trial %d, precision %d", trial, t).isEqualTo(want);
             }
