@@ -1,6 +1,7 @@
 package dev.tenpak.internal.entropy;
 
 import dev.tenpak.error.CorruptArtifactException;
+import dev.tenpak.internal.kernel.PlaneKernels;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
@@ -42,11 +43,22 @@ public final class PlaneCoder {
     /** Huffman's table of symbol pairs (256 KiB), made on first use. */
     private int[] pairs;
 
-    private final Huffman.Decoder decoder = new Huffman.Decoder();
+    private final PlaneKernels kernels;
+    private final Huffman.Decoder decoder;
     private final int[] contextCounts = new int[512];
     private final Rans.Encoder rans1 = new Rans.Encoder();
     private final Rans.Encoder rans2 = new Rans.Encoder();
     private final Rans.Decoder ransDecoder = new Rans.Decoder();
+
+    public PlaneCoder() {
+        this(PlaneKernels.get());
+    }
+
+    /** A coder whose histograms and decode tables {@code kernels} make: every kernel writes the same bytes. */
+    public PlaneCoder(PlaneKernels kernels) {
+        this.kernels = kernels;
+        this.decoder = new Huffman.Decoder(kernels);
+    }
 
     /** The most bytes {@link #encode} writes for {@code n} symbols. */
     public static int maxEncodedSize(int n) {
@@ -64,31 +76,7 @@ public final class PlaneCoder {
      */
     public void histogram(byte[] src, int off, int n) {
         int[] h = hist4;
-        Arrays.fill(h, 0);
-        int q = (n + 3) >>> 2;
-        int a0 = off;
-        int a1 = off + Math.min(n, q);
-        int a2 = off + Math.min(n, 2 * q);
-        int a3 = off + Math.min(n, 3 * q);
-        int end = off + n;
-        // the last run is the shortest: all four runs side by side over its length, so that runs of
-        // one symbol (common in exponent planes) update four counters, not one
-        int common = end - a3;
-        for (int j = 0; j < common; j++) {
-            h[src[a0 + j] & 0xFF]++;
-            h[256 + (src[a1 + j] & 0xFF)]++;
-            h[512 + (src[a2 + j] & 0xFF)]++;
-            h[768 + (src[a3 + j] & 0xFF)]++;
-        }
-        for (int j = a0 + common; j < a1; j++) {
-            h[src[j] & 0xFF]++;
-        }
-        for (int j = a1 + common; j < a2; j++) {
-            h[256 + (src[j] & 0xFF)]++;
-        }
-        for (int j = a2 + common; j < a3; j++) {
-            h[512 + (src[j] & 0xFF)]++;
-        }
+        kernels.histogram4(src, off, n, h);
         for (int s = 0; s < 256; s++) {
             counts[s] = h[s] + h[256 + s] + h[512 + s] + h[768 + s];
         }

@@ -44,6 +44,15 @@ public interface PlaneKernels {
      */
     void fillHuffman(int[] single, long[] suffix, long[] multi, int from, int to);
 
+    /**
+     * The byte histograms of the four runs of {@code src[off .. off+n)} that a Huffman stream (the
+     * entropy package's) codes apart: with {@code q = ceil(n / 4)}, run {@code k} is the bytes
+     * {@code [min(n, k * q), min(n, (k + 1) * q))} from {@code off}, and {@code counts[256 * k + v]}
+     * becomes how often byte value {@code v} occurs in it. Entries {@code [0, 1024)} of
+     * {@code counts} are overwritten; the counts are exact whichever kernel runs.
+     */
+    void histogram4(byte[] src, int off, int n, int[] counts);
+
     /** Symbols at most in one entry of {@link #fillHuffman}'s tables. */
     int HUFFMAN_MAX_PER_ENTRY = 6;
 

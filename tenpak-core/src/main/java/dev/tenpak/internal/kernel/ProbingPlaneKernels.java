@@ -38,12 +38,21 @@ final class ProbingPlaneKernels implements PlaneKernels {
     private final ScalarPlaneKernels scalar;
     private final PlaneKernels vector;
     /**
-     * Per operation (0 split, 1 merge) and layout id, then one for {@link #fillHuffman}: fast probes
-     * in a row, or FAST_PROBES once switched.
+     * Per operation (0 split, 1 merge) and layout id, then one for {@link #fillHuffman} and one for
+     * {@link #histogram4}: fast probes in a row, or FAST_PROBES once switched.
      */
-    private final int[] fast = new int[2 * LAYOUTS + 1];
+    private final int[] fast = new int[2 * LAYOUTS + 2];
     /** The slot of {@link #fillHuffman} in {@link #fast}. */
     private static final int FILL = 2 * LAYOUTS;
+    /** The slot of {@link #histogram4} in {@link #fast}. */
+    private static final int HISTOGRAM = 2 * LAYOUTS + 1;
+    /**
+     * Bytes of the fixed block that a probe of {@link #histogram4} counts with both kernels: a few
+     * vectors a run, and values the vector kernel counts by its vector path whatever the plane is.
+     */
+    static final int PROBE_HISTOGRAM = 512;
+
+    private static final byte[] HISTOGRAM_PROBE = ScalarPlaneKernels.histogramProbe(PROBE_HISTOGRAM);
     /**
      * The budgets a probe of {@link #fillHuffman} fills with the vector kernel: up to 2^8 - 1
      * entries, a few loop trips at any vector width.
@@ -66,6 +75,11 @@ final class ProbingPlaneKernels implements PlaneKernels {
     /** Whether {@link #fillHuffman} now takes the vector kernel whole. */
     boolean fillSwitched() {
         return fast[FILL] >= FAST_PROBES;
+    }
+
+    /** Whether {@link #histogram4} now takes the vector kernel whole. */
+    boolean histogramSwitched() {
+        return fast[HISTOGRAM] >= FAST_PROBES;
     }
 
     @Override
@@ -136,6 +150,27 @@ final class ProbingPlaneKernels implements PlaneKernels {
         long t2 = System.nanoTime();
         // entries: budget b has 2^b
         record(FILL, t1 - t0, (1 << (PROBE_BUDGET + 1)) - (1 << from), t2 - t1, (2 << to) - (1 << (PROBE_BUDGET + 1)));
+    }
+
+    /**
+     * Until switched, the plane is counted by the scalar kernel and the probe is apart from it: both
+     * kernels count {@link #PROBE_HISTOGRAM} fixed bytes, since the vector kernel leaves planes it
+     * would not speed up (too few repeated values) to the scalar one, and timing that would tell
+     * nothing about whether its vector path is compiled.
+     */
+    @Override
+    public void histogram4(byte[] src, int off, int n, int[] counts) {
+        if (histogramSwitched()) {
+            vector.histogram4(src, off, n, counts);
+            return;
+        }
+        long t0 = System.nanoTime();
+        vector.histogram4(HISTOGRAM_PROBE, 0, PROBE_HISTOGRAM, counts);
+        long t1 = System.nanoTime();
+        scalar.histogram4(HISTOGRAM_PROBE, 0, PROBE_HISTOGRAM, counts);
+        long t2 = System.nanoTime();
+        scalar.histogram4(src, off, n, counts);
+        record(HISTOGRAM, t1 - t0, PROBE_HISTOGRAM, t2 - t1, PROBE_HISTOGRAM);
     }
 
     /**

