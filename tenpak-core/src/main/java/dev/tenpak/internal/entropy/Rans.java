@@ -67,6 +67,30 @@ public final class Rans {
 
         /** {@link #normalize}'s scratch: the gain or loss of one more or one less unit per present symbol. */
         final long[] delta = new long[256];
+        /** {@link #normalize}'s scratch: a heap of indices into {@link #symbols}, best first. */
+        final int[] heap = new int[256];
+
+        /**
+         * {@link #normalize}'s input, from {@link #scale}: the present symbols ascending and, for
+         * each, {@code floor(count * 2^MAX_PRECISION / n)}, of which a shift gives the first
+         * frequency at every precision (one division per symbol for all the precisions tried).
+         */
+        final int[] symbols = new int[256];
+
+        final long[] scaled = new long[256];
+        int symbolCount;
+
+        void scale(int[] counts, int base, long n) {
+            int k = 0;
+            for (int s = 0; s < 256; s++) {
+                int c = counts[base + s];
+                if (c != 0) {
+                    symbols[k] = s;
+                    scaled[k++] = ((long) c << MAX_PRECISION) / n;
+                }
+            }
+            symbolCount = k;
+        }
 
         int k;
         /** Precision: the frequencies sum to {@code 2^t}. */
@@ -107,65 +131,122 @@ public final class Rans {
      * (added) or cost the fewest (taken back), ties to the smaller symbol. Integer arithmetic only.
      */
     static void normalize(int[] counts, int base, int t, Table out, long n) {
+        out.scale(counts, base, n);
+        normalizeScaled(counts, base, t, out);
+    }
+
+    /**
+     * {@link #normalize} of the counts that {@code out} was last {@linkplain Table#scale scaled}
+     * for: {@code floor(count * 2^t / n)} is {@code floor(count * 2^15 / n) >> (15 - t)}, exactly.
+     */
+    static void normalizeScaled(int[] counts, int base, int t, Table out) {
         int[] f = out.freq;
         java.util.Arrays.fill(f, 0);
         int m = 1 << t;
         int sum = 0;
-        int[] list = out.present;
-        int k = 0;
-        for (int s = 0; s < 256; s++) {
-            int c = counts[base + s];
-            if (c != 0) {
-                f[s] = (int) Math.max(1, (long) c * m / n);
-                sum += f[s];
-                list[k++] = s;
-            }
+        int[] list = out.symbols;
+        int k = out.symbolCount;
+        long[] q = out.scaled;
+        int shift = MAX_PRECISION - t;
+        for (int i = 0; i < k; i++) {
+            int s = list[i];
+            f[s] = (int) Math.max(1, q[i] >>> shift);
+            sum += f[s];
         }
-        // each symbol's gain (loss) is kept in d and only the changed symbol's is recomputed: the
-        // same values compared in the same order as recomputing them all each step
+        // each symbol's gain (loss) is kept in d, and a heap of the symbols' indices ordered by it
+        // (ties to the smaller index, as a scan for the first best would take) gives the best in
+        // log k steps: the same symbols, in the same order, as scanning all k at each step
         long[] d = out.delta;
+        int[] heap = out.heap;
         if (sum < m) {
             for (int i = 0; i < k; i++) {
                 int s = list[i];
                 d[i] = (long) counts[base + s] * (LOG2[f[s] + 1] - LOG2[f[s]]);
+                heap[i] = i;
+            }
+            for (int i = k / 2 - 1; i >= 0; i--) {
+                siftDownMost(heap, i, k, d);
             }
             while (sum < m) {
-                int best = -1;
-                long gain = -1;
-                for (int i = 0; i < k; i++) {
-                    if (d[i] > gain) {
-                        gain = d[i];
-                        best = i;
-                    }
-                }
+                int best = heap[0];
                 int s = list[best];
                 f[s]++;
                 sum++;
                 d[best] = (long) counts[base + s] * (LOG2[f[s] + 1] - LOG2[f[s]]);
+                siftDownMost(heap, 0, k, d);
             }
         }
         if (sum > m) {
             for (int i = 0; i < k; i++) {
                 int s = list[i];
                 d[i] = f[s] > 1 ? (long) counts[base + s] * (LOG2[f[s]] - LOG2[f[s] - 1]) : Long.MAX_VALUE;
+                heap[i] = i;
+            }
+            for (int i = k / 2 - 1; i >= 0; i--) {
+                siftDownLeast(heap, i, k, d);
             }
             while (sum > m) {
-                int best = -1;
-                long loss = Long.MAX_VALUE;
-                for (int i = 0; i < k; i++) {
-                    if (d[i] < loss) {
-                        loss = d[i];
-                        best = i;
-                    }
-                }
+                int best = heap[0];
                 int s = list[best];
                 f[s]--;
                 sum--;
                 d[best] = f[s] > 1 ? (long) counts[base + s] * (LOG2[f[s]] - LOG2[f[s] - 1]) : Long.MAX_VALUE;
+                siftDownLeast(heap, 0, k, d);
             }
         }
         out.t = t;
         out.finish();
+    }
+
+    /**
+     * Restores the heap below {@code at}: index {@code i} comes before {@code j} when {@code d[i]}
+     * is larger, or equal and {@code i < j}.
+     */
+    private static void siftDownMost(int[] heap, int at, int k, long[] d) {
+        int x = heap[at];
+        while (true) {
+            int c = 2 * at + 1;
+            if (c >= k) {
+                break;
+            }
+            if (c + 1 < k && before(heap[c + 1], heap[c], d)) {
+                c++;
+            }
+            if (!before(heap[c], x, d)) {
+                break;
+            }
+            heap[at] = heap[c];
+            at = c;
+        }
+        heap[at] = x;
+    }
+
+    private static boolean before(int i, int j, long[] d) {
+        return d[i] > d[j] || d[i] == d[j] && i < j;
+    }
+
+    /** {@link #siftDownMost} with the smaller {@code d[i]} first (ties again to the smaller index). */
+    private static void siftDownLeast(int[] heap, int at, int k, long[] d) {
+        int x = heap[at];
+        while (true) {
+            int c = 2 * at + 1;
+            if (c >= k) {
+                break;
+            }
+            if (c + 1 < k && beforeLeast(heap[c + 1], heap[c], d)) {
+                c++;
+            }
+            if (!beforeLeast(heap[c], x, d)) {
+                break;
+            }
+            heap[at] = heap[c];
+            at = c;
+        }
+        heap[at] = x;
+    }
+
+    private static boolean beforeLeast(int i, int j, long[] d) {
+        return d[i] < d[j] || d[i] == d[j] && i < j;
     }
 
     /** Estimated payload bits of {@code counts} under {@code table}, times 2^16. */
@@ -237,14 +318,39 @@ public final class Rans {
         return bits;
     }
 
-    /** The exp-Golomb order (0..15) that codes the explicit frequencies in the fewest bits, smallest first. */
+    /**
+     * The exp-Golomb order (0..15) that codes the explicit frequencies in the fewest bits, smallest
+     * first. All sixteen sums from one pass: for {@code v = freq - 1} of bit length {@code b} whose
+     * top {@code a} bits are ones, order {@code r} takes {@code 1 + r} bits where {@code r >= b},
+     * else {@code 2b - 1 - r}, plus 2 where {@code r >= b - a} ({@code (v >>> r) + 1} is then a power
+     * of two); so the sums need only how many values have each length and where their extra 2 starts.
+     */
     static int bestOrder(Table table, int implied) {
+        int[] byLength = new int[17];
+        int[] plusTwo = new int[18]; // differences: +1 where a value's orders with 2 more bits start, -1 past them
+        for (int i = 0; i < table.k; i++) {
+            if (i != implied) {
+                int v = table.freq[table.present[i]] - 1;
+                int b = 32 - Integer.numberOfLeadingZeros(v);
+                byLength[b]++;
+                if (b > 0) {
+                    int a = Integer.numberOfLeadingZeros(~(v << (32 - b)));
+                    plusTwo[b - a]++;
+                    plusTwo[b]--;
+                }
+            }
+        }
         int best = 0;
-        int bestBits = Integer.MAX_VALUE;
+        long bestBits = Long.MAX_VALUE;
+        int extra = 0;
         for (int r = 0; r < 16; r++) {
-            int b = frequencyBits(table, implied, r);
-            if (b < bestBits) {
-                bestBits = b;
+            extra += plusTwo[r];
+            long bits = 2L * extra;
+            for (int b = 0; b <= 16; b++) {
+                bits += (long) byLength[b] * (b <= r ? 1 + r : 2 * b - 1 - r);
+            }
+            if (bits < bestBits) {
+                bestBits = bits;
                 best = r;
             }
         }
@@ -374,8 +480,9 @@ public final class Rans {
                 // every precision keeps the same symbols present (each at least one unit): their
                 // set costs the same bits at every precision
                 int setBits = -1;
+                tb.scale(counts, base, nc);
                 for (int t = from; t <= to; t++) {
-                    normalize(counts, base, t, tb, nc);
+                    normalizeScaled(counts, base, t, tb);
                     if (setBits < 0) {
                         setBits = Math.min(symbolSetBits(tb, false), symbolSetBits(tb, true));
                     }
