@@ -273,7 +273,7 @@ final class VectorPlaneKernels implements PlaneKernels {
         Arrays.fill(counts, 0, 1024, 0);
         int q = (n + 3) >>> 2;
         for (int k = 0; k < 4; k++) {
-            countRun(src, off + Math.min(n, k * q), off + Math.min(n, (k + 1) * q), values, counts, 256 * k);
+            countRun(src, off + Math.min(n, k * q), off + (int) Math.min(n, (k + 1L) * q), values, counts, 256 * k);
         }
     }
 
@@ -293,10 +293,9 @@ final class VectorPlaneKernels implements PlaneKernels {
      */
     private static boolean histogramValues(byte[] src, int off, int n, byte[] values) {
         int[] sample = new int[256];
-        int samples = 0;
-        for (int i = off; i < off + n; i += HISTOGRAM_SAMPLE_STEP) {
-            sample[src[i] & 0xFF]++;
-            samples++;
+        int samples = (int) ((n + HISTOGRAM_SAMPLE_STEP - 1L) / HISTOGRAM_SAMPLE_STEP);
+        for (int j = 0; j < samples; j++) {
+            sample[src[off + j * HISTOGRAM_SAMPLE_STEP] & 0xFF]++;
         }
         int covered = 0;
         int unused = 0;
