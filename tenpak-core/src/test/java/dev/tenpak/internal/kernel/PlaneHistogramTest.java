@@ -106,6 +106,21 @@ class PlaneHistogramTest {
     }
 
     /**
+     * With 256-bit vectors (a child JVM, {@code -XX:MaxVectorSize=32}: 32 lanes, the mask's upper
+     * bits unused) the same counts, with planes taking the vector path.
+     */
+    @Test
+    void twoHundredFiftySixBitVectorsCountTheSame() throws Exception {
+        Process child = ChildJvm.start(
+                PlaneHistogramCheck.class,
+                java.util.List.of("--add-modules", "jdk.incubator.vector", "-XX:MaxVectorSize=32"));
+        String answer = ChildJvm.answer(child);
+        assertThat(answer).startsWith("vector(256-bit) ok 55 planes, ");
+        assertThat(answer).doesNotContain(" 0 by the vector path");
+        assertThat(PlaneHistogramCheck.check(VECTOR)).startsWith("ok 55 planes, ");
+    }
+
+    /**
      * The exponent planes of real weights (every MiniLM weight matrix as bf16 and f32, blocks of
      * the lossless codec's size), where the vector path runs: the same counts as the scalar kernel.
      */
