@@ -64,6 +64,7 @@ class ProbingPlaneKernelsTest {
         assertThat(k.histogramSwitched())
                 .as("the histogram switched to the vector kernel")
                 .isTrue();
+        k.histogram4(plane, 0, m, counts); // switched: the vector kernel's counts
         assertThat(counts).isEqualTo(PlaneHistogramTest.definition(plane, 0, m));
         for (int i = 0; i < 20; i++) {
             WarmingPlaneKernelsTest.assertSameAsScalar(k, rnd);
