@@ -177,21 +177,23 @@ public final class Rans {
             }
         }
         if (sum > m) {
+            // the least loss first: the same heap over the losses negated (a symbol at 1 unit,
+            // which cannot give one up, last)
             for (int i = 0; i < k; i++) {
                 int s = list[i];
-                d[i] = f[s] > 1 ? (long) counts[base + s] * (LOG2[f[s]] - LOG2[f[s] - 1]) : Long.MAX_VALUE;
+                d[i] = f[s] > 1 ? -(long) counts[base + s] * (LOG2[f[s]] - LOG2[f[s] - 1]) : -Long.MAX_VALUE;
                 heap[i] = i;
             }
             for (int i = k / 2 - 1; i >= 0; i--) {
-                siftDownLeast(heap, i, k, d);
+                siftDownMost(heap, i, k, d);
             }
             while (sum > m) {
                 int best = heap[0];
                 int s = list[best];
                 f[s]--;
                 sum--;
-                d[best] = f[s] > 1 ? (long) counts[base + s] * (LOG2[f[s]] - LOG2[f[s] - 1]) : Long.MAX_VALUE;
-                siftDownLeast(heap, 0, k, d);
+                d[best] = f[s] > 1 ? -(long) counts[base + s] * (LOG2[f[s]] - LOG2[f[s] - 1]) : -Long.MAX_VALUE;
+                siftDownMost(heap, 0, k, d);
             }
         }
         out.t = t;
@@ -223,30 +225,6 @@ public final class Rans {
 
     private static boolean before(int i, int j, long[] d) {
         return d[i] > d[j] || d[i] == d[j] && i < j;
-    }
-
-    /** {@link #siftDownMost} with the smaller {@code d[i]} first (ties again to the smaller index). */
-    private static void siftDownLeast(int[] heap, int at, int k, long[] d) {
-        int x = heap[at];
-        while (true) {
-            int c = 2 * at + 1;
-            if (c >= k) {
-                break;
-            }
-            if (c + 1 < k && beforeLeast(heap[c + 1], heap[c], d)) {
-                c++;
-            }
-            if (!beforeLeast(heap[c], x, d)) {
-                break;
-            }
-            heap[at] = heap[c];
-            at = c;
-        }
-        heap[at] = x;
-    }
-
-    private static boolean beforeLeast(int i, int j, long[] d) {
-        return d[i] < d[j] || d[i] == d[j] && i < j;
     }
 
     /** Estimated payload bits of {@code counts} under {@code table}, times 2^16. */
