@@ -125,21 +125,13 @@ public final class Rans {
 
     /**
      * Normalises {@code counts} (at least one non-zero, at most {@code 2^t} of them, summing to
-     * {@code n}) to frequencies
-     * summing to {@code 2^t}, every present symbol at least 1: each gets {@code floor(count * M / n)}
-     * (at least 1), then single units go, one at a time, where they save the most estimated bits
-     * (added) or cost the fewest (taken back), ties to the smaller symbol. Integer arithmetic only.
+     * {@code n}; {@code out} {@linkplain Table#scale scaled} for them first) to frequencies summing
+     * to {@code 2^t}, every present symbol at least 1: each gets {@code floor(count * 2^t / n)}
+     * (at least 1; that is {@code floor(count * 2^15 / n) >> (15 - t)}, exactly), then single units
+     * go, one at a time, where they save the most estimated bits (added) or cost the fewest (taken
+     * back), ties to the smaller symbol. Integer arithmetic only.
      */
-    static void normalize(int[] counts, int base, int t, Table out, long n) {
-        out.scale(counts, base, n);
-        normalizeScaled(counts, base, t, out);
-    }
-
-    /**
-     * {@link #normalize} of the counts that {@code out} was last {@linkplain Table#scale scaled}
-     * for: {@code floor(count * 2^t / n)} is {@code floor(count * 2^15 / n) >> (15 - t)}, exactly.
-     */
-    static void normalizeScaled(int[] counts, int base, int t, Table out) {
+    static void normalize(int[] counts, int base, int t, Table out) {
         int[] f = out.freq;
         java.util.Arrays.fill(f, 0);
         int m = 1 << t;
@@ -460,7 +452,7 @@ public final class Rans {
                 int setBits = -1;
                 tb.scale(counts, base, nc);
                 for (int t = from; t <= to; t++) {
-                    normalizeScaled(counts, base, t, tb);
+                    normalize(counts, base, t, tb);
                     if (setBits < 0) {
                         setBits = Math.min(symbolSetBits(tb, false), symbolSetBits(tb, true));
                     }

@@ -206,7 +206,8 @@ class RansTest {
                 n += c;
             }
             for (int t = 32 - Integer.numberOfLeadingZeros(Math.max(1, present - 1)); t <= Rans.MAX_PRECISION; t++) {
-                Rans.normalize(counts, 0, t, got, n);
+                got.scale(counts, 0, n);
+                Rans.normalize(counts, 0, t, got);
                 int[] want = normalizeByDefinition(counts, t);
                 assertThat(got.freq).as("trial %d, precision %d", trial, t).isEqualTo(want);
             }
@@ -247,7 +248,8 @@ class RansTest {
                 continue;
             }
             for (int t = 32 - Integer.numberOfLeadingZeros(present - 1); t <= Rans.MAX_PRECISION; t++) {
-                Rans.normalize(counts, 0, t, table, n);
+                table.scale(counts, 0, n);
+                Rans.normalize(counts, 0, t, table);
                 int implied = Rans.impliedIndex(table);
                 int want = 0;
                 long wantBits = Long.MAX_VALUE;
