@@ -206,6 +206,18 @@ public final class Huffman {
 
     // ---------------------------------------------------------------- encode
 
+    /**
+     * The fewest bytes a plane record in Huffman mode (mode byte, header, streams) can take for a
+     * plane whose present symbols span {@code span} consecutive byte values and whose symbols carry
+     * at least {@code infoBits} bits of order-0 entropy: the header is exactly
+     * {@code 2 + (span + 1) / 2 + 16} bytes (every present symbol has a length), and no prefix code
+     * spends fewer bits than the entropy (Kraft), so the four streams take at least
+     * {@code infoBits / 8} bytes between them.
+     */
+    public static long minPlaneBytes(int span, long infoBits) {
+        return 1 + 2 + (span + 1) / 2 + 16 + (infoBits + 7) / 8;
+    }
+
     /** Bytes of the four streams, from the per-stream histograms {@code hist4[k * 256 + symbol]}. */
     public static long streamBytes(int[] hist4, byte[] lengths) {
         long total = 0;

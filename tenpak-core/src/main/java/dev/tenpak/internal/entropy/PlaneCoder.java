@@ -12,7 +12,12 @@ import java.util.Arrays;
  * an estimate confirmed by a measured encode for rANS. One shortcut: a plane of at least 32 KiB
  * whose evenly spaced 4 KiB sample a fitted Huffman code cannot bring under 7.9 bits a byte is
  * stored raw without a full histogram (measured: no change in ratio at three decimals on MiniLM
- * and the synthetic TinyLlama file, a quarter to a third less encode time). rANS is written only
+ * and the synthetic TinyLlama file, a quarter to a third less encode time). Two more skip only work
+ * that cannot change the choice, so the bytes stay the same: no Huffman code is built where a lower
+ * bound on its record ({@link Huffman#minPlaneBytes}: header and entropy) is not under raw, and no
+ * rANS plan is made where a lower bound on the one-table record ({@link Rans#minRecordBytes}) is
+ * over the size it must beat (small planes of near-random bytes, as biases' and norms' low bytes:
+ * their plans were 70% of the encode time of MiniLM's 64 small tensors). rANS is written only
  * where it saves more than {@link #RANS_SAVING_PERMILLE} thousandths of the best other form: its
  * decoder is slower than Huffman's (docs/PERFORMANCE.md). The layout:
  * <pre>
@@ -65,6 +70,9 @@ public final class PlaneCoder {
         return 1 + n;
     }
 
+    /** rANS size plans made by {@link #encode} (for tests of the shortcuts that skip them). */
+    int plans;
+
     /** The byte counts of the last plane {@link #encode} or {@link #histogram} saw (for reports). */
     public int[] counts() {
         return counts;
@@ -98,9 +106,13 @@ public final class PlaneCoder {
         }
         histogram(src, off, n);
         int distinct = 0;
+        int first = -1;
+        int last = 0;
         for (int s = 0; s < 256; s++) {
             if (counts[s] != 0) {
                 distinct++;
+                first = first < 0 ? s : first;
+                last = s;
             }
         }
         if (distinct == 1) {
@@ -108,16 +120,29 @@ public final class PlaneCoder {
             dst[at + 1] = src[off];
             return 2;
         }
-        Huffman.codeLengths(counts, lengths);
-        long huffman = 1 + Huffman.headerBytes(lengths) + Huffman.streamBytes(hist4, lengths);
+        long entropy16 = Rans.entropyBits16(counts, n);
+        long info = Rans.entropyBitsAtLeast(entropy16, n);
+        long huffman;
+        if (Huffman.minPlaneBytes(last - first + 1, info) >= maxEncodedSize(n)) {
+            // no code of this plane beats raw (small planes of near-random bytes): none is built
+            huffman = Long.MAX_VALUE;
+        } else {
+            Huffman.codeLengths(counts, lengths);
+            huffman = 1 + Huffman.headerBytes(lengths) + Huffman.streamBytes(hist4, lengths);
+        }
         long best = Math.min(huffman, maxEncodedSize(n));
         // rANS only where it saves more than RANS_SAVING_PERMILLE of the best other form: its
         // decoder is slower than Huffman's (docs/PERFORMANCE.md)
         long bar = best - best * RANS_SAVING_PERMILLE / 1000;
-        // skip rANS where it cannot clear the bar: no order-0 coder beats the order-0 entropy, and
-        // the two-table mode only pays on planes with many zeros
+        // skip rANS where it cannot clear the bar: no order-0 coder beats the order-0 entropy (the
+        // estimate's test), no one-table record fits under the bar (the bound's: it leaves the
+        // plane's bytes as they would be, as the measured encode would refuse it), and the
+        // two-table mode only pays on planes with many zeros
         boolean zeros = counts[0] >= n / 4;
-        if (zeros || Rans.entropyBytes(counts, n) + RANS_ESTIMATE_SLACK < bar) {
+        if (zeros
+                || ((entropy16 >>> 16) / 8 + RANS_ESTIMATE_SLACK < bar
+                        && Rans.minRecordBytes(counts, n, distinct, info) <= bar - 2)) {
+            plans++;
             long est1 = rans1.plan(counts, 1, n);
             long est2 = Long.MAX_VALUE;
             if (zeros) {

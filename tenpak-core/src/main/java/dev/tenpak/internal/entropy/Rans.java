@@ -256,10 +256,15 @@ public final class Rans {
     }
 
     private static int symbolSetBits(Table table, boolean absent) {
+        return symbolSetBits(table.freq, absent);
+    }
+
+    /** Bits of the symbol set of {@code counts[0 .. 256)} (its non-zero entries) coded as present or as absent symbols. */
+    private static int symbolSetBits(int[] counts, boolean absent) {
         int bits = 0;
         int prev = -1;
         for (int s = 0; s < 256; s++) {
-            if ((table.freq[s] == 0) == absent) {
+            if ((counts[s] == 0) == absent) {
                 bits += expGolombBits(s - prev - 1, 0);
                 prev = s;
             }
@@ -706,9 +711,47 @@ public final class Rans {
         }
     }
 
-    /** Order-0 entropy of {@code counts[0 .. 256)} in bytes, from the fixed-point logarithms (an estimate). */
-    static long entropyBytes(int[] counts, int n) {
-        return (entropyBits16(counts, n) >>> 16) / 8;
+    /**
+     * The fewest bytes the body of a one-table record ({@link PlaneCoder#RANS}, no mode byte) can take
+     * for a plane of {@code n} symbols whose {@code counts[0 .. 256)} has {@code k >= 2} non-zero
+     * entries and carries at least {@code infoBits} bits of order-0 entropy
+     * ({@link #entropyBitsAtLeast}), whatever precision the plan picks. A bound, so that a plane
+     * whose record could not fit under the size it must beat skips the plan and the encode; every
+     * term is at most what {@link Encoder#encode} writes:
+     * <ul>
+     *   <li>the table: its fixed fields (4 + 8 + 1, then 8 + 4 bits), the symbol set (the same bits
+     *       at every precision, as every present symbol keeps a unit) and at least one bit for each
+     *       of the {@code k - 1} explicit frequencies;
+     *   <li>four stream sizes, at least a byte each, and a 4-byte final state for each run that
+     *       holds a symbol (all four from {@code n = 7} on; an empty run has an empty stream);
+     *   <li>the renormalisation bytes {@code R}. Per lane, {@code Φ = 8 bytes + log2 x} starts at
+     *       {@code log2 L = 23} and ends below {@code 8 bytes + 31}. Coding a symbol of frequency
+     *       {@code f} at precision {@code t <= 15} from a state {@code x >= 2^(23 - t) f} (so it is
+     *       after renormalising) raises it by at least {@code log2(2^t / f) + log2(1 - 2^-8)}
+     *       ({@code floor(x / f) >= (x - f + 1) / f}); emitting a byte from {@code x >= 2^16}
+     *       lowers it by at most {@code log2(1 + 2^-8)}. Summed over the four lanes, with
+     *       {@code Σ count log2(2^t / f) >= n H} (the cross-entropy of any table is at least the
+     *       entropy): {@code 8.0057 R > n H - 32 - 0.0057 n}, bounded below here in integers as
+     *       {@code (I - 32 - floor(n / 128) - 1 - floor(I / 1024)) / 8}.
+     * </ul>
+     */
+    static long minRecordBytes(int[] counts, int n, int k, long infoBits) {
+        int setBits = Math.min(symbolSetBits(counts, false), symbolSetBits(counts, true));
+        long tableBits = 4 + 8 + 1 + setBits + 8 + 4 + (k - 1);
+        long renorm = Math.max(0, (infoBits - 32 - n / 128 - 1 - infoBits / 1024) / 8);
+        int q = (n + LANES - 1) / LANES;
+        int runs = (n + q - 1) / q;
+        return (tableBits + 7) / 8 + LANES + 4L * runs + renorm;
+    }
+
+    /**
+     * A lower bound, in whole bits, on {@code n} times the order-0 entropy of counts summing to
+     * {@code n}, from their {@link #entropyBits16}: each logarithm of {@link #log2x16} is at most half
+     * a unit (2^-16 bits) above the exact one and at most 6.3 below (above 2^15 it keeps 15
+     * significant bits), so that sum is at most {@code 6.8 n} units above the exact entropy.
+     */
+    static long entropyBitsAtLeast(long entropyBits16, int n) {
+        return Math.max(0, (entropyBits16 - 7L * n) >> 16);
     }
 
     /**

@@ -69,7 +69,7 @@ class RansTest {
 
     static Stream<Arguments> planes() {
         Stream.Builder<Arguments> s = Stream.builder();
-        for (int n : new int[] {1, 2, 3, 4, 5, 7, 8, 100, 4095, 4096, 4097, 65537, 131072}) {
+        for (int n : new int[] {1, 2, 3, 4, 5, 7, 8, 100, 384, 768, 4095, 4096, 4097, 65537, 131072}) {
             SplittableRandom r = rng("n" + n);
             s.add(Arguments.of("skewed p=" + 0.99 + " n=" + n, skewed(n, 0.99, 20, r)));
             s.add(Arguments.of("skewed p=" + 0.7 + " n=" + n, skewed(n, 0.7, 40, r)));
@@ -163,6 +163,87 @@ class RansTest {
         byte[] coded = forceRans(src, 1);
         // tables, four sizes and four states, then within 1% of the order-0 entropy
         assertThat((double) coded.length).as(name).isLessThanOrEqualTo(entropy * 1.01 + 600);
+    }
+
+    /**
+     * The writer's shortcuts are exact only if their bounds are: the information bound is at most
+     * the order-0 entropy, the one-table rANS bound at most the record the plan and encode write, and
+     * the Huffman bound at most the Huffman record. Every plane of {@link #planes} with two or more
+     * symbols, and small planes of one to 256 random symbols (where the bounds are tightest).
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("planes")
+    void sizeBoundsAreAtMostTheRecords(String name, byte[] src) {
+        assertBoundsHold(name, src);
+    }
+
+    @Test
+    void sizeBoundsHoldOnSmallPlanesOfEveryAlphabet() {
+        SplittableRandom r = rng("bounds");
+        for (int trial = 0; trial < 400; trial++) {
+            int n = 2 + r.nextInt(trial < 200 ? 1024 : 40_000);
+            int alphabet = 2 + r.nextInt(255);
+            byte[] src = trial % 2 == 0 ? skewed(n, 0.01 + 0.9 * r.nextDouble(), alphabet, r) : new byte[n];
+            if (trial % 2 == 1) {
+                for (int i = 0; i < n; i++) {
+                    src[i] = (byte) r.nextInt(alphabet);
+                }
+            }
+            assertBoundsHold("trial " + trial + " n=" + n + " alphabet " + alphabet + " (seed " + SEED + ")", src);
+        }
+    }
+
+    private static void assertBoundsHold(String name, byte[] src) {
+        int n = src.length;
+        int[] counts = new int[256];
+        for (byte b : src) {
+            counts[b & 0xFF]++;
+        }
+        int k = 0;
+        int first = -1;
+        int last = 0;
+        for (int s = 0; s < 256; s++) {
+            if (counts[s] != 0) {
+                k++;
+                first = first < 0 ? s : first;
+                last = s;
+            }
+        }
+        if (k < 2) {
+            return;
+        }
+        long info = Rans.entropyBitsAtLeast(Rans.entropyBits16(counts, n), n);
+        assertThat((double) info).as(name).isLessThanOrEqualTo(PlaneCoder.entropyBits(counts));
+        byte[] rans = forceRans(src, 1);
+        assertThat(Rans.minRecordBytes(counts, n, k, info)).as(name).isLessThanOrEqualTo(rans.length - 1);
+        byte[] dst = new byte[8192 + 3 * n];
+        int huffman = new PlaneCoder().encodeAs(PlaneCoder.HUFFMAN, src, 0, n, dst, 0);
+        assertThat(Huffman.minPlaneBytes(last - first + 1, info)).as(name).isLessThanOrEqualTo(huffman);
+    }
+
+    /**
+     * Small planes of near-random bytes (the mantissa planes of biases and norms) are stored raw
+     * without a Huffman code or a rANS plan: the bounds rule both out. A skewed plane still gets
+     * its plan and its rANS record.
+     */
+    @Test
+    void smallRandomPlanesSkipThePlan() {
+        SplittableRandom r = rng("skip");
+        PlaneCoder p = new PlaneCoder();
+        byte[] dst = new byte[PlaneCoder.maxEncodedSize(768) + Huffman.SLACK];
+        for (int trial = 0; trial < 20; trial++) {
+            byte[] src = new byte[384 + r.nextInt(385)];
+            r.nextBytes(src);
+            int w = p.encode(src, 0, src.length, dst, 0);
+            assertThat(dst[0]).isEqualTo((byte) PlaneCoder.RAW);
+            assertThat(w).isEqualTo(1 + src.length);
+        }
+        assertThat(p.plans).as("plans made for random planes").isZero();
+        byte[] skew = skewed(4096, 0.9, 30, rng("skip 2"));
+        byte[] out = new byte[PlaneCoder.maxEncodedSize(skew.length) + Huffman.SLACK];
+        p.encode(skew, 0, skew.length, out, 0);
+        assertThat(p.plans).isEqualTo(1);
+        assertThat(out[0]).isEqualTo((byte) PlaneCoder.RANS);
     }
 
     @Test
