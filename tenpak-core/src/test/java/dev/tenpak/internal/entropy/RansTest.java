@@ -166,6 +166,36 @@ class RansTest {
     }
 
     /**
+     * The two-table histogram, which skips words of zeros, against its definition: every symbol
+     * counted in the table of whether the symbol before it in its run (of four) is zero, the first
+     * of a run as after a zero; at offsets 0 and 5 into a larger array whose other bytes are not zero.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("planes")
+    void contextHistogramMatchesItsDefinition(String name, byte[] src) {
+        int n = src.length;
+        int[] expected = new int[512];
+        int q = (n + 3) / 4;
+        for (int k = 0; k < 4; k++) {
+            int from = Math.min(n, k * q);
+            int to = Math.min(n, from + q);
+            for (int i = from; i < to; i++) {
+                boolean afterOther = i > from && src[i - 1] != 0;
+                expected[(afterOther ? 256 : 0) + (src[i] & 0xFF)]++;
+            }
+        }
+        for (int off : new int[] {0, 5}) {
+            byte[] padded = new byte[n + off + 9];
+            Arrays.fill(padded, (byte) 0x5A);
+            System.arraycopy(src, 0, padded, off, n);
+            int[] counts = new int[512];
+            Arrays.fill(counts, 77); // overwritten
+            Rans.contextHistogram(padded, off, n, counts);
+            assertThat(counts).as(name + " at offset " + off).isEqualTo(expected);
+        }
+    }
+
+    /**
      * The writer's shortcuts are exact only if their bounds are: the information bound is at most
      * the order-0 entropy, the one-table rANS bound at most the record the plan and encode write, and
      * the Huffman bound at most the Huffman record. Every plane of {@link #planes} with two or more
