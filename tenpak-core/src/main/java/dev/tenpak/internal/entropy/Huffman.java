@@ -214,7 +214,7 @@ public final class Huffman {
      * spends fewer bits than the entropy (Kraft), so the four streams take at least
      * {@code infoBits / 8} bytes between them.
      */
-    public static long minPlaneBytes(int span, long infoBits) {
+    static long minPlaneBytes(int span, long infoBits) {
         return 1 + 2 + (span + 1) / 2 + 16 + (infoBits + 7) / 8;
     }
 
