@@ -729,7 +729,8 @@ public final class Rans {
      *       at every precision, as every present symbol keeps a unit) and at least one bit for each
      *       of the {@code k - 1} explicit frequencies;
      *   <li>four stream sizes, at least a byte each, and a 4-byte final state for each run that
-     *       holds a symbol (all four from {@code n = 7} on; an empty run has an empty stream);
+     *       holds a symbol (an empty run, which {@code n} of 1 to 3, 5, 6 and 9 leave, has an
+     *       empty stream);
      *   <li>the renormalisation bytes {@code R}. Per lane, {@code Φ = 8 bytes + log2 x} starts at
      *       {@code log2 L = 23} and ends below {@code 8 bytes + 31}. Coding a symbol of frequency
      *       {@code f} at precision {@code t <= 15} from a state {@code x >= 2^(23 - t) f} (so it is
