@@ -244,7 +244,7 @@ public final class Rans {
 
     /** Bits {@link #writeTable} takes for {@code table}: precision, count, symbol set, implied index, frequencies. */
     static int tableBits(Table table) {
-        return tableBits(table, Math.min(symbolSetBits(table, false), symbolSetBits(table, true)));
+        return tableBits(table, symbolSetBits(table.freq));
     }
 
     /**
@@ -261,8 +261,9 @@ public final class Rans {
         return bits;
     }
 
-    private static int symbolSetBits(Table table, boolean absent) {
-        return symbolSetBits(table.freq, absent);
+    /** Bits of the symbol set of {@code counts[0 .. 256)} as {@link #writeTable} codes it: the smaller of the two forms. */
+    private static int symbolSetBits(int[] counts) {
+        return Math.min(symbolSetBits(counts, false), symbolSetBits(counts, true));
     }
 
     /** Bits of the symbol set of {@code counts[0 .. 256)} (its non-zero entries) coded as present or as absent symbols. */
@@ -343,7 +344,7 @@ public final class Rans {
         int k = table.k;
         w.bits(table.t, 4);
         w.bits(k - 1, 8);
-        boolean absent = symbolSetBits(table, true) < symbolSetBits(table, false);
+        boolean absent = symbolSetBits(table.freq, true) < symbolSetBits(table.freq, false);
         w.bits(absent ? 1 : 0, 1);
         int prev = -1;
         for (int s = 0; s < 256; s++) {
@@ -465,7 +466,7 @@ public final class Rans {
                 for (int t = from; t <= to; t++) {
                     normalize(counts, base, t, tb);
                     if (setBits < 0) {
-                        setBits = Math.min(symbolSetBits(tb, false), symbolSetBits(tb, true));
+                        setBits = symbolSetBits(tb.freq);
                     }
                     long cost16 = costBits16(counts, base, tb);
                     long total = cost16 + ((long) tableBits(tb, setBits) << 16);
@@ -743,8 +744,7 @@ public final class Rans {
      * </ul>
      */
     static long minRecordBytes(int[] counts, int n, int k, long infoBits) {
-        int setBits = Math.min(symbolSetBits(counts, false), symbolSetBits(counts, true));
-        long tableBits = 4 + 8 + 1 + setBits + 8 + 4 + (k - 1);
+        long tableBits = 4 + 8 + 1 + symbolSetBits(counts) + 8 + 4 + (k - 1);
         long renorm = Math.max(0, (infoBits - 32 - n / 128 - 1 - infoBits / 1024) / 8);
         int q = (n + LANES - 1) / LANES;
         int runs = (n + q - 1) / q;
