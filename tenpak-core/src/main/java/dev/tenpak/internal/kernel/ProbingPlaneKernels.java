@@ -1,6 +1,7 @@
 package dev.tenpak.internal.kernel;
 
 import java.lang.foreign.MemorySegment;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Vector plane kernels that a fresh JVM's first blocks do not pay for, with no thread of their
@@ -19,6 +20,15 @@ import java.lang.foreign.MemorySegment;
  * few hundred blocks, a few tens of MB), while the rest of each block goes at the scalar kernel's
  * speed. With the JVM's usual thresholds a kernel called on so few elements takes thousands of
  * blocks to compile, so this is not the default ({@code -Dtenpak.vector.warmup=probe}). Once a vector kernel is taken, it stays taken.
+ *
+ * <p><b>Deferred probes.</b> Compiling the vector kernels, and the API's fallback code that the
+ * probes still run until then, costs a cold two-core JVM about a second of CPU; the scalar kernels
+ * lose a few tenths of a second a GiB against the compiled vector ones (most in the merge of F32).
+ * A job of a few GiB is over before the compile pays back (a 1 GB decompress took a quarter less
+ * CPU without it, a 4 GB one no more; docs/PERFORMANCE.md), so {@link #ProbingPlaneKernels(ScalarPlaneKernels, PlaneKernels, long)} can
+ * hold every call on the scalar kernels until that many bytes of elements have been split or
+ * merged ({@code -Dtenpak.vector.probeAfter}, which the command line's launcher sets), and only
+ * then starts to probe.
  *
  * <p>Each probe compares time per element: compiled, the vector kernels are several times faster
  * than the scalar ones on a block; not yet compiled, some hundred times slower. A probe on a
@@ -59,12 +69,50 @@ final class ProbingPlaneKernels implements PlaneKernels {
      */
     static final int PROBE_BUDGET = 7;
 
+    /** Bytes of elements split or merged before the first probe. */
+    private final long after;
+    /** Bytes of elements split or merged by the scalar kernels before the probes began. */
+    private final AtomicLong moved = new AtomicLong();
+    /** Whether {@link #after} bytes have moved: the probes have begun. Racy reads only delay it by a call. */
+    private volatile boolean probing;
+
     ProbingPlaneKernels(ScalarPlaneKernels scalar, PlaneKernels vector) {
+        this(scalar, vector, 0);
+    }
+
+    /**
+     * Kernels that run the scalar kernels alone until {@code after} bytes of elements have been
+     * split or merged (0: probe from the first call), then probe the vector kernels.
+     */
+    ProbingPlaneKernels(ScalarPlaneKernels scalar, PlaneKernels vector, long after) {
+        if (after < 0) {
+            throw new IllegalArgumentException("bytes before the first probe must be >= 0, not " + after);
+        }
         this.scalar = scalar;
         this.vector = vector;
+        this.after = after;
+        this.probing = after == 0;
         // BYTES is scalar in both: nothing to probe
         fast[PlaneLayout.BYTES.id] = FAST_PROBES;
         fast[LAYOUTS + PlaneLayout.BYTES.id] = FAST_PROBES;
+    }
+
+    /** Whether the probes have begun (at once, or once {@code after} bytes have moved). */
+    boolean probing() {
+        return probing;
+    }
+
+    /** Counts {@code m} elements of {@code layout} moved by the scalar kernels before the probes begin. */
+    private void moved(PlaneLayout layout, int m) {
+        long bytes = (long) m
+                * switch (layout) {
+                    case BYTES -> 1;
+                    case ROT16 -> 2;
+                    case ROT32 -> 4;
+                };
+        if (moved.addAndGet(bytes) >= after) {
+            probing = true;
+        }
     }
 
     /** Whether {@code op} (0 split, 1 merge) in {@code layout} now takes the vector kernel whole. */
@@ -90,6 +138,11 @@ final class ProbingPlaneKernels implements PlaneKernels {
     @Override
     public void split(MemorySegment src, PlaneLayout layout, int planes, long from, int m, byte[] buf, int stride) {
         int slot = layout.id;
+        if (!probing) {
+            scalar.split(src, layout, planes, from, m, buf, stride);
+            moved(layout, m);
+            return;
+        }
         if (fast[slot] >= FAST_PROBES || m < 2 * PROBE) {
             vector.split(src, layout, planes, from, m, buf, stride);
             return;
@@ -105,6 +158,11 @@ final class ProbingPlaneKernels implements PlaneKernels {
     @Override
     public void merge(byte[] buf, int stride, PlaneLayout layout, int planes, int m, MemorySegment dst, long at) {
         int slot = LAYOUTS + layout.id;
+        if (!probing) {
+            scalar.merge(buf, stride, layout, planes, m, dst, at);
+            moved(layout, m);
+            return;
+        }
         if (fast[slot] >= FAST_PROBES || m < 2 * PROBE) {
             vector.merge(buf, stride, layout, planes, m, dst, at);
             return;
@@ -121,6 +179,11 @@ final class ProbingPlaneKernels implements PlaneKernels {
     public void mergeRaw(
             byte[] buf, MemorySegment raw, long[] rawAt, PlaneLayout layout, int m, MemorySegment dst, long at) {
         int slot = LAYOUTS + layout.id;
+        if (!probing) {
+            scalar.mergeRaw(buf, raw, rawAt, layout, m, dst, at);
+            moved(layout, m);
+            return;
+        }
         if (fast[slot] >= FAST_PROBES || m < 2 * PROBE) {
             vector.mergeRaw(buf, raw, rawAt, layout, m, dst, at);
             return;
@@ -139,7 +202,7 @@ final class ProbingPlaneKernels implements PlaneKernels {
             vector.fillHuffman(single, suffix, multi, from, to);
             return;
         }
-        if (from > PROBE_BUDGET || to <= PROBE_BUDGET) { // no budgets on both sides to compare
+        if (!probing || from > PROBE_BUDGET || to <= PROBE_BUDGET) { // no budgets on both sides to compare
             scalar.fillHuffman(single, suffix, multi, from, to);
             return;
         }
@@ -162,6 +225,10 @@ final class ProbingPlaneKernels implements PlaneKernels {
     public void histogram4(byte[] src, int off, int n, int[] counts) {
         if (histogramSwitched()) {
             vector.histogram4(src, off, n, counts);
+            return;
+        }
+        if (!probing) {
+            scalar.histogram4(src, off, n, counts);
             return;
         }
         long t0 = System.nanoTime();

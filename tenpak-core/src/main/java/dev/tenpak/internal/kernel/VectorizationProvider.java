@@ -33,6 +33,12 @@ public final class VectorizationProvider {
      * {@code off}, takes the vector kernels at once.
      */
     public static final String WARMUP_PROPERTY = "tenpak.vector.warmup";
+    /**
+     * With {@code probe}: bytes of elements that the scalar plane kernels split or merge before the
+     * first probe (default 0). For a cold JVM on few cores, compiling the vector kernels costs more
+     * than they save on a job of a few GiB ({@link ProbingPlaneKernels}).
+     */
+    public static final String PROBE_AFTER_PROPERTY = "tenpak.vector.probeAfter";
     /** The JVM flag that makes the Vector API available. */
     public static final String REMEDY = "--add-modules jdk.incubator.vector";
 
@@ -134,7 +140,7 @@ public final class VectorizationProvider {
             if (warmup.equals("background")) {
                 planes = WarmingPlaneKernels.startedInBackground(scalar.planes, planes);
             } else if (warmup.equals("probe")) {
-                planes = new ProbingPlaneKernels(ScalarPlaneKernels.INSTANCE, planes);
+                planes = new ProbingPlaneKernels(ScalarPlaneKernels.INSTANCE, planes, probeAfter());
             }
         }
         return new VectorizationProvider(
@@ -145,6 +151,22 @@ public final class VectorizationProvider {
                 load("VectorGridSearchKernels", GridSearchKernels.class, scalar.gridSearch),
                 load("VectorGridDequantKernels", GridDequantKernels.class, scalar.gridDequant),
                 load("VectorHadamardKernels", HadamardKernels.class, scalar.hadamard));
+    }
+
+    /** {@link #PROBE_AFTER_PROPERTY}, or 0 (with a warning) when it is not a byte count. */
+    private static long probeAfter() {
+        String v = System.getProperty(PROBE_AFTER_PROPERTY, "0");
+        try {
+            long after = Long.parseLong(v.trim());
+            if (after >= 0) {
+                return after;
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        LOG.warning("tenpak: -D" + PROBE_AFTER_PROPERTY + "=" + v
+                + " is not a number of bytes (0 or more); the vector kernels are probed from the start");
+        return 0;
     }
 
     private static <T> T load(String simpleName, Class<T> type, T fallback) {

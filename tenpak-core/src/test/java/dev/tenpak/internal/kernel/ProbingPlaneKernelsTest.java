@@ -1,6 +1,7 @@
 package dev.tenpak.internal.kernel;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -69,6 +70,97 @@ class ProbingPlaneKernelsTest {
         for (int i = 0; i < 20; i++) {
             WarmingPlaneKernelsTest.assertSameAsScalar(k, rnd);
         }
+    }
+
+    /**
+     * With a deferral, nothing reaches the vector kernels (not even a probe) until that many bytes
+     * of elements have been split or merged by the scalar ones; the next call probes. The bytes are
+     * the scalar specification's before and after.
+     */
+    @Test
+    void defersEveryProbeUntilTheBytesHaveMoved() {
+        SplittableRandom rnd = new SplittableRandom(START);
+        int[] vectorCalls = new int[1];
+        PlaneKernels vector = VectorPlaneKernels.create();
+        PlaneKernels counted = new PlaneKernels() {
+            @Override
+            public void split(MemorySegment src, PlaneLayout l, int planes, long from, int m, byte[] buf, int stride) {
+                vectorCalls[0]++;
+                vector.split(src, l, planes, from, m, buf, stride);
+            }
+
+            @Override
+            public void merge(byte[] buf, int stride, PlaneLayout l, int planes, int m, MemorySegment dst, long at) {
+                vectorCalls[0]++;
+                vector.merge(buf, stride, l, planes, m, dst, at);
+            }
+
+            @Override
+            public void mergeRaw(
+                    byte[] buf, MemorySegment raw, long[] rawAt, PlaneLayout l, int m, MemorySegment dst, long at) {
+                vectorCalls[0]++;
+                vector.mergeRaw(buf, raw, rawAt, l, m, dst, at);
+            }
+
+            @Override
+            public void fillHuffman(int[] single, long[] suffix, long[] multi, int from, int to) {
+                vectorCalls[0]++;
+                vector.fillHuffman(single, suffix, multi, from, to);
+            }
+
+            @Override
+            public void histogram4(byte[] src, int off, int n, int[] counts) {
+                vectorCalls[0]++;
+                vector.histogram4(src, off, n, counts);
+            }
+
+            @Override
+            public String description() {
+                return vector.description();
+            }
+        };
+        int m = 10_000; // F32 elements a call: 40,000 bytes
+        ProbingPlaneKernels k = new ProbingPlaneKernels(ScalarPlaneKernels.INSTANCE, counted, 100_000);
+        MemorySegment src = Arena.ofAuto().allocate(4L * m, 64);
+        for (int i = 0; i < m; i++) {
+            src.setAtIndex(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, i, rnd.nextInt());
+        }
+        byte[] want = new byte[4 * m];
+        ScalarPlaneKernels.INSTANCE.split(src, PlaneLayout.ROT32, 4, 0, m, want, m);
+        byte[] planes = new byte[4 * m];
+        k.split(src, PlaneLayout.ROT32, 4, 0, m, planes, m); // 40,000 bytes moved
+        assertThat(planes).isEqualTo(want);
+        MemorySegment back = Arena.ofAuto().allocate(4L * m, 64);
+        k.merge(planes, m, PlaneLayout.ROT32, 4, m, back, 0); // 80,000
+        assertThat(back.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE))
+                .isEqualTo(src.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+        byte[] plane = PlaneHistogramTest.plane(PlaneHistogramTest.Kind.EXPONENTS, m, 0, rnd);
+        int[] counts = new int[1024];
+        k.histogram4(plane, 0, m, counts); // counts no bytes moved, probes nothing
+        assertThat(counts).isEqualTo(PlaneHistogramTest.definition(plane, 0, m));
+        WarmingPlaneKernelsTest.assertSameHuffmanTables(k, WarmingPlaneKernelsTest.randomCode(rnd));
+        assertThat(k.probing()).as("80,000 of 100,000 bytes moved").isFalse();
+        assertThat(vectorCalls[0]).as("calls that reached the vector kernels").isZero();
+
+        k.split(src, PlaneLayout.ROT32, 4, 0, m, planes, m); // 120,000: the probes begin
+        assertThat(planes).isEqualTo(want);
+        assertThat(k.probing()).isTrue();
+        assertThat(vectorCalls[0]).isZero();
+        k.split(src, PlaneLayout.ROT32, 4, 0, m, planes, m); // a probe: the vector kernel on 64 elements
+        assertThat(planes).isEqualTo(want);
+        assertThat(vectorCalls[0]).isEqualTo(1);
+        for (int i = 0; i < 5; i++) {
+            WarmingPlaneKernelsTest.assertSameAsScalar(k, rnd);
+        }
+    }
+
+    @Test
+    void probesFromTheStartWithoutADeferral() {
+        ProbingPlaneKernels k = new ProbingPlaneKernels(ScalarPlaneKernels.INSTANCE, VectorPlaneKernels.create());
+        assertThat(k.probing()).isTrue();
+        assertThatThrownBy(() -> new ProbingPlaneKernels(ScalarPlaneKernels.INSTANCE, VectorPlaneKernels.create(), -1))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("-1");
     }
 
     static boolean allSwitched(ProbingPlaneKernels k, PlaneLayout[] layouts) {
