@@ -22,13 +22,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * blocks to compile, so this is not the default ({@code -Dtenpak.vector.warmup=probe}). Once a vector kernel is taken, it stays taken.
  *
  * <p><b>Deferred probes.</b> Compiling the vector kernels, and the API's fallback code that the
- * probes still run until then, costs a cold two-core JVM about a second of CPU; the scalar kernels
- * lose a few tenths of a second a GiB against the compiled vector ones (most in the merge of F32).
- * A job of a few GiB is over before the compile pays back (a 1 GB decompress took a quarter less
- * CPU without it, a 4 GB one no more; docs/PERFORMANCE.md), so {@link #ProbingPlaneKernels(ScalarPlaneKernels, PlaneKernels, long)} can
- * hold every call on the scalar kernels until that many bytes of elements have been split or
- * merged ({@code -Dtenpak.vector.probeAfter}, which the command line's launcher sets), and only
- * then starts to probe.
+ * probes still run until then, costs a cold two-core JVM one to one and a half seconds of CPU. Once
+ * compiled they save about 0.25 to 0.45 s a GB of decoding and 0.5 to 0.9 s a GB of encoding on a
+ * thread, but a cold command line job of up to 4 GB measured no slower without them, and a 1 GB
+ * decompress took a quarter less CPU (docs/PERFORMANCE.md). So {@link
+ * #ProbingPlaneKernels(ScalarPlaneKernels, PlaneKernels, long)} can hold every call on the scalar
+ * kernels until that many bytes of elements have been split or merged ({@code
+ * -Dtenpak.vector.probeAfter}, which the command line's launcher sets to 4 GiB), and only then
+ * starts to probe.
  *
  * <p>Each probe compares time per element: compiled, the vector kernels are several times faster
  * than the scalar ones on a block; not yet compiled, some hundred times slower. A probe on a
