@@ -311,7 +311,7 @@ class HuffmanTest {
     /**
      * The encoder's two-symbols-a-lookup path writes the same bytes as one symbol at a time, for
      * alphabets from 2 to 256 consecutive values (the table of pairs pays only for small ones:
-     * both sides of that rule are taken), any run length (tails of 0 to 3 symbols per stream) and
+     * both sides of that rule are taken), any run length (the eight- and four-symbol loops and tails of 0 to 7 symbols per stream) and
      * codes from flat to one-bit-dominated; a table of pairs left over from another code does not
      * leak into the next stream.
      */
