@@ -174,7 +174,12 @@ public final class Huffman {
         while (lengths[last] == 0) {
             last--;
         }
-        return 2 + (last - first + 2) / 2 + 16;
+        return headerBytes(last - first + 1);
+    }
+
+    /** Bytes of the table header of a code whose symbols span {@code span} consecutive byte values. */
+    private static int headerBytes(int span) {
+        return 2 + (span + 1) / 2 + 16;
     }
 
     /**
@@ -215,7 +220,7 @@ public final class Huffman {
      * {@code infoBits / 8} bytes between them.
      */
     static long minPlaneBytes(int span, long infoBits) {
-        return 1 + 2 + (span + 1) / 2 + 16 + (infoBits + 7) / 8;
+        return 1 + headerBytes(span) + (infoBits + 7) / 8;
     }
 
     /** Bytes of the four streams, from the per-stream histograms {@code hist4[k * 256 + symbol]}. */

@@ -6,6 +6,7 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 
 /**
  * A static rANS coder over bytes (Duda's asymmetric numeral systems, in the byte-renormalising form
@@ -686,7 +687,7 @@ public final class Rans {
      * locals; only the other words are counted byte by byte.
      */
     static void contextHistogram(byte[] src, int off, int n, int[] counts) {
-        java.util.Arrays.fill(counts, 0, 512, 0);
+        Arrays.fill(counts, 0, 512, 0);
         int q = (n + LANES - 1) / LANES;
         long zerosAfterZero = 0;
         long zerosAfterOther = 0;

@@ -103,14 +103,8 @@ final class ProbingPlaneKernels implements PlaneKernels {
         return probing;
     }
 
-    /** Counts {@code m} elements of {@code layout} moved by the scalar kernels before the probes begin. */
-    private void moved(PlaneLayout layout, int m) {
-        long bytes = (long) m
-                * switch (layout) {
-                    case BYTES -> 1;
-                    case ROT16 -> 2;
-                    case ROT32 -> 4;
-                };
+    /** Counts {@code bytes} of elements moved by the scalar kernels before the probes begin. */
+    private void moved(long bytes) {
         if (moved.addAndGet(bytes) >= after) {
             probing = true;
         }
@@ -141,7 +135,7 @@ final class ProbingPlaneKernels implements PlaneKernels {
         int slot = layout.id;
         if (!probing) {
             scalar.split(src, layout, planes, from, m, buf, stride);
-            moved(layout, m);
+            moved((long) m * planes);
             return;
         }
         if (fast[slot] >= FAST_PROBES || m < 2 * PROBE) {
@@ -161,7 +155,7 @@ final class ProbingPlaneKernels implements PlaneKernels {
         int slot = LAYOUTS + layout.id;
         if (!probing) {
             scalar.merge(buf, stride, layout, planes, m, dst, at);
-            moved(layout, m);
+            moved((long) m * planes);
             return;
         }
         if (fast[slot] >= FAST_PROBES || m < 2 * PROBE) {
@@ -182,7 +176,7 @@ final class ProbingPlaneKernels implements PlaneKernels {
         int slot = LAYOUTS + layout.id;
         if (!probing) {
             scalar.mergeRaw(buf, raw, rawAt, layout, m, dst, at);
-            moved(layout, m);
+            moved((long) m * (layout == PlaneLayout.ROT16 ? 2 : 4)); // ROT16 or ROT32 only
             return;
         }
         if (fast[slot] >= FAST_PROBES || m < 2 * PROBE) {
