@@ -309,11 +309,14 @@ class HuffmanTest {
     }
 
     /**
-     * The encoder's two-symbols-a-lookup path writes the same bytes as one symbol at a time, for
-     * alphabets from 2 to 256 consecutive values (the table of pairs pays only for small ones:
-     * both sides of that rule are taken), any run length (the eight- and four-symbol loops and tails of 0 to 7 symbols per stream) and
-     * codes from flat to one-bit-dominated; a table of pairs left over from another code does not
-     * leak into the next stream.
+     * The encoder's two-symbols-a-lookup path and its one-symbol path both write the bytes of the
+     * definition ({@link #referenceEncode}: header, stream sizes, then each stream symbol by symbol),
+     * for alphabets from 2 to 256 consecutive values (the table of pairs pays only for small ones:
+     * both sides of that rule are taken), any run length (the eight- and four-symbol loops and tails
+     * of 0 to 7 symbols per stream), codes from flat to one-bit-dominated, and streams of unequal
+     * bit rates (the source skewed in its first half only), so that the two streams written side by
+     * side run out of room at different symbols; a table of pairs left over from another code does
+     * not leak into the next stream.
      */
     @ParameterizedTest(name = "skew {0}")
     @org.junit.jupiter.params.provider.ValueSource(ints = {0, 1, 8, 64})
@@ -326,8 +329,10 @@ class HuffmanTest {
             int first = r.nextInt(257 - symbols);
             int n = r.nextInt(4) == 0 ? r.nextInt(1, 64) : r.nextInt(1, 70_000);
             byte[] src = new byte[n];
+            boolean halfSkewed = round % 2 == 1;
             for (int i = 0; i < n; i++) {
-                int s = first + (r.nextInt(4) < skew % 4 + (skew > 0 ? 1 : 0) ? 0 : r.nextInt(symbols));
+                boolean skewed = !halfSkewed || i < n / 2;
+                int s = first + (skewed && r.nextInt(4) < skew % 4 + (skew > 0 ? 1 : 0) ? 0 : r.nextInt(symbols));
                 src[i] = (byte) s;
             }
             int[] counts = new int[256];
@@ -365,8 +370,66 @@ class HuffmanTest {
             assertThat(Arrays.copyOf(two, w2))
                     .as("round %d: %d symbols over %d values", round, n, hi - lo + 1)
                     .isEqualTo(Arrays.copyOf(one, w1));
+            assertThat(Arrays.copyOf(one, w1))
+                    .as("round %d: %d symbols over %d values, against the definition", round, n, hi - lo + 1)
+                    .isEqualTo(referenceEncode(src, n, lengths));
         }
         assertThat(paid).as("streams that took the table of pairs").isGreaterThan(5);
+    }
+
+    /**
+     * The stream layout written out plainly: first symbol, count - 1, the lengths two to a byte, four
+     * u32 stream sizes, then runs of {@code ceil(n / 4)} symbols, each code's bits least significant
+     * first at the stream's next bit, each stream padded with zero bits to a byte.
+     */
+    static byte[] referenceEncode(byte[] src, int n, byte[] lengths) {
+        int[] enc = new int[256];
+        Huffman.encodeTable(lengths, enc);
+        int first = 0;
+        while (lengths[first] == 0) {
+            first++;
+        }
+        int last = 255;
+        while (lengths[last] == 0) {
+            last--;
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(first);
+        out.write(last - first);
+        for (int i = first; i <= last; i += 2) {
+            out.write(lengths[i] | (i + 1 <= last ? lengths[i + 1] : 0) << 4);
+        }
+        int q = (n + 3) / 4;
+        byte[][] streams = new byte[4][];
+        for (int k = 0; k < 4; k++) {
+            java.io.ByteArrayOutputStream st = new java.io.ByteArrayOutputStream();
+            int acc = 0;
+            int bits = 0;
+            for (int i = Math.min(n, k * q); i < Math.min(n, k * q + q); i++) {
+                int c = enc[src[i] & 0xFF];
+                for (int b = 0; b < c >>> 16; b++) {
+                    acc |= (c >>> b & 1) << bits++;
+                    if (bits == 8) {
+                        st.write(acc);
+                        acc = 0;
+                        bits = 0;
+                    }
+                }
+            }
+            if (bits > 0) {
+                st.write(acc);
+            }
+            streams[k] = st.toByteArray();
+            int size = streams[k].length;
+            out.write(size);
+            out.write(size >>> 8);
+            out.write(size >>> 16);
+            out.write(size >>> 24);
+        }
+        for (byte[] st : streams) {
+            out.writeBytes(st);
+        }
+        return out.toByteArray();
     }
 
     /**
