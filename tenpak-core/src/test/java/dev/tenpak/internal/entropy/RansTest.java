@@ -667,6 +667,16 @@ class RansTest {
                 moved[k + 1]++;
                 assertRefused(withSizes(coded, s, moved, 0), N, "boundary " + k + " moved");
             }
+            // the last stream without its last byte: its lane, decoded side by side with the others
+            // and bounded by the end of the scratch, not of its stream, reads past its end; the
+            // check after the four-lane loop names it
+            long[] shorter = sizes.clone();
+            shorter[3]--;
+            byte[] cut = withSizes(coded, s, shorter, -1);
+            assertThatThrownBy(() -> new PlaneCoder()
+                            .decode(MemorySegment.ofArray(cut), 0, cut.length, new byte[N + Huffman.SLACK], 0, N))
+                    .isInstanceOf(CorruptArtifactException.class)
+                    .hasMessageContaining("stream 3 runs past its end");
             // a trailing byte in each stream: bytes after the last symbol
             for (int k = 0; k < 4; k++) {
                 long[] longer = sizes.clone();
