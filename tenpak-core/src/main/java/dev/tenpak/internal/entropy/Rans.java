@@ -624,7 +624,7 @@ public final class Rans {
             int oa = o[k], ob = o[k + 1];
             for (int j = count - 1; j >= 0; j--) {
                 int sa = src[fa + j] & 0xFF, sb = src[fb + j] & 0xFF;
-                if (j > 0) {
+                if (ctx != 0 && j > 0) { // one table: C2 takes the test out of the loop
                     sa |= src[fa + j - 1] != 0 ? ctx : 0;
                     sb |= src[fb + j - 1] != 0 ? ctx : 0;
                 }
