@@ -88,6 +88,14 @@ class RansTest {
             r.nextBytes(u);
             s.add(Arguments.of("uniform n=" + n, u));
         }
+        // one run of the four all zeros, the others not: a stream of its state alone beside longer
+        // ones, decoded side by side with them (its lane bounded by the end of all four streams)
+        for (int quiet = 0; quiet < 4; quiet++) {
+            SplittableRandom r = rng("quiet " + quiet);
+            byte[] b = skewed(65536, 0.7, 40, r);
+            Arrays.fill(b, quiet * 16384, (quiet + 1) * 16384, (byte) 0);
+            s.add(Arguments.of("run " + quiet + " all zero, n=65536", b));
+        }
         for (int trial = 0; trial < 12; trial++) {
             SplittableRandom r = rng("random " + trial);
             int n = 1 + r.nextInt(20_000);
