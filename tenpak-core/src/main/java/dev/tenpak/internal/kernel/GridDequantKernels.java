@@ -44,6 +44,14 @@ public interface GridDequantKernels {
      */
     void subScales(byte[] packed, int bits, short[] superScales, int perSuper, int nsub, float[] c);
 
+    /**
+     * The entropy-coded quantizers' symbols to floats: {@code y[yoff + i] = table[sym[i] & 0xFF]} for
+     * {@code i < m}, {@code table} 256 floats; returns the OR of the {@code m} bytes as unsigned
+     * values (so the caller learns whether any was 128 or more). The vector kernel looks up the
+     * symbols below 128 in registers and any group of lanes holding a larger one element by element.
+     */
+    int lookup(byte[] sym, float[] table, int m, float[] y, int yoff);
+
     /** Short name for reports: "scalar" or "vector(512-bit)". */
     String description();
 

@@ -114,6 +114,17 @@ public final class ScalarGridDequantKernels implements GridDequantKernels {
     }
 
     @Override
+    public int lookup(byte[] sym, float[] table, int m, float[] y, int yoff) {
+        int any = 0;
+        for (int i = 0; i < m; i++) {
+            int v = sym[i] & 0xFF;
+            y[yoff + i] = table[v];
+            any |= v;
+        }
+        return any;
+    }
+
+    @Override
     public String description() {
         return "scalar";
     }

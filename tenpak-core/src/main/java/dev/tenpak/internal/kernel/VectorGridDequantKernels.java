@@ -140,6 +140,58 @@ final class VectorGridDequantKernels implements GridDequantKernels {
         return "vector(" + FS.vectorBitSize() + "-bit)";
     }
 
+    /** Bytes of {@link #lookup}'s symbols, one per float lane: a quarter of the float shape. */
+    private static final VectorSpecies<Byte> LOOKUP_BYTES = L == 16 ? ByteVector.SPECIES_128 : null;
+
+    /**
+     * {@code table[0 .. 128)} held in eight vectors of 16 lanes and picked by two-vector selects on
+     * the index's bits 0-4, then blended on bits 5 and 6 (16 lanes only: at 8 lanes the table takes
+     * sixteen registers, and the scalar loop runs). A group of 16 symbols with one of 128 or more
+     * (an escape of {@code ecq*}) takes the scalar loop, which reads the table's upper half.
+     */
+    @Override
+    public int lookup(byte[] sym, float[] table, int m, float[] y, int yoff) {
+        if (LOOKUP_BYTES == null) {
+            return ScalarGridDequantKernels.INSTANCE.lookup(sym, table, m, y, yoff);
+        }
+        IntVector t0 = FloatVector.fromArray(FS, table, 0).reinterpretAsInts();
+        IntVector t1 = FloatVector.fromArray(FS, table, 16).reinterpretAsInts();
+        IntVector t2 = FloatVector.fromArray(FS, table, 32).reinterpretAsInts();
+        IntVector t3 = FloatVector.fromArray(FS, table, 48).reinterpretAsInts();
+        IntVector t4 = FloatVector.fromArray(FS, table, 64).reinterpretAsInts();
+        IntVector t5 = FloatVector.fromArray(FS, table, 80).reinterpretAsInts();
+        IntVector t6 = FloatVector.fromArray(FS, table, 96).reinterpretAsInts();
+        IntVector t7 = FloatVector.fromArray(FS, table, 112).reinterpretAsInts();
+        IntVector seen = IntVector.zero(IS);
+        int any = 0;
+        int i = 0;
+        for (int bound = m - L; i <= bound; i += L) {
+            // sign-extended: a byte of 128 or more is a negative lane
+            IntVector k =
+                    (IntVector) ByteVector.fromArray(LOOKUP_BYTES, sym, i).convertShape(VectorOperators.B2I, IS, 0);
+            seen = seen.or(k);
+            if (k.compare(VectorOperators.LT, 0).anyTrue()) {
+                for (int j = i; j < i + L; j++) {
+                    y[yoff + j] = table[sym[j] & 0xFF];
+                }
+                continue;
+            }
+            VectorMask<Integer> bit5 = k.and(32).compare(VectorOperators.NE, 0);
+            IntVector low = k.selectFrom(t0, t1).blend(k.selectFrom(t2, t3), bit5);
+            IntVector high = k.selectFrom(t4, t5).blend(k.selectFrom(t6, t7), bit5);
+            low.blend(high, k.and(64).compare(VectorOperators.NE, 0))
+                    .reinterpretAsFloats()
+                    .intoArray(y, yoff + i);
+        }
+        any |= seen.and(0xFF).reduceLanes(VectorOperators.OR);
+        for (; i < m; i++) {
+            int v = sym[i] & 0xFF;
+            y[yoff + i] = table[v];
+            any |= v;
+        }
+        return any;
+    }
+
     @Override
     public void dequantize(
             byte[] packed, int bits, float[] levels, float[] scales, int sub, int m, float[] y, int yoff) {

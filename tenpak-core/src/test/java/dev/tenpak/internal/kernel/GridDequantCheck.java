@@ -15,7 +15,8 @@ import java.util.SplittableRandom;
  * NaN; and the sub-scales of the super-block codecs, 2 to 8 bits, 8 to 32 per super-block, under
  * f16 super-scales of every bit pattern. Each payload is also decoded by
  * {@link GridDequantKernels#dequantizeRotated}, against the scalar decoding followed by
- * {@link ScalarHadamardKernels#inverse}, with lengths on both sides of its blocks.
+ * {@link ScalarHadamardKernels#inverse}, with lengths on both sides of its blocks; and the table
+ * lookup of the {@code ecq*} codecs ({@link GridDequantKernels#lookup}).
  */
 public final class GridDequantCheck {
     static final long START = 0x1F83D9ABFB41BD6BL;
@@ -99,6 +100,39 @@ public final class GridDequantCheck {
                         cases++;
                     }
                 }
+            }
+        }
+        // the table lookup of the ecq codecs: symbols all below 32, 64 or 128 (every select and
+        // blend of the vector kernel), or with escapes (128 and above) in some groups of lanes,
+        // at every length and output offset; a table of random bit patterns (NaNs included)
+        for (int top : new int[] {2, 32, 64, 128, 256}) {
+            for (int m : LENGTHS) {
+                float[] table = new float[256];
+                for (int v = 0; v < 256; v++) {
+                    table[v] = Float.intBitsToFloat(r.nextInt());
+                }
+                byte[] sym = new byte[m];
+                for (int i = 0; i < m; i++) {
+                    sym[i] = (byte) (top == 256 && r.nextInt(40) != 0 ? r.nextInt(128) : r.nextInt(top));
+                }
+                int yoff = r.nextInt(5);
+                float[] want = new float[yoff + m + 3];
+                float[] got = new float[yoff + m + 3];
+                Arrays.fill(want, -42f);
+                Arrays.fill(got, -42f);
+                int wantAny = ScalarGridDequantKernels.INSTANCE.lookup(sym, table, m, want, yoff);
+                int gotAny = k.lookup(sym, table, m, got, yoff);
+                if (gotAny != wantAny) {
+                    return "lookup below " + top + " m " + m + ": OR of the symbols " + gotAny + ", scalar gives "
+                            + wantAny;
+                }
+                for (int i = 0; i < want.length; i++) {
+                    if (Float.floatToRawIntBits(got[i]) != Float.floatToRawIntBits(want[i])) {
+                        return "lookup below " + top + " m " + m + " yoff " + yoff + ": element " + (i - yoff) + " is "
+                                + got[i] + ", scalar gives " + want[i];
+                    }
+                }
+                cases++;
             }
         }
         return "ok " + cases;

@@ -6,6 +6,7 @@ import dev.tenpak.error.InvalidInputException;
 import dev.tenpak.error.NonFiniteValueException;
 import dev.tenpak.internal.entropy.Huffman;
 import dev.tenpak.internal.entropy.PlaneCoder;
+import dev.tenpak.internal.kernel.GridDequantKernels;
 import dev.tenpak.tensor.DType;
 import dev.tenpak.tensor.FloatConversions;
 import dev.tenpak.tensor.Shape;
@@ -419,10 +420,11 @@ public final class EcqCodec implements Codec {
         }
         MemorySegment.copy(payload, ValueLayout.JAVA_BYTE, rawAt, s.raw, 0, rawBytes);
         if ((long) rawBytes * 32 < m) {
-            // no escapes, or few (under about one element in 32 at ecq6_v1's step). Pass 1, a loop of
-            // its own so that the JIT keeps it tight: every symbol through the table (an escape's
-            // entry is a placeholder); pass 2, only in a block with escapes, fixes them
-            if (mapDirect(s.sym, s.lut(step), y, off, m) >= DIRECT) {
+            // no escapes, or few (under about one element in 32 at ecq6_v1's step). Pass 1, the
+            // kernel's table lookup (GridDequantKernels.lookup; the vector kernel holds the direct
+            // symbols' values in registers): every symbol through the table (an escape's entry is a
+            // placeholder); pass 2, only in a block with escapes, fixes them
+            if (GridDequantKernels.get().lookup(s.sym, s.lut(step), m, y, off) >= DIRECT) {
                 fixEscapes(b, p, rawAt, rawBytes, step, y, off, m, s);
             } else if (rawBytes != 0) {
                 throw corrupt(rawAt, "block " + b + " has " + rawBytes + " bytes after its raw bits");
@@ -480,17 +482,6 @@ public final class EcqCodec implements Codec {
             throw corrupt(rawAt + rawBytes - 1, "block " + b + ": the padding bits of its raw bits are not 0");
         }
         return m;
-    }
-
-    /** {@code y[off + i] = lut[sym[i]]} for the block; returns the OR of its symbols (128 or more: an escape). */
-    private static int mapDirect(byte[] sym, float[] lut, float[] y, int off, int m) {
-        int any = 0;
-        for (int i = 0; i < m; i++) {
-            int v = sym[i] & 0xFF;
-            y[off + i] = lut[v];
-            any |= v;
-        }
-        return any;
     }
 
     /**
