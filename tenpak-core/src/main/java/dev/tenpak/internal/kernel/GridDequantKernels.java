@@ -12,7 +12,8 @@ package dev.tenpak.internal.kernel;
  * loaded by class name when {@code jdk.incubator.vector} is present and must write the same floats
  * bit for bit: both compute the one float product {@code scale * level} per element. {@code
  * -Dtenpak.vector=false} forces the scalar kernel. The same holds for {@link #subScales}, the
- * sub-block scales the codes are multiplied by.
+ * sub-block scales the codes are multiplied by, and for {@link #lookup}, the {@code ecq*} codecs'
+ * symbols to floats.
  */
 public interface GridDequantKernels {
     /** Decodes {@code m} codes into {@code y[yoff .. yoff + m)}. */

@@ -27,6 +27,9 @@ final class VectorGridDequantKernels implements GridDequantKernels {
     private static final int L = FS.length();
     private static final VectorSpecies<Integer> IS = VectorSpecies.of(int.class, FS.vectorShape());
     private static final VectorSpecies<Byte> BS = VectorSpecies.of(byte.class, FS.vectorShape());
+    /** Bytes of {@link #lookup}'s symbols, one per float lane: a quarter of the float shape. */
+    private static final VectorSpecies<Byte> LOOKUP_BYTES = L == 16 ? ByteVector.SPECIES_128 : null;
+
     private static final int MIN_BITS = 2;
     private static final int MAX_BITS = 6;
     /** Sub-scales are up to 8 bits wide. */
@@ -139,9 +142,6 @@ final class VectorGridDequantKernels implements GridDequantKernels {
     public String description() {
         return "vector(" + FS.vectorBitSize() + "-bit)";
     }
-
-    /** Bytes of {@link #lookup}'s symbols, one per float lane: a quarter of the float shape. */
-    private static final VectorSpecies<Byte> LOOKUP_BYTES = L == 16 ? ByteVector.SPECIES_128 : null;
 
     /**
      * {@code table[0 .. 128)} held in eight vectors of 16 lanes and picked by two-vector selects on

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tenpak.error.CorruptArtifactException;
 import dev.tenpak.internal.kernel.PlaneKernels;
+import java.io.ByteArrayOutputStream;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.List;
@@ -393,7 +394,7 @@ class HuffmanTest {
         while (lengths[last] == 0) {
             last--;
         }
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.write(first);
         out.write(last - first);
         for (int i = first; i <= last; i += 2) {
@@ -402,7 +403,7 @@ class HuffmanTest {
         int q = (n + 3) / 4;
         byte[][] streams = new byte[4][];
         for (int k = 0; k < 4; k++) {
-            java.io.ByteArrayOutputStream st = new java.io.ByteArrayOutputStream();
+            ByteArrayOutputStream st = new ByteArrayOutputStream();
             int acc = 0;
             int bits = 0;
             for (int i = Math.min(n, k * q); i < Math.min(n, k * q + q); i++) {
