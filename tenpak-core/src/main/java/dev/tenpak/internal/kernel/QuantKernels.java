@@ -46,6 +46,18 @@ public interface QuantKernels {
      */
     void errorSums(float[] want, float[] got, int off, int len, double[] sums);
 
+    /** The zigzag codes below this are the entropy-coded quantizers' direct symbols. */
+    int DIRECT_CODES = 128;
+
+    /**
+     * The direct symbols of the entropy-coded quantizers ({@code ecq*}) with step {@code step > 0}:
+     * for every {@code i < len}, {@code q = (int) Math.rint(x[off + i] / (double) step)} and its
+     * zigzag code {@code z = (q << 1) ^ (q >> 31)}; {@code sym[soff + i] = (byte) z} where {@code z
+     * < }{@link #DIRECT_CODES} and {@code |x[off + i]| <= 2^126}, else {@code (byte) 0xFF} (the codec
+     * codes those elements with its escape rules). Returns how many got {@code 0xFF}.
+     */
+    int directCodes(float[] x, int off, int len, float step, byte[] sym, int soff);
+
     /** Short name for reports: "scalar" or "vector(256-bit)". */
     String description();
 

@@ -108,6 +108,23 @@ public final class ScalarQuantKernels implements QuantKernels {
     }
 
     @Override
+    public int directCodes(float[] x, int off, int len, float step, byte[] sym, int soff) {
+        int escapes = 0;
+        for (int i = 0; i < len; i++) {
+            float v = x[off + i];
+            int q = (int) Math.rint(v / (double) step);
+            int z = (q << 1) ^ (q >> 31);
+            if (Integer.compareUnsigned(z, DIRECT_CODES) < 0 && Math.abs(v) <= 0x1p126f) {
+                sym[soff + i] = (byte) z;
+            } else {
+                sym[soff + i] = (byte) 0xFF;
+                escapes++;
+            }
+        }
+        return escapes;
+    }
+
+    @Override
     public String description() {
         return "scalar";
     }

@@ -5,6 +5,7 @@ import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -254,6 +255,54 @@ public final class VectorQuantKernels implements QuantKernels {
         aLo.intoArray(abs, 0);
         aHi.intoArray(abs, 4);
         return mLo.max(mHi).reduceLanes(VectorOperators.MAX);
+    }
+
+    /** Double lanes of the float shape: the halves of a float vector, for {@link #directCodes}. */
+    private static final VectorSpecies<Double> DS = VectorSpecies.of(double.class, FS.vectorShape());
+
+    /** Added and subtracted in double: round half to even for {@code |y| < 2^51}. */
+    private static final double MAGIC_D = 0x1.8p52;
+
+    /**
+     * Each half of a float vector is divided by the step in double lanes (the scalar code's IEEE
+     * quotient {@code y}). A lane is direct exactly where {@code -64.5 <= y < 63.5} (then {@code
+     * Math.rint(y)} is {@code -64 .. 63}, ties to even, and its zigzag {@code 0 .. 127}; below,
+     * {@code rint} gives {@code -65} or less, from {@code 63.5} on {@code 64} or more) and {@code |x|
+     * <= 2^126}; a NaN quotient passes both compares, as the scalar cast makes it code 0. Direct
+     * lanes are rounded by the add-subtract of {@code 1.5 * 2^52} (round half to even, exact at these
+     * magnitudes) and the others set to {@code -128}, whose zigzag is 255; converted to ints
+     * (whole numbers: exact), zigzagged and narrowed to bytes.
+     */
+    @Override
+    public int directCodes(float[] x, int off, int len, float step, byte[] sym, int soff) {
+        DoubleVector s = DoubleVector.broadcast(DS, step);
+        VectorMask<Integer> high = IS.indexInRange(DS.length(), LANES).not();
+        int escapes = 0;
+        int i = 0;
+        for (int bound = FS.loopBound(len); i < bound; i += LANES) {
+            FloatVector v = FloatVector.fromArray(FS, x, off + i);
+            DoubleVector x0 = (DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0);
+            DoubleVector x1 = (DoubleVector) v.convertShape(VectorOperators.F2D, DS, 1);
+            DoubleVector y0 = x0.div(s);
+            DoubleVector y1 = x1.div(s);
+            VectorMask<Double> e0 = y0.compare(VectorOperators.LT, -64.5)
+                    .or(y0.compare(VectorOperators.GE, 63.5))
+                    .or(x0.abs().compare(VectorOperators.GT, 0x1p126));
+            VectorMask<Double> e1 = y1.compare(VectorOperators.LT, -64.5)
+                    .or(y1.compare(VectorOperators.GE, 63.5))
+                    .or(x1.abs().compare(VectorOperators.GT, 0x1p126));
+            IntVector q0 =
+                    (IntVector) y0.add(MAGIC_D).sub(MAGIC_D).blend(-128, e0).convertShape(VectorOperators.D2I, IS, 0);
+            IntVector q1 =
+                    (IntVector) y1.add(MAGIC_D).sub(MAGIC_D).blend(-128, e1).convertShape(VectorOperators.D2I, IS, -1);
+            IntVector q = q0.blend(q1, high);
+            ((ByteVector) q.lanewise(VectorOperators.LSHL, 1)
+                            .lanewise(VectorOperators.XOR, q.lanewise(VectorOperators.ASHR, 31))
+                            .convertShape(VectorOperators.I2B, BS, 0))
+                    .intoArray(sym, soff + i);
+            escapes += e0.trueCount() + e1.trueCount();
+        }
+        return escapes + ScalarQuantKernels.INSTANCE.directCodes(x, off + i, len - i, step, sym, soff + i);
     }
 
     @Override

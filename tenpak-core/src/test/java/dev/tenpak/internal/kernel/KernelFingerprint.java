@@ -69,6 +69,16 @@ public final class KernelFingerprint {
         for (double v : sums) {
             crc.update(java.nio.ByteBuffer.allocate(8).putDouble(v).array());
         }
+        // Direct codes of the ecq codecs on the finite values, at two steps (ties on the range's edges).
+        float[] finiteX = x.clone();
+        for (int i = 0; i < n; i++) {
+            finiteX[i] = Float.isFinite(finiteX[i]) ? finiteX[i] : 0x1p127f;
+        }
+        for (float step : new float[] {0.02f / 64, 0x1p-12f}) {
+            byte[] sym = new byte[n];
+            crc.update(k.directCodes(finiteX, 1, n - 1, step, sym, 1));
+            crc.update(sym);
+        }
         // Codec level on finite data (the codecs reject NaN/Inf before any kernel runs).
         for (int i = 0; i < n; i++) {
             if (!Float.isFinite(x[i])) {

@@ -139,6 +139,73 @@ class VectorKernelsTest {
         }
     }
 
+    /**
+     * Steps of the {@code ecq*} codecs' direct codes: power-of-two steps put exact ties on the edges
+     * of the direct range ({@code -64.5} and {@code 63.5} steps), a huge step puts those edges
+     * around {@code 2^126} (the magnitude from which the codec's own rules take over), the smallest
+     * step makes every non-zero value an escape.
+     */
+    static final float[] STEPS = {0.25f, 1f, 0.02f * 0.9f / 4, 0.02f / 64, 3.3e-5f, Float.MIN_VALUE, 0x1p120f, 0x1p121f
+    };
+
+    /** Finite values at and around every tie {@code (k + 0.5) step} and edge of the direct range. */
+    static float[] directEdges(float step) {
+        List<Float> v = new ArrayList<>();
+        for (int k = -70; k <= 70; k++) {
+            float t = (k + 0.5f) * step;
+            v.add(t);
+            v.add(Math.nextUp(t));
+            v.add(Math.nextDown(t));
+            v.add(k * step);
+        }
+        v.addAll(List.of(0x1p126f, -0x1p126f, Math.nextUp(0x1p126f), Math.nextDown(-0x1p126f), Float.MAX_VALUE));
+        v.removeIf(f -> !Float.isFinite(f));
+        float[] out = new float[v.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = v.get(i);
+        }
+        return out;
+    }
+
+    @ParameterizedTest(name = "n={0} off={1}")
+    @MethodSource("sizesAndOffsets")
+    void directCodesMatchScalarExactly(int n, int off) {
+        for (float step : STEPS) {
+            float[] x = input(n, off, SEED + n * 41L + off, false);
+            SplittableRandom r = new SplittableRandom(SEED + n);
+            float[] edges = directEdges(step);
+            for (int i = 0; i < n; i += 1 + r.nextInt(3)) { // most elements of the run on an edge
+                x[off + i] = edges[r.nextInt(edges.length)];
+            }
+            byte[] want = filled(off + n + 3);
+            byte[] got = filled(off + n + 3);
+            int escapesWant = scalar.directCodes(x, off, n, step, want, off);
+            int escapesGot = vector.directCodes(x, off, n, step, got, off);
+            assertThat(got)
+                    .as("direct codes, n=%d off=%d step=%s", n, off, step)
+                    .isEqualTo(want);
+            assertThat(escapesGot)
+                    .as("escapes, n=%d off=%d step=%s", n, off, step)
+                    .isEqualTo(escapesWant);
+        }
+    }
+
+    @Test
+    void directCodesFollowTheirDefinition() {
+        float step = 0.5f;
+        float[] x = {0f, -0f, 0.25f, 0.75f, -0.25f, -0.75f, 31.75f, 31.76f, -32.25f, -32.26f, 0x1p127f, 1e-45f};
+        byte[] sym = new byte[x.length];
+        int escapes = vector.directCodes(x, 0, x.length, step, sym, 0);
+        // q = rint(x / 0.5): 0, 0, 0 (tie to even), 2 (tie to even), 0, -2, 64 (tie: even), 64, -64
+        // (tie: even), -65, huge, 0; zigzag 0, 0, 0, 4, 0, 3, 128 -> escape, escape, 127, 129 ->
+        // escape, |x| > 2^126 -> escape, 0
+        byte e = (byte) 0xFF;
+        assertThat(sym).containsExactly(0, 0, 0, 4, 0, 3, e, e, 127, e, e, 0);
+        assertThat(escapes).isEqualTo(4);
+        assertThat(scalar.directCodes(x, 0, x.length, step, new byte[x.length], 0))
+                .isEqualTo(4);
+    }
+
     @ParameterizedTest(name = "n={0} off={1}")
     @MethodSource("sizesAndOffsets")
     void int4MatchesScalarExactly(int n, int off) {
