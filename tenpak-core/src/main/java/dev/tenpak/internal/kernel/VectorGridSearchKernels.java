@@ -915,6 +915,8 @@ final class VectorGridSearchKernels implements GridSearchKernels {
                                                 .reinterpretAsFloats())
                                 .cast(IS));
                 FloatVector l = k.selectFrom(IntVector.fromArray(IS, r, 2 * L)).reinterpretAsFloats();
+                // trial t + 1: the same search written out again, not a method taking vectors
+                // (one left out of line boxes them; see searchLanesWide)
                 FloatVector z = x.mul(v);
                 IntVector j = IntVector.zero(IS)
                         .blend(4, z.compare(VectorOperators.GT, first).cast(IS));
