@@ -35,6 +35,7 @@ class ArchitectureTest {
             List.of("dev.tenpak.tensor"),
             List.of("dev.tenpak.codec"),
             List.of("dev.tenpak.options", "dev.tenpak.report"),
+            List.of("dev.tenpak.internal.codec"),
             List.of("dev.tenpak.internal.codec.*"),
             List.of("dev.tenpak.internal.format.json", "dev.tenpak.internal.format.artifact"),
             List.of("dev.tenpak.internal.format.safetensors"),

@@ -4,7 +4,7 @@ import dev.tenpak.codec.ChunkEncoder;
 import dev.tenpak.codec.Codec;
 import dev.tenpak.error.InvalidInputException;
 import dev.tenpak.error.NonFiniteValueException;
-import dev.tenpak.internal.codec.lossless.LosslessCodec;
+import dev.tenpak.internal.codec.BlockedCodec;
 import dev.tenpak.internal.format.artifact.Checksums;
 import dev.tenpak.internal.kernel.QuantKernels;
 import dev.tenpak.report.ErrorMetrics;
@@ -28,9 +28,10 @@ import java.util.function.LongFunction;
  * range is one task on the executor. For a {@link ChunkEncoder} codec (and a chunkable shape) a
  * range task converts each chunk to floats once, encodes it into its disjoint bytes of the payload,
  * decodes it back and sums its errors; a codec with a per-tensor scale first runs a max-abs task per
- * range. {@code lossless_v1} encodes its own blocks, a range's worth per task
- * ({@link LosslessCodec#encodeAsync}); it is exact, so there is nothing to measure. Other codecs
- * encode the whole tensor in one task and then measure in range tasks.
+ * range. A block-coded codec ({@link BlockedCodec}: {@code lossless_v1}, the {@code ecq*}) encodes
+ * its own blocks, a range's worth per task ({@link BlockedCodec#encodeAsync}); {@code lossless_v1}
+ * is exact, so there is nothing to measure, and the {@code ecq*} are measured afterwards in range
+ * tasks. Other codecs encode the whole tensor in one task and then measure in range tasks.
  *
  * <p>Determinism: every chunk's bytes depend only on the chunk (and the per-tensor parameters,
  * from a max that does not depend on order), and the error sums of each chunk are kept apart and
@@ -112,12 +113,21 @@ final class TensorPipeline {
         int ranges = (chunks + perRange - 1) / perRange;
         double[] sums = measured ? new double[3 * chunks] : null;
 
-        if (codec instanceof LosslessCodec lc) {
+        if (codec instanceof BlockedCodec bc) {
             // its blocks in tasks of about a range each, so one large tensor uses every thread; on
             // the direct executor one task, which writes the blocks in place (nothing to slide)
-            long perTask = executor == DIRECT ? Integer.MAX_VALUE : splitElements / lc.blockElements(t.dtype());
-            return lc.encodeAsync(t, payload, executor, (int) Math.clamp(perTask, 1, Integer.MAX_VALUE), aborted)
-                    .thenApply(e -> result(t, codec, e.params(), payload.asSlice(0, e.length()), null, n));
+            long perTask = executor == DIRECT ? Integer.MAX_VALUE : splitElements / bc.blockElements(t.dtype());
+            return kept(
+                    t,
+                    codec,
+                    bc.encodeAsync(t, payload, executor, (int) Math.clamp(perTask, 1, Integer.MAX_VALUE), aborted),
+                    payload,
+                    sums,
+                    executor,
+                    ranges,
+                    perRange,
+                    chunks,
+                    aborted);
         }
         if (codec instanceof ChunkEncoder ce && ce.chunkable(t.dtype(), t.shape()) && n > 0) {
             CompletableFuture<byte[]> params;
@@ -146,11 +156,29 @@ final class TensorPipeline {
                     return codec.encodeSized(t, payload);
                 },
                 executor);
-        if (!measured) {
-            // a variable-size codec (lossless, never measured) keeps the bytes it wrote
+        return kept(t, codec, encoded, payload, sums, executor, ranges, perRange, chunks, aborted);
+    }
+
+    /**
+     * The result of a codec's own encode: the payload's first {@code Encoded.length} bytes (all of
+     * them for a fixed-size codec), measured in range tasks when {@code sums} is given (a lossy
+     * codec; a lossless one has nothing to measure).
+     */
+    private static CompletableFuture<Result> kept(
+            Tensor t,
+            Codec codec,
+            CompletableFuture<Codec.Encoded> encoded,
+            MemorySegment payload,
+            double[] sums,
+            Executor executor,
+            int ranges,
+            int perRange,
+            int chunks,
+            BooleanSupplier aborted) {
+        long n = t.elementCount();
+        if (sums == null) {
             return encoded.thenApply(e -> result(t, codec, e.params(), payload.asSlice(0, e.length()), null, n));
         }
-        // a lossy variable-size codec (ecq) keeps the bytes it wrote too, and is measured on them
         return encoded.thenCompose(e -> {
             byte[] p = e.params();
             MemorySegment kept = payload.asSlice(0, e.length());

@@ -1,9 +1,10 @@
 package dev.tenpak.internal.codec.entropycoded;
 
-import dev.tenpak.codec.Codec;
 import dev.tenpak.error.CorruptArtifactException;
 import dev.tenpak.error.InvalidInputException;
 import dev.tenpak.error.NonFiniteValueException;
+import dev.tenpak.internal.codec.BlockedCodec;
+import dev.tenpak.internal.codec.BlockedPayload;
 import dev.tenpak.internal.entropy.Huffman;
 import dev.tenpak.internal.entropy.PlaneCoder;
 import dev.tenpak.internal.kernel.GridDequantKernels;
@@ -19,6 +20,9 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.BooleanSupplier;
 
 /**
  * {@code ecqB_v1}: an entropy-coded uniform scalar quantizer. One step per tensor, every element
@@ -63,7 +67,7 @@ import java.util.List;
  * and are located by the table of end offsets (relative to the first block), so a range decodes
  * only its blocks and blocks decode on any thread. Index parameters: the step as an f32, 4 bytes.
  */
-public final class EcqCodec implements Codec {
+public final class EcqCodec implements BlockedCodec {
     /** Elements per block: {@code ChunkEncoder.CHUNK}, so a measured chunk decodes one block. */
     public static final int BLOCK_ELEMENTS = 16 * RANGE_ALIGN;
     /** The largest block a reader accepts (a hostile header's size). */
@@ -243,31 +247,71 @@ public final class EcqCodec implements Codec {
     }
 
     @Override
+    public int blockElements(DType dtype) {
+        return BLOCK_ELEMENTS;
+    }
+
+    @Override
     public Encoded encodeSized(Tensor tensor, MemorySegment dst) {
+        return BlockedPayload.join(encodeAsync(tensor, dst, Runnable::run, Integer.MAX_VALUE, () -> false));
+    }
+
+    /**
+     * Starts encoding {@code tensor} into {@code dst} (at least {@link #encodedSize} bytes) and
+     * returns without waiting: one task finds the step (the root mean square is one pass in element
+     * order), then the blocks run as tasks of {@code blocksPerTask} ({@link BlockedPayload#write}),
+     * so a large tensor codes on every thread. The payload is the same whatever the executor and
+     * {@code blocksPerTask}.
+     */
+    @Override
+    public CompletableFuture<Encoded> encodeAsync(
+            Tensor tensor, MemorySegment dst, Executor executor, int blocksPerTask, BooleanSupplier aborted) {
+        if (blocksPerTask < 1) {
+            throw new IllegalArgumentException("blocks per task must be >= 1, got " + blocksPerTask);
+        }
         long n = tensor.elementCount();
         long max = encodedSize(tensor.dtype(), tensor.shape());
         if (dst.byteSize() < max) {
             throw new IllegalArgumentException(name + " needs " + max + " bytes to encode, got " + dst.byteSize());
         }
-        Scratch s = Scratch.get(BLOCK_ELEMENTS);
-        float step = step(rms(tensor, s.x));
         int blocks = Math.toIntExact(blocks(n, BLOCK_ELEMENTS));
-        dst.set(INT_LE, 0, BLOCK_ELEMENTS);
-        dst.set(ValueLayout.JAVA_BYTE, 4, (byte) FORMAT);
-        dst.set(ValueLayout.JAVA_BYTE, 5, (byte) 0);
-        dst.set(SHORT_LE, 6, (short) 0);
         long area = HEADER_BYTES + 8L * blocks;
-        long at = area;
-        for (int b = 0; b < blocks; b++) {
-            long from = (long) b * BLOCK_ELEMENTS;
-            int m = (int) Math.min(BLOCK_ELEMENTS, n - from);
-            FloatConversions.toFloats(tensor.data(), tensor.dtype(), from, s.x, 0, m);
-            int w = encodeBlock(s.x, m, step, s);
-            MemorySegment.copy(s.out, 0, dst, ValueLayout.JAVA_BYTE, at, w);
-            at += w;
-            dst.set(LONG_LE, HEADER_BYTES + 8L * b, at - area);
-        }
-        return new Encoded(params(step), at);
+        // a block's most: its symbols raw with their mode byte, every element an escape of 29 raw bits
+        long slot = PlaneCoder.maxEncodedSize(BLOCK_ELEMENTS) + rawBytesMax(BLOCK_ELEMENTS);
+        return CompletableFuture.supplyAsync(() -> step(rms(tensor, Scratch.get(BLOCK_ELEMENTS).x)), executor)
+                .thenCompose(step -> {
+                    dst.set(INT_LE, 0, BLOCK_ELEMENTS);
+                    dst.set(ValueLayout.JAVA_BYTE, 4, (byte) FORMAT);
+                    dst.set(ValueLayout.JAVA_BYTE, 5, (byte) 0);
+                    dst.set(SHORT_LE, 6, (short) 0);
+                    return BlockedPayload.write(
+                                    dst,
+                                    HEADER_BYTES,
+                                    area,
+                                    blocks,
+                                    slot,
+                                    (b, at) -> encodeBlockAt(tensor, b, step, dst, at),
+                                    executor,
+                                    blocksPerTask,
+                                    aborted)
+                            .thenApply(length -> new Encoded(params(step), length));
+                });
+    }
+
+    /** The most raw bytes a block of {@code m} elements takes: each an escape of 29 raw bits. */
+    private static int rawBytesMax(int m) {
+        return (int) ((long) m * MAX_RAW_BITS / 8 + 1);
+    }
+
+    /** Codes block {@code b} of {@code tensor} into {@code dst} at {@code at}; returns its bytes. */
+    private static long encodeBlockAt(Tensor tensor, int b, float step, MemorySegment dst, long at) {
+        Scratch s = Scratch.get(BLOCK_ELEMENTS);
+        long from = (long) b * BLOCK_ELEMENTS;
+        int m = (int) Math.min(BLOCK_ELEMENTS, tensor.elementCount() - from);
+        FloatConversions.toFloats(tensor.data(), tensor.dtype(), from, s.x, 0, m);
+        int w = encodeBlock(s.x, m, step, s);
+        MemorySegment.copy(s.out, 0, dst, ValueLayout.JAVA_BYTE, at, w);
+        return w;
     }
 
     static byte[] params(float step) {
@@ -648,7 +692,7 @@ public final class EcqCodec implements Codec {
                 s.x = new float[blockElements];
                 s.y = new float[blockElements];
                 s.sym = new byte[blockElements + Huffman.SLACK];
-                int rawMax = (int) ((long) blockElements * MAX_RAW_BITS / 8 + 1);
+                int rawMax = rawBytesMax(blockElements);
                 s.raw = new byte[rawMax + 8];
                 s.out = new byte[PlaneCoder.maxEncodedSize(blockElements) + Huffman.SLACK + rawMax];
             }

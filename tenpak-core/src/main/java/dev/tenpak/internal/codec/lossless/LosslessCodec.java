@@ -2,6 +2,8 @@ package dev.tenpak.internal.codec.lossless;
 
 import dev.tenpak.codec.Codec;
 import dev.tenpak.error.CorruptArtifactException;
+import dev.tenpak.internal.codec.BlockedCodec;
+import dev.tenpak.internal.codec.BlockedPayload;
 import dev.tenpak.internal.entropy.Huffman;
 import dev.tenpak.internal.entropy.PlaneCoder;
 import dev.tenpak.internal.kernel.PlaneKernels;
@@ -14,7 +16,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.function.BooleanSupplier;
 
@@ -43,7 +44,7 @@ import java.util.function.BooleanSupplier;
  * The payload size depends on the values: this is a {@link Codec#variableSize} codec, written with
  * {@link #encodeSized}. No index parameters.
  */
-public final class LosslessCodec implements Codec {
+public final class LosslessCodec implements BlockedCodec {
     public static final String NAME = "lossless_v1";
     /** Input bytes per block. */
     public static final int BLOCK_BYTES = 256 * 1024;
@@ -93,7 +94,7 @@ public final class LosslessCodec implements Codec {
         return new LosslessCodec(blockBytes, kernels);
     }
 
-    /** Elements per block this codec writes for {@code dtype}: a multiple of {@link #RANGE_ALIGN}. */
+    @Override
     public int blockElements(DType dtype) {
         return blockBytes / dtype.byteSize();
     }
@@ -152,39 +153,17 @@ public final class LosslessCodec implements Codec {
         CompletableFuture<Encoded> f = executor == null
                 ? encodeAsync(tensor, dst, Runnable::run, Integer.MAX_VALUE, () -> false)
                 : encodeAsync(tensor, dst, executor, 1, () -> false);
-        join(f);
-        return f.join();
-    }
-
-    private static void join(CompletableFuture<?>... all) {
-        try {
-            CompletableFuture.allOf(all).join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
-            }
-            if (e.getCause() instanceof Error err) {
-                throw err;
-            }
-            throw e;
-        }
+        return BlockedPayload.join(f);
     }
 
     /**
      * Starts encoding {@code tensor} into {@code dst} (at least {@link #encodedSize} bytes) as
-     * tasks of {@code blocksPerTask} blocks on {@code executor}, and returns without waiting: no
-     * thread waits on another task, so the tasks may share a fixed pool with the caller's other
-     * work without a deadlock (a compress pool encodes several tensors at once on it).
-     *
-     * <p>Each task writes its blocks one after another from the start of its own region of
-     * {@code dst} (the most its blocks can take, every plane raw); once all have run, the thread that
-     * finished the last one slides the regions down into block order and writes the block table.
-     * The first task's region is already in place, so one task (a direct executor) moves nothing.
-     * The payload is the same whatever the executor and {@code blocksPerTask}. When tasks fail,
-     * the future fails with the error of the lowest block, the one a sequential encode would throw;
-     * once {@code aborted} answers true, the remaining blocks are skipped (the payload is then
-     * meaningless).
+     * tasks of {@code blocksPerTask} blocks on {@code executor}, and returns without waiting
+     * ({@link BlockedPayload#write}: each task writes its blocks into its own region, at most every
+     * plane raw a block, and the regions are slid into order at the end). The payload is the same
+     * whatever the executor and {@code blocksPerTask}.
      */
+    @Override
     public CompletableFuture<Encoded> encodeAsync(
             Tensor tensor, MemorySegment dst, Executor executor, int blocksPerTask, BooleanSupplier aborted) {
         if (blocksPerTask < 1) {
@@ -206,61 +185,17 @@ public final class LosslessCodec implements Codec {
         dst.set(SHORT_LE, 6, (short) 0);
         long area = HEADER_BYTES + 8L * blocks;
         long slot = (long) be * planes + planes; // a block's most: every plane raw with its mode byte
-        long[] sizes = new long[blocks];
-        int tasks = blocks == 0 ? 0 : (blocks - 1) / blocksPerTask + 1;
-        Throwable[] errors = new Throwable[tasks];
-        CompletableFuture<?>[] all = new CompletableFuture<?>[tasks];
-        for (int k = 0; k < tasks; k++) {
-            int first = k * blocksPerTask;
-            int last = Math.min(blocks, first + blocksPerTask);
-            int task = k;
-            all[k] = CompletableFuture.runAsync(
-                    () -> {
-                        try {
-                            long at = area + first * slot;
-                            for (int b = first; b < last && !aborted.getAsBoolean(); b++) {
-                                sizes[b] = encodeBlock(tensor, layout, planes, be, b, dst, at);
-                                at += sizes[b];
-                            }
-                        } catch (Throwable e) {
-                            errors[task] = e;
-                        }
-                    },
-                    executor);
-        }
-        return CompletableFuture.allOf(all).thenApply(v -> {
-            for (Throwable e : errors) {
-                if (e instanceof RuntimeException re) {
-                    throw re;
-                }
-                if (e instanceof Error err) {
-                    throw err;
-                }
-                if (e != null) {
-                    throw new CompletionException(e);
-                }
-            }
-            long end = 0;
-            for (int k = 0; k < tasks; k++) {
-                int first = k * blocksPerTask;
-                int last = Math.min(blocks, first + blocksPerTask);
-                long bytes = 0;
-                for (int b = first; b < last; b++) {
-                    bytes += sizes[b];
-                }
-                long from = area + first * slot;
-                if (from != area + end) {
-                    MemorySegment.copy(dst, from, dst, area + end, bytes); // down, overlapping: a move
-                }
-                end += bytes;
-            }
-            long at = 0;
-            for (int b = 0; b < blocks; b++) {
-                at += sizes[b];
-                dst.set(LONG_LE, HEADER_BYTES + 8L * b, at);
-            }
-            return new Encoded(NO_PARAMS, area + end);
-        });
+        return BlockedPayload.write(
+                        dst,
+                        HEADER_BYTES,
+                        area,
+                        blocks,
+                        slot,
+                        (b, at) -> encodeBlock(tensor, layout, planes, be, b, dst, at),
+                        executor,
+                        blocksPerTask,
+                        aborted)
+                .thenApply(length -> new Encoded(NO_PARAMS, length));
     }
 
     private long encodeBlock(Tensor tensor, PlaneLayout layout, int planes, int be, int b, MemorySegment dst, long at) {
@@ -427,7 +362,7 @@ public final class LosslessCodec implements Codec {
             int blk = b;
             all[b] = CompletableFuture.runAsync(() -> decodeBlockInto(h, payload, blk, dst), executor);
         }
-        join(all);
+        BlockedPayload.join(CompletableFuture.allOf(all));
     }
 
     /**

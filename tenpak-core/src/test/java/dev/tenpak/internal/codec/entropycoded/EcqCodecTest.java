@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.tenpak.codec.Codec;
 import dev.tenpak.codec.Codecs;
 import dev.tenpak.error.CorruptArtifactException;
+import dev.tenpak.error.NonFiniteValueException;
 import dev.tenpak.internal.format.artifact.ArtifactReader;
 import dev.tenpak.internal.format.artifact.ArtifactWriter;
 import dev.tenpak.internal.format.artifact.TensorEntry;
@@ -29,6 +30,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -439,6 +442,44 @@ class EcqCodecTest {
                     0,
                     m);
             assertThat(y).as("seed %d, %d elements", SEED, m).containsExactly(want);
+        }
+    }
+
+    /**
+     * The blocks as tasks on a pool ({@link EcqCodec#encodeAsync}, which compress uses so that one
+     * large tensor codes on every thread) give {@link EcqCodec#encodeSized}'s bytes and step, in
+     * tasks of 1, 2 and 3 blocks (regions slid into place), for every {@code ecq} codec on a tensor
+     * of 5.3 blocks with escapes; a non-finite value is refused the same way.
+     */
+    @Test
+    void blocksAsTasksOnAPoolGiveTheSequentialBytes() throws Exception {
+        Tensor t = Tensor.ofFloats("w", Shape.of(7, 50_000), weights(350_000, rng("tasks")));
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        try {
+            for (EcqCodec c : EcqCodec.ALL) {
+                Coded want = encode(c, t);
+                for (int perTask : new int[] {1, 2, 3}) {
+                    MemorySegment dst = MemorySegment.ofArray(new byte[(int) c.encodedSize(t.dtype(), t.shape())]);
+                    Codec.Encoded e =
+                            c.encodeAsync(t, dst, pool, perTask, () -> false).get();
+                    assertThat(e.params()).as(c.name()).isEqualTo(want.params);
+                    assertThat(dst.asSlice(0, e.length()).toArray(ValueLayout.JAVA_BYTE))
+                            .as("%s in tasks of %d blocks", c.name(), perTask)
+                            .isEqualTo(want.payload);
+                }
+            }
+            float[] x = weights(350_000, rng("tasks"));
+            x[300_000] = Float.NaN;
+            Tensor bad = Tensor.ofFloats("bad", Shape.of(7, 50_000), x);
+            MemorySegment dst =
+                    MemorySegment.ofArray(new byte[(int) EcqCodec.ECQ4.encodedSize(DType.F32, bad.shape())]);
+            assertThatThrownBy(() -> EcqCodec.ECQ4
+                            .encodeAsync(bad, dst, pool, 1, () -> false)
+                            .get())
+                    .hasCauseInstanceOf(NonFiniteValueException.class)
+                    .hasMessageContaining("element 300000");
+        } finally {
+            pool.shutdownNow();
         }
     }
 
