@@ -77,17 +77,7 @@ public final class BlockedPayload {
                     executor);
         }
         return CompletableFuture.allOf(all).thenApply(v -> {
-            for (Throwable e : errors) {
-                if (e instanceof RuntimeException re) {
-                    throw re;
-                }
-                if (e instanceof Error err) {
-                    throw err;
-                }
-                if (e != null) {
-                    throw new CompletionException(e);
-                }
-            }
+            throwFirst(errors);
             long end = 0;
             for (int k = 0; k < tasks; k++) {
                 int first = k * blocksPerTask;
@@ -109,6 +99,25 @@ public final class BlockedPayload {
             }
             return area + end;
         });
+    }
+
+    /**
+     * Throws the first of the tasks' errors (in task order: the one a sequential run would have
+     * met first), as it is when unchecked, else wrapped in a {@link CompletionException}; returns
+     * when there is none.
+     */
+    public static void throwFirst(Throwable[] errors) {
+        for (Throwable e : errors) {
+            if (e instanceof RuntimeException re) {
+                throw re;
+            }
+            if (e instanceof Error err) {
+                throw err;
+            }
+            if (e != null) {
+                throw new CompletionException(e);
+            }
+        }
     }
 
     /** Waits for {@code f}, throwing a task's own exception rather than its wrapper. */

@@ -5,6 +5,7 @@ import dev.tenpak.codec.Codec;
 import dev.tenpak.error.InvalidInputException;
 import dev.tenpak.error.NonFiniteValueException;
 import dev.tenpak.internal.codec.BlockedCodec;
+import dev.tenpak.internal.codec.BlockedPayload;
 import dev.tenpak.internal.format.artifact.Checksums;
 import dev.tenpak.internal.kernel.QuantKernels;
 import dev.tenpak.report.ErrorMetrics;
@@ -13,7 +14,6 @@ import dev.tenpak.tensor.FloatConversions;
 import dev.tenpak.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntConsumer;
@@ -223,19 +223,7 @@ final class TensorPipeline {
                     },
                     executor);
         }
-        return CompletableFuture.allOf(all).thenRun(() -> {
-            for (Throwable e : errors) {
-                if (e instanceof RuntimeException re) {
-                    throw re;
-                }
-                if (e instanceof Error err) {
-                    throw err;
-                }
-                if (e != null) {
-                    throw new CompletionException(e);
-                }
-            }
-        });
+        return CompletableFuture.allOf(all).thenRun(() -> BlockedPayload.throwFirst(errors));
     }
 
     /** Largest |x| over range {@code r}; throws for its first non-finite element, as the codec's own encode does. */
