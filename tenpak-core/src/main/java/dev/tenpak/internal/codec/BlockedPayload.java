@@ -51,9 +51,7 @@ public final class BlockedPayload {
             Executor executor,
             int blocksPerTask,
             BooleanSupplier aborted) {
-        if (blocksPerTask < 1) {
-            throw new IllegalArgumentException("blocks per task must be >= 1, got " + blocksPerTask);
-        }
+        requireBlocksPerTask(blocksPerTask);
         long[] sizes = new long[blocks];
         int tasks = blocks == 0 ? 0 : (blocks - 1) / blocksPerTask + 1;
         Throwable[] errors = new Throwable[tasks];
@@ -99,6 +97,13 @@ public final class BlockedPayload {
             }
             return area + end;
         });
+    }
+
+    /** Refuses a task size below one block (a codec checks it before it writes anything). */
+    public static void requireBlocksPerTask(int blocksPerTask) {
+        if (blocksPerTask < 1) {
+            throw new IllegalArgumentException("blocks per task must be >= 1, got " + blocksPerTask);
+        }
     }
 
     /**

@@ -266,9 +266,7 @@ public final class EcqCodec implements BlockedCodec {
     @Override
     public CompletableFuture<Encoded> encodeAsync(
             Tensor tensor, MemorySegment dst, Executor executor, int blocksPerTask, BooleanSupplier aborted) {
-        if (blocksPerTask < 1) {
-            throw new IllegalArgumentException("blocks per task must be >= 1, got " + blocksPerTask);
-        }
+        BlockedPayload.requireBlocksPerTask(blocksPerTask);
         long n = tensor.elementCount();
         long max = encodedSize(tensor.dtype(), tensor.shape());
         if (dst.byteSize() < max) {
@@ -278,24 +276,22 @@ public final class EcqCodec implements BlockedCodec {
         long area = HEADER_BYTES + 8L * blocks;
         // a block's most: its symbols raw with their mode byte, every element an escape of 29 raw bits
         long slot = PlaneCoder.maxEncodedSize(BLOCK_ELEMENTS) + rawBytesMax(BLOCK_ELEMENTS);
+        dst.set(INT_LE, 0, BLOCK_ELEMENTS);
+        dst.set(ValueLayout.JAVA_BYTE, 4, (byte) FORMAT);
+        dst.set(ValueLayout.JAVA_BYTE, 5, (byte) 0);
+        dst.set(SHORT_LE, 6, (short) 0);
         return CompletableFuture.supplyAsync(() -> step(rms(tensor, Scratch.get(BLOCK_ELEMENTS).x)), executor)
-                .thenCompose(step -> {
-                    dst.set(INT_LE, 0, BLOCK_ELEMENTS);
-                    dst.set(ValueLayout.JAVA_BYTE, 4, (byte) FORMAT);
-                    dst.set(ValueLayout.JAVA_BYTE, 5, (byte) 0);
-                    dst.set(SHORT_LE, 6, (short) 0);
-                    return BlockedPayload.write(
-                                    dst,
-                                    HEADER_BYTES,
-                                    area,
-                                    blocks,
-                                    slot,
-                                    (b, at) -> encodeBlockAt(tensor, b, step, dst, at),
-                                    executor,
-                                    blocksPerTask,
-                                    aborted)
-                            .thenApply(length -> new Encoded(params(step), length));
-                });
+                .thenCompose(step -> BlockedPayload.write(
+                                dst,
+                                HEADER_BYTES,
+                                area,
+                                blocks,
+                                slot,
+                                (b, at) -> encodeBlockAt(tensor, b, step, dst, at),
+                                executor,
+                                blocksPerTask,
+                                aborted)
+                        .thenApply(length -> new Encoded(params(step), length)));
     }
 
     /** The most raw bytes a block of {@code m} elements takes: each an escape of 29 raw bits. */

@@ -166,9 +166,7 @@ public final class LosslessCodec implements BlockedCodec {
     @Override
     public CompletableFuture<Encoded> encodeAsync(
             Tensor tensor, MemorySegment dst, Executor executor, int blocksPerTask, BooleanSupplier aborted) {
-        if (blocksPerTask < 1) {
-            throw new IllegalArgumentException("blocks per task must be >= 1, got " + blocksPerTask);
-        }
+        BlockedPayload.requireBlocksPerTask(blocksPerTask);
         DType dtype = tensor.dtype();
         long n = tensor.elementCount();
         int be = blockElements(dtype);
