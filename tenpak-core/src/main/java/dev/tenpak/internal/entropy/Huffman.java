@@ -258,6 +258,25 @@ public final class Huffman {
      */
     public static int encode(
             byte[] src, int off, int n, byte[] lengths, int[] enc, int[] pairs, int[] hist4, byte[] dst, int at) {
+        return encode(src, off, n, lengths, enc, pairs, null, hist4, dst, at);
+    }
+
+    /**
+     * {@link #encode}, eight symbols per step of the bit buffer where {@code octets} (or null)
+     * has a fast kernel and the code's symbols span at most {@link PlaneKernels#HUFFMAN_OCTET_SPAN}
+     * values ({@link #encodeStreamOctets}). The bytes are the same either way.
+     */
+    public static int encode(
+            byte[] src,
+            int off,
+            int n,
+            byte[] lengths,
+            int[] enc,
+            int[] pairs,
+            Octets octets,
+            int[] hist4,
+            byte[] dst,
+            int at) {
         encodeTable(lengths, enc);
         int first = 0;
         while (lengths[first] == 0) {
@@ -295,6 +314,26 @@ public final class Huffman {
         }
         // streams two at a time, side by side: two chains of shifts and adds for the core to overlap
         // (one stream after another, the chain of one is the loop's whole latency)
+        if (octets != null && octets.pay(count, n)) {
+            octets.fill(enc, first, last);
+            for (int k = 0; k < 4; k += 2) {
+                encodeStreamOctets(
+                        src,
+                        enc,
+                        octets,
+                        first,
+                        dst,
+                        from[k],
+                        to[k],
+                        o[k],
+                        end[k],
+                        from[k + 1],
+                        to[k + 1],
+                        o[k + 1],
+                        end[k + 1]);
+            }
+            return s - at;
+        }
         boolean pairsPay = pairs != null && pairsPay(count, n);
         if (pairsPay) {
             fillPairs(enc, first, last, pairs);
@@ -348,6 +387,145 @@ public final class Huffman {
                 pairs[a | b << 8] = (ca & 0xFFFF) | (cb & 0xFFFF) << la | (la + (cb >>> 16)) << 24;
             }
         }
+    }
+
+    /**
+     * Scratch of the writer that adds eight symbols to a stream's bit buffer per step: the codes
+     * joined eight at a time by {@link PlaneKernels#huffmanOctets} for {@link #OCTET_CHUNK} symbols
+     * of two streams, then one shift, or and 8-byte store per eight symbols of each. Where the
+     * kernels have no fast path for it ({@link PlaneKernels#huffmanOctetsFast}: the scalar kernels,
+     * or vectors under 512 bits), writers use the pair table instead. One per thread.
+     */
+    public static final class Octets {
+        private final PlaneKernels kernels;
+        private final short[] table = new short[PlaneKernels.HUFFMAN_OCTET_SPAN];
+        private final long[] a = new long[OCTET_CHUNK / 4];
+        private final long[] b = new long[OCTET_CHUNK / 4];
+
+        public Octets(PlaneKernels kernels) {
+            this.kernels = kernels;
+        }
+
+        /**
+         * Whether the kernels have a fast path and a code over {@code count} consecutive values of
+         * {@code n} symbols fits: each stream then has at least one chunk.
+         */
+        boolean pay(int count, int n) {
+            return count <= PlaneKernels.HUFFMAN_OCTET_SPAN && n >= 4 * OCTET_CHUNK && kernels.huffmanOctetsFast();
+        }
+
+        /** The kernel's table of the code {@code enc}, symbols {@code first .. last}. */
+        void fill(int[] enc, int first, int last) {
+            Arrays.fill(table, (short) 0);
+            for (int v = first; v <= last; v++) {
+                table[v - first] = (short) ((enc[v] & 0xFFFF) | (enc[v] >>> 16) << PlaneKernels.HUFFMAN_MAX_CODE_BITS);
+            }
+        }
+    }
+
+    /** Symbols of a stream the octet writer joins per kernel call (a multiple of 64; 4 KiB of joins for two streams). */
+    static final int OCTET_CHUNK = 256;
+    /**
+     * The most bits of eight joined codes the octet writer adds in one step: with the 7 it may
+     * carry, 63, so the flush's shift by the whole bytes stays under 64 (Java takes a shift count
+     * modulo 64: a shift by 64 would leave the buffer as it was).
+     */
+    private static final int OCTET_BITS = 56;
+
+    /** The code bits of a {@link PlaneKernels#huffmanOctets} entry (its length is in bits 57..63). */
+    private static final long OCTET_CODE = (1L << 57) - 1;
+
+    /**
+     * Streams {@code [i, to)} into {@code dst[o .. end)} and {@code [j, toJ)} into {@code dst[oJ ..
+     * endJ)}, {@link #OCTET_CHUNK} symbols of each at a time while both have that many left and room
+     * for their longest codes: the kernel joins each stream's codes eight at a time, and each eight
+     * take one shift, one or and one 8-byte store. The step's chain (the bit count, the shift, the
+     * flush) is then paid per eight symbols where the pair writer pays it per two (Zen 4, MiniLM's
+     * bf16 exponent planes: 0.39 ns a symbol against 0.57, docs/PERFORMANCE.md). A chunk with a
+     * group over {@link #OCTET_BITS} bits (eight long codes in a row) is written four symbols a
+     * store; the rest of each stream one symbol at a time ({@link #singlesFrom}).
+     */
+    private static void encodeStreamOctets(
+            byte[] src,
+            int[] enc,
+            Octets w,
+            int first,
+            byte[] dst,
+            int i,
+            int to,
+            int o,
+            int end,
+            int j,
+            int toJ,
+            int oJ,
+            int endJ) {
+        long acc = 0;
+        int bits = 0;
+        long accJ = 0;
+        int bitsJ = 0;
+        long[] a = w.a;
+        long[] b = w.b;
+        while (i + OCTET_CHUNK <= to && j + OCTET_CHUNK <= toJ) {
+            int la = w.kernels.huffmanOctets(src, i, OCTET_CHUNK, w.table, first, a);
+            int lb = w.kernels.huffmanOctets(src, j, OCTET_CHUNK, w.table, first, b);
+            // a chunk takes at most its longest group's bits times its groups, and a store writes 8
+            // bytes from the byte holding the carried bits: 16 bytes spare cover both
+            if (8L * (end - 16 - o) < (long) la * (OCTET_CHUNK / 8)
+                    || 8L * (endJ - 16 - oJ) < (long) lb * (OCTET_CHUNK / 8)) {
+                break;
+            }
+            int longest = Math.max(la, lb);
+            if (longest <= OCTET_BITS) {
+                for (int g = 0; g < OCTET_CHUNK / 8; g++) {
+                    long x = a[g];
+                    long y = b[g];
+                    acc |= (x & OCTET_CODE) << bits;
+                    bits += (int) (x >>> 57);
+                    accJ |= (y & OCTET_CODE) << bitsJ;
+                    bitsJ += (int) (y >>> 57);
+                    BA_LONG.set(dst, o, acc);
+                    BA_LONG.set(dst, oJ, accJ);
+                    int whole = bits >>> 3;
+                    o += whole;
+                    acc >>>= whole << 3;
+                    bits &= 7;
+                    whole = bitsJ >>> 3;
+                    oJ += whole;
+                    accJ >>>= whole << 3;
+                    bitsJ &= 7;
+                }
+            } else {
+                // four symbols (at most 44 bits) a store, one stream then the other
+                for (int k = i; k < i + OCTET_CHUNK; k += 4) {
+                    for (int t = k; t < k + 4; t++) {
+                        int c = enc[src[t] & 0xFF];
+                        acc |= (long) (c & 0xFFFF) << bits;
+                        bits += c >>> 16;
+                    }
+                    BA_LONG.set(dst, o, acc);
+                    int whole = bits >>> 3;
+                    o += whole;
+                    acc >>>= whole << 3;
+                    bits &= 7;
+                }
+                for (int k = j; k < j + OCTET_CHUNK; k += 4) {
+                    for (int t = k; t < k + 4; t++) {
+                        int c = enc[src[t] & 0xFF];
+                        accJ |= (long) (c & 0xFFFF) << bitsJ;
+                        bitsJ += c >>> 16;
+                    }
+                    BA_LONG.set(dst, oJ, accJ);
+                    int whole = bitsJ >>> 3;
+                    oJ += whole;
+                    accJ >>>= whole << 3;
+                    bitsJ &= 7;
+                }
+            }
+            i += OCTET_CHUNK;
+            j += OCTET_CHUNK;
+        }
+        singlesFrom(src, enc, dst, i, to, o, end, acc, bits);
+        singlesFrom(src, enc, dst, j, toJ, oJ, endJ, accJ, bitsJ);
     }
 
     /**

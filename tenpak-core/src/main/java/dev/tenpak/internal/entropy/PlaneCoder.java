@@ -49,6 +49,7 @@ public final class PlaneCoder {
     private int[] pairs;
 
     private final PlaneKernels kernels;
+    private final Huffman.Octets octets;
     private final Huffman.Decoder decoder;
     private final int[] contextCounts = new int[512];
     private final Rans.Encoder rans1 = new Rans.Encoder();
@@ -62,6 +63,7 @@ public final class PlaneCoder {
     /** A coder whose histograms and decode tables {@code kernels} make: every kernel writes the same bytes. */
     public PlaneCoder(PlaneKernels kernels) {
         this.kernels = kernels;
+        this.octets = new Huffman.Octets(kernels);
         this.decoder = new Huffman.Decoder(kernels);
     }
 
@@ -165,7 +167,7 @@ public final class PlaneCoder {
             if (pairs == null) {
                 pairs = new int[Huffman.PAIR_TABLE];
             }
-            int w = Huffman.encode(src, off, n, lengths, enc, pairs, hist4, dst, at + 1);
+            int w = Huffman.encode(src, off, n, lengths, enc, pairs, octets, hist4, dst, at + 1);
             assert w + 1 == huffman;
             return 1 + w;
         }

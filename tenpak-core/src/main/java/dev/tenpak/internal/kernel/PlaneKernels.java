@@ -53,6 +53,39 @@ public interface PlaneKernels {
      */
     void histogram4(byte[] src, int off, int n, int[] counts);
 
+    /**
+     * The codes of a Huffman stream's symbols joined eight at a time, for a writer that adds eight
+     * symbols to its bit buffer in one step (the entropy package's encoder). {@code table[s -
+     * first]} is symbol {@code s}'s code (at most {@link #HUFFMAN_MAX_CODE_BITS} bits, already in
+     * the order it is written, least significant bit first) or'ed with its length shifted left by
+     * {@link #HUFFMAN_MAX_CODE_BITS}; symbols {@code s} lie in {@code [first, first +
+     * HUFFMAN_OCTET_SPAN)} and {@code table} has {@link #HUFFMAN_OCTET_SPAN} entries. For {@code g <
+     * count / 8}, the eight codes of {@code src[from + 8g .. from + 8g + 8)} joined, the first in the
+     * lowest bits, are {@code L} bits; {@code out[g]} becomes the low 57 bits of that join or'ed with
+     * {@code L << 57}. Returns the largest {@code L} of the call: where it is over 57, some entries
+     * lost bits and the caller codes those symbols another way. {@code count} is a multiple of
+     * {@link #HUFFMAN_OCTET_STEP}; {@code out} has room for {@code count / 4} entries (a kernel may
+     * use those past {@code count / 8} as scratch).
+     */
+    default int huffmanOctets(byte[] src, int from, int count, short[] table, int first, long[] out) {
+        return ScalarPlaneKernels.octets(src, from, count, table, first, out);
+    }
+
+    /**
+     * Whether {@link #huffmanOctets} is faster here than a writer's own lookups of symbol pairs (a
+     * compiled vector kernel); where not, writers do not call it, and the bytes are the same.
+     */
+    default boolean huffmanOctetsFast() {
+        return false;
+    }
+
+    /** The longest code {@link #huffmanOctets} joins. */
+    int HUFFMAN_MAX_CODE_BITS = 11;
+    /** How many consecutive symbol values a table of {@link #huffmanOctets} covers. */
+    int HUFFMAN_OCTET_SPAN = 128;
+    /** {@link #huffmanOctets} takes symbols in multiples of this. */
+    int HUFFMAN_OCTET_STEP = 64;
+
     /** Symbols at most in one entry of {@link #fillHuffman}'s tables. */
     int HUFFMAN_MAX_PER_ENTRY = 6;
 

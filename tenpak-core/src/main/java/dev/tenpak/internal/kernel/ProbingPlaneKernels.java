@@ -49,14 +49,17 @@ final class ProbingPlaneKernels implements PlaneKernels {
     private final ScalarPlaneKernels scalar;
     private final PlaneKernels vector;
     /**
-     * Per operation (0 split, 1 merge) and layout id, then one for {@link #fillHuffman} and one for
-     * {@link #histogram4}: fast probes in a row, or FAST_PROBES once switched.
+     * Per operation (0 split, 1 merge) and layout id, then one each for {@link #fillHuffman},
+     * {@link #histogram4} and {@link #huffmanOctets}: fast probes in a row, or FAST_PROBES once
+     * switched.
      */
-    private final int[] fast = new int[2 * LAYOUTS + 2];
+    private final int[] fast = new int[2 * LAYOUTS + 3];
     /** The slot of {@link #fillHuffman} in {@link #fast}. */
     private static final int FILL = 2 * LAYOUTS;
     /** The slot of {@link #histogram4} in {@link #fast}. */
     private static final int HISTOGRAM = 2 * LAYOUTS + 1;
+    /** The slot of {@link #huffmanOctets} in {@link #fast}. */
+    private static final int OCTETS = 2 * LAYOUTS + 2;
     /**
      * Bytes of the fixed block that a probe of {@link #histogram4} counts with both kernels: a few
      * vectors a run, and values the vector kernel counts by its vector path whatever the plane is.
@@ -123,6 +126,11 @@ final class ProbingPlaneKernels implements PlaneKernels {
     /** Whether {@link #histogram4} now takes the vector kernel whole. */
     boolean histogramSwitched() {
         return fast[HISTOGRAM] >= FAST_PROBES;
+    }
+
+    /** Whether {@link #huffmanOctets} now takes the vector kernel whole. */
+    boolean octetsSwitched() {
+        return fast[OCTETS] >= FAST_PROBES;
     }
 
     @Override
@@ -233,6 +241,35 @@ final class ProbingPlaneKernels implements PlaneKernels {
         long t2 = System.nanoTime();
         scalar.histogram4(src, off, n, counts);
         record(HISTOGRAM, t1 - t0, PROBE_HISTOGRAM, t2 - t1, PROBE_HISTOGRAM);
+    }
+
+    /**
+     * Writers call this only once the probes have begun ({@link #huffmanOctetsFast}); until
+     * switched, the first {@link PlaneKernels#HUFFMAN_OCTET_STEP} symbols go through the vector
+     * kernel and the rest through the scalar one, timed, as {@link #split} does.
+     */
+    @Override
+    public int huffmanOctets(byte[] src, int from, int count, short[] table, int first, long[] out) {
+        if (octetsSwitched()) {
+            return vector.huffmanOctets(src, from, count, table, first, out);
+        }
+        if (!probing || count <= HUFFMAN_OCTET_STEP) {
+            return ScalarPlaneKernels.octets(src, from, count, table, first, out);
+        }
+        long t0 = System.nanoTime();
+        int a = vector.huffmanOctets(src, from, HUFFMAN_OCTET_STEP, table, first, out);
+        long t1 = System.nanoTime();
+        int b = ScalarPlaneKernels.octets(
+                src, from + HUFFMAN_OCTET_STEP, count - HUFFMAN_OCTET_STEP, table, first, out, HUFFMAN_OCTET_STEP / 8);
+        long t2 = System.nanoTime();
+        record(OCTETS, t1 - t0, HUFFMAN_OCTET_STEP, t2 - t1, count - HUFFMAN_OCTET_STEP);
+        return Math.max(a, b);
+    }
+
+    /** From the first probe on, where the vector kernel has a fast path. */
+    @Override
+    public boolean huffmanOctetsFast() {
+        return probing && vector.huffmanOctetsFast();
     }
 
     /**

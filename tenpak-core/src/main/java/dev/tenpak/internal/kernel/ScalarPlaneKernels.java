@@ -296,6 +296,43 @@ final class ScalarPlaneKernels implements PlaneKernels {
     }
 
     /**
+     * The specification of {@link PlaneKernels#huffmanOctets}: each symbol's entry split into its
+     * code (low 11 bits) and length (the next 4), the eight codes joined in 64-bit arithmetic (bits
+     * past the 64th are lost, as the entry's mask then drops them anyway). A symbol outside
+     * {@code [first, first + 128)} takes the entry its offset from {@code first} modulo 128 names.
+     * The codes of a table are below {@code 2^length} (a code table's are).
+     */
+    static int octets(byte[] src, int from, int count, short[] table, int first, long[] out) {
+        return octets(src, from, count, table, first, out, 0);
+    }
+
+    /** {@link #octets} into {@code out} from {@code outAt}. */
+    static int octets(byte[] src, int from, int count, short[] table, int first, long[] out, int outAt) {
+        if (count % HUFFMAN_OCTET_STEP != 0) {
+            throw new IllegalArgumentException(
+                    "symbols must be a multiple of " + HUFFMAN_OCTET_STEP + ", got " + count);
+        }
+        int longest = 0;
+        for (int g = 0; g < count / 8; g++) {
+            long joined = 0;
+            int bits = 0;
+            for (int k = 0; k < 8; k++) {
+                int e = table[((src[from + 8 * g + k] & 0xFF) - first) & (HUFFMAN_OCTET_SPAN - 1)];
+                joined |= bits < 64 ? (long) (e & OCTET_CODE_MASK) << bits : 0;
+                bits += (e >>> HUFFMAN_MAX_CODE_BITS) & 0xF;
+            }
+            out[outAt + g] = joined & OCTET_JOIN_MASK | (long) bits << 57;
+            longest = Math.max(longest, bits);
+        }
+        return longest;
+    }
+
+    /** The code bits of an entry of a {@link PlaneKernels#huffmanOctets} table. */
+    static final int OCTET_CODE_MASK = (1 << HUFFMAN_MAX_CODE_BITS) - 1;
+    /** The bits of a join an entry of {@link PlaneKernels#huffmanOctets} keeps. */
+    static final long OCTET_JOIN_MASK = (1L << 57) - 1;
+
+    /**
      * A block the probing and warming wrappers count with both kernels to tell whether the vector
      * histogram is compiled: {@code n} bytes of eleven common values (so the vector kernel takes its
      * vector path) with one in 61 outside them (so its path for other values runs too).

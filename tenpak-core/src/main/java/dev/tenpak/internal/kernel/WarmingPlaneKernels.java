@@ -167,6 +167,26 @@ final class WarmingPlaneKernels implements PlaneKernels {
         }
     }
 
+    @Override
+    public int huffmanOctets(byte[] src, int from, int count, short[] table, int first, long[] out) {
+        if (warm) {
+            return vector.huffmanOctets(src, from, count, table, first, out);
+        }
+        active.incrementAndGet();
+        try {
+            return ScalarPlaneKernels.octets(src, from, count, table, first, out);
+        } finally {
+            lastUse = System.nanoTime();
+            active.decrementAndGet();
+        }
+    }
+
+    /** Once warm, where the vector kernel has a fast path (before that the pair writer is faster). */
+    @Override
+    public boolean huffmanOctetsFast() {
+        return warm && vector.huffmanOctetsFast();
+    }
+
     /** Whether no call has used these kernels for {@link #IDLE_NANOS} (nor since they were made). */
     private boolean idle() {
         return active.get() == 0 && System.nanoTime() - lastUse >= IDLE_NANOS;
@@ -249,6 +269,26 @@ final class WarmingPlaneKernels implements PlaneKernels {
         private static final byte[] PLANE = ScalarPlaneKernels.histogramProbe(ELEMENTS);
 
         private final int[] counts = new int[1024];
+        /** A code table of {@link PlaneKernels#huffmanOctets}: {@link #SINGLE}'s code, its symbols from 100. */
+        private static final short[] OCTET_TABLE = octetTable();
+
+        /** Symbols of the warm-up plane whose codes {@link PlaneKernels#huffmanOctets} joins. */
+        private static final int OCTET_SYMBOLS = ELEMENTS / HUFFMAN_OCTET_STEP * HUFFMAN_OCTET_STEP;
+
+        private final long[] octets = new long[OCTET_SYMBOLS / 4];
+        private int longest;
+
+        private static short[] octetTable() {
+            short[] t = new short[HUFFMAN_OCTET_SPAN];
+            for (int j = 0; j < SINGLE.length; j++) {
+                int sym = SINGLE[j] & 0xFF;
+                int len = SINGLE[j] >>> 8;
+                if (j < 1 << len) { // the entry whose index is the code itself
+                    t[sym] = (short) (j | len << HUFFMAN_MAX_CODE_BITS);
+                }
+            }
+            return t;
+        }
 
         private static int[] huffmanSingle() {
             // lengths 2, 2, 2, 3, 4, ..., 10, 11, 11 (a complete code), codes in canonical order,
@@ -289,6 +329,7 @@ final class WarmingPlaneKernels implements PlaneKernels {
             k.fillHuffman(SINGLE, suffix, multi, 0, 9);
             k.fillHuffman(SINGLE, suffix, multi, 11, 11);
             k.histogram4(PLANE, 0, ELEMENTS, counts);
+            longest = k.huffmanOctets(PLANE, 0, OCTET_SYMBOLS, OCTET_TABLE, 0, octets);
         }
 
         boolean sameAs(Round o) {
@@ -300,7 +341,9 @@ final class WarmingPlaneKernels implements PlaneKernels {
                     && back32.mismatch(o.back32) < 0
                     && Arrays.equals(suffix, o.suffix)
                     && Arrays.equals(multi, o.multi)
-                    && Arrays.equals(counts, o.counts);
+                    && Arrays.equals(counts, o.counts)
+                    && Arrays.equals(octets, 0, OCTET_SYMBOLS / 8, o.octets, 0, OCTET_SYMBOLS / 8)
+                    && longest == o.longest;
         }
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tenpak.error.CorruptArtifactException;
 import dev.tenpak.internal.kernel.PlaneKernels;
+import dev.tenpak.internal.kernel.PlaneLayout;
 import java.io.ByteArrayOutputStream;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
@@ -376,6 +377,214 @@ class HuffmanTest {
                     .isEqualTo(referenceEncode(src, n, lengths));
         }
         assertThat(paid).as("streams that took the table of pairs").isGreaterThan(5);
+    }
+
+    /**
+     * The scalar kernels, with {@link PlaneKernels#huffmanOctetsFast} saying yes: the octet writer
+     * runs on any machine (the vector kernel only joins with 512-bit vectors).
+     */
+    static PlaneKernels scalarOctets() {
+        PlaneKernels s = PlaneKernels.scalar();
+        return new PlaneKernels() {
+            @Override
+            public void split(MemorySegment src, PlaneLayout l, int planes, long from, int m, byte[] buf, int stride) {
+                s.split(src, l, planes, from, m, buf, stride);
+            }
+
+            @Override
+            public void merge(byte[] buf, int stride, PlaneLayout l, int planes, int m, MemorySegment dst, long at) {
+                s.merge(buf, stride, l, planes, m, dst, at);
+            }
+
+            @Override
+            public void mergeRaw(
+                    byte[] buf, MemorySegment raw, long[] rawAt, PlaneLayout l, int m, MemorySegment dst, long at) {
+                s.mergeRaw(buf, raw, rawAt, l, m, dst, at);
+            }
+
+            @Override
+            public void fillHuffman(int[] single, long[] suffix, long[] multi, int from, int to) {
+                s.fillHuffman(single, suffix, multi, from, to);
+            }
+
+            @Override
+            public void histogram4(byte[] src, int off, int n, int[] counts) {
+                s.histogram4(src, off, n, counts);
+            }
+
+            @Override
+            public boolean huffmanOctetsFast() {
+                return true;
+            }
+
+            @Override
+            public String description() {
+                return "scalar, octets taken as fast";
+            }
+        };
+    }
+
+    /**
+     * The octet writer (eight codes joined by the kernel, one step of the bit buffer per eight)
+     * writes the definition's bytes: alphabets of up to 128 values at any first symbol, skewed and
+     * flat; runs of the rarest symbols whose groups of eight take more than 56 bits (the chunks
+     * written four symbols a store) and groups of exactly 56 and 57 bits after seven carried bits
+     * (a flush by 64 would be lost to Java's shift); streams of unequal bit rates that run out of
+     * room at different chunks; with the scalar kernel taken as fast and with this JVM's.
+     */
+    @ParameterizedTest(name = "skew {0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {0, 1, 8, 64})
+    void octetsWriteTheSameBytesAsTheDefinition(int skew) {
+        SplittableRandom r = rng("octets" + skew);
+        List<PlaneKernels> kernels = List.of(scalarOctets(), PlaneKernels.get());
+        int taken = 0;
+        for (int round = 0; round < 24; round++) {
+            int symbols = round % 3 == 2 ? 65 + r.nextInt(64) : 2 + r.nextInt(63);
+            int first = r.nextInt(257 - symbols);
+            int n = round % 8 == 7 ? r.nextInt(1, 4 * 256) : r.nextInt(4 * 256, 70_000);
+            byte[] src = new byte[n];
+            boolean halfSkewed = round % 2 == 1;
+            for (int i = 0; i < n; i++) {
+                boolean skewed = !halfSkewed || i < n / 2;
+                int s = first + (skewed && r.nextInt(4) < skew % 4 + (skew > 0 ? 1 : 0) ? 0 : r.nextInt(symbols));
+                src[i] = (byte) s;
+            }
+            byte[] lengths = lengthsOf(src, n);
+            if (lengths == null) {
+                continue;
+            }
+            // runs of sixteen of the longest codes and of codes whose eight sum to 56 or 57
+            int longest = first;
+            for (int v = first; v < first + symbols; v++) {
+                longest = lengths[v] > lengths[longest] ? v : longest;
+            }
+            for (int at = r.nextInt(500); at + 16 <= n; at += 400 + r.nextInt(800)) {
+                for (int k = 0; k < 16; k++) {
+                    src[at + k] = (byte) (r.nextBoolean() ? longest : first + r.nextInt(symbols));
+                }
+            }
+            lengths = lengthsOf(src, n);
+            int[] hist4 = hist4(src, n);
+            byte[] want = referenceEncode(src, n, lengths);
+            for (PlaneKernels k : kernels) {
+                Huffman.Octets octets = new Huffman.Octets(k);
+                taken += k.huffmanOctetsFast() && octets.pay(countOf(lengths), n) ? 1 : 0;
+                byte[] got = new byte[8192 + 2 * n];
+                int w = Huffman.encode(
+                        src, 0, n, lengths, new int[256], new int[Huffman.PAIR_TABLE], octets, hist4, got, 0);
+                assertThat(Arrays.copyOf(got, w))
+                        .as(
+                                "round %d via %s: %d symbols over %d values (seed %d)",
+                                round, k.description(), n, symbols, SEED)
+                        .isEqualTo(want);
+            }
+        }
+        assertThat(taken).as("streams that took the octet writer").isGreaterThan(10);
+    }
+
+    /**
+     * Groups of eight codes of 56 and 57 bits after seven bits carried: 56 is written in one step
+     * (63 bits in the buffer), a chunk with 57 falls to four symbols a store (a step to 64 bits
+     * would flush by a shift of 64, which Java takes as 0). The code: symbol 10 of 1 bit, 11 to 72
+     * of 7 bits, 73 to 76 of 8 bits (Kraft: 64 + 62 + 2 = 128 of 128). Each stream's chunks of 256
+     * symbols alternate: groups of 15 bits (seven of 1 bit, one of 8: seven carried) and of 56
+     * bits, then groups of 15 and of 57.
+     */
+    @Test
+    void octetsAtTheWidthOfTheBuffer() {
+        byte[] lengths = new byte[256];
+        lengths[10] = 1;
+        for (int v = 11; v <= 72; v++) {
+            lengths[v] = 7;
+        }
+        for (int v = 73; v <= 76; v++) {
+            lengths[v] = 8;
+        }
+        int n = 4 * 1024;
+        byte[] src = new byte[n];
+        SplittableRandom r = rng("octet width");
+        for (int g = 0; g < n / 8; g++) {
+            boolean wide = (g / 32) % 2 == 1; // the second and fourth chunk of each stream
+            for (int k = 0; k < 8; k++) {
+                int seven = 11 + r.nextInt(62);
+                int eight = 73 + r.nextInt(4);
+                src[8 * g + k] = (byte)
+                        (g % 2 == 0
+                                ? (k < 7 ? 10 : eight) // 15 bits
+                                : (k < 7 ? seven : wide ? eight : seven)); // 57 or 56 bits
+            }
+        }
+        int[] hist4 = hist4(src, n);
+        byte[] want = referenceEncode(src, n, lengths);
+        for (PlaneKernels k : List.of(scalarOctets(), PlaneKernels.get())) {
+            Huffman.Octets octets = new Huffman.Octets(k);
+            byte[] got = new byte[8192 + 2 * n];
+            int w = Huffman.encode(src, 0, n, lengths, new int[256], null, octets, hist4, got, 0);
+            assertThat(Arrays.copyOf(got, w)).as(k.description()).isEqualTo(want);
+        }
+    }
+
+    /**
+     * A flat code (64 symbols of 6 bits): every group of eight takes exactly the longest group's 48
+     * bits, so the writer's bound on a chunk is exact, and streams of whole chunks end on a chunk:
+     * the last chunk of each stream must not be written by 8-byte stores that run into the next
+     * stream, which the other stream of the pair has already begun.
+     */
+    @ParameterizedTest(name = "{0} symbols")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {4 * 1024, 4 * 1024 + 3, 4 * 1024 - 5, 16 * 1024})
+    void octetStreamsOfAFlatCodeEndWhereTheyShould(int n) {
+        byte[] lengths = new byte[256];
+        Arrays.fill(lengths, 100, 164, (byte) 6);
+        byte[] src = new byte[n];
+        SplittableRandom r = rng("flat octets " + n);
+        for (int i = 0; i < n; i++) {
+            src[i] = (byte) (100 + r.nextInt(64));
+        }
+        int[] hist4 = hist4(src, n);
+        byte[] want = referenceEncode(src, n, lengths);
+        for (PlaneKernels k : List.of(scalarOctets(), PlaneKernels.get())) {
+            byte[] got = new byte[8192 + 2 * n];
+            int w = Huffman.encode(src, 0, n, lengths, new int[256], null, new Huffman.Octets(k), hist4, got, 0);
+            assertThat(Arrays.copyOf(got, w)).as(k.description()).isEqualTo(want);
+        }
+    }
+
+    static byte[] lengthsOf(byte[] src, int n) {
+        int[] counts = new int[256];
+        for (int i = 0; i < n; i++) {
+            counts[src[i] & 0xFF]++;
+        }
+        int distinct = 0;
+        for (int c : counts) {
+            distinct += c == 0 ? 0 : 1;
+        }
+        if (distinct < 2) {
+            return null;
+        }
+        byte[] lengths = new byte[256];
+        Huffman.codeLengths(counts, lengths);
+        return lengths;
+    }
+
+    static int[] hist4(byte[] src, int n) {
+        int[] hist4 = new int[1024];
+        int q = (n + 3) / 4;
+        for (int i = 0; i < n; i++) {
+            hist4[(i / q) * 256 + (src[i] & 0xFF)]++;
+        }
+        return hist4;
+    }
+
+    static int countOf(byte[] lengths) {
+        int lo = 0;
+        while (lengths[lo] == 0) {
+            lo++;
+        }
+        int hi = 255;
+        while (lengths[hi] == 0) {
+            hi--;
+        }
+        return hi - lo + 1;
     }
 
     /**

@@ -45,9 +45,12 @@ class ProbingPlaneKernelsTest {
         long[] multi = new long[single.length];
         byte[] plane = PlaneHistogramTest.plane(PlaneHistogramTest.Kind.EXPONENTS, m, 0, rnd);
         int[] counts = new int[1024];
+        short[] table = HuffmanOctetsTest.randomTable(rnd, 40, new byte[40]);
+        long[] octets = new long[m / 4];
         while (System.nanoTime() < deadline
-                && !(allSwitched(k, layouts) && k.fillSwitched() && k.histogramSwitched())) {
+                && !(allSwitched(k, layouts) && k.fillSwitched() && k.histogramSwitched() && k.octetsSwitched())) {
             k.histogram4(plane, 0, m, counts);
+            k.huffmanOctets(plane, 0, m, table, 0, octets);
             k.fillHuffman(single, suffix, multi, 0, 10);
             k.fillHuffman(single, suffix, multi, 11, 11);
             for (PlaneLayout layout : layouts) {
@@ -64,6 +67,9 @@ class ProbingPlaneKernelsTest {
                 .isTrue();
         assertThat(k.histogramSwitched())
                 .as("the histogram switched to the vector kernel")
+                .isTrue();
+        assertThat(k.octetsSwitched())
+                .as("the Huffman code joins switched to the vector kernel")
                 .isTrue();
         k.histogram4(plane, 0, m, counts); // switched: the vector kernel's counts
         assertThat(counts).isEqualTo(PlaneHistogramTest.definition(plane, 0, m));
@@ -115,6 +121,17 @@ class ProbingPlaneKernelsTest {
             }
 
             @Override
+            public int huffmanOctets(byte[] src, int from, int count, short[] table, int first, long[] out) {
+                vectorCalls[0]++;
+                return vector.huffmanOctets(src, from, count, table, first, out);
+            }
+
+            @Override
+            public boolean huffmanOctetsFast() {
+                return vector.huffmanOctetsFast();
+            }
+
+            @Override
             public String description() {
                 return vector.description();
             }
@@ -139,12 +156,23 @@ class ProbingPlaneKernelsTest {
         k.histogram4(plane, 0, m, counts); // counts no bytes moved, probes nothing
         assertThat(counts).isEqualTo(PlaneHistogramTest.definition(plane, 0, m));
         WarmingPlaneKernelsTest.assertSameHuffmanTables(k, WarmingPlaneKernelsTest.randomCode(rnd));
+        assertThat(k.huffmanOctetsFast())
+                .as("writers join no codes with the kernel before the probes")
+                .isFalse();
+        short[] table = HuffmanOctetsTest.randomTable(rnd, 40, new byte[40]);
+        long[] octets = new long[m / 4];
+        long[] wantOctets = new long[m / 4];
+        int symbols = m / 64 * 64;
+        assertThat(k.huffmanOctets(plane, 0, symbols, table, 0, octets))
+                .isEqualTo(ScalarPlaneKernels.octets(plane, 0, symbols, table, 0, wantOctets));
+        assertThat(octets).isEqualTo(wantOctets);
         assertThat(k.probing()).as("80,000 of 100,000 bytes moved").isFalse();
         assertThat(vectorCalls[0]).as("calls that reached the vector kernels").isZero();
 
         k.split(src, PlaneLayout.ROT32, 4, 0, m, planes, m); // 120,000: the probes begin
         assertThat(planes).isEqualTo(want);
         assertThat(k.probing()).isTrue();
+        assertThat(k.huffmanOctetsFast()).isEqualTo(vector.huffmanOctetsFast());
         assertThat(vectorCalls[0]).isZero();
         k.split(src, PlaneLayout.ROT32, 4, 0, m, planes, m); // a probe: the vector kernel on 64 elements
         assertThat(planes).isEqualTo(want);

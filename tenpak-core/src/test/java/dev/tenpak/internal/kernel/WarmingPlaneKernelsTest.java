@@ -3,6 +3,7 @@ package dev.tenpak.internal.kernel;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -48,6 +49,22 @@ class WarmingPlaneKernelsTest {
                     .as("histogram of %s n=%d random start %d", kind, n, START)
                     .isEqualTo(PlaneHistogramTest.definition(p, 3, n));
         }
+        int size = rnd.nextInt(2, PlaneKernels.HUFFMAN_OCTET_SPAN + 1);
+        short[] table = HuffmanOctetsTest.randomTable(rnd, size, new byte[size]);
+        int count = PlaneKernels.HUFFMAN_OCTET_STEP * rnd.nextInt(1, 40);
+        byte[] src = new byte[count + 5];
+        for (int i = 0; i < src.length; i++) {
+            src[i] = (byte) (17 + rnd.nextInt(size));
+        }
+        long[] want = new long[count / 4];
+        long[] got = new long[count / 4];
+        int wantLongest = SCALAR.huffmanOctets(src, 5, count, table, 17, want);
+        assertThat(k.huffmanOctets(src, 5, count, table, 17, got))
+                .as("longest joined code, random start %d", START)
+                .isEqualTo(wantLongest);
+        assertThat(Arrays.copyOf(got, count / 8))
+                .as("joined Huffman codes, random start %d", START)
+                .isEqualTo(Arrays.copyOf(want, count / 8));
     }
 
     /**
