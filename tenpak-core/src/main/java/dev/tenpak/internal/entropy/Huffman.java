@@ -440,8 +440,8 @@ public final class Huffman {
      * endJ)}, {@link #OCTET_CHUNK} symbols of each at a time while both have that many left and room
      * for their longest codes: the kernel joins each stream's codes eight at a time, and each eight
      * take one shift, one or and one 8-byte store. The step's chain (the bit count, the shift, the
-     * flush) is then paid per eight symbols where the pair writer pays it per two (Zen 4, MiniLM's
-     * bf16 exponent planes: 0.39 ns a symbol against 0.57, docs/PERFORMANCE.md). A chunk with a
+     * flush) is then paid per eight symbols where the pair writer pays it per two (an Intel Xeon,
+     * MiniLM's bf16 exponent planes: 0.40 ns a symbol against 0.58, docs/PERFORMANCE.md). A chunk with a
      * group over {@link #OCTET_BITS} bits (eight long codes in a row) is written four symbols a
      * store; the rest of each stream one symbol at a time ({@link #singlesFrom}).
      */
