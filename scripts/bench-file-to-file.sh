@@ -11,7 +11,8 @@
 #
 # Usage: scripts/bench-file-to-file.sh [FILE.safetensors]   (default /tmp/f2f/model.safetensors)
 # Env:   ROUNDS (default 3), CODEC (default lossless_v1), TENPAK_BENCH_DIR (outputs, default /tmp),
-#        TENPAK_JAVA_OPTS (passed to bin/tenpak, e.g. to try JVM flags),
+#        TENPAK_JAVA_OPTS (passed to bin/tenpak, e.g. to try JVM flags), NO_SYNC (1: no sync before
+#        each command),
 #        BASELINE (another built checkout, e.g. an older commit: its bin/tenpak runs in the same
 #        rounds, as "before compress" / "before decompress")
 # The default file is python/benchmarks/bench_save_load.py's state_dict (7B-class layer shapes,
@@ -38,6 +39,12 @@ results="$work/results"
 run() {  # run NAME COMMAND...: times one command, appends "NAME wall user sys rss load" to results
   local name="$1" load
   shift
+  # each command starts with no dirty pages of the one before and without an old output to
+  # replace: otherwise it pays for their writeback (the kernel throttles a writer past the dirty
+  # limit) and for freeing the old file's pages, seconds of system time that depend on the order
+  # of the commands, not on the command (NO_SYNC=1 leaves the sync out; the old outputs are always
+  # removed, by the loop below)
+  [ -n "${NO_SYNC:-}" ] || sync
   load="$(cut -d' ' -f1 /proc/loadavg)"
   /usr/bin/time -o "$work/time" -f '%e %U %S %M' "$@" >/dev/null
   read -r wall user sys rss <"$work/time"
@@ -49,13 +56,20 @@ echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, $(zstd --version | head -
 echo "input: $input ($(stat -c %s "$input") bytes), codec $codec, $rounds rounds"
 for r in $(seq 1 "$rounds"); do
   echo "-- round $r"
+  rm -f "$work/m.zst"
   run "zstd -1 -T1" zstd -q -f -1 -T1 "$input" -o "$work/m.zst"
+  rm -f "$work/m.zst"
   run "zstd -1 -T0" zstd -q -f -1 -T0 "$input" -o "$work/m.zst"
+  rm -f "$work/zstd.out"
   run "zstd -d" zstd -q -f -d "$work/m.zst" -o "$work/zstd.out"
+  rm -f "$work/m.tenpak"
   run "tenpak compress" bin/tenpak compress -q -c "$codec" -i "$input" -o "$work/m.tenpak"
+  rm -f "$work/out.safetensors"
   run "tenpak decompress" bin/tenpak decompress -q -i "$work/m.tenpak" -o "$work/out.safetensors"
   if [ -n "${BASELINE:-}" ]; then
+    rm -f "$work/b.tenpak"
     run "before compress" "$BASELINE/bin/tenpak" compress -q -c "$codec" -i "$input" -o "$work/b.tenpak"
+    rm -f "$work/b.safetensors"
     run "before decompress" "$BASELINE/bin/tenpak" decompress -q -i "$work/b.tenpak" -o "$work/b.safetensors"
   fi
 done
