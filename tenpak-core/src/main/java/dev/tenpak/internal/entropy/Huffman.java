@@ -443,7 +443,8 @@ public final class Huffman {
      * flush) is then paid per eight symbols where the pair writer pays it per two (an Intel Xeon,
      * MiniLM's bf16 exponent planes: 0.40 ns a symbol against 0.58, docs/PERFORMANCE.md). A chunk with a
      * group over {@link #OCTET_BITS} bits (eight long codes in a row) is written four symbols a
-     * store; the rest of each stream one symbol at a time ({@link #singlesFrom}).
+     * store; the rest of each stream one symbol at a time ({@link #singlesFrom}). The flushes are
+     * written out in each loop, as in {@link #encodeStreamPairs} and for its reason.
      */
     private static void encodeStreamOctets(
             byte[] src,

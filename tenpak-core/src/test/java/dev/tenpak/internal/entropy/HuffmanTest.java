@@ -330,50 +330,26 @@ class HuffmanTest {
             int symbols = round % 4 == 3 ? 2 + r.nextInt(255) : 2 + r.nextInt(63);
             int first = r.nextInt(257 - symbols);
             int n = r.nextInt(4) == 0 ? r.nextInt(1, 64) : r.nextInt(1, 70_000);
-            byte[] src = new byte[n];
-            boolean halfSkewed = round % 2 == 1;
-            for (int i = 0; i < n; i++) {
-                boolean skewed = !halfSkewed || i < n / 2;
-                int s = first + (skewed && r.nextInt(4) < skew % 4 + (skew > 0 ? 1 : 0) ? 0 : r.nextInt(symbols));
-                src[i] = (byte) s;
-            }
-            int[] counts = new int[256];
-            int[] hist4 = new int[1024];
-            int q = (n + 3) / 4;
-            for (int i = 0; i < n; i++) {
-                counts[src[i] & 0xFF]++;
-                hist4[(i / q) * 256 + (src[i] & 0xFF)]++;
-            }
-            int distinct = 0;
-            for (int c : counts) {
-                distinct += c == 0 ? 0 : 1;
-            }
-            if (distinct < 2) {
+            byte[] src = skewedSource(r, n, first, symbols, skew, round % 2 == 1);
+            byte[] lengths = lengthsOf(src, n);
+            if (lengths == null) {
                 continue;
             }
-            byte[] lengths = new byte[256];
-            Huffman.codeLengths(counts, lengths);
-            int lo = 0;
-            while (lengths[lo] == 0) {
-                lo++;
-            }
-            int hi = 255;
-            while (lengths[hi] == 0) {
-                hi--;
-            }
-            paid += Huffman.pairsPay(hi - lo + 1, n) ? 1 : 0;
+            int[] hist4 = hist4(src, n);
+            int span = countOf(lengths);
+            paid += Huffman.pairsPay(span, n) ? 1 : 0;
             byte[] one = new byte[8192 + 2 * n];
             byte[] two = new byte[8192 + 2 * n];
             int w1 = Huffman.encode(src, 0, n, lengths, new int[256], hist4, one, 0);
             int w2 = Huffman.encode(src, 0, n, lengths, new int[256], pairs, hist4, two, 0);
             assertThat(w2)
-                    .as("round %d: %d symbols over %d values", round, n, hi - lo + 1)
+                    .as("round %d: %d symbols over %d values", round, n, span)
                     .isEqualTo(w1);
             assertThat(Arrays.copyOf(two, w2))
-                    .as("round %d: %d symbols over %d values", round, n, hi - lo + 1)
+                    .as("round %d: %d symbols over %d values", round, n, span)
                     .isEqualTo(Arrays.copyOf(one, w1));
             assertThat(Arrays.copyOf(one, w1))
-                    .as("round %d: %d symbols over %d values, against the definition", round, n, hi - lo + 1)
+                    .as("round %d: %d symbols over %d values, against the definition", round, n, span)
                     .isEqualTo(referenceEncode(src, n, lengths));
         }
         assertThat(paid).as("streams that took the table of pairs").isGreaterThan(5);
@@ -442,13 +418,7 @@ class HuffmanTest {
             int symbols = round % 3 == 2 ? 65 + r.nextInt(64) : 2 + r.nextInt(63);
             int first = r.nextInt(257 - symbols);
             int n = round % 8 == 7 ? r.nextInt(1, 4 * 256) : r.nextInt(4 * 256, 70_000);
-            byte[] src = new byte[n];
-            boolean halfSkewed = round % 2 == 1;
-            for (int i = 0; i < n; i++) {
-                boolean skewed = !halfSkewed || i < n / 2;
-                int s = first + (skewed && r.nextInt(4) < skew % 4 + (skew > 0 ? 1 : 0) ? 0 : r.nextInt(symbols));
-                src[i] = (byte) s;
-            }
+            byte[] src = skewedSource(r, n, first, symbols, skew, round % 2 == 1);
             byte[] lengths = lengthsOf(src, n);
             if (lengths == null) {
                 continue;
@@ -549,6 +519,22 @@ class HuffmanTest {
         }
     }
 
+    /**
+     * {@code n} symbols from {@code first .. first + symbols - 1}, uniform but for the first, which
+     * takes a share growing with {@code skew}; with {@code halfSkewed}, skewed in the first half only
+     * (streams of unequal bit rates).
+     */
+    static byte[] skewedSource(SplittableRandom r, int n, int first, int symbols, int skew, boolean halfSkewed) {
+        byte[] src = new byte[n];
+        for (int i = 0; i < n; i++) {
+            boolean skewed = !halfSkewed || i < n / 2;
+            int s = first + (skewed && r.nextInt(4) < skew % 4 + (skew > 0 ? 1 : 0) ? 0 : r.nextInt(symbols));
+            src[i] = (byte) s;
+        }
+        return src;
+    }
+
+    /** The code lengths {@link Huffman#codeLengths} gives {@code src[0 .. n)}, or null for fewer than two values. */
     static byte[] lengthsOf(byte[] src, int n) {
         int[] counts = new int[256];
         for (int i = 0; i < n; i++) {
@@ -566,6 +552,7 @@ class HuffmanTest {
         return lengths;
     }
 
+    /** The histograms of the four runs of {@code src[0 .. n)}, as {@code PlaneCoder.histogram} makes them. */
     static int[] hist4(byte[] src, int n) {
         int[] hist4 = new int[1024];
         int q = (n + 3) / 4;
@@ -575,6 +562,7 @@ class HuffmanTest {
         return hist4;
     }
 
+    /** How many consecutive byte values the code of {@code lengths} spans. */
     static int countOf(byte[] lengths) {
         int lo = 0;
         while (lengths[lo] == 0) {
