@@ -38,7 +38,7 @@ import java.util.Arrays;
  */
 public final class Huffman {
     /** Longest code, and bits of the decode table index. */
-    public static final int MAX_BITS = 11;
+    public static final int MAX_BITS = PlaneKernels.HUFFMAN_MAX_CODE_BITS;
 
     static final int TABLE_SIZE = 1 << MAX_BITS;
     static final int MASK = TABLE_SIZE - 1;

@@ -79,7 +79,7 @@ public interface PlaneKernels {
         return false;
     }
 
-    /** The longest code {@link #huffmanOctets} joins. */
+    /** The longest code of the entropy package's Huffman codes, and so of {@link #huffmanOctets}. */
     int HUFFMAN_MAX_CODE_BITS = 11;
     /** How many consecutive symbol values a table of {@link #huffmanOctets} covers. */
     int HUFFMAN_OCTET_SPAN = 128;
