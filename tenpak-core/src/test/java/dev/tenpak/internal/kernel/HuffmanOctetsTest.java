@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 import jdk.incubator.vector.ShortVector;
 import org.junit.jupiter.api.Test;
@@ -128,10 +129,15 @@ class HuffmanOctetsTest {
     }
 
     @Test
-    void theVectorKernelIsFastWithFiveHundredTwelveBitVectorsOnly() {
+    void theVectorKernelIsFastWithFiveHundredTwelveBitVectorsOnly() throws Exception {
         assertThat(SCALAR.huffmanOctetsFast()).isFalse();
         assertThat(VECTOR.huffmanOctetsFast())
                 .as(VECTOR.description())
                 .isEqualTo(ShortVector.SPECIES_PREFERRED.vectorBitSize() == 512);
+        assertThat(HuffmanOctetsCheck.check(VECTOR)).isEqualTo("ok 20 calls");
+        // 256-bit vectors: the kernels are vector ones, the join is the specification's, and not fast
+        Process child = ChildJvm.start(
+                HuffmanOctetsCheck.class, List.of("--add-modules", "jdk.incubator.vector", "-XX:MaxVectorSize=32"));
+        assertThat(ChildJvm.answer(child)).isEqualTo("vector(256-bit) fast=false ok 20 calls");
     }
 }
