@@ -432,8 +432,8 @@ public final class Huffman {
      */
     private static final int OCTET_BITS = 56;
 
-    /** The code bits of a {@link PlaneKernels#huffmanOctets} entry (its length is in bits 57..63). */
-    private static final long OCTET_CODE = (1L << 57) - 1;
+    /** The code bits of a {@link PlaneKernels#huffmanOctets} entry (its length is above them). */
+    private static final long OCTET_CODE = (1L << PlaneKernels.HUFFMAN_OCTET_LENGTH_AT) - 1;
 
     /**
      * Streams {@code [i, to)} into {@code dst[o .. end)} and {@code [j, toJ)} into {@code dst[oJ ..
@@ -481,9 +481,9 @@ public final class Huffman {
                     long x = a[g];
                     long y = b[g];
                     acc |= (x & OCTET_CODE) << bits;
-                    bits += (int) (x >>> 57);
+                    bits += (int) (x >>> PlaneKernels.HUFFMAN_OCTET_LENGTH_AT);
                     accJ |= (y & OCTET_CODE) << bitsJ;
-                    bitsJ += (int) (y >>> 57);
+                    bitsJ += (int) (y >>> PlaneKernels.HUFFMAN_OCTET_LENGTH_AT);
                     BA_LONG.set(dst, o, acc);
                     BA_LONG.set(dst, oJ, accJ);
                     int whole = bits >>> 3;

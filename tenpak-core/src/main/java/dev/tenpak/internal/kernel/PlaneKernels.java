@@ -61,8 +61,9 @@ public interface PlaneKernels {
      * {@link #HUFFMAN_MAX_CODE_BITS}; symbols {@code s} lie in {@code [first, first +
      * HUFFMAN_OCTET_SPAN)} and {@code table} has {@link #HUFFMAN_OCTET_SPAN} entries. For {@code g <
      * count / 8}, the eight codes of {@code src[from + 8g .. from + 8g + 8)} joined, the first in the
-     * lowest bits, are {@code L} bits; {@code out[g]} becomes the low 57 bits of that join or'ed with
-     * {@code L << 57}. Returns the largest {@code L} of the call: where it is over 57, some entries
+     * lowest bits, are {@code L} bits; {@code out[g]} becomes the low {@link #HUFFMAN_OCTET_LENGTH_AT}
+     * (57) bits of that join or'ed with {@code L << 57}. Returns the largest {@code L} of the call:
+     * where it is over 57, some entries
      * lost bits and the caller codes those symbols another way. {@code count} is a multiple of
      * {@link #HUFFMAN_OCTET_STEP}; {@code out} has room for {@code count / 4} entries (a kernel may
      * use those past {@code count / 8} as scratch).
@@ -81,6 +82,8 @@ public interface PlaneKernels {
 
     /** The longest code of the entropy package's Huffman codes, and so of {@link #huffmanOctets}. */
     int HUFFMAN_MAX_CODE_BITS = 11;
+    /** The bit of an entry of {@link #huffmanOctets} where its length starts; the join's code bits are below it. */
+    int HUFFMAN_OCTET_LENGTH_AT = 57;
     /** How many consecutive symbol values a table of {@link #huffmanOctets} covers. */
     int HUFFMAN_OCTET_SPAN = 128;
     /** {@link #huffmanOctets} takes symbols in multiples of this. */

@@ -321,7 +321,7 @@ final class ScalarPlaneKernels implements PlaneKernels {
                 joined |= bits < 64 ? (long) (e & OCTET_CODE_MASK) << bits : 0;
                 bits += (e >>> HUFFMAN_MAX_CODE_BITS) & 0xF;
             }
-            out[outAt + g] = joined & OCTET_JOIN_MASK | (long) bits << 57;
+            out[outAt + g] = joined & OCTET_JOIN_MASK | (long) bits << HUFFMAN_OCTET_LENGTH_AT;
             longest = Math.max(longest, bits);
         }
         return longest;
@@ -330,7 +330,7 @@ final class ScalarPlaneKernels implements PlaneKernels {
     /** The code bits of an entry of a {@link PlaneKernels#huffmanOctets} table. */
     static final int OCTET_CODE_MASK = (1 << HUFFMAN_MAX_CODE_BITS) - 1;
     /** The bits of a join an entry of {@link PlaneKernels#huffmanOctets} keeps. */
-    static final long OCTET_JOIN_MASK = (1L << 57) - 1;
+    static final long OCTET_JOIN_MASK = (1L << HUFFMAN_OCTET_LENGTH_AT) - 1;
 
     /**
      * A block the probing and warming wrappers count with both kernels to tell whether the vector

@@ -304,7 +304,7 @@ final class VectorPlaneKernels implements PlaneKernels {
             LongVector joined = even.and(QUAD_CODE)
                     .or(odd.and(QUAD_CODE).lanewise(VectorOperators.LSHL, evenBits))
                     .and(ScalarPlaneKernels.OCTET_JOIN_MASK)
-                    .or(bits.lanewise(VectorOperators.LSHL, 57));
+                    .or(bits.lanewise(VectorOperators.LSHL, HUFFMAN_OCTET_LENGTH_AT));
             joined.intoArray(out, g);
             longest = longest.max(bits);
         }

@@ -269,7 +269,10 @@ final class WarmingPlaneKernels implements PlaneKernels {
         private static final byte[] PLANE = ScalarPlaneKernels.histogramProbe(ELEMENTS);
 
         private final int[] counts = new int[1024];
-        /** A code table of {@link PlaneKernels#huffmanOctets}: {@link #SINGLE}'s code, its symbols from 100. */
+        /**
+         * A code table of {@link PlaneKernels#huffmanOctets}: {@link #SINGLE}'s code, symbols 0 to 12 from
+         * entry 0 ({@link #PLANE}'s values 100 to 106 fall on entries without a code: joined as nothing).
+         */
         private static final short[] OCTET_TABLE = octetTable();
 
         /** Symbols of the warm-up plane whose codes {@link PlaneKernels#huffmanOctets} joins. */
