@@ -61,7 +61,8 @@ import jdk.incubator.vector.VectorSpecies;
  * the sub-blocks, the refit's two sums over its 256 terms) is added by scalar code in the scalar
  * code's order. 2.1x {@code kq3_v1}'s super-block, 2.1x {@code kq4_v1}'s and {@code kq5_v1}'s
  * (docs/PERFORMANCE.md). The f16-scaled blocks of {@code int4_sym16_g32_v1} run the same way, one
- * block of 32 per lane ({@link #quantizeF16Blocks}: 1.9x). The lookup in these lanes compares only
+ * block of 32 per lane ({@link #quantizeF16Blocks}: 1.9x), and then write their codes under the
+ * chosen scales in element order, a vector per run of one block ({@link #codesInOrder}). The lookup in these lanes compares only
  * as many midpoints per cell, and reads only as many rows of levels, as the grid's tables need at
  * this width (one and one for 16 and 32 levels at 16 lanes): the other rows are {@code +inf} and
  * past the last code, so leaving them out changes no count.
@@ -1555,6 +1556,66 @@ final class VectorGridSearchKernels implements GridSearchKernels {
     }
 
     /**
+     * The codes of {@code blocks} consecutive blocks of {@code block} values at {@code x[xoff ..]},
+     * block {@code j} under the scale {@code c[j]}, into {@code q[qoff ..]} in element order: {@link
+     * GridQuantizer#codes}, and so {@link #codesLanesLookup}'s codes (the same {@code 1 / c} and
+     * product, the same lookup, the zero code for {@code c == 0}), with a vector per run of {@code
+     * L} elements of one block instead of a lane per block, so no scalar moves out of transposed
+     * lanes. Returns false, writing nothing, where the grid has no lookup tables at this width or
+     * {@code block} is not a multiple of {@code L}.
+     */
+    static boolean codesInOrder(
+            GridQuantizer grid, float[] x, int xoff, float[] c, int blocks, int block, byte[] q, int qoff) {
+        Tables tb = tables(grid);
+        if (tb == null || block % L != 0) {
+            return false;
+        }
+        int zero = grid.zeroCode();
+        float scale = tb.scale();
+        float shift = tb.shift();
+        int[] r = tb.rows();
+        boolean narrow = tb.slots() <= 1 && tb.pairs() == 1;
+        for (int j = 0; j < blocks; j++) {
+            int o = j * block;
+            float cj = c[j];
+            if (cj == 0f) {
+                java.util.Arrays.fill(q, qoff + o, qoff + o + block, (byte) zero);
+                continue;
+            }
+            FloatVector inv = FloatVector.broadcast(FS, 1f / cj);
+            for (int i = 0; i < block; i += L) {
+                FloatVector y = FloatVector.fromArray(FS, x, xoff + o + i).mul(inv);
+                IntVector cl = y.fma(scale, shift)
+                        .add(MAGIC)
+                        .reinterpretAsInts()
+                        .max(MAGIC_BITS)
+                        .min(MAGIC_BITS + CELLS - 1);
+                IntVector k = cl.selectFrom(IntVector.fromArray(IS, r, 0), IntVector.fromArray(IS, r, L));
+                k = k.add(
+                        1,
+                        y.compare(
+                                        VectorOperators.GT,
+                                        cl.selectFrom(
+                                                        IntVector.fromArray(IS, r, CELLS),
+                                                        IntVector.fromArray(IS, r, CELLS + L))
+                                                .reinterpretAsFloats())
+                                .cast(IS));
+                if (!narrow) { // constant bounds: C2 unrolls them
+                    for (int s = 2; s <= SLOTS; s++) {
+                        FloatVector sl = cl.selectFrom(
+                                        IntVector.fromArray(IS, r, s * CELLS),
+                                        IntVector.fromArray(IS, r, s * CELLS + L))
+                                .reinterpretAsFloats();
+                        k = k.add(1, y.compare(VectorOperators.GT, sl).cast(IS));
+                    }
+                }
+                ((ByteVector) k.convertShape(VectorOperators.I2B, BS, 0)).intoArray(q, qoff + o + i);
+            }
+        }
+        return true;
+    }
+
+    /**
      * Each lane's least-squares scale for its codes' levels in {@code w.lt} ({@link
      * GridQuantizer#fitScale}: sums in element order, exact products by fused multiply-adds), as
      * {@code sxl / sll} in {@code w.e[0 .. L)} and {@code sll} in {@code w.e[L .. 2L)}. A method of
@@ -1614,6 +1675,10 @@ final class VectorGridSearchKernels implements GridSearchKernels {
         short[] rb = w.rb;
         double[] e = w.e;
         int whole = len / span;
+        // the codes under each block's chosen scale written in element order by codesInOrder (its
+        // condition), instead of moved one by one out of the lanes' transposed codes: 6% of the
+        // int4_sym16_g32_v1 encoder (docs/PERFORMANCE.md)
+        boolean inOrder = tb != null && block % L == 0;
         for (int gi = 0; gi < whole; gi++) {
             int b0 = gi * span;
             transpose(x, off + b0, w, 0, block);
@@ -1649,17 +1714,26 @@ final class VectorGridSearchKernels implements GridSearchKernels {
                 w.le1[j] = w.le[j];
             }
             if (any) {
-                System.arraycopy(w.qt, 0, w.bestQt, 0, span);
+                if (!inOrder) {
+                    System.arraycopy(w.qt, 0, w.bestQt, 0, span);
+                }
                 codesLanes(grid, w, block, 1);
             }
             for (int j = 0; j < L; j++) {
                 boolean second = any && rb[j] != sb[j] && w.le[j] < w.le1[j];
                 scales[soff + gi * L + j] = second ? rb[j] : sb[j];
+                if (inOrder) { // the scale the codes are written under below
+                    w.s[j] = second ? cs[j] : Float.float16ToFloat(sb[j]);
+                    continue;
+                }
                 byte[] src = second ? w.qt : any ? w.bestQt : w.qt;
                 int o = qoff + b0 + j * block;
                 for (int i = 0, p = j; i < block; i++, p += L) {
                     q[o + i] = src[p];
                 }
+            }
+            if (inOrder) {
+                codesInOrder(grid, x, off + b0, w.s, L, block, q, qoff + b0);
             }
         }
         int done = whole * span;

@@ -18,7 +18,8 @@ import java.util.SplittableRandom;
  * ({@link #checkMidpoints}), where a lookup of the count would go wrong first; the same, and whole
  * super-blocks and runs of f16-scaled blocks, over {@link #OTHER_GRIDS}; and, for the vector
  * kernel, the codes of its lanes' code pass at such values, NaN and the infinities included
- * ({@link #checkLaneCodes}).
+ * ({@link #checkLaneCodes}), and of its f16-block quantizer's pass in element order ({@link
+ * #checkInOrderCodes}).
  */
 public final class GridSearchCheck {
     static final long START = 0x6A09E667F3BCC908L;
@@ -131,6 +132,9 @@ public final class GridSearchCheck {
             if (bad == null && k instanceof VectorGridSearchKernels) {
                 bad = checkLaneCodes(g);
             }
+            if (bad == null && k instanceof VectorGridSearchKernels) {
+                bad = checkInOrderCodes(g, r);
+            }
             if (bad != null) {
                 return name + " " + bad;
             }
@@ -139,6 +143,9 @@ public final class GridSearchCheck {
         for (KQuantCodec codec : KQuantCodec.ALL) {
             if (k instanceof VectorGridSearchKernels) {
                 String bad = checkLaneCodes(codec.grid());
+                if (bad == null) {
+                    bad = checkInOrderCodes(codec.grid(), r);
+                }
                 if (bad != null) {
                     return codec.name() + " " + bad;
                 }
@@ -177,6 +184,57 @@ public final class GridSearchCheck {
             g[i] = every > 0 && i % every == 0 ? Math.nextUp(g[i - 1]) : g[i - 1] + 0.01f * (1 + i % 7);
         }
         return g;
+    }
+
+    /**
+     * {@link VectorGridSearchKernels#codesInOrder} (the vector f16-block quantizer's final codes,
+     * written in element order) against {@link GridQuantizer#codes} block by block: values that,
+     * divided by their block's scale, land on every midpoint, the floats next to it, the levels and
+     * beyond the ends; scales that are powers of two (so the midpoints are met exactly), not, negative,
+     * tiny and zero. Null when they all match or the grid has no lookup at this width (the quantizer
+     * then keeps the lanes' codes, which the f16-block cases above check).
+     */
+    static String checkInOrderCodes(GridQuantizer g, SplittableRandom r) {
+        float[] levels = g.grid();
+        float[] y = new float[4 * levels.length + 6];
+        int n = 0;
+        for (int j = 0; j + 1 < levels.length; j++) {
+            float m = (levels[j] + levels[j + 1]) * 0.5f;
+            y[n++] = m;
+            y[n++] = Math.nextUp(m);
+            y[n++] = Math.nextDown(m);
+            y[n++] = levels[j];
+        }
+        for (float f : new float[] {levels[levels.length - 1], 2 * levels[0], 2 * levels[levels.length - 1], 0f, -0f}) {
+            y[n++] = f;
+        }
+        float[] scales = {1f, 0.25f, 0.0078125f, -0.5f, 0.37f, -0.011f, 6e-8f, 0f};
+        for (int block : new int[] {16, 32, 64}) {
+            int blocks = scales.length;
+            float[] x = new float[3 + blocks * block];
+            float[] c = new float[blocks];
+            for (int j = 0; j < blocks; j++) {
+                c[j] = scales[(j + block) % scales.length];
+                for (int i = 0; i < block; i++) {
+                    x[3 + j * block + i] = y[r.nextInt(n)] * (c[j] == 0f ? 1f : c[j]);
+                }
+            }
+            byte[] got = new byte[2 + blocks * block];
+            if (!VectorGridSearchKernels.codesInOrder(g, x, 3, c, blocks, block, got, 2)) {
+                continue;
+            }
+            byte[] want = new byte[2 + blocks * block];
+            for (int j = 0; j < blocks; j++) {
+                g.codes(x, 3 + j * block, block, c[j], want, 2 + j * block);
+            }
+            if (!Arrays.equals(want, got)) {
+                int at = Arrays.mismatch(want, got);
+                int j = (at - 2) / block;
+                return "codes in element order, blocks of " + block + ", element " + (at - 2) + " (" + x[at + 1]
+                        + " under scale " + c[j] + "): " + got[at] + ", scalar " + want[at];
+            }
+        }
+        return null;
     }
 
     /**
