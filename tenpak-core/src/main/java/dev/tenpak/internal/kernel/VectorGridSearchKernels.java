@@ -523,8 +523,9 @@ final class VectorGridSearchKernels implements GridSearchKernels {
         for (int i = off; i < off + len; i++) {
             float v = x[i];
             FloatVector y = u.mul(v);
-            // the lookup, written out here and in the two methods below (a helper taking vectors
-            // would box them wherever C2 does not inline it)
+            // the lookup, written out here, in the two methods below, in the lanes' search and code
+            // pass and in codesInOrder (a helper taking vectors would box them wherever C2 does not
+            // inline it)
             IntVector c = y.fma(scale, shift)
                     .add(MAGIC)
                     .reinterpretAsInts()
@@ -1561,8 +1562,9 @@ final class VectorGridSearchKernels implements GridSearchKernels {
      * GridQuantizer#codes}, and so {@link #codesLanesLookup}'s codes (the same {@code 1 / c} and
      * product, the same lookup, the zero code for {@code c == 0}), with a vector per run of {@code
      * L} elements of one block instead of a lane per block, so no scalar moves out of transposed
-     * lanes. Returns false, writing nothing, where the grid has no lookup tables at this width or
-     * {@code block} is not a multiple of {@code L}.
+     * lanes (the lookup written out, as in {@link #trialsLookup}). Returns false, writing nothing,
+     * where the grid has no lookup tables at this width or {@code block} is not a multiple of
+     * {@code L}.
      */
     static boolean codesInOrder(
             GridQuantizer grid, float[] x, int xoff, float[] c, int blocks, int block, byte[] q, int qoff) {
