@@ -62,10 +62,10 @@ import jdk.incubator.vector.VectorSpecies;
  * code's order. 2.1x {@code kq3_v1}'s super-block, 2.1x {@code kq4_v1}'s and {@code kq5_v1}'s
  * (docs/PERFORMANCE.md). The f16-scaled blocks of {@code int4_sym16_g32_v1} run the same way, one
  * block of 32 per lane ({@link #quantizeF16Blocks}: 1.9x), and then write their codes under the
- * chosen scales in element order, a vector per run of one block ({@link #codesInOrder}). The lookup in these lanes compares only
- * as many midpoints per cell, and reads only as many rows of levels, as the grid's tables need at
- * this width (one and one for 16 and 32 levels at 16 lanes): the other rows are {@code +inf} and
- * past the last code, so leaving them out changes no count.
+ * chosen scales in element order, a vector per run of one block ({@link #codesInOrder}). The lookup
+ * in these lanes compares only as many midpoints per cell, and reads only as many rows of levels, as
+ * the grid's tables need at this width (one and one for 16 and 32 levels at 16 lanes): the other
+ * rows are {@code +inf} and past the last code, so leaving them out changes no count.
  *
  * <p><b>Codes and squared error, one element per lane.</b> The codes by the compare count above,
  * the terms {@code ((double) x - (float) (c * g[q]))^2} in double lanes (the scalar code's exact
@@ -1569,7 +1569,7 @@ final class VectorGridSearchKernels implements GridSearchKernels {
     static boolean codesInOrder(
             GridQuantizer grid, float[] x, int xoff, float[] c, int blocks, int block, byte[] q, int qoff) {
         Tables tb = tables(grid);
-        if (tb == null || block % L != 0) {
+        if (!inOrder(tb, block)) {
             return false;
         }
         int zero = grid.zeroCode();
@@ -1615,6 +1615,11 @@ final class VectorGridSearchKernels implements GridSearchKernels {
             }
         }
         return true;
+    }
+
+    /** Whether {@link #codesInOrder} applies: the grid has lookup tables here, and every block whole vectors. */
+    private static boolean inOrder(Tables tb, int block) {
+        return tb != null && block % L == 0;
     }
 
     /**
@@ -1677,10 +1682,10 @@ final class VectorGridSearchKernels implements GridSearchKernels {
         short[] rb = w.rb;
         double[] e = w.e;
         int whole = len / span;
-        // the codes under each block's chosen scale written in element order by codesInOrder (its
-        // condition), instead of moved one by one out of the lanes' transposed codes: 6% of the
+        // the codes under each block's chosen scale written in element order by codesInOrder,
+        // instead of moved one by one out of the lanes' transposed codes: 6% of the
         // int4_sym16_g32_v1 encoder (docs/PERFORMANCE.md)
-        boolean inOrder = tb != null && block % L == 0;
+        boolean inOrder = inOrder(tb, block);
         for (int gi = 0; gi < whole; gi++) {
             int b0 = gi * span;
             transpose(x, off + b0, w, 0, block);
